@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: MIT */
+/** @file gridpart.h The public C API of gridpart: divide city communities into service grids. */
+
+#ifndef GRIDPART_H
+#define GRIDPART_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gridpart_version.h"
+
+/*
+ * Conventions (see README "API conventions"):
+ * - Every fallible function returns a gp_status; 0 (GP_OK) is success. Outputs come last.
+ * - The context comes first. A context is used by one thread at a time; use one per thread.
+ * - Constructors write `T **out`; the caller frees the object with exactly one gp_T_free();
+ *   gp_T_free(NULL) is a no-op.
+ * - Inputs are copied, never adopted. Accessors return borrowed pointers valid until the
+ *   owning object is freed.
+ * - Memory the library allocates for the caller is freed with gp_free(), never libc free().
+ */
+
+/** Marks a symbol exported from the shared library; everything else is hidden. */
+#if defined(_WIN32) && defined(GP_BUILDING_SHARED)
+#define GP_API __declspec(dllexport)
+#elif defined(_WIN32) && !defined(GP_STATIC)
+#define GP_API __declspec(dllimport)
+#elif defined(__GNUC__) || defined(__clang__)
+#define GP_API __attribute__((visibility("default")))
+#else
+#define GP_API
+#endif
+
+/** Warns when a caller ignores a returned status. */
+#if defined(__GNUC__) || defined(__clang__)
+#define GP_NODISCARD __attribute__((warn_unused_result))
+#else
+#define GP_NODISCARD
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------------------------ */
+/* Status codes                                                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+/** Result of every fallible function: one of the GP_* codes below. */
+typedef int32_t gp_status;
+
+/**
+ * Status codes. Values are fixed forever and only ever appended; GP_STATUS_COUNT is a sentinel
+ * one past the last code. The context's last error message (gp_context_last_error) says which
+ * input was at fault.
+ */
+enum {
+    GP_OK = 0,             /**< Success. */
+    GP_ERR_ARG = 1,        /**< An argument or option value is invalid (e.g. min > max). */
+    GP_ERR_NOMEM = 2,      /**< Memory allocation failed. */
+    GP_ERR_IO = 3,         /**< A file or data source could not be opened, read or written. */
+    GP_ERR_INPUT = 4,      /**< Input data is unusable: missing layer or field, bad value. */
+    GP_ERR_CRS = 5,        /**< A coordinate reference system is missing or cannot be used. */
+    GP_ERR_GEOMETRY = 6,   /**< The geometry engine failed on an input feature. */
+    GP_ERR_INFEASIBLE = 7, /**< No division can meet the bounds; the least-violating one is given. */
+    GP_ERR_CANCELED = 8,   /**< The progress callback asked to stop. */
+    GP_ERR_INTERNAL = 9,   /**< An internal invariant failed: a bug, please report it. */
+    GP_ERR_LIMIT = 10,     /**< Input exceeds a size the library supports (e.g. int32 indices). */
+    GP_STATUS_COUNT = 11   /**< Sentinel: number of status codes. Not a status. */
+};
+
+/**
+ * Describe a status code.
+ * @param[in] status any value.
+ * @return a static, never-NULL string; "unknown status" for values outside the enum.
+ * @since 0.1
+ */
+GP_API const char *gp_status_string(gp_status status);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Version                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * The runtime library version as "MAJOR.MINOR.PATCH". Compare with GP_VERSION_STRING to detect
+ * a header/library mismatch.
+ * @return a static string.
+ * @since 0.1
+ */
+GP_API const char *gp_version(void);
+
+/**
+ * The runtime library version as one number: MAJOR * 10000 + MINOR * 100 + PATCH.
+ * @return the version number (equals GP_VERSION_NUMBER for a matching build).
+ * @since 0.1
+ */
+GP_API int32_t gp_version_number(void);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Memory                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * Free memory that the library allocated for the caller (strings, arrays).
+ * @param[in] ptr memory returned by a gridpart function, or NULL (a no-op).
+ * @since 0.1
+ */
+GP_API void gp_free(void *ptr);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Context                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/** Per-thread state: last error message, callbacks, geometry and projection engine handles. */
+typedef struct gp_context gp_context;
+
+/** Severity of a log message. */
+typedef enum {
+    GP_LOG_DEBUG = 0, /**< Detail for developers. */
+    GP_LOG_INFO = 1,  /**< Progress of a run: stages, counts, timings. */
+    GP_LOG_WARN = 2,  /**< Something was repaired or skipped; the result is still valid. */
+    GP_LOG_ERROR = 3  /**< An error; the same text is the context's last error message. */
+} gp_log_level;
+
+/**
+ * Receives finished log lines. The library never prints by itself.
+ * @param[in] level severity.
+ * @param[in] message a NUL-terminated line without trailing newline, valid during the call.
+ * @param[in] user the pointer given to gp_context_set_log.
+ */
+typedef void (*gp_log_fn)(gp_log_level level, const char *message, void *user);
+
+/**
+ * Receives progress. Return non-zero to cancel: the running call stops soon and returns
+ * GP_ERR_CANCELED.
+ * @param[in] fraction overall progress of the running call in [0, 1].
+ * @param[in] stage a short static name of the current stage (e.g. "partition").
+ * @param[in] user the pointer given to gp_context_set_progress.
+ * @return 0 to continue, non-zero to cancel.
+ */
+typedef int32_t (*gp_progress_fn)(double fraction, const char *stage, void *user);
+
+/**
+ * Create a context. Use one context per thread.
+ * @param[out] out receives the new context; set to NULL on failure.
+ * @return GP_OK, GP_ERR_ARG (out is NULL), GP_ERR_NOMEM.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_context_new(gp_context **out);
+
+/**
+ * Free a context and its engine handles.
+ * @param[in] ctx a context or NULL (a no-op).
+ * @since 0.1
+ */
+GP_API void gp_context_free(gp_context *ctx);
+
+/**
+ * The message of the last error recorded in this context, naming the input at fault,
+ * e.g. "households.gpkg: feature 1532: field 'households': count -4 is negative".
+ * @param[in] ctx a context, or NULL.
+ * @return a borrowed string valid until the next call on ctx; "" when no error was recorded.
+ * @since 0.1
+ */
+GP_API const char *gp_context_last_error(const gp_context *ctx);
+
+/**
+ * The status of the last error recorded in this context.
+ * @param[in] ctx a context, or NULL.
+ * @return the status, GP_OK when none was recorded (or ctx is NULL).
+ * @since 0.1
+ */
+GP_API gp_status gp_context_last_status(const gp_context *ctx);
+
+/**
+ * Forget the last error.
+ * @param[in,out] ctx a context, or NULL (a no-op).
+ * @since 0.1
+ */
+GP_API void gp_context_clear_error(gp_context *ctx);
+
+/**
+ * Set the log callback and the lowest level it receives (default: none).
+ * @param[in,out] ctx the context.
+ * @param[in] fn the callback, or NULL to log nothing.
+ * @param[in] min_level messages below this level are not formatted.
+ * @param[in] user passed to fn unchanged.
+ * @return GP_OK, GP_ERR_ARG (ctx NULL or level out of range).
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_context_set_log(gp_context *ctx, gp_log_fn fn,
+                                                 gp_log_level min_level, void *user);
+
+/**
+ * Set the progress callback (default: none), which can cancel a running call.
+ * @param[in,out] ctx the context.
+ * @param[in] fn the callback, or NULL.
+ * @param[in] user passed to fn unchanged.
+ * @return GP_OK, GP_ERR_ARG (ctx NULL).
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_context_set_progress(gp_context *ctx, gp_progress_fn fn,
+                                                      void *user);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Options                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/** Parameters of a division. Setters validate and leave the options unchanged on error. */
+typedef struct gp_options gp_options;
+
+/**
+ * Create options with the defaults: bounds [300, 500] households, target 400, automatic grid
+ * count, seed 1, threads 0 (one per core), snapping tolerance 2 m, sliver area 50 m^2,
+ * effort 1.0.
+ * @param[out] out receives the options; NULL on failure.
+ * @return GP_OK, GP_ERR_ARG, GP_ERR_NOMEM.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_options_new(gp_options **out);
+
+/**
+ * Copy options.
+ * @param[in] opts the options to copy.
+ * @param[out] out receives the copy; NULL on failure.
+ * @return GP_OK, GP_ERR_ARG, GP_ERR_NOMEM.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_options_clone(const gp_options *opts, gp_options **out);
+
+/**
+ * Free options.
+ * @param[in] opts options or NULL (a no-op).
+ * @since 0.1
+ */
+GP_API void gp_options_free(gp_options *opts);
+
+/**
+ * Set the household bounds every grid must hold, where the streets allow it.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] opts the options.
+ * @param[in] min_households lowest households per grid, >= 0.
+ * @param[in] max_households highest households per grid, >= max(1, min_households).
+ * @return GP_OK; GP_ERR_ARG when min > max, min < 0, max < 1, or an explicitly set target
+ *         lies outside the new bounds (the message names the values).
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_options_set_bounds(gp_context *ctx, gp_options *opts,
+                                                    int64_t min_households,
+                                                    int64_t max_households);
+
+/**
+ * Set the target households per grid, used to choose the grid count (total / target).
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] opts the options.
+ * @param[in] target within the bounds, or 0 for the midpoint of the bounds (the default 400
+ *            is the midpoint of the default bounds).
+ * @return GP_OK; GP_ERR_ARG when target is negative or outside [min, max].
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_options_set_target(gp_context *ctx, gp_options *opts,
+                                                    int64_t target);
+
+/**
+ * Set the grid-count policy.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] opts the options.
+ * @param[in] grids 0 for automatic (the feasible count closest to total / target), else the
+ *            exact number of grids per region (community).
+ * @return GP_OK; GP_ERR_ARG when grids is negative.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_options_set_grid_count(gp_context *ctx, gp_options *opts,
+                                                        int32_t grids);
+
+/**
+ * Set the random seed. The same input, options and seed give the same grids on any thread count.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] opts the options.
+ * @param[in] seed any value.
+ * @return GP_OK; GP_ERR_ARG when opts is NULL.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_options_set_seed(gp_context *ctx, gp_options *opts,
+                                                  uint64_t seed);
+
+/**
+ * Set the number of worker threads.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] opts the options.
+ * @param[in] threads 0 for one per core, else 1..1024.
+ * @return GP_OK; GP_ERR_ARG when out of range.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_options_set_threads(gp_context *ctx, gp_options *opts,
+                                                     int32_t threads);
+
+/**
+ * Set the snapping tolerance: street ends closer than this to another street or to the
+ * community border are joined to it.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] opts the options.
+ * @param[in] metres finite, in [0, 100].
+ * @return GP_OK; GP_ERR_ARG when not finite or out of range.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_options_set_snap_tolerance(gp_context *ctx, gp_options *opts,
+                                                            double metres);
+
+/**
+ * Set the sliver area: street blocks smaller than this merge into their longest-border
+ * neighbour.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] opts the options.
+ * @param[in] square_metres finite, >= 0.
+ * @return GP_OK; GP_ERR_ARG when not finite or negative.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_options_set_sliver_area(gp_context *ctx, gp_options *opts,
+                                                         double square_metres);
+
+/**
+ * Set the optimizer's effort: a multiplier of its default work budget, which suits interactive
+ * use. The work is bounded whatever the input.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] opts the options.
+ * @param[in] effort finite, in (0, 100].
+ * @return GP_OK; GP_ERR_ARG when out of range.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_options_set_effort(gp_context *ctx, gp_options *opts,
+                                                    double effort);
+
+/** @return lowest households per grid. @since 0.1 */
+GP_API int64_t gp_options_get_min(const gp_options *opts);
+/** @return highest households per grid. @since 0.1 */
+GP_API int64_t gp_options_get_max(const gp_options *opts);
+/** @return target households per grid (the effective value, never 0). @since 0.1 */
+GP_API int64_t gp_options_get_target(const gp_options *opts);
+/** @return grid count policy: 0 automatic, else the fixed count. @since 0.1 */
+GP_API int32_t gp_options_get_grid_count(const gp_options *opts);
+/** @return the seed. @since 0.1 */
+GP_API uint64_t gp_options_get_seed(const gp_options *opts);
+/** @return the thread setting (0 means one per core). @since 0.1 */
+GP_API int32_t gp_options_get_threads(const gp_options *opts);
+/** @return the snapping tolerance in metres. @since 0.1 */
+GP_API double gp_options_get_snap_tolerance(const gp_options *opts);
+/** @return the sliver area in square metres. @since 0.1 */
+GP_API double gp_options_get_sliver_area(const gp_options *opts);
+/** @return the effort multiplier. @since 0.1 */
+GP_API double gp_options_get_effort(const gp_options *opts);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GRIDPART_H */

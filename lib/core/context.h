@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/** @file context.h Internal view of gp_context: error recording, logging, progress, engines. */
+
+#ifndef GP_CORE_CONTEXT_H
+#define GP_CORE_CONTEXT_H
+
+#include "gridpart.h"
+
+#include <stdarg.h>
+
+/*
+ * Deliberately free of GIS headers: graph/ and partition/ include this file. The engine
+ * handles are declared through their opaque struct tags; geometry code includes geos_c.h and
+ * proj.h itself and calls gp_ctx_geos / gp_ctx_proj.
+ */
+struct GEOSContextHandle_HS;
+struct pj_ctx;
+
+#define GP_MESSAGE_MAX 1024
+
+struct gp_context {
+    gp_status last_status;
+    char last_error[GP_MESSAGE_MAX];
+    gp_log_fn log_fn;
+    gp_log_level log_level;
+    void *log_user;
+    gp_progress_fn progress_fn;
+    void *progress_user;
+    int canceled;                      /* sticky once the progress callback said stop */
+    struct GEOSContextHandle_HS *geos; /* created on first use */
+    struct pj_ctx *proj;               /* created on first use */
+    char engine_error[GP_MESSAGE_MAX]; /* last message from GEOS/PROJ/GDAL handlers */
+};
+
+/**
+ * Record an error: sets the status and formats the message into the context, and logs it at
+ * GP_LOG_ERROR. ctx may be NULL. Returns `status` so that callers can write
+ * `return gp_error(ctx, GP_ERR_ARG, "...")`.
+ */
+gp_status gp_error(gp_context *ctx, gp_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+gp_status gp_verror(gp_context *ctx, gp_status status, const char *fmt, va_list ap);
+
+/** Record an out-of-memory error naming what was being allocated. */
+gp_status gp_error_nomem(gp_context *ctx, const char *what);
+
+/**
+ * Prefix the current message with "prefix: " (to add the file or community at fault as an
+ * error travels up). Returns the current status.
+ */
+gp_status gp_error_prefix(gp_context *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/** Log a formatted line when the context has a log callback at or below `level`. */
+void gp_log(gp_context *ctx, gp_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/**
+ * Report progress. Returns GP_OK to go on, or records and returns GP_ERR_CANCELED when the
+ * callback asks to stop (and every later call returns GP_ERR_CANCELED too).
+ */
+gp_status gp_progress(gp_context *ctx, double fraction, const char *stage);
+
+/**
+ * The context's GEOS handle, created on first use with its error and notice handlers routed
+ * into ctx->engine_error. NULL (with GP_ERR_NOMEM recorded) when it cannot be created.
+ */
+struct GEOSContextHandle_HS *gp_ctx_geos(gp_context *ctx);
+
+/** The context's PROJ context, created on first use with logging routed into the context. */
+struct pj_ctx *gp_ctx_proj(gp_context *ctx);
+
+/** Register GDAL drivers once per process (thread-safe). */
+void gp_gdal_register_once(void);
+
+/**
+ * Route GDAL/CPL errors raised on this thread into ctx->engine_error until the matching pop.
+ * Pairs must nest. Both are no-ops for ctx NULL.
+ */
+void gp_gdal_push_errors(gp_context *ctx);
+void gp_gdal_pop_errors(gp_context *ctx);
+
+/** The last message a geometry/projection/GDAL engine reported, or "" . */
+const char *gp_ctx_engine_error(const gp_context *ctx);
+
+#endif /* GP_CORE_CONTEXT_H */

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/** @file options.h Internal view of gp_options. */
+
+#ifndef GP_CORE_OPTIONS_H
+#define GP_CORE_OPTIONS_H
+
+#include "gridpart.h"
+
+struct gp_options {
+    int64_t min_households;
+    int64_t max_households;
+    int64_t target; /* 0: midpoint of the bounds */
+    int32_t grid_count; /* 0: automatic */
+    uint64_t seed;
+    int32_t threads; /* 0: one per core */
+    double snap_tolerance;
+    double sliver_area;
+    double effort;
+};
+
+/** The effective target: opts->target, or the midpoint of the bounds when it is 0. */
+int64_t gp_options_target(const gp_options *opts);
+
+#endif /* GP_CORE_OPTIONS_H */

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: MIT */
+/** @file test_core.c Core: status strings, context, options validation, free(NULL), chaos alloc. */
+
+#include "core/context.h"
+#include "core/memory.h"
+#include "gridpart.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+Test(status, every_code_has_a_distinct_string)
+{
+    for (gp_status s = 0; s < GP_STATUS_COUNT; s++) {
+        const char *str = gp_status_string(s);
+        cr_assert_not_null(str);
+        cr_assert_str_neq(str, "unknown status", "status %d has no string", s);
+        for (gp_status t = 0; t < s; t++) {
+            cr_assert_str_neq(str, gp_status_string(t), "statuses %d and %d share a string", s, t);
+        }
+    }
+    cr_assert_str_eq(gp_status_string(GP_STATUS_COUNT), "unknown status");
+    cr_assert_str_eq(gp_status_string(-1), "unknown status");
+    cr_assert_str_eq(gp_status_string(INT32_MAX), "unknown status");
+}
+
+Test(status, codes_are_fixed)
+{
+    /* Values are part of the ABI: appending is allowed, renumbering is not. */
+    cr_assert_eq(GP_OK, 0);
+    cr_assert_eq(GP_ERR_ARG, 1);
+    cr_assert_eq(GP_ERR_NOMEM, 2);
+    cr_assert_eq(GP_ERR_IO, 3);
+    cr_assert_eq(GP_ERR_INPUT, 4);
+    cr_assert_eq(GP_ERR_CRS, 5);
+    cr_assert_eq(GP_ERR_GEOMETRY, 6);
+    cr_assert_eq(GP_ERR_INFEASIBLE, 7);
+    cr_assert_eq(GP_ERR_CANCELED, 8);
+    cr_assert_eq(GP_ERR_INTERNAL, 9);
+    cr_assert_eq(GP_ERR_LIMIT, 10);
+}
+
+Test(version, runtime_matches_header)
+{
+    cr_assert_str_eq(gp_version(), GP_VERSION_STRING);
+    char expect[32];
+    snprintf(expect, sizeof expect, "%d.%d.%d", GP_VERSION_MAJOR, GP_VERSION_MINOR,
+             GP_VERSION_PATCH);
+    cr_assert_str_eq(gp_version(), expect);
+    cr_assert_eq(gp_version_number(), GP_VERSION_NUMBER);
+}
+
+Test(free_null, every_free_accepts_null)
+{
+    gp_free(NULL);
+    gp_context_free(NULL);
+    gp_options_free(NULL);
+    cr_assert_str_eq(gp_context_last_error(NULL), "");
+    cr_assert_eq(gp_context_last_status(NULL), GP_OK);
+    gp_context_clear_error(NULL);
+}
+
+Test(context, new_rejects_null_out)
+{
+    cr_assert_eq(gp_context_new(NULL), GP_ERR_ARG);
+    cr_assert_eq(gp_options_new(NULL), GP_ERR_ARG);
+}
+
+struct log_capture {
+    int calls;
+    gp_log_level level;
+    char last[GP_MESSAGE_MAX];
+};
+
+static void capture_log(gp_log_level level, const char *message, void *user)
+{
+    struct log_capture *cap = user;
+    cap->calls++;
+    cap->level = level;
+    snprintf(cap->last, sizeof cap->last, "%s", message);
+}
+
+Test(context, errors_are_recorded_logged_and_cleared)
+{
+    gp_context *ctx = NULL;
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    cr_assert_str_eq(gp_context_last_error(ctx), "");
+    struct log_capture cap = {0};
+    cr_assert_eq(gp_context_set_log(ctx, capture_log, GP_LOG_WARN, &cap), GP_OK);
+    gp_log(ctx, GP_LOG_INFO, "below the level %d", 1);
+    cr_assert_eq(cap.calls, 0);
+    gp_log(ctx, GP_LOG_WARN, "repaired feature %d", 7);
+    cr_assert_eq(cap.calls, 1);
+    cr_assert_str_eq(cap.last, "repaired feature 7");
+    cr_assert_eq(gp_error(ctx, GP_ERR_INPUT, "feature %d: bad", 3), GP_ERR_INPUT);
+    cr_assert_eq(gp_error_prefix(ctx, "households.gpkg"), GP_ERR_INPUT);
+    cr_assert_str_eq(gp_context_last_error(ctx), "households.gpkg: feature 3: bad");
+    cr_assert_eq(gp_context_last_status(ctx), GP_ERR_INPUT);
+    cr_assert_eq(cap.level, GP_LOG_ERROR);
+    cr_assert_eq(gp_context_set_log(ctx, capture_log, (gp_log_level)9, &cap), GP_ERR_ARG);
+    cr_assert(strstr(gp_context_last_error(ctx), "9") != NULL);
+    gp_context_clear_error(ctx);
+    cr_assert_str_eq(gp_context_last_error(ctx), "");
+    cr_assert_eq(gp_context_last_status(ctx), GP_OK);
+    gp_context_free(ctx);
+}
+
+static int32_t cancel_at_half(double fraction, const char *stage, void *user)
+{
+    (void)stage;
+    int *calls = user;
+    (*calls)++;
+    return fraction >= 0.5;
+}
+
+Test(context, progress_callback_cancels_and_stays_canceled)
+{
+    gp_context *ctx = NULL;
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    int calls = 0;
+    cr_assert_eq(gp_progress(ctx, 0.1, "blocks"), GP_OK); /* no callback yet */
+    cr_assert_eq(gp_context_set_progress(ctx, cancel_at_half, &calls), GP_OK);
+    cr_assert_eq(gp_progress(ctx, 0.25, "blocks"), GP_OK);
+    cr_assert_eq(gp_progress(ctx, 0.5, "partition"), GP_ERR_CANCELED);
+    cr_assert(strstr(gp_context_last_error(ctx), "partition") != NULL);
+    cr_assert_eq(gp_progress(ctx, 0.1, "partition"), GP_ERR_CANCELED);
+    cr_assert_eq(calls, 2, "a canceled context must not call back again");
+    gp_context_free(ctx);
+}
+
+Test(context, engines_are_created_and_route_errors)
+{
+    gp_context *ctx = NULL;
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    cr_assert_not_null(gp_ctx_geos(ctx));
+    cr_assert_not_null(gp_ctx_proj(ctx));
+    cr_assert_eq(gp_ctx_geos(ctx), gp_ctx_geos(ctx), "the handle is created once");
+    gp_gdal_register_once();
+    gp_gdal_register_once();
+    gp_context_free(ctx);
+}
+
+/* ---- options ---------------------------------------------------------------------------- */
+
+struct fixture {
+    gp_context *ctx;
+    gp_options *opts;
+};
+
+static struct fixture fx;
+
+static void setup_opts(void)
+{
+    cr_assert_eq(gp_context_new(&fx.ctx), GP_OK);
+    cr_assert_eq(gp_options_new(&fx.opts), GP_OK);
+}
+
+static void teardown_opts(void)
+{
+    gp_options_free(fx.opts);
+    gp_context_free(fx.ctx);
+}
+
+TestSuite(options, .init = setup_opts, .fini = teardown_opts);
+
+Test(options, defaults)
+{
+    cr_assert_eq(gp_options_get_min(fx.opts), 300);
+    cr_assert_eq(gp_options_get_max(fx.opts), 500);
+    cr_assert_eq(gp_options_get_target(fx.opts), 400);
+    cr_assert_eq(gp_options_get_grid_count(fx.opts), 0);
+    cr_assert_eq(gp_options_get_threads(fx.opts), 0);
+    cr_assert_float_eq(gp_options_get_snap_tolerance(fx.opts), 2.0, 1e-12);
+    cr_assert_float_eq(gp_options_get_effort(fx.opts), 1.0, 1e-12);
+}
+
+Test(options, min_greater_than_max_names_both_values)
+{
+    cr_assert_eq(gp_options_set_bounds(fx.ctx, fx.opts, 600, 450), GP_ERR_ARG);
+    const char *msg = gp_context_last_error(fx.ctx);
+    cr_assert(strstr(msg, "600") != NULL && strstr(msg, "450") != NULL, "message: %s", msg);
+    cr_assert_eq(gp_options_get_min(fx.opts), 300, "a failed setter changes nothing");
+    cr_assert_eq(gp_options_get_max(fx.opts), 500);
+}
+
+Test(options, bounds_validation)
+{
+    cr_assert_eq(gp_options_set_bounds(fx.ctx, fx.opts, -1, 500), GP_ERR_ARG);
+    cr_assert(strstr(gp_context_last_error(fx.ctx), "-1") != NULL);
+    cr_assert_eq(gp_options_set_bounds(fx.ctx, fx.opts, 0, 0), GP_ERR_ARG);
+    cr_assert_eq(gp_options_set_bounds(fx.ctx, fx.opts, 200, 200), GP_OK);
+    cr_assert_eq(gp_options_get_target(fx.opts), 200, "automatic target follows the bounds");
+    cr_assert_eq(gp_options_set_bounds(fx.ctx, fx.opts, 250, 450), GP_OK);
+    cr_assert_eq(gp_options_get_target(fx.opts), 350);
+    cr_assert_eq(gp_options_set_bounds(fx.ctx, NULL, 250, 450), GP_ERR_ARG);
+}
+
+Test(options, target_validation)
+{
+    cr_assert_eq(gp_options_set_target(fx.ctx, fx.opts, 501), GP_ERR_ARG);
+    const char *msg = gp_context_last_error(fx.ctx);
+    cr_assert(strstr(msg, "501") != NULL && strstr(msg, "300") != NULL, "message: %s", msg);
+    cr_assert_eq(gp_options_set_target(fx.ctx, fx.opts, -5), GP_ERR_ARG);
+    cr_assert_eq(gp_options_set_target(fx.ctx, fx.opts, 450), GP_OK);
+    cr_assert_eq(gp_options_get_target(fx.opts), 450);
+    /* an explicit target outside new bounds is refused and names it */
+    cr_assert_eq(gp_options_set_bounds(fx.ctx, fx.opts, 100, 200), GP_ERR_ARG);
+    cr_assert(strstr(gp_context_last_error(fx.ctx), "450") != NULL);
+    cr_assert_eq(gp_options_set_target(fx.ctx, fx.opts, 0), GP_OK);
+    cr_assert_eq(gp_options_set_bounds(fx.ctx, fx.opts, 100, 200), GP_OK);
+    cr_assert_eq(gp_options_get_target(fx.opts), 150);
+}
+
+Test(options, other_setters_validate)
+{
+    cr_assert_eq(gp_options_set_grid_count(fx.ctx, fx.opts, -2), GP_ERR_ARG);
+    cr_assert_eq(gp_options_set_grid_count(fx.ctx, fx.opts, 7), GP_OK);
+    cr_assert_eq(gp_options_get_grid_count(fx.opts), 7);
+    cr_assert_eq(gp_options_set_threads(fx.ctx, fx.opts, -1), GP_ERR_ARG);
+    cr_assert_eq(gp_options_set_threads(fx.ctx, fx.opts, 5000), GP_ERR_ARG);
+    cr_assert_eq(gp_options_set_threads(fx.ctx, fx.opts, 2), GP_OK);
+    cr_assert_eq(gp_options_get_threads(fx.opts), 2);
+    cr_assert_eq(gp_options_set_snap_tolerance(fx.ctx, fx.opts, NAN), GP_ERR_ARG);
+    cr_assert_eq(gp_options_set_snap_tolerance(fx.ctx, fx.opts, -0.5), GP_ERR_ARG);
+    cr_assert(strstr(gp_context_last_error(fx.ctx), "-0.5") != NULL);
+    cr_assert_eq(gp_options_set_snap_tolerance(fx.ctx, fx.opts, 1.5), GP_OK);
+    cr_assert_float_eq(gp_options_get_snap_tolerance(fx.opts), 1.5, 1e-12);
+    cr_assert_eq(gp_options_set_sliver_area(fx.ctx, fx.opts, INFINITY), GP_ERR_ARG);
+    cr_assert_eq(gp_options_set_sliver_area(fx.ctx, fx.opts, 10.0), GP_OK);
+    cr_assert_eq(gp_options_set_effort(fx.ctx, fx.opts, 0.0), GP_ERR_ARG);
+    cr_assert_eq(gp_options_set_effort(fx.ctx, fx.opts, 3.0), GP_OK);
+    cr_assert_eq(gp_options_set_seed(fx.ctx, fx.opts, 42), GP_OK);
+    cr_assert_eq(gp_options_get_seed(fx.opts), 42);
+    gp_options *copy = NULL;
+    cr_assert_eq(gp_options_clone(fx.opts, &copy), GP_OK);
+    cr_assert_eq(gp_options_get_seed(copy), 42);
+    cr_assert_eq(gp_options_get_grid_count(copy), 7);
+    gp_options_free(copy);
+}
+
+/* ---- allocation failure ------------------------------------------------------------------ */
+
+/* A scenario touching every allocating core entry point; returns its status. */
+static gp_status core_scenario(void)
+{
+    gp_context *ctx = NULL;
+    gp_options *opts = NULL;
+    gp_options *copy = NULL;
+    gp_status st = gp_context_new(&ctx);
+    if (st != GP_OK) {
+        goto done;
+    }
+    st = gp_options_new(&opts);
+    if (st != GP_OK) {
+        goto done;
+    }
+    st = gp_options_clone(opts, &copy);
+    if (st != GP_OK) {
+        goto done;
+    }
+    char *s = gp_strdup("households.gpkg");
+    if (s == NULL) {
+        st = GP_ERR_NOMEM;
+        goto done;
+    }
+    gp_free(s);
+done:
+    gp_options_free(copy);
+    gp_options_free(opts);
+    gp_context_free(ctx);
+    return st;
+}
+
+Test(alloc_failure, every_allocation_failing_is_reported_without_leak)
+{
+    int64_t base = gp_test_alloc_live();
+    int failures = 0;
+    for (int64_t n = 0;; n++) {
+        gp_test_alloc_fail_after(n, 0);
+        gp_status st = gp_test_alloc_count(), st2 = core_scenario();
+        (void)st;
+        cr_assert_eq(gp_test_alloc_live(), base, "leak when allocation %lld fails", (long long)n);
+        if (st2 == GP_OK) {
+            break;
+        }
+        cr_assert_eq(st2, GP_ERR_NOMEM, "allocation %lld failing gave status %d", (long long)n,
+                     st2);
+        failures++;
+        cr_assert_lt(n, 1000, "the scenario never completes");
+    }
+    gp_test_alloc_fail_after(-1, 0);
+    cr_assert_geq(failures, 4, "each of the scenario's allocations was made to fail");
+}
