@@ -350,6 +350,197 @@ GP_API double gp_options_get_sliver_area(const gp_options *opts);
 /** @return the effort multiplier. @since 0.1 */
 GP_API double gp_options_get_effort(const gp_options *opts);
 
+
+/* ------------------------------------------------------------------------------------------ */
+/* The optimizer on plain graphs                                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * A graph of street blocks in METIS CSR form: the neighbours of vertex v are
+ * adjncy[xadj[v] .. xadj[v+1]-1]. Adjacency must be symmetric, without self-loops or repeated
+ * neighbours. Per vertex: households (required before partitioning), optional workload, area
+ * and perimeter. Per adjacency entry (same layout as adjncy, both directions equal): optional
+ * shared border length and cut cost. Immutable once passed to the optimizer.
+ */
+typedef struct gp_graph gp_graph;
+
+/**
+ * Create a graph, copying and validating the CSR arrays.
+ * @param[in,out] ctx receives the error message.
+ * @param[in] n number of vertices, >= 0.
+ * @param[in] xadj n + 1 offsets, xadj[0] == 0, non-decreasing.
+ * @param[in] adjncy xadj[n] neighbour ids in [0, n); may be NULL when xadj[n] == 0.
+ * @param[out] out receives the graph; NULL on failure.
+ * @return GP_OK; GP_ERR_ARG (bad CSR: the message names the vertex and neighbour, e.g. an
+ *         asymmetric or self edge); GP_ERR_NOMEM.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_graph_new(gp_context *ctx, int32_t n, const int32_t *xadj,
+                                           const int32_t *adjncy, gp_graph **out);
+
+/**
+ * Free a graph.
+ * @param[in] graph a graph or NULL (a no-op).
+ * @since 0.1
+ */
+GP_API void gp_graph_free(gp_graph *graph);
+
+/**
+ * Set the households of every vertex (copied).
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] graph the graph.
+ * @param[in] households n values, each >= 0.
+ * @return GP_OK; GP_ERR_ARG (a negative value: the message names the vertex).
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_graph_set_households(gp_context *ctx, gp_graph *graph,
+                                                      const int64_t *households);
+
+/**
+ * Set the workload of every vertex (copied); by default a vertex's workload is its households.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] graph the graph.
+ * @param[in] workload n finite values >= 0, or NULL to return to the default.
+ * @return GP_OK; GP_ERR_ARG.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_graph_set_workload(gp_context *ctx, gp_graph *graph,
+                                                    const double *workload);
+
+/**
+ * Set per-edge weights (copied), laid out like adjncy; the two directions of an edge must agree.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] graph the graph.
+ * @param[in] border_length shared border length per adjacency entry (>= 0), or NULL for 1.
+ * @param[in] cut_cost cost per unit length of putting a grid border on that edge (> 0; cheap
+ *            on arterials, dear on alleys), or NULL for 1.
+ * @return GP_OK; GP_ERR_ARG (negative, non-finite or asymmetric value: names the edge).
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_graph_set_edges(gp_context *ctx, gp_graph *graph,
+                                                 const double *border_length,
+                                                 const double *cut_cost);
+
+/**
+ * Set vertex areas and perimeters (copied), used for compactness (Polsby-Popper) statistics
+ * and objectives. A grid's perimeter is the sum of its vertices' perimeters minus twice the
+ * internal border lengths.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] graph the graph.
+ * @param[in] area n finite values >= 0.
+ * @param[in] perimeter n finite values >= 0.
+ * @return GP_OK; GP_ERR_ARG.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_graph_set_shape(gp_context *ctx, gp_graph *graph,
+                                                 const double *area, const double *perimeter);
+
+/**
+ * Set a previous assignment (copied) that the optimizer should change as little as possible,
+ * in households moved.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] graph the graph.
+ * @param[in] previous n grid ids, -1 for a vertex that had no grid; or NULL to clear.
+ * @return GP_OK; GP_ERR_ARG.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_graph_set_previous(gp_context *ctx, gp_graph *graph,
+                                                    const int32_t *previous);
+
+/** A division of a graph into grids, with statistics and problems. Immutable. */
+typedef struct gp_partition gp_partition;
+
+/** Why a grid or vertex could not meet the bounds. Values are fixed and only appended. */
+typedef enum {
+    GP_PROBLEM_VERTEX_OVER_MAX = 1,  /**< One vertex alone holds more than max: its own grid. */
+    GP_PROBLEM_COMPONENT_INFEASIBLE = 2, /**< A connected component no set of grids can fit. */
+    GP_PROBLEM_GRID_COUNT = 3,       /**< The fixed grid count cannot be met within the bounds. */
+    GP_PROBLEM_BOUNDS_UNMET = 4      /**< The search ended with a grid out of bounds. */
+} gp_problem_kind;
+
+/**
+ * Divide the graph into contiguous grids of [min, max] households (options), minimising, in
+ * order: bound violations, workload imbalance, cut cost (and shape), households moved from
+ * the previous assignment. Deterministic for the same graph, options and seed on any thread
+ * count. Work is bounded (options' effort); the context's progress callback can cancel.
+ * @param[in,out] ctx receives errors, progress and log.
+ * @param[in] graph the graph, with households set.
+ * @param[in] opts options, or NULL for the defaults.
+ * @param[out] out receives the partition; NULL on failure. A partition is returned whenever a
+ *             division exists, even when some bound cannot be met: check
+ *             gp_partition_problem_count.
+ * @return GP_OK; GP_ERR_ARG (households not set, bad options); GP_ERR_CANCELED; GP_ERR_NOMEM.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph,
+                                                 const gp_options *opts, gp_partition **out);
+
+/**
+ * Free a partition.
+ * @param[in] part a partition or NULL (a no-op).
+ * @since 0.1
+ */
+GP_API void gp_partition_free(gp_partition *part);
+
+/** @return the number of vertices. @since 0.1 */
+GP_API int32_t gp_partition_vertex_count(const gp_partition *part);
+/** @return the number of grids (ids 0 .. count-1). @since 0.1 */
+GP_API int32_t gp_partition_grid_count(const gp_partition *part);
+/**
+ * The grid of every vertex.
+ * @return a borrowed array of gp_partition_vertex_count values, valid until the partition is
+ *         freed. @since 0.1
+ */
+GP_API const int32_t *gp_partition_assignment(const gp_partition *part);
+/** @return households in grid g (0 for an id out of range). @since 0.1 */
+GP_API int64_t gp_partition_grid_households(const gp_partition *part, int32_t grid);
+/** @return workload of grid g. @since 0.1 */
+GP_API double gp_partition_grid_workload(const gp_partition *part, int32_t grid);
+/** @return number of vertices in grid g. @since 0.1 */
+GP_API int32_t gp_partition_grid_vertices(const gp_partition *part, int32_t grid);
+/** @return Polsby-Popper compactness of grid g, or NaN without shape data. @since 0.1 */
+GP_API double gp_partition_grid_polsby_popper(const gp_partition *part, int32_t grid);
+/** @return total cut cost: sum over cut edges of border length x cut cost. @since 0.1 */
+GP_API double gp_partition_cut_cost(const gp_partition *part);
+/** @return max over mean of grid workload (1 is perfectly even; 0 with no grids). @since 0.1 */
+GP_API double gp_partition_workload_ratio(const gp_partition *part);
+/** @return mean Polsby-Popper over grids, or NaN without shape data. @since 0.1 */
+GP_API double gp_partition_mean_polsby_popper(const gp_partition *part);
+/** @return households moved relative to the previous assignment (0 without one). @since 0.1 */
+GP_API int64_t gp_partition_households_moved(const gp_partition *part);
+/** @return the number of grids outside [min, max] households. @since 0.1 */
+GP_API int32_t gp_partition_out_of_bounds(const gp_partition *part);
+/** @return the number of problems reported (0 when every bound is held). @since 0.1 */
+GP_API int32_t gp_partition_problem_count(const gp_partition *part);
+/** @return the kind of problem i (a gp_problem_kind), 0 for i out of range. @since 0.1 */
+GP_API int32_t gp_partition_problem_kind(const gp_partition *part, int32_t i);
+/** @return a vertex of problem i (the vertex, or the lowest vertex of the component). @since 0.1 */
+GP_API int32_t gp_partition_problem_vertex(const gp_partition *part, int32_t i);
+/** @return a borrowed message for problem i naming vertex ids and the reason. @since 0.1 */
+GP_API const char *gp_partition_problem_message(const gp_partition *part, int32_t i);
+
+/**
+ * The optimizer in one call on plain arrays (the METIS-style shape of the design).
+ * @param[in,out] ctx receives errors.
+ * @param[in] n number of vertices.
+ * @param[in] xadj n + 1 offsets.
+ * @param[in] adjncy neighbour ids.
+ * @param[in] edge_cost per adjacency entry: border length x cut cost, or NULL for 1.
+ * @param[in] households n values >= 0.
+ * @param[in] opts options or NULL.
+ * @param[out] part_out caller's array of n grid ids.
+ * @param[out] n_grids_out receives the number of grids.
+ * @return GP_OK; GP_ERR_INFEASIBLE when some bound cannot be met (part_out and n_grids_out are
+ *         still filled with the least-violating division, and the message names the vertices);
+ *         any error of gp_graph_new and gp_graph_partition.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_partition_graph(gp_context *ctx, int32_t n, const int32_t *xadj,
+                                                 const int32_t *adjncy, const double *edge_cost,
+                                                 const int64_t *households,
+                                                 const gp_options *opts, int32_t *part_out,
+                                                 int32_t *n_grids_out);
+
 #ifdef __cplusplus
 }
 #endif
