@@ -1,0 +1,767 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file optimizer.c gp_graph_partition: components, grid counts, parallel seeded restarts,
+ * statistics and problem reports.
+ *
+ * Vertices above the maximum become grids of their own; the rest split into connected
+ * components, each divided on its own (a grid cannot span components). A component's grid
+ * count is the feasible k (k x min <= households <= k x max) closest to households / target,
+ * or, with a fixed count, a share of it given to the components in proportion to their
+ * households within their feasible ranges. Each component runs a fixed number of restarts
+ * (search.c) with seeds derived from the options' seed; the best by a total order (objective,
+ * then restart index) wins, so the result does not depend on the number of threads.
+ */
+
+#include "partition.h"
+#include "search.h"
+
+#include "core/context.h"
+#include "core/memory.h"
+#include "core/options.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Restarts per component at effort 1, and work units per vertex-or-edge of a component. */
+enum { GP_RESTARTS = 4, GP_MAX_RESTARTS = 64 };
+static const double GP_WORK_PER_ELEMENT = 400.0;
+/* Workload band around the mean inside which only cut cost matters. */
+static const double GP_WORKLOAD_BAND = 0.2;
+static const double GP_PI = 3.14159265358979323846;
+
+typedef struct {
+    int32_t start; /* into the component vertex list */
+    int32_t nv;
+    int32_t ne; /* adjacency entries inside */
+    int64_t hh;
+    double wl;
+    int64_t klo; /* feasible grid counts: klo .. khi (empty when klo > khi) */
+    int64_t khi;
+    int32_t k;
+    int32_t absorb; /* over-max vertex that takes this household-free component, or -1 */
+    int32_t task0;  /* first task, -1 when solved without search */
+    int32_t best;   /* winning task */
+} gp_comp;
+
+typedef struct {
+    gp_context *ctx;
+    const gp_search_shared *sh;
+    gp_search_task *tasks;
+    int32_t ntasks;
+    atomic_int next;
+    atomic_int done;
+    atomic_int cancel;
+} gp_runner;
+
+typedef struct {
+    gp_runner *run;
+    gp_search_work *w;
+} gp_worker;
+
+static uint64_t gp_mix(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* Only the calling thread reports progress: the context belongs to it. */
+static int gp_main_tick(void *user)
+{
+    gp_runner *run = user;
+    double f = run->ntasks > 0 ? (double)atomic_load(&run->done) / run->ntasks : 1.0;
+    if (gp_progress(run->ctx, 0.05 + 0.9 * f, "partition") != GP_OK) {
+        atomic_store(&run->cancel, 1);
+        return 1;
+    }
+    return 0;
+}
+
+static void *gp_worker_main(void *arg)
+{
+    gp_worker *wk = arg;
+    gp_runner *run = wk->run;
+    for (;;) {
+        if (atomic_load(&run->cancel)) {
+            break;
+        }
+        int i = atomic_fetch_add(&run->next, 1);
+        if (i >= run->ntasks) {
+            break;
+        }
+        if (gp_search_run(run->sh, wk->w, &run->tasks[i])) {
+            atomic_store(&run->cancel, 1);
+        }
+        atomic_fetch_add(&run->done, 1);
+    }
+    return NULL;
+}
+
+/* Interval violation of dividing hh households into k grids: 0 when k is feasible. */
+static int64_t gp_k_violation(int64_t hh, int64_t k, int64_t mn, int64_t mx)
+{
+    int64_t v = 0;
+    if (hh > k * mx) {
+        v += hh - k * mx;
+    }
+    if (hh < k * mn) {
+        v += k * mn - hh;
+    }
+    return v;
+}
+
+/* The grid count for one component: the feasible k closest to hh / target, or the least
+ * violating one; never more grids than vertices, never fewer than one. */
+static int32_t gp_auto_k(const gp_comp *c, int64_t mn, int64_t mx, int64_t target)
+{
+    double ideal = (double)c->hh / (double)target;
+    int64_t best = 1;
+    int64_t best_v = INT64_MAX;
+    double best_d = INFINITY;
+    int64_t lo = c->klo < 1 ? 1 : c->klo;
+    int64_t hi = c->khi < c->nv ? c->khi : c->nv;
+    int64_t cands[8];
+    int nc = 0;
+    if (lo <= hi) {
+        int64_t r = (int64_t)llround(ideal);
+        cands[nc++] = r < lo ? lo : (r > hi ? hi : r);
+    } else {
+        int64_t f = mx > 0 ? c->hh / mx : 1;
+        int64_t g = mn > 0 ? c->hh / mn : c->nv;
+        int64_t raw[6] = {f, f + 1, g, g + 1, (int64_t)llround(ideal), 1};
+        for (int i = 0; i < 6; i++) {
+            int64_t k = raw[i] < 1 ? 1 : (raw[i] > c->nv ? c->nv : raw[i]);
+            cands[nc++] = k;
+        }
+    }
+    for (int i = 0; i < nc; i++) {
+        int64_t v = gp_k_violation(c->hh, cands[i], mn, mx);
+        double d = fabs((double)cands[i] - ideal);
+        if (v < best_v || (v == best_v && (d < best_d || (d == best_d && cands[i] < best)))) {
+            best = cands[i];
+            best_v = v;
+            best_d = d;
+        }
+    }
+    return (int32_t)best;
+}
+
+/*
+ * Spreads a fixed total of grids over the components: starting from each component's
+ * automatic count, one grid at a time goes to the component with the most households per grid
+ * (or leaves the one with the fewest), within feasible ranges first. Returns 1 when the
+ * total could be met within every component's feasible range.
+ */
+static int gp_distribute(gp_comp *comps, int32_t ncomp, int64_t want)
+{
+    int64_t have = 0;
+    for (int32_t c = 0; c < ncomp; c++) {
+        if (comps[c].absorb < 0) {
+            have += comps[c].k;
+        }
+    }
+    int ok = 1;
+    while (have != want) {
+        int32_t pick = -1;
+        int relaxed = 0;
+        for (int pass = 0; pass < 2 && pick < 0; pass++) {
+            double best = 0;
+            for (int32_t c = 0; c < ncomp; c++) {
+                gp_comp *cp = &comps[c];
+                if (cp->absorb >= 0) {
+                    continue;
+                }
+                double per = (double)cp->hh / cp->k;
+                if (have < want) {
+                    int64_t lim = pass == 0 ? (cp->khi < cp->nv ? cp->khi : cp->nv) : cp->nv;
+                    if (cp->k < lim && (pick < 0 || per > best)) {
+                        pick = c;
+                        best = per;
+                    }
+                } else {
+                    int64_t lim = pass == 0 ? (cp->klo > 1 ? cp->klo : 1) : 1;
+                    if (cp->k > lim && (pick < 0 || per < best)) {
+                        pick = c;
+                        best = per;
+                    }
+                }
+            }
+            relaxed = pass == 1;
+        }
+        if (pick < 0) {
+            return 0; /* more grids than vertices, or fewer than components */
+        }
+        if (relaxed) {
+            ok = 0;
+        }
+        comps[pick].k += have < want ? 1 : -1;
+        have += have < want ? 1 : -1;
+    }
+    return ok;
+}
+
+typedef struct {
+    int64_t key;
+    int64_t weight;
+} gp_overlap;
+
+static int gp_key_cmp(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x;
+    int64_t b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+static int gp_overlap_cmp(const void *x, const void *y)
+{
+    const gp_overlap *a = x;
+    const gp_overlap *b = y;
+    if (a->weight != b->weight) {
+        return a->weight > b->weight ? -1 : 1;
+    }
+    return (a->key > b->key) - (a->key < b->key);
+}
+
+/*
+ * Households moved from the previous assignment: grids are matched one to one with previous
+ * grids greedily by shared households (heaviest overlap first); households not in their
+ * matched grid moved. Vertices without a previous grid do not count.
+ */
+static gp_status gp_households_moved(gp_context *ctx, const gp_graph *g, gp_partition *p)
+{
+    gp_status status = GP_OK;
+    int32_t n = g->n;
+    int64_t *labels = gp_malloc(sizeof *labels * (size_t)n);
+    gp_overlap *ov = gp_malloc(sizeof *ov * (size_t)n);
+    uint8_t *used = gp_calloc((size_t)n + (size_t)p->grids + 1, 1);
+    if (labels == NULL || ov == NULL || used == NULL) {
+        status = gp_error_nomem(ctx, "households moved");
+        goto done;
+    }
+    int32_t nl = 0;
+    int64_t total = 0;
+    for (int32_t v = 0; v < n; v++) {
+        if (g->previous[v] >= 0) {
+            labels[nl++] = g->previous[v];
+            total += g->households[v];
+        }
+    }
+    qsort(labels, (size_t)nl, sizeof *labels, gp_key_cmp);
+    int32_t nu = 0;
+    for (int32_t i = 0; i < nl; i++) {
+        if (nu == 0 || labels[nu - 1] != labels[i]) {
+            labels[nu++] = labels[i];
+        }
+    }
+    /* One (grid, previous label) key per vertex; equal keys add up to an overlap. */
+    int32_t nk = 0;
+    for (int32_t v = 0; v < n; v++) {
+        int64_t pv = g->previous[v];
+        if (pv < 0) {
+            continue;
+        }
+        const int64_t *hit = bsearch(&pv, labels, (size_t)nu, sizeof *labels, gp_key_cmp);
+        ov[nk].key = (int64_t)p->part[v] * (nu + 1) + (hit - labels);
+        ov[nk].weight = g->households[v];
+        nk++;
+    }
+    qsort(ov, (size_t)nk, sizeof *ov, gp_key_cmp);
+    int32_t no = 0;
+    for (int32_t i = 0; i < nk; i++) {
+        if (no > 0 && ov[no - 1].key == ov[i].key) {
+            ov[no - 1].weight += ov[i].weight;
+        } else {
+            ov[no++] = ov[i];
+        }
+    }
+    qsort(ov, (size_t)no, sizeof *ov, gp_overlap_cmp);
+    int64_t kept = 0;
+    for (int32_t i = 0; i < no; i++) {
+        int64_t gid = ov[i].key / (nu + 1);
+        int64_t lab = ov[i].key % (nu + 1);
+        if (!used[gid] && !used[p->grids + lab]) {
+            used[gid] = 1;
+            used[p->grids + lab] = 1;
+            kept += ov[i].weight;
+        }
+    }
+    p->moved = total - kept;
+done:
+    gp_free(labels);
+    gp_free(ov);
+    gp_free(used);
+    return status;
+}
+
+/* Fills the per-grid statistics and the summary values from p->part. */
+static void gp_statistics(const gp_graph *g, const double *wl, int64_t mn, int64_t mx,
+                          gp_partition *p, double *area, double *perim)
+{
+    int32_t n = g->n;
+    double cut = 0;
+    for (int32_t v = 0; v < n; v++) {
+        int32_t gv = p->part[v];
+        p->households[gv] += g->households[v];
+        p->workload[gv] += wl[v];
+        p->vertices[gv]++;
+        if (area != NULL) {
+            area[gv] += g->area[v];
+            perim[gv] += g->perimeter[v];
+        }
+        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+            if (p->part[g->adjncy[e]] != gv) {
+                cut += g->ecost[e];
+            } else if (area != NULL) {
+                perim[gv] -= g->border ? g->border[e] : 1.0;
+            }
+        }
+    }
+    p->cut = cut / 2;
+    double wmax = 0;
+    double wsum = 0;
+    double ppsum = 0;
+    int32_t ppn = 0;
+    for (int32_t gid = 0; gid < p->grids; gid++) {
+        wsum += p->workload[gid];
+        wmax = fmax(wmax, p->workload[gid]);
+        if (p->households[gid] < mn || p->households[gid] > mx) {
+            p->out_of_bounds++;
+        }
+        p->pp[gid] = NAN;
+        if (area != NULL && perim[gid] > 0) {
+            p->pp[gid] = 4.0 * GP_PI * area[gid] / (perim[gid] * perim[gid]);
+            ppsum += p->pp[gid];
+            ppn++;
+        }
+    }
+    double mean = p->grids > 0 ? wsum / p->grids : 0;
+    p->workload_ratio = p->grids == 0 ? 0.0 : (mean > 0 ? wmax / mean : 1.0);
+    p->mean_pp = ppn > 0 ? ppsum / ppn : NAN;
+}
+
+gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_options *opts,
+                             gp_partition **out)
+{
+    gp_status status = GP_OK;
+    double *wl_own = NULL;
+    uint8_t *skip = NULL;
+    int32_t *cid = NULL;
+    int32_t *cverts = NULL;
+    gp_comp *comps = NULL;
+    gp_search_task *tasks = NULL;
+    int32_t *res = NULL;
+    int32_t *label = NULL;
+    int32_t *remap = NULL;
+    double *shape = NULL;
+    gp_worker *workers = NULL;
+    pthread_t *threads = NULL;
+    int32_t nthreads = 0;
+    int32_t started = 0;
+    gp_partition *p = NULL;
+    gp_runner run;
+    memset(&run, 0, sizeof run);
+    gp_options defaults = {300, 500, 0, 0, 1, 0, 2.0, 50.0, 1.0};
+
+    if (out == NULL || graph == NULL) {
+        status = gp_error(ctx, GP_ERR_ARG, "gp_graph_partition: graph or out is NULL");
+        goto done;
+    }
+    *out = NULL;
+    if (graph->households == NULL) {
+        status = gp_error(ctx, GP_ERR_ARG,
+                          "gp_graph_partition: households are not set (gp_graph_set_households)");
+        goto done;
+    }
+    if (opts == NULL) {
+        opts = &defaults;
+    }
+    int64_t mn = opts->min_households;
+    int64_t mx = opts->max_households;
+    int64_t target = gp_options_target(opts);
+    if (mn < 0 || mx < 1 || mn > mx || target < 1 || !(opts->effort > 0)) {
+        status = gp_error(ctx, GP_ERR_ARG, "gp_graph_partition: bad options");
+        goto done;
+    }
+    int32_t n = graph->n;
+    const gp_graph *g = graph;
+    status = gp_progress(ctx, 0.0, "partition");
+    if (status != GP_OK) {
+        goto done;
+    }
+    size_t nn = (size_t)(n > 0 ? n : 1);
+    const double *wl = g->workload;
+    if (wl == NULL) {
+        wl_own = gp_malloc(sizeof *wl_own * nn);
+        if (wl_own == NULL) {
+            status = gp_error_nomem(ctx, "workload");
+            goto done;
+        }
+        for (int32_t v = 0; v < n; v++) {
+            wl_own[v] = (double)g->households[v];
+        }
+        wl = wl_own;
+    }
+    skip = gp_calloc(nn, 1);
+    cid = gp_malloc(sizeof *cid * nn);
+    cverts = gp_malloc(sizeof *cverts * nn);
+    comps = gp_calloc(nn, sizeof *comps);
+    label = gp_malloc(sizeof *label * nn);
+    if (skip == NULL || cid == NULL || cverts == NULL || comps == NULL || label == NULL) {
+        status = gp_error_nomem(ctx, "components");
+        goto done;
+    }
+    int32_t n_over = 0;
+    for (int32_t v = 0; v < n; v++) {
+        skip[v] = g->households[v] > mx;
+        n_over += skip[v];
+        cid[v] = -1;
+    }
+    /* Components of the graph without the over-max vertices, each listed from its lowest id. */
+    int32_t ncomp = 0;
+    int32_t at = 0;
+    for (int32_t s = 0; s < n; s++) {
+        if (skip[s] || cid[s] >= 0) {
+            continue;
+        }
+        gp_comp *c = &comps[ncomp];
+        c->start = at;
+        c->absorb = -1;
+        c->task0 = -1;
+        cid[s] = ncomp;
+        cverts[at++] = s;
+        for (int32_t h = c->start; h < at; h++) {
+            int32_t v = cverts[h];
+            c->hh += g->households[v];
+            c->wl += wl[v];
+            for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+                int32_t u = g->adjncy[e];
+                if (skip[u]) {
+                    if (c->absorb < 0 || u < c->absorb) {
+                        c->absorb = u;
+                    }
+                    continue;
+                }
+                c->ne++;
+                if (cid[u] < 0) {
+                    cid[u] = ncomp;
+                    cverts[at++] = u;
+                }
+            }
+        }
+        c->nv = at - c->start;
+        c->klo = (c->hh + mx - 1) / mx;
+        c->khi = mn > 0 ? c->hh / mn : c->nv;
+        if (c->khi > c->nv) {
+            c->khi = c->nv;
+        }
+        if (c->klo < 1) {
+            c->klo = 1;
+        }
+        /* A household-free piece walled in by over-max vertices joins one of them: an empty
+         * grid would only add a violation. */
+        if (!(c->hh == 0 && mn > 0)) {
+            c->absorb = -1;
+        }
+        c->k = gp_auto_k(c, mn, mx, target);
+        ncomp++;
+    }
+    int count_ok = 1;
+    int64_t fixed = opts->grid_count;
+    if (fixed > 0) {
+        count_ok = gp_distribute(comps, ncomp, fixed - n_over);
+    }
+    /* Tasks: components that need a search get a fixed number of seeded restarts. */
+    int32_t restarts = (int32_t)lround(GP_RESTARTS * opts->effort);
+    restarts = restarts < 1 ? 1 : (restarts > GP_MAX_RESTARTS ? GP_MAX_RESTARTS : restarts);
+    int32_t ntasks = 0;
+    for (int32_t c = 0; c < ncomp; c++) {
+        gp_comp *cp = &comps[c];
+        if (cp->absorb < 0 && cp->k > 1 && cp->k < cp->nv) {
+            ntasks += restarts;
+        }
+    }
+    tasks = gp_calloc((size_t)ntasks + 1, sizeof *tasks);
+    res = gp_malloc(sizeof *res * nn * (size_t)(ntasks > 0 ? restarts : 1));
+    if (tasks == NULL || res == NULL) {
+        status = gp_error_nomem(ctx, "restarts");
+        goto done;
+    }
+    int32_t ti = 0;
+    for (int32_t c = 0; c < ncomp; c++) {
+        gp_comp *cp = &comps[c];
+        if (!(cp->absorb < 0 && cp->k > 1 && cp->k < cp->nv)) {
+            continue;
+        }
+        cp->task0 = ti;
+        for (int32_t r = 0; r < restarts; r++) {
+            gp_search_task *t = &tasks[ti++];
+            t->verts = cverts + cp->start;
+            t->nv = cp->nv;
+            t->k = cp->k;
+            t->households = cp->hh;
+            t->workload = cp->wl;
+            t->seed =
+                gp_mix(opts->seed ^ gp_mix((uint64_t)c * 0x632BE59BD9B4E019ULL + (uint64_t)r + 1));
+            t->restart = r;
+            t->budget = opts->effort * GP_WORK_PER_ELEMENT * (cp->nv + cp->ne) + 1e5;
+            t->out = res + (size_t)r * nn + cp->start;
+        }
+    }
+    gp_search_shared sh = {g, g->households, wl, skip, mn, mx, GP_WORKLOAD_BAND, &run.cancel};
+    run.ctx = ctx;
+    run.sh = &sh;
+    run.tasks = tasks;
+    run.ntasks = ntasks;
+    if (ntasks > 0) {
+        nthreads = opts->threads;
+        if (nthreads <= 0) {
+            long cores = sysconf(_SC_NPROCESSORS_ONLN);
+            nthreads = cores > 0 ? (int32_t)(cores < 1024 ? cores : 1024) : 1;
+        }
+        if (nthreads > ntasks) {
+            nthreads = ntasks;
+        }
+        workers = gp_calloc((size_t)nthreads, sizeof *workers);
+        threads = gp_calloc((size_t)nthreads, sizeof *threads);
+        if (workers == NULL || threads == NULL) {
+            status = gp_error_nomem(ctx, "workers");
+            goto done;
+        }
+        for (int32_t i = 0; i < nthreads; i++) {
+            workers[i].run = &run;
+            workers[i].w = gp_search_work_new(n, g->xadj[n]);
+            if (workers[i].w == NULL) {
+                status = gp_error_nomem(ctx, "search scratch");
+                goto done;
+            }
+        }
+        gp_search_work_set_tick(workers[0].w, gp_main_tick, &run);
+        /* Worker 0 is this thread; a thread that fails to start only costs parallelism. */
+        for (int32_t i = 1; i < nthreads; i++) {
+            if (pthread_create(&threads[i], NULL, gp_worker_main, &workers[i]) != 0) {
+                break;
+            }
+            started = i;
+        }
+        gp_worker_main(&workers[0]);
+        for (int32_t i = 1; i <= started; i++) {
+            pthread_join(threads[i], NULL);
+        }
+        started = 0;
+        if (atomic_load(&run.cancel)) {
+            status = gp_error(ctx, GP_ERR_CANCELED, "partition: canceled by the progress callback");
+            goto done;
+        }
+    }
+    /* The best restart per component: objective first, then the lowest restart index. */
+    int32_t next_label = 0;
+    for (int32_t c = 0; c < ncomp; c++) {
+        gp_comp *cp = &comps[c];
+        const int32_t *vs = cverts + cp->start;
+        if (cp->absorb >= 0) {
+            continue;
+        }
+        if (cp->task0 < 0) {
+            for (int32_t i = 0; i < cp->nv; i++) {
+                label[vs[i]] = next_label + (cp->k == 1 ? 0 : i);
+            }
+            next_label += cp->k == 1 ? 1 : cp->nv;
+            continue;
+        }
+        int32_t best = cp->task0;
+        for (int32_t r = 1; r < restarts; r++) {
+            if (gp_score_cmp(tasks[cp->task0 + r].score, tasks[best].score) < 0) {
+                best = cp->task0 + r;
+            }
+        }
+        cp->best = best;
+        const int32_t *o = tasks[best].out;
+        for (int32_t i = 0; i < cp->nv; i++) {
+            label[vs[i]] = next_label + o[i];
+        }
+        next_label += tasks[best].k_out;
+    }
+    for (int32_t v = 0; v < n; v++) {
+        if (skip[v]) {
+            label[v] = next_label++;
+        }
+    }
+    for (int32_t c = 0; c < ncomp; c++) {
+        gp_comp *cp = &comps[c];
+        for (int32_t i = 0; cp->absorb >= 0 && i < cp->nv; i++) {
+            label[cverts[cp->start + i]] = label[cp->absorb];
+        }
+    }
+    /* Grid ids in order of each grid's lowest vertex: independent of search internals. */
+    remap = gp_malloc(sizeof *remap * (size_t)(next_label > 0 ? next_label : 1));
+    if (remap == NULL) {
+        status = gp_error_nomem(ctx, "grid ids");
+        goto done;
+    }
+    for (int32_t i = 0; i < next_label; i++) {
+        remap[i] = -1;
+    }
+    int32_t grids = 0;
+    for (int32_t v = 0; v < n; v++) {
+        if (remap[label[v]] < 0) {
+            remap[label[v]] = grids++;
+        }
+    }
+    p = gp_partition_alloc(n, grids);
+    if (p == NULL) {
+        status = gp_error_nomem(ctx, "partition");
+        goto done;
+    }
+    for (int32_t v = 0; v < n; v++) {
+        p->part[v] = remap[label[v]];
+    }
+    if (g->area != NULL) {
+        shape = gp_calloc(2 * (size_t)(grids > 0 ? grids : 1), sizeof *shape);
+        if (shape == NULL) {
+            status = gp_error_nomem(ctx, "grid shapes");
+            goto done;
+        }
+    }
+    gp_statistics(g, wl, mn, mx, p, shape, shape ? shape + grids : NULL);
+    if (g->previous != NULL && n > 0) {
+        status = gp_households_moved(ctx, g, p);
+        if (status != GP_OK) {
+            goto done;
+        }
+    }
+    /* Problems: every bound that is not held is reported with its vertices and reason. */
+    for (int32_t v = 0; v < n && status == GP_OK; v++) {
+        if (skip[v]) {
+            status = gp_partition_add_problem(p, GP_PROBLEM_VERTEX_OVER_MAX, v,
+                                              "vertex %d holds %" PRId64
+                                              " households, above the maximum %" PRId64
+                                              ": it forms grid %d alone",
+                                              (int)v, g->households[v], mx, (int)p->part[v]);
+        }
+    }
+    for (int32_t c = 0; c < ncomp && status == GP_OK; c++) {
+        gp_comp *cp = &comps[c];
+        int32_t v0 = cverts[cp->start];
+        if (cp->absorb >= 0 || cp->klo <= cp->khi) {
+            continue;
+        }
+        status = gp_partition_add_problem(p, GP_PROBLEM_COMPONENT_INFEASIBLE, v0,
+                                          "component of %d vertices from vertex %d holds %" PRId64
+                                          " households: no grid count k has k x %" PRId64
+                                          " <= %" PRId64 " <= k x %" PRId64
+                                          "; divided into %d grid(s) with the least violation",
+                                          (int)cp->nv, (int)v0, cp->hh, mn, cp->hh, mx, (int)cp->k);
+    }
+    if (fixed > 0 && status == GP_OK && (!count_ok || grids != fixed)) {
+        status = gp_partition_add_problem(p, GP_PROBLEM_GRID_COUNT, 0,
+                                          "the fixed grid count %" PRId64
+                                          " cannot be met within the bounds [%" PRId64 ", %" PRId64
+                                          "]: %d grids made",
+                                          fixed, mn, mx, (int)grids);
+    }
+    for (int32_t v = 0; v < n && status == GP_OK; v++) {
+        int32_t gid = p->part[v];
+        if (remap[label[v]] != gid || skip[v] || cid[v] < 0) {
+            continue;
+        }
+        const gp_comp *cp = &comps[cid[v]];
+        int64_t h = p->households[gid];
+        /* Only the first vertex of each grid reports, and only for feasible components. */
+        if (cp->klo > cp->khi || cp->absorb >= 0 || (h >= mn && h <= mx)) {
+            continue;
+        }
+        int first = 1;
+        for (int32_t u = 0; u < v && first; u++) {
+            first = p->part[u] != gid;
+        }
+        if (first) {
+            status =
+                gp_partition_add_problem(p, GP_PROBLEM_BOUNDS_UNMET, v,
+                                         "grid %d (lowest vertex %d, %d vertices) holds %" PRId64
+                                         " households, outside [%" PRId64 ", %" PRId64
+                                         "]: the search found no division "
+                                         "of its component within the bounds",
+                                         (int)gid, (int)v, (int)p->vertices[gid], h, mn, mx);
+        }
+    }
+    if (status != GP_OK) {
+        status = gp_error_nomem(ctx, "problem list");
+        goto done;
+    }
+    status = gp_progress(ctx, 1.0, "partition");
+    if (status != GP_OK) {
+        goto done;
+    }
+    *out = p;
+    p = NULL;
+done:
+    for (int32_t i = 1; i <= started; i++) {
+        pthread_join(threads[i], NULL);
+    }
+    for (int32_t i = 0; workers != NULL && i < nthreads; i++) {
+        gp_search_work_free(workers[i].w);
+    }
+    gp_free(workers);
+    gp_free(threads);
+    gp_partition_free(p);
+    gp_free(wl_own);
+    gp_free(skip);
+    gp_free(cid);
+    gp_free(cverts);
+    gp_free(comps);
+    gp_free(tasks);
+    gp_free(res);
+    gp_free(label);
+    gp_free(remap);
+    gp_free(shape);
+    return status;
+}
+
+gp_status gp_partition_graph(gp_context *ctx, int32_t n, const int32_t *xadj, const int32_t *adjncy,
+                             const double *edge_cost, const int64_t *households,
+                             const gp_options *opts, int32_t *part_out, int32_t *n_grids_out)
+{
+    gp_status status = GP_OK;
+    gp_graph *g = NULL;
+    gp_partition *p = NULL;
+    if ((part_out == NULL && n > 0) || n_grids_out == NULL) {
+        status = gp_error(ctx, GP_ERR_ARG, "gp_partition_graph: part_out or n_grids_out is NULL");
+        goto done;
+    }
+    *n_grids_out = 0;
+    status = gp_graph_new(ctx, n, xadj, adjncy, &g);
+    if (status != GP_OK) {
+        goto done;
+    }
+    status = gp_graph_set_households(ctx, g, households);
+    if (status != GP_OK) {
+        goto done;
+    }
+    if (edge_cost != NULL) {
+        /* The combined cost is a border length with unit cost per length. */
+        status = gp_graph_set_edges(ctx, g, edge_cost, NULL);
+        if (status != GP_OK) {
+            goto done;
+        }
+    }
+    status = gp_graph_partition(ctx, g, opts, &p);
+    if (status != GP_OK) {
+        goto done;
+    }
+    if (n > 0) {
+        memcpy(part_out, p->part, sizeof *part_out * (size_t)n);
+    }
+    *n_grids_out = p->grids;
+    if (p->problem_count > 0) {
+        status = gp_error(ctx, GP_ERR_INFEASIBLE, "%s%s", p->problems[0].message,
+                          p->problem_count > 1 ? " (and more problems)" : "");
+    }
+done:
+    gp_partition_free(p);
+    gp_graph_free(g);
+    return status;
+}

@@ -1,0 +1,1098 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file search.c One restart on one component: seeded region growing, then recombination and
+ * boundary-move local search under a lexicographic objective.
+ *
+ * Method. (1) Region growing in the style of greedy graph growing (Karypis and Kumar, "A fast
+ * and high quality multilevel scheme for partitioning irregular graphs", SIAM J. Sci. Comput.
+ * 1998): grids are grown one after another from the front of a breadth-first sweep that starts
+ * at a pseudo-peripheral vertex, each absorbing the frontier vertex most enclosed by it (by cut
+ * cost) until it holds its share of the remaining households. (2) Repair: stray pieces rejoin a
+ * neighbour, and grids merge or split until there are exactly k. (3) Recombination ("ReCom",
+ * DeFord, Duchin and Solomon, "Recombination: a family of Markov chains for redistricting",
+ * 2021): two adjacent grids are merged and re-split along an edge of a random spanning tree,
+ * keeping the best split, which fixes bounds and cut cost across a pair at once; both sides of a
+ * tree edge are connected, so contiguity holds by construction. (4) Boundary moves (as in
+ * Fiduccia-Mattheyses refinement) of single vertices to a neighbouring grid when that improves
+ * the objective and the grid left behind stays connected (checked by a search limited to it).
+ * The objective is lexicographic: households outside [min, max], then workload outside a band
+ * around the mean, then cut cost. All work is counted and bounded by the task's budget.
+ */
+
+#include "search.h"
+
+#include "core/memory.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Trees tried per recombination and candidate splits costed per tree: enough to find the good
+ * splits of the small merged regions that grids of a few hundred households make. */
+enum { GP_RECOM_TREES = 3, GP_RECOM_CANDIDATES = 8, GP_MAX_ROUNDS = 12 };
+
+typedef struct {
+    double key;
+    int32_t v;
+    int32_t aux;
+} gp_heap_item;
+
+struct gp_search_work {
+    int32_t n;
+    int32_t m;
+    int32_t *part;
+    uint32_t *seen;
+    uint32_t stamp;
+    uint32_t *seen2;
+    uint32_t stamp2;
+    int32_t *queue;
+    int32_t *ord;
+    int32_t *dist;
+    int32_t *ver;
+    int32_t *loc;
+    double *conn;
+    double *tot;
+    double *gtmp;
+    uint8_t *inq;
+    uint8_t *bestin;
+    uint8_t *gmark;
+    int32_t *sv;
+    int32_t *tp;
+    int32_t *tin;
+    int32_t *tout;
+    int32_t *head;
+    int32_t *next;
+    int32_t *stack;
+    int32_t *cand;
+    int64_t *shh;
+    double *swl;
+    gp_heap_item *heap;
+    int32_t hsize;
+    int64_t *ghh;
+    double *gwl;
+    int32_t *gnv;
+    int32_t *grep;
+    int32_t *glab;
+    int64_t *pairs;
+    gp_search_tick_fn tick;
+    void *tick_user;
+    /* State of the running task. */
+    const gp_search_shared *sh;
+    gp_search_task *t;
+    int32_t k;
+    double lo_w;
+    double hi_w;
+    double work;
+    double next_tick;
+    uint64_t rng;
+    int stop;
+};
+
+gp_search_work *gp_search_work_new(int32_t n, int32_t m)
+{
+    gp_search_work *w = gp_calloc(1, sizeof *w);
+    if (w == NULL) {
+        return NULL;
+    }
+    size_t nn = (size_t)n + 1;
+    size_t mm = (size_t)m + 1;
+    w->n = n;
+    w->m = m;
+    int ok = 1;
+#define GP_ALLOC(field, count)                                                                     \
+    do {                                                                                           \
+        w->field = gp_calloc((count), sizeof *w->field);                                           \
+        ok = ok && w->field != NULL;                                                               \
+    } while (0)
+    GP_ALLOC(part, nn);
+    GP_ALLOC(seen, nn);
+    GP_ALLOC(seen2, nn);
+    GP_ALLOC(queue, nn);
+    GP_ALLOC(ord, nn);
+    GP_ALLOC(dist, nn);
+    GP_ALLOC(ver, nn);
+    GP_ALLOC(loc, nn);
+    GP_ALLOC(conn, nn);
+    GP_ALLOC(tot, nn);
+    GP_ALLOC(gtmp, nn);
+    GP_ALLOC(inq, nn);
+    GP_ALLOC(bestin, nn);
+    GP_ALLOC(gmark, nn);
+    GP_ALLOC(sv, nn);
+    GP_ALLOC(tp, nn);
+    GP_ALLOC(tin, nn);
+    GP_ALLOC(tout, nn);
+    GP_ALLOC(head, nn);
+    GP_ALLOC(next, nn);
+    GP_ALLOC(stack, 2 * nn);
+    GP_ALLOC(cand, nn);
+    GP_ALLOC(shh, nn);
+    GP_ALLOC(swl, nn);
+    GP_ALLOC(heap, mm + nn);
+    GP_ALLOC(ghh, nn);
+    GP_ALLOC(gwl, nn);
+    GP_ALLOC(gnv, nn);
+    GP_ALLOC(grep, nn);
+    GP_ALLOC(glab, nn);
+    GP_ALLOC(pairs, mm + nn);
+#undef GP_ALLOC
+    if (!ok) {
+        gp_search_work_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void gp_search_work_free(gp_search_work *w)
+{
+    if (w == NULL) {
+        return;
+    }
+    void *fields[] = {w->part, w->seen, w->seen2, w->queue, w->ord,    w->dist,  w->ver,  w->loc,
+                      w->conn, w->tot,  w->gtmp,  w->inq,   w->bestin, w->gmark, w->sv,   w->tp,
+                      w->tin,  w->tout, w->head,  w->next,  w->stack,  w->cand,  w->shh,  w->swl,
+                      w->heap, w->ghh,  w->gwl,   w->gnv,   w->grep,   w->glab,  w->pairs};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        gp_free(fields[i]);
+    }
+    gp_free(w);
+}
+
+void gp_search_work_set_tick(gp_search_work *w, gp_search_tick_fn fn, void *user)
+{
+    w->tick = fn;
+    w->tick_user = user;
+}
+
+int gp_score_cmp(gp_score a, gp_score b)
+{
+    if (a.viol != b.viol) {
+        return a.viol < b.viol ? -1 : 1;
+    }
+    double te = 1e-9 * fmax(1.0, fmax(fabs(a.excess), fabs(b.excess)));
+    if (a.excess < b.excess - te) {
+        return -1;
+    }
+    if (a.excess > b.excess + te) {
+        return 1;
+    }
+    double tc = 1e-9 * fmax(1.0, fmax(fabs(a.cut), fabs(b.cut)));
+    if (a.cut < b.cut - tc) {
+        return -1;
+    }
+    if (a.cut > b.cut + tc) {
+        return 1;
+    }
+    return 0;
+}
+
+/* splitmix64: small, fast and good enough to drive the randomised choices. */
+static uint64_t gp_rand(gp_search_work *w)
+{
+    uint64_t z = (w->rng += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static double gp_rand01(gp_search_work *w)
+{
+    return (double)(gp_rand(w) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static int32_t gp_rand_below(gp_search_work *w, int32_t bound)
+{
+    return bound <= 1 ? 0 : (int32_t)(gp_rand(w) % (uint64_t)bound);
+}
+
+/* Counts work and says when to stop: budget spent or cancelled. Cheap enough to call often. */
+static int gp_spent(gp_search_work *w, double units)
+{
+    w->work += units;
+    if (w->stop) {
+        return 1;
+    }
+    if (w->work >= w->next_tick) {
+        w->next_tick = w->work + 2e5;
+        if (atomic_load_explicit(w->sh->cancel, memory_order_relaxed)) {
+            w->stop = 2;
+        } else if (w->tick != NULL && w->tick(w->tick_user)) {
+            w->stop = 2;
+        }
+    }
+    if (w->work > w->t->budget && w->stop == 0) {
+        w->stop = 1;
+    }
+    return w->stop;
+}
+
+static void gp_heap_push(gp_search_work *w, double key, int32_t v, int32_t aux)
+{
+    int32_t i = w->hsize++;
+    gp_heap_item it = {key, v, aux};
+    while (i > 0) {
+        int32_t p = (i - 1) / 2;
+        if (w->heap[p].key <= key) {
+            break;
+        }
+        w->heap[i] = w->heap[p];
+        i = p;
+    }
+    w->heap[i] = it;
+}
+
+static gp_heap_item gp_heap_pop(gp_search_work *w)
+{
+    gp_heap_item top = w->heap[0];
+    gp_heap_item last = w->heap[--w->hsize];
+    int32_t i = 0;
+    int32_t n = w->hsize;
+    for (;;) {
+        int32_t c = 2 * i + 1;
+        if (c >= n) {
+            break;
+        }
+        if (c + 1 < n && w->heap[c + 1].key < w->heap[c].key) {
+            c++;
+        }
+        if (w->heap[c].key >= last.key) {
+            break;
+        }
+        w->heap[i] = w->heap[c];
+        i = c;
+    }
+    if (n > 0) {
+        w->heap[i] = last;
+    }
+    return top;
+}
+
+static int64_t gp_viol(const gp_search_work *w, int64_t h)
+{
+    const gp_search_shared *sh = w->sh;
+    return (h < sh->min ? sh->min - h : 0) + (h > sh->max ? h - sh->max : 0);
+}
+
+static double gp_excess(const gp_search_work *w, double x)
+{
+    return (x > w->hi_w ? x - w->hi_w : 0.0) + (x < w->lo_w ? w->lo_w - x : 0.0);
+}
+
+static uint32_t gp_next_stamp(uint32_t *stamp, uint32_t *arr, int32_t n)
+{
+    if (++*stamp == 0) {
+        memset(arr, 0, sizeof *arr * ((size_t)n + 1));
+        *stamp = 1;
+    }
+    return *stamp;
+}
+
+/* Breadth-first order of the component from src into w->ord; returns the count. */
+static int32_t gp_bfs(gp_search_work *w, int32_t src)
+{
+    const gp_graph *g = w->sh->g;
+    uint32_t s = gp_next_stamp(&w->stamp, w->seen, w->n);
+    int32_t h = 0;
+    int32_t tl = 0;
+    w->ord[tl++] = src;
+    w->seen[src] = s;
+    while (h < tl) {
+        int32_t v = w->ord[h++];
+        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+            int32_t u = g->adjncy[e];
+            if (!w->sh->skip[u] && w->seen[u] != s) {
+                w->seen[u] = s;
+                w->ord[tl++] = u;
+            }
+        }
+    }
+    w->work += (double)tl * 4;
+    return tl;
+}
+
+static void gp_grid_reset(gp_search_work *w, int32_t gid)
+{
+    w->ghh[gid] = 0;
+    w->gwl[gid] = 0;
+    w->gnv[gid] = 0;
+    w->grep[gid] = -1;
+}
+
+static void gp_assign(gp_search_work *w, int32_t v, int32_t gid)
+{
+    w->part[v] = gid;
+    w->ghh[gid] += w->sh->hh[v];
+    w->gwl[gid] += w->sh->wl[v];
+    w->gnv[gid]++;
+    if (w->grep[gid] < 0) {
+        w->grep[gid] = v;
+    }
+}
+
+/* Recomputes every grid's totals and representative from w->part. */
+static void gp_grid_totals(gp_search_work *w)
+{
+    for (int32_t gid = 0; gid < w->k; gid++) {
+        gp_grid_reset(w, gid);
+    }
+    for (int32_t i = 0; i < w->t->nv; i++) {
+        int32_t v = w->t->verts[i];
+        gp_assign(w, v, w->part[v]);
+    }
+}
+
+/* Greedy growing of the grids along a breadth-first sweep (see the file comment). */
+static void gp_grow(gp_search_work *w)
+{
+    const gp_graph *g = w->sh->g;
+    gp_search_task *t = w->t;
+    int32_t nv = t->nv;
+    double jitter = t->restart == 0 ? 0.0 : 0.3;
+    for (int32_t i = 0; i < nv; i++) {
+        w->part[t->verts[i]] = -1;
+    }
+    int32_t x = t->restart == 0 ? t->verts[0] : t->verts[gp_rand_below(w, nv)];
+    gp_bfs(w, x);
+    gp_bfs(w, w->ord[nv - 1]);
+    int32_t ptr = 0;
+    int64_t assigned = 0;
+    int32_t made = 0;
+    for (int32_t gid = 0; gid < t->k; gid++) {
+        while (ptr < nv && w->part[w->ord[ptr]] >= 0) {
+            ptr++;
+        }
+        if (ptr == nv) {
+            break;
+        }
+        gp_grid_reset(w, gid);
+        made = gid + 1;
+        if (gid == t->k - 1) {
+            for (int32_t i = ptr; i < nv; i++) {
+                if (w->part[w->ord[i]] < 0) {
+                    gp_assign(w, w->ord[i], gid);
+                }
+            }
+            break;
+        }
+        double goal = (double)(t->households - assigned) / (double)(t->k - gid);
+        uint32_t s = gp_next_stamp(&w->stamp2, w->seen2, w->n);
+        w->hsize = 0;
+        int32_t v = w->ord[ptr];
+        w->dist[v] = 0;
+        for (;;) {
+            gp_assign(w, v, gid);
+            assigned += w->sh->hh[v];
+            for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+                int32_t u = g->adjncy[e];
+                if (w->sh->skip[u] || w->part[u] >= 0) {
+                    continue;
+                }
+                if (w->seen2[u] != s) {
+                    w->seen2[u] = s;
+                    w->conn[u] = 0;
+                    w->dist[u] = w->dist[v] + 1;
+                }
+                w->conn[u] += g->ecost[e];
+                double frac = w->tot[u] > 0 ? w->conn[u] / w->tot[u] : 1.0;
+                double key = -frac + 0.1 * w->dist[u] + jitter * gp_rand01(w);
+                gp_heap_push(w, key, u, ++w->ver[u]);
+            }
+            w->work += (double)(g->xadj[v + 1] - g->xadj[v]) * 3 + 4;
+            v = -1;
+            while (w->hsize > 0 && (double)w->ghh[gid] < goal) {
+                gp_heap_item it = gp_heap_pop(w);
+                int32_t u = it.v;
+                if (w->part[u] >= 0 || it.aux != w->ver[u]) {
+                    continue;
+                }
+                int64_t after = w->ghh[gid] + w->sh->hh[u];
+                if (after > w->sh->max) {
+                    continue;
+                }
+                if (w->ghh[gid] >= w->sh->min &&
+                    (double)after - goal > goal - (double)w->ghh[gid]) {
+                    break;
+                }
+                v = u;
+                break;
+            }
+            if (v < 0) {
+                break;
+            }
+        }
+    }
+    w->k = made;
+}
+
+/*
+ * Keeps the heaviest connected piece of every grid and hands every other vertex to a
+ * neighbouring grid by a multi-source search; then renumbers grids 0 .. k-1 with no gaps.
+ * Handing a vertex to the grid of an already assigned neighbour keeps that grid connected.
+ */
+static void gp_make_connected(gp_search_work *w)
+{
+    const gp_graph *g = w->sh->g;
+    gp_search_task *t = w->t;
+    int32_t nv = t->nv;
+    uint32_t s = gp_next_stamp(&w->stamp, w->seen, w->n);
+    int32_t pieces = 0;
+    int32_t maxlab = -1;
+    for (int32_t i = 0; i < nv; i++) {
+        int32_t v = t->verts[i];
+        if (w->part[v] > maxlab) {
+            maxlab = w->part[v];
+        }
+    }
+    for (int32_t l = 0; l <= maxlab; l++) {
+        w->glab[l] = -1;
+    }
+    for (int32_t i = 0; i < nv; i++) {
+        int32_t v = t->verts[i];
+        if (w->part[v] < 0 || w->seen[v] == s) {
+            continue;
+        }
+        int32_t lab = w->part[v];
+        int32_t pid = pieces++;
+        int64_t ph = 0;
+        int32_t h = 0;
+        int32_t tl = 0;
+        w->queue[tl++] = v;
+        w->seen[v] = s;
+        while (h < tl) {
+            int32_t x = w->queue[h++];
+            w->loc[x] = pid;
+            ph += w->sh->hh[x];
+            for (int32_t e = g->xadj[x]; e < g->xadj[x + 1]; e++) {
+                int32_t u = g->adjncy[e];
+                if (!w->sh->skip[u] && w->part[u] == lab && w->seen[u] != s) {
+                    w->seen[u] = s;
+                    w->queue[tl++] = u;
+                }
+            }
+        }
+        w->work += (double)tl * 4;
+        w->shh[pid] = ph;
+        w->tp[pid] = tl;
+        int32_t best = w->glab[lab];
+        if (best < 0 || ph > w->shh[best] || (ph == w->shh[best] && tl > w->tp[best])) {
+            w->glab[lab] = pid;
+        }
+    }
+    for (int32_t i = 0; i < nv; i++) {
+        int32_t v = t->verts[i];
+        if (w->part[v] >= 0 && w->glab[w->part[v]] != w->loc[v]) {
+            w->part[v] = -1;
+        }
+    }
+    int32_t tl = 0;
+    for (int32_t i = 0; i < nv; i++) {
+        int32_t v = t->verts[i];
+        if (w->part[v] < 0) {
+            continue;
+        }
+        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+            int32_t u = g->adjncy[e];
+            if (!w->sh->skip[u] && w->part[u] < 0) {
+                w->queue[tl++] = v;
+                break;
+            }
+        }
+    }
+    for (int32_t h = 0; h < tl; h++) {
+        int32_t v = w->queue[h];
+        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+            int32_t u = g->adjncy[e];
+            if (!w->sh->skip[u] && w->part[u] < 0) {
+                w->part[u] = w->part[v];
+                w->queue[tl++] = u;
+            }
+        }
+    }
+    for (int32_t l = 0; l <= maxlab; l++) {
+        w->glab[l] = -1;
+    }
+    int32_t k = 0;
+    for (int32_t i = 0; i < nv; i++) {
+        int32_t v = t->verts[i];
+        int32_t lab = w->part[v];
+        if (w->glab[lab] < 0) {
+            w->glab[lab] = k++;
+        }
+        w->part[v] = w->glab[lab];
+    }
+    w->k = k;
+    gp_grid_totals(w);
+}
+
+/*
+ * Merges grids a and b (adjacent, or b == a to split a into a and the new grid b) and re-splits
+ * the union along the best edge of a few random spanning trees. Returns 1 when it changed the
+ * division: always when splitting, else only for a strictly better objective on the pair.
+ */
+static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
+{
+    const gp_graph *g = w->sh->g;
+    int32_t src = w->grep[a];
+    uint32_t s = gp_next_stamp(&w->stamp, w->seen, w->n);
+    int32_t ns = 0;
+    int32_t h = 0;
+    int32_t other = split ? a : b;
+    w->sv[ns++] = src;
+    w->seen[src] = s;
+    double cut_ab = 0;
+    int64_t hs = 0;
+    double ws = 0;
+    double es = 0;
+    while (h < ns) {
+        int32_t x = w->sv[h];
+        w->loc[x] = h++;
+        hs += w->sh->hh[x];
+        ws += w->sh->wl[x];
+        for (int32_t e = g->xadj[x]; e < g->xadj[x + 1]; e++) {
+            int32_t u = g->adjncy[e];
+            if (w->sh->skip[u] || (w->part[u] != a && w->part[u] != other)) {
+                continue;
+            }
+            es += 1;
+            if (w->part[u] != w->part[x]) {
+                cut_ab += g->ecost[e];
+            }
+            if (w->seen[u] != s) {
+                w->seen[u] = s;
+                w->sv[ns++] = u;
+            }
+        }
+    }
+    if (gp_spent(w, (double)ns * 4 + es) == 2) {
+        return 0;
+    }
+    int32_t expect = split ? w->gnv[a] : w->gnv[a] + w->gnv[b];
+    if (ns != expect || ns < 2) {
+        return 0; /* not adjacent any more, or nothing to split */
+    }
+    gp_score cur = {INT64_MAX, INFINITY, INFINITY};
+    if (!split) {
+        cur.viol = gp_viol(w, w->ghh[a]) + gp_viol(w, w->ghh[b]);
+        cur.excess = gp_excess(w, w->gwl[a]) + gp_excess(w, w->gwl[b]);
+        cur.cut = cut_ab / 2;
+    }
+    gp_score best = cur;
+    int found = 0;
+    for (int tree = 0; tree < GP_RECOM_TREES; tree++) {
+        /* Prim's algorithm on random keys scaled by cost: dear edges tend to stay inside the
+         * tree, so the tree's cut edges, and with them the grid borders, fall on cheap streets. */
+        for (int32_t i = 0; i < ns; i++) {
+            w->tp[i] = -2;
+        }
+        int32_t root = gp_rand_below(w, ns);
+        int32_t cnt = 0;
+        w->hsize = 0;
+        w->tp[root] = -1;
+        w->queue[cnt++] = root;
+        int32_t x = root;
+        for (;;) {
+            int32_t vx = w->sv[x];
+            for (int32_t e = g->xadj[vx]; e < g->xadj[vx + 1]; e++) {
+                int32_t u = g->adjncy[e];
+                if (w->seen[u] != s || w->tp[w->loc[u]] != -2) {
+                    continue;
+                }
+                double key = gp_rand01(w) / (g->ecost[e] + 1e-9);
+                gp_heap_push(w, key, w->loc[u], x);
+            }
+            x = -1;
+            while (w->hsize > 0) {
+                gp_heap_item it = gp_heap_pop(w);
+                if (w->tp[it.v] == -2) {
+                    x = it.v;
+                    w->tp[x] = it.aux;
+                    w->queue[cnt++] = x;
+                    break;
+                }
+            }
+            if (x < 0) {
+                break;
+            }
+        }
+        for (int32_t i = 0; i < ns; i++) {
+            w->shh[i] = w->sh->hh[w->sv[i]];
+            w->swl[i] = w->sh->wl[w->sv[i]];
+            w->head[i] = -1;
+        }
+        for (int32_t j = cnt - 1; j > 0; j--) {
+            int32_t i = w->queue[j];
+            int32_t p = w->tp[i];
+            w->shh[p] += w->shh[i];
+            w->swl[p] += w->swl[i];
+            w->next[i] = w->head[p];
+            w->head[p] = i;
+        }
+        /* Candidates: the tree edges whose split reaches the best (violation, excess) tier. */
+        int32_t nc = 0;
+        gp_score tier = {INT64_MAX, INFINITY, 0};
+        for (int32_t j = 1; j < cnt; j++) {
+            int32_t i = w->queue[j];
+            gp_score sc = {gp_viol(w, w->shh[i]) + gp_viol(w, hs - w->shh[i]),
+                           gp_excess(w, w->swl[i]) + gp_excess(w, ws - w->swl[i]), 0};
+            int c = gp_score_cmp(sc, tier);
+            if (c < 0) {
+                tier = sc;
+                nc = 0;
+            }
+            if (c <= 0 && nc < GP_RECOM_CANDIDATES) {
+                w->cand[nc++] = i;
+            }
+        }
+        gp_score tier_best = best;
+        tier_best.cut = 0;
+        if (nc == 0 || gp_score_cmp(tier, tier_best) > 0) {
+            if (gp_spent(w, (double)ns * 8) == 2) {
+                return 0;
+            }
+            continue;
+        }
+        /* Pre-order numbers make "in the subtree of i" an interval test. */
+        int32_t sp = 0;
+        int32_t clock = 0;
+        w->stack[sp++] = root;
+        while (sp > 0) {
+            int32_t i = w->stack[--sp];
+            if (i < 0) {
+                w->tout[-i - 1] = clock - 1;
+                continue;
+            }
+            w->tin[i] = clock++;
+            w->stack[sp++] = -i - 1;
+            for (int32_t c = w->head[i]; c >= 0; c = w->next[c]) {
+                w->stack[sp++] = c;
+            }
+        }
+        for (int32_t ci = 0; ci < nc; ci++) {
+            int32_t i = w->cand[ci];
+            int32_t lo = w->tin[i];
+            int32_t hi = w->tout[i];
+            double cut = 0;
+            for (int32_t y = 0; y < ns; y++) {
+                int32_t vy = w->sv[y];
+                int in_y = w->tin[y] >= lo && w->tin[y] <= hi;
+                if (!in_y) {
+                    continue;
+                }
+                for (int32_t e = g->xadj[vy]; e < g->xadj[vy + 1]; e++) {
+                    int32_t u = g->adjncy[e];
+                    if (w->seen[u] == s) {
+                        int32_t tu = w->tin[w->loc[u]];
+                        if (tu < lo || tu > hi) {
+                            cut += g->ecost[e];
+                        }
+                    }
+                }
+            }
+            gp_score sc = tier;
+            sc.cut = cut;
+            if (gp_score_cmp(sc, best) < 0) {
+                best = sc;
+                found = 1;
+                for (int32_t y = 0; y < ns; y++) {
+                    w->bestin[y] = w->tin[y] >= lo && w->tin[y] <= hi;
+                }
+            }
+        }
+        if (gp_spent(w, (double)ns * 8 + es * (1 + nc)) == 2) {
+            return 0;
+        }
+    }
+    if (!found) {
+        return 0;
+    }
+    /* Keep the labels where most vertices already are, so fewer vertices change grid. */
+    int32_t in_x = 0;
+    int32_t a_in_x = 0;
+    for (int32_t y = 0; y < ns; y++) {
+        if (w->bestin[y]) {
+            in_x++;
+            a_in_x += w->part[w->sv[y]] == a;
+        }
+    }
+    int32_t lx = b;
+    int32_t lr = a;
+    if (!split && 2 * a_in_x >= in_x) {
+        lx = a;
+        lr = b;
+    }
+    gp_grid_reset(w, a);
+    gp_grid_reset(w, b);
+    for (int32_t y = 0; y < ns; y++) {
+        gp_assign(w, w->sv[y], w->bestin[y] ? lx : lr);
+    }
+    return 1;
+}
+
+/* Merges or splits grids until there are exactly t->k (k <= vertices is guaranteed). */
+static void gp_fix_count(gp_search_work *w)
+{
+    const gp_graph *g = w->sh->g;
+    gp_search_task *t = w->t;
+    while (w->k > t->k) {
+        int32_t a = 0;
+        for (int32_t gid = 1; gid < w->k; gid++) {
+            if (w->ghh[gid] < w->ghh[a]) {
+                a = gid;
+            }
+        }
+        int32_t b = -1;
+        for (int32_t i = 0; i < t->nv; i++) {
+            int32_t v = t->verts[i];
+            if (w->part[v] != a) {
+                continue;
+            }
+            for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+                int32_t u = g->adjncy[e];
+                int32_t lu = w->sh->skip[u] ? a : w->part[u];
+                if (lu != a &&
+                    (b < 0 || w->ghh[lu] < w->ghh[b] || (w->ghh[lu] == w->ghh[b] && lu < b))) {
+                    b = lu;
+                }
+            }
+        }
+        int32_t last = w->k - 1;
+        for (int32_t i = 0; i < t->nv; i++) {
+            int32_t v = t->verts[i];
+            if (w->part[v] == a) {
+                w->part[v] = b;
+            }
+        }
+        for (int32_t i = 0; i < t->nv; i++) {
+            int32_t v = t->verts[i];
+            if (w->part[v] == last) {
+                w->part[v] = a;
+            }
+        }
+        w->k--;
+        w->work += (double)t->nv * 2;
+        gp_grid_totals(w);
+    }
+    while (w->k < t->k) {
+        int32_t a = -1;
+        for (int32_t gid = 0; gid < w->k; gid++) {
+            if (w->gnv[gid] > 1 && (a < 0 || w->ghh[gid] > w->ghh[a] ||
+                                    (w->ghh[gid] == w->ghh[a] && w->gnv[gid] > w->gnv[a]))) {
+                a = gid;
+            }
+        }
+        if (a < 0) {
+            break; /* cannot happen while k <= vertices */
+        }
+        int32_t b = w->k++;
+        gp_grid_reset(w, b);
+        if (!gp_recombine(w, a, b, 1)) {
+            w->k--;
+            break; /* only on cancellation */
+        }
+    }
+}
+
+/* Whether grid a stays connected without v: a search inside a from one of v's neighbours in a
+ * that stops as soon as it has reached all of them. */
+static int gp_stays_connected(gp_search_work *w, int32_t v, int32_t a)
+{
+    const gp_graph *g = w->sh->g;
+    uint32_t t2 = gp_next_stamp(&w->stamp2, w->seen2, w->n);
+    int32_t targets = 0;
+    int32_t first = -1;
+    for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+        int32_t u = g->adjncy[e];
+        if (!w->sh->skip[u] && w->part[u] == a && w->seen2[u] != t2) {
+            w->seen2[u] = t2;
+            targets++;
+            first = u;
+        }
+    }
+    if (targets <= 1) {
+        return 1;
+    }
+    uint32_t s = gp_next_stamp(&w->stamp, w->seen, w->n);
+    w->seen[v] = s;
+    w->seen[first] = s;
+    int32_t found = 1;
+    int32_t h = 0;
+    int32_t tl = 0;
+    double work = 0;
+    w->stack[tl++] = first;
+    while (h < tl && found < targets) {
+        int32_t x = w->stack[h++];
+        for (int32_t e = g->xadj[x]; e < g->xadj[x + 1]; e++) {
+            int32_t u = g->adjncy[e];
+            if (w->part[u] == a && !w->sh->skip[u] && w->seen[u] != s) {
+                w->seen[u] = s;
+                w->stack[tl++] = u;
+                found += w->seen2[u] == t2;
+            }
+        }
+        work += (double)(g->xadj[x + 1] - g->xadj[x]) + 2;
+    }
+    gp_spent(w, work);
+    return found == targets;
+}
+
+/* One pass of boundary moves driven by a work queue; returns the number of moves made. */
+static int64_t gp_move_pass(gp_search_work *w)
+{
+    const gp_graph *g = w->sh->g;
+    gp_search_task *t = w->t;
+    int32_t nv = t->nv;
+    int64_t moves = 0;
+    /* A ring buffer of capacity nv suffices: a vertex is queued at most once at a time. */
+    for (int32_t i = 0; i < nv; i++) {
+        w->ord[i] = t->verts[i];
+    }
+    for (int32_t i = nv - 1; i > 0; i--) {
+        int32_t j = gp_rand_below(w, i + 1);
+        int32_t tmp = w->ord[i];
+        w->ord[i] = w->ord[j];
+        w->ord[j] = tmp;
+    }
+    for (int32_t i = 0; i < nv; i++) {
+        w->inq[w->ord[i]] = 1;
+    }
+    int32_t qh = 0;
+    int32_t qn = nv;
+    while (qn > 0) {
+        int32_t v = w->ord[qh];
+        qh = (qh + 1) % nv;
+        qn--;
+        w->inq[v] = 0;
+        if (w->stop) {
+            continue; /* drain the queue flags */
+        }
+        int32_t a = w->part[v];
+        if (w->gnv[a] <= 1) {
+            continue;
+        }
+        double wa = 0;
+        int32_t nb = 0;
+        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+            int32_t u = g->adjncy[e];
+            if (w->sh->skip[u]) {
+                continue;
+            }
+            int32_t lu = w->part[u];
+            if (lu == a) {
+                wa += g->ecost[e];
+                continue;
+            }
+            if (!w->gmark[lu]) {
+                w->cand[nb++] = lu;
+                w->gmark[lu] = 1;
+            }
+            w->gtmp[lu] += g->ecost[e];
+        }
+        gp_spent(w, (double)(g->xadj[v + 1] - g->xadj[v]) + 2);
+        int64_t hv = w->sh->hh[v];
+        double wv = w->sh->wl[v];
+        gp_score bestd = {0, 0, 0};
+        int32_t bestb = -1;
+        for (int32_t c = 0; c < nb; c++) {
+            int32_t b = w->cand[c];
+            gp_score before = {gp_viol(w, w->ghh[a]) + gp_viol(w, w->ghh[b]),
+                               gp_excess(w, w->gwl[a]) + gp_excess(w, w->gwl[b]), 0};
+            gp_score after = {gp_viol(w, w->ghh[a] - hv) + gp_viol(w, w->ghh[b] + hv),
+                              gp_excess(w, w->gwl[a] - wv) + gp_excess(w, w->gwl[b] + wv),
+                              wa - w->gtmp[b]};
+            gp_score d = {after.viol - before.viol, after.excess - before.excess, after.cut};
+            /* Compare deltas against zero with the same tolerances as whole scores. */
+            gp_score zero = {0, 0, 0};
+            if (fabs(d.excess) < 1e-9 * fmax(1.0, fabs(before.excess))) {
+                d.excess = 0;
+            }
+            if (gp_score_cmp(d, zero) < 0 && (bestb < 0 || gp_score_cmp(d, bestd) < 0)) {
+                bestd = d;
+                bestb = b;
+            }
+        }
+        for (int32_t c = 0; c < nb; c++) {
+            w->gtmp[w->cand[c]] = 0;
+            w->gmark[w->cand[c]] = 0;
+        }
+        if (bestb < 0 || !gp_stays_connected(w, v, a)) {
+            continue;
+        }
+        w->part[v] = bestb;
+        w->ghh[a] -= hv;
+        w->gwl[a] -= wv;
+        w->gnv[a]--;
+        w->ghh[bestb] += hv;
+        w->gwl[bestb] += wv;
+        w->gnv[bestb]++;
+        if (w->grep[a] == v) {
+            for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+                if (w->part[g->adjncy[e]] == a && !w->sh->skip[g->adjncy[e]]) {
+                    w->grep[a] = g->adjncy[e];
+                    break;
+                }
+            }
+        }
+        moves++;
+        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+            int32_t u = g->adjncy[e];
+            if (!w->sh->skip[u] && !w->inq[u]) {
+                w->inq[u] = 1;
+                w->ord[(qh + qn) % nv] = u;
+                qn++;
+            }
+        }
+    }
+    return moves;
+}
+
+static int gp_pair_cmp(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x;
+    int64_t b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* Recombines every pair of adjacent grids once, in random order; returns the changes made. */
+static int64_t gp_recom_pass(gp_search_work *w)
+{
+    const gp_graph *g = w->sh->g;
+    gp_search_task *t = w->t;
+    int32_t np = 0;
+    for (int32_t i = 0; i < t->nv; i++) {
+        int32_t v = t->verts[i];
+        int32_t a = w->part[v];
+        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+            int32_t u = g->adjncy[e];
+            if (!w->sh->skip[u] && w->part[u] > a) {
+                w->pairs[np++] = (int64_t)a * w->k + w->part[u];
+            }
+        }
+    }
+    qsort(w->pairs, (size_t)np, sizeof *w->pairs, gp_pair_cmp);
+    int32_t nu = 0;
+    for (int32_t i = 0; i < np; i++) {
+        if (nu == 0 || w->pairs[nu - 1] != w->pairs[i]) {
+            w->pairs[nu++] = w->pairs[i];
+        }
+    }
+    for (int32_t i = nu - 1; i > 0; i--) {
+        int32_t j = gp_rand_below(w, i + 1);
+        int64_t tmp = w->pairs[i];
+        w->pairs[i] = w->pairs[j];
+        w->pairs[j] = tmp;
+    }
+    if (gp_spent(w, (double)np * 6 + t->nv)) {
+        return 0;
+    }
+    int64_t changed = 0;
+    for (int32_t i = 0; i < nu && !w->stop; i++) {
+        int32_t a = (int32_t)(w->pairs[i] / w->k);
+        int32_t b = (int32_t)(w->pairs[i] % w->k);
+        changed += gp_recombine(w, a, b, 0);
+    }
+    return changed;
+}
+
+/* Starts from the previous assignment: its labels inside the component, made connected. */
+static int gp_start_previous(gp_search_work *w)
+{
+    const int32_t *prev = w->sh->g->previous;
+    gp_search_task *t = w->t;
+    int32_t nl = 0;
+    for (int32_t i = 0; i < t->nv; i++) {
+        int32_t p = prev[t->verts[i]];
+        if (p >= 0) {
+            w->cand[nl++] = p;
+        }
+    }
+    if (nl == 0) {
+        return 0;
+    }
+    /* Sorting the labels gives a compact numbering without allocating a map. */
+    for (int32_t i = 0; i < nl; i++) {
+        w->pairs[i] = w->cand[i];
+    }
+    qsort(w->pairs, (size_t)nl, sizeof *w->pairs, gp_pair_cmp);
+    int32_t nu = 0;
+    for (int32_t i = 0; i < nl; i++) {
+        if (nu == 0 || w->pairs[nu - 1] != w->pairs[i]) {
+            w->pairs[nu++] = w->pairs[i];
+        }
+    }
+    for (int32_t i = 0; i < t->nv; i++) {
+        int32_t v = t->verts[i];
+        int32_t p = prev[v];
+        w->part[v] = -1;
+        if (p < 0) {
+            continue;
+        }
+        int32_t lo = 0;
+        int32_t hi = nu - 1;
+        while (lo < hi) {
+            int32_t mid = (lo + hi) / 2;
+            if (w->pairs[mid] < p) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        w->part[v] = lo;
+    }
+    return 1;
+}
+
+int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task *t)
+{
+    const gp_graph *g = sh->g;
+    w->sh = sh;
+    w->t = t;
+    w->work = 0;
+    w->next_tick = 0;
+    w->stop = 0;
+    w->rng = t->seed;
+    double mean = t->k > 0 ? t->workload / t->k : 0;
+    w->lo_w = mean * (1 - sh->band);
+    w->hi_w = mean * (1 + sh->band);
+    for (int32_t i = 0; i < t->nv; i++) {
+        int32_t v = t->verts[i];
+        double tot = 0;
+        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+            tot += g->ecost[e];
+        }
+        w->tot[v] = tot;
+    }
+    if (t->restart == 0 && g->previous != NULL && gp_start_previous(w)) {
+        w->k = t->nv; /* upper bound for the relabelling below */
+    } else {
+        gp_grow(w);
+    }
+    gp_make_connected(w);
+    gp_fix_count(w);
+    for (int round = 0; round < GP_MAX_ROUNDS && !w->stop; round++) {
+        int64_t changed = gp_recom_pass(w);
+        changed += gp_move_pass(w);
+        if (changed == 0) {
+            break;
+        }
+    }
+    gp_score sc = {0, 0, 0};
+    for (int32_t gid = 0; gid < w->k; gid++) {
+        sc.viol += gp_viol(w, w->ghh[gid]);
+        sc.excess += gp_excess(w, w->gwl[gid]);
+    }
+    double cut = 0;
+    for (int32_t i = 0; i < t->nv; i++) {
+        int32_t v = t->verts[i];
+        t->out[i] = w->part[v];
+        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+            int32_t u = g->adjncy[e];
+            if (!sh->skip[u] && w->part[u] != w->part[v]) {
+                cut += g->ecost[e];
+            }
+        }
+    }
+    sc.cut = cut / 2;
+    t->score = sc;
+    t->k_out = w->k;
+    return w->stop == 2;
+}

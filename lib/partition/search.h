@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/** @file search.h One restart of the optimizer on one connected component (internal). */
+
+#ifndef GP_PARTITION_SEARCH_H
+#define GP_PARTITION_SEARCH_H
+
+#include "graph/graph.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+/* The lexicographic objective of a division: bound violation, workload excess, cut cost. */
+typedef struct {
+    int64_t viol;  /* households outside [min, max], summed over grids */
+    double excess; /* workload outside the band around the mean, summed over grids */
+    double cut;    /* sum over cut edges of border length x cut cost */
+} gp_score;
+
+/* What every restart shares: read-only after setup. */
+typedef struct {
+    const gp_graph *g;
+    const int64_t *hh;   /* households per vertex */
+    const double *wl;    /* workload per vertex */
+    const uint8_t *skip; /* vertices outside every component searched (over max) */
+    int64_t min;
+    int64_t max;
+    double band;        /* workload band: mean x (1 +- band) */
+    atomic_int *cancel; /* set when the caller cancelled: stop soon */
+} gp_search_shared;
+
+/* Scratch of one worker, sized for the whole graph and reused by every task it runs. */
+typedef struct gp_search_work gp_search_work;
+
+/* A checkpoint hook the main thread uses to report progress; returns non-zero to stop. */
+typedef int (*gp_search_tick_fn)(void *user);
+
+/* One task: one restart on one component. */
+typedef struct {
+    const int32_t *verts; /* the component's vertices, lowest id first */
+    int32_t nv;
+    int32_t k;          /* grids wanted */
+    int64_t households; /* component total */
+    double workload;    /* component total */
+    uint64_t seed;      /* per-task seed derived from the options' seed */
+    int32_t restart;    /* 0 starts from the previous assignment when there is one */
+    double budget;      /* work units allowed */
+    int32_t *out;       /* receives a grid id in [0, k) per component vertex, by position */
+    gp_score score;     /* result */
+    int32_t k_out;      /* grids produced */
+} gp_search_task;
+
+/* Allocates scratch for graphs of n vertices and m entries; NULL when out of memory. */
+gp_search_work *gp_search_work_new(int32_t n, int32_t m);
+void gp_search_work_free(gp_search_work *w);
+void gp_search_work_set_tick(gp_search_work *w, gp_search_tick_fn fn, void *user);
+
+/* Runs the task; never allocates. Returns 0, or non-zero when cancelled. */
+int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task *t);
+
+/* Lexicographic comparison with a relative tolerance on the real-valued terms: <0 when a is
+ * better than b. */
+int gp_score_cmp(gp_score a, gp_score b);
+
+#endif /* GP_PARTITION_SEARCH_H */
