@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/** @file blocks.h Street blocks of one community, their households and their adjacency graph. */
+
+#ifndef GP_GEOMETRY_BLOCKS_H
+#define GP_GEOMETRY_BLOCKS_H
+
+#include "gridpart.h"
+
+#include "dataset.h"
+
+#define GEOS_USE_ONLY_R_API
+#include <geos_c.h>
+
+/*
+ * One community's street blocks. Blocks are numbered 0..n-1; every array below is owned by the
+ * struct and freed by gp_blocks_free. `geom` holds GEOS polygons in the working CRS created with
+ * the GEOS handle of the context that computed them (`h`): use them only on that context's
+ * thread, and free the blocks before that context.
+ *
+ * The graph is plain METIS CSR, ready for gp_graph_new / gp_graph_set_households /
+ * gp_graph_set_edges: the neighbours of block v are adjncy[xadj[v] .. xadj[v+1]-1] (ascending,
+ * symmetric, no self loops); border_length, edge_cost and edge_class are laid out like adjncy
+ * and equal in both directions.
+ */
+typedef struct gp_blocks {
+    int32_t community;     /**< index of the community in the dataset. */
+    int32_t n;             /**< number of blocks. */
+    GEOSContextHandle_t h; /**< the GEOS handle that owns geom (borrowed from the context). */
+    GEOSGeometry **geom;   /**< n valid polygons (or multipolygons) tiling the community. */
+    double *area;          /**< n areas, m^2. */
+    double *perimeter;     /**< n perimeters, m. */
+    int64_t *households;   /**< n household counts. */
+    int32_t *hh_start;     /**< n + 1 offsets into hh_list. */
+    int64_t *hh_list;      /**< dataset household indices (into ds->hh_*) per block. */
+    int32_t *xadj;         /**< n + 1 offsets. */
+    int32_t *adjncy;       /**< xadj[n] neighbours. */
+    double *border_length; /**< shared border length per adjacency entry, m (> 0). */
+    int32_t *edge_class;   /**< dominant street class on the border (ds class index or
+                                GP_CLASS_NONE). */
+    double *edge_cost;     /**< cut cost of that class (ds->class_cost / cost_none). */
+    /* What happened, for reporting. */
+    int32_t n_faces;              /**< faces polygonized before merging. */
+    int32_t n_slivers;            /**< faces merged into a neighbour (too small or too thin). */
+    int32_t n_leftovers;          /**< pieces of the community no face covered (normally 0). */
+    int32_t n_barrier_edges;      /**< adjacencies removed because a barrier runs along them. */
+    int32_t n_isolated;           /**< blocks without any neighbour. */
+    int64_t households_assigned;  /**< sum of households over the blocks. */
+    int64_t n_households_nearest; /**< household features in no block, given to the nearest. */
+    double community_area;        /**< area of the community, m^2. */
+    double area_error;            /**< |sum of block areas - community area|, m^2. */
+    double symdiff_area; /**< area of (union of blocks) xor community, m^2 (< 0: unchecked). */
+} gp_blocks;
+
+/** Extra knobs of gp_community_blocks (zeroed: defaults). */
+typedef struct gp_blocks_params {
+    int32_t verify_symdiff; /**< 1: also compute symdiff_area (a union of all blocks; slower). */
+} gp_blocks_params;
+
+/**
+ * Build the street blocks of community `c`: clip streets and barriers to it, snap their ends to
+ * each other and to the border (opts->snap_tolerance), node, polygonize, merge slivers
+ * (< opts->sliver_area, or thinner than the tolerance), place households, build the graph.
+ * Verifies that the blocks tile the community (GP_ERR_INTERNAL when they do not).
+ * @param[in] params NULL for defaults.
+ * @param[out] out the blocks, NULL on failure; free with gp_blocks_free.
+ * @return GP_OK; GP_ERR_ARG; GP_ERR_NOMEM; GP_ERR_GEOMETRY (names the community); GP_ERR_INTERNAL.
+ */
+GP_NODISCARD gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
+                                           const gp_options *opts, const gp_blocks_params *params,
+                                           gp_blocks **out);
+
+/** Free blocks (before the context that made them); NULL is a no-op. */
+void gp_blocks_free(gp_blocks *blocks);
+
+/* ---- internal steps, shared between blocks.c, adjacency.c and households.c ---- */
+
+/** A border segment shared by faces a < b, with the street class and barrier flag on it. */
+typedef struct gp_shared_seg {
+    int32_t a, b;
+    int32_t cls;
+    int32_t barrier;
+    double length;
+} gp_shared_seg;
+
+/** A line piece of the street network inside the community, as a coordinate array. */
+typedef struct gp_piece {
+    double *xy;   /* 2 * n doubles */
+    int32_t n;    /* vertices */
+    int32_t cls;  /* class index, GP_CLASS_NONE */
+    int32_t kind; /* 0 street, 1 barrier, 2 community border */
+} gp_piece;
+
+/**
+ * Shared border segments between faces (polygons from one polygonization, so shared borders
+ * have identical vertices), attributed with the class/barrier of the pieces lying on them.
+ * @param[out] segs_out array (gp_free) of *n_out segments, sorted by (a, b).
+ */
+GP_NODISCARD gp_status gp_faces_shared_segments(gp_context *ctx, const gp_dataset *ds,
+                                                GEOSGeometry *const *faces, int32_t n_faces,
+                                                const gp_piece *pieces, int32_t n_pieces,
+                                                gp_shared_seg **segs_out, int64_t *n_out);
+
+/**
+ * Merge slivers: faces (groups) with area < min_area or mean width 2A/P < min_width join the
+ * neighbour they share the longest border with (not across a barrier when avoidable).
+ * @param[in,out] group union-find parents over faces (group[f] == f initially).
+ * @param[out] merged_out number of merges done.
+ */
+GP_NODISCARD gp_status gp_merge_slivers(gp_context *ctx, int32_t n_faces, const double *area,
+                                        const double *perimeter, const gp_shared_seg *segs,
+                                        int64_t n_segs, double min_area, double min_width,
+                                        int32_t *group, int32_t *merged_out);
+
+/** Union-find root of f with path halving. */
+int32_t gp_group_find(int32_t *group, int32_t f);
+
+/**
+ * The block graph from shared segments relabelled to blocks (face -> block map `block_of`):
+ * CSR with border lengths, dominant class and its cost; barrier borders removed.
+ */
+GP_NODISCARD gp_status gp_block_graph(gp_context *ctx, const gp_dataset *ds, gp_blocks *b,
+                                      const gp_shared_seg *segs, int64_t n_segs,
+                                      const int32_t *block_of);
+
+/** Put the community's households into blocks (lowest block id on shared borders). */
+GP_NODISCARD gp_status gp_blocks_place_households(gp_context *ctx, const gp_dataset *ds,
+                                                  gp_blocks *b);
+
+#endif /* GP_GEOMETRY_BLOCKS_H */

@@ -1,0 +1,962 @@
+/* SPDX-License-Identifier: MIT */
+/** @file dataset.c Read the input layers with OGR, project them, repair geometries, index them. */
+
+#include "dataset.h"
+
+#include "crs.h"
+#include "io/layer.h"
+
+#include "core/context.h"
+#include "core/memory.h"
+
+#define GEOS_USE_ONLY_R_API
+#include <geos_c.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <cpl_conv.h>
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { KIND_POLY, KIND_LINE, KIND_HOUSE };
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Default cut costs by OSM highway class: arterials are cheap grid borders, alleys dear. */
+static const char *const DEFAULT_CLASS[] = {
+    "motorway",     "trunk",         "primary", "secondary",  "tertiary", "residential",
+    "unclassified", "living_street", "service", "pedestrian", "footway",  "path"};
+static const double DEFAULT_COST[] = {0.2, 0.2, 0.2, 0.4, 0.6, 1.0, 1.0, 1.2, 1.5, 1.8, 2.0, 2.0};
+
+/* Reading state shared by the layer readers. */
+typedef struct reader {
+    gp_context *ctx;
+    GEOSContextHandle_t h;
+    GEOSWKBReader *wkb_in;
+    GEOSWKBWriter *wkb_out;
+    gp_dataset *ds;
+    const gp_dataset_inputs *in;
+} reader;
+
+static gp_status grow(gp_context *ctx, void **p, size_t need, size_t *cap, size_t elem)
+{
+    if (need <= *cap) {
+        return GP_OK;
+    }
+    size_t n = *cap ? *cap * 2 : 64;
+    while (n < need) {
+        n *= 2;
+    }
+    void *q = gp_reallocarray(*p, n, elem);
+    if (q == NULL) {
+        return gp_error_nomem(ctx, "feature arrays");
+    }
+    *p = q;
+    return GP_OK;
+}
+
+/* Keep only the polygonal parts of a (repaired) geometry, as a Polygon or MultiPolygon. */
+static GEOSGeometry *polygonal_part(GEOSContextHandle_t h, GEOSGeometry *g)
+{
+    int t = GEOSGeomTypeId_r(h, g);
+    if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON) {
+        return g;
+    }
+    int n = GEOSGetNumGeometries_r(h, g);
+    GEOSGeometry **parts = gp_calloc((size_t)(n > 0 ? n : 1), sizeof *parts);
+    int k = 0;
+    for (int i = 0; parts != NULL && i < n; i++) {
+        const GEOSGeometry *p = GEOSGetGeometryN_r(h, g, i);
+        int pt = GEOSGeomTypeId_r(h, p);
+        if (pt == GEOS_POLYGON) {
+            parts[k++] = GEOSGeom_clone_r(h, p);
+        } else if (pt == GEOS_MULTIPOLYGON) {
+            for (int j = 0; j < GEOSGetNumGeometries_r(h, p); j++) {
+                GEOSGeometry **q = gp_reallocarray(parts, (size_t)(n + k + 2), sizeof *parts);
+                if (q == NULL) {
+                    break;
+                }
+                parts = q;
+                parts[k++] = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, p, j));
+            }
+        }
+    }
+    GEOSGeom_destroy_r(h, g);
+    if (parts == NULL) {
+        return NULL;
+    }
+    GEOSGeometry *out = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)k);
+    gp_free(parts);
+    return out;
+}
+
+/*
+ * The feature's geometry in the working CRS as a valid GEOS geometry of the kind wanted. On
+ * GP_ERR_INPUT the message names the feature; the caller decides to fail or to skip it.
+ */
+static gp_status feature_geometry(reader *r, const gp_layer *l, OGRFeatureH f, int kind,
+                                  OGRCoordinateTransformationH ct, GEOSGeometry **out)
+{
+    gp_context *ctx = r->ctx;
+    GEOSContextHandle_t h = r->h;
+    gp_status st = GP_OK;
+    OGRGeometryH g = NULL;
+    unsigned char *wkb = NULL;
+    GEOSGeometry *geom = NULL;
+    int64_t fid = (int64_t)OGR_F_GetFID(f);
+    *out = NULL;
+    OGRGeometryH src = OGR_F_GetGeometryRef(f);
+    if (src == NULL || OGR_G_IsEmpty(src)) {
+        st = gp_error(ctx, GP_ERR_INPUT, "%s: feature %" PRId64 ": no geometry", l->label, fid);
+        goto done;
+    }
+    g = OGR_G_HasCurveGeometry(src, TRUE) ? OGR_G_GetLinearGeometry(src, 0, NULL)
+                                          : OGR_G_Clone(src);
+    if (g == NULL) {
+        st = gp_error_nomem(ctx, "a feature geometry");
+        goto done;
+    }
+    OGR_G_FlattenTo2D(g);
+    if (ct != NULL && OGR_G_Transform(g, ct) != OGRERR_NONE) {
+        st = gp_error(ctx, GP_ERR_CRS, "%s: feature %" PRId64 ": cannot project its geometry%s%s",
+                      l->label, fid, ctx->engine_error[0] ? ": " : "", ctx->engine_error);
+        goto done;
+    }
+    size_t n = (size_t)OGR_G_WkbSize(g);
+    wkb = gp_malloc(n);
+    if (wkb == NULL) {
+        st = gp_error_nomem(ctx, "a feature geometry");
+        goto done;
+    }
+    OGR_G_ExportToWkb(g, wkbNDR, wkb);
+    geom = GEOSWKBReader_read_r(h, r->wkb_in, wkb, n);
+    if (geom == NULL) {
+        st = gp_error(ctx, GP_ERR_INPUT, "%s: feature %" PRId64 ": unreadable geometry: %s",
+                      l->label, fid, ctx->engine_error);
+        goto done;
+    }
+    int t = GEOSGeomTypeId_r(h, geom);
+    int polygonal = t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON;
+    int lineal = t == GEOS_LINESTRING || t == GEOS_MULTILINESTRING;
+    int puntal = t == GEOS_POINT || t == GEOS_MULTIPOINT;
+    if ((kind == KIND_POLY && !polygonal) || (kind == KIND_LINE && !lineal) ||
+        (kind == KIND_HOUSE && !polygonal && !puntal)) {
+        st = gp_error(ctx, GP_ERR_INPUT, "%s: feature %" PRId64 ": geometry is a %s, expected %s",
+                      l->label, fid, GEOSGeomType_r(h, geom),
+                      kind == KIND_POLY   ? "polygon"
+                      : kind == KIND_LINE ? "line"
+                                          : "point or polygon");
+        goto done;
+    }
+    if (polygonal && GEOSisValid_r(h, geom) != 1) {
+        char *why = GEOSisValidReason_r(h, geom);
+        GEOSGeometry *fixed = GEOSMakeValid_r(h, geom);
+        GEOSGeom_destroy_r(h, geom);
+        geom = fixed ? polygonal_part(h, fixed) : NULL;
+        if (geom == NULL || GEOSisEmpty_r(h, geom)) {
+            st = gp_error(ctx, GP_ERR_INPUT,
+                          "%s: feature %" PRId64
+                          ": invalid polygon (%s) "
+                          "cannot be repaired",
+                          l->label, fid, why ? why : "?");
+            GEOSFree_r(h, why);
+            goto done;
+        }
+        r->ds->n_repaired++;
+        gp_log(ctx, GP_LOG_WARN, "%s: feature %" PRId64 ": invalid polygon (%s) repaired", l->label,
+               fid, why ? why : "?");
+        GEOSFree_r(h, why);
+    }
+done:
+    gp_free(wkb);
+    if (g != NULL) {
+        OGR_G_DestroyGeometry(g);
+    }
+    if (st != GP_OK && geom != NULL) {
+        GEOSGeom_destroy_r(h, geom);
+        geom = NULL;
+    }
+    *out = geom;
+    return st;
+}
+
+static gp_status to_wkb(reader *r, const GEOSGeometry *g, gp_wkb *out)
+{
+    size_t n = 0;
+    unsigned char *b = GEOSWKBWriter_write_r(r->h, r->wkb_out, g, &n);
+    out->data = b ? gp_malloc(n) : NULL;
+    if (out->data == NULL) {
+        if (b != NULL) {
+            GEOSFree_r(r->h, b);
+        }
+        return gp_error_nomem(r->ctx, "a WKB geometry");
+    }
+    memcpy(out->data, b, n);
+    out->size = n;
+    GEOSFree_r(r->h, b);
+    return GP_OK;
+}
+
+static int32_t class_index(gp_dataset *ds, const char *name, gp_status *st, gp_context *ctx)
+{
+    for (int32_t i = 0; i < ds->n_classes; i++) {
+        if (strcmp(ds->class_name[i], name) == 0) {
+            return i;
+        }
+    }
+    char **names = gp_reallocarray(ds->class_name, (size_t)ds->n_classes + 1, sizeof *names);
+    if (names == NULL) {
+        *st = gp_error_nomem(ctx, "street classes");
+        return GP_CLASS_NONE;
+    }
+    ds->class_name = names;
+    names[ds->n_classes] = gp_strdup(name);
+    if (names[ds->n_classes] == NULL) {
+        *st = gp_error_nomem(ctx, "street classes");
+        return GP_CLASS_NONE;
+    }
+    return ds->n_classes++;
+}
+
+/* A household count: a non-negative integer, or GP_ERR_INPUT naming feature and field. */
+static gp_status read_count(gp_context *ctx, const gp_layer *l, OGRFeatureH f, int field,
+                            const char *name, int64_t *out)
+{
+    int64_t fid = (int64_t)OGR_F_GetFID(f);
+    if (field < 0) {
+        *out = 1;
+        return GP_OK;
+    }
+    if (!OGR_F_IsFieldSetAndNotNull(f, field)) {
+        return gp_error(ctx, GP_ERR_INPUT, "%s: feature %" PRId64 ": field '%s': count is null",
+                        l->label, fid, name);
+    }
+    OGRFieldType t = OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, field));
+    double v;
+    if (t == OFTInteger || t == OFTInteger64) {
+        v = (double)OGR_F_GetFieldAsInteger64(f, field);
+    } else {
+        const char *s = OGR_F_GetFieldAsString(f, field);
+        char *end = NULL;
+        v = strtod(s, &end);
+        if (end == s || *end != '\0') {
+            return gp_error(ctx, GP_ERR_INPUT,
+                            "%s: feature %" PRId64 ": field '%s': count '%s' is not a number",
+                            l->label, fid, name, s);
+        }
+    }
+    if (!isfinite(v) || v < 0) {
+        return gp_error(ctx, GP_ERR_INPUT,
+                        "%s: feature %" PRId64
+                        ": field '%s': count %g is "
+                        "negative",
+                        l->label, fid, name, v);
+    }
+    if (v != floor(v) || v > 9.0e15) {
+        return gp_error(ctx, GP_ERR_INPUT,
+                        "%s: feature %" PRId64
+                        ": field '%s': count %g is not "
+                        "a whole number",
+                        l->label, fid, name, v);
+    }
+    *out = (int64_t)v;
+    return GP_OK;
+}
+
+static gp_status add_fid(gp_context *ctx, int64_t **list, int64_t *n, int64_t fid)
+{
+    int64_t *q = gp_reallocarray(*list, (size_t)*n + 1, sizeof *q);
+    if (q == NULL) {
+        return gp_error_nomem(ctx, "a feature id list");
+    }
+    q[(*n)++] = fid;
+    *list = q;
+    return GP_OK;
+}
+
+/* Read one layer of the given kind into the dataset. */
+static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barrier,
+                            OGRCoordinateTransformationH ct)
+{
+    gp_context *ctx = r->ctx;
+    gp_dataset *ds = r->ds;
+    GEOSContextHandle_t h = r->h;
+    gp_status st = GP_OK;
+    OGRFeatureH f = NULL;
+    GEOSGeometry *g = NULL;
+    int field = -1;
+    size_t cap = 0;
+    int64_t n_features = 0;
+    const char *fname = kind == KIND_POLY    ? r->in->id_field
+                        : kind == KIND_HOUSE ? r->in->count_field
+                        : is_barrier         ? NULL
+                                             : r->in->class_field;
+    if (fname != NULL) {
+        st = gp_layer_field(ctx, l, fname, &field);
+        if (st != GP_OK) {
+            goto done;
+        }
+    }
+    OGR_L_ResetReading(l->layer);
+    for (;;) {
+        double t0 = now();
+        f = OGR_L_GetNextFeature(l->layer);
+        ds->seconds_read += now() - t0;
+        if (f == NULL) {
+            break;
+        }
+        n_features++;
+        int64_t fid = (int64_t)OGR_F_GetFID(f);
+        t0 = now();
+        st = feature_geometry(r, l, f, kind, ct, &g);
+        ds->seconds_project += now() - t0;
+        if (st == GP_ERR_INPUT &&
+            (kind == KIND_LINE || (kind == KIND_HOUSE && r->in->skip_bad_counts))) {
+            /* Unusable lines and (on request) households are skipped and reported, not fatal. */
+            gp_log(ctx, GP_LOG_WARN, "%s (skipped)", gp_context_last_error(ctx));
+            gp_context_clear_error(ctx);
+            st = GP_OK;
+            if (kind == KIND_LINE) {
+                ds->n_streets_unused++;
+            } else {
+                st = add_fid(ctx, &ds->skipped_fid, &ds->n_skipped, fid);
+            }
+            OGR_F_Destroy(f);
+            f = NULL;
+            if (st != GP_OK) {
+                goto done;
+            }
+            continue;
+        }
+        if (st != GP_OK) {
+            goto done;
+        }
+        if (kind == KIND_POLY) {
+            size_t i = (size_t)ds->n_communities;
+            size_t c0 = cap;
+            if ((st = grow(ctx, (void **)&ds->community_id, i + 1, &c0, sizeof(char *))) ||
+                (c0 = cap,
+                 st = grow(ctx, (void **)&ds->community_fid, i + 1, &c0, sizeof(int64_t))) ||
+                (c0 = cap,
+                 st = grow(ctx, (void **)&ds->community_wkb, i + 1, &c0, sizeof(gp_wkb)))) {
+                goto done;
+            }
+            cap = c0;
+            ds->community_id[i] = NULL;
+            ds->community_wkb[i].data = NULL;
+            ds->n_communities++;
+            ds->community_fid[i] = fid;
+            if (!OGR_F_IsFieldSetAndNotNull(f, field)) {
+                st = gp_error(ctx, GP_ERR_INPUT, "%s: feature %" PRId64 ": field '%s': id is null",
+                              l->label, fid, fname);
+                goto done;
+            }
+            ds->community_id[i] = gp_strdup(OGR_F_GetFieldAsString(f, field));
+            if (ds->community_id[i] == NULL) {
+                st = gp_error_nomem(ctx, "a community id");
+                goto done;
+            }
+            for (size_t j = 0; j < i; j++) {
+                if (strcmp(ds->community_id[j], ds->community_id[i]) == 0) {
+                    st = gp_error(ctx, GP_ERR_INPUT,
+                                  "%s: feature %" PRId64
+                                  ": field '%s': id '%s' repeats feature "
+                                  "%" PRId64,
+                                  l->label, fid, fname, ds->community_id[i], ds->community_fid[j]);
+                    goto done;
+                }
+            }
+            st = to_wkb(r, g, &ds->community_wkb[i]);
+        } else if (kind == KIND_LINE) {
+            int32_t *n = is_barrier ? &ds->n_barriers : &ds->n_streets;
+            gp_wkb **w = is_barrier ? &ds->barrier_wkb : &ds->street_wkb;
+            int64_t **fids = is_barrier ? &ds->barrier_fid : &ds->street_fid;
+            size_t i = (size_t)*n, c0 = cap;
+            if ((st = grow(ctx, (void **)w, i + 1, &c0, sizeof(gp_wkb))) ||
+                (c0 = cap, st = grow(ctx, (void **)fids, i + 1, &c0, sizeof(int64_t))) ||
+                (!is_barrier && (c0 = cap, st = grow(ctx, (void **)&ds->street_class, i + 1, &c0,
+                                                     sizeof(int32_t))))) {
+                goto done;
+            }
+            cap = c0;
+            (*w)[i].data = NULL;
+            (*n)++;
+            (*fids)[i] = fid;
+            if (!is_barrier) {
+                ds->street_class[i] = GP_CLASS_NONE;
+                if (field >= 0 && OGR_F_IsFieldSetAndNotNull(f, field)) {
+                    ds->street_class[i] =
+                        class_index(ds, OGR_F_GetFieldAsString(f, field), &st, ctx);
+                    if (st != GP_OK) {
+                        goto done;
+                    }
+                }
+            }
+            st = to_wkb(r, g, &(*w)[i]);
+        } else {
+            int64_t count = 0;
+            st = read_count(ctx, l, f, field, fname, &count);
+            if (st != GP_OK && r->in->skip_bad_counts) {
+                gp_log(ctx, GP_LOG_WARN, "%s (skipped)", gp_context_last_error(ctx));
+                gp_context_clear_error(ctx);
+                st = add_fid(ctx, &ds->skipped_fid, &ds->n_skipped, fid);
+                GEOSGeom_destroy_r(h, g);
+                g = NULL;
+                OGR_F_Destroy(f);
+                f = NULL;
+                if (st != GP_OK) {
+                    goto done;
+                }
+                continue;
+            }
+            if (st != GP_OK) {
+                goto done;
+            }
+            GEOSGeometry *p = GEOSPointOnSurface_r(h, g);
+            double x = 0, y = 0;
+            if (p == NULL || GEOSGeomGetX_r(h, p, &x) != 1 || GEOSGeomGetY_r(h, p, &y) != 1) {
+                if (p != NULL) {
+                    GEOSGeom_destroy_r(h, p);
+                }
+                st = gp_error(ctx, GP_ERR_GEOMETRY,
+                              "%s: feature %" PRId64 ": no representative point: %s", l->label, fid,
+                              ctx->engine_error);
+                goto done;
+            }
+            GEOSGeom_destroy_r(h, p);
+            size_t i = (size_t)ds->n_households, c0 = cap;
+            if ((st = grow(ctx, (void **)&ds->hh_fid, i + 1, &c0, sizeof(int64_t))) ||
+                (c0 = cap, st = grow(ctx, (void **)&ds->hh_count, i + 1, &c0, sizeof(int64_t))) ||
+                (c0 = cap, st = grow(ctx, (void **)&ds->hh_x, i + 1, &c0, sizeof(double))) ||
+                (c0 = cap, st = grow(ctx, (void **)&ds->hh_y, i + 1, &c0, sizeof(double)))) {
+                goto done;
+            }
+            cap = c0;
+            ds->hh_fid[i] = fid;
+            ds->hh_count[i] = count;
+            ds->hh_x[i] = x;
+            ds->hh_y[i] = y;
+            ds->n_households++;
+            ds->households_read += count;
+        }
+        if (st != GP_OK) {
+            goto done;
+        }
+        GEOSGeom_destroy_r(h, g);
+        g = NULL;
+        OGR_F_Destroy(f);
+        f = NULL;
+    }
+    if (n_features == 0 && !is_barrier) {
+        st = gp_error(ctx, GP_ERR_INPUT, "%s: the layer is empty", l->label);
+    }
+done:
+    if (g != NULL) {
+        GEOSGeom_destroy_r(h, g);
+    }
+    if (f != NULL) {
+        OGR_F_Destroy(f);
+    }
+    return st;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct hits {
+    int32_t *v;
+    size_t n, cap;
+    int failed;
+} hits;
+
+static void collect(void *item, void *user)
+{
+    hits *hs = user;
+    if (hs->n == hs->cap) {
+        size_t c = hs->cap ? hs->cap * 2 : 64;
+        int32_t *q = gp_reallocarray(hs->v, c, sizeof *q);
+        if (q == NULL) {
+            hs->failed = 1;
+            return;
+        }
+        hs->v = q;
+        hs->cap = c;
+    }
+    hs->v[hs->n++] = (int32_t)(intptr_t)item;
+}
+
+/* Lines whose envelope meets each community's envelope, as CSR lists (sorted: deterministic). */
+static gp_status index_lines(reader *r, const gp_wkb *lines, int32_t n_lines,
+                             GEOSGeometry *const *comm, int32_t **start_out, int32_t **list_out)
+{
+    gp_context *ctx = r->ctx;
+    GEOSContextHandle_t h = r->h;
+    gp_status st = GP_OK;
+    GEOSGeometry **env = gp_calloc((size_t)n_lines + 1, sizeof *env);
+    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
+    hits hs = {0};
+    int32_t nc = r->ds->n_communities;
+    int32_t *start = gp_calloc((size_t)nc + 1, sizeof *start);
+    int32_t *list = NULL;
+    size_t n_list = 0;
+    if (env == NULL || tree == NULL || start == NULL) {
+        st = gp_error_nomem(ctx, "a spatial index");
+        goto done;
+    }
+    for (int32_t i = 0; i < n_lines; i++) {
+        GEOSGeometry *g = GEOSWKBReader_read_r(h, r->wkb_in, lines[i].data, lines[i].size);
+        env[i] = g ? GEOSEnvelope_r(h, g) : NULL;
+        if (g != NULL) {
+            GEOSGeom_destroy_r(h, g);
+        }
+        if (env[i] == NULL) {
+            st = gp_error(ctx, GP_ERR_GEOMETRY, "cannot index line %d", i);
+            goto done;
+        }
+        GEOSSTRtree_insert_r(h, tree, env[i], (void *)(intptr_t)i);
+    }
+    for (int32_t c = 0; c < nc; c++) {
+        hs.n = 0;
+        if (n_lines > 0) {
+            GEOSSTRtree_query_r(h, tree, comm[c], collect, &hs);
+        }
+        if (hs.failed) {
+            st = gp_error_nomem(ctx, "a spatial index query");
+            goto done;
+        }
+        if (hs.n > 0) {
+            qsort(hs.v, hs.n, sizeof *hs.v, cmp_i32);
+        }
+        int32_t *q = gp_reallocarray(list, n_list + hs.n + 1, sizeof *q);
+        if (q == NULL) {
+            st = gp_error_nomem(ctx, "street lists");
+            goto done;
+        }
+        list = q;
+        if (hs.n > 0) {
+            memcpy(list + n_list, hs.v, hs.n * sizeof *list);
+        }
+        n_list += hs.n;
+        if (n_list > INT32_MAX) {
+            st = gp_error(ctx, GP_ERR_LIMIT, "too many streets per community");
+            goto done;
+        }
+        start[c + 1] = (int32_t)n_list;
+    }
+    if (list == NULL) {
+        list = gp_malloc(sizeof *list);
+        if (list == NULL) {
+            st = gp_error_nomem(ctx, "street lists");
+            goto done;
+        }
+    }
+done:
+    if (tree != NULL) {
+        GEOSSTRtree_destroy_r(h, tree);
+    }
+    for (int32_t i = 0; env != NULL && i < n_lines; i++) {
+        if (env[i] != NULL) {
+            GEOSGeom_destroy_r(h, env[i]);
+        }
+    }
+    gp_free(env);
+    gp_free(hs.v);
+    if (st != GP_OK) {
+        gp_free(start);
+        gp_free(list);
+        start = NULL;
+        list = NULL;
+    }
+    *start_out = start;
+    *list_out = list;
+    return st;
+}
+
+/* Place every household point in the lowest-index community that covers it. */
+static gp_status place_households(reader *r, GEOSGeometry *const *comm)
+{
+    gp_context *ctx = r->ctx;
+    GEOSContextHandle_t h = r->h;
+    gp_dataset *ds = r->ds;
+    gp_status st = GP_OK;
+    int32_t nc = ds->n_communities;
+    const GEOSPreparedGeometry **prep = gp_calloc((size_t)nc, sizeof *prep);
+    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
+    hits hs = {0};
+    size_t nh = (size_t)ds->n_households;
+    ds->hh_community = gp_malloc((nh + 1) * sizeof *ds->hh_community);
+    ds->hh_start = gp_calloc((size_t)nc + 1, sizeof *ds->hh_start);
+    ds->hh_list = gp_malloc((nh + 1) * sizeof *ds->hh_list);
+    if (prep == NULL || tree == NULL || ds->hh_community == NULL || ds->hh_start == NULL ||
+        ds->hh_list == NULL) {
+        st = gp_error_nomem(ctx, "the household index");
+        goto done;
+    }
+    for (int32_t c = 0; c < nc; c++) {
+        prep[c] = GEOSPrepare_r(h, comm[c]);
+        if (prep[c] == NULL) {
+            st = gp_error(ctx, GP_ERR_GEOMETRY, "cannot prepare community %d", c);
+            goto done;
+        }
+        GEOSSTRtree_insert_r(h, tree, comm[c], (void *)(intptr_t)c);
+    }
+    for (size_t i = 0; i < nh; i++) {
+        GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, ds->hh_x[i], ds->hh_y[i]);
+        if (p == NULL) {
+            st = gp_error_nomem(ctx, "a point");
+            goto done;
+        }
+        hs.n = 0;
+        GEOSSTRtree_query_r(h, tree, p, collect, &hs);
+        if (hs.n > 1) {
+            qsort(hs.v, hs.n, sizeof *hs.v, cmp_i32);
+        }
+        ds->hh_community[i] = -1;
+        for (size_t k = 0; k < hs.n; k++) {
+            if (GEOSPreparedIntersects_r(h, prep[hs.v[k]], p) == 1) {
+                ds->hh_community[i] = hs.v[k];
+                break;
+            }
+        }
+        GEOSGeom_destroy_r(h, p);
+        if (hs.failed) {
+            st = gp_error_nomem(ctx, "a spatial index query");
+            goto done;
+        }
+        if (ds->hh_community[i] < 0) {
+            ds->households_outside += ds->hh_count[i];
+            st = add_fid(ctx, &ds->outside_fid, &ds->n_outside, ds->hh_fid[i]);
+            if (st != GP_OK) {
+                goto done;
+            }
+        } else {
+            ds->hh_start[ds->hh_community[i] + 1]++;
+        }
+    }
+    for (int32_t c = 0; c < nc; c++) {
+        ds->hh_start[c + 1] += ds->hh_start[c];
+    }
+    {
+        int32_t *fill = gp_malloc(((size_t)nc + 1) * sizeof *fill);
+        if (fill == NULL) {
+            st = gp_error_nomem(ctx, "the household index");
+            goto done;
+        }
+        memcpy(fill, ds->hh_start, (size_t)nc * sizeof *fill);
+        for (size_t i = 0; i < nh; i++) {
+            if (ds->hh_community[i] >= 0) {
+                ds->hh_list[fill[ds->hh_community[i]]++] = (int64_t)i;
+            }
+        }
+        gp_free(fill);
+    }
+    if (ds->n_outside > 0) {
+        gp_log(ctx, GP_LOG_WARN,
+               "%" PRId64 " household feature(s) holding %" PRId64
+               " households lie outside "
+               "every community (first: feature %" PRId64 ")",
+               ds->n_outside, ds->households_outside, ds->outside_fid[0]);
+    }
+done:
+    if (tree != NULL) {
+        GEOSSTRtree_destroy_r(h, tree);
+    }
+    for (int32_t c = 0; prep != NULL && c < nc; c++) {
+        if (prep[c] != NULL) {
+            GEOSPreparedGeom_destroy_r(h, prep[c]);
+        }
+    }
+    gp_free(prep);
+    gp_free(hs.v);
+    return st;
+}
+
+static char *srs_wkt(OGRSpatialReferenceH s)
+{
+    char *w = NULL;
+    const char *opts[] = {"FORMAT=WKT2_2019", NULL};
+    if (OSRExportToWktEx(s, &w, opts) != OGRERR_NONE) {
+        CPLFree(w);
+        return NULL;
+    }
+    char *copy = gp_strdup(w);
+    CPLFree(w);
+    return copy;
+}
+
+static gp_status setup_costs(gp_context *ctx, const gp_dataset_inputs *in, gp_dataset *ds)
+{
+    const char *const *names = in->n_costs > 0 ? in->cost_class : DEFAULT_CLASS;
+    const double *costs = in->n_costs > 0 ? in->cost_value : DEFAULT_COST;
+    int32_t n = in->n_costs > 0 ? in->n_costs : (int32_t)(sizeof DEFAULT_COST / sizeof(double));
+    ds->cost_none = in->cost_unknown > 0 ? in->cost_unknown : 3.0;
+    ds->class_cost = gp_malloc(((size_t)ds->n_classes + 1) * sizeof *ds->class_cost);
+    if (ds->class_cost == NULL) {
+        return gp_error_nomem(ctx, "class costs");
+    }
+    for (int32_t k = 0; k < ds->n_classes; k++) {
+        ds->class_cost[k] = ds->cost_none;
+        for (int32_t j = 0; j < n; j++) {
+            if (names[j] != NULL && strcmp(names[j], ds->class_name[k]) == 0) {
+                ds->class_cost[k] = costs[j];
+            }
+        }
+    }
+    return GP_OK;
+}
+
+double gp_dataset_class_cost(const gp_dataset *ds, int32_t cls)
+{
+    return cls >= 0 && cls < ds->n_classes ? ds->class_cost[cls] : ds->cost_none;
+}
+
+gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_dataset **out)
+{
+    gp_status st = GP_OK;
+    enum { L_COMM, L_STREET, L_HOUSE, L_BARRIER, N_LAYERS };
+    static const char *const ROLE[N_LAYERS] = {"communities", "streets", "households", "barriers"};
+    gp_layer *layer[N_LAYERS] = {0};
+    OGRCoordinateTransformationH ct[N_LAYERS] = {0};
+    OGRSpatialReferenceH work = NULL;
+    GEOSGeometry **comm = NULL;
+    gp_dataset *ds = NULL;
+    reader r = {0};
+    if (out == NULL || in == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_dataset_read: NULL argument");
+    }
+    *out = NULL;
+    if (in->id_field == NULL || in->id_field[0] == '\0') {
+        return gp_error(ctx, GP_ERR_ARG, "communities: no id field given");
+    }
+    if (in->n_costs < 0 ||
+        (in->n_costs > 0 && (in->cost_class == NULL || in->cost_value == NULL))) {
+        return gp_error(ctx, GP_ERR_ARG, "street class cost table is incomplete");
+    }
+    for (int32_t j = 0; j < in->n_costs; j++) {
+        if (!(in->cost_value[j] > 0) || !isfinite(in->cost_value[j])) {
+            return gp_error(ctx, GP_ERR_ARG, "cut cost %g of class '%s' must be positive",
+                            in->cost_value[j], in->cost_class[j] ? in->cost_class[j] : "?");
+        }
+    }
+    r.ctx = ctx;
+    r.in = in;
+    r.h = gp_ctx_geos(ctx);
+    if (r.h == NULL) {
+        return GP_ERR_NOMEM;
+    }
+    ds = gp_calloc(1, sizeof *ds);
+    r.ds = ds;
+    r.wkb_in = GEOSWKBReader_create_r(r.h);
+    r.wkb_out = GEOSWKBWriter_create_r(r.h);
+    if (ds == NULL || r.wkb_in == NULL || r.wkb_out == NULL) {
+        st = gp_error_nomem(ctx, "a dataset");
+        goto done;
+    }
+    const char *spec[N_LAYERS] = {in->communities, in->streets, in->households, in->barriers};
+    double t0 = now();
+    for (int i = 0; i < N_LAYERS; i++) {
+        if (i == L_BARRIER && (spec[i] == NULL || spec[i][0] == '\0')) {
+            continue;
+        }
+        st = gp_layer_open(ctx, spec[i], ROLE[i], &layer[i]);
+        if (st != GP_OK) {
+            goto done;
+        }
+    }
+    ds->seconds_read += now() - t0;
+    /* CRS: every layer must have one; each is reprojected into the working CRS. */
+    t0 = now();
+    gp_gdal_push_errors(ctx);
+    OGRSpatialReferenceH srs[N_LAYERS] = {0};
+    int first_with = -1, first_without = -1;
+    for (int i = 0; i < N_LAYERS; i++) {
+        if (layer[i] == NULL) {
+            continue;
+        }
+        srs[i] = OGR_L_GetSpatialRef(layer[i]->layer);
+        if (srs[i] != NULL && first_with < 0) {
+            first_with = i;
+        }
+        if (srs[i] == NULL && first_without < 0) {
+            first_without = i;
+        }
+    }
+    if (first_without >= 0 && first_with >= 0) {
+        st = gp_error(ctx, GP_ERR_CRS,
+                      "%s: %s has no CRS while %s has one; assign it one "
+                      "(e.g. ogr2ogr -a_srs)",
+                      ROLE[first_without], layer[first_without]->label, layer[first_with]->label);
+    } else if (first_without >= 0) {
+        st = gp_error(ctx, GP_ERR_CRS,
+                      "%s: %s has no CRS, and neither has any other input; "
+                      "assign one (e.g. ogr2ogr -a_srs EPSG:4490)",
+                      ROLE[first_without], layer[first_without]->label);
+    }
+    gp_gdal_pop_errors(ctx);
+    if (st != GP_OK) {
+        goto done;
+    }
+    OGREnvelope env;
+    if (OGR_L_GetExtent(layer[L_COMM]->layer, &env, TRUE) != OGRERR_NONE) {
+        st = gp_error(ctx, GP_ERR_INPUT, "%s: the layer is empty", layer[L_COMM]->label);
+        goto done;
+    }
+    st = gp_crs_choose(ctx, srs[L_COMM], env.MinX, env.MinY, env.MaxX, env.MaxY, in->work_crs,
+                       &work);
+    if (st != GP_OK) {
+        goto done;
+    }
+    ds->work_wkt = srs_wkt(work);
+    ds->output_wkt = srs_wkt(srs[L_COMM]);
+    if (ds->work_wkt == NULL || ds->output_wkt == NULL) {
+        st = gp_error(ctx, GP_ERR_CRS, "cannot describe the CRS as WKT");
+        goto done;
+    }
+    gp_gdal_push_errors(ctx);
+    for (int i = 0; i < N_LAYERS; i++) {
+        if (layer[i] == NULL) {
+            continue;
+        }
+        OGRSpatialReferenceH s = OSRClone(srs[i]);
+        if (s == NULL) {
+            st = gp_error_nomem(ctx, "a CRS");
+            break;
+        }
+        OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
+        if (!OSRIsSame(s, work)) {
+            ct[i] = OCTNewCoordinateTransformation(s, work);
+            if (ct[i] == NULL) {
+                st = gp_error(ctx, GP_ERR_CRS, "%s: cannot project into the working CRS%s%s",
+                              layer[i]->label, ctx->engine_error[0] ? ": " : "", ctx->engine_error);
+            }
+        }
+        OSRRelease(s);
+        if (st != GP_OK) {
+            break;
+        }
+    }
+    gp_gdal_pop_errors(ctx);
+    ds->seconds_project += now() - t0;
+    if (st != GP_OK) {
+        goto done;
+    }
+    gp_gdal_push_errors(ctx);
+    st = read_layer(&r, layer[L_COMM], KIND_POLY, 0, ct[L_COMM]);
+    if (st == GP_OK) {
+        st = read_layer(&r, layer[L_STREET], KIND_LINE, 0, ct[L_STREET]);
+    }
+    if (st == GP_OK && layer[L_BARRIER] != NULL) {
+        st = read_layer(&r, layer[L_BARRIER], KIND_LINE, 1, ct[L_BARRIER]);
+    }
+    if (st == GP_OK) {
+        st = read_layer(&r, layer[L_HOUSE], KIND_HOUSE, 0, ct[L_HOUSE]);
+    }
+    gp_gdal_pop_errors(ctx);
+    if (st != GP_OK) {
+        goto done;
+    }
+    if (ds->n_streets == 0) {
+        st = gp_error(ctx, GP_ERR_INPUT, "%s: no usable street line", layer[L_STREET]->label);
+        goto done;
+    }
+    if (ds->n_households == 0) {
+        st = gp_error(ctx, GP_ERR_INPUT, "%s: no usable household feature", layer[L_HOUSE]->label);
+        goto done;
+    }
+    st = setup_costs(ctx, in, ds);
+    if (st != GP_OK) {
+        goto done;
+    }
+    t0 = now();
+    comm = gp_calloc((size_t)ds->n_communities, sizeof *comm);
+    if (comm == NULL) {
+        st = gp_error_nomem(ctx, "communities");
+        goto done;
+    }
+    for (int32_t c = 0; c < ds->n_communities; c++) {
+        comm[c] = GEOSWKBReader_read_r(r.h, r.wkb_in, ds->community_wkb[c].data,
+                                       ds->community_wkb[c].size);
+        if (comm[c] == NULL) {
+            st = gp_error(ctx, GP_ERR_GEOMETRY, "cannot decode community %d", c);
+            goto done;
+        }
+    }
+    st = index_lines(&r, ds->street_wkb, ds->n_streets, comm, &ds->street_start, &ds->street_list);
+    if (st == GP_OK) {
+        st = index_lines(&r, ds->barrier_wkb, ds->n_barriers, comm, &ds->barrier_start,
+                         &ds->barrier_list);
+    }
+    if (st == GP_OK) {
+        st = place_households(&r, comm);
+    }
+    ds->seconds_project += now() - t0;
+done:
+    for (int32_t c = 0; comm != NULL && c < ds->n_communities; c++) {
+        if (comm[c] != NULL) {
+            GEOSGeom_destroy_r(r.h, comm[c]);
+        }
+    }
+    gp_free(comm);
+    for (int i = 0; i < N_LAYERS; i++) {
+        if (ct[i] != NULL) {
+            OCTDestroyCoordinateTransformation(ct[i]);
+        }
+        gp_layer_close(layer[i]);
+    }
+    if (work != NULL) {
+        OSRRelease(work);
+    }
+    if (r.wkb_in != NULL) {
+        GEOSWKBReader_destroy_r(r.h, r.wkb_in);
+    }
+    if (r.wkb_out != NULL) {
+        GEOSWKBWriter_destroy_r(r.h, r.wkb_out);
+    }
+    if (st != GP_OK) {
+        gp_dataset_free(ds);
+        ds = NULL;
+    }
+    *out = ds;
+    return st;
+}
+
+void gp_dataset_free(gp_dataset *ds)
+{
+    if (ds == NULL) {
+        return;
+    }
+    for (int32_t i = 0; i < ds->n_communities; i++) {
+        gp_free(ds->community_id[i]);
+        gp_free(ds->community_wkb[i].data);
+    }
+    for (int32_t i = 0; i < ds->n_streets; i++) {
+        gp_free(ds->street_wkb[i].data);
+    }
+    for (int32_t i = 0; i < ds->n_barriers; i++) {
+        gp_free(ds->barrier_wkb[i].data);
+    }
+    for (int32_t i = 0; i < ds->n_classes; i++) {
+        gp_free(ds->class_name[i]);
+    }
+    void *arrays[] = {
+        ds->community_id, ds->community_fid, ds->community_wkb, ds->street_wkb,   ds->street_fid,
+        ds->street_class, ds->barrier_wkb,   ds->barrier_fid,   ds->class_name,   ds->class_cost,
+        ds->street_start, ds->street_list,   ds->barrier_start, ds->barrier_list, ds->hh_fid,
+        ds->hh_count,     ds->hh_x,          ds->hh_y,          ds->hh_community, ds->hh_start,
+        ds->hh_list,      ds->outside_fid,   ds->skipped_fid,   ds->output_wkt,   ds->work_wkt};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
+        gp_free(arrays[i]);
+    }
+    gp_free(ds);
+}

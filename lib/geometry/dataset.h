@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/** @file dataset.h Read and project all input layers into one in-memory dataset (read+project). */
+
+#ifndef GP_GEOMETRY_DATASET_H
+#define GP_GEOMETRY_DATASET_H
+
+#include "gridpart.h"
+
+/*
+ * The dataset is built once (one thread) and is then read-only: it stores geometries as WKB in
+ * the working CRS, so that per-community work on several threads parses them with its own
+ * context's GEOS handle (GEOS geometries never cross threads). Everything is owned by the
+ * dataset and freed by gp_dataset_free.
+ */
+
+/** Class index of a border with no street on it (see gp_dataset.cost_none). */
+#define GP_CLASS_NONE (-1)
+
+/** A geometry as little-endian WKB in the working CRS. */
+typedef struct gp_wkb {
+    unsigned char *data;
+    size_t size;
+} gp_wkb;
+
+/** What to read. Strings are borrowed during gp_dataset_read only. */
+typedef struct gp_dataset_inputs {
+    const char *communities; /**< PATH[:LAYER], required: polygons. */
+    const char *id_field;    /**< community id field, required. */
+    const char *streets;     /**< PATH[:LAYER], required: lines. */
+    const char *class_field; /**< street class field, or NULL (every street: unknown class). */
+    const char *households;  /**< PATH[:LAYER], required: points or polygons. */
+    const char *count_field; /**< household count field, or NULL (one household per feature). */
+    const char *barriers;    /**< PATH[:LAYER] of rivers, railways..., or NULL. */
+    const char *work_crs;    /**< working CRS (e.g. "EPSG:32650"), or NULL to choose. */
+    int32_t skip_bad_counts; /**< 0: a bad count is an error; 1: skip the feature, report it. */
+    int32_t n_costs;         /**< entries in cost_class/cost_value; 0: the default table. */
+    const char *const *cost_class; /**< street class names. */
+    const double *cost_value;      /**< cut cost per class name (> 0). */
+    double cost_unknown;           /**< cost of an unknown class or no street; <= 0: 3.0. */
+} gp_dataset_inputs;
+
+/** Everything read, in the working CRS. Arrays are indexed as documented; all owned. */
+typedef struct gp_dataset {
+    /* Communities, in layer order. */
+    int32_t n_communities;
+    char **community_id;    /**< id strings (the id field as text). */
+    int64_t *community_fid; /**< OGR feature ids. */
+    gp_wkb *community_wkb;  /**< valid Polygon/MultiPolygon. */
+    /* Streets (and barriers), in layer order; multi-lines stay one feature. */
+    int32_t n_streets;
+    gp_wkb *street_wkb;
+    int64_t *street_fid;
+    int32_t *street_class; /**< index into class_name, or GP_CLASS_NONE when the field is null. */
+    int32_t n_barriers;
+    gp_wkb *barrier_wkb;
+    int64_t *barrier_fid;
+    /* Street classes met in the data and their cut costs. */
+    int32_t n_classes;
+    char **class_name;
+    double *class_cost;
+    double cost_none; /**< cost of a border with no (or an unknown) street. */
+    /* Candidates per community (envelope test): streets street_list[street_start[c] ..
+     * street_start[c+1]-1], same for barriers. */
+    int32_t *street_start, *street_list;
+    int32_t *barrier_start, *barrier_list;
+    /* Households: one entry per usable feature, with its representative point. */
+    int64_t n_households;
+    int64_t *hh_fid;
+    int64_t *hh_count;
+    double *hh_x, *hh_y;   /**< representative point (GEOSPointOnSurface) in the working CRS. */
+    int32_t *hh_community; /**< community index, or -1 when outside every community. */
+    int32_t *hh_start;     /**< CSR per community into hh_list (household indices, ascending). */
+    int64_t *hh_list;
+    /* Reporting. */
+    int64_t households_read;    /**< sum of counts over usable features. */
+    int64_t households_outside; /**< sum of counts of features outside every community. */
+    int64_t n_outside;          /**< features outside every community... */
+    int64_t *outside_fid;       /**< ...and their FIDs. */
+    int64_t n_skipped;          /**< household features skipped (bad count/geometry)... */
+    int64_t *skipped_fid;       /**< ...and their FIDs. */
+    int64_t n_repaired;         /**< features whose invalid geometry was repaired. */
+    int64_t n_streets_unused;   /**< street/barrier features without usable line geometry. */
+    /* CRSs as WKT: the communities' (output) CRS and the working CRS. Make a transform with
+     * gp_transform_new(ctx, work_wkt, output_wkt, &ct) per thread to project results back. */
+    char *output_wkt;
+    char *work_wkt;
+    /* Seconds spent reading features and projecting/validating them. */
+    double seconds_read, seconds_project;
+} gp_dataset;
+
+/**
+ * Read the layers, project them into the working CRS, validate (repair and report) geometries,
+ * place households in communities.
+ * @param[out] out the dataset, NULL on failure; free with gp_dataset_free.
+ * @return GP_OK; GP_ERR_ARG; GP_ERR_IO (file); GP_ERR_INPUT (layer, field, empty layer, bad
+ *         feature: the message names file, layer, feature id and field); GP_ERR_CRS; GP_ERR_NOMEM;
+ *         GP_ERR_GEOMETRY.
+ */
+GP_NODISCARD gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in,
+                                       gp_dataset **out);
+
+/** Free a dataset; NULL is a no-op. */
+void gp_dataset_free(gp_dataset *ds);
+
+/** The cut cost of a class index (GP_CLASS_NONE: cost_none). */
+double gp_dataset_class_cost(const gp_dataset *ds, int32_t cls);
+
+#endif /* GP_GEOMETRY_DATASET_H */

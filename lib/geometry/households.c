@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/** @file households.c Put households into the block holding their representative point. */
+
+#include "blocks.h"
+
+#include "core/context.h"
+#include "core/memory.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct hits {
+    int32_t *v;
+    size_t n, cap;
+    int failed;
+} hits;
+
+static void collect(void *item, void *user)
+{
+    hits *hs = user;
+    if (hs->n == hs->cap) {
+        size_t c = hs->cap ? hs->cap * 2 : 16;
+        int32_t *q = gp_reallocarray(hs->v, c, sizeof *q);
+        if (q == NULL) {
+            hs->failed = 1;
+            return;
+        }
+        hs->v = q;
+        hs->cap = c;
+    }
+    hs->v[hs->n++] = (int32_t)(intptr_t)item;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+gp_status gp_blocks_place_households(gp_context *ctx, const gp_dataset *ds, gp_blocks *b)
+{
+    gp_status st = GP_OK;
+    GEOSContextHandle_t h = b->h;
+    int32_t c = b->community;
+    int32_t first = ds->hh_start[c], count = ds->hh_start[c + 1] - first;
+    const GEOSPreparedGeometry **prep = gp_calloc((size_t)b->n + 1, sizeof *prep);
+    int32_t *where = gp_malloc(((size_t)count + 1) * sizeof *where);
+    int32_t *fill = NULL;
+    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
+    hits hs = {0};
+    b->households = gp_calloc((size_t)b->n + 1, sizeof *b->households);
+    b->hh_start = gp_calloc((size_t)b->n + 1, sizeof *b->hh_start);
+    b->hh_list = gp_malloc(((size_t)count + 1) * sizeof *b->hh_list);
+    if (prep == NULL || where == NULL || tree == NULL || b->households == NULL ||
+        b->hh_start == NULL || b->hh_list == NULL) {
+        st = gp_error_nomem(ctx, "household placement");
+        goto done;
+    }
+    for (int32_t k = 0; k < b->n; k++) {
+        prep[k] = GEOSPrepare_r(h, b->geom[k]);
+        if (prep[k] == NULL) {
+            st = gp_error(ctx, GP_ERR_GEOMETRY, "cannot prepare block %d", k);
+            goto done;
+        }
+        GEOSSTRtree_insert_r(h, tree, b->geom[k], (void *)(intptr_t)k);
+    }
+    for (int32_t i = 0; i < count; i++) {
+        int64_t hh = ds->hh_list[first + i];
+        GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, ds->hh_x[hh], ds->hh_y[hh]);
+        if (p == NULL) {
+            st = gp_error_nomem(ctx, "a point");
+            goto done;
+        }
+        hs.n = 0;
+        GEOSSTRtree_query_r(h, tree, p, collect, &hs);
+        if (hs.n > 1) {
+            qsort(hs.v, hs.n, sizeof *hs.v, cmp_i32);
+        }
+        /* A point on a shared border is covered by both blocks: the lowest id takes it. */
+        where[i] = -1;
+        for (size_t k = 0; k < hs.n && where[i] < 0; k++) {
+            if (GEOSPreparedIntersects_r(h, prep[hs.v[k]], p) == 1) {
+                where[i] = hs.v[k];
+            }
+        }
+        if (where[i] < 0) {
+            /* Inside the community but in no block (only possible within rounding of the
+             * border): the nearest block takes it, and the report counts it. */
+            double best = 0;
+            for (int32_t k = 0; k < b->n; k++) {
+                double d = 0;
+                if (GEOSDistance_r(h, b->geom[k], p, &d) == 1 && (where[i] < 0 || d < best)) {
+                    best = d;
+                    where[i] = k;
+                }
+            }
+            b->n_households_nearest++;
+        }
+        GEOSGeom_destroy_r(h, p);
+        if (hs.failed || where[i] < 0) {
+            st = hs.failed ? gp_error_nomem(ctx, "a spatial query")
+                           : gp_error(ctx, GP_ERR_INTERNAL, "household feature %lld: no block",
+                                      (long long)ds->hh_fid[hh]);
+            goto done;
+        }
+        b->hh_start[where[i] + 1]++;
+        b->households[where[i]] += ds->hh_count[hh];
+        b->households_assigned += ds->hh_count[hh];
+    }
+    for (int32_t k = 0; k < b->n; k++) {
+        b->hh_start[k + 1] += b->hh_start[k];
+    }
+    fill = gp_malloc(((size_t)b->n + 1) * sizeof *fill);
+    if (fill == NULL) {
+        st = gp_error_nomem(ctx, "household placement");
+        goto done;
+    }
+    memcpy(fill, b->hh_start, (size_t)b->n * sizeof *fill);
+    for (int32_t i = 0; i < count; i++) {
+        b->hh_list[fill[where[i]]++] = ds->hh_list[first + i];
+    }
+done:
+    if (tree != NULL) {
+        GEOSSTRtree_destroy_r(h, tree);
+    }
+    for (int32_t k = 0; prep != NULL && k < b->n; k++) {
+        if (prep[k] != NULL) {
+            GEOSPreparedGeom_destroy_r(h, prep[k]);
+        }
+    }
+    gp_free(prep);
+    gp_free(where);
+    gp_free(fill);
+    gp_free(hs.v);
+    return st;
+}
