@@ -149,11 +149,13 @@ static gp_status feature_geometry(reader *r, const gp_layer *l, OGRFeatureH f, i
     int puntal = t == GEOS_POINT || t == GEOS_MULTIPOINT;
     if ((kind == KIND_POLY && !polygonal) || (kind == KIND_LINE && !lineal) ||
         (kind == KIND_HOUSE && !polygonal && !puntal)) {
+        char *type = GEOSGeomType_r(h, geom); /* allocated by GEOS */
         st = gp_error(ctx, GP_ERR_INPUT, "%s: feature %" PRId64 ": geometry is a %s, expected %s",
-                      l->label, fid, GEOSGeomType_r(h, geom),
+                      l->label, fid, type ? type : "?",
                       kind == KIND_POLY   ? "polygon"
                       : kind == KIND_LINE ? "line"
                                           : "point or polygon");
+        GEOSFree_r(h, type);
         goto done;
     }
     if (polygonal && GEOSisValid_r(h, geom) != 1) {
