@@ -42,9 +42,10 @@ typedef struct {
     int64_t klo; /* feasible grid counts: klo .. khi (empty when klo > khi) */
     int64_t khi;
     int32_t k;
-    int32_t absorb; /* over-max vertex that takes this household-free component, or -1 */
-    int32_t task0;  /* first task, -1 when solved without search */
-    int32_t best;   /* winning task */
+    int32_t absorb;   /* over-max vertex that takes this household-free component, or -1 */
+    int32_t task0;    /* first task, -1 when solved without search */
+    int32_t best;     /* winning task */
+    int32_t restarts; /* tasks of this component */
 } gp_comp;
 
 typedef struct {
@@ -99,6 +100,13 @@ static void *gp_worker_main(void *arg)
         atomic_fetch_add(&run->done, 1);
     }
     return NULL;
+}
+
+/* Small components are cheap to search: they get more restarts, which buys exactness where
+ * vertex granularity makes the bounds hard to meet. */
+static int32_t gp_restarts(int32_t base, int32_t nv)
+{
+    return nv <= 64 ? 4 * base : (nv <= 400 ? 2 * base : base);
 }
 
 /* Interval violation of dividing hh households into k grids: 0 when k is feasible. */
@@ -481,11 +489,11 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
     for (int32_t c = 0; c < ncomp; c++) {
         gp_comp *cp = &comps[c];
         if (cp->absorb < 0 && cp->k > 1 && cp->k < cp->nv) {
-            ntasks += restarts;
+            ntasks += gp_restarts(restarts, cp->nv);
         }
     }
     tasks = gp_calloc((size_t)ntasks + 1, sizeof *tasks);
-    res = gp_malloc(sizeof *res * nn * (size_t)(ntasks > 0 ? restarts : 1));
+    res = gp_malloc(sizeof *res * nn * (size_t)(ntasks > 0 ? gp_restarts(restarts, 1) : 1));
     if (tasks == NULL || res == NULL) {
         status = gp_error_nomem(ctx, "restarts");
         goto done;
@@ -497,7 +505,8 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
             continue;
         }
         cp->task0 = ti;
-        for (int32_t r = 0; r < restarts; r++) {
+        cp->restarts = gp_restarts(restarts, cp->nv);
+        for (int32_t r = 0; r < cp->restarts; r++) {
             gp_search_task *t = &tasks[ti++];
             t->verts = cverts + cp->start;
             t->nv = cp->nv;
@@ -573,7 +582,7 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
             continue;
         }
         int32_t best = cp->task0;
-        for (int32_t r = 1; r < restarts; r++) {
+        for (int32_t r = 1; r < cp->restarts; r++) {
             if (gp_score_cmp(tasks[cp->task0 + r].score, tasks[best].score) < 0) {
                 best = cp->task0 + r;
             }

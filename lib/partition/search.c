@@ -357,7 +357,8 @@ static void gp_grow(gp_search_work *w)
     int32_t ptr = 0;
     int64_t assigned = 0;
     int32_t made = 0;
-    for (int32_t gid = 0; gid < t->k; gid++) {
+    double avg = (double)t->households / (double)t->k;
+    for (int32_t gid = 0;; gid++) {
         while (ptr < nv && w->part[w->ord[ptr]] >= 0) {
             ptr++;
         }
@@ -366,15 +367,12 @@ static void gp_grow(gp_search_work *w)
         }
         gp_grid_reset(w, gid);
         made = gid + 1;
-        if (gid == t->k - 1) {
-            for (int32_t i = ptr; i < nv; i++) {
-                if (w->part[w->ord[i]] < 0) {
-                    gp_assign(w, w->ord[i], gid);
-                }
-            }
-            break;
+        /* Pockets the sweep left behind become grids of their own rather than swelling a
+         * neighbour; surplus grids are merged away afterwards. */
+        double goal = gid < t->k ? (double)(t->households - assigned) / (double)(t->k - gid) : avg;
+        if (goal < avg * 0.5) {
+            goal = avg * 0.5;
         }
-        double goal = (double)(t->households - assigned) / (double)(t->k - gid);
         uint32_t s = gp_next_stamp(&w->stamp2, w->seen2, w->n);
         w->hsize = 0;
         int32_t v = w->ord[ptr];
@@ -484,29 +482,40 @@ static void gp_make_connected(gp_search_work *w)
             w->part[v] = -1;
         }
     }
-    int32_t tl = 0;
+    /* Orphans join their lightest neighbouring grid, pass after pass from the assigned side. */
+    for (int32_t l = 0; l <= maxlab; l++) {
+        w->ghh[l] = 0;
+    }
+    int32_t left = 0;
     for (int32_t i = 0; i < nv; i++) {
         int32_t v = t->verts[i];
-        if (w->part[v] < 0) {
-            continue;
-        }
-        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
-            int32_t u = g->adjncy[e];
-            if (!w->sh->skip[u] && w->part[u] < 0) {
-                w->queue[tl++] = v;
-                break;
-            }
+        if (w->part[v] >= 0) {
+            w->ghh[w->part[v]] += w->sh->hh[v];
+        } else {
+            w->queue[left++] = v;
         }
     }
-    for (int32_t h = 0; h < tl; h++) {
-        int32_t v = w->queue[h];
-        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
-            int32_t u = g->adjncy[e];
-            if (!w->sh->skip[u] && w->part[u] < 0) {
-                w->part[u] = w->part[v];
-                w->queue[tl++] = u;
+    while (left > 0) {
+        int32_t keep = 0;
+        for (int32_t i = 0; i < left; i++) {
+            int32_t v = w->queue[i];
+            int32_t best = -1;
+            for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+                int32_t u = g->adjncy[e];
+                int32_t lu = w->sh->skip[u] ? -1 : w->part[u];
+                if (lu >= 0 && (best < 0 || w->ghh[lu] < w->ghh[best])) {
+                    best = lu;
+                }
             }
+            if (best < 0) {
+                w->queue[keep++] = v;
+                continue;
+            }
+            w->part[v] = best;
+            w->ghh[best] += w->sh->hh[v];
         }
+        w->work += (double)left * 8;
+        left = keep;
     }
     for (int32_t l = 0; l <= maxlab; l++) {
         w->glab[l] = -1;
@@ -578,7 +587,9 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
     }
     gp_score best = cur;
     int found = 0;
-    for (int tree = 0; tree < GP_RECOM_TREES; tree++) {
+    /* A pair out of bounds is worth a wider look: more trees find the rare feasible splits. */
+    int trees = cur.viol > 0 ? 4 * GP_RECOM_TREES : GP_RECOM_TREES;
+    for (int tree = 0; tree < trees; tree++) {
         /* Prim's algorithm on random keys scaled by cost: dear edges tend to stay inside the
          * tree, so the tree's cut edges, and with them the grid borders, fall on cheap streets. */
         for (int32_t i = 0; i < ns; i++) {
@@ -1068,12 +1079,14 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
     }
     gp_make_connected(w);
     gp_fix_count(w);
-    for (int round = 0; round < GP_MAX_ROUNDS && !w->stop; round++) {
+    /* Rounds go on while they improve; small components, where a round is cheap and new
+     * random trees may still find better splits, get a few more. */
+    int stale = 0;
+    int patience = t->nv <= 2000 ? 4 : 1;
+    for (int round = 0; round < GP_MAX_ROUNDS && !w->stop && stale < patience; round++) {
         int64_t changed = gp_recom_pass(w);
         changed += gp_move_pass(w);
-        if (changed == 0) {
-            break;
-        }
+        stale = changed == 0 ? stale + 1 : 0;
     }
     gp_score sc = {0, 0, 0};
     for (int32_t gid = 0; gid < w->k; gid++) {

@@ -88,6 +88,11 @@ int main(int argc, char **argv)
                (int)avoidable, gp_partition_mean_polsby_popper(p), gp_partition_workload_ratio(p),
                wn ? wmax / (wsum / wn) : 0.0, gp_partition_cut_cost(p));
         failed |= avoidable > 0;
+        if (getenv("GP_BENCH_PROBLEMS") != NULL) {
+            for (int32_t i = 0; i < gp_partition_problem_count(p); i++) {
+                printf("  problem: %s\n", gp_partition_problem_message(p, i));
+            }
+        }
         gp_partition_free(p);
         gp_graph_free(g);
         gp_synth_city_free(&city);

@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: MIT */
+/** @file test_partition.c The optimizer: hard cases, bad input, cancellation, allocation failure.
+ */
+
+#include "check.h"
+#include "synth_city.h"
+
+#include "core/memory.h"
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A small owned CSR graph built edge by edge. */
+typedef struct {
+    int32_t n;
+    int32_t m;
+    int32_t xadj[2048];
+    int32_t adjncy[8192];
+    int64_t hh[2048];
+    int32_t deg[2048];
+    int32_t eu[4096];
+    int32_t ev[4096];
+    int32_t ne;
+} gp_small;
+
+static void gp_small_init(gp_small *s, int32_t n, int64_t hh)
+{
+    memset(s, 0, sizeof *s);
+    s->n = n;
+    for (int32_t v = 0; v < n; v++) {
+        s->hh[v] = hh;
+    }
+}
+
+static void gp_small_edge(gp_small *s, int32_t u, int32_t v)
+{
+    s->eu[s->ne] = u;
+    s->ev[s->ne++] = v;
+}
+
+static void gp_small_build(gp_small *s)
+{
+    memset(s->deg, 0, sizeof s->deg);
+    for (int32_t i = 0; i < s->ne; i++) {
+        s->deg[s->eu[i]]++;
+        s->deg[s->ev[i]]++;
+    }
+    s->xadj[0] = 0;
+    for (int32_t v = 0; v < s->n; v++) {
+        s->xadj[v + 1] = s->xadj[v] + s->deg[v];
+        s->deg[v] = s->xadj[v];
+    }
+    for (int32_t i = 0; i < s->ne; i++) {
+        s->adjncy[s->deg[s->eu[i]]++] = s->ev[i];
+        s->adjncy[s->deg[s->ev[i]]++] = s->eu[i];
+    }
+    s->m = s->xadj[s->n];
+}
+
+static gp_test_graph gp_small_view(const gp_small *s)
+{
+    gp_test_graph tg = {s->n, s->xadj, s->adjncy, s->hh, NULL};
+    return tg;
+}
+
+static gp_options *gp_opts(void)
+{
+    gp_options *o = NULL;
+    cr_assert_eq(gp_options_new(&o), GP_OK);
+    return o;
+}
+
+static int gp_has_problem(const gp_partition *p, int32_t kind)
+{
+    for (int32_t i = 0; i < gp_partition_problem_count(p); i++) {
+        if (gp_partition_problem_kind(p, i) == kind) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+Test(partition, path_graph)
+{
+    static gp_small s;
+    gp_small_init(&s, 30, 50);
+    for (int32_t v = 0; v + 1 < 30; v++) {
+        gp_small_edge(&s, v, v + 1);
+    }
+    gp_small_build(&s);
+    gp_options *o = gp_opts();
+    gp_test_graph tg = gp_small_view(&s);
+    gp_partition *p = gp_check_partition(&tg, o);
+    cr_assert_eq(gp_partition_grid_count(p), 4); /* 1,500 / 400 rounds to 4 */
+    cr_assert_eq(gp_partition_problem_count(p), 0);
+    gp_partition_free(p);
+    gp_options_free(o);
+}
+
+Test(partition, long_path_with_uneven_households)
+{
+    static gp_small s;
+    gp_small_init(&s, 1500, 0);
+    uint64_t r = 7;
+    for (int32_t v = 0; v < 1500; v++) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        s.hh[v] = (int64_t)((r >> 33) % 120);
+        if (v + 1 < 1500) {
+            gp_small_edge(&s, v, v + 1);
+        }
+    }
+    gp_small_build(&s);
+    gp_options *o = gp_opts();
+    gp_test_graph tg = gp_small_view(&s);
+    gp_partition *p = gp_check_partition(&tg, o);
+    cr_assert_eq(gp_partition_problem_count(p), 0, "%s", gp_partition_problem_message(p, 0));
+    gp_partition_free(p);
+    gp_options_free(o);
+}
+
+Test(partition, star_is_reported_when_granularity_forbids_bounds)
+{
+    /* A centre of 50 and ten leaves of 100: 1,050 fits 3 grids by totals, but every grid
+     * without the centre is a single leaf of 100. */
+    static gp_small s;
+    gp_small_init(&s, 11, 100);
+    s.hh[0] = 50;
+    for (int32_t v = 1; v < 11; v++) {
+        gp_small_edge(&s, 0, v);
+    }
+    gp_small_build(&s);
+    gp_options *o = gp_opts();
+    gp_test_graph tg = gp_small_view(&s);
+    gp_partition *p = gp_check_partition(&tg, o);
+    cr_assert(gp_has_problem(p, GP_PROBLEM_BOUNDS_UNMET));
+    gp_partition_free(p);
+    gp_options_free(o);
+}
+
+static void gp_lattice(gp_small *s, int32_t w, int32_t h, int64_t hh)
+{
+    gp_small_init(s, w * h, hh);
+    for (int32_t y = 0; y < h; y++) {
+        for (int32_t x = 0; x < w; x++) {
+            int32_t v = y * w + x;
+            if (x + 1 < w) {
+                gp_small_edge(s, v, v + 1);
+            }
+            if (y + 1 < h) {
+                gp_small_edge(s, v, v + w);
+            }
+        }
+    }
+}
+
+Test(partition, lattice_with_one_huge_vertex)
+{
+    static gp_small s;
+    gp_lattice(&s, 6, 6, 100);
+    s.hh[14] = 3000;
+    gp_small_build(&s);
+    gp_options *o = gp_opts();
+    gp_test_graph tg = gp_small_view(&s);
+    gp_partition *p = gp_check_partition(&tg, o);
+    cr_assert_eq(gp_partition_problem_count(p), 1);
+    cr_assert_eq(gp_partition_problem_kind(p, 0), GP_PROBLEM_VERTEX_OVER_MAX);
+    cr_assert_eq(gp_partition_problem_vertex(p, 0), 14);
+    cr_assert_eq(gp_partition_grid_vertices(p, gp_partition_assignment(p)[14]), 1);
+    cr_assert_eq(gp_partition_out_of_bounds(p), 1);
+    gp_partition_free(p);
+    gp_options_free(o);
+}
+
+Test(partition, two_components)
+{
+    static gp_small s;
+    gp_small_init(&s, 16, 100);
+    for (int32_t v = 0; v + 1 < 8; v++) {
+        gp_small_edge(&s, v, v + 1);
+        gp_small_edge(&s, v + 8, v + 9);
+    }
+    gp_small_build(&s);
+    gp_options *o = gp_opts();
+    gp_test_graph tg = gp_small_view(&s);
+    gp_partition *p = gp_check_partition(&tg, o);
+    cr_assert_eq(gp_partition_grid_count(p), 4);
+    cr_assert_eq(gp_partition_problem_count(p), 0);
+    const int32_t *a = gp_partition_assignment(p);
+    for (int32_t v = 0; v < 8; v++) {
+        cr_assert_neq(a[v], a[v + 8], "a grid spans two components");
+    }
+    gp_partition_free(p);
+    gp_options_free(o);
+}
+
+Test(partition, component_of_520_is_infeasible_and_reported)
+{
+    static gp_small s;
+    gp_small_init(&s, 4, 130);
+    for (int32_t v = 0; v + 1 < 4; v++) {
+        gp_small_edge(&s, v, v + 1);
+    }
+    gp_small_build(&s);
+    gp_options *o = gp_opts();
+    gp_test_graph tg = gp_small_view(&s);
+    gp_partition *p = gp_check_partition(&tg, o);
+    cr_assert_eq(gp_partition_problem_count(p), 1);
+    cr_assert_eq(gp_partition_problem_kind(p, 0), GP_PROBLEM_COMPONENT_INFEASIBLE);
+    cr_assert_eq(gp_partition_problem_vertex(p, 0), 0);
+    cr_assert(strstr(gp_partition_problem_message(p, 0), "520") != NULL);
+    cr_assert_eq(gp_partition_grid_count(p), 1); /* 20 over beats 2 x 40 under */
+    gp_partition_free(p);
+
+    gp_context *ctx = NULL;
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    int32_t part[4];
+    int32_t k = 0;
+    cr_assert_eq(gp_partition_graph(ctx, 4, s.xadj, s.adjncy, NULL, s.hh, o, part, &k),
+                 GP_ERR_INFEASIBLE);
+    cr_assert_eq(k, 1);
+    cr_assert(strstr(gp_context_last_error(ctx), "vertex 0") != NULL, "%s",
+              gp_context_last_error(ctx));
+    gp_context_free(ctx);
+    gp_options_free(o);
+}
+
+Test(partition, all_zero_households)
+{
+    static gp_small s;
+    gp_lattice(&s, 3, 3, 0);
+    gp_small_build(&s);
+    gp_options *o = gp_opts();
+    gp_test_graph tg = gp_small_view(&s);
+    gp_partition *p = gp_check_partition(&tg, o);
+    cr_assert_eq(gp_partition_grid_count(p), 1);
+    cr_assert(gp_has_problem(p, GP_PROBLEM_COMPONENT_INFEASIBLE));
+    gp_partition_free(p);
+    gp_options_free(o);
+}
+
+Test(partition, zero_household_vertices_join_a_grid)
+{
+    static gp_small s;
+    gp_lattice(&s, 5, 4, 100);
+    s.hh[0] = s.hh[7] = s.hh[19] = 0;
+    gp_small_build(&s);
+    gp_options *o = gp_opts();
+    gp_test_graph tg = gp_small_view(&s);
+    gp_partition *p = gp_check_partition(&tg, o);
+    cr_assert_eq(gp_partition_problem_count(p), 0);
+    gp_partition_free(p);
+    gp_options_free(o);
+}
+
+Test(partition, empty_graph)
+{
+    gp_context *ctx = NULL;
+    gp_graph *g = NULL;
+    gp_partition *p = NULL;
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    int32_t xadj[1] = {0};
+    cr_assert_eq(gp_graph_new(ctx, 0, xadj, NULL, &g), GP_OK);
+    cr_assert_eq(gp_graph_set_households(ctx, g, NULL), GP_OK);
+    cr_assert_eq(gp_graph_partition(ctx, g, NULL, &p), GP_OK);
+    cr_assert_eq(gp_partition_grid_count(p), 0);
+    cr_assert_eq(gp_partition_workload_ratio(p), 0.0);
+    int32_t k = -1;
+    cr_assert_eq(gp_partition_graph(ctx, 0, xadj, NULL, NULL, NULL, NULL, NULL, &k), GP_OK);
+    cr_assert_eq(k, 0);
+    gp_partition_free(p);
+    gp_graph_free(g);
+    gp_context_free(ctx);
+}
+
+static void gp_expect_bad(int32_t n, const int32_t *xadj, const int32_t *adj, const char *needle)
+{
+    gp_context *ctx = NULL;
+    gp_graph *g = (gp_graph *)1;
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    cr_assert_eq(gp_graph_new(ctx, n, xadj, adj, &g), GP_ERR_ARG);
+    cr_assert_null(g);
+    cr_assert(strstr(gp_context_last_error(ctx), needle) != NULL, "message '%s' lacks '%s'",
+              gp_context_last_error(ctx), needle);
+    gp_context_free(ctx);
+}
+
+Test(graph, bad_csr_names_the_vertex)
+{
+    int32_t xadj[4] = {0, 1, 2, 2};
+    int32_t asym[2] = {1, 2};
+    gp_expect_bad(3, xadj, asym, "vertex 0 lists neighbour 1");
+    int32_t self[2] = {1, 1};
+    gp_expect_bad(3, xadj, self, "vertex 1: self-loop");
+    int32_t range[2] = {1, 7};
+    gp_expect_bad(3, xadj, range, "vertex 1: neighbour 7 is out of range");
+    int32_t xdup[3] = {0, 2, 4};
+    int32_t dup[4] = {1, 1, 0, 0};
+    gp_expect_bad(2, xdup, dup, "vertex 0: neighbour 1 is repeated");
+    int32_t xdec[3] = {0, 2, 1};
+    gp_expect_bad(2, xdec, dup, "vertex 1: xadj decreases");
+}
+
+Test(graph, negative_households_and_bad_edges)
+{
+    gp_context *ctx = NULL;
+    gp_graph *g = NULL;
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    int32_t xadj[3] = {0, 1, 2};
+    int32_t adj[2] = {1, 0};
+    cr_assert_eq(gp_graph_new(ctx, 2, xadj, adj, &g), GP_OK);
+    int64_t hh[2] = {10, -4};
+    cr_assert_eq(gp_graph_set_households(ctx, g, hh), GP_ERR_ARG);
+    cr_assert(strstr(gp_context_last_error(ctx), "vertex 1: households -4") != NULL);
+    double asym[2] = {1.0, 2.0};
+    cr_assert_eq(gp_graph_set_edges(ctx, g, asym, NULL), GP_ERR_ARG);
+    double zero[2] = {0.0, 0.0};
+    cr_assert_eq(gp_graph_set_edges(ctx, g, NULL, zero), GP_ERR_ARG);
+    gp_partition *p = NULL;
+    cr_assert_eq(gp_graph_partition(ctx, g, NULL, &p), GP_ERR_ARG); /* households unset */
+    cr_assert_null(p);
+    gp_graph_free(g);
+    gp_graph_free(NULL);
+    gp_partition_free(NULL);
+    gp_context_free(ctx);
+}
+
+static void gp_city_graph(const gp_synth_city *c, gp_graph **g, gp_context *ctx)
+{
+    cr_assert_eq(gp_graph_new(ctx, c->n, c->xadj, c->adjncy, g), GP_OK);
+    cr_assert_eq(gp_graph_set_households(ctx, *g, c->households), GP_OK);
+    cr_assert_eq(gp_graph_set_edges(ctx, *g, c->border, c->cut_cost), GP_OK);
+    cr_assert_eq(gp_graph_set_shape(ctx, *g, c->area, c->perimeter), GP_OK);
+}
+
+Test(partition, synthetic_city_properties)
+{
+    gp_synth_city c;
+    cr_assert_eq(gp_synth_city_new(900, 3, &c), 0);
+    double *cost = malloc(sizeof *cost * (size_t)c.xadj[c.n]);
+    for (int32_t e = 0; e < c.xadj[c.n]; e++) {
+        cost[e] = c.border[e] * c.cut_cost[e];
+    }
+    gp_test_graph tg = {c.n, c.xadj, c.adjncy, c.households, cost};
+    gp_options *o = gp_opts();
+    gp_partition *p = gp_check_partition(&tg, o);
+    for (int32_t i = 0; i < gp_partition_problem_count(p); i++) {
+        cr_assert_eq(gp_partition_problem_kind(p, i), GP_PROBLEM_VERTEX_OVER_MAX, "%s",
+                     gp_partition_problem_message(p, i));
+    }
+    gp_partition_free(p);
+
+    /* Statistics with shapes, and a previous assignment. */
+    gp_context *ctx = NULL;
+    gp_graph *g = NULL;
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    gp_city_graph(&c, &g, ctx);
+    cr_assert_eq(gp_graph_partition(ctx, g, o, &p), GP_OK);
+    double pp = gp_partition_mean_polsby_popper(p);
+    cr_assert(pp > 0.3 && pp <= 1.0, "mean Polsby-Popper %g", pp);
+    cr_assert_eq(gp_partition_households_moved(p), 0);
+    cr_assert_eq(gp_graph_set_previous(ctx, g, gp_partition_assignment(p)), GP_OK);
+    gp_partition *q = NULL;
+    cr_assert_eq(gp_graph_partition(ctx, g, o, &q), GP_OK);
+    int64_t total = 0;
+    for (int32_t v = 0; v < c.n; v++) {
+        total += c.households[v];
+    }
+    cr_assert(gp_partition_households_moved(q) >= 0 && gp_partition_households_moved(q) <= total);
+    gp_partition_free(q);
+    gp_partition_free(p);
+    gp_graph_free(g);
+    gp_context_free(ctx);
+    gp_options_free(o);
+    free(cost);
+    gp_synth_city_free(&c);
+}
+
+Test(partition, fixed_grid_count)
+{
+    static gp_small s;
+    gp_lattice(&s, 8, 8, 50);
+    gp_small_build(&s);
+    gp_options *o = gp_opts();
+    gp_context *ctx = NULL;
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    cr_assert_eq(gp_options_set_grid_count(ctx, o, 9), GP_OK);
+    gp_test_graph tg = gp_small_view(&s);
+    gp_partition *p = gp_check_partition(&tg, o);
+    cr_assert_eq(gp_partition_grid_count(p), 9);
+    cr_assert_eq(gp_partition_problem_count(p), 0);
+    gp_partition_free(p);
+    /* 3,200 households cannot make 20 grids of at least 300. */
+    cr_assert_eq(gp_options_set_grid_count(ctx, o, 20), GP_OK);
+    p = gp_check_partition(&tg, o);
+    cr_assert_eq(gp_partition_grid_count(p), 20);
+    cr_assert(gp_has_problem(p, GP_PROBLEM_GRID_COUNT));
+    gp_partition_free(p);
+    gp_context_free(ctx);
+    gp_options_free(o);
+}
+
+static int gp_cancel_after;
+static int32_t gp_cancel_cb(double fraction, const char *stage, void *user)
+{
+    (void)fraction;
+    (void)stage;
+    (void)user;
+    return --gp_cancel_after <= 0;
+}
+
+Test(partition, cancel_through_progress)
+{
+    gp_synth_city c;
+    cr_assert_eq(gp_synth_city_new(5000, 5, &c), 0);
+    for (int calls = 1; calls <= 3; calls++) {
+        gp_context *ctx = NULL;
+        gp_graph *g = NULL;
+        gp_options *o = gp_opts();
+        cr_assert_eq(gp_context_new(&ctx), GP_OK);
+        cr_assert_eq(gp_options_set_threads(ctx, o, 1), GP_OK);
+        gp_city_graph(&c, &g, ctx);
+        int64_t live = gp_test_alloc_live();
+        gp_cancel_after = calls;
+        cr_assert_eq(gp_context_set_progress(ctx, gp_cancel_cb, NULL), GP_OK);
+        gp_partition *p = NULL;
+        cr_assert_eq(gp_graph_partition(ctx, g, o, &p), GP_ERR_CANCELED);
+        cr_assert_null(p);
+        cr_assert_eq(gp_test_alloc_live(), live, "leak after cancel");
+        gp_graph_free(g);
+        gp_options_free(o);
+        gp_context_free(ctx);
+    }
+    gp_synth_city_free(&c);
+}
+
+Test(partition, allocation_failures_return_nomem)
+{
+    gp_synth_city c;
+    cr_assert_eq(gp_synth_city_new(300, 9, &c), 0);
+    gp_context *ctx = NULL;
+    gp_options *o = gp_opts();
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    cr_assert_eq(gp_options_set_threads(ctx, o, 1), GP_OK);
+    int32_t *part = malloc(sizeof *part * (size_t)c.n);
+    int ok = 0;
+    for (int64_t i = 0; i < 10000 && !ok; i++) {
+        int64_t live = gp_test_alloc_live();
+        gp_test_alloc_fail_after(i, 0);
+        int32_t k = 0;
+        gp_status st =
+            gp_partition_graph(ctx, c.n, c.xadj, c.adjncy, c.border, c.households, o, part, &k);
+        gp_test_alloc_fail_after(-1, 0);
+        cr_assert_eq(gp_test_alloc_live(), live, "leak when allocation %lld fails", (long long)i);
+        if (st == GP_ERR_NOMEM) {
+            continue;
+        }
+        cr_assert(st == GP_OK || st == GP_ERR_INFEASIBLE, "allocation %lld: status %d",
+                  (long long)i, st);
+        ok = 1;
+    }
+    cr_assert(ok);
+    free(part);
+    gp_options_free(o);
+    gp_context_free(ctx);
+    gp_synth_city_free(&c);
+}
