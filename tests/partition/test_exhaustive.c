@@ -197,7 +197,7 @@ Test(exhaustive, optimizer_matches_enumeration)
     int graphs = 0;
     int feasible = 0;
     int worse_cut = 0;
-    for (uint64_t seed = 1; seed <= 60; seed++) {
+    for (uint64_t seed = 1; seed <= 200; seed++) {
         gp_tiny t;
         gp_tiny_random(&t, seed);
         gp_options *o = NULL;
