@@ -451,9 +451,8 @@ gp_status gp_block_graph(gp_context *ctx, const gp_dataset *ds, gp_blocks *b,
         b->xadj[v + 1] += b->xadj[v];
     }
     memcpy(fill, b->xadj, (size_t)b->n * sizeof *fill);
-    /* Edges are sorted by (a, b): filling a's list in order keeps every list ascending, and b's
-     * list receives a in ascending order of a too, after its smaller neighbours... so sort below.
-     */
+    /* Edges are sorted by (a, b), so a's lists fill in ascending order; b's lists may not,
+     * hence the insertion sort below. */
     for (size_t i = 0; i < n_edges; i++) {
         int32_t ends[2] = {edges[i].a, edges[i].b};
         for (int k = 0; k < 2; k++) {

@@ -26,6 +26,14 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 typedef struct net {
     gp_context *ctx;
@@ -507,6 +515,7 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
     if (h == NULL) {
         return GP_ERR_NOMEM;
     }
+    double t0 = now();
     double tol = opts->snap_tolerance;
     const char *cid = ds->community_id[c];
     nt.ctx = ctx;
@@ -731,10 +740,15 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
                       cid, sum, b->community_area, b->symdiff_area);
         goto done;
     }
+    double t1 = now();
+    b->seconds_blocks = t1 - t0;
     st = gp_block_graph(ctx, ds, b, segs, n_segs, block_of);
+    double t2 = now();
+    b->seconds_graph = t2 - t1;
     if (st == GP_OK) {
         st = gp_blocks_place_households(ctx, ds, b);
     }
+    b->seconds_households = now() - t2;
     if (st == GP_OK && b->n_slivers + b->n_leftovers > 0) {
         gp_log(ctx, GP_LOG_DEBUG,
                "community '%s': %d faces, %d slivers merged, %d leftovers, "

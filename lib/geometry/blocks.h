@@ -47,6 +47,9 @@ typedef struct gp_blocks {
     int64_t households_assigned;  /**< sum of households over the blocks. */
     int64_t n_households_nearest; /**< household features in no block, given to the nearest. */
     double community_area;        /**< area of the community, m^2. */
+    double seconds_blocks;        /**< time spent building blocks (clip .. tiling check), s. */
+    double seconds_graph;         /**< time spent building the CSR graph, s. */
+    double seconds_households;    /**< time spent placing households, s. */
     double area_error;            /**< |sum of block areas - community area|, m^2. */
     double symdiff_area; /**< area of (union of blocks) xor community, m^2 (< 0: unchecked). */
 } gp_blocks;

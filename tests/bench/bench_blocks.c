@@ -85,7 +85,7 @@ int main(int argc, char **argv)
         goto done;
     }
     double t_read_all = now() - t0;
-    double t_blocks = 0;
+    double t_blocks = 0, s_blocks = 0, s_graph = 0, s_hh = 0;
     int total = 0, census_total = 0, within1 = 0, within3 = 0, slivers = 0;
     int64_t assigned = 0;
     for (int32_t c = 0; c < ds->n_communities; c++) {
@@ -96,6 +96,9 @@ int main(int argc, char **argv)
             goto done;
         }
         t_blocks += now() - t1;
+        s_blocks += b->seconds_blocks;
+        s_graph += b->seconds_graph;
+        s_hh += b->seconds_households;
         int census = census_blocks(csv, ds->community_id[c]);
         double rel = census > 0 ? (double)abs(b->n - census) / census : 1.0;
         within1 += rel <= 0.01;
@@ -136,6 +139,8 @@ int main(int argc, char **argv)
         "time: read %.3f s, project %.3f s (read+project wall %.3f s), blocks+households+graph "
         "%.3f s, total %.3f s\n",
         ds->seconds_read, ds->seconds_project, t_read_all, t_blocks, now() - t0);
+    printf("stages: read %.3f s, project %.3f s, blocks %.3f s, households %.3f s, graph %.3f s\n",
+           ds->seconds_read, ds->seconds_project, s_blocks, s_hh, s_graph);
     rc = 0;
 done:
     gp_dataset_free(ds);
