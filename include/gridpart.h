@@ -541,6 +541,192 @@ GP_API GP_NODISCARD gp_status gp_partition_graph(gp_context *ctx, int32_t n, con
                                                  const gp_options *opts, int32_t *part_out,
                                                  int32_t *n_grids_out);
 
+/* ------------------------------------------------------------------------------------------ */
+/* The pipeline: GIS layers in, grids out                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/** The input layers of a run and their field names. */
+typedef struct gp_inputs gp_inputs;
+
+/**
+ * Create empty inputs.
+ * @param[out] out receives the inputs; NULL on failure.
+ * @return GP_OK, GP_ERR_ARG, GP_ERR_NOMEM.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_new(gp_inputs **out);
+
+/**
+ * Free inputs.
+ * @param[in] inputs inputs or NULL (a no-op).
+ * @since 0.1
+ */
+GP_API void gp_inputs_free(gp_inputs *inputs);
+
+/**
+ * Set the communities layer (polygons, any CRS; the output is written in this CRS).
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] source "PATH[:LAYER]", any data source GDAL opens (copied).
+ * @param[in] id_field the field holding each community's id or code (copied).
+ * @return GP_OK; GP_ERR_ARG (NULL or empty strings); GP_ERR_NOMEM.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_set_communities(gp_context *ctx, gp_inputs *inputs,
+                                                        const char *source,
+                                                        const char *id_field);
+
+/**
+ * Set the streets layer (lines).
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] source "PATH[:LAYER]" (copied).
+ * @param[in] class_field the street class field (OSM highway values), or NULL for none.
+ * @return GP_OK; GP_ERR_ARG; GP_ERR_NOMEM.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_set_streets(gp_context *ctx, gp_inputs *inputs,
+                                                    const char *source,
+                                                    const char *class_field);
+
+/**
+ * Set the households layer (points or building polygons).
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] source "PATH[:LAYER]" (copied).
+ * @param[in] count_field the households-per-feature field, or NULL for one per feature.
+ * @return GP_OK; GP_ERR_ARG; GP_ERR_NOMEM.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_set_households(gp_context *ctx, gp_inputs *inputs,
+                                                       const char *source,
+                                                       const char *count_field);
+
+/**
+ * Set the optional barriers layer (rivers, railways: lines or polygons).
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] source "PATH[:LAYER]" (copied), or NULL for none.
+ * @return GP_OK; GP_ERR_NOMEM.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_set_barriers(gp_context *ctx, gp_inputs *inputs,
+                                                     const char *source);
+
+/** The result of a run: grids and blocks per community, statistics and problems. Immutable. */
+typedef struct gp_plan gp_plan;
+
+/**
+ * Run the whole pipeline: read, project, street blocks, households, graph, partition, assemble.
+ * Communities run in parallel (options' threads), each with its own context; the plan is the
+ * same for any thread count. Before returning, the plan is verified: grids tile each
+ * community, every household is in exactly one grid, counts are right.
+ * @param[in,out] ctx receives errors, progress (cancellable) and log.
+ * @param[in] inputs the layers.
+ * @param[in] opts options, or NULL for the defaults.
+ * @param[out] out receives the plan; NULL on failure. A plan is returned even when some grid
+ *             cannot meet the bounds (see gp_plan_problem_count and gp_plan_out_of_bounds).
+ * @return GP_OK; GP_ERR_ARG; GP_ERR_IO; GP_ERR_INPUT; GP_ERR_CRS; GP_ERR_GEOMETRY;
+ *         GP_ERR_CANCELED; GP_ERR_NOMEM; GP_ERR_INTERNAL (a verification failed).
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_run(gp_context *ctx, const gp_inputs *inputs,
+                                     const gp_options *opts, gp_plan **out);
+
+/**
+ * Free a plan.
+ * @param[in] plan a plan or NULL (a no-op).
+ * @since 0.1
+ */
+GP_API void gp_plan_free(gp_plan *plan);
+
+/** @return the number of communities. @since 0.1 */
+GP_API int32_t gp_plan_community_count(const gp_plan *plan);
+/** @return community c's id (borrowed), or NULL when out of range. @since 0.1 */
+GP_API const char *gp_plan_community_id(const gp_plan *plan, int32_t c);
+/** @return households in community c. @since 0.1 */
+GP_API int64_t gp_plan_community_households(const gp_plan *plan, int32_t c);
+/** @return grids in community c. @since 0.1 */
+GP_API int32_t gp_plan_community_grids(const gp_plan *plan, int32_t c);
+/** @return street blocks in community c. @since 0.1 */
+GP_API int32_t gp_plan_community_blocks(const gp_plan *plan, int32_t c);
+/** @return max over mean of grid workload in community c. @since 0.1 */
+GP_API double gp_plan_community_workload_ratio(const gp_plan *plan, int32_t c);
+/** @return the number of grids, all communities together. @since 0.1 */
+GP_API int32_t gp_plan_grid_count(const gp_plan *plan);
+/** @return grid g's code (borrowed), or NULL when out of range. @since 0.1 */
+GP_API const char *gp_plan_grid_code(const gp_plan *plan, int32_t g);
+/** @return the index of grid g's community, or -1. @since 0.1 */
+GP_API int32_t gp_plan_grid_community(const gp_plan *plan, int32_t g);
+/** @return households in grid g. @since 0.1 */
+GP_API int64_t gp_plan_grid_households(const gp_plan *plan, int32_t g);
+/** @return workload of grid g. @since 0.1 */
+GP_API double gp_plan_grid_workload(const gp_plan *plan, int32_t g);
+/** @return street blocks in grid g. @since 0.1 */
+GP_API int32_t gp_plan_grid_blocks(const gp_plan *plan, int32_t g);
+/** @return grid g's flags (borrowed; "" when clean), e.g. "over_max". @since 0.1 */
+GP_API const char *gp_plan_grid_flags(const gp_plan *plan, int32_t g);
+/** @return the number of grids outside the bounds. @since 0.1 */
+GP_API int32_t gp_plan_out_of_bounds(const gp_plan *plan);
+/** @return households in all household features read. @since 0.1 */
+GP_API int64_t gp_plan_households_read(const gp_plan *plan);
+/** @return households in features outside every community (reported, not lost). @since 0.1 */
+GP_API int64_t gp_plan_households_outside(const gp_plan *plan);
+/** @return the number of problems, run-wide and per community. @since 0.1 */
+GP_API int32_t gp_plan_problem_count(const gp_plan *plan);
+/** @return problem i's message (borrowed), or NULL when out of range. @since 0.1 */
+GP_API const char *gp_plan_problem(const gp_plan *plan, int32_t i);
+
+/**
+ * Write the layers `grids` and `blocks` in the communities' CRS. Atomic: the output is written
+ * under a temporary name beside the target and renamed into place only when complete, so a
+ * failed write leaves no partial file and does not clobber an existing one.
+ * @param[in,out] ctx receives the error message.
+ * @param[in] plan the plan.
+ * @param[in] path output file (a directory for "ESRI Shapefile").
+ * @param[in] driver an OGR driver name ("GPKG", "GeoJSON", "ESRI Shapefile", ...), or NULL to
+ *            choose from the extension (GeoPackage when unknown).
+ * @return GP_OK; GP_ERR_ARG; GP_ERR_IO (names the path and GDAL's message); GP_ERR_NOMEM.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_plan_write(gp_context *ctx, const gp_plan *plan,
+                                            const char *path, const char *driver);
+
+/**
+ * Write the JSON report: per community households, grids, min/max/mean households per grid,
+ * workload max/mean, problems; totals; seconds per stage. Atomic like gp_plan_write.
+ * @param[in,out] ctx receives the error message.
+ * @param[in] plan the plan.
+ * @param[in] path output file.
+ * @return GP_OK; GP_ERR_ARG; GP_ERR_IO.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_plan_write_report(gp_context *ctx, const gp_plan *plan,
+                                                   const char *path);
+
+/**
+ * The JSON report (as gp_plan_write_report writes it) in memory.
+ * @param[in,out] ctx receives the error message.
+ * @param[in] plan the plan.
+ * @param[out] out receives a NUL-terminated UTF-8 string; free it with gp_free. NULL on failure.
+ * @return GP_OK; GP_ERR_ARG; GP_ERR_NOMEM.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_plan_report_json(gp_context *ctx, const gp_plan *plan,
+                                                  char **out);
+
+/**
+ * Write an SVG map: grids filled in distinct colours, street lines, community borders bold,
+ * each grid labelled with its households. Atomic like gp_plan_write.
+ * @param[in,out] ctx receives the error message.
+ * @param[in] plan the plan.
+ * @param[in] path output file.
+ * @return GP_OK; GP_ERR_ARG; GP_ERR_IO; GP_ERR_GEOMETRY.
+ * @since 0.1
+ */
+GP_API GP_NODISCARD gp_status gp_plan_write_map(gp_context *ctx, const gp_plan *plan,
+                                                const char *path);
+
 #ifdef __cplusplus
 }
 #endif

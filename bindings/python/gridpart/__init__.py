@@ -1,0 +1,436 @@
+# SPDX-License-Identifier: MIT
+"""gridpart: divide city communities into service grids of 300-500 households along streets.
+
+Python bindings (ctypes) over libgridpart. Two entry points:
+
+- ``partition(communities=..., streets=..., households=..., out=...)`` runs the whole pipeline
+  on GIS layers, like ``gridpart partition``, and returns a :class:`Result`;
+- ``partition_graph(xadj, adjncy, households, ...)`` runs the optimizer alone on a CSR graph
+  (numpy arrays or lists) and returns a :class:`GraphResult`.
+
+Errors raise a :class:`GridpartError` subclass carrying the C status code and message.
+"""
+
+import ctypes
+import json
+import os
+import tempfile
+from ctypes import byref, c_double, c_int32, c_int64, c_void_p
+
+from . import _lib
+from ._lib import lib
+
+__all__ = [
+    "partition", "partition_graph", "Result", "GraphResult", "version",
+    "GridpartError", "ArgumentError", "OutOfMemoryError", "GridpartIOError", "InputError",
+    "CRSError", "GeometryError", "InfeasibleError", "CanceledError", "InternalError",
+    "LimitError",
+]
+
+__version__ = _lib.API_VERSION
+
+
+def version():
+    """The loaded library's version string."""
+    return lib.gp_version().decode()
+
+
+# ---- errors ---------------------------------------------------------------------------------
+
+class GridpartError(Exception):
+    """A gridpart call failed. ``status`` is the C status code, ``message`` the context's text."""
+
+    status = None
+
+    def __init__(self, status, message):
+        self.status = status
+        self.message = message
+        name = lib.gp_status_string(status).decode()
+        super().__init__(f"{message} [{name}, status {status}]" if message else name)
+
+
+class ArgumentError(GridpartError, ValueError):
+    """GP_ERR_ARG: an argument or option value is invalid."""
+
+
+class OutOfMemoryError(GridpartError, MemoryError):
+    """GP_ERR_NOMEM."""
+
+
+class GridpartIOError(GridpartError, OSError):
+    """GP_ERR_IO: a file could not be opened, read or written."""
+
+
+class InputError(GridpartError, ValueError):
+    """GP_ERR_INPUT: unusable input data (missing layer or field, bad value)."""
+
+
+class CRSError(GridpartError):
+    """GP_ERR_CRS: a coordinate reference system is missing or unusable."""
+
+
+class GeometryError(GridpartError):
+    """GP_ERR_GEOMETRY: the geometry engine failed on an input feature."""
+
+
+class InfeasibleError(GridpartError):
+    """GP_ERR_INFEASIBLE: no division meets the bounds."""
+
+
+class CanceledError(GridpartError):
+    """GP_ERR_CANCELED: the progress callback asked to stop."""
+
+
+class InternalError(GridpartError):
+    """GP_ERR_INTERNAL: an invariant failed (a bug: please report it)."""
+
+
+class LimitError(GridpartError):
+    """GP_ERR_LIMIT: the input is larger than the library supports."""
+
+
+_ERRORS = {1: ArgumentError, 2: OutOfMemoryError, 3: GridpartIOError, 4: InputError,
+           5: CRSError, 6: GeometryError, 7: InfeasibleError, 8: CanceledError,
+           9: InternalError, 10: LimitError}
+
+
+def _check(status, ctx=None):
+    if status != 0:
+        ctx = ctx if ctx is not None else _lib.context()
+        message = (lib.gp_context_last_error(ctx) or b"").decode("utf-8", "replace")
+        lib.gp_context_clear_error(ctx)
+        raise _ERRORS.get(status, GridpartError)(status, message)
+
+
+def _text(value):
+    return None if value is None else os.fsencode(value) if isinstance(value, os.PathLike) \
+        else str(value).encode()
+
+
+# ---- owning wrappers ------------------------------------------------------------------------
+
+class _Owner:
+    """Owns one C handle; ``close()`` (or leaving a ``with`` block) frees it once."""
+
+    _free = None
+
+    def __init__(self, ptr):
+        self._ptr = ptr
+
+    @property
+    def ptr(self):
+        if not self._ptr:
+            raise ValueError(f"{type(self).__name__} is closed")
+        return self._ptr
+
+    def close(self):
+        if self._ptr:
+            type(self)._free(self._ptr)
+            self._ptr = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class _Options(_Owner):
+    _free = staticmethod(lib.gp_options_free)
+
+    def __init__(self, min, max, target, grids, seed, threads, effort=None):
+        ptr = _lib.OptionsP()
+        _check(lib.gp_options_new(byref(ptr)))
+        super().__init__(ptr)
+        ctx = _lib.context()
+        try:
+            _check(lib.gp_options_set_target(ctx, ptr, 0), ctx)
+            _check(lib.gp_options_set_bounds(ctx, ptr, int(min), int(max)), ctx)
+            _check(lib.gp_options_set_target(ctx, ptr, int(target or 0)), ctx)
+            n = 0 if grids in (None, "auto") else int(grids)
+            if n == 0 and grids not in (None, "auto"):
+                raise ArgumentError(1, "grids must be 'auto' or a whole number >= 1")
+            _check(lib.gp_options_set_grid_count(ctx, ptr, n), ctx)
+            _check(lib.gp_options_set_seed(ctx, ptr, int(seed)), ctx)
+            _check(lib.gp_options_set_threads(ctx, ptr, int(threads)), ctx)
+            if effort is not None:
+                _check(lib.gp_options_set_effort(ctx, ptr, float(effort)), ctx)
+        except BaseException:
+            self.close()
+            raise
+
+
+def _progress_callback(progress):
+    if progress is None:
+        return _lib.PROGRESS_FN()
+
+    def call(fraction, stage, user):
+        try:
+            return 1 if progress(fraction, (stage or b"").decode()) else 0
+        except Exception:
+            return 1  # an exception in the callback cancels the run
+    return _lib.PROGRESS_FN(call)
+
+
+# ---- the optimizer on graphs ----------------------------------------------------------------
+
+def _array(values, ctype, n=None, name="array"):
+    """A C array (and the object keeping it alive) from a numpy array or a sequence."""
+    if values is None:
+        return None, None
+    try:
+        import numpy as np
+        dtype = {c_int32: np.int32, c_int64: np.int64, c_double: np.float64}[ctype]
+        arr = np.ascontiguousarray(values, dtype=dtype)
+        if arr.ndim != 1:
+            raise ArgumentError(1, f"{name} must be one-dimensional")
+        if n is not None and arr.shape[0] != n:
+            raise ArgumentError(1, f"{name} has {arr.shape[0]} values, expected {n}")
+        return arr.ctypes.data_as(ctypes.POINTER(ctype)), arr
+    except ImportError:
+        seq = list(values)
+        if n is not None and len(seq) != n:
+            raise ArgumentError(1, f"{name} has {len(seq)} values, expected {n}")
+        arr = (ctype * max(len(seq), 1))(*seq)
+        return ctypes.cast(arr, ctypes.POINTER(ctype)), arr
+
+
+class GraphResult:
+    """A division of a graph: ``assignment`` (grid id per vertex), ``grids`` (per-grid stats),
+    ``problems`` (bounds that could not be met, with vertex ids) and summary statistics."""
+
+    def __init__(self, part):
+        n = lib.gp_partition_vertex_count(part)
+        ng = lib.gp_partition_grid_count(part)
+        raw = lib.gp_partition_assignment(part)
+        assignment = [raw[i] for i in range(n)]
+        try:
+            import numpy as np
+            assignment = np.array(assignment, dtype=np.int32)
+        except ImportError:
+            pass
+        self.assignment = assignment
+        self.n_grids = ng
+        self.grids = [
+            {
+                "households": lib.gp_partition_grid_households(part, g),
+                "workload": lib.gp_partition_grid_workload(part, g),
+                "vertices": lib.gp_partition_grid_vertices(part, g),
+                "polsby_popper": lib.gp_partition_grid_polsby_popper(part, g),
+            }
+            for g in range(ng)
+        ]
+        self.cut_cost = lib.gp_partition_cut_cost(part)
+        self.workload_ratio = lib.gp_partition_workload_ratio(part)
+        self.mean_polsby_popper = lib.gp_partition_mean_polsby_popper(part)
+        self.households_moved = lib.gp_partition_households_moved(part)
+        self.out_of_bounds = lib.gp_partition_out_of_bounds(part)
+        self.problems = [
+            {
+                "kind": lib.gp_partition_problem_kind(part, i),
+                "vertex": lib.gp_partition_problem_vertex(part, i),
+                "message": lib.gp_partition_problem_message(part, i).decode(),
+            }
+            for i in range(lib.gp_partition_problem_count(part))
+        ]
+
+    def __repr__(self):
+        return (f"GraphResult(vertices={len(self.assignment)}, grids={self.n_grids}, "
+                f"out_of_bounds={self.out_of_bounds}, problems={len(self.problems)})")
+
+
+class _Graph(_Owner):
+    _free = staticmethod(lib.gp_graph_free)
+
+
+class _Partition(_Owner):
+    _free = staticmethod(lib.gp_partition_free)
+
+
+def partition_graph(xadj, adjncy, households, *, border_length=None, cut_cost=None,
+                    workload=None, area=None, perimeter=None, previous=None, min=300, max=500,
+                    target=None, grids="auto", seed=1, threads=0, effort=None, progress=None):
+    """Divide a CSR graph (METIS layout) into contiguous grids of [min, max] households.
+
+    ``xadj`` has n + 1 offsets and ``adjncy`` the neighbours; ``households`` one count per
+    vertex. Optional per-edge ``border_length`` and ``cut_cost`` (laid out like adjncy),
+    per-vertex ``workload``, ``area`` and ``perimeter``, and a ``previous`` assignment to stay
+    close to. ``progress(fraction, stage)`` may return True to cancel. Returns a GraphResult.
+    """
+    ctx = _lib.context()
+    xadj_p, xadj_a = _array(xadj, c_int32, name="xadj")
+    n = len(xadj_a) - 1
+    if n < 0:
+        raise ArgumentError(1, "xadj must hold n + 1 offsets")
+    adj_p, adj_a = _array(adjncy, c_int32, name="adjncy")
+    m = len(adj_a)
+    hh_p, _hh = _array(households, c_int64, n, "households")
+    keep = [xadj_a, adj_a, _hh]
+    with _Options(min, max, target, grids, seed, threads, effort) as opts:
+        gptr = _lib.GraphP()
+        _check(lib.gp_graph_new(ctx, n, xadj_p, adj_p if m else None, byref(gptr)), ctx)
+        with _Graph(gptr) as graph:
+            _check(lib.gp_graph_set_households(ctx, graph.ptr, hh_p), ctx)
+            if workload is not None:
+                p, a = _array(workload, c_double, n, "workload")
+                keep.append(a)
+                _check(lib.gp_graph_set_workload(ctx, graph.ptr, p), ctx)
+            if border_length is not None or cut_cost is not None:
+                bl, a1 = _array(border_length, c_double, m, "border_length")
+                cc, a2 = _array(cut_cost, c_double, m, "cut_cost")
+                keep += [a1, a2]
+                _check(lib.gp_graph_set_edges(ctx, graph.ptr, bl, cc), ctx)
+            if area is not None or perimeter is not None:
+                if area is None or perimeter is None:
+                    raise ArgumentError(1, "area and perimeter go together")
+                ap, a1 = _array(area, c_double, n, "area")
+                pp, a2 = _array(perimeter, c_double, n, "perimeter")
+                keep += [a1, a2]
+                _check(lib.gp_graph_set_shape(ctx, graph.ptr, ap, pp), ctx)
+            if previous is not None:
+                pv, a = _array(previous, c_int32, n, "previous")
+                keep.append(a)
+                _check(lib.gp_graph_set_previous(ctx, graph.ptr, pv), ctx)
+            cb = _progress_callback(progress)
+            _check(lib.gp_context_set_progress(ctx, cb, None), ctx)
+            pptr = _lib.PartitionP()
+            try:
+                _check(lib.gp_graph_partition(ctx, graph.ptr, opts.ptr, byref(pptr)), ctx)
+            finally:
+                _check(lib.gp_context_set_progress(ctx, _lib.PROGRESS_FN(), None), ctx)
+            with _Partition(pptr) as part:
+                return GraphResult(part.ptr)
+
+
+# ---- the pipeline ---------------------------------------------------------------------------
+
+class _Inputs(_Owner):
+    _free = staticmethod(lib.gp_inputs_free)
+
+
+class Result(_Owner):
+    """The grids of a run. Holds the C plan until ``close()`` (or the end of a ``with`` block).
+
+    ``grids``: one dict per grid (grid_code, community, households, workload, blocks, flags);
+    ``communities``: one dict per community (id, households, grids, blocks, workload_ratio);
+    ``problems``: messages; ``report``: the JSON report as a dict; ``out``: the written file.
+    """
+
+    _free = staticmethod(lib.gp_plan_free)
+
+    def __init__(self, plan, out):
+        super().__init__(plan)
+        self.out = out
+        nc = lib.gp_plan_community_count(plan)
+        self.communities = [
+            {
+                "id": lib.gp_plan_community_id(plan, c).decode(),
+                "households": lib.gp_plan_community_households(plan, c),
+                "grids": lib.gp_plan_community_grids(plan, c),
+                "blocks": lib.gp_plan_community_blocks(plan, c),
+                "workload_ratio": lib.gp_plan_community_workload_ratio(plan, c),
+            }
+            for c in range(nc)
+        ]
+        self.grids = [
+            {
+                "grid_code": lib.gp_plan_grid_code(plan, g).decode(),
+                "community": self.communities[lib.gp_plan_grid_community(plan, g)]["id"],
+                "households": lib.gp_plan_grid_households(plan, g),
+                "workload": lib.gp_plan_grid_workload(plan, g),
+                "blocks": lib.gp_plan_grid_blocks(plan, g),
+                "flags": lib.gp_plan_grid_flags(plan, g).decode(),
+            }
+            for g in range(lib.gp_plan_grid_count(plan))
+        ]
+        self.problems = [lib.gp_plan_problem(plan, i).decode()
+                         for i in range(lib.gp_plan_problem_count(plan))]
+        self.out_of_bounds = lib.gp_plan_out_of_bounds(plan)
+        self.households_read = lib.gp_plan_households_read(plan)
+        self.households_outside = lib.gp_plan_households_outside(plan)
+
+    @property
+    def report(self):
+        """The JSON report (as ``--report`` writes it), parsed."""
+        ctx = _lib.context()
+        buf = c_void_p()
+        _check(lib.gp_plan_report_json(ctx, self.ptr, byref(buf)), ctx)
+        try:
+            return json.loads(ctypes.string_at(buf).decode("utf-8"))
+        finally:
+            lib.gp_free(buf)
+
+    def write(self, path, driver=None):
+        """Write the layers `grids` and `blocks` (atomically) to ``path``."""
+        ctx = _lib.context()
+        _check(lib.gp_plan_write(ctx, self.ptr, _text(path), _text(driver)), ctx)
+
+    def write_report(self, path):
+        ctx = _lib.context()
+        _check(lib.gp_plan_write_report(ctx, self.ptr, _text(path)), ctx)
+
+    def write_map(self, path):
+        ctx = _lib.context()
+        _check(lib.gp_plan_write_map(ctx, self.ptr, _text(path)), ctx)
+
+    def to_geopandas(self, layer="grids"):
+        """The `grids` (or `blocks`) layer as a GeoDataFrame (needs geopandas)."""
+        import geopandas as gpd
+        if self.out is not None and str(self.out).lower().endswith(".gpkg"):
+            return gpd.read_file(self.out, layer=layer)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "plan.gpkg")
+            self.write(path)
+            return gpd.read_file(path, layer=layer)
+
+    def __repr__(self):
+        return (f"Result(communities={len(self.communities)}, grids={len(self.grids)}, "
+                f"out_of_bounds={self.out_of_bounds}, problems={len(self.problems)})")
+
+
+def partition(communities, streets, households, out=None, *, id_field="code",
+              class_field=None, count_field=None, barriers=None, min=300, max=500, target=None,
+              grids="auto", seed=1, threads=0, report=None, map=None, progress=None):
+    """Run the pipeline like ``gridpart partition`` and return a :class:`Result`.
+
+    Layers are ``PATH[:LAYER]`` strings (any GDAL source). ``out`` (optional) receives the
+    layers `grids` and `blocks`, ``report`` the JSON report, ``map`` the SVG map; each is
+    written atomically, so an exception leaves no partial file.
+    """
+    ctx = _lib.context()
+    with _Options(min, max, target, grids, seed, threads) as opts:
+        iptr = _lib.InputsP()
+        _check(lib.gp_inputs_new(byref(iptr)))
+        with _Inputs(iptr) as inputs:
+            _check(lib.gp_inputs_set_communities(ctx, inputs.ptr, _text(communities),
+                                                 _text(id_field)), ctx)
+            _check(lib.gp_inputs_set_streets(ctx, inputs.ptr, _text(streets),
+                                             _text(class_field)), ctx)
+            _check(lib.gp_inputs_set_households(ctx, inputs.ptr, _text(households),
+                                                _text(count_field)), ctx)
+            _check(lib.gp_inputs_set_barriers(ctx, inputs.ptr, _text(barriers)), ctx)
+            cb = _progress_callback(progress)
+            _check(lib.gp_context_set_progress(ctx, cb, None), ctx)
+            pptr = _lib.PlanP()
+            try:
+                _check(lib.gp_run(ctx, inputs.ptr, opts.ptr, byref(pptr)), ctx)
+            finally:
+                _check(lib.gp_context_set_progress(ctx, _lib.PROGRESS_FN(), None), ctx)
+    result = Result(pptr, out)
+    try:
+        if out is not None:
+            result.write(out)
+        if report is not None:
+            result.write_report(report)
+        if map is not None:
+            result.write_map(map)
+    except BaseException:
+        result.close()
+        raise
+    return result

@@ -1,0 +1,224 @@
+# SPDX-License-Identifier: MIT
+"""Loading libgridpart and declaring every C function it exports (one table, like llvmlite)."""
+
+import ctypes
+import ctypes.util
+import os
+import threading
+from ctypes import POINTER, c_char_p, c_double, c_int32, c_int64, c_size_t, c_uint64, c_void_p
+
+# The version of the C API this binding was written against; the library must match it.
+API_VERSION = "0.1.0"
+
+
+class _Handle(ctypes.Structure):
+    """Opaque C struct; each handle kind gets its own subclass so pointers cannot be mixed."""
+
+
+class Context(_Handle):
+    pass
+
+
+class Options(_Handle):
+    pass
+
+
+class Graph(_Handle):
+    pass
+
+
+class Partition(_Handle):
+    pass
+
+
+class Inputs(_Handle):
+    pass
+
+
+class Plan(_Handle):
+    pass
+
+
+ContextP = POINTER(Context)
+OptionsP = POINTER(Options)
+GraphP = POINTER(Graph)
+PartitionP = POINTER(Partition)
+InputsP = POINTER(Inputs)
+PlanP = POINTER(Plan)
+
+status = c_int32
+i32p = POINTER(c_int32)
+i64p = POINTER(c_int64)
+f64p = POINTER(c_double)
+
+LOG_FN = ctypes.CFUNCTYPE(None, c_int32, c_char_p, c_void_p)
+PROGRESS_FN = ctypes.CFUNCTYPE(c_int32, c_double, c_char_p, c_void_p)
+
+# name: (restype, argtypes). Every exported function is declared here and nowhere else.
+FUNCTIONS = {
+    "gp_status_string": (c_char_p, [status]),
+    "gp_version": (c_char_p, []),
+    "gp_version_number": (c_int32, []),
+    "gp_free": (None, [c_void_p]),
+    # context
+    "gp_context_new": (status, [POINTER(ContextP)]),
+    "gp_context_free": (None, [ContextP]),
+    "gp_context_last_error": (c_char_p, [ContextP]),
+    "gp_context_last_status": (status, [ContextP]),
+    "gp_context_clear_error": (None, [ContextP]),
+    "gp_context_set_log": (status, [ContextP, LOG_FN, c_int32, c_void_p]),
+    "gp_context_set_progress": (status, [ContextP, PROGRESS_FN, c_void_p]),
+    # options
+    "gp_options_new": (status, [POINTER(OptionsP)]),
+    "gp_options_clone": (status, [OptionsP, POINTER(OptionsP)]),
+    "gp_options_free": (None, [OptionsP]),
+    "gp_options_set_bounds": (status, [ContextP, OptionsP, c_int64, c_int64]),
+    "gp_options_set_target": (status, [ContextP, OptionsP, c_int64]),
+    "gp_options_set_grid_count": (status, [ContextP, OptionsP, c_int32]),
+    "gp_options_set_seed": (status, [ContextP, OptionsP, c_uint64]),
+    "gp_options_set_threads": (status, [ContextP, OptionsP, c_int32]),
+    "gp_options_set_snap_tolerance": (status, [ContextP, OptionsP, c_double]),
+    "gp_options_set_sliver_area": (status, [ContextP, OptionsP, c_double]),
+    "gp_options_set_effort": (status, [ContextP, OptionsP, c_double]),
+    "gp_options_get_min": (c_int64, [OptionsP]),
+    "gp_options_get_max": (c_int64, [OptionsP]),
+    "gp_options_get_target": (c_int64, [OptionsP]),
+    "gp_options_get_grid_count": (c_int32, [OptionsP]),
+    "gp_options_get_seed": (c_uint64, [OptionsP]),
+    "gp_options_get_threads": (c_int32, [OptionsP]),
+    "gp_options_get_snap_tolerance": (c_double, [OptionsP]),
+    "gp_options_get_sliver_area": (c_double, [OptionsP]),
+    "gp_options_get_effort": (c_double, [OptionsP]),
+    # graph and optimizer
+    "gp_graph_new": (status, [ContextP, c_int32, i32p, i32p, POINTER(GraphP)]),
+    "gp_graph_free": (None, [GraphP]),
+    "gp_graph_set_households": (status, [ContextP, GraphP, i64p]),
+    "gp_graph_set_workload": (status, [ContextP, GraphP, f64p]),
+    "gp_graph_set_edges": (status, [ContextP, GraphP, f64p, f64p]),
+    "gp_graph_set_shape": (status, [ContextP, GraphP, f64p, f64p]),
+    "gp_graph_set_previous": (status, [ContextP, GraphP, i32p]),
+    "gp_graph_partition": (status, [ContextP, GraphP, OptionsP, POINTER(PartitionP)]),
+    "gp_partition_free": (None, [PartitionP]),
+    "gp_partition_vertex_count": (c_int32, [PartitionP]),
+    "gp_partition_grid_count": (c_int32, [PartitionP]),
+    "gp_partition_assignment": (i32p, [PartitionP]),
+    "gp_partition_grid_households": (c_int64, [PartitionP, c_int32]),
+    "gp_partition_grid_workload": (c_double, [PartitionP, c_int32]),
+    "gp_partition_grid_vertices": (c_int32, [PartitionP, c_int32]),
+    "gp_partition_grid_polsby_popper": (c_double, [PartitionP, c_int32]),
+    "gp_partition_cut_cost": (c_double, [PartitionP]),
+    "gp_partition_workload_ratio": (c_double, [PartitionP]),
+    "gp_partition_mean_polsby_popper": (c_double, [PartitionP]),
+    "gp_partition_households_moved": (c_int64, [PartitionP]),
+    "gp_partition_out_of_bounds": (c_int32, [PartitionP]),
+    "gp_partition_problem_count": (c_int32, [PartitionP]),
+    "gp_partition_problem_kind": (c_int32, [PartitionP, c_int32]),
+    "gp_partition_problem_vertex": (c_int32, [PartitionP, c_int32]),
+    "gp_partition_problem_message": (c_char_p, [PartitionP, c_int32]),
+    "gp_partition_graph": (status, [ContextP, c_int32, i32p, i32p, f64p, i64p, OptionsP, i32p,
+                                    i32p]),
+    # pipeline
+    "gp_inputs_new": (status, [POINTER(InputsP)]),
+    "gp_inputs_free": (None, [InputsP]),
+    "gp_inputs_set_communities": (status, [ContextP, InputsP, c_char_p, c_char_p]),
+    "gp_inputs_set_streets": (status, [ContextP, InputsP, c_char_p, c_char_p]),
+    "gp_inputs_set_households": (status, [ContextP, InputsP, c_char_p, c_char_p]),
+    "gp_inputs_set_barriers": (status, [ContextP, InputsP, c_char_p]),
+    "gp_run": (status, [ContextP, InputsP, OptionsP, POINTER(PlanP)]),
+    "gp_plan_free": (None, [PlanP]),
+    "gp_plan_community_count": (c_int32, [PlanP]),
+    "gp_plan_community_id": (c_char_p, [PlanP, c_int32]),
+    "gp_plan_community_households": (c_int64, [PlanP, c_int32]),
+    "gp_plan_community_grids": (c_int32, [PlanP, c_int32]),
+    "gp_plan_community_blocks": (c_int32, [PlanP, c_int32]),
+    "gp_plan_community_workload_ratio": (c_double, [PlanP, c_int32]),
+    "gp_plan_grid_count": (c_int32, [PlanP]),
+    "gp_plan_grid_code": (c_char_p, [PlanP, c_int32]),
+    "gp_plan_grid_community": (c_int32, [PlanP, c_int32]),
+    "gp_plan_grid_households": (c_int64, [PlanP, c_int32]),
+    "gp_plan_grid_workload": (c_double, [PlanP, c_int32]),
+    "gp_plan_grid_blocks": (c_int32, [PlanP, c_int32]),
+    "gp_plan_grid_flags": (c_char_p, [PlanP, c_int32]),
+    "gp_plan_out_of_bounds": (c_int32, [PlanP]),
+    "gp_plan_households_read": (c_int64, [PlanP]),
+    "gp_plan_households_outside": (c_int64, [PlanP]),
+    "gp_plan_problem_count": (c_int32, [PlanP]),
+    "gp_plan_problem": (c_char_p, [PlanP, c_int32]),
+    "gp_plan_write": (status, [ContextP, PlanP, c_char_p, c_char_p]),
+    "gp_plan_write_report": (status, [ContextP, PlanP, c_char_p]),
+    # returns memory the caller frees with gp_free: declared as a void** so that the pointer
+    # is not converted to bytes (and lost) by ctypes
+    "gp_plan_report_json": (status, [ContextP, PlanP, POINTER(c_void_p)]),
+    "gp_plan_write_map": (status, [ContextP, PlanP, c_char_p]),
+}
+
+
+def _candidates():
+    env = os.environ.get("GRIDPART_LIBRARY")
+    if env:
+        yield env
+        return
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.normpath(os.path.join(here, "..", "..", ".."))
+    for build in ("build", "builddir"):
+        yield os.path.join(root, build, "libgridpart.so")
+    found = ctypes.util.find_library("gridpart")
+    if found:
+        yield found
+
+
+def _load():
+    tried = []
+    for path in _candidates():
+        if os.path.sep in path and not os.path.exists(path):
+            tried.append(path + " (absent)")
+            continue
+        try:
+            lib = ctypes.CDLL(path)  # CDLL releases the GIL around every call
+        except OSError as e:
+            tried.append(f"{path} ({e})")
+            continue
+        lib.gp_version.restype = c_char_p
+        lib.gp_version.argtypes = []
+        version = lib.gp_version().decode()
+        if version != API_VERSION:
+            raise ImportError(
+                f"gridpart: {path} is version {version}, this binding needs {API_VERSION}"
+            )
+        for name, (restype, argtypes) in FUNCTIONS.items():
+            fn = getattr(lib, name)
+            fn.restype = restype
+            fn.argtypes = argtypes
+        return lib, path
+    raise ImportError(
+        "gridpart: cannot find libgridpart; set GRIDPART_LIBRARY or build with meson "
+        "(tried: " + "; ".join(tried or ["nothing"]) + ")"
+    )
+
+
+lib, path = _load()
+
+_local = threading.local()
+
+
+def context():
+    """This thread's context (created on first use, freed when the thread ends)."""
+    ctx = getattr(_local, "ctx", None)
+    if ctx is None:
+        ctx = _ThreadContext()
+        _local.ctx = ctx
+    return ctx.ptr
+
+
+class _ThreadContext:
+    def __init__(self):
+        ptr = ContextP()
+        st = lib.gp_context_new(ctypes.byref(ptr))
+        if st != 0:
+            raise MemoryError("gridpart: cannot create a context")
+        self.ptr = ptr
+
+    def __del__(self):
+        if getattr(self, "ptr", None):
+            lib.gp_context_free(self.ptr)
+            self.ptr = None

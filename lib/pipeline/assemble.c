@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT */
+/** @file assemble.c Grids from blocks: exact unions, codes, statistics, and the checks on them. */
+
+#define GEOS_USE_ONLY_R_API
+#include <geos_c.h>
+
+#include "assemble.h"
+
+#include "core/context.h"
+#include "core/memory.h"
+#include "core/options.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Geometry as WKB into a gp_malloc'd buffer (so that plans are plain data). */
+static gp_status to_wkb(gp_context *ctx, GEOSWKBWriter *w, const GEOSGeometry *g,
+                        unsigned char **out, size_t *size)
+{
+    GEOSContextHandle_t h = gp_ctx_geos(ctx);
+    unsigned char *buf = GEOSWKBWriter_write_r(h, w, g, size);
+    if (buf == NULL) {
+        return gp_error(ctx, GP_ERR_GEOMETRY, "cannot encode a geometry as WKB: %s",
+                        gp_ctx_engine_error(ctx));
+    }
+    *out = gp_malloc(*size);
+    if (*out == NULL) {
+        GEOSFree_r(h, buf);
+        return gp_error_nomem(ctx, "WKB");
+    }
+    memcpy(*out, buf, *size);
+    GEOSFree_r(h, buf);
+    return GP_OK;
+}
+
+/* Shape in both CRSs: working as given, output through ct (NULL: same CRS). */
+static gp_status store_shape(gp_context *ctx, GEOSWKBWriter *w, OGRCoordinateTransformationH ct,
+                             const GEOSGeometry *g, gp_plan_shape *shape)
+{
+    gp_status st = to_wkb(ctx, w, g, &shape->wkb_work, &shape->wkb_work_size);
+    if (st != GP_OK) {
+        return st;
+    }
+    GEOSGeometry *out = NULL;
+    st = gp_transform_geos(ctx, ct, g, &out);
+    if (st == GP_OK) {
+        st = to_wkb(ctx, w, out, &shape->wkb, &shape->wkb_size);
+        GEOSGeom_destroy_r(gp_ctx_geos(ctx), out);
+    }
+    return st;
+}
+
+/* The exact union of a grid's blocks. Blocks of one polygonization share their vertices, so a
+ * coverage union is exact and fast; a general union is the fallback. */
+static GEOSGeometry *grid_union(GEOSContextHandle_t h, const gp_blocks *b, const int32_t *members,
+                                int32_t n)
+{
+    GEOSGeometry **parts = malloc((size_t)n * sizeof *parts);
+    if (parts == NULL) {
+        return NULL;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        parts[i] = GEOSGeom_clone_r(h, b->geom[members[i]]);
+    }
+    GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts,
+                                                     (unsigned)n);
+    free(parts);
+    if (coll == NULL) {
+        return NULL;
+    }
+    GEOSGeometry *u = GEOSCoverageUnion_r(h, coll);
+    if (u == NULL || GEOSGeomTypeId_r(h, u) != GEOS_POLYGON || !GEOSisValid_r(h, u)) {
+        if (u != NULL) {
+            GEOSGeom_destroy_r(h, u);
+        }
+        u = GEOSUnaryUnion_r(h, coll);
+    }
+    GEOSGeom_destroy_r(h, coll);
+    return u;
+}
+
+typedef struct {
+    int32_t grid;
+    int64_t band;
+    double x;
+} order_key;
+
+static int cmp_order(const void *pa, const void *pb)
+{
+    const order_key *a = pa, *b = pb;
+    if (a->band != b->band) {
+        return a->band < b->band ? -1 : 1;
+    }
+    if (a->x != b->x) {
+        return a->x < b->x ? -1 : 1;
+    }
+    return (a->grid > b->grid) - (a->grid < b->grid);
+}
+
+gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_blocks *b,
+                                const gp_partition *part, const gp_options *opts,
+                                OGRCoordinateTransformationH ct, gp_plan *plan)
+{
+    GEOSContextHandle_t h = gp_ctx_geos(ctx);
+    if (h == NULL) {
+        return gp_context_last_status(ctx);
+    }
+    gp_status st = GP_OK;
+    const int32_t *assign = gp_partition_assignment(part);
+    int32_t ng = gp_partition_grid_count(part);
+    int32_t c = b->community;
+    const char *cid = ds->community_id[c];
+    GEOSWKBWriter *w = GEOSWKBWriter_create_r(h);
+    GEOSWKBReader *r = GEOSWKBReader_create_r(h);
+    int32_t *start = gp_calloc((size_t)ng + 1, sizeof *start);
+    int32_t *members = gp_calloc((size_t)b->n + 1, sizeof *members);
+    int32_t *fill = gp_calloc((size_t)ng + 1, sizeof *fill);
+    GEOSGeometry **shape = gp_calloc((size_t)ng + 1, sizeof *shape);
+    order_key *order = gp_calloc((size_t)ng + 1, sizeof *order);
+    int32_t *serial = gp_calloc((size_t)ng + 1, sizeof *serial);
+    GEOSGeometry *community = NULL;
+    if (w == NULL || r == NULL || !start || !members || !fill || !shape || !order || !serial) {
+        st = gp_error_nomem(ctx, "assembling grids");
+        goto done;
+    }
+    GEOSWKBWriter_setOutputDimension_r(h, w, 2);
+    community = GEOSWKBReader_read_r(h, r, ds->community_wkb[c].data, ds->community_wkb[c].size);
+    if (community == NULL) {
+        st = gp_error(ctx, GP_ERR_GEOMETRY, "community %s: unreadable geometry", cid);
+        goto done;
+    }
+    /* Blocks per grid, in block order (CSR by grid). */
+    for (int32_t v = 0; v < b->n; v++) {
+        if (assign[v] < 0 || assign[v] >= ng) {
+            st = gp_error(ctx, GP_ERR_INTERNAL, "community %s: block %" PRId32 " has no grid", cid,
+                          v);
+            goto done;
+        }
+        start[assign[v] + 1]++;
+    }
+    for (int32_t g = 0; g < ng; g++) {
+        start[g + 1] += start[g];
+    }
+    for (int32_t v = 0; v < b->n; v++) {
+        members[start[assign[v]] + fill[assign[v]]++] = v;
+    }
+    double community_area = 0.0;
+    GEOSArea_r(h, community, &community_area);
+    double xmin = 0, ymax = 0;
+    GEOSGeom_getXMin_r(h, community, &xmin);
+    GEOSGeom_getYMax_r(h, community, &ymax);
+    /* Rows about one grid high, numbered north to south, and west to east within a row. */
+    double band_h = ng > 0 ? sqrt(community_area / ng) : 1.0;
+    double grids_area = 0.0;
+    for (int32_t g = 0; g < ng; g++) {
+        shape[g] = grid_union(h, b, members + start[g], start[g + 1] - start[g]);
+        if (shape[g] == NULL) {
+            st = gp_error(ctx, GP_ERR_GEOMETRY, "community %s: cannot union the blocks of a grid: %s",
+                          cid, gp_ctx_engine_error(ctx));
+            goto done;
+        }
+        double a = 0.0, cx = 0.0, cy = 0.0;
+        GEOSArea_r(h, shape[g], &a);
+        grids_area += a;
+        GEOSGeometry *centroid = GEOSGetCentroid_r(h, shape[g]);
+        if (centroid != NULL) {
+            GEOSGeomGetX_r(h, centroid, &cx);
+            GEOSGeomGetY_r(h, centroid, &cy);
+            GEOSGeom_destroy_r(h, centroid);
+        }
+        order[g] = (order_key){g, (int64_t)floor((ymax - cy) / band_h), cx};
+    }
+    /* Invariant: the grids tile the community (areas agree; blocks were checked to tile it). */
+    if (fabs(grids_area - community_area) > 1e-6 * fmax(community_area, 1.0)) {
+        st = gp_error(ctx, GP_ERR_INTERNAL,
+                      "community %s: grids cover %.3f m^2 of its %.3f m^2", cid, grids_area,
+                      community_area);
+        goto done;
+    }
+    qsort(order, (size_t)ng, sizeof *order, cmp_order);
+    for (int32_t k = 0; k < ng; k++) {
+        serial[order[k].grid] = k + 1;
+    }
+
+    gp_plan_community *pc = gp_plan_add_community(ctx, plan);
+    if (pc == NULL) {
+        st = GP_ERR_NOMEM;
+        goto done;
+    }
+    int32_t pci = plan->n_communities - 1;
+    pc->id = gp_strdup(cid);
+    if (pc->id == NULL) {
+        st = gp_error_nomem(ctx, "a community id");
+        goto done;
+    }
+    pc->first_grid = plan->n_grids;
+    pc->n_grids = ng;
+    pc->first_block = plan->n_blocks;
+    pc->n_blocks = b->n;
+    pc->households = b->households_assigned;
+    pc->workload_ratio = gp_partition_workload_ratio(part);
+    pc->cut_cost = gp_partition_cut_cost(part);
+    int64_t lo = opts->min_households, hi = opts->max_households;
+    pc->feasible = 0;
+    for (int64_t k = 1; k * lo <= pc->households || k == 1; k++) {
+        if (k * lo <= pc->households && pc->households <= k * hi) {
+            pc->feasible = 1;
+            break;
+        }
+        if (lo == 0) {
+            pc->feasible = pc->households <= hi * (int64_t)b->n;
+            break;
+        }
+    }
+    if ((st = store_shape(ctx, w, NULL, community, &pc->shape)) != GP_OK) {
+        goto done;
+    }
+    /* Grids in code order, so that plan order is the reading order of the codes. */
+    int64_t total = 0;
+    int32_t *grid_index = fill; /* reuse: grid id -> plan index */
+    for (int32_t k = 0; k < ng; k++) {
+        int32_t g = order[k].grid;
+        gp_plan_grid *pg = gp_plan_add_grid(ctx, plan);
+        if (pg == NULL) {
+            st = GP_ERR_NOMEM;
+            goto done;
+        }
+        grid_index[g] = plan->n_grids - 1;
+        char code[256];
+        snprintf(code, sizeof code, "%s%03" PRId32, cid, serial[g]);
+        pg->code = gp_strdup(code);
+        if (pg->code == NULL) {
+            st = gp_error_nomem(ctx, "a grid code");
+            goto done;
+        }
+        pg->community = pci;
+        pg->households = gp_partition_grid_households(part, g);
+        pg->workload = gp_partition_grid_workload(part, g);
+        pg->blocks = start[g + 1] - start[g];
+        total += pg->households;
+        int64_t check = 0;
+        for (int32_t i = start[g]; i < start[g + 1]; i++) {
+            check += b->households[members[i]];
+        }
+        if (check != pg->households) {
+            st = gp_error(ctx, GP_ERR_INTERNAL,
+                          "community %s: grid %s holds %" PRId64 " households, reported %" PRId64,
+                          cid, code, check, pg->households);
+            goto done;
+        }
+        if (pg->households > hi) {
+            strcat(pg->flags, "over_max");
+            pc->out_of_bounds++;
+        } else if (pg->households < lo) {
+            strcat(pg->flags, "under_min");
+            pc->out_of_bounds++;
+        }
+        if (GEOSGeomTypeId_r(h, shape[g]) != GEOS_POLYGON) {
+            strcat(pg->flags, pg->flags[0] ? ",multipart" : "multipart");
+        }
+        GEOSArea_r(h, shape[g], &pg->area);
+        GEOSLength_r(h, shape[g], &pg->perimeter);
+        GEOSGeometry *label = GEOSPointOnSurface_r(h, shape[g]);
+        if (label != NULL) {
+            GEOSGeomGetX_r(h, label, &pg->label_x);
+            GEOSGeomGetY_r(h, label, &pg->label_y);
+            GEOSGeom_destroy_r(h, label);
+        }
+        if ((st = store_shape(ctx, w, ct, shape[g], &pg->shape)) != GP_OK) {
+            goto done;
+        }
+    }
+    if (total != pc->households) {
+        st = gp_error(ctx, GP_ERR_INTERNAL,
+                      "community %s: grids hold %" PRId64 " households, its blocks %" PRId64, cid,
+                      total, pc->households);
+        goto done;
+    }
+    for (int32_t v = 0; v < b->n; v++) {
+        gp_plan_block *pb = gp_plan_add_block(ctx, plan);
+        if (pb == NULL) {
+            st = GP_ERR_NOMEM;
+            goto done;
+        }
+        pb->block_id = v; /* the optimizer's vertex id, as problem messages name it */
+        pb->community = pci;
+        pb->grid = grid_index[assign[v]];
+        pb->households = b->households[v];
+        pb->on_streets = 1;
+        if ((st = store_shape(ctx, w, ct, b->geom[v], &pb->shape)) != GP_OK) {
+            goto done;
+        }
+    }
+    for (int32_t i = 0; i < gp_partition_problem_count(part); i++) {
+        st = gp_plan_add_problem(ctx, plan, pci, "community %s: %s", cid,
+                                 gp_partition_problem_message(part, i));
+        if (st != GP_OK) {
+            goto done;
+        }
+    }
+done:
+    for (int32_t g = 0; shape != NULL && g < ng; g++) {
+        if (shape[g] != NULL) {
+            GEOSGeom_destroy_r(h, shape[g]);
+        }
+    }
+    if (community != NULL) {
+        GEOSGeom_destroy_r(h, community);
+    }
+    if (w != NULL) {
+        GEOSWKBWriter_destroy_r(h, w);
+    }
+    if (r != NULL) {
+        GEOSWKBReader_destroy_r(h, r);
+    }
+    gp_free(start);
+    gp_free(members);
+    gp_free(fill);
+    gp_free(shape);
+    gp_free(order);
+    gp_free(serial);
+    return st;
+}

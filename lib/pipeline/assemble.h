@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/** @file assemble.h Turn one community's blocks and partition into plan grids and blocks. */
+
+#ifndef GP_PIPELINE_ASSEMBLE_H
+#define GP_PIPELINE_ASSEMBLE_H
+
+#include "gridpart.h"
+
+#include "geometry/blocks.h"
+#include "geometry/crs.h"
+#include "geometry/dataset.h"
+#include "plan.h"
+
+/**
+ * Append community b->community to `plan`: each grid is the exact union of its blocks, coded
+ * "<community id><3-digit serial>" numbered in rows north to south and west to east within a
+ * row; statistics; flags; problems. Verifies that the grids cover the community's area and
+ * that households add up (GP_ERR_INTERNAL otherwise). `ct` projects working-CRS geometries to
+ * the output CRS (NULL: the same CRS).
+ */
+GP_NODISCARD gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds,
+                                             const gp_blocks *b, const gp_partition *part,
+                                             const gp_options *opts,
+                                             OGRCoordinateTransformationH ct, gp_plan *plan);
+
+#endif /* GP_PIPELINE_ASSEMBLE_H */

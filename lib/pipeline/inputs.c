@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/** @file inputs.c gp_inputs: which layers and fields a run reads. */
+
+#include "inputs.h"
+
+#include "core/context.h"
+#include "core/memory.h"
+
+gp_status gp_inputs_new(gp_inputs **out)
+{
+    if (out == NULL) {
+        return GP_ERR_ARG;
+    }
+    *out = gp_calloc(1, sizeof **out);
+    return *out ? GP_OK : GP_ERR_NOMEM;
+}
+
+void gp_inputs_free(gp_inputs *in)
+{
+    if (in == NULL) {
+        return;
+    }
+    gp_free(in->communities);
+    gp_free(in->id_field);
+    gp_free(in->streets);
+    gp_free(in->class_field);
+    gp_free(in->households);
+    gp_free(in->count_field);
+    gp_free(in->barriers);
+    gp_free(in);
+}
+
+/* Replace *slot with a copy of value (NULL allowed when optional). */
+static gp_status set(gp_context *ctx, char **slot, const char *value, const char *what,
+                     int required)
+{
+    if (required && (value == NULL || *value == '\0')) {
+        return gp_error(ctx, GP_ERR_ARG, "%s is required and must not be empty", what);
+    }
+    char *copy = NULL;
+    if (value != NULL && *value != '\0') {
+        copy = gp_strdup(value);
+        if (copy == NULL) {
+            return gp_error_nomem(ctx, what);
+        }
+    }
+    gp_free(*slot);
+    *slot = copy;
+    return GP_OK;
+}
+
+gp_status gp_inputs_set_communities(gp_context *ctx, gp_inputs *in, const char *source,
+                                    const char *id_field)
+{
+    if (in == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_inputs_set_communities: inputs are NULL");
+    }
+    gp_status st = set(ctx, &in->communities, source, "the communities source", 1);
+    return st ? st : set(ctx, &in->id_field, id_field, "the community id field", 1);
+}
+
+gp_status gp_inputs_set_streets(gp_context *ctx, gp_inputs *in, const char *source,
+                                const char *class_field)
+{
+    if (in == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_inputs_set_streets: inputs are NULL");
+    }
+    gp_status st = set(ctx, &in->streets, source, "the streets source", 1);
+    return st ? st : set(ctx, &in->class_field, class_field, "the street class field", 0);
+}
+
+gp_status gp_inputs_set_households(gp_context *ctx, gp_inputs *in, const char *source,
+                                   const char *count_field)
+{
+    if (in == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_inputs_set_households: inputs are NULL");
+    }
+    gp_status st = set(ctx, &in->households, source, "the households source", 1);
+    return st ? st : set(ctx, &in->count_field, count_field, "the household count field", 0);
+}
+
+gp_status gp_inputs_set_barriers(gp_context *ctx, gp_inputs *in, const char *source)
+{
+    if (in == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_inputs_set_barriers: inputs are NULL");
+    }
+    return set(ctx, &in->barriers, source, "the barriers source", 0);
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/** @file inputs.h Internal view of gp_inputs: the layer sources and field names of a run. */
+
+#ifndef GP_PIPELINE_INPUTS_H
+#define GP_PIPELINE_INPUTS_H
+
+#include "gridpart.h"
+
+struct gp_inputs {
+    char *communities, *id_field;
+    char *streets, *class_field;
+    char *households, *count_field;
+    char *barriers;
+};
+
+#endif /* GP_PIPELINE_INPUTS_H */

@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: MIT */
+/** @file plan.c gp_plan: construction, merging of per-community plans, and public accessors. */
+
+#include "plan.h"
+
+#include "core/context.h"
+#include "core/memory.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+gp_status gp_plan_new(gp_context *ctx, gp_plan **out)
+{
+    *out = gp_calloc(1, sizeof **out);
+    if (*out == NULL) {
+        return gp_error_nomem(ctx, "a plan");
+    }
+    return GP_OK;
+}
+
+void gp_plan_shape_clear(gp_plan_shape *shape)
+{
+    gp_free(shape->wkb);
+    gp_free(shape->wkb_work);
+    memset(shape, 0, sizeof *shape);
+}
+
+static void free_strings(char **strings, int32_t n)
+{
+    for (int32_t i = 0; i < n; i++) {
+        gp_free(strings[i]);
+    }
+    gp_free(strings);
+}
+
+void gp_plan_free(gp_plan *plan)
+{
+    if (plan == NULL) {
+        return;
+    }
+    for (int32_t i = 0; i < plan->n_communities; i++) {
+        gp_plan_community *c = &plan->communities[i];
+        gp_free(c->id);
+        free_strings(c->problems, c->n_problems);
+        gp_plan_shape_clear(&c->shape);
+    }
+    for (int32_t i = 0; i < plan->n_grids; i++) {
+        gp_free(plan->grids[i].code);
+        gp_plan_shape_clear(&plan->grids[i].shape);
+    }
+    for (int32_t i = 0; i < plan->n_blocks; i++) {
+        gp_plan_shape_clear(&plan->blocks[i].shape);
+    }
+    for (int32_t i = 0; i < plan->n_streets; i++) {
+        gp_plan_shape_clear(&plan->streets[i]);
+    }
+    gp_free(plan->communities);
+    gp_free(plan->grids);
+    gp_free(plan->blocks);
+    gp_free(plan->streets);
+    free_strings(plan->problems, plan->n_problems);
+    gp_free(plan->crs_wkt);
+    gp_free(plan);
+}
+
+/* Grow *array (of `size`-byte items, *n used of *cap) by one zeroed item; NULL on failure. */
+static void *grow(gp_context *ctx, void **array, int32_t *n, int32_t *cap, size_t size,
+                  const char *what)
+{
+    if (*n == *cap) {
+        int32_t cap2 = *cap ? *cap * 2 : 16;
+        void *p = gp_reallocarray(*array, (size_t)cap2, size);
+        if (p == NULL) {
+            gp_error_nomem(ctx, what);
+            return NULL;
+        }
+        *array = p;
+        *cap = cap2;
+    }
+    char *item = (char *)*array + (size_t)*n * size;
+    memset(item, 0, size);
+    (*n)++;
+    return item;
+}
+
+gp_plan_community *gp_plan_add_community(gp_context *ctx, gp_plan *plan)
+{
+    return grow(ctx, (void **)&plan->communities, &plan->n_communities, &plan->cap_communities,
+                sizeof *plan->communities, "a plan community");
+}
+
+gp_plan_grid *gp_plan_add_grid(gp_context *ctx, gp_plan *plan)
+{
+    return grow(ctx, (void **)&plan->grids, &plan->n_grids, &plan->cap_grids,
+                sizeof *plan->grids, "a plan grid");
+}
+
+gp_plan_block *gp_plan_add_block(gp_context *ctx, gp_plan *plan)
+{
+    return grow(ctx, (void **)&plan->blocks, &plan->n_blocks, &plan->cap_blocks,
+                sizeof *plan->blocks, "a plan block");
+}
+
+gp_plan_shape *gp_plan_add_street(gp_context *ctx, gp_plan *plan)
+{
+    return grow(ctx, (void **)&plan->streets, &plan->n_streets, &plan->cap_streets,
+                sizeof *plan->streets, "a plan street");
+}
+
+gp_status gp_plan_add_problem(gp_context *ctx, gp_plan *plan, int32_t c, const char *fmt, ...)
+{
+    char line[GP_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    char *copy = gp_strdup(line);
+    if (copy == NULL) {
+        return gp_error_nomem(ctx, "a problem message");
+    }
+    if (c >= 0) {
+        gp_plan_community *com = &plan->communities[c];
+        char **p = gp_reallocarray(com->problems, (size_t)com->n_problems + 1, sizeof *p);
+        if (p == NULL) {
+            gp_free(copy);
+            return gp_error_nomem(ctx, "a problem list");
+        }
+        com->problems = p;
+        com->problems[com->n_problems++] = copy;
+    } else {
+        char **slot = grow(ctx, (void **)&plan->problems, &plan->n_problems, &plan->cap_problems,
+                           sizeof *plan->problems, "a problem list");
+        if (slot == NULL) {
+            gp_free(copy);
+            return GP_ERR_NOMEM;
+        }
+        *slot = copy;
+    }
+    gp_log(ctx, GP_LOG_WARN, "%s", line);
+    return GP_OK;
+}
+
+gp_status gp_plan_absorb(gp_context *ctx, gp_plan *into, gp_plan *from)
+{
+    /* Reserve everything first so that a failure leaves both plans consistent. */
+    int32_t c0 = into->n_communities, g0 = into->n_grids, b0 = into->n_blocks;
+    struct {
+        void **array;
+        int32_t *n, *cap, add;
+        size_t size;
+    } parts[] = {
+        {(void **)&into->communities, &into->n_communities, &into->cap_communities,
+         from->n_communities, sizeof *into->communities},
+        {(void **)&into->grids, &into->n_grids, &into->cap_grids, from->n_grids,
+         sizeof *into->grids},
+        {(void **)&into->blocks, &into->n_blocks, &into->cap_blocks, from->n_blocks,
+         sizeof *into->blocks},
+        {(void **)&into->problems, &into->n_problems, &into->cap_problems, from->n_problems,
+         sizeof *into->problems},
+        {(void **)&into->streets, &into->n_streets, &into->cap_streets, from->n_streets,
+         sizeof *into->streets},
+    };
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        int64_t need = (int64_t)*parts[i].n + parts[i].add;
+        if (need > *parts[i].cap) {
+            int64_t cap2 = *parts[i].cap ? *parts[i].cap : 16;
+            while (cap2 < need) {
+                cap2 *= 2;
+            }
+            if (cap2 > INT32_MAX) {
+                return gp_error(ctx, GP_ERR_LIMIT, "plan too large to merge");
+            }
+            void *p = gp_reallocarray(*parts[i].array, (size_t)cap2, parts[i].size);
+            if (p == NULL) {
+                return gp_error_nomem(ctx, "merging plans");
+            }
+            *parts[i].array = p;
+            *parts[i].cap = (int32_t)cap2;
+        }
+    }
+    for (int32_t i = 0; i < from->n_communities; i++) {
+        gp_plan_community c = from->communities[i];
+        c.first_grid += g0;
+        c.first_block += b0;
+        into->communities[into->n_communities++] = c;
+    }
+    for (int32_t i = 0; i < from->n_grids; i++) {
+        gp_plan_grid g = from->grids[i];
+        g.community += c0;
+        into->grids[into->n_grids++] = g;
+    }
+    for (int32_t i = 0; i < from->n_blocks; i++) {
+        gp_plan_block b = from->blocks[i];
+        b.community += c0;
+        b.grid += g0;
+        into->blocks[into->n_blocks++] = b;
+    }
+    memcpy(into->problems + into->n_problems, from->problems,
+           (size_t)from->n_problems * sizeof *from->problems);
+    into->n_problems += from->n_problems;
+    memcpy(into->streets + into->n_streets, from->streets,
+           (size_t)from->n_streets * sizeof *from->streets);
+    into->n_streets += from->n_streets;
+    into->households_read += from->households_read;
+    into->households_outside += from->households_outside;
+    into->features_outside += from->features_outside;
+    for (int s = 0; s < GP_STAGE_COUNT; s++) {
+        into->seconds[s] += from->seconds[s];
+    }
+    /* Ownership moved: leave `from` empty. */
+    from->n_communities = from->n_grids = from->n_blocks = from->n_problems = 0;
+    from->n_streets = 0;
+    return GP_OK;
+}
+
+/* ---- public accessors ------------------------------------------------------------------- */
+
+static const gp_plan_community *community(const gp_plan *plan, int32_t c)
+{
+    return plan != NULL && c >= 0 && c < plan->n_communities ? &plan->communities[c] : NULL;
+}
+
+static const gp_plan_grid *grid(const gp_plan *plan, int32_t g)
+{
+    return plan != NULL && g >= 0 && g < plan->n_grids ? &plan->grids[g] : NULL;
+}
+
+int32_t gp_plan_community_count(const gp_plan *plan)
+{
+    return plan ? plan->n_communities : 0;
+}
+
+const char *gp_plan_community_id(const gp_plan *plan, int32_t c)
+{
+    const gp_plan_community *p = community(plan, c);
+    return p ? p->id : NULL;
+}
+
+int64_t gp_plan_community_households(const gp_plan *plan, int32_t c)
+{
+    const gp_plan_community *p = community(plan, c);
+    return p ? p->households : 0;
+}
+
+int32_t gp_plan_community_grids(const gp_plan *plan, int32_t c)
+{
+    const gp_plan_community *p = community(plan, c);
+    return p ? p->n_grids : 0;
+}
+
+int32_t gp_plan_community_blocks(const gp_plan *plan, int32_t c)
+{
+    const gp_plan_community *p = community(plan, c);
+    return p ? p->n_blocks : 0;
+}
+
+double gp_plan_community_workload_ratio(const gp_plan *plan, int32_t c)
+{
+    const gp_plan_community *p = community(plan, c);
+    return p ? p->workload_ratio : 0.0;
+}
+
+int32_t gp_plan_grid_count(const gp_plan *plan)
+{
+    return plan ? plan->n_grids : 0;
+}
+
+const char *gp_plan_grid_code(const gp_plan *plan, int32_t g)
+{
+    const gp_plan_grid *p = grid(plan, g);
+    return p ? p->code : NULL;
+}
+
+int32_t gp_plan_grid_community(const gp_plan *plan, int32_t g)
+{
+    const gp_plan_grid *p = grid(plan, g);
+    return p ? p->community : -1;
+}
+
+int64_t gp_plan_grid_households(const gp_plan *plan, int32_t g)
+{
+    const gp_plan_grid *p = grid(plan, g);
+    return p ? p->households : 0;
+}
+
+double gp_plan_grid_workload(const gp_plan *plan, int32_t g)
+{
+    const gp_plan_grid *p = grid(plan, g);
+    return p ? p->workload : 0.0;
+}
+
+int32_t gp_plan_grid_blocks(const gp_plan *plan, int32_t g)
+{
+    const gp_plan_grid *p = grid(plan, g);
+    return p ? p->blocks : 0;
+}
+
+const char *gp_plan_grid_flags(const gp_plan *plan, int32_t g)
+{
+    const gp_plan_grid *p = grid(plan, g);
+    return p ? p->flags : NULL;
+}
+
+int32_t gp_plan_out_of_bounds(const gp_plan *plan)
+{
+    int32_t n = 0;
+    for (int32_t g = 0; plan != NULL && g < plan->n_grids; g++) {
+        n += plan->grids[g].households < plan->min_households ||
+             plan->grids[g].households > plan->max_households;
+    }
+    return n;
+}
+
+int64_t gp_plan_households_read(const gp_plan *plan)
+{
+    return plan ? plan->households_read : 0;
+}
+
+int64_t gp_plan_households_outside(const gp_plan *plan)
+{
+    return plan ? plan->households_outside : 0;
+}
+
+int32_t gp_plan_problem_count(const gp_plan *plan)
+{
+    if (plan == NULL) {
+        return 0;
+    }
+    int32_t n = plan->n_problems;
+    for (int32_t c = 0; c < plan->n_communities; c++) {
+        n += plan->communities[c].n_problems;
+    }
+    return n;
+}
+
+const char *gp_plan_problem(const gp_plan *plan, int32_t i)
+{
+    if (plan == NULL || i < 0) {
+        return NULL;
+    }
+    if (i < plan->n_problems) {
+        return plan->problems[i];
+    }
+    i -= plan->n_problems;
+    for (int32_t c = 0; c < plan->n_communities; c++) {
+        if (i < plan->communities[c].n_problems) {
+            return plan->communities[c].problems[i];
+        }
+        i -= plan->communities[c].n_problems;
+    }
+    return NULL;
+}

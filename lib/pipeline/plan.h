@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/** @file plan.h Internal view of gp_plan: the grids, blocks and statistics of a finished run. */
+
+#ifndef GP_PIPELINE_PLAN_H
+#define GP_PIPELINE_PLAN_H
+
+#include "gridpart.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Geometries are kept as WKB so that a plan is plain data: immutable, free of engine handles,
+ * readable from any thread. `wkb` is in the output CRS, `wkb_work` in the metric working CRS. */
+typedef struct {
+    unsigned char *wkb;
+    size_t wkb_size;
+    unsigned char *wkb_work;
+    size_t wkb_work_size;
+} gp_plan_shape;
+
+typedef struct {
+    char *code;
+    int32_t community; /* index into communities */
+    int64_t households;
+    double workload;
+    int32_t blocks;
+    char flags[64]; /* comma-separated: split_block, over_max, under_min */
+    double label_x, label_y; /* a point inside the grid, working CRS */
+    double area, perimeter;  /* working CRS, m^2 and m */
+    gp_plan_shape shape;
+} gp_plan_grid;
+
+typedef struct {
+    int64_t block_id; /* 1-based within its community, stable for the same input */
+    int32_t community;
+    int32_t grid; /* index into grids */
+    int64_t households;
+    int32_t on_streets; /* 0 when a side is a split cut */
+    gp_plan_shape shape;
+} gp_plan_block;
+
+typedef struct {
+    char *id;
+    int64_t households;
+    int32_t first_grid, n_grids;
+    int32_t first_block, n_blocks;
+    int32_t out_of_bounds;
+    int32_t feasible; /* some whole number of grids can hold its households */
+    double workload_ratio;
+    double cut_cost;
+    char **problems;
+    int32_t n_problems;
+    gp_plan_shape shape; /* the community itself (for the map) */
+} gp_plan_community;
+
+enum {
+    GP_STAGE_READ,
+    GP_STAGE_BLOCKS,
+    GP_STAGE_PARTITION,
+    GP_STAGE_ASSEMBLE,
+    GP_STAGE_COUNT
+};
+
+struct gp_plan {
+    gp_plan_community *communities;
+    int32_t n_communities, cap_communities;
+    gp_plan_grid *grids;
+    int32_t n_grids, cap_grids;
+    gp_plan_block *blocks;
+    int32_t n_blocks, cap_blocks;
+    char *crs_wkt; /* output CRS (the communities') */
+    int64_t households_read;    /* in every household feature */
+    int64_t households_outside; /* in features outside every community */
+    int64_t features_outside;
+    char **problems; /* run-wide problems: features outside, repaired features, ... */
+    int32_t n_problems, cap_problems;
+    /* Street lines in the working CRS, for the map (WKB), and the working-CRS bounds. */
+    gp_plan_shape *streets;
+    int32_t n_streets, cap_streets;
+    double seconds[GP_STAGE_COUNT];
+    int64_t min_households, max_households;
+};
+
+/** Create an empty plan. */
+gp_status gp_plan_new(gp_context *ctx, gp_plan **out);
+
+/** Append entries; each returns a pointer to the zeroed new entry or NULL (GP_ERR_NOMEM set). */
+gp_plan_community *gp_plan_add_community(gp_context *ctx, gp_plan *plan);
+gp_plan_grid *gp_plan_add_grid(gp_context *ctx, gp_plan *plan);
+gp_plan_block *gp_plan_add_block(gp_context *ctx, gp_plan *plan);
+gp_plan_shape *gp_plan_add_street(gp_context *ctx, gp_plan *plan);
+
+/** Append a formatted problem to the plan, or to community c when c >= 0. */
+gp_status gp_plan_add_problem(gp_context *ctx, gp_plan *plan, int32_t c, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/** Append a plan's content (a per-community partial plan) to another, moving ownership. */
+gp_status gp_plan_absorb(gp_context *ctx, gp_plan *into, gp_plan *from);
+
+/** Release a shape's buffers. */
+void gp_plan_shape_clear(gp_plan_shape *shape);
+
+#endif /* GP_PIPELINE_PLAN_H */

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: MIT */
+/** @file run.c gp_run: the whole pipeline, communities in parallel, one context per thread. */
+
+#include "assemble.h"
+#include "inputs.h"
+#include "plan.h"
+
+#include "core/context.h"
+#include "core/memory.h"
+#include "core/options.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Shared by the workers of one run. Each community's result lands in its own slot, so the
+ * merged plan is in community order whatever the thread count. */
+typedef struct {
+    const gp_dataset *ds;
+    const gp_options *opts; /* per-community options: threads = 1 */
+    gp_plan **partial;      /* one plan per community */
+    gp_status *status;      /* one status per community */
+    char (*message)[GP_MESSAGE_MAX];
+    atomic_int next;
+    atomic_int done;
+    atomic_int cancel;
+    int32_t n;
+} shared_work;
+
+/* The worker contexts' progress callback: cancellation requested by the main thread. */
+static int32_t worker_cancel(double fraction, const char *stage, void *user)
+{
+    (void)fraction;
+    (void)stage;
+    return atomic_load((atomic_int *)user);
+}
+
+static gp_status one_community(gp_context *ctx, const shared_work *w, int32_t c,
+                               OGRCoordinateTransformationH ct, gp_plan *plan)
+{
+    gp_blocks *blocks = NULL;
+    gp_graph *graph = NULL;
+    gp_partition *part = NULL;
+    double t0 = now();
+    gp_status st = gp_community_blocks(ctx, w->ds, c, w->opts, NULL, &blocks);
+    if (st != GP_OK) {
+        goto done;
+    }
+    double t1 = now();
+    if ((st = gp_graph_new(ctx, blocks->n, blocks->xadj, blocks->adjncy, &graph)) != GP_OK ||
+        (st = gp_graph_set_households(ctx, graph, blocks->households)) != GP_OK ||
+        (st = gp_graph_set_edges(ctx, graph, blocks->border_length, blocks->edge_cost)) != GP_OK ||
+        (st = gp_graph_set_shape(ctx, graph, blocks->area, blocks->perimeter)) != GP_OK ||
+        (st = gp_graph_partition(ctx, graph, w->opts, &part)) != GP_OK) {
+        goto done;
+    }
+    double t2 = now();
+    st = gp_assemble_community(ctx, w->ds, blocks, part, w->opts, ct, plan);
+    if (st != GP_OK) {
+        goto done;
+    }
+    if (blocks->n_slivers > 0 || blocks->n_leftovers > 0 || blocks->n_households_nearest > 0) {
+        st = gp_plan_add_problem(ctx, plan, plan->n_communities - 1,
+                                 "community %s: %" PRId32 " sliver(s) and %" PRId32
+                                 " leftover piece(s) merged into neighbouring blocks; %" PRId64
+                                 " household feature(s) on no block given to the nearest",
+                                 w->ds->community_id[c], blocks->n_slivers, blocks->n_leftovers,
+                                 blocks->n_households_nearest);
+    }
+    plan->seconds[GP_STAGE_BLOCKS] += t1 - t0;
+    plan->seconds[GP_STAGE_PARTITION] += t2 - t1;
+    plan->seconds[GP_STAGE_ASSEMBLE] += now() - t2;
+done:
+    gp_partition_free(part);
+    gp_graph_free(graph);
+    gp_blocks_free(blocks);
+    return st;
+}
+
+static void *worker(void *arg)
+{
+    shared_work *w = arg;
+    gp_context *ctx = NULL;
+    OGRCoordinateTransformationH ct = NULL;
+    gp_status st = gp_context_new(&ctx);
+    if (st == GP_OK) {
+        st = gp_context_set_progress(ctx, worker_cancel, &w->cancel);
+    }
+    if (st == GP_OK) {
+        /* PROJ transformations are not thread-safe: one per worker. */
+        st = gp_transform_new(ctx, w->ds->work_wkt, w->ds->output_wkt, &ct);
+    }
+    for (;;) {
+        int32_t c = atomic_fetch_add(&w->next, 1);
+        if (c >= w->n) {
+            break;
+        }
+        if (st == GP_OK && !atomic_load(&w->cancel)) {
+            gp_status s = gp_plan_new(ctx, &w->partial[c]);
+            if (s == GP_OK) {
+                s = one_community(ctx, w, c, ct, w->partial[c]);
+            }
+            w->status[c] = s;
+        } else {
+            w->status[c] = st != GP_OK ? st : GP_ERR_CANCELED;
+        }
+        if (w->status[c] != GP_OK) {
+            snprintf(w->message[c], GP_MESSAGE_MAX, "%s",
+                     ctx && *gp_context_last_error(ctx) ? gp_context_last_error(ctx)
+                                                        : gp_status_string(w->status[c]));
+            gp_context_clear_error(ctx);
+            if (w->status[c] != GP_ERR_INFEASIBLE) {
+                atomic_store(&w->cancel, 1); /* no use going on: the run fails */
+            }
+        }
+        atomic_fetch_add(&w->done, 1);
+    }
+    if (ct != NULL) {
+        OCTDestroyCoordinateTransformation(ct);
+    }
+    gp_context_free(ctx);
+    return NULL;
+}
+
+static int32_t thread_count(const gp_options *opts, int32_t n)
+{
+    long t = opts->threads > 0 ? opts->threads : sysconf(_SC_NPROCESSORS_ONLN);
+    if (t < 1) {
+        t = 1;
+    }
+    return (int32_t)(t < n ? t : (n > 0 ? n : 1));
+}
+
+/* Copy the dataset's run-wide facts (outside households, skipped features) into the plan. */
+static gp_status run_facts(gp_context *ctx, const gp_dataset *ds, gp_plan *plan)
+{
+    plan->households_read = ds->households_read;
+    plan->households_outside = ds->households_outside;
+    plan->features_outside = ds->n_outside;
+    gp_status st = GP_OK;
+    if (ds->n_outside > 0) {
+        char fids[512] = "";
+        size_t at = 0;
+        for (int64_t i = 0; i < ds->n_outside && i < 20 && at < sizeof fids - 24; i++) {
+            at += (size_t)snprintf(fids + at, sizeof fids - at, "%s%" PRId64, i ? ", " : "",
+                                   ds->outside_fid[i]);
+        }
+        st = gp_plan_add_problem(ctx, plan, -1,
+                                 "%" PRId64 " household(s) in %" PRId64
+                                 " feature(s) lie outside every community (feature ids %s%s)",
+                                 ds->households_outside, ds->n_outside, fids,
+                                 ds->n_outside > 20 ? ", ..." : "");
+    }
+    if (st == GP_OK && ds->n_skipped > 0) {
+        st = gp_plan_add_problem(ctx, plan, -1,
+                                 "%" PRId64 " household feature(s) skipped for a bad count or "
+                                 "geometry (first feature id %" PRId64 ")",
+                                 ds->n_skipped, ds->skipped_fid[0]);
+    }
+    if (st == GP_OK && ds->n_repaired > 0) {
+        st = gp_plan_add_problem(ctx, plan, -1,
+                                 "%" PRId64 " feature(s) had invalid geometry and were repaired",
+                                 ds->n_repaired);
+    }
+    return st;
+}
+
+/* Streets in the working CRS, for the map. */
+static gp_status run_streets(gp_context *ctx, const gp_dataset *ds, gp_plan *plan)
+{
+    for (int32_t i = 0; i < ds->n_streets; i++) {
+        gp_plan_shape *s = gp_plan_add_street(ctx, plan);
+        if (s == NULL) {
+            return GP_ERR_NOMEM;
+        }
+        s->wkb_work = gp_malloc(ds->street_wkb[i].size);
+        if (s->wkb_work == NULL) {
+            return gp_error_nomem(ctx, "street geometry");
+        }
+        memcpy(s->wkb_work, ds->street_wkb[i].data, ds->street_wkb[i].size);
+        s->wkb_work_size = ds->street_wkb[i].size;
+    }
+    return GP_OK;
+}
+
+gp_status gp_run(gp_context *ctx, const gp_inputs *in, const gp_options *user_opts,
+                 gp_plan **out)
+{
+    if (out == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_run: out is NULL");
+    }
+    *out = NULL;
+    if (in == NULL || in->communities == NULL || in->streets == NULL || in->households == NULL) {
+        return gp_error(ctx, GP_ERR_ARG,
+                        "gp_run: the communities, streets and households layers are required");
+    }
+    gp_options *opts = NULL;
+    gp_dataset *ds = NULL;
+    gp_plan *plan = NULL;
+    shared_work w = {0};
+    pthread_t *threads = NULL;
+    int32_t n_threads = 0;
+    gp_status st = user_opts ? gp_options_clone(user_opts, &opts) : gp_options_new(&opts);
+    if (st != GP_OK) {
+        gp_error(ctx, st, "gp_run: cannot copy the options");
+        goto done;
+    }
+    if ((st = gp_progress(ctx, 0.0, "read")) != GP_OK) {
+        goto done;
+    }
+    double t0 = now();
+    gp_dataset_inputs din = {
+        .communities = in->communities,
+        .id_field = in->id_field,
+        .streets = in->streets,
+        .class_field = in->class_field,
+        .households = in->households,
+        .count_field = in->count_field,
+        .barriers = in->barriers,
+    };
+    if ((st = gp_dataset_read(ctx, &din, &ds)) != GP_OK || (st = gp_plan_new(ctx, &plan)) != GP_OK) {
+        goto done;
+    }
+    plan->seconds[GP_STAGE_READ] = now() - t0;
+    plan->min_households = opts->min_households;
+    plan->max_households = opts->max_households;
+    plan->crs_wkt = gp_strdup(ds->output_wkt);
+    if (ds->output_wkt != NULL && plan->crs_wkt == NULL) {
+        st = gp_error_nomem(ctx, "the output CRS");
+        goto done;
+    }
+    if ((st = run_facts(ctx, ds, plan)) != GP_OK || (st = run_streets(ctx, ds, plan)) != GP_OK) {
+        goto done;
+    }
+    int32_t n = ds->n_communities;
+    n_threads = thread_count(opts, n);
+    /* Parallelism is across communities; each optimizer call runs single-threaded. */
+    opts->threads = 1;
+    w.ds = ds;
+    w.opts = opts;
+    w.n = n;
+    w.partial = gp_calloc((size_t)n + 1, sizeof *w.partial);
+    w.status = gp_calloc((size_t)n + 1, sizeof *w.status);
+    w.message = gp_calloc((size_t)n + 1, sizeof *w.message);
+    threads = gp_calloc((size_t)n_threads, sizeof *threads);
+    if (w.partial == NULL || w.status == NULL || w.message == NULL || threads == NULL) {
+        st = gp_error_nomem(ctx, "the community work list");
+        goto done;
+    }
+    int32_t started = 0;
+    for (; started < n_threads; started++) {
+        if (pthread_create(&threads[started], NULL, worker, &w) != 0) {
+            break;
+        }
+    }
+    if (started == 0) {
+        worker(&w); /* no thread could start: work here */
+    }
+    /* The main thread reports progress and relays cancellation while the workers run. */
+    while (started > 0 && atomic_load(&w.done) < n) {
+        if (gp_progress(ctx, 0.05 + 0.9 * atomic_load(&w.done) / (n ? n : 1), "partition") !=
+            GP_OK) {
+            atomic_store(&w.cancel, 1);
+        }
+        struct timespec pause = {0, 20 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    for (int32_t i = 0; i < started; i++) {
+        pthread_join(threads[i], NULL);
+    }
+    if (ctx != NULL && ctx->canceled) {
+        st = GP_ERR_CANCELED;
+        goto done;
+    }
+    /* The first failing community (in community order, so the message is deterministic). */
+    for (int32_t c = 0; c < n; c++) {
+        if (w.status[c] != GP_OK && w.status[c] != GP_ERR_CANCELED) {
+            st = gp_error(ctx, w.status[c], "%s", w.message[c]);
+            goto done;
+        }
+    }
+    for (int32_t c = 0; c < n; c++) {
+        if (w.status[c] != GP_OK) {
+            st = gp_error(ctx, w.status[c], "%s", w.message[c]);
+            goto done;
+        }
+        if ((st = gp_plan_absorb(ctx, plan, w.partial[c])) != GP_OK) {
+            goto done;
+        }
+    }
+    /* Conservation: every household in a community is in exactly one grid. */
+    int64_t in_grids = 0;
+    for (int32_t g = 0; g < plan->n_grids; g++) {
+        in_grids += plan->grids[g].households;
+    }
+    int64_t skipped = 0; /* counted nowhere: already reported as skipped */
+    if (in_grids + plan->households_outside + skipped != plan->households_read) {
+        st = gp_error(ctx, GP_ERR_INTERNAL,
+                      "households not conserved: %" PRId64 " read, %" PRId64 " in grids, %" PRId64
+                      " outside every community",
+                      plan->households_read, in_grids, plan->households_outside);
+        goto done;
+    }
+    st = gp_progress(ctx, 1.0, "done");
+done:
+    if (w.partial != NULL) {
+        for (int32_t c = 0; c < w.n; c++) {
+            gp_plan_free(w.partial[c]);
+        }
+    }
+    gp_free(w.partial);
+    gp_free(w.status);
+    gp_free(w.message);
+    gp_free(threads);
+    gp_dataset_free(ds);
+    gp_options_free(opts);
+    if (st == GP_OK) {
+        *out = plan;
+    } else {
+        gp_plan_free(plan);
+    }
+    return st;
+}

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/** @file test_cli.c The gridpart command line: a table of arguments, exit codes and messages. */
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Set by meson: the CLI, the Providence data (may be absent), a scratch directory. */
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    cr_assert_not_null(v, "%s is not set (run through meson test)", name);
+    return v;
+}
+
+/* Run a shell command line with the CLI substituted for "@", capture stdout+stderr. */
+static int run(const char *args, char *out, size_t size)
+{
+    char cmd[32768];
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s 2>&1", env("GP_SCRATCH"), env("GP_CLI"), args);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(out, 1, size - 1, p);
+    out[n] = '\0';
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int exists(const char *path)
+{
+    char full[4096];
+    snprintf(full, sizeof full, "%s/%s", env("GP_SCRATCH"), path);
+    struct stat st;
+    return stat(full, &st) == 0;
+}
+
+static int have_providence(char *base, size_t size)
+{
+    snprintf(base, size, "%s/providence/clean", env("GP_SHARED_DATA"));
+    struct stat st;
+    return stat(base, &st) == 0;
+}
+
+typedef struct {
+    const char *args;
+    int code;
+    const char *expect; /* substring of the output */
+} cli_case;
+
+/* Bad and trivial command lines: no data needed. */
+static const cli_case USAGE_CASES[] = {
+    {"", 2, "usage: gridpart COMMAND"},
+    {"--help", 0, "partition"},
+    {"--version", 0, "gridpart 0.1"},
+    {"bogus", 2, "unknown command 'bogus'"},
+    {"partition --help", 0, "--communities PATH[:LAYER]"},
+    {"demo --help", 0, "gridpart demo"},
+    {"partition", 2, "--communities is required"},
+    {"partition --communities c.gpkg --id-field code --streets s.gpkg --households h.gpkg", 2,
+     "-o is required"},
+    {"partition --communities c.gpkg --streets s.gpkg --households h.gpkg -o o.gpkg", 2,
+     "--id-field is required"},
+    {"partition --min abc", 2, "--min needs a whole number"},
+    {"partition --max -5", 2, "--max needs a whole number"},
+    {"partition --grids 0", 2, "--grids needs 'auto' or a whole number"},
+    {"partition --threads 5000", 2, "--threads needs a whole number in [0, 1024]"},
+    {"partition --seed x", 2, "--seed needs a whole number"},
+    {"partition --frobnicate 1", 2, "unknown option '--frobnicate'"},
+    {"partition --communities", 2, "--communities needs a value"},
+    {"partition --communities c.gpkg --id-field code --streets s.gpkg --households h.gpkg "
+     "-o o.gpkg --min 600 --max 450",
+     2, "min households 600 is greater than max households 450"},
+    {"partition --communities missing.gpkg --id-field code --streets s.gpkg --households "
+     "h.gpkg -o o.gpkg",
+     2, "missing.gpkg"},
+    {"demo --bogus", 2, "unknown or incomplete option '--bogus'"},
+};
+
+Test(cli, usage_table)
+{
+    char out[65536];
+    for (size_t i = 0; i < sizeof USAGE_CASES / sizeof USAGE_CASES[0]; i++) {
+        const cli_case *c = &USAGE_CASES[i];
+        int code = run(c->args, out, sizeof out);
+        cr_expect_eq(code, c->code, "`gridpart %s` exited %d, expected %d; output:\n%s", c->args,
+                     code, c->code, out);
+        cr_expect(strstr(out, c->expect) != NULL,
+                  "`gridpart %s`: expected \"%s\" in the output:\n%s", c->args, c->expect, out);
+    }
+    cr_assert(!exists("o.gpkg"), "a failed run wrote its output");
+}
+
+/* Bad input data: each names the input at fault, exits 2 and writes nothing. */
+Test(cli, bad_input_table)
+{
+    char base[1024];
+    if (!have_providence(base, sizeof base)) {
+        cr_skip_test("../shared/data/providence is absent");
+    }
+    char args[16384], out[65536];
+    const struct {
+        const char *id, *count, *layer;
+        const char *expect;
+    } cases[] = {
+        {"nosuch", "households", "", "nosuch"},
+        {"code", "nosuch_count", "", "nosuch_count"},
+        {"code", "households", ":nosuch_layer", "nosuch_layer"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(args, sizeof args,
+                 "partition --communities %s/communities.gpkg%s --id-field %s --streets "
+                 "%s/streets.gpkg --class-field class --households %s/households.gpkg "
+                 "--count-field %s -o bad.gpkg",
+                 base, cases[i].layer, cases[i].id, base, base, cases[i].count);
+        int code = run(args, out, sizeof out);
+        cr_expect_eq(code, 2, "case %zu exited %d:\n%s", i, code, out);
+        cr_expect(strstr(out, cases[i].expect) != NULL, "case %zu: expected \"%s\" in:\n%s", i,
+                  cases[i].expect, out);
+        cr_expect(!exists("bad.gpkg"), "case %zu wrote an output", i);
+    }
+}
+
+Test(cli, good_runs_write_every_format_and_never_clobber_on_failure)
+{
+    char base[1024];
+    if (!have_providence(base, sizeof base)) {
+        cr_skip_test("../shared/data/providence is absent");
+    }
+    char common[8192], args[16384], out[65536];
+    snprintf(common, sizeof common,
+             "--communities %s/communities.gpkg --id-field code --streets %s/streets.gpkg "
+             "--class-field class --households %s/households.gpkg --count-field households",
+             base, base, base);
+    snprintf(args, sizeof args, "partition %s -o good.gpkg --report good.json --map good.svg",
+             common);
+    int code = run(args, out, sizeof out);
+    cr_assert(code == 0 || code == 1, "exit %d:\n%s", code, out);
+    cr_assert(strstr(out, "grids in 39 communities") != NULL, "output:\n%s", out);
+    cr_assert(exists("good.gpkg") && exists("good.json") && exists("good.svg"));
+
+    snprintf(args, sizeof args, "partition %s -o good.geojson", common);
+    code = run(args, out, sizeof out);
+    cr_assert(code == 0 || code == 1, "geojson exit %d:\n%s", code, out);
+    cr_assert(exists("good.geojson") && exists("good.blocks.geojson"));
+
+    snprintf(args, sizeof args, "partition %s -o good_shp", common);
+    code = run(args, out, sizeof out);
+    cr_assert(code == 0 || code == 1, "shapefile exit %d:\n%s", code, out);
+    cr_assert(exists("good_shp/grids.shp") && exists("good_shp/blocks.shp"));
+
+    /* A failing run leaves the existing output as it was. */
+    struct stat before, after;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/good.gpkg", env("GP_SCRATCH"));
+    cr_assert_eq(stat(path, &before), 0);
+    snprintf(args, sizeof args,
+             "partition --communities %s/communities.gpkg --id-field nosuch --streets "
+             "%s/streets.gpkg --households %s/households.gpkg -o good.gpkg",
+             base, base, base);
+    code = run(args, out, sizeof out);
+    cr_assert_eq(code, 2);
+    cr_assert_eq(stat(path, &after), 0);
+    cr_assert_eq(before.st_mtime, after.st_mtime);
+    cr_assert_eq(before.st_size, after.st_size);
+    cr_assert_eq(before.st_ino, after.st_ino, "the old output was replaced");
+
+    /* An unwritable destination: a clear error naming it, exit 2. */
+    snprintf(args, sizeof args, "partition %s -o /nonexistent-dir/out.gpkg", common);
+    code = run(args, out, sizeof out);
+    cr_assert_eq(code, 2, "exit %d:\n%s", code, out);
+    cr_assert(strstr(out, "/nonexistent-dir/out.gpkg") != NULL, "output:\n%s", out);
+}

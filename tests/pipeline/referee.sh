@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Run `gridpart partition` on a data set and check the result with the independent referee
+# (../shared/referee/referee.py). Skips (exit 77) when ../shared or the data is absent.
+# usage: referee.sh CLI SHARED_DIR SCRATCH NAME COMMUNITIES STREETS HOUSEHOLDS [EXTRA...]
+set -uo pipefail
+cli=$1 shared=$2 scratch=$3 name=$4 comm=$5 streets=$6 hh=$7
+shift 7
+referee="$shared/referee/referee.py"
+if [ ! -f "$referee" ] || [ ! -f "$comm" ]; then
+    echo "SKIP: $referee or $comm is absent"
+    exit 77
+fi
+mkdir -p "$scratch"
+out="$scratch/$name.gpkg"
+rm -f "$out"
+start=$(date +%s.%N)
+"$cli" partition --communities "$comm" --id-field code --streets "$streets" --class-field class \
+    --households "$hh" --count-field households -o "$out" --report "$scratch/$name.json" "$@"
+rc=$?
+end=$(date +%s.%N)
+echo "gridpart exit $rc in $(awk "BEGIN{print $end - $start}") s"
+# 0: every grid within bounds; 1: some grid is not, which the referee judges (only a lone
+# oversized feature or an infeasible community is excused).
+[ $rc -le 1 ] || exit 1
+/usr/bin/python3 "$referee" --communities "$comm" --community-id code --households "$hh" \
+    --household-count households --streets "$streets" --grids "$out:grids" --street-tolerance 2.5

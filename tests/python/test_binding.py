@@ -1,0 +1,228 @@
+# SPDX-License-Identifier: MIT
+"""The Python binding: both entry points, every error class, parity with the CLI, no leaks."""
+
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import gridpart
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+SHARED = os.environ.get("GP_SHARED_DATA", os.path.join(ROOT, "..", "shared", "data"))
+PROV = os.path.join(SHARED, "providence", "clean")
+DEMO = os.path.join(ROOT, "examples", "data")
+CLI = os.environ.get("GP_CLI", os.path.join(ROOT, "build", "examples", "gridpart"))
+
+
+def lattice(w, h, households):
+    """A w x h grid graph in CSR form."""
+    xadj, adj = [0], []
+    for y in range(h):
+        for x in range(w):
+            for dx, dy in ((0, -1), (-1, 0), (1, 0), (0, 1)):
+                nx, ny = x + dx, y + dy
+                if 0 <= nx < w and 0 <= ny < h:
+                    adj.append(ny * w + nx)
+            xadj.append(len(adj))
+    return np.array(xadj, np.int32), np.array(adj, np.int32), np.full(w * h, households, np.int64)
+
+
+def connected(xadj, adj, members):
+    members = set(int(v) for v in members)
+    start = next(iter(members))
+    seen, stack = {start}, [start]
+    while stack:
+        v = stack.pop()
+        for u in adj[xadj[v]:xadj[v + 1]]:
+            if int(u) in members and int(u) not in seen:
+                seen.add(int(u))
+                stack.append(int(u))
+    return seen == members
+
+
+def check_graph_result(r, xadj, adj, hh, lo, hi):
+    assert len(r.assignment) == len(hh)
+    assert r.assignment.min() >= 0 and r.assignment.max() == r.n_grids - 1
+    assert sum(g["households"] for g in r.grids) == hh.sum()
+    for g in range(r.n_grids):
+        members = np.flatnonzero(r.assignment == g)
+        assert connected(xadj, adj, members), f"grid {g} is not connected"
+        assert hh[members].sum() == r.grids[g]["households"]
+        assert lo <= r.grids[g]["households"] <= hi, r.grids[g]
+
+
+def test_version_matches_binding():
+    assert gridpart.version() == gridpart.__version__
+
+
+def test_partition_graph_numpy():
+    xadj, adj, hh = lattice(8, 8, 30)  # 1920 households: 4 or 5 grids of [300, 500]
+    r = gridpart.partition_graph(xadj, adj, hh, seed=7)
+    check_graph_result(r, xadj, adj, hh, 300, 500)
+    assert r.n_grids in (4, 5)
+    assert r.problems == []
+    again = gridpart.partition_graph(xadj, adj, hh, seed=7)
+    assert np.array_equal(r.assignment, again.assignment), "same seed, same grids"
+
+
+def test_partition_graph_lists_and_fixed_count():
+    xadj, adj, hh = lattice(6, 6, 50)  # 1800 households
+    r = gridpart.partition_graph(list(xadj), list(adj), list(hh), grids=4, min=300, max=500)
+    check_graph_result(r, xadj, adj, hh, 300, 500)
+    assert r.n_grids == 4
+
+
+def test_partition_graph_reports_infeasible_component():
+    # one component of 520 households: no number of [300, 500] grids can hold it
+    xadj, adj, hh = lattice(4, 2, 65)
+    r = gridpart.partition_graph(xadj, adj, hh)
+    assert r.problems, "an infeasible component must be reported"
+    assert any("520" in p["message"] for p in r.problems), r.problems
+
+
+def test_partition_graph_is_thread_safe_and_deterministic():
+    xadj, adj, hh = lattice(10, 10, 20)
+    serial = gridpart.partition_graph(xadj, adj, hh, seed=3).assignment
+    out = [None] * 4
+
+    def work(i):
+        out[i] = gridpart.partition_graph(xadj, adj, hh, seed=3).assignment
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for a in out:
+        assert np.array_equal(a, serial)
+
+
+def test_errors_carry_status_and_message():
+    xadj, adj, hh = lattice(3, 3, 100)
+    with pytest.raises(gridpart.ArgumentError) as e:
+        gridpart.partition_graph(xadj, adj, hh, min=600, max=450)
+    assert e.value.status == 1
+    assert "600" in e.value.message and "450" in e.value.message
+    bad = adj.copy()
+    bad[0] = 99  # neighbour out of range
+    with pytest.raises(gridpart.ArgumentError) as e:
+        gridpart.partition_graph(xadj, bad, hh)
+    assert "99" in str(e.value)
+    with pytest.raises(gridpart.ArgumentError):
+        gridpart.partition_graph(xadj, adj, hh[:-1])
+    neg = hh.copy()
+    neg[4] = -3
+    with pytest.raises(gridpart.ArgumentError) as e:
+        gridpart.partition_graph(xadj, adj, neg)
+    assert "4" in e.value.message
+
+
+def test_progress_can_cancel():
+    xadj, adj, hh = lattice(30, 30, 20)
+    with pytest.raises(gridpart.CanceledError) as e:
+        gridpart.partition_graph(xadj, adj, hh, progress=lambda f, s: True)
+    assert e.value.status == 8
+
+
+needs_providence = pytest.mark.skipif(not os.path.isdir(PROV),
+                                      reason="../shared/data/providence is absent")
+
+
+def prov(name):
+    return os.path.join(PROV, name + ".gpkg")
+
+
+@needs_providence
+def test_partition_errors_name_the_input(tmp_path):
+    out = tmp_path / "x.gpkg"
+    with pytest.raises(gridpart.GridpartIOError) as e:
+        gridpart.partition(str(tmp_path / "nope.gpkg"), prov("streets"), prov("households"),
+                           out=str(out))
+    assert e.value.status == 3 and "nope.gpkg" in e.value.message
+    with pytest.raises(gridpart.InputError) as e:
+        gridpart.partition(prov("communities"), prov("streets"), prov("households"),
+                           out=str(out), id_field="no_such_field")
+    assert e.value.status == 4 and "no_such_field" in e.value.message
+    with pytest.raises(gridpart.ArgumentError) as e:
+        gridpart.partition(prov("communities"), prov("streets"), prov("households"),
+                           out=str(out), min=600, max=450)
+    assert "600" in e.value.message and "450" in e.value.message
+    assert not out.exists(), "a failed run must not write its output"
+    assert list(tmp_path.iterdir()) == [], "no temporary file may be left behind"
+
+
+def rss_kb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+@needs_providence
+def test_exceptions_do_not_leak(tmp_path):
+    xadj, adj, hh = lattice(8, 8, 30)
+
+    def round_():
+        for _ in range(20):
+            with pytest.raises(gridpart.InputError):
+                gridpart.partition(prov("communities"), prov("streets"), prov("households"),
+                                   id_field="no_such_field")
+            with pytest.raises(gridpart.ArgumentError):
+                gridpart.partition_graph(xadj, adj, hh, min=600, max=450)
+            gridpart.partition_graph(xadj, adj, hh)
+
+    round_()  # warm up caches (GDAL drivers, PROJ database)
+    before = rss_kb()
+    for _ in range(5):
+        round_()
+    grown = rss_kb() - before
+    assert grown < 4096, f"resident memory grew by {grown} kB over 100 failing runs"
+
+
+@needs_providence
+def test_partition_matches_cli(tmp_path):
+    gpd = pytest.importorskip("geopandas")
+    py_out = tmp_path / "py.gpkg"
+    cli_out = tmp_path / "cli.gpkg"
+    with gridpart.partition(prov("communities"), prov("streets"), prov("households"),
+                            out=str(py_out), id_field="code", class_field="class",
+                            count_field="households", seed=5, threads=2) as r:
+        assert len(r.communities) == 39
+        assert sum(c["households"] for c in r.communities) + r.households_outside \
+            == r.households_read
+        assert len(r.grids) == sum(c["grids"] for c in r.communities)
+        report = r.report
+        assert report["totals"]["grids"] == len(r.grids)
+        gdf = r.to_geopandas()
+        assert len(gdf) == len(r.grids)
+        assert set(gdf.columns) >= {"grid_code", "community", "households", "workload",
+                                    "blocks", "flags", "geometry"}
+    cmd = [CLI, "partition", "--communities", prov("communities"), "--id-field", "code",
+           "--streets", prov("streets"), "--class-field", "class", "--households",
+           prov("households"), "--count-field", "households", "--seed", "5", "--threads", "1",
+           "-o", str(cli_out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode in (0, 1), proc.stderr
+    a = gpd.read_file(py_out, layer="grids").sort_values("grid_code").reset_index(drop=True)
+    b = gpd.read_file(cli_out, layer="grids").sort_values("grid_code").reset_index(drop=True)
+    assert list(a["grid_code"]) == list(b["grid_code"])
+    assert list(a["households"]) == list(b["households"])
+    assert a.geometry.geom_equals_exact(b.geometry, tolerance=1e-6).all()
+
+
+def test_example_script_makes_a_png(tmp_path):
+    if not os.path.exists(os.path.join(DEMO, "communities.gpkg")):
+        pytest.skip("demo data absent")
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "demo.png"
+    env = dict(os.environ, MPLBACKEND="Agg")
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "python",
+                                                        "demo_map.py"), str(png)],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert png.stat().st_size > 10_000
+    with open(png, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
