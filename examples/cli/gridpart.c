@@ -38,17 +38,19 @@ static const char PARTITION_USAGE[] =
 static const char DEMO_USAGE[] =
     "usage: gridpart demo [-o DIR] [--threads N]\n"
     "\n"
-    "Run `partition` on the bundled sample data (" GP_DEMO_DATA ")\n"
+    "Run `partition` on the bundled sample data (" GP_DEMO_DATA
+    ")\n"
     "and write grids.gpkg, report.json and map.svg into DIR (default: gridpart-demo).\n";
 
-static const char MAIN_USAGE[] = "usage: gridpart COMMAND [OPTIONS]\n"
-                                 "\n"
-                                 "commands:\n"
-                                 "  partition   divide communities into grids\n"
-                                 "  demo        run partition on the bundled sample data\n"
-                                 "\n"
-                                 "  gridpart COMMAND --help   help for one command\n"
-                                 "  gridpart --version        the library version\n";
+static const char MAIN_USAGE[] =
+    "usage: gridpart COMMAND [OPTIONS]\n"
+    "\n"
+    "commands:\n"
+    "  partition   divide communities into grids\n"
+    "  demo        run partition on the bundled sample data\n"
+    "\n"
+    "  gridpart COMMAND --help   help for one command\n"
+    "  gridpart --version        the library version\n";
 
 typedef struct {
     const char *communities, *id_field, *streets, *class_field, *households, *count_field;
@@ -153,8 +155,7 @@ static int parse_partition(int argc, char **argv, args *a)
             } else if (parse_int(value, 1, INT32_MAX, &v) == 0) {
                 a->grids = (int32_t)v;
             } else {
-                return usage_error(PARTITION_USAGE, "%s needs 'auto' or a whole number >= 1",
-                                   flag);
+                return usage_error(PARTITION_USAGE, "%s needs 'auto' or a whole number >= 1", flag);
             }
         } else if (strcmp(flag, "--seed") == 0) {
             if (parse_int(value, 0, INT64_MAX, &v) != 0) {
@@ -210,7 +211,8 @@ static int run_partition(const args *a, int quiet_summary)
         goto done;
     }
     /* Target first when it is explicit, so that the bounds check sees it; 0 follows bounds. */
-    if ((st = gp_options_set_target(ctx, opts, 0)) || (st = gp_options_set_bounds(ctx, opts, a->min, a->max)) ||
+    if ((st = gp_options_set_target(ctx, opts, 0)) ||
+        (st = gp_options_set_bounds(ctx, opts, a->min, a->max)) ||
         (st = gp_options_set_target(ctx, opts, a->target)) ||
         (st = gp_options_set_grid_count(ctx, opts, a->grids)) ||
         (st = gp_options_set_seed(ctx, opts, a->seed)) ||
@@ -285,8 +287,7 @@ static int cmd_demo(int argc, char **argv)
             dir = argv[++i];
         } else if (i + 1 < argc && strcmp(argv[i], "--threads") == 0) {
             if (parse_int(argv[++i], 0, 1024, &threads) != 0) {
-                return usage_error(DEMO_USAGE, "%s needs a whole number in [0, 1024]",
-                                   "--threads");
+                return usage_error(DEMO_USAGE, "%s needs a whole number in [0, 1024]", "--threads");
             }
         } else {
             return usage_error(DEMO_USAGE, "unknown or incomplete option '%s'", argv[i]);
@@ -321,9 +322,10 @@ static int cmd_demo(int argc, char **argv)
               .threads = (int32_t)threads};
     int code = run_partition(&a, 0);
     if (code != EXIT_USAGE) {
-        printf("grids and blocks (GeoPackage): %s\nreport (JSON):                 %s\n"
-               "map (SVG, open in a browser):  %s\n",
-               out, report, map);
+        printf(
+            "grids and blocks (GeoPackage): %s\nreport (JSON):                 %s\n"
+            "map (SVG, open in a browser):  %s\n",
+            out, report, map);
     }
     return code;
 }

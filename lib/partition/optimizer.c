@@ -520,7 +520,8 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
             t->out = res + (size_t)r * nn + cp->start;
         }
     }
-    gp_search_shared sh = {g, g->households, wl, skip, mn, mx, GP_WORKLOAD_BAND, &run.cancel};
+    gp_search_shared sh = {g, g->households, wl, skip, mn, mx, GP_WORKLOAD_BAND, &run.cancel,
+                           fixed > 0};
     run.ctx = ctx;
     run.sh = &sh;
     run.tasks = tasks;
@@ -542,7 +543,7 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
         }
         for (int32_t i = 0; i < nthreads; i++) {
             workers[i].run = &run;
-            workers[i].w = gp_search_work_new(n, g->xadj[n]);
+            workers[i].w = gp_search_work_new(n, g->xadj[n], mx);
             if (workers[i].w == NULL) {
                 status = gp_error_nomem(ctx, "search scratch");
                 goto done;

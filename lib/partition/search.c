@@ -21,6 +21,8 @@
 
 #include "search.h"
 
+#include "treedp.h"
+
 #include "core/memory.h"
 
 #include <math.h>
@@ -30,6 +32,8 @@
 /* Trees tried per recombination and candidate splits costed per tree: enough to find the good
  * splits of the small merged regions that grids of a few hundred households make. */
 enum { GP_RECOM_TREES = 3, GP_RECOM_CANDIDATES = 8, GP_MAX_ROUNDS = 12 };
+/* Random spanning trees the exact fallback tries before it gives up. */
+enum { GP_FALLBACK_TREES = 64 };
 
 typedef struct {
     double key;
@@ -74,6 +78,8 @@ struct gp_search_work {
     int32_t *grep;
     int32_t *glab;
     int64_t *pairs;
+    int32_t *gtmp_label; /* part ids from the exact fallback, by vertex */
+    gp_treedp *dp; /* the exact fallback; NULL when the bounds are too large for it */
     gp_search_tick_fn tick;
     void *tick_user;
     /* State of the running task. */
@@ -88,7 +94,7 @@ struct gp_search_work {
     int stop;
 };
 
-gp_search_work *gp_search_work_new(int32_t n, int32_t m)
+gp_search_work *gp_search_work_new(int32_t n, int32_t m, int64_t max)
 {
     gp_search_work *w = gp_calloc(1, sizeof *w);
     if (w == NULL) {
@@ -135,7 +141,12 @@ gp_search_work *gp_search_work_new(int32_t n, int32_t m)
     GP_ALLOC(grep, nn);
     GP_ALLOC(glab, nn);
     GP_ALLOC(pairs, mm + nn);
+    GP_ALLOC(gtmp_label, nn);
 #undef GP_ALLOC
+    if (gp_treedp_fits(n, max)) {
+        w->dp = gp_treedp_new(n, m, max);
+        ok = ok && w->dp != NULL;
+    }
     if (!ok) {
         gp_search_work_free(w);
         return NULL;
@@ -151,10 +162,11 @@ void gp_search_work_free(gp_search_work *w)
     void *fields[] = {w->part, w->seen, w->seen2, w->queue, w->ord,    w->dist,  w->ver,  w->loc,
                       w->conn, w->tot,  w->gtmp,  w->inq,   w->bestin, w->gmark, w->sv,   w->tp,
                       w->tin,  w->tout, w->head,  w->next,  w->stack,  w->cand,  w->shh,  w->swl,
-                      w->heap, w->ghh,  w->gwl,   w->gnv,   w->grep,   w->glab,  w->pairs};
+                      w->heap, w->ghh,  w->gwl,   w->gnv,   w->grep,   w->glab,  w->pairs, w->gtmp_label};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         gp_free(fields[i]);
     }
+    gp_treedp_free(w->dp);
     gp_free(w);
 }
 
@@ -1052,6 +1064,42 @@ static int gp_start_previous(gp_search_work *w)
     return 1;
 }
 
+/* When local search leaves a grid out of bounds, cut random spanning trees exactly (treedp.c)
+ * until one admits a division within bounds, then polish that division with the usual passes.
+ * With a fixed grid count only a division into exactly k grids is taken. */
+static void gp_exact_fallback(gp_search_work *w)
+{
+    gp_search_task *t = w->t;
+    if (w->dp == NULL || t->k <= 0) {
+        return;
+    }
+    int64_t target = t->households / t->k;
+    /* A tree costs O(nv x bitset): many tries on community-sized components, a few on big
+     * regions, where the local search's own repairs do most of the work. */
+    int32_t trees = t->nv <= 2000 ? GP_FALLBACK_TREES : 0;
+    for (int32_t i = 0; i < trees && !w->stop; i++) {
+        int32_t parts = gp_treedp_split(w->dp, w->sh->g, w->sh->hh, w->sh->skip, t->verts, t->nv,
+                                        w->sh->min, w->sh->max, target, &w->rng, w->gtmp_label);
+        w->work += (double)t->nv * 40;
+        if (parts <= 0 || (w->sh->fixed_k && parts != t->k)) {
+            continue;
+        }
+        for (int32_t j = 0; j < t->nv; j++) {
+            int32_t v = t->verts[j];
+            w->part[v] = w->gtmp_label[v];
+        }
+        w->k = parts;
+        gp_grid_totals(w);
+        int stale = 0;
+        for (int round = 0; round < GP_MAX_ROUNDS && !w->stop && stale < 2; round++) {
+            int64_t changed = gp_recom_pass(w);
+            changed += gp_move_pass(w);
+            stale = changed == 0 ? stale + 1 : 0;
+        }
+        return;
+    }
+}
+
 int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task *t)
 {
     const gp_graph *g = sh->g;
@@ -1091,6 +1139,15 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
     gp_score sc = {0, 0, 0};
     for (int32_t gid = 0; gid < w->k; gid++) {
         sc.viol += gp_viol(w, w->ghh[gid]);
+    }
+    if (sc.viol > 0 && !w->stop) {
+        gp_exact_fallback(w);
+        sc.viol = 0;
+        for (int32_t gid = 0; gid < w->k; gid++) {
+            sc.viol += gp_viol(w, w->ghh[gid]);
+        }
+    }
+    for (int32_t gid = 0; gid < w->k; gid++) {
         sc.excess += gp_excess(w, w->gwl[gid]);
     }
     double cut = 0;

@@ -26,6 +26,7 @@ typedef struct {
     int64_t max;
     double band;        /* workload band: mean x (1 +- band) */
     atomic_int *cancel; /* set when the caller cancelled: stop soon */
+    int fixed_k;        /* the grid count is fixed: a restart must not change it */
 } gp_search_shared;
 
 /* Scratch of one worker, sized for the whole graph and reused by every task it runs. */
@@ -49,8 +50,9 @@ typedef struct {
     int32_t k_out;      /* grids produced */
 } gp_search_task;
 
-/* Allocates scratch for graphs of n vertices and m entries; NULL when out of memory. */
-gp_search_work *gp_search_work_new(int32_t n, int32_t m);
+/* Allocates scratch for graphs of n vertices and m entries and bounds up to max households;
+ * NULL when out of memory. */
+gp_search_work *gp_search_work_new(int32_t n, int32_t m, int64_t max);
 void gp_search_work_free(gp_search_work *w);
 void gp_search_work_set_tick(gp_search_work *w, gp_search_tick_fn fn, void *user);
 

@@ -65,8 +65,8 @@ static GEOSGeometry *grid_union(GEOSContextHandle_t h, const gp_blocks *b, const
     for (int32_t i = 0; i < n; i++) {
         parts[i] = GEOSGeom_clone_r(h, b->geom[members[i]]);
     }
-    GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts,
-                                                     (unsigned)n);
+    GEOSGeometry *coll =
+        GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n);
     free(parts);
     if (coll == NULL) {
         return NULL;
@@ -158,8 +158,9 @@ gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_
     for (int32_t g = 0; g < ng; g++) {
         shape[g] = grid_union(h, b, members + start[g], start[g + 1] - start[g]);
         if (shape[g] == NULL) {
-            st = gp_error(ctx, GP_ERR_GEOMETRY, "community %s: cannot union the blocks of a grid: %s",
-                          cid, gp_ctx_engine_error(ctx));
+            st = gp_error(ctx, GP_ERR_GEOMETRY,
+                          "community %s: cannot union the blocks of a grid: %s", cid,
+                          gp_ctx_engine_error(ctx));
             goto done;
         }
         double a = 0.0, cx = 0.0, cy = 0.0;
@@ -175,9 +176,8 @@ gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_
     }
     /* Invariant: the grids tile the community (areas agree; blocks were checked to tile it). */
     if (fabs(grids_area - community_area) > 1e-6 * fmax(community_area, 1.0)) {
-        st = gp_error(ctx, GP_ERR_INTERNAL,
-                      "community %s: grids cover %.3f m^2 of its %.3f m^2", cid, grids_area,
-                      community_area);
+        st = gp_error(ctx, GP_ERR_INTERNAL, "community %s: grids cover %.3f m^2 of its %.3f m^2",
+                      cid, grids_area, community_area);
         goto done;
     }
     qsort(order, (size_t)ng, sizeof *order, cmp_order);

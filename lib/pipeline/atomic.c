@@ -80,8 +80,7 @@ gp_status gp_atomic_commit(gp_context *ctx, const char *tmp, const char *path)
     char old[4096];
     int had_old = 0;
     if (stat(path, &st) == 0) {
-        if (snprintf(old, sizeof old, "%s.old", tmp) >= (int)sizeof old ||
-            rename(path, old) != 0) {
+        if (snprintf(old, sizeof old, "%s.old", tmp) >= (int)sizeof old || rename(path, old) != 0) {
             int e = errno;
             gp_atomic_abort(tmp);
             return gp_error(ctx, GP_ERR_IO, "%s: cannot replace the existing output: %s", path,
@@ -95,8 +94,8 @@ gp_status gp_atomic_commit(gp_context *ctx, const char *tmp, const char *path)
             rename(old, path);
         }
         gp_atomic_abort(tmp);
-        return gp_error(ctx, GP_ERR_IO, "%s: cannot move the finished output into place: %s",
-                        path, strerror(e));
+        return gp_error(ctx, GP_ERR_IO, "%s: cannot move the finished output into place: %s", path,
+                        strerror(e));
     }
     if (had_old) {
         remove_tree(old);

@@ -18,9 +18,9 @@
 
 /* A qualitative palette (ColorBrewer Set3 and Pastel1, colour-blind tolerable, light enough
  * for dark labels). Adjacent grids get different colours by greedy colouring. */
-static const char *const PALETTE[] = {"#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3",
-                                      "#fdb462", "#b3de69", "#fccde5", "#d9d9d9", "#bc80bd",
-                                      "#ccebc5", "#ffed6f"};
+static const char *const PALETTE[] = {"#8dd3c7", "#ffffb3", "#bebada", "#fb8072",
+                                      "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
+                                      "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f"};
 enum { N_COLOURS = sizeof PALETTE / sizeof PALETTE[0] };
 
 typedef struct {
@@ -140,7 +140,8 @@ gp_status gp_plan_write_map(gp_context *ctx, const gp_plan *plan, const char *pa
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
             "viewBox=\"-10 -10 %.0f %.0f\" font-family=\"sans-serif\">\n"
-            "<title>gridpart: %" PRId32 " grids in %" PRId32 " communities</title>\n"
+            "<title>gridpart: %" PRId32 " grids in %" PRId32
+            " communities</title>\n"
             "<rect x=\"-10\" y=\"-10\" width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
             v.width + 20, v.height + 20, v.width + 20, v.height + 20, plan->n_grids,
             plan->n_communities);
@@ -154,8 +155,7 @@ gp_status gp_plan_write_map(gp_context *ctx, const gp_plan *plan, const char *pa
         fprintf(f, "<path fill=\"%s\" fill-rule=\"evenodd\"%s d=\"", PALETTE[colour[i]],
                 bad ? " stroke=\"#d00\" stroke-width=\"2\"" : "");
         emit_path(f, h, grids[i], &v);
-        fprintf(f, "\"><title>%s: %" PRId64 " households</title></path>\n", g->code,
-                g->households);
+        fprintf(f, "\"><title>%s: %" PRId64 " households</title></path>\n", g->code, g->households);
     }
     fputs("</g>\n<g id=\"streets\" fill=\"none\" stroke=\"#999\" stroke-width=\"0.5\">\n", f);
     for (int32_t i = 0; i < plan->n_streets; i++) {

@@ -92,8 +92,8 @@ gp_plan_community *gp_plan_add_community(gp_context *ctx, gp_plan *plan)
 
 gp_plan_grid *gp_plan_add_grid(gp_context *ctx, gp_plan *plan)
 {
-    return grow(ctx, (void **)&plan->grids, &plan->n_grids, &plan->cap_grids,
-                sizeof *plan->grids, "a plan grid");
+    return grow(ctx, (void **)&plan->grids, &plan->n_grids, &plan->cap_grids, sizeof *plan->grids,
+                "a plan grid");
 }
 
 gp_plan_block *gp_plan_add_block(gp_context *ctx, gp_plan *plan)

@@ -24,7 +24,7 @@ typedef struct {
     int64_t households;
     double workload;
     int32_t blocks;
-    char flags[64]; /* comma-separated: split_block, over_max, under_min */
+    char flags[64];          /* comma-separated: split_block, over_max, under_min */
     double label_x, label_y; /* a point inside the grid, working CRS */
     double area, perimeter;  /* working CRS, m^2 and m */
     gp_plan_shape shape;
@@ -53,13 +53,7 @@ typedef struct {
     gp_plan_shape shape; /* the community itself (for the map) */
 } gp_plan_community;
 
-enum {
-    GP_STAGE_READ,
-    GP_STAGE_BLOCKS,
-    GP_STAGE_PARTITION,
-    GP_STAGE_ASSEMBLE,
-    GP_STAGE_COUNT
-};
+enum { GP_STAGE_READ, GP_STAGE_BLOCKS, GP_STAGE_PARTITION, GP_STAGE_ASSEMBLE, GP_STAGE_COUNT };
 
 struct gp_plan {
     gp_plan_community *communities;
@@ -68,7 +62,7 @@ struct gp_plan {
     int32_t n_grids, cap_grids;
     gp_plan_block *blocks;
     int32_t n_blocks, cap_blocks;
-    char *crs_wkt; /* output CRS (the communities') */
+    char *crs_wkt;              /* output CRS (the communities') */
     int64_t households_read;    /* in every household feature */
     int64_t households_outside; /* in features outside every community */
     int64_t features_outside;

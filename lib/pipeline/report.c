@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/** @file report.c The JSON report of a plan: per community statistics, problems, totals, timings. */
+/** @file report.c The JSON report of a plan: per community statistics, problems, totals, timings.
+ */
 
 #include "atomic.h"
 #include "plan.h"
@@ -77,11 +78,11 @@ static void write_community(FILE *f, const gp_plan *plan, const gp_plan_communit
             ", \"households\": %" PRId64 ", \"blocks\": %" PRId32 ", \"grids\": %" PRId32
             ", \"min_households\": %" PRId64 ", \"max_households\": %" PRId64
             ", \"mean_households\": %.1f, \"workload_max_over_mean\": %.4f"
-            ", \"cut_cost\": %.1f, \"grids_out_of_bounds\": %" PRId32 ", \"feasible\": %s"
+            ", \"cut_cost\": %.1f, \"grids_out_of_bounds\": %" PRId32
+            ", \"feasible\": %s"
             ", \"problems\": ",
-            c->households, c->n_blocks, c->n_grids, lo, hi, mean,
-            wmean > 0 ? wmax / wmean : 0.0, c->cut_cost, c->out_of_bounds,
-            c->feasible ? "true" : "false");
+            c->households, c->n_blocks, c->n_grids, lo, hi, mean, wmean > 0 ? wmax / wmean : 0.0,
+            c->cut_cost, c->out_of_bounds, c->feasible ? "true" : "false");
     json_problems(f, c->problems, c->n_problems);
     fputc('}', f);
 }
@@ -99,13 +100,12 @@ static void write_json(FILE *f, const gp_plan *plan)
             plan->min_households, plan->max_households);
     fprintf(f,
             "  \"totals\": {\"communities\": %" PRId32 ", \"grids\": %" PRId32
-            ", \"blocks\": %" PRId32 ", \"households\": %" PRId64
-            ", \"households_read\": %" PRId64 ", \"households_outside\": %" PRId64
-            ", \"features_outside\": %" PRId64 ", \"grids_out_of_bounds\": %" PRId32
-            ", \"problems\": %" PRId32 "},\n",
-            plan->n_communities, plan->n_grids, plan->n_blocks, households,
-            plan->households_read, plan->households_outside, plan->features_outside,
-            gp_plan_out_of_bounds(plan), gp_plan_problem_count(plan));
+            ", \"blocks\": %" PRId32 ", \"households\": %" PRId64 ", \"households_read\": %" PRId64
+            ", \"households_outside\": %" PRId64 ", \"features_outside\": %" PRId64
+            ", \"grids_out_of_bounds\": %" PRId32 ", \"problems\": %" PRId32 "},\n",
+            plan->n_communities, plan->n_grids, plan->n_blocks, households, plan->households_read,
+            plan->households_outside, plan->features_outside, gp_plan_out_of_bounds(plan),
+            gp_plan_problem_count(plan));
     /* Seconds per stage, summed over worker threads (read is single-threaded). */
     fputs("  \"seconds\": {", f);
     for (int s = 0; s < GP_STAGE_COUNT; s++) {

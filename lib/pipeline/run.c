@@ -164,7 +164,8 @@ static gp_status run_facts(gp_context *ctx, const gp_dataset *ds, gp_plan *plan)
     }
     if (st == GP_OK && ds->n_skipped > 0) {
         st = gp_plan_add_problem(ctx, plan, -1,
-                                 "%" PRId64 " household feature(s) skipped for a bad count or "
+                                 "%" PRId64
+                                 " household feature(s) skipped for a bad count or "
                                  "geometry (first feature id %" PRId64 ")",
                                  ds->n_skipped, ds->skipped_fid[0]);
     }
@@ -194,8 +195,7 @@ static gp_status run_streets(gp_context *ctx, const gp_dataset *ds, gp_plan *pla
     return GP_OK;
 }
 
-gp_status gp_run(gp_context *ctx, const gp_inputs *in, const gp_options *user_opts,
-                 gp_plan **out)
+gp_status gp_run(gp_context *ctx, const gp_inputs *in, const gp_options *user_opts, gp_plan **out)
 {
     if (out == NULL) {
         return gp_error(ctx, GP_ERR_ARG, "gp_run: out is NULL");
@@ -229,7 +229,8 @@ gp_status gp_run(gp_context *ctx, const gp_inputs *in, const gp_options *user_op
         .count_field = in->count_field,
         .barriers = in->barriers,
     };
-    if ((st = gp_dataset_read(ctx, &din, &ds)) != GP_OK || (st = gp_plan_new(ctx, &plan)) != GP_OK) {
+    if ((st = gp_dataset_read(ctx, &din, &ds)) != GP_OK ||
+        (st = gp_plan_new(ctx, &plan)) != GP_OK) {
         goto done;
     }
     plan->seconds[GP_STAGE_READ] = now() - t0;

@@ -91,8 +91,7 @@ static gp_status put_geometry(gp_context *ctx, OGRFeatureH feat, const gp_plan_s
 {
     OGRGeometryH geom = NULL;
     if (shape->wkb == NULL ||
-        OGR_G_CreateFromWkbEx(shape->wkb, NULL, &geom, shape->wkb_size) !=
-            OGRERR_NONE) {
+        OGR_G_CreateFromWkbEx(shape->wkb, NULL, &geom, shape->wkb_size) != OGRERR_NONE) {
         return gp_error(ctx, GP_ERR_INTERNAL, "%s: %s: unreadable geometry", path, what);
     }
     OGR_F_SetGeometryDirectly(feat, geom);
@@ -137,7 +136,7 @@ static gp_status write_blocks(gp_context *ctx, const gp_plan *plan, GDALDatasetH
                               const char *path, OGRSpatialReferenceH srs)
 {
     static const field_def fields[] = {
-        {"block_id", OFTInteger64},   {"community", OFTString},  {"grid_code", OFTString},
+        {"block_id", OFTInteger64},   {"community", OFTString},   {"grid_code", OFTString},
         {"households", OFTInteger64}, {"on_streets", OFTInteger},
     };
     OGRLayerH layer;
@@ -156,8 +155,8 @@ static gp_status write_blocks(gp_context *ctx, const gp_plan *plan, GDALDatasetH
         OGR_F_SetFieldInteger(feat, 4, b->on_streets);
         st = put_geometry(ctx, feat, &b->shape, path, "block");
         if (st == GP_OK && OGR_L_CreateFeature(layer, feat) != OGRERR_NONE) {
-            st = gp_error(ctx, GP_ERR_IO, "%s: layer 'blocks': cannot write block %lld: %s",
-                          path, (long long)b->block_id, gp_ctx_engine_error(ctx));
+            st = gp_error(ctx, GP_ERR_IO, "%s: layer 'blocks': cannot write block %lld: %s", path,
+                          (long long)b->block_id, gp_ctx_engine_error(ctx));
         }
         OGR_F_Destroy(feat);
     }
@@ -193,8 +192,7 @@ static gp_status write_dataset(gp_context *ctx, const gp_plan *plan, GDALDriverH
     return st;
 }
 
-gp_status gp_plan_write(gp_context *ctx, const gp_plan *plan, const char *path,
-                        const char *driver)
+gp_status gp_plan_write(gp_context *ctx, const gp_plan *plan, const char *path, const char *driver)
 {
     if (plan == NULL || path == NULL || *path == '\0') {
         return gp_error(ctx, GP_ERR_ARG, "gp_plan_write: plan and path are required");

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file treedp.c Exact division of a random spanning tree into parts within household bounds.
+ *
+ * Every division of a tree into connected parts cuts some of its edges, and whether one exists
+ * with every part in [min, max] is decided by a dynamic program over the tree (in the spirit of
+ * the tree-partitioning DPs of Kundu and Misra, 1977, and of the spanning-tree recombination
+ * of DeFord, Duchin and Solomon, 2021): for each vertex v, S(v) is the set of household sums
+ * the part still open at v can have, given that every part closed below v is within bounds.
+ * With bounds of a few hundred households the sets are small bitsets, so a tree costs
+ * O(n x popcount x words). Trying a few random spanning trees makes a strong exact fallback
+ * for the graphs where greedy growing and local search leave a grid out of bounds.
+ */
+
+#include "treedp.h"
+
+#include "core/memory.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { GP_TREEDP_MAX_BITS = 1 << 14 };
+
+struct gp_treedp {
+    int32_t n, m, words;
+    uint64_t *set;   /* S(v): n x words */
+    uint64_t *after; /* the parent's prefix set right after merging child v: n x words */
+    uint64_t *cur;   /* one bitset of scratch */
+    int32_t *uf;     /* union-find parents */
+    uint64_t *keys;  /* random key << 32 | edge index, for Kruskal */
+    int32_t *thead, *tnext, *tto; /* tree adjacency */
+    int32_t *order, *parent, *stack, *ssum;
+    int32_t *child_head, *child_next; /* children in order, to walk them backwards */
+};
+
+static int64_t words_for(int64_t max)
+{
+    return (max + 1 + 63) / 64;
+}
+
+int gp_treedp_fits(int32_t n, int64_t max)
+{
+    return max >= 0 && max < GP_TREEDP_MAX_BITS &&
+           ((int64_t)n + 1) * words_for(max) * 2 * 8 <= (int64_t)64 << 20;
+}
+
+gp_treedp *gp_treedp_new(int32_t n, int32_t m, int64_t max)
+{
+    if (!gp_treedp_fits(n, max)) {
+        return NULL;
+    }
+    int64_t words = words_for(max);
+    gp_treedp *dp = gp_calloc(1, sizeof *dp);
+    if (dp == NULL) {
+        return NULL;
+    }
+    size_t nn = (size_t)n + 1, mm = (size_t)m + 1;
+    dp->n = n;
+    dp->m = m;
+    dp->words = (int32_t)words;
+    dp->set = gp_calloc(nn * (size_t)words, sizeof *dp->set);
+    dp->after = gp_calloc(nn * (size_t)words, sizeof *dp->after);
+    dp->cur = gp_calloc((size_t)words, sizeof *dp->cur);
+    dp->uf = gp_calloc(nn, sizeof *dp->uf);
+    dp->keys = gp_calloc(mm, sizeof *dp->keys);
+    dp->thead = gp_calloc(nn, sizeof *dp->thead);
+    dp->tnext = gp_calloc(2 * nn, sizeof *dp->tnext);
+    dp->tto = gp_calloc(2 * nn, sizeof *dp->tto);
+    dp->order = gp_calloc(nn, sizeof *dp->order);
+    dp->parent = gp_calloc(nn, sizeof *dp->parent);
+    dp->stack = gp_calloc(nn, sizeof *dp->stack);
+    dp->ssum = gp_calloc(nn, sizeof *dp->ssum);
+    dp->child_head = gp_calloc(nn, sizeof *dp->child_head);
+    dp->child_next = gp_calloc(nn, sizeof *dp->child_next);
+    if (!dp->set || !dp->after || !dp->cur || !dp->uf || !dp->keys || !dp->thead || !dp->tnext ||
+        !dp->tto || !dp->order || !dp->parent || !dp->stack || !dp->ssum || !dp->child_head ||
+        !dp->child_next) {
+        gp_treedp_free(dp);
+        return NULL;
+    }
+    return dp;
+}
+
+void gp_treedp_free(gp_treedp *dp)
+{
+    if (dp == NULL) {
+        return;
+    }
+    void *fields[] = {dp->set,   dp->after, dp->cur,        dp->uf,        dp->keys,
+                      dp->thead, dp->tnext, dp->tto,        dp->order,     dp->parent,
+                      dp->stack, dp->ssum,  dp->child_head, dp->child_next};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        gp_free(fields[i]);
+    }
+    gp_free(dp);
+}
+
+static uint64_t next_rand(uint64_t *s)
+{
+    /* splitmix64: small, fast, and good enough to draw spanning trees */
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int32_t uf_find(int32_t *uf, int32_t v)
+{
+    while (uf[v] != v) {
+        uf[v] = uf[uf[v]];
+        v = uf[v];
+    }
+    return v;
+}
+
+static int test_bit(const uint64_t *b, int64_t i)
+{
+    return (int)((b[i >> 6] >> (i & 63)) & 1u);
+}
+
+static int any_in(const uint64_t *b, int64_t lo, int64_t hi)
+{
+    for (int64_t i = lo; i <= hi; i++) {
+        if (test_bit(b, i)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* out |= (a << shift), truncated to `words` words. */
+static void or_shifted(uint64_t *out, const uint64_t *a, int64_t shift, int32_t words)
+{
+    int64_t ws = shift >> 6;
+    int bs = (int)(shift & 63);
+    for (int64_t i = words - 1; i >= ws; i--) {
+        uint64_t v = a[i - ws] << bs;
+        if (bs != 0 && i - ws - 1 >= 0) {
+            v |= a[i - ws - 1] >> (64 - bs);
+        }
+        out[i] |= v;
+    }
+}
+
+/* Clear the bits above max in the last word. */
+static void trim(uint64_t *b, int32_t words, int64_t max)
+{
+    int64_t top = max + 1;
+    int64_t last = top & 63;
+    if (last != 0) {
+        b[words - 1] &= (~0ULL) >> (64 - last);
+    }
+}
+
+/* The value in b within [lo, hi] closest to target, or -1. */
+static int64_t closest(const uint64_t *b, int64_t lo, int64_t hi, int64_t target)
+{
+    int64_t best = -1;
+    for (int64_t i = lo; i <= hi; i++) {
+        if (test_bit(b, i) && (best < 0 || llabs(i - target) < llabs(best - target))) {
+            best = i;
+        }
+    }
+    return best;
+}
+
+int32_t gp_treedp_split(gp_treedp *dp, const gp_graph *g, const int64_t *hh, const uint8_t *skip,
+                        const int32_t *verts, int32_t nv, int64_t min, int64_t max, int64_t target,
+                        uint64_t *rng, int32_t *label)
+{
+    if (nv <= 0 || max >= (int64_t)dp->words * 64) {
+        return 0;
+    }
+    const int32_t W = dp->words;
+    /* 1. A random spanning tree: Kruskal over the component's edges with random keys. */
+    int32_t ne = 0;
+    for (int32_t i = 0; i < nv; i++) {
+        int32_t v = verts[i];
+        dp->uf[v] = v;
+        dp->thead[v] = -1;
+        if (hh[v] > max) {
+            return 0; /* such vertices are grids of their own, never in a searched component */
+        }
+        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+            int32_t u = g->adjncy[e];
+            if (u > v && !skip[u] && ne < dp->m) {
+                dp->keys[ne++] = (next_rand(rng) & 0xFFFFFFFF00000000ULL) | (uint64_t)e;
+            }
+        }
+    }
+    qsort(dp->keys, (size_t)ne, sizeof *dp->keys, cmp_u64);
+    int32_t tn = 0;
+    for (int32_t i = 0; i < ne; i++) {
+        int32_t e = (int32_t)(dp->keys[i] & 0xFFFFFFFFu);
+        /* the source of entry e: the vertex whose adjacency range holds it */
+        int32_t lo = 0, hi = g->n - 1;
+        while (lo < hi) {
+            int32_t mid = (lo + hi + 1) / 2;
+            if (g->xadj[mid] <= e) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        int32_t v = lo, u = g->adjncy[e];
+        int32_t rv = uf_find(dp->uf, v), ru = uf_find(dp->uf, u);
+        if (rv == ru) {
+            continue;
+        }
+        dp->uf[rv] = ru;
+        dp->tto[tn] = u;
+        dp->tnext[tn] = dp->thead[v];
+        dp->thead[v] = tn++;
+        dp->tto[tn] = v;
+        dp->tnext[tn] = dp->thead[u];
+        dp->thead[u] = tn++;
+    }
+    /* 2. Root it at a random vertex; BFS order, parents and child lists. */
+    int32_t root = verts[next_rand(rng) % (uint64_t)nv];
+    int32_t head = 0, tail = 0;
+    dp->order[tail++] = root;
+    dp->parent[root] = -1;
+    for (int32_t i = 0; i < nv; i++) {
+        dp->child_head[verts[i]] = -1;
+    }
+    while (head < tail) {
+        int32_t v = dp->order[head++];
+        for (int32_t e = dp->thead[v]; e >= 0; e = dp->tnext[e]) {
+            int32_t u = dp->tto[e];
+            if (u != dp->parent[v]) {
+                dp->parent[u] = v;
+                dp->child_next[u] = dp->child_head[v];
+                dp->child_head[v] = u;
+                dp->order[tail++] = u;
+            }
+        }
+    }
+    if (tail != nv) {
+        return 0; /* not connected: the caller searches components */
+    }
+    /* 3. Bottom-up: S(v) from {hh[v]} merging each child (close it, or join its open sum). */
+    for (int32_t i = nv - 1; i >= 0; i--) {
+        int32_t v = dp->order[i];
+        uint64_t *cur = dp->set + (size_t)v * W;
+        memset(cur, 0, (size_t)W * sizeof *cur);
+        cur[hh[v] >> 6] |= 1ULL << (hh[v] & 63);
+        for (int32_t c = dp->child_head[v]; c >= 0; c = dp->child_next[c]) {
+            const uint64_t *sc = dp->set + (size_t)c * W;
+            int closable = any_in(sc, min, max);
+            memset(dp->cur, 0, (size_t)W * sizeof *dp->cur);
+            if (closable) {
+                memcpy(dp->cur, cur, (size_t)W * sizeof *cur);
+            }
+            for (int64_t t = 0; t <= max; t++) {
+                if (test_bit(sc, t)) {
+                    or_shifted(dp->cur, cur, t, W);
+                }
+            }
+            trim(dp->cur, W, max);
+            memcpy(cur, dp->cur, (size_t)W * sizeof *cur);
+            memcpy(dp->after + (size_t)c * W, cur, (size_t)W * sizeof *cur);
+        }
+    }
+    int64_t s0 = closest(dp->set + (size_t)root * W, min, max, target);
+    if (s0 < 0) {
+        return 0;
+    }
+    /* 4. Top-down: give each vertex its part. Children are walked in reverse merge order; the
+     * set before child c is the `after` of the child merged just before it, or {hh[v]}. */
+    int32_t parts = 0, sp = 0;
+    dp->stack[sp] = root;
+    dp->ssum[sp++] = (int32_t)s0;
+    label[root] = parts++;
+    while (sp > 0) {
+        int32_t v = dp->stack[--sp];
+        int64_t s = dp->ssum[sp];
+        /* children in merge order are the child list order; collect them to walk backwards */
+        int32_t nc = 0;
+        for (int32_t c = dp->child_head[v]; c >= 0; c = dp->child_next[c]) {
+            dp->uf[nc++] = c; /* uf is free now: reuse as a small list */
+        }
+        for (int32_t j = nc - 1; j >= 0; j--) {
+            int32_t c = dp->uf[j];
+            const uint64_t *sc = dp->set + (size_t)c * W;
+            const uint64_t *prev = j > 0 ? dp->after + (size_t)dp->uf[j - 1] * W : NULL;
+            int64_t base = hh[v];
+#define IN_PREV(x) ((x) >= 0 && ((prev != NULL) ? test_bit(prev, (x)) : (x) == base))
+            int can_close = IN_PREV(s) && any_in(sc, min, max);
+            /* a joining share t of the child's open sum, chosen at random among those that work */
+            int64_t join = -1, seen = 0;
+            for (int64_t t = 0; t <= s; t++) {
+                if (test_bit(sc, t) && IN_PREV(s - t)) {
+                    seen++;
+                    if (next_rand(rng) % (uint64_t)seen == 0) {
+                        join = t;
+                    }
+                }
+            }
+#undef IN_PREV
+            int close = can_close && (join < 0 || (next_rand(rng) & 1));
+            if (close) {
+                int64_t t = closest(sc, min, max, target);
+                label[c] = parts++;
+                dp->stack[sp] = c;
+                dp->ssum[sp++] = (int32_t)t;
+            } else if (join >= 0) {
+                label[c] = label[v];
+                dp->stack[sp] = c;
+                dp->ssum[sp++] = (int32_t)join;
+                s -= join;
+            } else {
+                return 0; /* cannot happen when the sets are right: fail safe */
+            }
+        }
+        if (s != hh[v]) {
+            return 0;
+        }
+    }
+    return parts;
+}
