@@ -196,11 +196,15 @@ gp_status gp_plan_absorb(gp_context *ctx, gp_plan *into, gp_plan *from)
         b.grid += g0;
         into->blocks[into->n_blocks++] = b;
     }
-    memcpy(into->problems + into->n_problems, from->problems,
-           (size_t)from->n_problems * sizeof *from->problems);
+    if (from->n_problems > 0) { /* memcpy from NULL is undefined even for 0 bytes */
+        memcpy(into->problems + into->n_problems, from->problems,
+               (size_t)from->n_problems * sizeof *from->problems);
+    }
     into->n_problems += from->n_problems;
-    memcpy(into->streets + into->n_streets, from->streets,
-           (size_t)from->n_streets * sizeof *from->streets);
+    if (from->n_streets > 0) {
+        memcpy(into->streets + into->n_streets, from->streets,
+               (size_t)from->n_streets * sizeof *from->streets);
+    }
     into->n_streets += from->n_streets;
     into->households_read += from->households_read;
     into->households_outside += from->households_outside;
