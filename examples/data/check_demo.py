@@ -9,11 +9,16 @@ community except the deliberate outsiders; points at least 5 m from every street
 in 1,000-5,000 and feasible for grids of 300-500 (also per separate part); the street blocks of
 each community (streets clipped to it, ends snapped within the tolerance, noded with its border
 and polygonized), counted two ways: with every street class, and without service roads and
-footways (internal paths). Exits 1 if a check fails.
+footways (internal paths); and block-level feasibility: with every street class bounding blocks,
+each community (each of its parts on its own) is divided into connected groups of blocks holding
+300-500 households each (a block over 500 made of a single household point is a group alone),
+found by a dynamic program over spanning trees of the block adjacency graph and verified.
+Exits 1 if a check fails.
 """
 import argparse
 import math
 import os
+import random
 import sys
 import warnings
 
@@ -103,6 +108,168 @@ def blocks(comm, streets, tol):
     faces = [f for f in polygonize(unary_union(pieces + [border]))
              if f.area > 1.0 and comm.contains(f.representative_point())]
     return faces, snapped
+
+
+def adjacency(faces):
+    """Pairs of blocks sharing a border of positive length (a shared corner point does not
+    count)."""
+    tree = STRtree(faces, list(range(len(faces))))
+    adj = {i: set() for i in range(len(faces))}
+    for i, f in enumerate(faces):
+        for j in tree.query_items(f):
+            if j > i and f.intersection(faces[j]).length > 1e-3:
+                adj[i].add(j)
+                adj[j].add(i)
+    return adj
+
+
+def components(nodes, adj):
+    seen, out = set(), []
+    for v in sorted(nodes):
+        if v in seen:
+            continue
+        comp, stack = [], [v]
+        seen.add(v)
+        while stack:
+            u = stack.pop()
+            comp.append(u)
+            for w in sorted(adj[u]):
+                if w in nodes and w not in seen:
+                    seen.add(w)
+                    stack.append(w)
+        out.append(sorted(comp))
+    return out
+
+
+def divide_tree(root, children, w, alone, lo, hi):
+    """Cut a tree into connected parts with sums in [lo, hi] (nodes in `alone` are parts on
+    their own). Dynamic program: for each subtree, the bitset of achievable sums of the part
+    still open at its root (every part closed below is within [lo, hi]); a child either closes
+    its part or merges its open sum into its parent's. Returns a list of parts or None."""
+    full = (1 << (hi + 1)) - 1
+    band = full & ~((1 << lo) - 1)
+    order, stack = [], [root]
+    while stack:
+        v = stack.pop()
+        order.append(v)
+        stack.extend(children[v])
+    open_, prefix = {}, {}
+    for v in reversed(order):
+        if v in alone:  # a part on its own: every child closes, nothing stays open
+            if any(c not in alone and not open_[c] & band for c in children[v]):
+                return None
+            open_[v] = 1  # {0}: closed, merges nothing into its parent
+            continue
+        if w[v] > hi:
+            return None
+        cur = 1 << w[v]
+        pre = [cur]
+        for c in children[v]:
+            if c in alone:  # closed on its own
+                pre.append(cur)
+                continue
+            sc, nxt = open_[c], (cur if open_[c] & band else 0)
+            x = sc
+            while x:
+                b = x & -x
+                nxt |= (cur << (b.bit_length() - 1)) & full
+                x ^= b
+            cur = nxt
+            pre.append(cur)
+            if not cur:
+                return None
+        open_[v], prefix[v] = cur, pre
+    if root in alone:
+        top = 0
+    else:
+        hits = open_[root] & band
+        if not hits:
+            return None
+        top = (hits & -hits).bit_length() - 1
+
+    # walk back down: which children close, which merge, with which open sums
+    parts = []
+
+    def pick(bits):
+        return (bits & -bits).bit_length() - 1
+
+    todo = [(root, top, None)]  # (node, target open sum, part it belongs to)
+    while todo:
+        v, t, part = todo.pop()
+        if part is None:
+            part = []
+            parts.append(part)
+        part.append(v)
+        if v in alone:
+            for c in children[v]:
+                todo.append((c, 0 if c in alone else pick(open_[c] & band), None))
+            continue
+        pre = prefix[v]
+        for idx in range(len(children[v]) - 1, -1, -1):
+            c = children[v][idx]
+            before = pre[idx]
+            if c in alone:
+                todo.append((c, 0, None))
+                continue
+            if open_[c] & band and before >> t & 1:
+                todo.append((c, pick(open_[c] & band), None))
+                continue
+            x = open_[c]
+            while x:
+                b = x & -x
+                sv = b.bit_length() - 1
+                if sv <= t and before >> (t - sv) & 1:
+                    break
+                x ^= b
+            assert x, "inconsistent dynamic program"
+            todo.append((c, sv, part))
+            t -= sv
+        assert t == w[v], (t, w[v])
+    return parts
+
+
+def divide(comp, adj, w, alone, lo=300, hi=500, tries=200, seed=1):
+    """Try BFS trees from every block, then random spanning trees, until one divides."""
+    rng = random.Random(seed)
+    roots = [v for v in comp if v not in alone] or comp
+    plans = [(r, False) for r in roots] + [(rng.choice(comp), True) for _ in range(tries)]
+    for root, shuffle in plans:
+        children = {v: [] for v in comp}
+        seen, queue = {root}, [root]
+        while queue:
+            if shuffle:  # a random spanning tree: grow from a random frontier block
+                k = rng.randrange(len(queue))
+                queue[k], queue[-1] = queue[-1], queue[k]
+                u = queue.pop()
+            else:
+                u = queue.pop(0)
+            nb = sorted(adj[u] & set(comp))
+            if shuffle:
+                rng.shuffle(nb)
+            for x in nb:
+                if x not in seen:
+                    seen.add(x)
+                    children[u].append(x)
+                    queue.append(x)
+        parts = divide_tree(root, children, w, alone, lo, hi)
+        if parts is not None:
+            return parts
+    return None
+
+
+def verify(parts, comp, adj, w, alone, lo=300, hi=500):
+    """An independent check of a division: a partition of the blocks into connected groups
+    with sums in [lo, hi] (or a single block in `alone`)."""
+    flat = sorted(v for p in parts for v in p)
+    if flat != sorted(comp):
+        return False
+    for p in parts:
+        if len(components(set(p), adj)) != 1:
+            return False
+        s = sum(w[v] for v in p)
+        if not (lo <= s <= hi or (len(p) == 1 and p[0] in alone)):
+            return False
+    return True
 
 
 def main():
@@ -215,6 +382,8 @@ def main():
           "blocks", "blocks*", ">500", "parts (households)"))
     total_blocks = [0, 0]
     over = []
+    summary = []
+    all_per = []
     for i, ((g, p), c) in enumerate(zip(comms, cm)):
         pts = [(hm[k][0], hm[k][1]) for k, o in enumerate(owner) if o == [i]]
         h = sum(n for _, n in pts)
@@ -240,9 +409,46 @@ def main():
         print("     %-12s %-14s %6d %6d %7d %7d %8s %s   empty %d, sqrt(area) %.0f-%.0f m"
               % (p["code"], p["name"], h, len(pts), len(res[0][0]), len(faces),
                  o or "-", part_h, sum(1 for x in per if x == 0), min(sides), max(sides)))
+
+        # block-level feasibility, every street class bounding blocks (as gridpart reads them)
+        faces, per, _ = res[0]
+        npts = [sum(1 for q, _ in pts if f.contains(q)) for f in faces]
+        alone = {b for b, (x, k) in enumerate(zip(per, npts)) if x > 500 and k == 1}
+        check(all(x <= 500 or b in alone for b, x in enumerate(per)),
+              "%s every block over 500 households is a single point (%s)"
+              % (p["code"], [x for x in per if x > 500]))
+        adj = adjacency(faces)
+        comps = components(set(range(len(faces))), adj)
+        check(len(comps) == len(parts), "%s block graph: %d component(s) for %d part(s)"
+              % (p["code"], len(comps), len(parts)))
+        groups, ok = [], True
+        for comp in comps:
+            found = divide(comp, adj, per, alone)
+            good = found is not None and verify(found, comp, adj, per, alone)
+            ok &= good
+            groups.append(sorted(sum(per[b] for b in g) for g in found) if good else None)
+        lived = [x for x in per if x > 0]
+        all_per += lived
+        stats = (len(faces), sum(1 for x in per if x == 0), min(lived), int(np.median(lived)),
+                 max(lived))
+        check(ok, "%s divides at block level: %d blocks (%d empty), households per inhabited "
+              "block min %d / median %d / max %d; groups per part %s"
+              % ((p["code"],) + stats + (groups,)))
+        summary.append((p["code"], p["name"], h) + stats + (ok, [len(x) if x else None for x in groups]))
     print("     blocks: %d with all street classes, %d without service/footway (blocks*)"
           % tuple(total_blocks))
     print("     blocks over 500 households (blocks*): %s" % over)
+    a = np.array(all_per)
+    print("     households per inhabited block (all classes): %d blocks, min %d, median %d, "
+          "max %d; 20-200: %d%%, 40-120: %d%%"
+          % (len(a), a.min(), np.median(a), a.max(), round(100 * np.mean((a >= 20) & (a <= 200))),
+             round(100 * np.mean((a >= 40) & (a <= 120)))))
+    print("\n     block-level feasibility (blocks bounded by every street class):")
+    print("     %-12s %-14s %6s %6s %5s %4s %4s %4s  %s" % ("code", "name", "hh", "blocks",
+          "empty", "min", "med", "max", "division (groups per part)"))
+    for code, name, h, nb, ne, lo_, med, hi_, ok, ng in summary:
+        print("     %-12s %-14s %6d %6d %5d %4d %4d %4d  %s %s"
+              % (code, name, h, nb, ne, lo_, med, hi_, "found" if ok else "NONE", ng))
     print("\n%d check(s) failed" % len(fails))
     return 1 if fails else 0
 

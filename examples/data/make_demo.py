@@ -68,7 +68,10 @@ COMPOUND_A_HALVES = (470, 490)
 COMPOUND_B_HALVES = (400, 380)
 ENCLAVE_HOUSEHOLDS = 430
 MEGA_HOUSEHOLDS = 560
-BLOCK_CAP = 470  # ordinary blocks hold at most this many households
+BLOCK_CAP = 230  # ordinary residential blocks hold at most this many households ...
+BLOCK_MIN = 12   # ... and at least this many
+BLOCK_MEAN = 80  # the lattice spacing of a community aims at this many households per block
+SPACING = (75.0, 120.0)  # lattice spacing (metres) between residential streets, per community
 TOLERANCE = 2.0  # undershoots and overshoots stay below this (metres)
 
 
@@ -218,25 +221,29 @@ class City:
             self.tert_h[r] = line
 
     # -- streets inside one community cell -----------------------------------------------------
-    def fractions(self, size, fixed):
-        """Fractions (0..1) of the inner streets across a cell `size` metres wide."""
+    def fractions(self, size, fixed, spacing):
+        """Fractions (0..1) of the inner streets across a cell `size` metres wide, about
+        `spacing` metres apart."""
         anchors = [0.0] + ([fixed] if fixed is not None else []) + [1.0]
         out = []
         for a, b in zip(anchors[:-1], anchors[1:]):
             span = (b - a) * size
-            n = max(0, int(round(span / self.rng.uniform(100, 165))) - 1)
+            n = max(0, int(round(span / (spacing * self.rng.uniform(0.9, 1.1)))) - 1)
             for k in range(n):
-                out.append(a + (b - a) * (k + 1 + self.rng.uniform(-0.18, 0.18)) / (n + 1))
+                out.append(a + (b - a) * (k + 1 + self.rng.uniform(-0.15, 0.15)) / (n + 1))
         if fixed is not None:
             out.append(fixed)
         return sorted(out)
 
-    def build_cell(self, r, c):
+    def build_cell(self, r, c, households):
+        """Streets inside one community cell; `households` (those in ordinary residential
+        blocks) sets the lattice spacing so that a block holds about BLOCK_MEAN households."""
         rng = self.rng
         face = self.faces[(r, c)]
         wc, hc = XV[c + 1] - XV[c], YH[r + 1] - YH[r]
-        fv = self.fractions(wc, TERT_COLS.get(c))
-        fh = self.fractions(hc, TERT_ROWS.get(r))
+        spacing = float(np.clip(math.sqrt(face.area * BLOCK_MEAN / households), *SPACING))
+        fv = self.fractions(wc, TERT_COLS.get(c), spacing)
+        fh = self.fractions(hc, TERT_ROWS.get(r), spacing)
         nv, nh = len(fv), len(fh)
         V, H = [], []  # (geometry inside the cell, is_tertiary)
         for t in fv:
@@ -254,7 +261,7 @@ class City:
         bv = [0.0] + fv + [1.0]  # block column i spans bv[i]..bv[i+1]
         bh = [0.0] + fh + [1.0]
         inner = lambda i, j: 1 <= i <= nv - 1 and 1 <= j <= nh - 1  # noqa: E731
-        compound_kj = None
+        compound_kj = None  # (t, s) of the compound's centre
         merged = {}  # lattice block -> partner
         reserved = set()
         removed_v, removed_h = set(), set()  # (line index, segment index)
@@ -277,20 +284,23 @@ class City:
             merged[(i, k + 1)] = (i, k)
 
         if (r, c) in (COMPOUND_A, COMPOUND_B):
-            cands = [(k, j) for k in range(nv) for j in range(1, nh)
-                     if not V[k][1] and 200 <= (bv[k + 2] - bv[k]) * wc <= 380
-                     and (bh[j + 1] - bh[j]) * hc <= 190]
-            k, j = cands[int(rng.integers(len(cands)))]
-            merge_v(k, j)
-            reserved |= {(k, j), (k + 1, j)}
+            # q lattice blocks side by side (q - 1 vertical segments removed), 200-360 m wide
+            cands = [(k, q, j) for q in (2, 3) for k in range(nv + 2 - q) for j in range(1, nh)
+                     if not any(V[kk][1] for kk in range(k, k + q - 1))
+                     and 200 <= (bv[k + q] - bv[k]) * wc <= 360
+                     and 80 <= (bh[j + 1] - bh[j]) * hc <= 150]
+            k, q, j = cands[int(rng.integers(len(cands)))]
+            for kk in range(k, k + q - 1):
+                merge_v(kk, j)
+            reserved |= {(kk, j) for kk in range(k, k + q)}
             tags[(k, j)] = "compound"
-            compound_kj = (k, j)
+            compound_kj = ((bv[k] + bv[k + q]) / 2, (bh[j] + bh[j + 1]) / 2)
         for cell, tag in ((HOLE_CELL, "hole"), (ENCLAVE_CELL, "enclave"), (MEGA_CELL, "mega")):
             if (r, c) == cell:
                 b = pick_inner()
                 reserved.add(b)
                 tags[b] = tag
-        # a few ordinary merges: blocks of up to ~300 m on their long side
+        # a few ordinary merges (T-junctions): blocks of up to ~220 m on their long side
         want = int(rng.integers(2, 5))
         tries = 0
         while want > 0 and tries < 200:
@@ -298,11 +308,11 @@ class City:
             if rng.random() < 0.5:
                 k, j = int(rng.integers(nv)), int(rng.integers(nh + 1))
                 a, b = (k, j), (k + 1, j)
-                ok = not V[k][1] and (bv[k + 2] - bv[k]) * wc <= 300
+                ok = not V[k][1] and (bv[k + 2] - bv[k]) * wc <= 220
             else:
                 k, i = int(rng.integers(nh)), int(rng.integers(nv + 1))
                 a, b = (i, k), (i, k + 1)
-                ok = not H[k][1] and (bh[k + 2] - bh[k]) * hc <= 300
+                ok = not H[k][1] and (bh[k + 2] - bh[k]) * hc <= 220
             if not ok or a in merged or b in merged or a in reserved or b in reserved:
                 continue
             if a[0] == b[0]:
@@ -350,7 +360,7 @@ class City:
             assert len(hits) == 1
             found[tag] = hits[0]
         return dict(face=face, pieces=pieces, blocks=blocks, tagged=found,
-                    V=V, H=H, compound_kj=compound_kj)
+                    compound_ts=compound_kj, spacing=spacing)
 
 
 class Index:
@@ -386,14 +396,9 @@ def building_sizes(rng, total, mu, sigma, lo=6, hi=120):
     while sum(sizes) < total:
         sizes.append(int(np.clip(round(rng.lognormal(math.log(mu), sigma)), lo, hi)))
     sizes[-1] -= sum(sizes) - total
-    if sizes[-1] < lo:
-        rest = sizes.pop()
-        k = 0
-        while rest > 0:
-            if sizes[k % len(sizes)] < hi:
-                sizes[k % len(sizes)] += 1
-                rest -= 1
-            k += 1
+    if sizes[-1] < lo:  # too small a last building: fold it into the one before
+        both = sizes.pop() + sizes.pop()
+        sizes += [both] if both <= hi else [both - lo, lo]
     assert sum(sizes) == total and all(lo <= s <= hi for s in sizes)
     return sizes
 
@@ -492,10 +497,15 @@ def main():
     city = City(rng)
     city.build_borders()
     city.build_tertiaries()
+    order = sorted(((r, c) for r in range(3) for c in range(4)),
+                   key=lambda k: (-k[0], k[1]))  # north-west first
+    total_of = {key: TOTALS[n] for n, key in enumerate(order)}
+    special_hh = {COMPOUND_A: sum(COMPOUND_A_HALVES), COMPOUND_B: sum(COMPOUND_B_HALVES),
+                  MEGA_CELL: MEGA_HOUSEHOLDS, ENCLAVE_OWNER: ENCLAVE_HOUSEHOLDS}
     cells = {}
     for r in range(3):
         for c in range(4):
-            cells[(r, c)] = city.build_cell(r, c)
+            cells[(r, c)] = city.build_cell(r, c, total_of[(r, c)] - special_hh.get((r, c), 0))
 
     # tertiary streets: one way each, crossing the city
     for line in list(city.tert_v.values()) + list(city.tert_h.values()):
@@ -518,9 +528,7 @@ def main():
         else:
             polys[key] = MultiPolygon([f])
         assert polys[key].is_valid, key
-    order = sorted(cells, key=lambda k: (-k[0], k[1]))  # north-west first
     code_of = {key: CODES[n] for n, key in enumerate(order)}
-    total_of = {key: TOTALS[n] for n, key in enumerate(order)}
 
     # -- paths inside compounds, dead ends, parks ------------------------------------------------
     extra = []  # (LineString, class) added after the blocks are known
@@ -529,15 +537,11 @@ def main():
     for key in (COMPOUND_A, COMPOUND_B):
         cell = cells[key]
         blk = cell["tagged"]["compound"]
-        k, j = cell["compound_kj"]
-        V, H = cell["V"], cell["H"]
-        g = V[k][0]
-        nodes = sorted(g.project(single_point(g.intersection(o))) for o, _ in H)
-        nodes = [0.0] + nodes + [g.length]
-        seg = substring(g, nodes[j], nodes[j + 1])
-        off = seg.parallel_offset(9.0 if key == COMPOUND_A else 7.0,
-                                 "left" if key == COMPOUND_A else "right")
-        a = extend_end(extend_end(off, True, 25.0), False, 25.0)
+        t, s = cell["compound_ts"]
+        r, c = key
+        # a N-S path through the middle of the compound, from street to street
+        y = city.cell_point(r, c, t, s).y
+        a = city.vline(c, t + (0.01 if key == COMPOUND_A else -0.01), y - 200.0, y + 200.0)
         path = single_line(a.intersection(blk))
         m = path.interpolate(0.5, normalized=True)
         dx, dy = np.subtract(path.coords[-1], path.coords[0])
@@ -562,8 +566,8 @@ def main():
         special = cell["tagged"]
         plain = [b for b in cell["blocks"] if not any(b.equals(s) for s in special.values())]
         total = total_of[key]
-        # 1-2 parks or schools per community
-        n_park = 1 + int(rng.random() < 0.5)
+        # 2-3 parks or schools per community
+        n_park = 2 + int(rng.random() < 0.5)
         idx = rng.permutation(len(plain))
         parks = [plain[i] for i in idx[:n_park]]
         homes = [plain[i] for i in sorted(idx[n_park:])]
@@ -583,12 +587,14 @@ def main():
         if key == ENCLAVE_OWNER:
             plan.append((enclave, ENCLAVE_HOUSEHOLDS, "plain"))
             fixed += ENCLAVE_HOUSEHOLDS
-        weights = [b.area ** 0.8 * rng.lognormal(0, 0.4) for b in homes]
-        for b, n in zip(homes, allocate(rng, total - fixed, weights, BLOCK_CAP)):
+        weights = [b.area ** 0.8 * rng.lognormal(0, 0.45) for b in homes]
+        alloc = allocate(rng, total - fixed - BLOCK_MIN * len(homes), weights,
+                         BLOCK_CAP - BLOCK_MIN) + BLOCK_MIN
+        for b, n in zip(homes, alloc):
             plan.append((b, int(n), "plain"))
         for blk, n, kind in plan:
             avoid = []
-            if kind == "plain" and rng.random() < 0.22:  # a dead-end service road
+            if kind == "plain" and rng.random() < 0.12:  # a dead-end service road
                 d = dead_end(blk, rng, 0.55)
                 extra.append((d, "service"))
                 avoid.append(d)
