@@ -9,6 +9,7 @@
  */
 
 #include "blocks.h"
+#include "hits.h"
 
 #include "core/context.h"
 #include "core/memory.h"
@@ -105,27 +106,6 @@ static double seg_dist2(double px, double py, double ax, double ay, double bx, d
     return qx * qx + qy * qy;
 }
 
-typedef struct hitlist {
-    int32_t *v;
-    size_t n, cap;
-    int failed;
-} hitlist;
-
-static void collect_hit(void *item, void *user)
-{
-    hitlist *hs = user;
-    if (hs->n == hs->cap) {
-        size_t c = hs->cap ? hs->cap * 2 : 16;
-        int32_t *q = gp_reallocarray(hs->v, c, sizeof *q);
-        if (q == NULL) {
-            hs->failed = 1;
-            return;
-        }
-        hs->v = q;
-        hs->cap = c;
-    }
-    hs->v[hs->n++] = (int32_t)(intptr_t)item;
-}
 
 gp_status gp_faces_shared_segments(gp_context *ctx, const gp_dataset *ds,
                                    GEOSGeometry *const *faces, int32_t n_faces,
@@ -140,7 +120,7 @@ gp_status gp_faces_shared_segments(gp_context *ctx, const gp_dataset *ds,
     size_t n_shared = 0;
     GEOSSTRtree *tree = NULL;
     GEOSGeometry **env = NULL;
-    hitlist hs = {0};
+    gp_hits hs = {0};
     *segs_out = NULL;
     *n_out = 0;
     if (h == NULL) {
@@ -200,7 +180,7 @@ gp_status gp_faces_shared_segments(gp_context *ctx, const gp_dataset *ds,
             goto done;
         }
         hs.n = 0;
-        GEOSSTRtree_query_r(h, tree, pt, collect_hit, &hs);
+        GEOSSTRtree_query_r(h, tree, pt, gp_hits_collect, &hs);
         GEOSGeom_destroy_r(h, pt);
         if (hs.failed) {
             st = gp_error_nomem(ctx, "a spatial query");

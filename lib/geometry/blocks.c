@@ -18,6 +18,7 @@
  */
 
 #include "blocks.h"
+#include "hits.h"
 
 #include "core/context.h"
 #include "core/memory.h"
@@ -240,27 +241,6 @@ done:
     return st;
 }
 
-typedef struct hits {
-    int32_t *v;
-    size_t n, cap;
-    int failed;
-} hits;
-
-static void collect(void *item, void *user)
-{
-    hits *hs = user;
-    if (hs->n == hs->cap) {
-        size_t c = hs->cap ? hs->cap * 2 : 16;
-        int32_t *q = gp_reallocarray(hs->v, c, sizeof *q);
-        if (q == NULL) {
-            hs->failed = 1;
-            return;
-        }
-        hs->v = q;
-        hs->cap = c;
-    }
-    hs->v[hs->n++] = (int32_t)(intptr_t)item;
-}
 
 static void piece_bbox(const gp_piece *p, double *x0, double *y0, double *x1, double *y1)
 {
@@ -289,7 +269,7 @@ static gp_status extend_ends(net *nt, const uint8_t *free_end, double tol, int32
     double(*ext)[4] = gp_malloc(2 * ((size_t)n + 1) * sizeof *ext);
     uint8_t *has_ext = gp_calloc(2 * ((size_t)n + 1), 1);
     GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
-    hits hs = {0};
+    gp_hits hs = {0};
     const double overshoot = 0.01;
     double border_tol = 1.5 * tol;
     *n_snapped = 0;
@@ -326,7 +306,7 @@ static gp_status extend_ends(net *nt, const uint8_t *free_end, double tol, int32
                 goto done;
             }
             hs.n = 0;
-            GEOSSTRtree_query_r(h, tree, q, collect, &hs);
+            GEOSSTRtree_query_r(h, tree, q, gp_hits_collect, &hs);
             GEOSGeom_destroy_r(h, q);
             if (hs.failed) {
                 st = gp_error_nomem(nt->ctx, "end snapping");

@@ -2,6 +2,7 @@
 /** @file dataset.c Read the input layers with OGR, project them, repair geometries, index them. */
 
 #include "dataset.h"
+#include "hits.h"
 
 #include "crs.h"
 #include "io/layer.h"
@@ -476,27 +477,6 @@ static int cmp_i32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-typedef struct hits {
-    int32_t *v;
-    size_t n, cap;
-    int failed;
-} hits;
-
-static void collect(void *item, void *user)
-{
-    hits *hs = user;
-    if (hs->n == hs->cap) {
-        size_t c = hs->cap ? hs->cap * 2 : 64;
-        int32_t *q = gp_reallocarray(hs->v, c, sizeof *q);
-        if (q == NULL) {
-            hs->failed = 1;
-            return;
-        }
-        hs->v = q;
-        hs->cap = c;
-    }
-    hs->v[hs->n++] = (int32_t)(intptr_t)item;
-}
 
 /* Lines whose envelope meets each community's envelope, as CSR lists (sorted: deterministic). */
 static gp_status index_lines(reader *r, const gp_wkb *lines, int32_t n_lines,
@@ -507,7 +487,7 @@ static gp_status index_lines(reader *r, const gp_wkb *lines, int32_t n_lines,
     gp_status st = GP_OK;
     GEOSGeometry **env = gp_calloc((size_t)n_lines + 1, sizeof *env);
     GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
-    hits hs = {0};
+    gp_hits hs = {0};
     int32_t nc = r->ds->n_communities;
     int32_t *start = gp_calloc((size_t)nc + 1, sizeof *start);
     int32_t *list = NULL;
@@ -531,7 +511,7 @@ static gp_status index_lines(reader *r, const gp_wkb *lines, int32_t n_lines,
     for (int32_t c = 0; c < nc; c++) {
         hs.n = 0;
         if (n_lines > 0) {
-            GEOSSTRtree_query_r(h, tree, comm[c], collect, &hs);
+            GEOSSTRtree_query_r(h, tree, comm[c], gp_hits_collect, &hs);
         }
         if (hs.failed) {
             st = gp_error_nomem(ctx, "a spatial index query");
@@ -595,7 +575,7 @@ static gp_status place_households(reader *r, GEOSGeometry *const *comm)
     int32_t nc = ds->n_communities;
     const GEOSPreparedGeometry **prep = gp_calloc((size_t)nc, sizeof *prep);
     GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
-    hits hs = {0};
+    gp_hits hs = {0};
     size_t nh = (size_t)ds->n_households;
     ds->hh_community = gp_malloc((nh + 1) * sizeof *ds->hh_community);
     ds->hh_start = gp_calloc((size_t)nc + 1, sizeof *ds->hh_start);
@@ -620,7 +600,7 @@ static gp_status place_households(reader *r, GEOSGeometry *const *comm)
             goto done;
         }
         hs.n = 0;
-        GEOSSTRtree_query_r(h, tree, p, collect, &hs);
+        GEOSSTRtree_query_r(h, tree, p, gp_hits_collect, &hs);
         if (hs.n > 1) {
             qsort(hs.v, hs.n, sizeof *hs.v, cmp_i32);
         }

@@ -2,6 +2,7 @@
 /** @file households.c Put households into the block holding their representative point. */
 
 #include "blocks.h"
+#include "hits.h"
 
 #include "core/context.h"
 #include "core/memory.h"
@@ -9,27 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct hits {
-    int32_t *v;
-    size_t n, cap;
-    int failed;
-} hits;
-
-static void collect(void *item, void *user)
-{
-    hits *hs = user;
-    if (hs->n == hs->cap) {
-        size_t c = hs->cap ? hs->cap * 2 : 16;
-        int32_t *q = gp_reallocarray(hs->v, c, sizeof *q);
-        if (q == NULL) {
-            hs->failed = 1;
-            return;
-        }
-        hs->v = q;
-        hs->cap = c;
-    }
-    hs->v[hs->n++] = (int32_t)(intptr_t)item;
-}
 
 static int cmp_i32(const void *a, const void *b)
 {
@@ -47,7 +27,7 @@ gp_status gp_blocks_place_households(gp_context *ctx, const gp_dataset *ds, gp_b
     int32_t *where = gp_malloc(((size_t)count + 1) * sizeof *where);
     int32_t *fill = NULL;
     GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
-    hits hs = {0};
+    gp_hits hs = {0};
     b->households = gp_calloc((size_t)b->n + 1, sizeof *b->households);
     b->hh_start = gp_calloc((size_t)b->n + 1, sizeof *b->hh_start);
     b->hh_list = gp_malloc(((size_t)count + 1) * sizeof *b->hh_list);
@@ -72,7 +52,7 @@ gp_status gp_blocks_place_households(gp_context *ctx, const gp_dataset *ds, gp_b
             goto done;
         }
         hs.n = 0;
-        GEOSSTRtree_query_r(h, tree, p, collect, &hs);
+        GEOSSTRtree_query_r(h, tree, p, gp_hits_collect, &hs);
         if (hs.n > 1) {
             qsort(hs.v, hs.n, sizeof *hs.v, cmp_i32);
         }
