@@ -168,7 +168,6 @@ static int parse_partition(int argc, char **argv, args *a)
             }
             a->threads = (int32_t)v;
         } else {
-            --i;
             return usage_error(PARTITION_USAGE, "unknown option '%s'", flag);
         }
     }

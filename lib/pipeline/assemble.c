@@ -204,17 +204,9 @@ gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_
     pc->workload_ratio = gp_partition_workload_ratio(part);
     pc->cut_cost = gp_partition_cut_cost(part);
     int64_t lo = opts->min_households, hi = opts->max_households;
-    pc->feasible = 0;
-    for (int64_t k = 1; k * lo <= pc->households || k == 1; k++) {
-        if (k * lo <= pc->households && pc->households <= k * hi) {
-            pc->feasible = 1;
-            break;
-        }
-        if (lo == 0) {
-            pc->feasible = pc->households <= hi * (int64_t)b->n;
-            break;
-        }
-    }
+    /* Some k >= 1 has k * lo <= H <= k * hi iff the smallest k with k * hi >= H does. */
+    int64_t kmin = pc->households > hi ? (pc->households + hi - 1) / hi : 1;
+    pc->feasible = lo == 0 ? pc->households <= hi * (int64_t)b->n : kmin * lo <= pc->households;
     if ((st = store_shape(ctx, w, NULL, community, &pc->shape)) != GP_OK) {
         goto done;
     }

@@ -305,8 +305,7 @@ gp_status gp_run(gp_context *ctx, const gp_inputs *in, const gp_options *user_op
     for (int32_t g = 0; g < plan->n_grids; g++) {
         in_grids += plan->grids[g].households;
     }
-    int64_t skipped = 0; /* counted nowhere: already reported as skipped */
-    if (in_grids + plan->households_outside + skipped != plan->households_read) {
+    if (in_grids + plan->households_outside != plan->households_read) {
         st = gp_error(ctx, GP_ERR_INTERNAL,
                       "households not conserved: %" PRId64 " read, %" PRId64 " in grids, %" PRId64
                       " outside every community",
