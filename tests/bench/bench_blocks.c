@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /** @file bench_blocks.c Time the street-block stages (read, project, blocks, households, graph). */
 
+#include "census.h"
 #include "core/context.h"
 #include "core/options.h"
 #include "geometry/blocks.h"
@@ -16,27 +17,6 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* Census block count of a community from census_blocks_per_community.csv, or -1. */
-static int census_blocks(const char *csv, const char *id)
-{
-    FILE *f = fopen(csv, "r");
-    char line[256];
-    int found = -1;
-    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
-        char *comma = strchr(line, ',');
-        if (comma != NULL) {
-            *comma = '\0';
-            if (strcmp(line, id) == 0) {
-                found = atoi(comma + 1);
-            }
-        }
-    }
-    if (f != NULL) {
-        fclose(f);
-    }
-    return found;
 }
 
 int main(int argc, char **argv)
@@ -99,7 +79,7 @@ int main(int argc, char **argv)
         s_blocks += b->seconds_blocks;
         s_graph += b->seconds_graph;
         s_hh += b->seconds_households;
-        int census = census_blocks(csv, ds->community_id[c]);
+        int census = gp_test_census_blocks(csv, ds->community_id[c]);
         double rel = census > 0 ? (double)abs(b->n - census) / census : 1.0;
         within1 += rel <= 0.01;
         within3 += rel <= 0.03;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /** @file test_blocks.c Street blocks: reading, CRS, snapping fixtures, graph, Providence data. */
 
+#include "census.h"
 #include "core/context.h"
 #include "core/options.h"
 #include "geometry/blocks.h"
@@ -561,23 +562,9 @@ typedef struct providence {
 
 static int read_census(const char *root, const char *id)
 {
-    char path[600], line[256];
+    char path[600];
     snprintf(path, sizeof path, "%s/providence/census_blocks_per_community.csv", root);
-    FILE *f = fopen(path, "r");
-    int n = -1;
-    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
-        char *comma = strchr(line, ',');
-        if (comma != NULL) {
-            *comma = '\0';
-            if (strcmp(line, id) == 0) {
-                n = atoi(comma + 1);
-            }
-        }
-    }
-    if (f != NULL) {
-        fclose(f);
-    }
-    return n;
+    return gp_test_census_blocks(path, id);
 }
 
 static providence run_providence(const char *variant)
