@@ -64,19 +64,35 @@ void gp_plan_free(gp_plan *plan)
     gp_free(plan);
 }
 
+/* Make room for `need` items of `size` bytes in *array (capacity *cap, doubling from 16). */
+static gp_status reserve(gp_context *ctx, void **array, int32_t *cap, int64_t need, size_t size,
+                         const char *what)
+{
+    if (need <= *cap) {
+        return GP_OK;
+    }
+    int64_t cap2 = *cap ? *cap : 16;
+    while (cap2 < need) {
+        cap2 *= 2;
+    }
+    if (cap2 > INT32_MAX) {
+        return gp_error(ctx, GP_ERR_LIMIT, "plan too large: %s", what);
+    }
+    void *p = gp_reallocarray(*array, (size_t)cap2, size);
+    if (p == NULL) {
+        return gp_error_nomem(ctx, what);
+    }
+    *array = p;
+    *cap = (int32_t)cap2;
+    return GP_OK;
+}
+
 /* Grow *array (of `size`-byte items, *n used of *cap) by one zeroed item; NULL on failure. */
 static void *grow(gp_context *ctx, void **array, int32_t *n, int32_t *cap, size_t size,
                   const char *what)
 {
-    if (*n == *cap) {
-        int32_t cap2 = *cap ? *cap * 2 : 16;
-        void *p = gp_reallocarray(*array, (size_t)cap2, size);
-        if (p == NULL) {
-            gp_error_nomem(ctx, what);
-            return NULL;
-        }
-        *array = p;
-        *cap = cap2;
+    if (reserve(ctx, array, cap, (int64_t)*n + 1, size, what) != GP_OK) {
+        return NULL;
     }
     char *item = (char *)*array + (size_t)*n * size;
     memset(item, 0, size);
@@ -162,21 +178,10 @@ gp_status gp_plan_absorb(gp_context *ctx, gp_plan *into, gp_plan *from)
          sizeof *into->streets},
     };
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-        int64_t need = (int64_t)*parts[i].n + parts[i].add;
-        if (need > *parts[i].cap) {
-            int64_t cap2 = *parts[i].cap ? *parts[i].cap : 16;
-            while (cap2 < need) {
-                cap2 *= 2;
-            }
-            if (cap2 > INT32_MAX) {
-                return gp_error(ctx, GP_ERR_LIMIT, "plan too large to merge");
-            }
-            void *p = gp_reallocarray(*parts[i].array, (size_t)cap2, parts[i].size);
-            if (p == NULL) {
-                return gp_error_nomem(ctx, "merging plans");
-            }
-            *parts[i].array = p;
-            *parts[i].cap = (int32_t)cap2;
+        gp_status st = reserve(ctx, parts[i].array, parts[i].cap,
+                               (int64_t)*parts[i].n + parts[i].add, parts[i].size, "merging plans");
+        if (st != GP_OK) {
+            return st;
         }
     }
     for (int32_t i = 0; i < from->n_communities; i++) {
