@@ -32,6 +32,11 @@ static const double GP_WORK_PER_ELEMENT = 400.0;
 /* Workload band around the mean inside which only cut cost matters. */
 static const double GP_WORKLOAD_BAND = 0.2;
 static const double GP_PI = 3.14159265358979323846;
+/* Weight of compactness against cut cost (search.c, gp_shape): at 2, turning a grid from a
+ * 3:1 rectangle (Polsby-Popper 0.59) into a square (0.79) is worth moving about 40% of a
+ * typical grid's perimeter from an arterial onto a minor street. On the synthetic cities it
+ * lifts mean Polsby-Popper from about 0.60 to 0.65 for 1-4% more cut cost. */
+static const double GP_SHAPE_WEIGHT = 2.0;
 
 typedef struct {
     int32_t start; /* into the component vertex list */
@@ -372,7 +377,13 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
     gp_partition *p = NULL;
     gp_runner run;
     memset(&run, 0, sizeof run);
-    gp_options defaults = {300, 500, 0, 0, 1, 0, 2.0, 50.0, 1.0};
+    /* Used when opts is NULL: only the optimizer's own settings matter here. */
+    gp_options defaults = {.min_households = 300,
+                           .max_households = 500,
+                           .seed = 1,
+                           .snap_tolerance = 2.0,
+                           .sliver_area = 50.0,
+                           .effort = 1.0};
 
     if (out == NULL || graph == NULL) {
         status = gp_error(ctx, GP_ERR_ARG, "gp_graph_partition: graph or out is NULL");
@@ -520,8 +531,9 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
             t->out = res + (size_t)r * nn + cp->start;
         }
     }
-    gp_search_shared sh = {g, g->households, wl, skip, mn, mx, GP_WORKLOAD_BAND, &run.cancel,
-                           fixed > 0};
+    double shape_weight = g->area != NULL && g->perimeter != NULL ? GP_SHAPE_WEIGHT : 0.0;
+    gp_search_shared sh = {g,           g->households, wl,           skip, mn, mx, GP_WORKLOAD_BAND,
+                           &run.cancel, fixed > 0,     shape_weight};
     run.ctx = ctx;
     run.sh = &sh;
     run.tasks = tasks;

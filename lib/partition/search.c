@@ -34,6 +34,7 @@
 enum { GP_RECOM_TREES = 3, GP_RECOM_CANDIDATES = 8, GP_MAX_ROUNDS = 12 };
 /* Random spanning trees the exact fallback tries before it gives up. */
 enum { GP_FALLBACK_TREES = 64 };
+static const double GP_SEARCH_PI = 3.14159265358979323846;
 
 typedef struct {
     double key;
@@ -79,6 +80,15 @@ struct gp_search_work {
     int32_t *glab;
     int64_t *pairs;
     int32_t *gtmp_label; /* part ids from the exact fallback, by vertex */
+    /* Shape: per grid perimeter and area; per position of a recombined region the length of
+     * its boundary not shared with the region, and that length and the area summed over a
+     * subtree; per grid a border scratch of the move pass. */
+    double *gper;
+    double *gar;
+    double *qb;
+    double *sq;
+    double *sar;
+    double *gbt;
     gp_treedp *dp; /* the exact fallback; NULL when the bounds are too large for it */
     gp_search_tick_fn tick;
     void *tick_user;
@@ -92,6 +102,7 @@ struct gp_search_work {
     double next_tick;
     uint64_t rng;
     int stop;
+    double shape_scale; /* perimeter of the disc of the component's mean grid area */
 };
 
 gp_search_work *gp_search_work_new(int32_t n, int32_t m, int64_t max)
@@ -142,6 +153,12 @@ gp_search_work *gp_search_work_new(int32_t n, int32_t m, int64_t max)
     GP_ALLOC(glab, nn);
     GP_ALLOC(pairs, mm + nn);
     GP_ALLOC(gtmp_label, nn);
+    GP_ALLOC(gper, nn);
+    GP_ALLOC(gar, nn);
+    GP_ALLOC(qb, nn);
+    GP_ALLOC(sq, nn);
+    GP_ALLOC(sar, nn);
+    GP_ALLOC(gbt, nn);
 #undef GP_ALLOC
     if (gp_treedp_fits(n, max)) {
         w->dp = gp_treedp_new(n, m, max);
@@ -162,7 +179,8 @@ void gp_search_work_free(gp_search_work *w)
     void *fields[] = {w->part, w->seen, w->seen2, w->queue, w->ord,    w->dist,  w->ver,  w->loc,
                       w->conn, w->tot,  w->gtmp,  w->inq,   w->bestin, w->gmark, w->sv,   w->tp,
                       w->tin,  w->tout, w->head,  w->next,  w->stack,  w->cand,  w->shh,  w->swl,
-                      w->heap, w->ghh,  w->gwl,   w->gnv,   w->grep,   w->glab,  w->pairs, w->gtmp_label};
+                      w->heap, w->ghh,  w->gwl,   w->gnv,   w->grep,   w->glab,  w->pairs, w->gtmp_label,
+                      w->gper, w->gar,  w->qb,  w->sq,    w->sar,    w->gbt};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         gp_free(fields[i]);
     }
@@ -290,6 +308,27 @@ static double gp_excess(const gp_search_work *w, double x)
     return (x > w->hi_w ? x - w->hi_w : 0.0) + (x < w->lo_w ? w->lo_w - x : 0.0);
 }
 
+static double gp_border(const gp_graph *g, int32_t e)
+{
+    return g->border != NULL ? g->border[e] : 1.0;
+}
+
+/*
+ * The compactness penalty of a grid: 1 - Polsby-Popper (0 for a disc, near 1 for a sliver),
+ * times the perimeter of the disc of the component's mean grid area, so that it is measured in
+ * metres like cut cost (border metres x class cost) and weighs alike at every scale; 0 without
+ * shape data. A grid's own ratio rather than its perimeter counts, as the reported mean
+ * Polsby-Popper does: small grids matter as much as large ones.
+ */
+static double gp_shape(const gp_search_work *w, double perimeter, double area)
+{
+    if (w->sh->shape_weight == 0 || perimeter <= 0) {
+        return 0;
+    }
+    double pp = 4.0 * GP_SEARCH_PI * area / (perimeter * perimeter);
+    return w->sh->shape_weight * w->shape_scale * (1.0 - pp);
+}
+
 static uint32_t gp_next_stamp(uint32_t *stamp, uint32_t *arr, int32_t n)
 {
     if (++*stamp == 0) {
@@ -328,6 +367,8 @@ static void gp_grid_reset(gp_search_work *w, int32_t gid)
     w->gwl[gid] = 0;
     w->gnv[gid] = 0;
     w->grep[gid] = -1;
+    w->gper[gid] = 0;
+    w->gar[gid] = 0;
 }
 
 static void gp_assign(gp_search_work *w, int32_t v, int32_t gid)
@@ -336,14 +377,18 @@ static void gp_assign(gp_search_work *w, int32_t v, int32_t gid)
     w->ghh[gid] += w->sh->hh[v];
     w->gwl[gid] += w->sh->wl[v];
     w->gnv[gid]++;
+    if (w->sh->shape_weight != 0) {
+        w->gar[gid] += w->sh->g->area[v];
+    }
     if (w->grep[gid] < 0) {
         w->grep[gid] = v;
     }
 }
 
-/* Recomputes every grid's totals and representative from w->part. */
+/* Recomputes every grid's totals, perimeter and representative from w->part. */
 static void gp_grid_totals(gp_search_work *w)
 {
+    const gp_graph *g = w->sh->g;
     for (int32_t gid = 0; gid < w->k; gid++) {
         gp_grid_reset(w, gid);
     }
@@ -351,6 +396,21 @@ static void gp_grid_totals(gp_search_work *w)
         int32_t v = w->t->verts[i];
         gp_assign(w, v, w->part[v]);
     }
+    if (w->sh->shape_weight == 0) {
+        return;
+    }
+    for (int32_t i = 0; i < w->t->nv; i++) {
+        int32_t v = w->t->verts[i];
+        double p = g->perimeter[v];
+        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+            int32_t u = g->adjncy[e];
+            if (!w->sh->skip[u] && w->part[u] == w->part[v]) {
+                p -= gp_border(g, e);
+            }
+        }
+        w->gper[w->part[v]] += p;
+    }
+    w->work += (double)w->t->nv * 2;
 }
 
 /* Greedy growing of the grids along a breadth-first sweep (see the file comment). */
@@ -564,15 +624,22 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
     int64_t hs = 0;
     double ws = 0;
     double es = 0;
+    double qs = 0; /* perimeter of the region */
+    double as = 0; /* area of the region */
+    int shape = w->sh->shape_weight != 0;
     while (h < ns) {
         int32_t x = w->sv[h];
-        w->loc[x] = h++;
+        w->loc[x] = h;
         hs += w->sh->hh[x];
         ws += w->sh->wl[x];
+        double open = shape ? g->perimeter[x] : 0;
         for (int32_t e = g->xadj[x]; e < g->xadj[x + 1]; e++) {
             int32_t u = g->adjncy[e];
             if (w->sh->skip[u] || (w->part[u] != a && w->part[u] != other)) {
                 continue;
+            }
+            if (shape) {
+                open -= gp_border(g, e);
             }
             es += 1;
             if (w->part[u] != w->part[x]) {
@@ -583,6 +650,9 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
                 w->sv[ns++] = u;
             }
         }
+        w->qb[h++] = open;
+        qs += open;
+        as += shape ? g->area[x] : 0;
     }
     if (gp_spent(w, (double)ns * 4 + es) == 2) {
         return 0;
@@ -595,9 +665,11 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
     if (!split) {
         cur.viol = gp_viol(w, w->ghh[a]) + gp_viol(w, w->ghh[b]);
         cur.excess = gp_excess(w, w->gwl[a]) + gp_excess(w, w->gwl[b]);
-        cur.cut = cut_ab / 2;
+        cur.cut = cut_ab / 2 + gp_shape(w, w->gper[a], w->gar[a]) + gp_shape(w, w->gper[b], w->gar[b]);
     }
     gp_score best = cur;
+    double best_px = 0; /* perimeters of the two sides of the best split */
+    double best_pr = 0;
     int found = 0;
     /* A pair out of bounds is worth a wider look: more trees find the rare feasible splits. */
     int trees = cur.viol > 0 ? 4 * GP_RECOM_TREES : GP_RECOM_TREES;
@@ -640,6 +712,8 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
         for (int32_t i = 0; i < ns; i++) {
             w->shh[i] = w->sh->hh[w->sv[i]];
             w->swl[i] = w->sh->wl[w->sv[i]];
+            w->sq[i] = w->qb[i];
+            w->sar[i] = shape ? g->area[w->sv[i]] : 0;
             w->head[i] = -1;
         }
         for (int32_t j = cnt - 1; j > 0; j--) {
@@ -647,6 +721,8 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
             int32_t p = w->tp[i];
             w->shh[p] += w->shh[i];
             w->swl[p] += w->swl[i];
+            w->sq[p] += w->sq[i];
+            w->sar[p] += w->sar[i];
             w->next[i] = w->head[p];
             w->head[p] = i;
         }
@@ -695,6 +771,7 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
             int32_t lo = w->tin[i];
             int32_t hi = w->tout[i];
             double cut = 0;
+            double cutb = 0;
             for (int32_t y = 0; y < ns; y++) {
                 int32_t vy = w->sv[y];
                 int in_y = w->tin[y] >= lo && w->tin[y] <= hi;
@@ -707,14 +784,20 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
                         int32_t tu = w->tin[w->loc[u]];
                         if (tu < lo || tu > hi) {
                             cut += g->ecost[e];
+                            cutb += gp_border(g, e);
                         }
                     }
                 }
             }
+            /* Perimeter of a side: its boundary not shared with the region, plus the cut. */
+            double px = w->sq[i] + cutb;
+            double pr = qs - w->sq[i] + cutb;
             gp_score sc = tier;
-            sc.cut = cut;
+            sc.cut = cut + gp_shape(w, px, w->sar[i]) + gp_shape(w, pr, as - w->sar[i]);
             if (gp_score_cmp(sc, best) < 0) {
                 best = sc;
+                best_px = px;
+                best_pr = pr;
                 found = 1;
                 for (int32_t y = 0; y < ns; y++) {
                     w->bestin[y] = w->tin[y] >= lo && w->tin[y] <= hi;
@@ -748,6 +831,8 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
     for (int32_t y = 0; y < ns; y++) {
         gp_assign(w, w->sv[y], w->bestin[y] ? lx : lr);
     }
+    w->gper[lx] = best_px;
+    w->gper[lr] = best_pr;
     return 1;
 }
 
@@ -893,6 +978,7 @@ static int64_t gp_move_pass(gp_search_work *w)
             continue;
         }
         double wa = 0;
+        double ba = 0;
         int32_t nb = 0;
         for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
             int32_t u = g->adjncy[e];
@@ -902,6 +988,7 @@ static int64_t gp_move_pass(gp_search_work *w)
             int32_t lu = w->part[u];
             if (lu == a) {
                 wa += g->ecost[e];
+                ba += gp_border(g, e);
                 continue;
             }
             if (!w->gmark[lu]) {
@@ -909,19 +996,29 @@ static int64_t gp_move_pass(gp_search_work *w)
                 w->gmark[lu] = 1;
             }
             w->gtmp[lu] += g->ecost[e];
+            w->gbt[lu] += gp_border(g, e);
         }
         gp_spent(w, (double)(g->xadj[v + 1] - g->xadj[v]) + 2);
         int64_t hv = w->sh->hh[v];
         double wv = w->sh->wl[v];
+        double pv = w->sh->shape_weight != 0 ? g->perimeter[v] : 0;
+        double av = w->sh->shape_weight != 0 ? g->area[v] : 0;
+        /* Perimeter of a without v; of a candidate b with v. */
+        double pa_after = w->gper[a] - pv + 2 * ba;
+        double shape_a = gp_shape(w, pa_after, w->gar[a] - av) - gp_shape(w, w->gper[a], w->gar[a]);
         gp_score bestd = {0, 0, 0};
         int32_t bestb = -1;
+        double best_pb = 0;
         for (int32_t c = 0; c < nb; c++) {
             int32_t b = w->cand[c];
+            double pb_after = w->gper[b] + pv - 2 * w->gbt[b];
+            double shape_d = shape_a + gp_shape(w, pb_after, w->gar[b] + av) -
+                             gp_shape(w, w->gper[b], w->gar[b]);
             gp_score before = {gp_viol(w, w->ghh[a]) + gp_viol(w, w->ghh[b]),
                                gp_excess(w, w->gwl[a]) + gp_excess(w, w->gwl[b]), 0};
             gp_score after = {gp_viol(w, w->ghh[a] - hv) + gp_viol(w, w->ghh[b] + hv),
                               gp_excess(w, w->gwl[a] - wv) + gp_excess(w, w->gwl[b] + wv),
-                              wa - w->gtmp[b]};
+                              wa - w->gtmp[b] + shape_d};
             gp_score d = {after.viol - before.viol, after.excess - before.excess, after.cut};
             /* Compare deltas against zero with the same tolerances as whole scores. */
             gp_score zero = {0, 0, 0};
@@ -931,10 +1028,12 @@ static int64_t gp_move_pass(gp_search_work *w)
             if (gp_score_cmp(d, zero) < 0 && (bestb < 0 || gp_score_cmp(d, bestd) < 0)) {
                 bestd = d;
                 bestb = b;
+                best_pb = pb_after;
             }
         }
         for (int32_t c = 0; c < nb; c++) {
             w->gtmp[w->cand[c]] = 0;
+            w->gbt[w->cand[c]] = 0;
             w->gmark[w->cand[c]] = 0;
         }
         if (bestb < 0 || !gp_stays_connected(w, v, a)) {
@@ -947,6 +1046,10 @@ static int64_t gp_move_pass(gp_search_work *w)
         w->ghh[bestb] += hv;
         w->gwl[bestb] += wv;
         w->gnv[bestb]++;
+        w->gper[a] = pa_after;
+        w->gar[a] -= av;
+        w->gper[bestb] = best_pb;
+        w->gar[bestb] += av;
         if (w->grep[a] == v) {
             for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
                 if (w->part[g->adjncy[e]] == a && !w->sh->skip[g->adjncy[e]]) {
@@ -1100,6 +1203,45 @@ static void gp_exact_fallback(gp_search_work *w)
     }
 }
 
+/* The objective of the current division, from exact totals. */
+static gp_score gp_current_score(gp_search_work *w)
+{
+    const gp_graph *g = w->sh->g;
+    gp_search_task *t = w->t;
+    gp_grid_totals(w); /* exact perimeters, free of the moves' rounding */
+    gp_score sc = {0, 0, 0};
+    double shape = 0;
+    for (int32_t gid = 0; gid < w->k; gid++) {
+        sc.viol += gp_viol(w, w->ghh[gid]);
+        sc.excess += gp_excess(w, w->gwl[gid]);
+        shape += gp_shape(w, w->gper[gid], w->gar[gid]);
+    }
+    double cut = 0;
+    for (int32_t i = 0; i < t->nv; i++) {
+        int32_t v = t->verts[i];
+        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+            int32_t u = g->adjncy[e];
+            if (!w->sh->skip[u] && w->part[u] != w->part[v]) {
+                cut += g->ecost[e];
+            }
+        }
+    }
+    w->work += (double)(t->nv + g->xadj[t->verts[t->nv - 1] + 1] - g->xadj[t->verts[0]]) / 4;
+    sc.cut = cut / 2 + shape;
+    return sc;
+}
+
+/* Makes the current division the task's result; returns its objective. */
+static gp_score gp_save(gp_search_work *w)
+{
+    gp_search_task *t = w->t;
+    for (int32_t i = 0; i < t->nv; i++) {
+        t->out[i] = w->part[t->verts[i]];
+    }
+    t->k_out = w->k;
+    return gp_current_score(w);
+}
+
 int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task *t)
 {
     const gp_graph *g = sh->g;
@@ -1110,6 +1252,13 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
     w->stop = 0;
     w->rng = t->seed;
     double mean = t->k > 0 ? t->workload / t->k : 0;
+    if (sh->shape_weight != 0) {
+        double at = 0;
+        for (int32_t i = 0; i < t->nv; i++) {
+            at += g->area[t->verts[i]];
+        }
+        w->shape_scale = t->k > 0 ? 2.0 * sqrt(GP_SEARCH_PI * at / t->k) : 0;
+    }
     w->lo_w = mean * (1 - sh->band);
     w->hi_w = mean * (1 + sh->band);
     for (int32_t i = 0; i < t->nv; i++) {
@@ -1122,11 +1271,13 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
     }
     if (t->restart == 0 && g->previous != NULL && gp_start_previous(w)) {
         w->k = t->nv; /* upper bound for the relabelling below */
+        gp_make_connected(w);
+        gp_fix_count(w);
     } else {
         gp_grow(w);
+        gp_make_connected(w);
+        gp_fix_count(w);
     }
-    gp_make_connected(w);
-    gp_fix_count(w);
     /* Rounds go on while they improve; small components, where a round is cheap and new
      * random trees may still find better splits, get a few more. */
     int stale = 0;
@@ -1136,33 +1287,13 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
         changed += gp_move_pass(w);
         stale = changed == 0 ? stale + 1 : 0;
     }
-    gp_score sc = {0, 0, 0};
+    int64_t viol = 0;
     for (int32_t gid = 0; gid < w->k; gid++) {
-        sc.viol += gp_viol(w, w->ghh[gid]);
+        viol += gp_viol(w, w->ghh[gid]);
     }
-    if (sc.viol > 0 && !w->stop) {
+    if (viol > 0 && !w->stop) {
         gp_exact_fallback(w);
-        sc.viol = 0;
-        for (int32_t gid = 0; gid < w->k; gid++) {
-            sc.viol += gp_viol(w, w->ghh[gid]);
-        }
     }
-    for (int32_t gid = 0; gid < w->k; gid++) {
-        sc.excess += gp_excess(w, w->gwl[gid]);
-    }
-    double cut = 0;
-    for (int32_t i = 0; i < t->nv; i++) {
-        int32_t v = t->verts[i];
-        t->out[i] = w->part[v];
-        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
-            int32_t u = g->adjncy[e];
-            if (!sh->skip[u] && w->part[u] != w->part[v]) {
-                cut += g->ecost[e];
-            }
-        }
-    }
-    sc.cut = cut / 2;
-    t->score = sc;
-    t->k_out = w->k;
+    t->score = gp_save(w);
     return w->stop == 2;
 }

@@ -9,11 +9,14 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-/* The lexicographic objective of a division: bound violation, workload excess, cut cost. */
+/* The lexicographic objective of a division: bound violation, workload excess, then cost: the
+ * cut cost plus a compactness penalty. */
 typedef struct {
     int64_t viol;  /* households outside [min, max], summed over grids */
     double excess; /* workload outside the band around the mean, summed over grids */
-    double cut;    /* sum over cut edges of border length x cut cost */
+    double cut;    /* sum over cut edges of border length x cut cost, plus, with shape data,
+                    * shape_weight x sum over grids of (perimeter - perimeter of the circle of
+                    * the same area) */
 } gp_score;
 
 /* What every restart shares: read-only after setup. */
@@ -27,6 +30,7 @@ typedef struct {
     double band;        /* workload band: mean x (1 +- band) */
     atomic_int *cancel; /* set when the caller cancelled: stop soon */
     int fixed_k;        /* the grid count is fixed: a restart must not change it */
+    double shape_weight; /* cost per metre of perimeter beyond a circle's; 0: no shape data */
 } gp_search_shared;
 
 /* Scratch of one worker, sized for the whole graph and reused by every task it runs. */

@@ -49,8 +49,8 @@ int gp_synth_city_new(int32_t n_want, uint64_t seed, gp_synth_city *c)
     double *rowh = malloc(sizeof *rowh * (size_t)rows);
     uint8_t *art_col = calloc((size_t)cols + 1, 1);
     uint8_t *art_row = calloc((size_t)rows + 1, 1);
-    /* Right and down edges of each block: 0 absent, else the street class (1 arterial, 2 minor,
-     * 3 alley). */
+    /* Right and down edges of each block: 0 absent (the city's edge), else the street class (1
+     * arterial, 2 minor, 3 alley, 4 no street). */
     uint8_t *right = calloc((size_t)n, 1);
     uint8_t *down = calloc((size_t)n, 1);
     c->n = n;
@@ -85,14 +85,16 @@ int gp_synth_city_new(int32_t n_want, uint64_t seed, gp_synth_city *c)
             double u = gp_synth_unit(&s);
             if (i + 1 < cols) {
                 int cls = art_col[i + 1] ? 1 : (u < 0.1 ? 3 : 2);
-                /* A few minor streets are missing (dead ends, barriers); arterials never are. */
-                right[v] = (cls != 1 && gp_synth_unit(&s) < 0.04) ? 0 : (uint8_t)cls;
+                /* A few minor streets are missing (unmapped or never built); arterials never are.
+                 * The two blocks then touch with no street between them: a border there would
+                 * cut through a block, which the dearest cost (class 4) discourages. */
+                right[v] = (cls != 1 && gp_synth_unit(&s) < 0.04) ? 4 : (uint8_t)cls;
                 m += right[v] ? 2 : 0;
             }
             u = gp_synth_unit(&s);
             if (j + 1 < rows) {
                 int cls = art_row[j + 1] ? 1 : (u < 0.1 ? 3 : 2);
-                down[v] = (cls != 1 && gp_synth_unit(&s) < 0.04) ? 0 : (uint8_t)cls;
+                down[v] = (cls != 1 && gp_synth_unit(&s) < 0.04) ? 4 : (uint8_t)cls;
                 m += down[v] ? 2 : 0;
             }
             double w = colw[i] * (0.9 + 0.2 * gp_synth_unit(&s));
@@ -119,7 +121,7 @@ int gp_synth_city_new(int32_t n_want, uint64_t seed, gp_synth_city *c)
     if (!c->adjncy || !c->border || !c->cut_cost) {
         goto done;
     }
-    static const double cost_of[4] = {0, 0.2, 1.0, 3.0};
+    static const double cost_of[5] = {0, 0.2, 1.0, 3.0, 10.0};
     int32_t e = 0;
     for (int32_t j = 0; j < rows; j++) {
         for (int32_t i = 0; i < cols; i++) {

@@ -376,6 +376,69 @@ Test(partition, synthetic_city_properties)
     gp_synth_city_free(&c);
 }
 
+/* Mean Polsby-Popper of an assignment, from the city's block shapes. */
+static double gp_city_mean_pp(const gp_synth_city *c, const int32_t *part, int32_t grids)
+{
+    double *area = calloc((size_t)grids, sizeof *area);
+    double *perim = calloc((size_t)grids, sizeof *perim);
+    cr_assert(area != NULL && perim != NULL);
+    for (int32_t v = 0; v < c->n; v++) {
+        area[part[v]] += c->area[v];
+        perim[part[v]] += c->perimeter[v];
+        for (int32_t e = c->xadj[v]; e < c->xadj[v + 1]; e++) {
+            if (part[c->adjncy[e]] == part[v]) {
+                perim[part[v]] -= c->border[e];
+            }
+        }
+    }
+    double sum = 0;
+    for (int32_t gid = 0; gid < grids; gid++) {
+        sum += 4.0 * 3.14159265358979323846 * area[gid] / (perim[gid] * perim[gid]);
+    }
+    free(area);
+    free(perim);
+    return sum / grids;
+}
+
+/* With block areas and perimeters, compactness is part of the objective: the grids must come
+ * out clearly rounder than those of the same graph without shape data, at a cut cost no more
+ * than a little higher. */
+Test(partition, compactness_objective)
+{
+    gp_synth_city c;
+    cr_assert_eq(gp_synth_city_new(2000, 11, &c), 0);
+    gp_context *ctx = NULL;
+    gp_options *o = gp_opts();
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    gp_graph *blind = NULL;
+    cr_assert_eq(gp_graph_new(ctx, c.n, c.xadj, c.adjncy, &blind), GP_OK);
+    cr_assert_eq(gp_graph_set_households(ctx, blind, c.households), GP_OK);
+    cr_assert_eq(gp_graph_set_edges(ctx, blind, c.border, c.cut_cost), GP_OK);
+    gp_graph *shaped = NULL;
+    gp_city_graph(&c, &shaped, ctx);
+    gp_partition *pb = NULL;
+    gp_partition *ps = NULL;
+    cr_assert_eq(gp_graph_partition(ctx, blind, o, &pb), GP_OK);
+    cr_assert_eq(gp_graph_partition(ctx, shaped, o, &ps), GP_OK);
+    double pp_blind = gp_city_mean_pp(&c, gp_partition_assignment(pb), gp_partition_grid_count(pb));
+    double pp_shaped = gp_partition_mean_polsby_popper(ps);
+    double pp_check = gp_city_mean_pp(&c, gp_partition_assignment(ps), gp_partition_grid_count(ps));
+    cr_assert_float_eq(pp_shaped, pp_check, 1e-9, "reported %g, recomputed %g", pp_shaped, pp_check);
+    cr_assert(pp_shaped >= pp_blind + 0.02, "mean Polsby-Popper %g with shapes, %g without",
+              pp_shaped, pp_blind);
+    cr_assert(gp_partition_cut_cost(ps) <= 1.15 * gp_partition_cut_cost(pb),
+              "cut cost %g with shapes, %g without", gp_partition_cut_cost(ps),
+              gp_partition_cut_cost(pb));
+    cr_assert_eq(gp_partition_out_of_bounds(ps), gp_partition_out_of_bounds(pb));
+    gp_partition_free(pb);
+    gp_partition_free(ps);
+    gp_graph_free(blind);
+    gp_graph_free(shaped);
+    gp_options_free(o);
+    gp_context_free(ctx);
+    gp_synth_city_free(&c);
+}
+
 Test(partition, fixed_grid_count)
 {
     static gp_small s;
