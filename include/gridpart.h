@@ -212,7 +212,7 @@ typedef struct gp_options gp_options;
 /**
  * Create options with the defaults: bounds [300, 500] households, target 400, automatic grid
  * count, seed 1, threads 0 (one per core), snapping tolerance 2 m, sliver area 50 m^2,
- * effort 1.0.
+ * effort 1.0, split GP_SPLIT_NEEDED (since 0.2).
  * @param[out] out receives the options; NULL on failure.
  * @return GP_OK, GP_ERR_ARG, GP_ERR_NOMEM.
  * @since 0.1
@@ -331,6 +331,45 @@ GP_API GP_NODISCARD gp_status gp_options_set_sliver_area(gp_context *ctx, gp_opt
 GP_API GP_NODISCARD gp_status gp_options_set_effort(gp_context *ctx, gp_options *opts,
                                                     double effort);
 
+/**
+ * When the split stage may cut a street block into pieces (DESIGN step 5). A cut is the only
+ * grid border allowed off the streets: grids whose border includes one carry the flag
+ * `split_block`, and in the `blocks` layer a piece with a side on a cut between buildings has
+ * `on_streets` = 0. Values are fixed and only appended.
+ * @since 0.2
+ */
+typedef enum {
+    /** Never cut: grids are unions of whole street blocks (the behaviour of 0.1). */
+    GP_SPLIT_NEVER = 0,
+    /**
+     * Cut a block holding more than the maximum households in more than one household feature
+     * into pieces that fit: along its internal paths (street lines inside it that bound
+     * nothing, such as dead-end service roads and footways) where it has them, else midway
+     * between its household features. A single feature above the maximum stays whole, a grid
+     * of its own.
+     */
+    GP_SPLIT_OVERSIZE = 1,
+    /**
+     * As GP_SPLIT_OVERSIZE; and when a community's total admits a whole number of grids
+     * within the bounds but no division of its whole blocks does, cut the fewest blocks
+     * needed (chosen among the blocks in and around the grids that break a bound; a cut never
+     * passes through a household feature and may leave a piece empty), and divide again.
+     * The default.
+     */
+    GP_SPLIT_NEEDED = 2
+} gp_split_mode;
+
+/**
+ * Set when blocks may be cut (default GP_SPLIT_NEEDED).
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] opts the options.
+ * @param[in] mode a gp_split_mode value.
+ * @return GP_OK; GP_ERR_ARG when mode is not a gp_split_mode value.
+ * @since 0.2
+ */
+GP_API GP_NODISCARD gp_status gp_options_set_split(gp_context *ctx, gp_options *opts,
+                                                   int32_t mode);
+
 /** @return lowest households per grid. @since 0.1 */
 GP_API int64_t gp_options_get_min(const gp_options *opts);
 /** @return highest households per grid. @since 0.1 */
@@ -349,6 +388,8 @@ GP_API double gp_options_get_snap_tolerance(const gp_options *opts);
 GP_API double gp_options_get_sliver_area(const gp_options *opts);
 /** @return the effort multiplier. @since 0.1 */
 GP_API double gp_options_get_effort(const gp_options *opts);
+/** @return the split mode (a gp_split_mode value). @since 0.2 */
+GP_API int32_t gp_options_get_split(const gp_options *opts);
 
 
 /* ------------------------------------------------------------------------------------------ */

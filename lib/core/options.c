@@ -20,6 +20,7 @@ static const gp_options DEFAULTS = {
     .snap_tolerance = 2.0,
     .sliver_area = 50.0,
     .effort = 1.0,
+    .split = GP_SPLIT_NEEDED,
 };
 
 gp_status gp_options_new(gp_options **out)
@@ -169,6 +170,18 @@ gp_status gp_options_set_effort(gp_context *ctx, gp_options *opts, double effort
     return GP_OK;
 }
 
+gp_status gp_options_set_split(gp_context *ctx, gp_options *opts, int32_t mode)
+{
+    NEED_OPTS(ctx, opts, "gp_options_set_split");
+    if (mode < GP_SPLIT_NEVER || mode > GP_SPLIT_NEEDED) {
+        return gp_error(ctx, GP_ERR_ARG,
+                        "split mode %" PRId32 " is not one of 0 (never), 1 (oversize), 2 (needed)",
+                        mode);
+    }
+    opts->split = mode;
+    return GP_OK;
+}
+
 int64_t gp_options_get_min(const gp_options *opts)
 {
     return opts ? opts->min_households : 0;
@@ -204,4 +217,8 @@ double gp_options_get_sliver_area(const gp_options *opts)
 double gp_options_get_effort(const gp_options *opts)
 {
     return opts ? opts->effort : 0.0;
+}
+int32_t gp_options_get_split(const gp_options *opts)
+{
+    return opts ? opts->split : 0;
 }

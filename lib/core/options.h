@@ -16,6 +16,7 @@ struct gp_options {
     double snap_tolerance;
     double sliver_area;
     double effort;
+    int32_t split; /* gp_split_mode */
 };
 
 /** The effective target: opts->target, or the midpoint of the bounds when it is 0. */
