@@ -693,6 +693,8 @@ GP_API int32_t gp_plan_community_grids(const gp_plan *plan, int32_t c);
 GP_API int32_t gp_plan_community_blocks(const gp_plan *plan, int32_t c);
 /** @return max over mean of grid workload in community c. @since 0.1 */
 GP_API double gp_plan_community_workload_ratio(const gp_plan *plan, int32_t c);
+/** @return street blocks of community c that the split stage cut into pieces. @since 0.2 */
+GP_API int32_t gp_plan_community_split_blocks(const gp_plan *plan, int32_t c);
 /** @return the number of grids, all communities together. @since 0.1 */
 GP_API int32_t gp_plan_grid_count(const gp_plan *plan);
 /** @return grid g's code (borrowed), or NULL when out of range. @since 0.1 */
@@ -705,7 +707,11 @@ GP_API int64_t gp_plan_grid_households(const gp_plan *plan, int32_t g);
 GP_API double gp_plan_grid_workload(const gp_plan *plan, int32_t g);
 /** @return street blocks in grid g. @since 0.1 */
 GP_API int32_t gp_plan_grid_blocks(const gp_plan *plan, int32_t g);
-/** @return grid g's flags (borrowed; "" when clean), e.g. "over_max". @since 0.1 */
+/**
+ * @return grid g's flags (borrowed; "" when clean), comma-separated: "split_block" (its
+ *         border includes a cut through a street block, since 0.2), "over_max", "under_min",
+ *         "multipart". @since 0.1
+ */
 GP_API const char *gp_plan_grid_flags(const gp_plan *plan, int32_t g);
 /** @return the number of grids outside the bounds. @since 0.1 */
 GP_API int32_t gp_plan_out_of_bounds(const gp_plan *plan);

@@ -101,15 +101,16 @@ static int cmp_order(const void *pa, const void *pb)
 }
 
 gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_blocks *b,
-                                const gp_partition *part, const gp_options *opts,
-                                OGRCoordinateTransformationH ct, gp_plan *plan)
+                                const gp_partition *part, const gp_pieces *pieces,
+                                const gp_options *opts, OGRCoordinateTransformationH ct,
+                                gp_plan *plan)
 {
     GEOSContextHandle_t h = gp_ctx_geos(ctx);
     if (h == NULL) {
         return gp_context_last_status(ctx);
     }
     gp_status st = GP_OK;
-    const int32_t *assign = gp_partition_assignment(part);
+    const int32_t *assign = pieces ? pieces->assign : gp_partition_assignment(part);
     int32_t ng = gp_partition_grid_count(part);
     int32_t c = b->community;
     const char *cid = ds->community_id[c];
@@ -203,6 +204,13 @@ gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_
     pc->households = b->households_assigned;
     pc->workload_ratio = gp_partition_workload_ratio(part);
     pc->cut_cost = gp_partition_cut_cost(part);
+    if (pieces != NULL) {
+        pc->split_blocks = pieces->n_cut;
+        for (int32_t i = 0; i < pieces->n_cut; i++) {
+            pc->split_off_m += pieces->cut_off[i];
+            pc->split_path_m += pieces->cut_path[i];
+        }
+    }
     int64_t lo = opts->min_households, hi = opts->max_households;
     /* Some k >= 1 has k * lo <= H <= k * hi iff the smallest k with k * hi >= H does. */
     int64_t kmin = pc->households > hi ? (pc->households + hi - 1) / hi : 1;
@@ -243,11 +251,14 @@ gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_
                           cid, code, check, pg->households);
             goto done;
         }
+        if (pieces != NULL && pieces->grid_split[g]) {
+            strcat(pg->flags, "split_block");
+        }
         if (pg->households > hi) {
-            strcat(pg->flags, "over_max");
+            strcat(pg->flags, pg->flags[0] ? ",over_max" : "over_max");
             pc->out_of_bounds++;
         } else if (pg->households < lo) {
-            strcat(pg->flags, "under_min");
+            strcat(pg->flags, pg->flags[0] ? ",under_min" : "under_min");
             pc->out_of_bounds++;
         }
         if (GEOSGeomTypeId_r(h, shape[g]) != GEOS_POLYGON) {
@@ -277,11 +288,13 @@ gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_
             st = GP_ERR_NOMEM;
             goto done;
         }
-        pb->block_id = v; /* the optimizer's vertex id, as problem messages name it */
+        /* A whole block keeps the optimizer's vertex id, as problem messages name it; the
+         * first piece of a cut block keeps the block's id, further pieces follow the last. */
+        pb->block_id = v;
         pb->community = pci;
         pb->grid = grid_index[assign[v]];
         pb->households = b->households[v];
-        pb->on_streets = 1;
+        pb->on_streets = pieces ? pieces->on_streets[v] : 1;
         if ((st = store_shape(ctx, w, ct, b->geom[v], &pb->shape)) != GP_OK) {
             goto done;
         }

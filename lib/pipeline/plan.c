@@ -264,6 +264,12 @@ int32_t gp_plan_community_blocks(const gp_plan *plan, int32_t c)
     return p ? p->n_blocks : 0;
 }
 
+int32_t gp_plan_community_split_blocks(const gp_plan *plan, int32_t c)
+{
+    const gp_plan_community *p = community(plan, c);
+    return p ? p->split_blocks : 0;
+}
+
 double gp_plan_community_workload_ratio(const gp_plan *plan, int32_t c)
 {
     const gp_plan_community *p = community(plan, c);

@@ -48,6 +48,9 @@ typedef struct {
     int32_t feasible; /* some whole number of grids can hold its households */
     double workload_ratio;
     double cut_cost;
+    int32_t split_blocks; /* street blocks cut into pieces */
+    double split_off_m;   /* metres of cut between buildings (grid border off streets) */
+    double split_path_m;  /* metres of cut along internal paths */
     char **problems;
     int32_t n_problems;
     gp_plan_shape shape; /* the community itself (for the map) */

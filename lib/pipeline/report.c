@@ -79,10 +79,12 @@ static void write_community(FILE *f, const gp_plan *plan, const gp_plan_communit
             ", \"min_households\": %" PRId64 ", \"max_households\": %" PRId64
             ", \"mean_households\": %.1f, \"workload_max_over_mean\": %.4f"
             ", \"cut_cost\": %.1f, \"grids_out_of_bounds\": %" PRId32
-            ", \"feasible\": %s"
+            ", \"feasible\": %s, \"split_blocks\": %" PRId32
+            ", \"split_cut_m\": {\"between_buildings\": %.1f, \"along_paths\": %.1f}"
             ", \"problems\": ",
             c->households, c->n_blocks, c->n_grids, lo, hi, mean, wmean > 0 ? wmax / wmean : 0.0,
-            c->cut_cost, c->out_of_bounds, c->feasible ? "true" : "false");
+            c->cut_cost, c->out_of_bounds, c->feasible ? "true" : "false", c->split_blocks,
+            c->split_off_m, c->split_path_m);
     json_problems(f, c->problems, c->n_problems);
     fputc('}', f);
 }
@@ -91,8 +93,10 @@ static void write_community(FILE *f, const gp_plan *plan, const gp_plan_communit
 static void write_json(FILE *f, const gp_plan *plan)
 {
     int64_t households = 0;
+    int32_t split = 0;
     for (int32_t c = 0; c < plan->n_communities; c++) {
         households += plan->communities[c].households;
+        split += plan->communities[c].split_blocks;
     }
     static const char *const stages[GP_STAGE_COUNT] = {"read", "blocks", "partition", "assemble"};
     fprintf(f, "{\n  \"gridpart\": \"%s\",\n", gp_version());
@@ -102,9 +106,10 @@ static void write_json(FILE *f, const gp_plan *plan)
             "  \"totals\": {\"communities\": %" PRId32 ", \"grids\": %" PRId32
             ", \"blocks\": %" PRId32 ", \"households\": %" PRId64 ", \"households_read\": %" PRId64
             ", \"households_outside\": %" PRId64 ", \"features_outside\": %" PRId64
-            ", \"grids_out_of_bounds\": %" PRId32 ", \"problems\": %" PRId32 "},\n",
+            ", \"grids_out_of_bounds\": %" PRId32 ", \"split_blocks\": %" PRId32
+            ", \"problems\": %" PRId32 "},\n",
             plan->n_communities, plan->n_grids, plan->n_blocks, households, plan->households_read,
-            plan->households_outside, plan->features_outside, gp_plan_out_of_bounds(plan),
+            plan->households_outside, plan->features_outside, gp_plan_out_of_bounds(plan), split,
             gp_plan_problem_count(plan));
     /* Seconds per stage, summed over worker threads (read is single-threaded). */
     fputs("  \"seconds\": {", f);

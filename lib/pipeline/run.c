@@ -2,6 +2,7 @@
 /** @file run.c gp_run: the whole pipeline, communities in parallel, one context per thread. */
 
 #include "assemble.h"
+#include "divide.h"
 #include "inputs.h"
 #include "plan.h"
 
@@ -46,28 +47,62 @@ static int32_t worker_cancel(double fraction, const char *stage, void *user)
     return atomic_load((atomic_int *)user);
 }
 
+/* The problems that say which blocks the split stage cut, how and why. */
+static gp_status report_cuts(gp_context *ctx, const gp_dataset *ds, const gp_blocks *blocks,
+                             const gp_divided *dv, const gp_options *opts, gp_plan *plan)
+{
+    const gp_pieces *ps = dv->pieces;
+    int32_t pci = plan->n_communities - 1;
+    const char *cid = ds->community_id[blocks->community];
+    gp_status st = GP_OK;
+    for (int32_t i = 0; ps != NULL && i < ps->n_cut && st == GP_OK; i++) {
+        int32_t v = ps->cut_block[i];
+        char ids[256] = "";
+        size_t at = 0;
+        for (int32_t k = ps->cut_first[i]; k < ps->cut_first[i + 1] && at < sizeof ids - 16; k++) {
+            at += (size_t)snprintf(ids + at, sizeof ids - at, "%s%" PRId32,
+                                   k > ps->cut_first[i] ? ", " : "", ps->cut_piece[k]);
+        }
+        char why[160];
+        if (dv->reason[v] == GP_CUT_OVERSIZE) {
+            snprintf(why, sizeof why, "it holds more than the maximum %" PRId64,
+                     opts->max_households);
+        } else {
+            snprintf(why, sizeof why,
+                     "no division of whole blocks meets the bounds, although the community's "
+                     "%" PRId64 " households allow it",
+                     blocks->households_assigned);
+        }
+        st = gp_plan_add_problem(
+            ctx, plan, pci,
+            "community %s: block %" PRId32 " (%" PRId64 " households) split into %" PRId32
+            " pieces (block ids %s) by a cut of %.0f m between buildings "
+            "and %.0f m along internal paths, because %s",
+            cid, v, blocks->households[v], ps->cut_first[i + 1] - ps->cut_first[i], ids,
+            ps->cut_off[i], ps->cut_path[i], why);
+    }
+    return st;
+}
+
 static gp_status one_community(gp_context *ctx, const shared_work *w, int32_t c,
                                OGRCoordinateTransformationH ct, gp_plan *plan)
 {
     gp_blocks *blocks = NULL;
-    gp_graph *graph = NULL;
-    gp_partition *part = NULL;
+    gp_divided dv = {0};
     double t0 = now();
     gp_status st = gp_community_blocks(ctx, w->ds, c, w->opts, NULL, &blocks);
     if (st != GP_OK) {
         goto done;
     }
     double t1 = now();
-    if ((st = gp_graph_new(ctx, blocks->n, blocks->xadj, blocks->adjncy, &graph)) != GP_OK ||
-        (st = gp_graph_set_households(ctx, graph, blocks->households)) != GP_OK ||
-        (st = gp_graph_set_edges(ctx, graph, blocks->border_length, blocks->edge_cost)) != GP_OK ||
-        (st = gp_graph_set_shape(ctx, graph, blocks->area, blocks->perimeter)) != GP_OK ||
-        (st = gp_graph_partition(ctx, graph, w->opts, &part)) != GP_OK) {
+    /* Split stage and optimizer: the blocks, or the pieces of cut blocks, in grids. */
+    if ((st = gp_divide_community(ctx, w->ds, blocks, w->opts, &dv)) != GP_OK) {
         goto done;
     }
     double t2 = now();
-    st = gp_assemble_community(ctx, w->ds, blocks, part, w->opts, ct, plan);
-    if (st != GP_OK) {
+    st = gp_assemble_community(ctx, w->ds, dv.pieces ? dv.pieces->blocks : blocks, dv.part,
+                               dv.pieces, w->opts, ct, plan);
+    if (st != GP_OK || (st = report_cuts(ctx, w->ds, blocks, &dv, w->opts, plan)) != GP_OK) {
         goto done;
     }
     if (blocks->n_slivers > 0 || blocks->n_leftovers > 0 || blocks->n_households_nearest > 0) {
@@ -82,8 +117,7 @@ static gp_status one_community(gp_context *ctx, const shared_work *w, int32_t c,
     plan->seconds[GP_STAGE_PARTITION] += t2 - t1;
     plan->seconds[GP_STAGE_ASSEMBLE] += now() - t2;
 done:
-    gp_partition_free(part);
-    gp_graph_free(graph);
+    gp_divided_clear(&dv);
     gp_blocks_free(blocks);
     return st;
 }

@@ -1,0 +1,541 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file divide.c One community's division: which street blocks the split stage cuts, and the
+ * partitions on the resulting graph.
+ *
+ * Rule 1 (GP_SPLIT_OVERSIZE): a block holding more than the maximum in two household sites or
+ * more is cut into cells between buildings and along its internal paths (split.c); the
+ * optimizer groups the cells, and since a cut costs more than any street, it cuts such a
+ * block only as the bounds require.
+ *
+ * Rule 2 (GP_SPLIT_NEEDED): when the community's total fits a whole number of grids but the
+ * best division still breaks a bound (not counting a lone feature above the maximum), a
+ * bounded greedy search cuts blocks one at a time. Each round takes the blocks in the grids
+ * that break a bound and their neighbours, articulation points of the block graph first (a
+ * leaf block reachable only through a hub is the usual trap), then more households, then
+ * larger area; cuts each of the first few into open cells (empty corridors between household
+ * sites) on top of the cuts already made, re-partitions, and keeps the trial that leaves the
+ * least violation, then the fewest blocks cut, then the shortest cut off streets. It stops
+ * when the bounds hold, when no trial improves, or after a few rounds; cuts that turn out
+ * unnecessary are then undone. Every step is deterministic.
+ */
+
+#include "divide.h"
+
+#include "core/context.h"
+#include "core/memory.h"
+#include "core/options.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bounds on the search of rule 2: rounds, and blocks tried per round. */
+enum { MAX_ROUNDS = 3, MAX_CANDIDATES = 8 };
+
+/* A division tried: the cells (NULL: the whole blocks), its partition and its score. */
+typedef struct trial {
+    gp_cells *cells;
+    gp_partition *part;
+    int64_t viol;       /* households outside the bounds, a lone indivisible feature excused */
+    int32_t blocks_cut; /* blocks with a grid border inside */
+    double off_street;  /* metres of grid border inside blocks, off streets */
+    double on_path;     /* metres of grid border along internal paths */
+} trial;
+
+static void trial_clear(trial *t)
+{
+    gp_partition_free(t->part);
+    gp_cells_free(t->cells);
+    memset(t, 0, sizeof *t);
+}
+
+/* Lexicographic: less violation, fewer blocks cut, less cut off streets. */
+static int trial_better(const trial *a, const trial *b)
+{
+    if (b->part == NULL) {
+        return a->part != NULL;
+    }
+    if (a->viol != b->viol) {
+        return a->viol < b->viol;
+    }
+    if (a->blocks_cut != b->blocks_cut) {
+        return a->blocks_cut < b->blocks_cut;
+    }
+    return a->off_street < b->off_street - 1e-6;
+}
+
+void gp_divided_clear(gp_divided *d)
+{
+    gp_partition_free(d->part);
+    gp_pieces_free(d->pieces);
+    gp_free(d->reason);
+    memset(d, 0, sizeof *d);
+}
+
+/* The graph the optimizer sees, as plain arrays. */
+typedef struct graph_view {
+    int32_t n;
+    const int32_t *xadj, *adjncy;
+    const int64_t *households;
+    const double *border, *cost, *area, *perimeter;
+    const int32_t *sites; /* NULL: vertex v is block v (sites from the splitter) */
+} graph_view;
+
+static graph_view view_of(const gp_blocks *b, const gp_cells *c)
+{
+    if (c != NULL) {
+        return (graph_view){c->n,         c->xadj, c->adjncy,    c->households, c->border_length,
+                            c->edge_cost, c->area, c->perimeter, c->sites};
+    }
+    return (graph_view){b->n,         b->xadj, b->adjncy,    b->households, b->border_length,
+                        b->edge_cost, b->area, b->perimeter, NULL};
+}
+
+static gp_status partition_view(gp_context *ctx, const graph_view *g, const gp_options *opts,
+                                gp_partition **out)
+{
+    gp_graph *graph = NULL;
+    gp_status st;
+    if ((st = gp_graph_new(ctx, g->n, g->xadj, g->adjncy, &graph)) == GP_OK &&
+        (st = gp_graph_set_households(ctx, graph, g->households)) == GP_OK &&
+        (st = gp_graph_set_edges(ctx, graph, g->border, g->cost)) == GP_OK &&
+        (st = gp_graph_set_shape(ctx, graph, g->area, g->perimeter)) == GP_OK) {
+        st = gp_graph_partition(ctx, graph, opts, out);
+    }
+    gp_graph_free(graph);
+    return st;
+}
+
+/* Households outside [min, max] summed over grids; a grid whose households all lie in one
+ * vertex of one household site above the maximum is excused (nothing can divide it). */
+static gp_status violation(gp_context *ctx, const gp_splitter *sp, const graph_view *g,
+                           const gp_partition *part, const gp_options *opts, int64_t *out)
+{
+    int32_t ng = gp_partition_grid_count(part);
+    const int32_t *assign = gp_partition_assignment(part);
+    int32_t *holder = gp_malloc(((size_t)ng + 1) * sizeof *holder); /* the one vertex, -2: more */
+    if (holder == NULL) {
+        return gp_error_nomem(ctx, "bound violations");
+    }
+    for (int32_t k = 0; k < ng; k++) {
+        holder[k] = -1;
+    }
+    for (int32_t v = 0; v < g->n; v++) {
+        if (g->households[v] > 0) {
+            holder[assign[v]] = holder[assign[v]] == -1 ? v : -2;
+        }
+    }
+    int64_t viol = 0;
+    for (int32_t k = 0; k < ng; k++) {
+        int64_t h = gp_partition_grid_households(part, k);
+        if (h > opts->max_households) {
+            int32_t v = holder[k];
+            int32_t sites = v < 0 ? 2 : (g->sites ? g->sites[v] : gp_splitter_sites(sp, v));
+            if (sites > 1) {
+                viol += h - opts->max_households;
+            }
+        } else if (h < opts->min_households) {
+            viol += opts->min_households - h;
+        }
+    }
+    gp_free(holder);
+    *out = viol;
+    return GP_OK;
+}
+
+/* Cut the blocks of `mode`, partition, score. GP_ERR_GEOMETRY: the cells could not be made. */
+static gp_status run_trial(gp_context *ctx, gp_splitter *sp, const gp_blocks *b,
+                           const uint8_t *mode, const gp_options *opts, trial *t)
+{
+    memset(t, 0, sizeof *t);
+    gp_status st = GP_OK;
+    int any = 0;
+    for (int32_t v = 0; v < b->n && !any; v++) {
+        any = mode[v] != GP_CELLS_NONE;
+    }
+    if (any && (st = gp_splitter_cells(ctx, sp, mode, &t->cells)) != GP_OK) {
+        return st;
+    }
+    graph_view g = view_of(b, t->cells);
+    if ((st = partition_view(ctx, &g, opts, &t->part)) != GP_OK ||
+        (st = violation(ctx, sp, &g, t->part, opts, &t->viol)) != GP_OK) {
+        trial_clear(t);
+        return st;
+    }
+    if (t->cells != NULL) {
+        st = gp_cells_cut_stats(ctx, t->cells, gp_partition_assignment(t->part), &t->blocks_cut,
+                                &t->off_street, &t->on_path);
+    }
+    if (st != GP_OK) {
+        trial_clear(t);
+    }
+    return st;
+}
+
+/* Articulation points of the block graph (iterative Hopcroft-Tarjan). */
+static gp_status articulation(gp_context *ctx, const gp_blocks *b, uint8_t *cut_vertex)
+{
+    int32_t n = b->n;
+    int32_t *disc = gp_calloc((size_t)n + 1, sizeof *disc);
+    int32_t *low = gp_malloc(((size_t)n + 1) * sizeof *low);
+    int32_t *parent = gp_malloc(((size_t)n + 1) * sizeof *parent);
+    int32_t *edge = gp_malloc(((size_t)n + 1) * sizeof *edge);
+    int32_t *stack = gp_malloc(((size_t)n + 1) * sizeof *stack);
+    int32_t *children = gp_calloc((size_t)n + 1, sizeof *children);
+    if (!disc || !low || !parent || !edge || !stack || !children) {
+        gp_free(disc), gp_free(low), gp_free(parent), gp_free(edge), gp_free(stack);
+        gp_free(children);
+        return gp_error_nomem(ctx, "articulation points");
+    }
+    memset(cut_vertex, 0, (size_t)n);
+    int32_t time = 0;
+    for (int32_t r = 0; r < n; r++) {
+        if (disc[r]) {
+            continue;
+        }
+        int32_t top = 0;
+        stack[top++] = r;
+        parent[r] = -1;
+        disc[r] = low[r] = ++time;
+        edge[r] = b->xadj[r];
+        while (top > 0) {
+            int32_t v = stack[top - 1];
+            if (edge[v] < b->xadj[v + 1]) {
+                int32_t w = b->adjncy[edge[v]++];
+                if (!disc[w]) {
+                    parent[w] = v;
+                    children[v]++;
+                    disc[w] = low[w] = ++time;
+                    edge[w] = b->xadj[w];
+                    stack[top++] = w;
+                } else if (w != parent[v] && disc[w] < low[v]) {
+                    low[v] = disc[w];
+                }
+                continue;
+            }
+            top--;
+            int32_t p = parent[v];
+            if (p >= 0) {
+                if (low[v] < low[p]) {
+                    low[p] = low[v];
+                }
+                if (parent[p] >= 0 && low[v] >= disc[p]) {
+                    cut_vertex[p] = 1;
+                }
+            }
+        }
+        cut_vertex[r] = children[r] > 1;
+    }
+    gp_free(disc), gp_free(low), gp_free(parent), gp_free(edge), gp_free(stack);
+    gp_free(children);
+    return GP_OK;
+}
+
+typedef struct cand {
+    int32_t block;
+    uint8_t art;
+    int64_t households;
+    double area;
+} cand;
+
+static int cmp_cand(const void *pa, const void *pb)
+{
+    const cand *a = pa, *b = pb;
+    if (a->art != b->art) {
+        return a->art > b->art ? -1 : 1;
+    }
+    if (a->households != b->households) {
+        return a->households > b->households ? -1 : 1;
+    }
+    if (a->area != b->area) {
+        return a->area > b->area ? -1 : 1;
+    }
+    return (a->block > b->block) - (a->block < b->block);
+}
+
+/* Some whole k has k * min <= total <= k * max (the referee's test, from the total alone). */
+static int feasible_total(int64_t total, const gp_options *opts)
+{
+    int64_t lo = opts->min_households, hi = opts->max_households;
+    if (total <= 0) {
+        return 1;
+    }
+    int64_t k = (total + hi - 1) / hi;
+    return k * lo <= total;
+}
+
+/* Blocks in and around the grids of `t` that break a bound, not yet cut open, best first.
+ * Only grids that cuts can mend count: the optimizer divides each connected component (its
+ * indivisible vertices above the maximum set apart) on its own, and cuts add no adjacency, so
+ * a grid in a component whose total fits no whole number of grids is left alone. */
+static gp_status candidates(gp_context *ctx, const gp_splitter *sp, const gp_blocks *b,
+                            const gp_options *opts, const trial *t, const uint8_t *mode,
+                            const uint8_t *art, cand *out, int32_t *n_out)
+{
+    graph_view g = view_of(b, t->cells);
+    const int32_t *assign = gp_partition_assignment(t->part);
+    int32_t ng = gp_partition_grid_count(t->part);
+    uint8_t *bad = gp_calloc((size_t)ng + 1, 1);
+    uint8_t *pick = gp_calloc((size_t)b->n + 1, 1);
+    int32_t *comp = gp_malloc(((size_t)g.n + 1) * sizeof *comp);
+    int32_t *stack = gp_malloc(((size_t)g.n + 1) * sizeof *stack);
+    int64_t *comp_hh = gp_calloc((size_t)g.n + 1, sizeof *comp_hh);
+    gp_status st = GP_OK;
+    if (!bad || !pick || !comp || !stack || !comp_hh) {
+        st = gp_error_nomem(ctx, "split candidates");
+        goto done;
+    }
+    int32_t nc = 0;
+    for (int32_t u = 0; u < g.n; u++) {
+        int32_t sites = g.sites ? g.sites[u] : gp_splitter_sites(sp, u);
+        comp[u] = g.households[u] > opts->max_households && sites <= 1 ? -2 : -1;
+    }
+    for (int32_t r = 0; r < g.n; r++) {
+        if (comp[r] != -1) {
+            continue;
+        }
+        int32_t top = 0;
+        stack[top++] = r;
+        comp[r] = nc;
+        while (top > 0) {
+            int32_t u = stack[--top];
+            comp_hh[nc] += g.households[u];
+            for (int32_t e = g.xadj[u]; e < g.xadj[u + 1]; e++) {
+                int32_t w = g.adjncy[e];
+                if (comp[w] == -1) {
+                    comp[w] = nc;
+                    stack[top++] = w;
+                }
+            }
+        }
+        nc++;
+    }
+    for (int32_t u = 0; u < g.n; u++) {
+        int64_t h = gp_partition_grid_households(t->part, assign[u]);
+        if (comp[u] >= 0 && (h < opts->min_households || h > opts->max_households) &&
+            feasible_total(comp_hh[comp[u]], opts)) {
+            bad[assign[u]] = 1;
+        }
+    }
+    for (int32_t u = 0; u < g.n; u++) {
+        if (!bad[assign[u]]) {
+            continue;
+        }
+        pick[t->cells ? t->cells->block[u] : u] = 1;
+        for (int32_t e = g.xadj[u]; e < g.xadj[u + 1]; e++) {
+            int32_t w = g.adjncy[e];
+            pick[t->cells ? t->cells->block[w] : w] = 1;
+        }
+    }
+    int32_t n = 0;
+    for (int32_t v = 0; v < b->n; v++) {
+        if (pick[v] && mode[v] != GP_CELLS_OPEN) {
+            out[n++] = (cand){v, art[v], b->households[v], b->area[v]};
+        }
+    }
+    qsort(out, (size_t)n, sizeof *out, cmp_cand);
+    *n_out = n;
+done:
+    gp_free(bad);
+    gp_free(pick);
+    gp_free(comp);
+    gp_free(stack);
+    gp_free(comp_hh);
+    return st;
+}
+
+/* A trial whose cells could not be made is skipped (logged), not an error of the run. */
+static int skippable(gp_context *ctx, gp_status st)
+{
+    if (st != GP_ERR_GEOMETRY) {
+        return 0;
+    }
+    gp_log(ctx, GP_LOG_WARN, "split stage: %s; the block stays whole", gp_context_last_error(ctx));
+    gp_context_clear_error(ctx);
+    return 1;
+}
+
+/* Rule 2: the bounded greedy search described at the top of the file. */
+static gp_status cut_as_needed(gp_context *ctx, gp_splitter *sp, const gp_blocks *b,
+                               const gp_options *opts, uint8_t *mode, trial *cur, int32_t *trials)
+{
+    int32_t n = b->n;
+    gp_status st = GP_OK;
+    uint8_t *art = gp_malloc((size_t)n + 1);
+    uint8_t *try_mode = gp_malloc((size_t)n + 1);
+    uint8_t *best_mode = gp_malloc((size_t)n + 1);
+    cand *cs = gp_malloc(((size_t)n + 1) * sizeof *cs);
+    int32_t *opened = gp_malloc(((size_t)MAX_ROUNDS + 1) * sizeof *opened);
+    int32_t n_opened = 0;
+    trial best = {0}, t = {0};
+    if (!art || !try_mode || !best_mode || !cs || !opened) {
+        st = gp_error_nomem(ctx, "the split stage");
+        goto done;
+    }
+    if ((st = articulation(ctx, b, art)) != GP_OK) {
+        goto done;
+    }
+    for (int round = 0; round < MAX_ROUNDS && cur->viol > 0; round++) {
+        int32_t nc = 0;
+        if ((st = candidates(ctx, sp, b, opts, cur, mode, art, cs, &nc)) != GP_OK) {
+            goto done;
+        }
+        int32_t tried = 0;
+        for (int32_t i = 0; i < nc && tried < MAX_CANDIDATES; i++) {
+            int32_t v = cs[i].block, can = 0;
+            st = gp_splitter_can_cut(ctx, sp, v, GP_CELLS_OPEN, &can);
+            if (st != GP_OK && skippable(ctx, st)) {
+                st = GP_OK;
+                continue;
+            }
+            if (st != GP_OK) {
+                goto done;
+            }
+            if (!can) {
+                continue;
+            }
+            tried++;
+            memcpy(try_mode, mode, (size_t)n);
+            try_mode[v] = GP_CELLS_OPEN;
+            st = run_trial(ctx, sp, b, try_mode, opts, &t);
+            (*trials)++;
+            if (st != GP_OK && skippable(ctx, st)) {
+                st = GP_OK;
+                continue;
+            }
+            if (st != GP_OK) {
+                goto done;
+            }
+            gp_log(ctx, GP_LOG_DEBUG,
+                   "split stage: round %d, cutting block %" PRId32 " open: violation %" PRId64
+                   " (was %" PRId64 "), %" PRId32 " block(s) cut, %.1f m off streets",
+                   round, v, t.viol, cur->viol, t.blocks_cut, t.off_street);
+            if (trial_better(&t, &best)) {
+                trial_clear(&best);
+                best = t;
+                memcpy(best_mode, try_mode, (size_t)n);
+                opened[n_opened] = v;
+            } else {
+                trial_clear(&t);
+            }
+            memset(&t, 0, sizeof t);
+        }
+        if (best.part == NULL || best.viol >= cur->viol) {
+            break;
+        }
+        trial_clear(cur);
+        *cur = best;
+        memset(&best, 0, sizeof best);
+        memcpy(mode, best_mode, (size_t)n);
+        n_opened++;
+    }
+    /* Fewest blocks: undo an earlier cut when the division without it is as good. */
+    for (int32_t i = 0; n_opened > 1 && i < n_opened; i++) {
+        memcpy(try_mode, mode, (size_t)n);
+        try_mode[opened[i]] = GP_CELLS_NONE;
+        st = run_trial(ctx, sp, b, try_mode, opts, &t);
+        (*trials)++;
+        if (st != GP_OK && skippable(ctx, st)) {
+            st = GP_OK;
+            continue;
+        }
+        if (st != GP_OK) {
+            goto done;
+        }
+        if (t.viol <= cur->viol && t.blocks_cut < cur->blocks_cut) {
+            trial_clear(cur);
+            *cur = t;
+            memcpy(mode, try_mode, (size_t)n);
+        } else {
+            trial_clear(&t);
+        }
+        memset(&t, 0, sizeof t);
+    }
+done:
+    trial_clear(&best);
+    trial_clear(&t);
+    gp_free(art);
+    gp_free(try_mode);
+    gp_free(best_mode);
+    gp_free(cs);
+    gp_free(opened);
+    return st;
+}
+
+gp_status gp_divide_community(gp_context *ctx, const gp_dataset *ds, const gp_blocks *b,
+                              const gp_options *opts, gp_divided *out)
+{
+    memset(out, 0, sizeof *out);
+    int32_t n = b->n;
+    gp_splitter *sp = NULL;
+    uint8_t *mode = NULL;
+    trial cur = {0};
+    gp_status st = GP_OK;
+    if (opts->split == GP_SPLIT_NEVER) {
+        graph_view g = view_of(b, NULL);
+        return partition_view(ctx, &g, opts, &out->part);
+    }
+    mode = gp_calloc((size_t)n + 1, 1);
+    if (mode == NULL) {
+        return gp_error_nomem(ctx, "the split stage");
+    }
+    if ((st = gp_splitter_new(ctx, ds, b, opts, &sp)) != GP_OK) {
+        goto done;
+    }
+    /* Rule 1: blocks above the maximum with more than one household site. */
+    for (int32_t v = 0; v < n; v++) {
+        int32_t can = 0;
+        if (b->households[v] <= opts->max_households || gp_splitter_sites(sp, v) < 2) {
+            continue;
+        }
+        st = gp_splitter_can_cut(ctx, sp, v, GP_CELLS_BUILDINGS, &can);
+        if (st != GP_OK && !skippable(ctx, st)) {
+            goto done;
+        }
+        st = GP_OK;
+        mode[v] = can ? GP_CELLS_BUILDINGS : GP_CELLS_NONE;
+    }
+    st = run_trial(ctx, sp, b, mode, opts, &cur);
+    if (st != GP_OK && skippable(ctx, st)) {
+        memset(mode, 0, (size_t)n);
+        st = run_trial(ctx, sp, b, mode, opts, &cur);
+    }
+    if (st != GP_OK) {
+        goto done;
+    }
+    /* Rule 2. */
+    if (opts->split == GP_SPLIT_NEEDED && cur.viol > 0 &&
+        feasible_total(b->households_assigned, opts) &&
+        (st = cut_as_needed(ctx, sp, b, opts, mode, &cur, &out->trials)) != GP_OK) {
+        goto done;
+    }
+    if (cur.cells != NULL) {
+        st = gp_splitter_pieces(ctx, sp, cur.cells, gp_partition_assignment(cur.part),
+                                gp_partition_grid_count(cur.part), &out->pieces);
+        if (st != GP_OK) {
+            goto done;
+        }
+        out->reason = gp_calloc((size_t)n + 1, 1);
+        if (out->reason == NULL) {
+            st = gp_error_nomem(ctx, "the split stage");
+            goto done;
+        }
+        for (int32_t v = 0; v < n; v++) {
+            out->reason[v] = mode[v] == GP_CELLS_OPEN        ? GP_CUT_BOUNDS
+                             : mode[v] == GP_CELLS_BUILDINGS ? GP_CUT_OVERSIZE
+                                                             : GP_CUT_NONE;
+        }
+    }
+    out->part = cur.part;
+    cur.part = NULL;
+done:
+    trial_clear(&cur);
+    gp_splitter_free(sp);
+    gp_free(mode);
+    if (st != GP_OK) {
+        gp_divided_clear(out);
+    }
+    return st;
+}
