@@ -25,12 +25,22 @@ static const char PARTITION_USAGE[] =
     "                          --households PATH[:LAYER] [--count-field FIELD]\n"
     "                          [--barriers PATH[:LAYER]] [--min 300] [--max 500] [--target 400]\n"
     "                          [--grids auto|N] [--seed N] [--threads N]\n"
+    "                          [--split never|oversize|needed]\n"
     "                          -o OUT.gpkg [--report OUT.json] [--map OUT.svg]\n"
     "\n"
     "Divide every community into contiguous grids of --min..--max households whose borders\n"
     "follow streets. Output layers `grids` and `blocks` are written in the communities' CRS\n"
     "(GeoPackage, or the format of the extension: .geojson, .fgb; a path without extension is\n"
     "a directory of shapefiles).\n"
+    "\n"
+    "--split: when a street block may be cut into pieces, the only grid borders off streets:\n"
+    "  never     grids are unions of whole street blocks;\n"
+    "  oversize  cut a block holding more than --max households in several features along its\n"
+    "            internal paths (dead-end service roads, footways), else between buildings;\n"
+    "  needed    (default) also, where a community's total allows grids within the bounds but\n"
+    "            its whole blocks do not, cut the fewest blocks found, between buildings.\n"
+    "  Grids bordering a cut get the flag split_block; cut pieces with a side off the streets\n"
+    "  have on_streets = 0 in the blocks layer; the report lists every cut block.\n"
     "\n"
     "exit status: 0 done; 1 done, but some grid breaks a bound (see the report);\n"
     "             2 bad arguments or unusable input (nothing written).\n";
@@ -57,6 +67,7 @@ typedef struct {
     const char *barriers, *out, *report, *map;
     int64_t min, max, target;
     int32_t grids, threads;
+    int32_t split; /* gp_split_mode */
     uint64_t seed;
 } args;
 
@@ -162,6 +173,22 @@ static int parse_partition(int argc, char **argv, args *a)
                 return usage_error(PARTITION_USAGE, "%s needs a whole number >= 0", flag);
             }
             a->seed = (uint64_t)v;
+        } else if (strcmp(flag, "--split") == 0) {
+            static const struct {
+                const char *name;
+                int32_t mode;
+            } modes[] = {{"never", GP_SPLIT_NEVER},
+                         {"oversize", GP_SPLIT_OVERSIZE},
+                         {"needed", GP_SPLIT_NEEDED}};
+            a->split = -1;
+            for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
+                if (strcmp(value, modes[k].name) == 0) {
+                    a->split = modes[k].mode;
+                }
+            }
+            if (a->split < 0) {
+                return usage_error(PARTITION_USAGE, "%s needs never, oversize or needed", flag);
+            }
         } else if (strcmp(flag, "--threads") == 0) {
             if (parse_int(value, 0, 1024, &v) != 0) {
                 return usage_error(PARTITION_USAGE, "%s needs a whole number in [0, 1024]", flag);
@@ -216,6 +243,7 @@ static int run_partition(const args *a, int quiet_summary)
         (st = gp_options_set_grid_count(ctx, opts, a->grids)) ||
         (st = gp_options_set_seed(ctx, opts, a->seed)) ||
         (st = gp_options_set_threads(ctx, opts, a->threads)) ||
+        (st = gp_options_set_split(ctx, opts, a->split)) ||
         (st = gp_inputs_set_communities(ctx, in, a->communities, a->id_field)) ||
         (st = gp_inputs_set_streets(ctx, in, a->streets, a->class_field)) ||
         (st = gp_inputs_set_households(ctx, in, a->households, a->count_field)) ||
@@ -268,7 +296,7 @@ done:
 
 static int cmd_partition(int argc, char **argv)
 {
-    args a = {.min = 300, .max = 500, .target = 0, .seed = 1};
+    args a = {.min = 300, .max = 500, .target = 0, .seed = 1, .split = GP_SPLIT_NEEDED};
     int code = parse_partition(argc, argv, &a);
     return code >= 0 ? code : run_partition(&a, 0);
 }
@@ -318,6 +346,7 @@ static int cmd_demo(int argc, char **argv)
               .min = 300,
               .max = 500,
               .seed = 1,
+              .split = GP_SPLIT_NEEDED,
               .threads = (int32_t)threads};
     int code = run_partition(&a, 0);
     if (code != EXIT_USAGE) {

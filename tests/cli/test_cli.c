@@ -78,6 +78,9 @@ static const cli_case USAGE_CASES[] = {
      "h.gpkg -o o.gpkg",
      2, "missing.gpkg"},
     {"demo --bogus", 2, "unknown or incomplete option '--bogus'"},
+    {"partition --help", 0, "[--split never|oversize|needed]"},
+    {"partition --split sometimes", 2, "--split needs never, oversize or needed"},
+    {"partition --split", 2, "--split needs a value"},
 };
 
 Test(cli, usage_table)
@@ -173,4 +176,61 @@ Test(cli, good_runs_write_every_format_and_never_clobber_on_failure)
     code = run(args, out, sizeof out);
     cr_assert_eq(code, 2, "exit %d:\n%s", code, out);
     cr_assert(strstr(out, "/nonexistent-dir/out.gpkg") != NULL, "output:\n%s", out);
+}
+
+/* Read a whole file from the scratch directory into buf (NUL-terminated). */
+static void slurp(const char *name, char *buf, size_t size)
+{
+    char full[4096];
+    snprintf(full, sizeof full, "%s/%s", env("GP_SCRATCH"), name);
+    FILE *f = fopen(full, "r");
+    cr_assert_not_null(f, "%s is missing", full);
+    size_t n = fread(buf, 1, size - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+}
+
+/* --split on the fixtures of tests/pipeline: a block of three 300-household buildings and a
+ * leaf block behind a hub. Table: mode, fixture, exit status, text expected in the output and
+ * in the report. */
+Test(cli, split_modes_table)
+{
+    const struct {
+        const char *fixture, *mode, *extra;
+        int code;
+        const char *out, *report;
+    } cases[] = {
+        {"oversize", "never", "--target 300", 1, "grid(s) outside [300, 500]",
+         "\"split_blocks\": 0, \"problems\""},
+        {"oversize", "oversize", "--target 300", 0, "block 1 (900 households) split into 3 pieces",
+         "\"split_blocks\": 2, \"problems\""},
+        {"oversize", NULL, "--target 300", 0, "split into 3 pieces",
+         "because it holds more than the maximum 500"},
+        {"leaftrap", "oversize", "", 1, "grid(s) outside [300, 500]",
+         "\"split_blocks\": 0, \"problems\""},
+        {"leaftrap", "needed", "", 0, "block 0 (208 households) split into 2 pieces",
+         "although the community's 835 households allow it"},
+    };
+    char args[16384], out[65536], report[65536];
+    const char *dir = env("GP_FIXTURES");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char mode[64] = "";
+        if (cases[i].mode != NULL) {
+            snprintf(mode, sizeof mode, "--split %s", cases[i].mode);
+        }
+        snprintf(args, sizeof args,
+                 "partition --communities %s/%s/communities.geojson --id-field code --streets "
+                 "%s/%s/streets.geojson --class-field class --households "
+                 "%s/%s/households.geojson --count-field households %s %s -o split.gpkg "
+                 "--report split.json",
+                 dir, cases[i].fixture, dir, cases[i].fixture, dir, cases[i].fixture, mode,
+                 cases[i].extra);
+        int code = run(args, out, sizeof out);
+        cr_expect_eq(code, cases[i].code, "case %zu exited %d:\n%s", i, code, out);
+        cr_expect(strstr(out, cases[i].out) != NULL, "case %zu: expected \"%s\" in:\n%s", i,
+                  cases[i].out, out);
+        slurp("split.json", report, sizeof report);
+        cr_expect(strstr(report, cases[i].report) != NULL, "case %zu: expected \"%s\" in:\n%s", i,
+                  cases[i].report, report);
+    }
 }
