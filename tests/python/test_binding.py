@@ -17,6 +17,7 @@ SHARED = os.environ.get("GP_SHARED_DATA", os.path.join(ROOT, "..", "shared", "da
 PROV = os.path.join(SHARED, "providence", "clean")
 DEMO = os.path.join(ROOT, "examples", "data")
 CLI = os.environ.get("GP_CLI", os.path.join(ROOT, "build", "examples", "gridpart"))
+FIXTURES = os.path.join(ROOT, "tests", "pipeline", "fixtures")
 
 
 def lattice(w, h, households):
@@ -226,3 +227,29 @@ def test_example_script_makes_a_png(tmp_path):
     assert png.stat().st_size > 10_000
     with open(png, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def fixture(name):
+    return [os.path.join(FIXTURES, name, layer + ".geojson")
+            for layer in ("communities", "streets", "households")]
+
+
+def test_partition_split_mirrors_the_cli(tmp_path):
+    gpd = pytest.importorskip("geopandas")
+    kw = dict(id_field="code", class_field="class", count_field="households", target=300)
+    with gridpart.partition(*fixture("oversize"), out=str(tmp_path / "never.gpkg"),
+                            split="never", **kw) as r:
+        assert r.out_of_bounds == 2
+        assert all(c["split_blocks"] == 0 for c in r.communities)
+        assert any("over_max" in g["flags"] for g in r.grids)
+    with gridpart.partition(*fixture("oversize"), out=str(tmp_path / "split.gpkg"), **kw) as r:
+        assert r.out_of_bounds == 0
+        assert [c["split_blocks"] for c in r.communities] == [1, 1]
+        assert all("split_block" in g["flags"] for g in r.grids)
+        assert r.report["totals"]["split_blocks"] == 2
+        blocks = r.to_geopandas("blocks")
+        assert sorted(blocks["on_streets"]) == [0] * 5 + [1]
+        assert blocks["households"].sum() == 1700
+    with pytest.raises(gridpart.ArgumentError) as e:
+        gridpart.partition(*fixture("oversize"), split="sometimes", **kw)
+    assert "sometimes" in e.value.message

@@ -141,10 +141,14 @@ class _Owner:
             pass
 
 
+# When the split stage may cut street blocks (gp_split_mode), as the CLI's --split names it.
+SPLIT_MODES = {"never": 0, "oversize": 1, "needed": 2}
+
+
 class _Options(_Owner):
     _free = staticmethod(lib.gp_options_free)
 
-    def __init__(self, min, max, target, grids, seed, threads, effort=None):
+    def __init__(self, min, max, target, grids, seed, threads, effort=None, split=None):
         ptr = _lib.OptionsP()
         _check(lib.gp_options_new(byref(ptr)))
         super().__init__(ptr)
@@ -161,6 +165,11 @@ class _Options(_Owner):
             _check(lib.gp_options_set_threads(ctx, ptr, int(threads)), ctx)
             if effort is not None:
                 _check(lib.gp_options_set_effort(ctx, ptr, float(effort)), ctx)
+            if split is not None:
+                if split not in SPLIT_MODES:
+                    raise ArgumentError(1, "split must be one of %s, not %r"
+                                        % (", ".join(SPLIT_MODES), split))
+                _check(lib.gp_options_set_split(ctx, ptr, SPLIT_MODES[split]), ctx)
         except BaseException:
             self.close()
             raise
@@ -318,7 +327,8 @@ class Result(_Owner):
     """The grids of a run. Holds the C plan until ``close()`` (or the end of a ``with`` block).
 
     ``grids``: one dict per grid (grid_code, community, households, workload, blocks, flags);
-    ``communities``: one dict per community (id, households, grids, blocks, workload_ratio);
+    ``communities``: one dict per community (id, households, grids, blocks, workload_ratio,
+    split_blocks: street blocks the split stage cut);
     ``problems``: messages; ``report``: the JSON report as a dict; ``out``: the written file.
     """
 
@@ -335,6 +345,7 @@ class Result(_Owner):
                 "grids": lib.gp_plan_community_grids(plan, c),
                 "blocks": lib.gp_plan_community_blocks(plan, c),
                 "workload_ratio": lib.gp_plan_community_workload_ratio(plan, c),
+                "split_blocks": lib.gp_plan_community_split_blocks(plan, c),
             }
             for c in range(nc)
         ]
@@ -396,15 +407,17 @@ class Result(_Owner):
 
 def partition(communities, streets, households, out=None, *, id_field="code",
               class_field=None, count_field=None, barriers=None, min=300, max=500, target=None,
-              grids="auto", seed=1, threads=0, report=None, map=None, progress=None):
+              grids="auto", seed=1, threads=0, split="needed", report=None, map=None,
+              progress=None):
     """Run the pipeline like ``gridpart partition`` and return a :class:`Result`.
 
     Layers are ``PATH[:LAYER]`` strings (any GDAL source). ``out`` (optional) receives the
     layers `grids` and `blocks`, ``report`` the JSON report, ``map`` the SVG map; each is
-    written atomically, so an exception leaves no partial file.
+    written atomically, so an exception leaves no partial file. ``split`` is ``--split``:
+    "never", "oversize" or "needed" (when street blocks may be cut; see the CLI's help).
     """
     ctx = _lib.context()
-    with _Options(min, max, target, grids, seed, threads) as opts:
+    with _Options(min, max, target, grids, seed, threads, split=split) as opts:
         iptr = _lib.InputsP()
         _check(lib.gp_inputs_new(byref(iptr)))
         with _Inputs(iptr) as inputs:

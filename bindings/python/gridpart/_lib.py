@@ -80,6 +80,7 @@ FUNCTIONS = {
     "gp_options_set_snap_tolerance": (status, [ContextP, OptionsP, c_double]),
     "gp_options_set_sliver_area": (status, [ContextP, OptionsP, c_double]),
     "gp_options_set_effort": (status, [ContextP, OptionsP, c_double]),
+    "gp_options_set_split": (status, [ContextP, OptionsP, c_int32]),
     "gp_options_get_min": (c_int64, [OptionsP]),
     "gp_options_get_max": (c_int64, [OptionsP]),
     "gp_options_get_target": (c_int64, [OptionsP]),
@@ -89,6 +90,7 @@ FUNCTIONS = {
     "gp_options_get_snap_tolerance": (c_double, [OptionsP]),
     "gp_options_get_sliver_area": (c_double, [OptionsP]),
     "gp_options_get_effort": (c_double, [OptionsP]),
+    "gp_options_get_split": (c_int32, [OptionsP]),
     # graph and optimizer
     "gp_graph_new": (status, [ContextP, c_int32, i32p, i32p, POINTER(GraphP)]),
     "gp_graph_free": (None, [GraphP]),
@@ -132,6 +134,7 @@ FUNCTIONS = {
     "gp_plan_community_grids": (c_int32, [PlanP, c_int32]),
     "gp_plan_community_blocks": (c_int32, [PlanP, c_int32]),
     "gp_plan_community_workload_ratio": (c_double, [PlanP, c_int32]),
+    "gp_plan_community_split_blocks": (c_int32, [PlanP, c_int32]),
     "gp_plan_grid_count": (c_int32, [PlanP]),
     "gp_plan_grid_code": (c_char_p, [PlanP, c_int32]),
     "gp_plan_grid_community": (c_int32, [PlanP, c_int32]),
