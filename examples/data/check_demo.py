@@ -11,8 +11,10 @@ each community (streets clipped to it, ends snapped within the tolerance, noded 
 and polygonized), counted two ways: with every street class, and without service roads and
 footways (internal paths); and block-level feasibility: with every street class bounding blocks,
 each community (each of its parts on its own) is divided into connected groups of blocks holding
-300-500 households each (a block over 500 made of a single household point is a group alone),
-found by a dynamic program over spanning trees of the block adjacency graph and verified.
+300-500 households each (a block over 500 made of a single household point is a group alone;
+one over 500 in several points is first split along its dead-end path, continued straight to
+the block border away from every point, as gridpart's split stage does), found by a dynamic
+program over spanning trees of the block adjacency graph and verified.
 Exits 1 if a check fails.
 """
 import argparse
@@ -108,6 +110,42 @@ def blocks(comm, streets, tol):
     faces = [f for f in polygonize(unary_union(pieces + [border]))
              if f.area > 1.0 and comm.contains(f.representative_point())]
     return faces, snapped
+
+
+def split_along_path(face, pts, paths, hi=500, clearance=5.0):
+    """What gridpart's split stage does first with a block over `hi` households in several
+    points: cut it along a dead-end path inside it, continued straight from its dead end to the
+    block border, away from every point. Returns the two parts, or None."""
+    inner = face.buffer(-0.5)
+    for path in paths:
+        if not path.intersects(inner):
+            continue
+        for line in lines_of(path.intersection(face)):
+            c = list(line.coords)
+            for tip, prev in ((c[-1], c[-2]), (c[0], c[1])):
+                if face.boundary.distance(Point(tip)) < 0.5:
+                    continue  # this end is at the block border
+                v = np.subtract(tip, prev)
+                v = v / np.hypot(*v)
+                ray = LineString([tip, tuple(np.add(tip, v * 10000.0))])
+                hits = [p for p in lines_of(ray.intersection(face)) if p.distance(Point(tip)) < 1e-6]
+                if not hits:
+                    continue
+                ext = hits[0]
+                if min(ext.distance(q) for q, _ in pts) < clearance:
+                    continue
+                far = Point(ext.coords[-1])
+                ext = LineString([tip, tuple(np.add(far.coords[0], v * 0.05))])
+                start = Point(c[0] if tip == c[-1] else c[-1])
+                snap = nearest_points(start, face.boundary)[1]
+                cut = unary_union([face.boundary, LineString([snap, start]), line, ext])
+                parts = [f for f in polygonize(cut) if face.contains(f.representative_point())]
+                if len(parts) != 2:
+                    continue
+                sums = [sum(n for q, n in pts if f.contains(q)) for f in parts]
+                if max(sums) <= hi:
+                    return parts
+    return None
 
 
 def adjacency(faces):
@@ -378,6 +416,7 @@ def main():
 
     # per community
     paths_out = [g for g, (_, p) in zip(sm, streets) if p["class"] not in PATHS]
+    path_lines = [g for g, (_, p) in zip(sm, streets) if p["class"] in PATHS]
     print("\n     %-12s %-14s %6s %6s %7s %7s %8s %s" % ("code", "name", "hh", "points",
           "blocks", "blocks*", ">500", "parts (households)"))
     total_blocks = [0, 0]
@@ -410,13 +449,26 @@ def main():
               % (p["code"], p["name"], h, len(pts), len(res[0][0]), len(faces),
                  o or "-", part_h, sum(1 for x in per if x == 0), min(sides), max(sides)))
 
-        # block-level feasibility, every street class bounding blocks (as gridpart reads them)
+        # block-level feasibility, every street class bounding blocks (as gridpart reads them);
+        # a block over 500 in several points is first split along its dead-end path
         faces, per, _ = res[0]
         npts = [sum(1 for q, _ in pts if f.contains(q)) for f in faces]
+        split = []
+        for b in [b for b, (x, k) in enumerate(zip(per, npts)) if x > 500 and k > 1]:
+            inside = [(q, n) for q, n in pts if faces[b].contains(q)]
+            halves = split_along_path(faces[b], inside, path_lines)
+            if halves is not None:
+                split.append((per[b], [sum(n for q, n in inside if f.contains(q)) for f in halves]))
+                faces = faces[:b] + halves + faces[b + 1:]
+        if split:
+            print("     %s split along a dead-end path: %s"
+                  % (p["code"], ", ".join("%d -> %s" % x for x in split)))
+            per = [sum(n for q, n in pts if f.contains(q)) for f in faces]
+            npts = [sum(1 for q, _ in pts if f.contains(q)) for f in faces]
         alone = {b for b, (x, k) in enumerate(zip(per, npts)) if x > 500 and k == 1}
         check(all(x <= 500 or b in alone for b, x in enumerate(per)),
-              "%s every block over 500 households is a single point (%s)"
-              % (p["code"], [x for x in per if x > 500]))
+              "%s every block over 500 households is a single point or splits along its path "
+              "(%s)" % (p["code"], [x for x in per if x > 500]))
         adj = adjacency(faces)
         comps = components(set(range(len(faces))), adj)
         check(len(comps) == len(parts), "%s block graph: %d component(s) for %d part(s)"
@@ -427,9 +479,10 @@ def main():
             good = found is not None and verify(found, comp, adj, per, alone)
             ok &= good
             groups.append(sorted(sum(per[b] for b in g) for g in found) if good else None)
-        lived = [x for x in per if x > 0]
+        per0 = res[0][1]  # statistics of the blocks as read, before any split
+        lived = [x for x in per0 if x > 0]
         all_per += lived
-        stats = (len(faces), sum(1 for x in per if x == 0), min(lived), int(np.median(lived)),
+        stats = (len(per0), sum(1 for x in per0 if x == 0), min(lived), int(np.median(lived)),
                  max(lived))
         check(ok, "%s divides at block level: %d blocks (%d empty), households per inhabited "
               "block min %d / median %d / max %d; groups per part %s"

@@ -62,10 +62,11 @@ HOLE_CELL = (1, 1)      # an inner block is a park that belongs to no community 
 ENCLAVE_CELL = (1, 2)   # an inner block of this cell belongs to ...
 ENCLAVE_OWNER = (1, 3)  # ... this community, which therefore has two parts
 COMPOUND_A = (0, 1)     # gated compound with a service road + footway through it
-COMPOUND_B = (2, 3)     # gated compound with a footway through it
+COMPOUND_B = (2, 3)     # gated compound with a dead-end footway into it
 MEGA_CELL = (2, 0)      # a block holding one point with > 500 households
 COMPOUND_A_HALVES = (470, 490)
 COMPOUND_B_HALVES = (400, 380)
+COMPOUND_B_PATH = 0.55  # the footway into compound B ends this far along its way across
 ENCLAVE_HOUSEHOLDS = 430
 MEGA_HOUSEHOLDS = 560
 BLOCK_CAP = 230  # ordinary residential blocks hold at most this many households ...
@@ -631,6 +632,21 @@ def main():
 
     # -- imperfections and checks in metres ----------------------------------------------------
     streets = perturb_ends(rng, city.streets + extra, stats)
+    # The footway into compound B stops inside it: the compound stays one block over the
+    # maximum that must be split along the footway and then between buildings. Done after
+    # perturb_ends so that every other feature stays as it was (same random draws).
+    b_path = compound_paths[COMPOUND_B]
+    for i, (g, cls) in enumerate(streets):
+        if cls == "footway" and g.distance(Point(b_path.coords[0])) < TOLERANCE and \
+                g.distance(Point(b_path.coords[-1])) < TOLERANCE:
+            streets[i] = (substring(g, 0.0, COMPOUND_B_PATH, normalized=True), cls)
+            far = Point(g.coords[-1]).distance(Point(b_path.coords[-1]))
+            if far > 1e-6:  # the end cut off had been moved: count it no more
+                stats["undershoots" if g.length < b_path.length else "overshoots"] -= 1
+            dead_ends += 1
+            break
+    else:
+        raise AssertionError("compound B's footway not found")
     street_tree = Index([g for g, _ in streets])
     for p, n, key in households:
         near = street_tree.near(p, 6.0)
