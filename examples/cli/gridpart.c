@@ -258,14 +258,22 @@ static int run_partition(const args *a, int quiet_summary)
     }
     int32_t oob = gp_plan_out_of_bounds(plan);
     int64_t households = 0;
+    int32_t cut = 0;
     for (int32_t c = 0; c < gp_plan_community_count(plan); c++) {
         households += gp_plan_community_households(plan, c);
+        cut += gp_plan_community_split_blocks(plan, c);
     }
     if (!quiet_summary) {
         printf("gridpart: %" PRId32 " grids in %" PRId32 " communities, %" PRId64
                " households (%" PRId64 " outside every community)\n",
                gp_plan_grid_count(plan), gp_plan_community_count(plan), households,
                gp_plan_households_outside(plan));
+        if (cut > 0) {
+            printf("gridpart: %" PRId32
+                   " street block(s) cut into pieces; the grids beside a cut are flagged "
+                   "split_block (the report says where and why)\n",
+                   cut);
+        }
     }
     if (oob > 0) {
         fprintf(stderr,

@@ -204,7 +204,7 @@ Test(cli, split_modes_table)
          "\"split_blocks\": 0, \"problems\""},
         {"oversize", "oversize", "--target 300", 0, "block 1 (900 households) split into 3 pieces",
          "\"split_blocks\": 2, \"problems\""},
-        {"oversize", NULL, "--target 300", 0, "split into 3 pieces",
+        {"oversize", NULL, "--target 300", 0, "2 street block(s) cut into pieces",
          "because it holds more than the maximum 500"},
         {"leaftrap", "oversize", "", 1, "grid(s) outside [300, 500]",
          "\"split_blocks\": 0, \"problems\""},
