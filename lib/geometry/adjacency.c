@@ -106,7 +106,6 @@ static double seg_dist2(double px, double py, double ax, double ay, double bx, d
     return qx * qx + qy * qy;
 }
 
-
 gp_status gp_faces_shared_segments(gp_context *ctx, const gp_dataset *ds,
                                    GEOSGeometry *const *faces, int32_t n_faces,
                                    const gp_piece *pieces, int32_t n_pieces,
@@ -246,25 +245,30 @@ int32_t gp_group_find(int32_t *group, int32_t f)
 }
 
 gp_status gp_merge_slivers(gp_context *ctx, int32_t n_faces, const double *area,
-                           const double *perimeter, const gp_shared_seg *segs, int64_t n_segs,
-                           double min_area, double min_width, int32_t *group, int32_t *merged_out)
+                           const double *perimeter, const double *width, const uint8_t *force,
+                           const gp_shared_seg *segs, int64_t n_segs, const gp_sliver_rule *rule,
+                           int32_t *group, int32_t *merged_out)
 {
     gp_status st = GP_OK;
     double *ga = gp_malloc(((size_t)n_faces + 1) * sizeof *ga);
     double *gper = gp_malloc(((size_t)n_faces + 1) * sizeof *gper);
+    double *gw = gp_malloc(((size_t)n_faces + 1) * sizeof *gw);
+    uint8_t *gforce = gp_calloc((size_t)n_faces + 1, 1);
     double *len_to = gp_calloc((size_t)n_faces + 1, sizeof *len_to);
     double *open_to = gp_calloc((size_t)n_faces + 1, sizeof *open_to);
     uint8_t *stuck = gp_calloc((size_t)n_faces + 1, 1);
     int32_t *touched = gp_malloc(((size_t)n_faces + 1) * sizeof *touched);
     int32_t merged = 0;
-    if (ga == NULL || gper == NULL || len_to == NULL || open_to == NULL || stuck == NULL ||
-        touched == NULL) {
+    if (ga == NULL || gper == NULL || gw == NULL || gforce == NULL || len_to == NULL ||
+        open_to == NULL || stuck == NULL || touched == NULL) {
         st = gp_error_nomem(ctx, "sliver merging");
         goto done;
     }
     for (int32_t f = 0; f < n_faces; f++) {
         ga[f] = area[f];
         gper[f] = perimeter[f];
+        gw[f] = width[f];
+        gforce[f] = force != NULL && force[f];
     }
     for (;;) {
         /* The smallest sliver first: it is the least trustworthy face. */
@@ -273,7 +277,7 @@ gp_status gp_merge_slivers(gp_context *ctx, int32_t n_faces, const double *area,
             if (group[f] != f || stuck[f]) {
                 continue;
             }
-            int sliver = ga[f] < min_area || (gper[f] > 0 && 2.0 * ga[f] / gper[f] < min_width);
+            int sliver = ga[f] < rule->min_area || gw[f] < rule->min_width || gforce[f];
             if (sliver && (g < 0 || ga[f] < ga[g])) {
                 g = f;
             }
@@ -323,12 +327,16 @@ gp_status gp_merge_slivers(gp_context *ctx, int32_t n_faces, const double *area,
         group[gone] = keep;
         ga[keep] = ga[g] + ga[best];
         gper[keep] = gper[g] + gper[best] - 2.0 * shared;
+        gw[keep] = fmax(fmax(gw[g], gw[best]), gper[keep] > 0 ? 2.0 * ga[keep] / gper[keep] : 0);
+        gforce[keep] = 0;
         stuck[keep] = 0;
         merged++;
     }
 done:
     gp_free(ga);
     gp_free(gper);
+    gp_free(gw);
+    gp_free(gforce);
     gp_free(len_to);
     gp_free(open_to);
     gp_free(stuck);

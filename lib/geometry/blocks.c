@@ -1,20 +1,40 @@
 /* SPDX-License-Identifier: MIT */
 /**
- * @file blocks.c Street blocks of a community: clip, snap, node, polygonize, merge slivers.
+ * @file blocks.c Street blocks of a community: clip, snap, drop border strips, node, polygonize,
+ * merge slivers.
  *
- * The method (cf. PostGIS ST_Polygonize / GEOS Polygonizer on a noded network, with
- * endpoint snapping as in GRASS v.clean "snap" and "rmdangle"):
- * 1. Streets and barriers are clipped to the community shrunk by the tolerance, so lines that
- *    run along the border (on it, beside it, just outside) vanish and lines that cross it end
- *    one tolerance inside.
- * 2. Line ends closer than 1.5 tolerances are clustered (single linkage) and moved to their
- *    centroid: a junction whose noisy ends missed each other becomes one node.
- * 3. A remaining free end within the tolerance of another line (1.5 tolerances of the border)
- *    is extended to its nearest point there and a centimetre beyond, so that noding surely
- *    creates the junction; the centimetre overshoot is a dangle that polygonization drops.
- * 4. Lines and the community border are noded (unary union) and polygonized; faces inside
- *    the community are kept; any uncovered rest becomes extra faces.
- * 5. Slivers merge into the neighbour sharing the longest border (adjacency.c).
+ * The method (cf. PostGIS ST_Polygonize / GEOS Polygonizer on a noded network, with endpoint
+ * snapping as in GRASS v.clean "snap" and "rmdangle"). Its rule: what is already exact stays
+ * exact, so that clean data gives exactly its blocks; only what noise can explain moves.
+ * 1. Streets and barriers are clipped to the community grown by CLIP_MARGIN (1 cm), so a line
+ *    that crosses the border crosses it by a clear margin and the noder cannot miss it.
+ * 2. Line ends. An end is fixed when it coincides with another end or lies on the border (in
+ *    clean data every end is fixed and nothing moves); it lies on a line when it touches the
+ *    inside of another line (a T junction). The other ends are free: noise that under- or
+ *    overshoots a junction. Free ends are clustered by complete linkage, so that a cluster
+ *    spans at most two tolerances (ends within a tolerance of one junction) and ends of two
+ *    junctions a few metres apart do not chain up; the two ends of a short line never join.
+ *    A cluster moves to its centroid, which is joined to the border when within a tolerance
+ *    of it. A lone free end moves to the nearest fixed end within 1.5 tolerances; failing
+ *    that it is extended, like an end on a line, to the nearest point of another line within
+ *    the tolerance or of the border within 1.5 tolerances: exactly onto it when that is a
+ *    vertex, else CLIP_MARGIN across it, so that noding surely makes the junction (the
+ *    overshoot is a dangle, which polygonization drops).
+ * 3. The lines are noded. Every edge lying wholly within one tolerance of the border is
+ *    dropped: a street along the border (noisy, or exactly on it) bounds no block, the border
+ *    does. A node that lost such an edge but keeps others is joined to the nearest point of
+ *    the border, so that a street that reached the border through it still does. Edges that
+ *    reach deeper, such as a short street from a junction near the border to the border, stay.
+ * 4. Lines, joins and the community border are noded and polygonized; faces inside the
+ *    community are kept; any uncovered rest becomes extra faces.
+ * 5. Slivers merge into the neighbour sharing the longest border (adjacency.c). A face is a
+ *    sliver when it is smaller than the sliver area, or so narrow that no circle of the sliver
+ *    width (default: the snapping tolerance) fits in it (GEOS maximum inscribed circle), or an
+ *    uninhabited island (a face whose whole boundary it shares with one other face: a
+ *    roundabout centre, a traffic island) smaller than the island area (default
+ *    GP_ISLAND_AREA). Width rather than area is what tells noise from a small real block: the
+ *    noise is at most a tolerance wide, while a real traffic triangle of 12 m^2 still holds a
+ *    2.5 m circle. An island has one neighbour only, so merging it never removes a division.
  */
 
 #include "blocks.h"
@@ -29,6 +49,15 @@
 #include <string.h>
 #include <time.h>
 
+/* Lines are clipped to the community grown by this, and extended ends overshoot by this. */
+#define CLIP_MARGIN 0.01
+/* An end this close to another line lies on it (the noder may still miss it: it is extended). */
+#define ON_LINE 1e-6
+/* Most free line ends clustered together (see complete_linkage). */
+#define MAX_COMPONENT 256
+/* Search tolerance of the maximum inscribed circle, m. */
+#define MIC_TOLERANCE 0.01
+
 static double now(void)
 {
     struct timespec ts;
@@ -36,11 +65,20 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Short joins added in steps 2-3 (two points each: x0 y0 x1 y1), noded in step 4 only. */
+typedef struct joins {
+    double *v;
+    int32_t n, cap;
+} joins;
+
 typedef struct net {
     gp_context *ctx;
     GEOSContextHandle_t h;
     gp_piece *p;
     int32_t n, cap;
+    joins jn;
+    double *bv; /* the border's vertices (x, y), sorted, built on first use */
+    int32_t n_bv;
 } net;
 
 static gp_status add_piece(net *nt, const GEOSGeometry *line, int32_t cls, int32_t kind)
@@ -85,20 +123,51 @@ static gp_status add_piece(net *nt, const GEOSGeometry *line, int32_t cls, int32
     return GP_OK;
 }
 
+/* Add the join (x0,y0)-(x1,y1), extended by CLIP_MARGIN beyond (x1,y1) unless `exact` (the
+ * end is a vertex of the line it joins, which the noder matches exactly). */
+static gp_status add_join(net *nt, double x0, double y0, double x1, double y1, int exact)
+{
+    double dx = x1 - x0, dy = y1 - y0, len = hypot(dx, dy);
+    if (len <= 0) {
+        return GP_OK;
+    }
+    if (nt->jn.n == nt->jn.cap) {
+        int32_t c = nt->jn.cap ? nt->jn.cap * 2 : 64;
+        double *q = gp_reallocarray(nt->jn.v, 4 * (size_t)c, sizeof *q);
+        if (q == NULL) {
+            return gp_error_nomem(nt->ctx, "border joins");
+        }
+        nt->jn.v = q;
+        nt->jn.cap = c;
+    }
+    double *v = nt->jn.v + 4 * (size_t)nt->jn.n++;
+    v[0] = x0;
+    v[1] = y0;
+    v[2] = exact ? x1 : x1 + CLIP_MARGIN * dx / len;
+    v[3] = exact ? y1 : y1 + CLIP_MARGIN * dy / len;
+    return GP_OK;
+}
+
 static void free_pieces(net *nt)
 {
     for (int32_t i = 0; i < nt->n; i++) {
         gp_free(nt->p[i].xy);
     }
     gp_free(nt->p);
+    gp_free(nt->jn.v);
+    gp_free(nt->bv);
+    nt->bv = NULL;
+    nt->n_bv = 0;
     nt->p = NULL;
+    nt->jn.v = NULL;
     nt->n = nt->cap = 0;
+    nt->jn.n = nt->jn.cap = 0;
 }
 
-/* Clip the dataset lines listed for community c to `inner` and add them as pieces. */
+/* Clip the dataset lines listed for community c to `outer` and add them as pieces. */
 static gp_status clip_lines(net *nt, GEOSWKBReader *rd, const gp_wkb *wkb, const int32_t *list,
                             int32_t n_list, const int32_t *cls, int32_t kind,
-                            const GEOSGeometry *inner, const GEOSPreparedGeometry *inner_prep)
+                            const GEOSGeometry *outer, const GEOSPreparedGeometry *outer_prep)
 {
     GEOSContextHandle_t h = nt->h;
     gp_status st = GP_OK;
@@ -109,10 +178,10 @@ static gp_status clip_lines(net *nt, GEOSWKBReader *rd, const gp_wkb *wkb, const
             return gp_error(nt->ctx, GP_ERR_GEOMETRY, "cannot decode line %d", i);
         }
         int32_t c = cls ? cls[i] : GP_CLASS_NONE;
-        if (GEOSPreparedContains_r(h, inner_prep, g) == 1) {
+        if (GEOSPreparedContains_r(h, outer_prep, g) == 1) {
             st = add_piece(nt, g, c, kind);
-        } else if (GEOSPreparedIntersects_r(h, inner_prep, g) == 1) {
-            GEOSGeometry *x = GEOSIntersection_r(h, g, inner);
+        } else if (GEOSPreparedIntersects_r(h, outer_prep, g) == 1) {
+            GEOSGeometry *x = GEOSIntersection_r(h, g, outer);
             if (x == NULL) {
                 st = gp_error(nt->ctx, GP_ERR_GEOMETRY, "cannot clip line %d: %s", i,
                               gp_ctx_engine_error(nt->ctx));
@@ -155,92 +224,20 @@ static int32_t find(int32_t *parent, int32_t i)
     return i;
 }
 
-/* Kinds of line ends. */
-enum { END_NONE = 0, END_JOINED = 1, END_FREE = 2 };
+/* What a line end is (step 2). */
+enum {
+    END_NONE = 0,  /* no end: a border piece or a closed ring */
+    END_FIXED = 1, /* coincides with another end, or lies on the border: never moves */
+    END_ON = 2,    /* on another line: extended across it */
+    END_FREE = 3,  /* noise: clustered with others, or extended when alone */
+    END_LONE = 4,  /* a free end with no other nearby: extended */
+    END_MOVED = 5  /* a free end moved to a cluster's point */
+};
 
-/* Step 2: cluster line ends within `radius` and move them to the cluster centroid.
- * free_end[2 * piece + end] says whether the end joined others, is free, or is no end. */
-static gp_status cluster_ends(net *nt, double radius, uint8_t *free_end)
+static double *end_xy(const gp_piece *p, int32_t end)
 {
-    gp_status st = GP_OK;
-    size_t n = 0;
-    endpt *e = gp_malloc(2 * ((size_t)nt->n + 1) * sizeof *e);
-    int32_t *parent = gp_malloc(2 * ((size_t)nt->n + 1) * sizeof *parent);
-    double *sx = gp_calloc(2 * ((size_t)nt->n + 1), sizeof *sx);
-    double *sy = gp_calloc(2 * ((size_t)nt->n + 1), sizeof *sy);
-    int32_t *cnt = gp_calloc(2 * ((size_t)nt->n + 1), sizeof *cnt);
-    uint8_t *mixed = gp_calloc(2 * ((size_t)nt->n + 1), 1);
-    if (e == NULL || parent == NULL || sx == NULL || sy == NULL || cnt == NULL || mixed == NULL) {
-        st = gp_error_nomem(nt->ctx, "line ends");
-        goto done;
-    }
-    memset(free_end, END_NONE, 2 * (size_t)nt->n);
-    for (int32_t i = 0; i < nt->n; i++) {
-        const gp_piece *p = &nt->p[i];
-        if (p->kind == 2) {
-            continue;
-        }
-        double *a = p->xy, *b = p->xy + 2 * (p->n - 1);
-        if (a[0] == b[0] && a[1] == b[1]) {
-            continue; /* a closed ring has no end */
-        }
-        free_end[2 * i] = free_end[2 * i + 1] = END_JOINED;
-        endpt ea = {a[0], a[1], i, 0}, eb = {b[0], b[1], i, 1};
-        e[n++] = ea;
-        e[n++] = eb;
-    }
-    if (n > 1) {
-        qsort(e, n, sizeof *e, cmp_endpt);
-    }
-    for (size_t i = 0; i < n; i++) {
-        parent[i] = (int32_t)i;
-    }
-    double r2 = radius * radius;
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = i + 1; j < n && e[j].x - e[i].x <= radius; j++) {
-            double dx = e[j].x - e[i].x, dy = e[j].y - e[i].y;
-            if (dx * dx + dy * dy <= r2) {
-                int32_t a = find(parent, (int32_t)i), b = find(parent, (int32_t)j);
-                if (a != b) {
-                    parent[a < b ? b : a] = a < b ? a : b;
-                }
-            }
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        int32_t r = find(parent, (int32_t)i);
-        sx[r] += e[i].x;
-        sy[r] += e[i].y;
-        cnt[r]++;
-        /* The root is the member with the lowest index, so e[r] is one of its ends. */
-        if (e[i].x != e[r].x || e[i].y != e[r].y) {
-            mixed[r] = 1;
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        int32_t r = find(parent, (int32_t)i);
-        gp_piece *p = &nt->p[e[i].piece];
-        if (cnt[r] < 2) {
-            free_end[2 * e[i].piece + e[i].end] = END_FREE;
-            continue;
-        }
-        /* Ends that already coincide keep their exact coordinates (clean data stays exact). */
-        if (mixed[r]) {
-            double *v = e[i].end == 0 ? p->xy : p->xy + 2 * (p->n - 1);
-            v[0] = sx[r] / cnt[r];
-            v[1] = sy[r] / cnt[r];
-        }
-    }
-done:
-    gp_free(e);
-    gp_free(parent);
-    gp_free(sx);
-    gp_free(sy);
-    gp_free(cnt);
-    gp_free(mixed);
-    return st;
+    return end == 0 ? p->xy : p->xy + 2 * (p->n - 1);
 }
-
 
 static void piece_bbox(const gp_piece *p, double *x0, double *y0, double *x1, double *y1)
 {
@@ -254,86 +251,499 @@ static void piece_bbox(const gp_piece *p, double *x0, double *y0, double *x1, do
     }
 }
 
+/* Nearest point to (ex,ey) on piece t: distance, and the point (a vertex of t itself when the
+ * projection lands on one, so the noder sees identical coordinates; then *at_vertex = 1). */
+static double nearest_on_piece(const gp_piece *t, double ex, double ey, double *bx, double *by,
+                               int *at_vertex)
+{
+    double best = INFINITY;
+    for (int32_t j = 0; j + 1 < t->n; j++) {
+        double ax = t->xy[2 * j], ay = t->xy[2 * j + 1];
+        double dx = t->xy[2 * j + 2] - ax, dy = t->xy[2 * j + 3] - ay;
+        double len2 = dx * dx + dy * dy;
+        double s = len2 > 0 ? ((ex - ax) * dx + (ey - ay) * dy) / len2 : 0.0;
+        s = s < 0 ? 0 : (s > 1 ? 1 : s);
+        double px = ax + s * dx, py = ay + s * dy;
+        double d = hypot(px - ex, py - ey);
+        if (d < best) {
+            best = d;
+            *bx = s == 0 ? ax : (s == 1 ? t->xy[2 * j + 2] : px);
+            *by = s == 0 ? ay : (s == 1 ? t->xy[2 * j + 3] : py);
+            *at_vertex = s == 0 || s == 1;
+        }
+    }
+    return best;
+}
+
+/* Step 2's index: every piece (border included) by its bounding box. */
+typedef struct piece_index {
+    GEOSSTRtree *tree;
+    GEOSGeometry **env;
+    int32_t n;
+    gp_hits hs;
+} piece_index;
+
+static gp_status index_pieces(net *nt, piece_index *ix)
+{
+    GEOSContextHandle_t h = nt->h;
+    ix->n = nt->n;
+    ix->env = gp_calloc((size_t)nt->n + 1, sizeof *ix->env);
+    ix->tree = GEOSSTRtree_create_r(h, 10);
+    if (ix->env == NULL || ix->tree == NULL) {
+        return gp_error_nomem(nt->ctx, "a line index");
+    }
+    for (int32_t i = 0; i < nt->n; i++) {
+        double x0, y0, x1, y1;
+        piece_bbox(&nt->p[i], &x0, &y0, &x1, &y1);
+        ix->env[i] = GEOSGeom_createRectangle_r(h, x0, y0, x1, y1);
+        if (ix->env[i] == NULL) {
+            return gp_error_nomem(nt->ctx, "a line index");
+        }
+        GEOSSTRtree_insert_r(h, ix->tree, ix->env[i], (void *)(intptr_t)i);
+    }
+    return GP_OK;
+}
+
+static void index_free(GEOSContextHandle_t h, piece_index *ix)
+{
+    if (ix->tree != NULL) {
+        GEOSSTRtree_destroy_r(h, ix->tree);
+    }
+    for (int32_t i = 0; ix->env != NULL && i < ix->n; i++) {
+        if (ix->env[i] != NULL) {
+            GEOSGeom_destroy_r(h, ix->env[i]);
+        }
+    }
+    gp_free(ix->env);
+    gp_free(ix->hs.v);
+}
+
+/* The pieces whose boxes meet the square of half-side r around (x,y), into ix->hs. */
+static gp_status query_pieces(net *nt, piece_index *ix, double x, double y, double r)
+{
+    GEOSGeometry *q = GEOSGeom_createRectangle_r(nt->h, x - r, y - r, x + r, y + r);
+    if (q == NULL) {
+        return gp_error_nomem(nt->ctx, "a line query");
+    }
+    ix->hs.n = 0;
+    GEOSSTRtree_query_r(nt->h, ix->tree, q, gp_hits_collect, &ix->hs);
+    GEOSGeom_destroy_r(nt->h, q);
+    return ix->hs.failed ? gp_error_nomem(nt->ctx, "a line query") : GP_OK;
+}
+
+static int cmp_xy(const void *pa, const void *pb)
+{
+    const double *a = pa, *b = pb;
+    if (a[0] != b[0]) {
+        return a[0] < b[0] ? -1 : 1;
+    }
+    return (a[1] > b[1]) - (a[1] < b[1]);
+}
+
+/* Nearest point of the border to (x,y): distance and point; *at_vertex = 1 when that point is a
+ * vertex of the border (then its exact coordinates are returned). */
+static gp_status nearest_on_border(net *nt, const GEOSPreparedGeometry *border_prep, double x,
+                                   double y, double *d, double *bx, double *by, int *at_vertex)
+{
+    GEOSContextHandle_t h = nt->h;
+    if (nt->bv == NULL) {
+        size_t n = 0;
+        for (int32_t i = 0; i < nt->n; i++) {
+            n += nt->p[i].kind == 2 ? (size_t)nt->p[i].n : 0;
+        }
+        nt->bv = gp_malloc(2 * (n + 1) * sizeof *nt->bv);
+        if (nt->bv == NULL) {
+            return gp_error_nomem(nt->ctx, "border vertices");
+        }
+        for (int32_t i = 0; i < nt->n; i++) {
+            if (nt->p[i].kind == 2) {
+                memcpy(nt->bv + 2 * (size_t)nt->n_bv, nt->p[i].xy,
+                       2 * (size_t)nt->p[i].n * sizeof *nt->bv);
+                nt->n_bv += nt->p[i].n;
+            }
+        }
+        qsort(nt->bv, (size_t)nt->n_bv, 2 * sizeof *nt->bv, cmp_xy);
+    }
+    GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, x, y);
+    GEOSCoordSequence *cs = pt ? GEOSPreparedNearestPoints_r(h, border_prep, pt) : NULL;
+    if (pt != NULL) {
+        GEOSGeom_destroy_r(h, pt);
+    }
+    if (cs == NULL || !GEOSCoordSeq_getXY_r(h, cs, 0, bx, by)) {
+        if (cs != NULL) {
+            GEOSCoordSeq_destroy_r(h, cs);
+        }
+        return gp_error(nt->ctx, GP_ERR_GEOMETRY, "cannot find the nearest border point: %s",
+                        gp_ctx_engine_error(nt->ctx));
+    }
+    GEOSCoordSeq_destroy_r(h, cs);
+    /* A border vertex within a micrometre: take it exactly. */
+    const double eps = 1e-6;
+    int32_t lo = 0, hi = nt->n_bv;
+    while (lo < hi) {
+        int32_t mid = lo + (hi - lo) / 2;
+        if (nt->bv[2 * mid] < *bx - eps) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    *at_vertex = 0;
+    for (int32_t k = lo; k < nt->n_bv && nt->bv[2 * k] <= *bx + eps && !*at_vertex; k++) {
+        if (fabs(nt->bv[2 * k + 1] - *by) <= eps) {
+            *bx = nt->bv[2 * k];
+            *by = nt->bv[2 * k + 1];
+            *at_vertex = 1;
+        }
+    }
+    *d = hypot(*bx - x, *by - y);
+    return GP_OK;
+}
+
+/* Step 2a: the kind of every end (status[2 * piece + end]). */
+static gp_status classify_ends(net *nt, piece_index *ix, const GEOSPreparedGeometry *comm_prep,
+                               uint8_t *status)
+{
+    GEOSContextHandle_t h = nt->h;
+    gp_status st = GP_OK;
+    size_t n = 0;
+    endpt *e = gp_malloc(2 * ((size_t)nt->n + 1) * sizeof *e);
+    if (e == NULL) {
+        return gp_error_nomem(nt->ctx, "line ends");
+    }
+    memset(status, END_NONE, 2 * (size_t)nt->n);
+    for (int32_t i = 0; i < nt->n; i++) {
+        const gp_piece *p = &nt->p[i];
+        double *a = end_xy(p, 0), *b = end_xy(p, 1);
+        if (p->kind == 2 || (a[0] == b[0] && a[1] == b[1])) {
+            continue; /* the border, or a closed ring: no end */
+        }
+        status[2 * i] = status[2 * i + 1] = END_FREE;
+        endpt ea = {a[0], a[1], i, 0}, eb = {b[0], b[1], i, 1};
+        e[n++] = ea;
+        e[n++] = eb;
+    }
+    if (n > 1) {
+        qsort(e, n, sizeof *e, cmp_endpt);
+    }
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (e[i].x == e[i + 1].x && e[i].y == e[i + 1].y) {
+            status[2 * e[i].piece + e[i].end] = END_FIXED;
+            status[2 * e[i + 1].piece + e[i + 1].end] = END_FIXED;
+        }
+    }
+    for (size_t k = 0; k < n && st == GP_OK; k++) {
+        int32_t i = e[k].piece, end = e[k].end;
+        if (status[2 * i + end] != END_FREE) {
+            continue;
+        }
+        st = query_pieces(nt, ix, e[k].x, e[k].y, 2 * CLIP_MARGIN);
+        double d_border = INFINITY, d_line = INFINITY, bx, by;
+        int at_vertex;
+        for (size_t q = 0; q < ix->hs.n && st == GP_OK; q++) {
+            const gp_piece *t = &nt->p[ix->hs.v[q]];
+            if (ix->hs.v[q] == i) {
+                continue;
+            }
+            double d = nearest_on_piece(t, e[k].x, e[k].y, &bx, &by, &at_vertex);
+            if (t->kind == 2) {
+                d_border = fmin(d_border, d);
+            } else {
+                d_line = fmin(d_line, d);
+            }
+        }
+        if (st != GP_OK) {
+            break;
+        }
+        if (d_border <= 2 * CLIP_MARGIN) {
+            /* On the border or just outside (clipped there): fixed. Just inside, the noder
+             * could miss the border: then it is extended like a free end. */
+            GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, e[k].x, e[k].y);
+            if (pt == NULL) {
+                st = gp_error_nomem(nt->ctx, "a point");
+                break;
+            }
+            int inside = GEOSPreparedContains_r(h, comm_prep, pt);
+            GEOSGeom_destroy_r(h, pt);
+            if (inside == 2) {
+                st = gp_error(nt->ctx, GP_ERR_GEOMETRY, "cannot place a line end: %s",
+                              gp_ctx_engine_error(nt->ctx));
+                break;
+            }
+            status[2 * i + end] = inside == 1 ? END_LONE : END_FIXED;
+        } else if (d_line <= ON_LINE) {
+            status[2 * i + end] = END_ON;
+        }
+    }
+    gp_free(e);
+    return st;
+}
+
+static double piece_length(const gp_piece *p)
+{
+    double len = 0;
+    for (int32_t i = 0; i + 1 < p->n; i++) {
+        len += hypot(p->xy[2 * i + 2] - p->xy[2 * i], p->xy[2 * i + 3] - p->xy[2 * i + 1]);
+    }
+    return len;
+}
+
 /*
- * Step 3: extend free ends to the nearest other line (within tol) or border (within 1.5 tol).
- * Joined ends (junctions) go to the border too when near it: clipping cut every line one
- * tolerance inside, so a junction that lay on the border now lies just inside it. All ends
- * of a junction have the same coordinates, hence the same target.
+ * Complete-linkage clustering of the k free ends idx[0..k-1] (one single-linkage component):
+ * repeatedly join the two clusters whose union has the smallest diameter, while it is at most
+ * `diameter`. Ends of two junctions a few metres apart then stay apart even when their noisy
+ * ends chain up. label[i] receives the cluster (the lowest member position) of idx[i]. Work is
+ * cubic in k: a component larger than MAX_COMPONENT (which real junctions never make) is left
+ * unclustered, its ends then being extended one by one.
  */
-static gp_status extend_ends(net *nt, const uint8_t *free_end, double tol, int32_t *n_snapped)
+static gp_status complete_linkage(net *nt, const endpt *fr, const int32_t *idx, int32_t k,
+                                  double diameter, int32_t *label)
+{
+    for (int32_t i = 0; i < k; i++) {
+        label[i] = i;
+    }
+    if (k < 2 || k > MAX_COMPONENT) {
+        return GP_OK;
+    }
+    double *d = gp_malloc((size_t)k * (size_t)k * sizeof *d);
+    if (d == NULL) {
+        return gp_error_nomem(nt->ctx, "line end clusters");
+    }
+    for (int32_t i = 0; i < k; i++) {
+        for (int32_t j = 0; j < k; j++) {
+            double dij = hypot(fr[idx[i]].x - fr[idx[j]].x, fr[idx[i]].y - fr[idx[j]].y);
+            /* The two ends of one line join only when it is a loop (longer than twice the gap
+             * between them): joining the ends of a short straight line would collapse it. */
+            if (i != j && fr[idx[i]].piece == fr[idx[j]].piece &&
+                piece_length(&nt->p[fr[idx[i]].piece]) <= 2 * dij) {
+                dij = INFINITY;
+            }
+            d[(size_t)i * k + j] = dij;
+        }
+    }
+    /* d[a][b] between cluster representatives a, b: the largest distance of their members. */
+    for (;;) {
+        int32_t ba = -1, bb = -1;
+        double best = INFINITY;
+        for (int32_t a = 0; a < k; a++) {
+            if (label[a] != a) {
+                continue;
+            }
+            for (int32_t b = a + 1; b < k; b++) {
+                if (label[b] == b && d[(size_t)a * k + b] < best) {
+                    best = d[(size_t)a * k + b];
+                    ba = a;
+                    bb = b;
+                }
+            }
+        }
+        if (ba < 0 || best > diameter) {
+            break;
+        }
+        for (int32_t x = 0; x < k; x++) {
+            double m = fmax(d[(size_t)ba * k + x], d[(size_t)bb * k + x]);
+            d[(size_t)ba * k + x] = d[(size_t)x * k + ba] = m;
+        }
+        for (int32_t i = 0; i < k; i++) {
+            if (label[i] == bb) {
+                label[i] = ba;
+            }
+        }
+    }
+    gp_free(d);
+    return GP_OK;
+}
+
+/*
+ * Step 2b: cluster free ends. A cluster of two or more moves to its centroid (joined to the
+ * border when within a tolerance of it); a lone end moves to the nearest fixed end within 1.5
+ * tolerances, or is left for extend_ends (status END_LONE).
+ */
+static gp_status cluster_ends(net *nt, const GEOSPreparedGeometry *border_prep, double tol,
+                              uint8_t *status)
 {
     gp_status st = GP_OK;
-    GEOSContextHandle_t h = nt->h;
+    double radius = 1.5 * tol, diameter = 2 * tol, r2 = diameter * diameter;
+    size_t n_free = 0, n_fixed = 0, cap = 2 * ((size_t)nt->n + 1);
+    endpt *fr = gp_malloc(cap * sizeof *fr);
+    endpt *fx = gp_malloc(cap * sizeof *fx);
+    int32_t *parent = gp_malloc(cap * sizeof *parent);
+    int32_t *order = gp_malloc(cap * sizeof *order);
+    int32_t *label = gp_malloc(cap * sizeof *label);
+    int32_t *start = gp_calloc(cap + 1, sizeof *start);
+    if (fr == NULL || fx == NULL || parent == NULL || order == NULL || label == NULL ||
+        start == NULL) {
+        st = gp_error_nomem(nt->ctx, "line ends");
+        goto done;
+    }
+    for (int32_t i = 0; i < nt->n; i++) {
+        for (int32_t end = 0; end < 2; end++) {
+            const double *v = end_xy(&nt->p[i], end);
+            endpt x = {v[0], v[1], i, end};
+            if (status[2 * i + end] == END_FREE) {
+                fr[n_free++] = x;
+            } else if (status[2 * i + end] == END_FIXED) {
+                fx[n_fixed++] = x;
+            }
+        }
+    }
+    if (n_free > 1) {
+        qsort(fr, n_free, sizeof *fr, cmp_endpt);
+    }
+    if (n_fixed > 1) {
+        qsort(fx, n_fixed, sizeof *fx, cmp_endpt);
+    }
+    for (size_t i = 0; i < n_free; i++) {
+        parent[i] = (int32_t)i;
+    }
+    for (size_t i = 0; i < n_free; i++) {
+        for (size_t j = i + 1; j < n_free && fr[j].x - fr[i].x <= diameter; j++) {
+            double dx = fr[j].x - fr[i].x, dy = fr[j].y - fr[i].y;
+            if (dx * dx + dy * dy <= r2) {
+                int32_t a = find(parent, (int32_t)i), b = find(parent, (int32_t)j);
+                if (a != b) {
+                    parent[a < b ? b : a] = a < b ? a : b;
+                }
+            }
+        }
+    }
+    /* Members of each single-linkage component, contiguous in `order` (counting sort). */
+    for (size_t i = 0; i < n_free; i++) {
+        start[find(parent, (int32_t)i) + 1]++;
+    }
+    for (size_t i = 0; i < n_free; i++) {
+        start[i + 1] += start[i];
+    }
+    for (size_t i = 0; i < n_free; i++) {
+        order[start[find(parent, (int32_t)i)]++] = (int32_t)i;
+    }
+    for (size_t i = n_free; i > 0; i--) {
+        start[i] = start[i - 1];
+    }
+    start[0] = 0;
+    for (size_t r = 0; r < n_free && st == GP_OK; r++) {
+        int32_t *idx = order + start[r], k = start[r + 1] - start[r];
+        if (k == 0) {
+            continue;
+        }
+        st = complete_linkage(nt, fr, idx, k, diameter, label);
+        for (int32_t a = 0; a < k && st == GP_OK; a++) {
+            if (label[a] != a) {
+                continue;
+            }
+            int32_t m = 0;
+            double tx = 0, ty = 0;
+            for (int32_t i = 0; i < k; i++) {
+                if (label[i] == a) {
+                    tx += fr[idx[i]].x;
+                    ty += fr[idx[i]].y;
+                    m++;
+                }
+            }
+            tx /= m;
+            ty /= m;
+            if (m == 1) {
+                /* A lone end: to the nearest fixed end within the radius, if any. */
+                const endpt *e = &fr[idx[a]];
+                size_t lo = 0, hi = n_fixed;
+                while (lo < hi) {
+                    size_t mid = (lo + hi) / 2;
+                    if (fx[mid].x < e->x - radius) {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                double best = INFINITY;
+                for (size_t q = lo; q < n_fixed && fx[q].x <= e->x + radius; q++) {
+                    double d = hypot(fx[q].x - e->x, fx[q].y - e->y);
+                    if (d <= radius && d < best) {
+                        best = d;
+                        tx = fx[q].x;
+                        ty = fx[q].y;
+                    }
+                }
+                if (!isfinite(best)) {
+                    status[2 * e->piece + e->end] = END_LONE;
+                    continue;
+                }
+            } else {
+                /* A junction of noisy ends within a tolerance of the border is on it. */
+                double d, bx, by;
+                int at_vertex;
+                st = nearest_on_border(nt, border_prep, tx, ty, &d, &bx, &by, &at_vertex);
+                if (st == GP_OK && d <= tol && d > 0) {
+                    st = add_join(nt, tx, ty, bx, by, at_vertex);
+                }
+            }
+            for (int32_t i = 0; i < k; i++) {
+                if (label[i] == a) {
+                    const endpt *e = &fr[idx[i]];
+                    double *v = end_xy(&nt->p[e->piece], e->end);
+                    v[0] = tx;
+                    v[1] = ty;
+                    status[2 * e->piece + e->end] = END_MOVED;
+                }
+            }
+        }
+    }
+done:
+    gp_free(fr);
+    gp_free(fx);
+    gp_free(parent);
+    gp_free(order);
+    gp_free(label);
+    gp_free(start);
+    return st;
+}
+
+/*
+ * Step 2c: extend lone free ends and ends on a line to the nearest other line (within tol) or
+ * the border (within 1.5 tol): onto it when that point is a vertex, else CLIP_MARGIN across
+ * it. Targets are found on the unextended network, then all extensions are applied, so the
+ * result does not depend on piece order.
+ */
+static gp_status extend_ends(net *nt, piece_index *ix, const uint8_t *status, double tol,
+                             int32_t *n_snapped)
+{
+    gp_status st = GP_OK;
     int32_t n = nt->n;
-    GEOSGeometry **env = gp_calloc((size_t)n + 1, sizeof *env);
     double(*ext)[4] = gp_malloc(2 * ((size_t)n + 1) * sizeof *ext);
     uint8_t *has_ext = gp_calloc(2 * ((size_t)n + 1), 1);
-    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
-    gp_hits hs = {0};
-    const double overshoot = 0.01;
     double border_tol = 1.5 * tol;
     *n_snapped = 0;
-    if (env == NULL || ext == NULL || has_ext == NULL || tree == NULL) {
+    if (ext == NULL || has_ext == NULL) {
         st = gp_error_nomem(nt->ctx, "end snapping");
         goto done;
     }
     for (int32_t i = 0; i < n; i++) {
-        double x0, y0, x1, y1;
-        piece_bbox(&nt->p[i], &x0, &y0, &x1, &y1);
-        env[i] = GEOSGeom_createRectangle_r(h, x0, y0, x1, y1);
-        if (env[i] == NULL) {
-            st = gp_error_nomem(nt->ctx, "end snapping");
-            goto done;
-        }
-        GEOSSTRtree_insert_r(h, tree, env[i], (void *)(intptr_t)i);
-    }
-    /* Targets are found on the unextended network, then all extensions are applied, so the
-     * result does not depend on the order of the pieces. */
-    for (int32_t i = 0; i < n; i++) {
         for (int end = 0; end < 2; end++) {
-            if (free_end[2 * i + end] == END_NONE) {
+            if (status[2 * i + end] != END_LONE && status[2 * i + end] != END_ON) {
                 continue;
             }
-            int border_only = free_end[2 * i + end] == END_JOINED;
             const gp_piece *p = &nt->p[i];
-            const double *v = end == 0 ? p->xy : p->xy + 2 * (p->n - 1);
+            const double *v = end_xy(p, end);
             const double *w = end == 0 ? p->xy + 2 : p->xy + 2 * (p->n - 2);
             double ex = v[0], ey = v[1];
-            GEOSGeometry *q = GEOSGeom_createRectangle_r(h, ex - border_tol, ey - border_tol,
-                                                         ex + border_tol, ey + border_tol);
-            if (q == NULL) {
-                st = gp_error_nomem(nt->ctx, "end snapping");
-                goto done;
-            }
-            hs.n = 0;
-            GEOSSTRtree_query_r(h, tree, q, gp_hits_collect, &hs);
-            GEOSGeom_destroy_r(h, q);
-            if (hs.failed) {
-                st = gp_error_nomem(nt->ctx, "end snapping");
+            st = query_pieces(nt, ix, ex, ey, border_tol);
+            if (st != GP_OK) {
                 goto done;
             }
             double best = INFINITY, bx = 0, by = 0;
-            for (size_t k = 0; k < hs.n; k++) {
-                const gp_piece *t = &nt->p[hs.v[k]];
-                if (hs.v[k] == i || (border_only && t->kind != 2)) {
+            int exact = 0;
+            for (size_t k = 0; k < ix->hs.n; k++) {
+                const gp_piece *t = &nt->p[ix->hs.v[k]];
+                if (ix->hs.v[k] == i) {
                     continue;
                 }
-                double lim = t->kind == 2 ? border_tol : tol;
-                for (int32_t j = 0; j + 1 < t->n; j++) {
-                    double ax = t->xy[2 * j], ay = t->xy[2 * j + 1];
-                    double dx = t->xy[2 * j + 2] - ax, dy = t->xy[2 * j + 3] - ay;
-                    double len2 = dx * dx + dy * dy;
-                    double s = len2 > 0 ? ((ex - ax) * dx + (ey - ay) * dy) / len2 : 0.0;
-                    s = s < 0 ? 0 : (s > 1 ? 1 : s);
-                    double px = ax + s * dx, py = ay + s * dy;
-                    double d = hypot(px - ex, py - ey);
-                    if (d <= lim && d < best) {
-                        best = d;
-                        /* Snap to the vertex itself when the projection lands on one, so the
-                         * noder sees identical coordinates. */
-                        bx = s == 0 ? ax : (s == 1 ? t->xy[2 * j + 2] : px);
-                        by = s == 0 ? ay : (s == 1 ? t->xy[2 * j + 3] : py);
-                    }
+                double lim = t->kind == 2 ? border_tol : tol, px, py;
+                int at_vertex;
+                double d = nearest_on_piece(t, ex, ey, &px, &py, &at_vertex);
+                if (d <= lim && d < best) {
+                    best = d;
+                    bx = px;
+                    by = py;
+                    exact = at_vertex;
                 }
             }
             if (!isfinite(best)) {
@@ -349,47 +759,59 @@ static gp_status extend_ends(net *nt, const uint8_t *free_end, double tol, int32
                 ux /= len;
                 uy /= len;
             }
+            /* To a vertex: exactly onto it (the noder matches it); else a little across. */
             double *x = ext[2 * i + end];
             x[0] = bx;
             x[1] = by;
-            x[2] = bx + overshoot * ux;
-            x[3] = by + overshoot * uy;
-            has_ext[2 * i + end] = 1;
+            x[2] = bx + CLIP_MARGIN * ux;
+            x[3] = by + CLIP_MARGIN * uy;
+            has_ext[2 * i + end] = exact ? 1 : 2;
             (*n_snapped)++;
         }
     }
     for (int32_t i = 0; i < n; i++) {
         gp_piece *p = &nt->p[i];
-        if (has_ext[2 * i]) {
-            memmove(p->xy + 4, p->xy, 2 * (size_t)p->n * sizeof *p->xy);
-            p->xy[0] = ext[2 * i][2];
-            p->xy[1] = ext[2 * i][3];
-            p->xy[2] = ext[2 * i][0];
-            p->xy[3] = ext[2 * i][1];
-            p->n += 2;
+        int32_t m0 = has_ext[2 * i], m1 = has_ext[2 * i + 1]; /* vertices to add */
+        if (m0 > 0) {
+            memmove(p->xy + 2 * m0, p->xy, 2 * (size_t)p->n * sizeof *p->xy);
+            p->xy[2 * m0 - 2] = ext[2 * i][0];
+            p->xy[2 * m0 - 1] = ext[2 * i][1];
+            if (m0 == 2) {
+                p->xy[0] = ext[2 * i][2];
+                p->xy[1] = ext[2 * i][3];
+            }
+            p->n += m0;
         }
-        if (has_ext[2 * i + 1]) {
+        if (m1 > 0) {
             double *t = p->xy + 2 * p->n;
-            t[0] = ext[2 * i + 1][0];
-            t[1] = ext[2 * i + 1][1];
-            t[2] = ext[2 * i + 1][2];
-            t[3] = ext[2 * i + 1][3];
-            p->n += 2;
+            memcpy(t, ext[2 * i + 1], 2 * (size_t)m1 * sizeof *t);
+            p->n += m1;
         }
     }
 done:
-    if (tree != NULL) {
-        GEOSSTRtree_destroy_r(h, tree);
-    }
-    for (int32_t i = 0; env != NULL && i < n; i++) {
-        if (env[i] != NULL) {
-            GEOSGeom_destroy_r(h, env[i]);
-        }
-    }
-    gp_free(env);
     gp_free(ext);
     gp_free(has_ext);
-    gp_free(hs.v);
+    return st;
+}
+
+/* Step 2. */
+static gp_status snap_ends(net *nt, const GEOSPreparedGeometry *comm_prep,
+                           const GEOSPreparedGeometry *border_prep, double tol, int32_t *n_snapped)
+{
+    piece_index ix = {0};
+    uint8_t *status = gp_malloc(2 * ((size_t)nt->n + 1));
+    gp_status st = status ? index_pieces(nt, &ix) : gp_error_nomem(nt->ctx, "line ends");
+    if (st == GP_OK) {
+        st = classify_ends(nt, &ix, comm_prep, status);
+    }
+    if (st == GP_OK) {
+        st = cluster_ends(nt, border_prep, tol, status);
+    }
+    if (st == GP_OK) {
+        st = extend_ends(nt, &ix, status, tol, n_snapped);
+    }
+    index_free(nt->h, &ix);
+    gp_free(status);
     return st;
 }
 
@@ -407,6 +829,190 @@ static void destroy_all(GEOSContextHandle_t h, GEOSGeometry **g, int32_t n)
         }
     }
     gp_free(g);
+}
+
+/* Unary union (noding) of n lines, which it takes over (also on failure). NULL on failure. */
+static GEOSGeometry *node_lines(GEOSContextHandle_t h, GEOSGeometry **lines, int32_t n)
+{
+    GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_MULTILINESTRING, lines, (unsigned)n);
+    if (coll == NULL) {
+        for (int32_t i = 0; i < n; i++) {
+            GEOSGeom_destroy_r(h, lines[i]);
+        }
+        return NULL;
+    }
+    GEOSGeometry *u = GEOSUnaryUnion_r(h, coll);
+    GEOSGeom_destroy_r(h, coll);
+    return u;
+}
+
+typedef struct node_end {
+    double x, y;
+    int32_t dropped;
+} node_end;
+
+static int cmp_node_end(const void *pa, const void *pb)
+{
+    const node_end *a = pa, *b = pb;
+    if (a->x != b->x) {
+        return a->x < b->x ? -1 : 1;
+    }
+    if (a->y != b->y) {
+        return a->y < b->y ? -1 : 1;
+    }
+    return a->dropped - b->dropped;
+}
+
+/*
+ * Steps 3-4: node the lines, drop the edges lying within the tolerance of the border, join each
+ * node that lost such an edge (and keeps another) to the border, and node all that with the
+ * border. *out: the noded network (free with GEOSGeom_destroy_r).
+ */
+static gp_status build_network(net *nt, const GEOSPreparedGeometry *comm_prep,
+                               const GEOSPreparedGeometry *inner_prep,
+                               const GEOSPreparedGeometry *border_prep, double tol,
+                               GEOSGeometry **out, int32_t *n_dropped)
+{
+    GEOSContextHandle_t h = nt->h;
+    gp_status st = GP_OK;
+    GEOSGeometry **lines = gp_calloc((size_t)nt->n + 1, sizeof *lines);
+    GEOSGeometry *streets = NULL, **all = NULL;
+    node_end *ne = NULL;
+    uint8_t *drop = NULL;
+    int32_t n_lines = 0, n_edges = 0, n_all = 0;
+    *out = NULL;
+    *n_dropped = 0;
+    if (lines == NULL) {
+        return gp_error_nomem(nt->ctx, "lines");
+    }
+    for (int32_t i = 0; i < nt->n; i++) {
+        const gp_piece *p = &nt->p[i];
+        if (p->kind == 2 || (p->n == 2 && p->xy[0] == p->xy[2] && p->xy[1] == p->xy[3])) {
+            continue; /* the border comes in step 4; a piece collapsed into a junction */
+        }
+        lines[n_lines] = piece_line(h, p);
+        if (lines[n_lines] == NULL) {
+            st = gp_error(nt->ctx, GP_ERR_GEOMETRY, "bad line: %s", gp_ctx_engine_error(nt->ctx));
+            goto done;
+        }
+        n_lines++;
+    }
+    if (n_lines > 0) {
+        streets = node_lines(h, lines, n_lines);
+        n_lines = 0; /* taken over */
+        if (streets == NULL) {
+            st = gp_error(nt->ctx, GP_ERR_GEOMETRY, "noding the streets failed: %s",
+                          gp_ctx_engine_error(nt->ctx));
+            goto done;
+        }
+        n_edges = GEOSGetNumGeometries_r(h, streets);
+    }
+    drop = gp_calloc((size_t)n_edges + 1, 1);
+    ne = gp_malloc(2 * ((size_t)n_edges + 1) * sizeof *ne);
+    all = gp_calloc((size_t)n_edges + (size_t)nt->jn.n + (size_t)nt->n + 2, sizeof *all);
+    if (drop == NULL || ne == NULL || all == NULL) {
+        st = gp_error_nomem(nt->ctx, "the street network");
+        goto done;
+    }
+    size_t n_ne = 0;
+    for (int32_t k = 0; k < n_edges; k++) {
+        const GEOSGeometry *g = GEOSGetGeometryN_r(h, streets, k);
+        const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, g);
+        unsigned int m = 0;
+        if (GEOSGeomTypeId_r(h, g) != GEOS_LINESTRING || cs == NULL ||
+            !GEOSCoordSeq_getSize_r(h, cs, &m) || m < 2) {
+            drop[k] = 2; /* not a line (cannot happen): ignored */
+            continue;
+        }
+        if (tol > 0 && GEOSPreparedIntersects_r(h, inner_prep, g) == 0) {
+            drop[k] = 1;
+            (*n_dropped)++;
+        }
+        for (unsigned int j = 0; j < 2; j++) {
+            node_end x = {0, 0, drop[k]};
+            GEOSCoordSeq_getXY_r(h, cs, j == 0 ? 0 : m - 1, &x.x, &x.y);
+            ne[n_ne++] = x;
+        }
+    }
+    /* A node with dropped and kept edges: the kept ones reached the border through it. */
+    if (*n_dropped > 0) {
+        qsort(ne, n_ne, sizeof *ne, cmp_node_end);
+        for (size_t i = 0; i < n_ne && st == GP_OK;) {
+            size_t j = i;
+            int kept = 0, dropped = 0;
+            while (j < n_ne && ne[j].x == ne[i].x && ne[j].y == ne[i].y) {
+                kept |= ne[j].dropped == 0;
+                dropped |= ne[j].dropped == 1;
+                j++;
+            }
+            if (kept && dropped) {
+                /* Only from inside: a node on the border or beyond it is noded with it. */
+                GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, ne[i].x, ne[i].y);
+                int inside = pt ? GEOSPreparedContains_r(h, comm_prep, pt) : -1;
+                if (pt != NULL) {
+                    GEOSGeom_destroy_r(h, pt);
+                }
+                double d, bx, by;
+                int at_vertex;
+                if (inside < 0) {
+                    st = gp_error_nomem(nt->ctx, "a point");
+                } else if (inside == 2) {
+                    st = gp_error(nt->ctx, GP_ERR_GEOMETRY, "cannot place a node: %s",
+                                  gp_ctx_engine_error(nt->ctx));
+                } else if (inside == 1) {
+                    st = nearest_on_border(nt, border_prep, ne[i].x, ne[i].y, &d, &bx, &by,
+                                           &at_vertex);
+                    if (st == GP_OK) {
+                        st = add_join(nt, ne[i].x, ne[i].y, bx, by, at_vertex);
+                    }
+                }
+            }
+            i = j;
+        }
+        if (st != GP_OK) {
+            goto done;
+        }
+    }
+    for (int32_t k = 0; k < n_edges; k++) {
+        if (drop[k] == 0) {
+            all[n_all] = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, streets, k));
+            if (all[n_all++] == NULL) {
+                st = gp_error_nomem(nt->ctx, "the street network");
+                goto done;
+            }
+        }
+    }
+    for (int32_t k = 0; k < nt->jn.n; k++) {
+        GEOSCoordSequence *cs = GEOSCoordSeq_copyFromBuffer_r(h, nt->jn.v + 4 * k, 2, 0, 0);
+        all[n_all] = cs ? GEOSGeom_createLineString_r(h, cs) : NULL;
+        if (all[n_all++] == NULL) {
+            st = gp_error_nomem(nt->ctx, "the street network");
+            goto done;
+        }
+    }
+    for (int32_t i = 0; i < nt->n; i++) {
+        if (nt->p[i].kind == 2) {
+            all[n_all] = piece_line(h, &nt->p[i]);
+            if (all[n_all++] == NULL) {
+                st = gp_error_nomem(nt->ctx, "the street network");
+                goto done;
+            }
+        }
+    }
+    *out = node_lines(h, all, n_all);
+    n_all = 0; /* taken over */
+    if (*out == NULL) {
+        st = gp_error(nt->ctx, GP_ERR_GEOMETRY, "noding failed: %s", gp_ctx_engine_error(nt->ctx));
+    }
+done:
+    destroy_all(h, lines, n_lines);
+    destroy_all(h, all, n_all);
+    if (streets != NULL) {
+        GEOSGeom_destroy_r(h, streets);
+    }
+    gp_free(ne);
+    gp_free(drop);
+    return st;
 }
 
 /* Add the polygons of g (clones) to the face list. */
@@ -444,26 +1050,128 @@ static gp_status add_faces(gp_context *ctx, GEOSContextHandle_t h, const GEOSGeo
     return GP_OK;
 }
 
-/* Union of polygons (cloned), or NULL on failure. */
-static GEOSGeometry *union_of(GEOSContextHandle_t h, GEOSGeometry *const *g, const int32_t *idx,
-                              int32_t n)
+/* *out = the union of polygons g[idx[i]] (g[i] when idx is NULL), i < n. */
+static gp_status union_of(gp_context *ctx, GEOSContextHandle_t h, GEOSGeometry *const *g,
+                          const int32_t *idx, int32_t n, GEOSGeometry **out)
 {
+    *out = NULL;
     GEOSGeometry **parts = gp_malloc(((size_t)n + 1) * sizeof *parts);
     if (parts == NULL) {
-        return NULL;
+        return gp_error_nomem(ctx, "a union of faces");
     }
+    int32_t m = 0;
     for (int32_t i = 0; i < n; i++) {
-        parts[i] = GEOSGeom_clone_r(h, g[idx ? idx[i] : i]);
+        parts[m] = GEOSGeom_clone_r(h, g[idx ? idx[i] : i]);
+        m += parts[m] != NULL;
     }
     GEOSGeometry *coll =
-        GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n);
-    gp_free(parts);
+        m == n ? GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n) : NULL;
     if (coll == NULL) {
-        return NULL;
+        for (int32_t i = 0; i < m; i++) {
+            GEOSGeom_destroy_r(h, parts[i]);
+        }
     }
-    GEOSGeometry *u = GEOSUnaryUnion_r(h, coll);
-    GEOSGeom_destroy_r(h, coll);
-    return u;
+    gp_free(parts);
+    *out = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
+    if (coll != NULL) {
+        GEOSGeom_destroy_r(h, coll);
+    }
+    return *out
+               ? GP_OK
+               : gp_error(ctx, GP_ERR_GEOMETRY, "cannot unite faces: %s", gp_ctx_engine_error(ctx));
+}
+
+/*
+ * Width of each face for the sliver rule: the diameter of its largest inscribed circle. Its
+ * mean width 2A/P is a lower bound (every point of a face lies within the inscribed radius of
+ * its boundary, so A <= r P), so the circle is computed only for faces narrower than
+ * `min_width` on that measure; the others get 2A/P.
+ */
+static gp_status face_widths(gp_context *ctx, GEOSContextHandle_t h, GEOSGeometry *const *faces,
+                             int32_t n_faces, const double *area, const double *perimeter,
+                             double min_width, double *width)
+{
+    for (int32_t f = 0; f < n_faces; f++) {
+        width[f] = perimeter[f] > 0 ? 2.0 * area[f] / perimeter[f] : 0.0;
+        if (width[f] >= min_width) {
+            continue;
+        }
+        GEOSGeometry *mic = GEOSMaximumInscribedCircle_r(h, faces[f], MIC_TOLERANCE);
+        double r = 0;
+        if (mic == NULL || !GEOSLength_r(h, mic, &r)) {
+            if (mic != NULL) {
+                GEOSGeom_destroy_r(h, mic);
+            }
+            return gp_error(ctx, GP_ERR_GEOMETRY, "cannot measure the width of a face: %s",
+                            gp_ctx_engine_error(ctx));
+        }
+        GEOSGeom_destroy_r(h, mic);
+        width[f] = fmax(width[f], 2.0 * r);
+    }
+    return GP_OK;
+}
+
+/*
+ * Islands to merge: force[f] = 1 for a face that shares its whole boundary with one other face,
+ * is smaller than island_area and holds no household of community c.
+ */
+static gp_status find_islands(gp_context *ctx, GEOSContextHandle_t h, const gp_dataset *ds,
+                              int32_t c, GEOSGeometry *const *faces, int32_t n_faces,
+                              const double *area, const double *perimeter,
+                              const gp_shared_seg *segs, int64_t n_segs, double island_area,
+                              uint8_t *force)
+{
+    gp_status st = GP_OK;
+    int32_t *nb = gp_malloc(((size_t)n_faces + 1) * sizeof *nb);
+    double *shared = gp_calloc((size_t)n_faces + 1, sizeof *shared);
+    if (nb == NULL || shared == NULL) {
+        st = gp_error_nomem(ctx, "islands");
+        goto done;
+    }
+    memset(force, 0, (size_t)n_faces);
+    for (int32_t f = 0; f < n_faces; f++) {
+        nb[f] = -1; /* -1: no neighbour yet, -2: several */
+    }
+    for (int64_t i = 0; i < n_segs; i++) {
+        int32_t ab[2] = {segs[i].a, segs[i].b};
+        for (int k = 0; k < 2; k++) {
+            int32_t f = ab[k], o = ab[1 - k];
+            shared[f] += segs[i].length;
+            nb[f] = nb[f] == -1 || nb[f] == o ? o : -2;
+        }
+    }
+    int32_t h0 = ds->hh_start[c], h1 = ds->hh_start[c + 1];
+    for (int32_t f = 0; f < n_faces && st == GP_OK; f++) {
+        if (nb[f] < 0 || area[f] >= island_area || shared[f] < perimeter[f] * (1 - 1e-9)) {
+            continue;
+        }
+        const GEOSPreparedGeometry *prep = GEOSPrepare_r(h, faces[f]);
+        if (prep == NULL) {
+            st = gp_error(ctx, GP_ERR_GEOMETRY, "cannot prepare a face: %s",
+                          gp_ctx_engine_error(ctx));
+            break;
+        }
+        int inhabited = 0;
+        for (int32_t k = h0; k < h1 && !inhabited; k++) {
+            int64_t hh = ds->hh_list[k];
+            if (ds->hh_count[hh] <= 0) {
+                continue;
+            }
+            GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, ds->hh_x[hh], ds->hh_y[hh]);
+            if (pt == NULL) {
+                st = gp_error_nomem(ctx, "a point");
+                break;
+            }
+            inhabited = GEOSPreparedIntersects_r(h, prep, pt) == 1;
+            GEOSGeom_destroy_r(h, pt);
+        }
+        GEOSPreparedGeom_destroy_r(h, prep);
+        force[f] = !inhabited;
+    }
+done:
+    gp_free(nb);
+    gp_free(shared);
+    return st;
 }
 
 gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
@@ -473,14 +1181,15 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
     gp_status st = GP_OK;
     GEOSContextHandle_t h = NULL;
     GEOSWKBReader *rd = NULL;
-    GEOSGeometry *comm = NULL, *border = NULL, *inner = NULL, *network = NULL, *noded = NULL;
-    GEOSGeometry *polys = NULL, **lines = NULL, **faces = NULL;
-    const GEOSPreparedGeometry *inner_prep = NULL, *comm_prep = NULL;
-    int32_t n_lines = 0, n_faces = 0, cap_faces = 0;
-    uint8_t *free_end = NULL;
+    GEOSGeometry *comm = NULL, *border = NULL, *inner = NULL, *outer = NULL, *noded = NULL;
+    GEOSGeometry *polys = NULL, **faces = NULL;
+    const GEOSPreparedGeometry *inner_prep = NULL, *comm_prep = NULL, *outer_prep = NULL;
+    const GEOSPreparedGeometry *border_prep = NULL;
+    int32_t n_faces = 0, cap_faces = 0;
     gp_shared_seg *segs = NULL;
     int64_t n_segs = 0;
-    double *farea = NULL, *fper = NULL;
+    double *farea = NULL, *fper = NULL, *fwidth = NULL;
+    uint8_t *force = NULL;
     int32_t *group = NULL, *block_of = NULL, *members = NULL;
     gp_blocks *b = NULL;
     net nt = {0};
@@ -497,6 +1206,9 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
     }
     double t0 = now();
     double tol = opts->snap_tolerance;
+    double min_width = params != NULL && params->sliver_width != 0 ? params->sliver_width : tol;
+    double island_area =
+        params != NULL && params->island_area != 0 ? params->island_area : GP_ISLAND_AREA;
     const char *cid = ds->community_id[c];
     nt.ctx = ctx;
     nt.h = h;
@@ -512,10 +1224,13 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
     comm = GEOSWKBReader_read_r(h, rd, ds->community_wkb[c].data, ds->community_wkb[c].size);
     border = comm ? GEOSBoundary_r(h, comm) : NULL;
     inner = comm ? (tol > 0 ? GEOSBuffer_r(h, comm, -tol, 8) : GEOSGeom_clone_r(h, comm)) : NULL;
+    outer = comm ? GEOSBuffer_r(h, comm, CLIP_MARGIN, 8) : NULL;
     inner_prep = inner ? GEOSPrepare_r(h, inner) : NULL;
+    outer_prep = outer ? GEOSPrepare_r(h, outer) : NULL;
     comm_prep = comm ? GEOSPrepare_r(h, comm) : NULL;
-    if (comm == NULL || border == NULL || inner == NULL || inner_prep == NULL ||
-        comm_prep == NULL) {
+    border_prep = border ? GEOSPrepare_r(h, border) : NULL;
+    if (comm == NULL || border == NULL || inner == NULL || inner_prep == NULL || outer == NULL ||
+        outer_prep == NULL || comm_prep == NULL || border_prep == NULL) {
         st = gp_error(ctx, GP_ERR_GEOMETRY, "community '%s': cannot prepare its geometry: %s", cid,
                       gp_ctx_engine_error(ctx));
         goto done;
@@ -525,66 +1240,34 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
     /* 1. Clip. */
     int32_t s0 = ds->street_start[c], s1 = ds->street_start[c + 1];
     st = clip_lines(&nt, rd, ds->street_wkb, ds->street_list + s0, s1 - s0, ds->street_class, 0,
-                    inner, inner_prep);
+                    outer, outer_prep);
     if (st == GP_OK && ds->n_barriers > 0) {
         int32_t b0 = ds->barrier_start[c], b1 = ds->barrier_start[c + 1];
-        st = clip_lines(&nt, rd, ds->barrier_wkb, ds->barrier_list + b0, b1 - b0, NULL, 1, inner,
-                        inner_prep);
+        st = clip_lines(&nt, rd, ds->barrier_wkb, ds->barrier_list + b0, b1 - b0, NULL, 1, outer,
+                        outer_prep);
     }
     if (st == GP_OK) {
         st = add_piece(&nt, border, GP_CLASS_NONE, 2);
     }
-    if (st != GP_OK) {
-        goto done;
-    }
-    /* 2-3. Snap ends. */
-    free_end = gp_malloc(2 * ((size_t)nt.n + 1));
-    if (free_end == NULL) {
-        st = gp_error_nomem(ctx, "line ends");
-        goto done;
-    }
-    if (tol > 0) {
+    /* 2. Snap ends. */
+    if (st == GP_OK && tol > 0) {
         int32_t snapped = 0;
-        st = cluster_ends(&nt, 1.5 * tol, free_end);
-        if (st == GP_OK) {
-            st = extend_ends(&nt, free_end, tol, &snapped);
-        }
-        if (st != GP_OK) {
-            goto done;
-        }
+        st = snap_ends(&nt, comm_prep, border_prep, tol, &snapped);
     }
-    /* 4. Node and polygonize. */
-    lines = gp_calloc((size_t)nt.n + 1, sizeof *lines);
-    if (lines == NULL) {
-        st = gp_error_nomem(ctx, "lines");
+    /* 3-4. Drop border strips, node, polygonize. */
+    if (st == GP_OK) {
+        st =
+            build_network(&nt, comm_prep, inner_prep, border_prep, tol, &noded, &b->n_border_edges);
+        b->n_joins = nt.jn.n;
+    }
+    if (st != GP_OK) {
+        gp_error_prefix(ctx, "community '%s'", cid);
         goto done;
     }
-    for (int32_t i = 0; i < nt.n; i++) {
-        const gp_piece *p = &nt.p[i];
-        if (p->n == 2 && p->xy[0] == p->xy[2] && p->xy[1] == p->xy[3]) {
-            continue; /* collapsed into a junction */
-        }
-        lines[n_lines] = piece_line(h, p);
-        if (lines[n_lines] == NULL) {
-            st = gp_error(ctx, GP_ERR_GEOMETRY, "community '%s': bad line: %s", cid,
-                          gp_ctx_engine_error(ctx));
-            goto done;
-        }
-        n_lines++;
-    }
-    network = GEOSGeom_createCollection_r(h, GEOS_MULTILINESTRING, lines, (unsigned)n_lines);
-    if (network == NULL) {
-        st = gp_error(ctx, GP_ERR_GEOMETRY, "community '%s': cannot collect lines", cid);
-        goto done;
-    }
-    gp_free(lines); /* the collection took the lines */
-    lines = NULL;
-    n_lines = 0;
-    noded = GEOSUnaryUnion_r(h, network);
     const GEOSGeometry *noded_c = noded;
-    polys = noded ? GEOSPolygonize_r(h, &noded_c, 1) : NULL;
+    polys = GEOSPolygonize_r(h, &noded_c, 1);
     if (polys == NULL) {
-        st = gp_error(ctx, GP_ERR_GEOMETRY, "community '%s': noding/polygonizing failed: %s", cid,
+        st = gp_error(ctx, GP_ERR_GEOMETRY, "community '%s': polygonizing failed: %s", cid,
                       gp_ctx_engine_error(ctx));
         goto done;
     }
@@ -612,7 +1295,12 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
             sum += a;
         }
         if (fabs(sum - b->community_area) > 1e-9 * b->community_area || n_faces == 0) {
-            GEOSGeometry *u = n_faces ? union_of(h, faces, NULL, n_faces) : NULL;
+            GEOSGeometry *u = NULL;
+            st = n_faces ? union_of(ctx, h, faces, NULL, n_faces, &u) : GP_OK;
+            if (st != GP_OK) {
+                gp_error_prefix(ctx, "community '%s'", cid);
+                goto done;
+            }
             GEOSGeometry *rest = u ? GEOSDifference_r(h, comm, u) : GEOSGeom_clone_r(h, comm);
             if (u != NULL) {
                 GEOSGeom_destroy_r(h, u);
@@ -639,10 +1327,13 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
     }
     farea = gp_malloc(((size_t)n_faces + 1) * sizeof *farea);
     fper = gp_malloc(((size_t)n_faces + 1) * sizeof *fper);
+    fwidth = gp_malloc(((size_t)n_faces + 1) * sizeof *fwidth);
+    force = gp_calloc((size_t)n_faces + 1, 1);
     group = gp_malloc(((size_t)n_faces + 1) * sizeof *group);
     block_of = gp_malloc(((size_t)n_faces + 1) * sizeof *block_of);
     members = gp_malloc(((size_t)n_faces + 1) * sizeof *members);
-    if (farea == NULL || fper == NULL || group == NULL || block_of == NULL || members == NULL) {
+    if (farea == NULL || fper == NULL || fwidth == NULL || force == NULL || group == NULL ||
+        block_of == NULL || members == NULL) {
         st = gp_error_nomem(ctx, "faces");
         goto done;
     }
@@ -652,10 +1343,22 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
         GEOSLength_r(h, faces[f], &fper[f]);
         group[f] = f;
     }
-    st = gp_merge_slivers(ctx, n_faces, farea, fper, segs, n_segs, opts->sliver_area, tol, group,
-                          &b->n_slivers);
+    st = face_widths(ctx, h, faces, n_faces, farea, fper, min_width, fwidth);
+    if (st == GP_OK && island_area > 0) {
+        st = find_islands(ctx, h, ds, c, faces, n_faces, farea, fper, segs, n_segs, island_area,
+                          force);
+    }
+    if (st == GP_OK) {
+        gp_sliver_rule rule = {opts->sliver_area, min_width};
+        st = gp_merge_slivers(ctx, n_faces, farea, fper, fwidth, force, segs, n_segs, &rule, group,
+                              &b->n_slivers);
+    }
     if (st != GP_OK) {
+        gp_error_prefix(ctx, "community '%s'", cid);
         goto done;
+    }
+    for (int32_t f = 0; f < n_faces; f++) {
+        b->n_islands += force[f];
     }
     /* Blocks are numbered by their lowest face: deterministic for a given input. */
     int32_t nb = 0;
@@ -683,11 +1386,16 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
                 members[m++] = f;
             }
         }
-        b->geom[k] =
-            m == 1 ? GEOSGeom_clone_r(h, faces[members[0]]) : union_of(h, faces, members, m);
-        if (b->geom[k] == NULL) {
-            st = gp_error(ctx, GP_ERR_GEOMETRY, "community '%s': cannot merge faces: %s", cid,
-                          gp_ctx_engine_error(ctx));
+        if (m == 1) {
+            b->geom[k] = GEOSGeom_clone_r(h, faces[members[0]]);
+            st = b->geom[k] ? GP_OK
+                            : gp_error(ctx, GP_ERR_GEOMETRY, "cannot copy a face: %s",
+                                       gp_ctx_engine_error(ctx));
+        } else {
+            st = union_of(ctx, h, faces, members, m, &b->geom[k]);
+        }
+        if (st != GP_OK) {
+            gp_error_prefix(ctx, "community '%s'", cid);
             goto done;
         }
         GEOSArea_r(h, b->geom[k], &b->area[k]);
@@ -700,8 +1408,13 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
     }
     b->area_error = fabs(sum - b->community_area);
     if (params != NULL && params->verify_symdiff) {
-        GEOSGeometry *u = union_of(h, b->geom, NULL, nb);
-        GEOSGeometry *x = u ? GEOSSymDifference_r(h, u, comm) : NULL;
+        GEOSGeometry *u = NULL;
+        st = union_of(ctx, h, b->geom, NULL, nb, &u);
+        if (st != GP_OK) {
+            gp_error_prefix(ctx, "community '%s'", cid);
+            goto done;
+        }
+        GEOSGeometry *x = GEOSSymDifference_r(h, u, comm);
         b->symdiff_area = 0;
         if (x == NULL || !GEOSArea_r(h, x, &b->symdiff_area)) {
             b->symdiff_area = INFINITY;
@@ -737,23 +1450,23 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
     }
 done:
     free_pieces(&nt);
-    gp_free(free_end);
     gp_free(segs);
     gp_free(farea);
     gp_free(fper);
+    gp_free(fwidth);
+    gp_free(force);
     gp_free(group);
     gp_free(block_of);
     gp_free(members);
-    destroy_all(h, lines, n_lines);
     destroy_all(h, faces, n_faces);
     if (h != NULL) {
-        if (inner_prep != NULL) {
-            GEOSPreparedGeom_destroy_r(h, inner_prep);
+        const GEOSPreparedGeometry *ps[] = {inner_prep, outer_prep, comm_prep, border_prep};
+        for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++) {
+            if (ps[i] != NULL) {
+                GEOSPreparedGeom_destroy_r(h, ps[i]);
+            }
         }
-        if (comm_prep != NULL) {
-            GEOSPreparedGeom_destroy_r(h, comm_prep);
-        }
-        GEOSGeometry *gs[] = {comm, border, inner, network, noded, polys};
+        GEOSGeometry *gs[] = {comm, border, inner, outer, noded, polys};
         for (size_t i = 0; i < sizeof gs / sizeof gs[0]; i++) {
             if (gs[i] != NULL) {
                 GEOSGeom_destroy_r(h, gs[i]);

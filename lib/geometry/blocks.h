@@ -40,8 +40,11 @@ typedef struct gp_blocks {
     double *edge_cost;     /**< cut cost of that class (ds->class_cost / cost_none). */
     /* What happened, for reporting. */
     int32_t n_faces;              /**< faces polygonized before merging. */
-    int32_t n_slivers;            /**< faces merged into a neighbour (too small or too thin). */
+    int32_t n_slivers;            /**< merges of a sliver into a neighbour (islands included). */
+    int32_t n_islands;            /**< uninhabited small islands among them. */
     int32_t n_leftovers;          /**< pieces of the community no face covered (normally 0). */
+    int32_t n_border_edges;       /**< street edges dropped for lying along the border. */
+    int32_t n_joins;              /**< short lines added to join a node to the border. */
     int32_t n_barrier_edges;      /**< adjacencies removed because a barrier runs along them. */
     int32_t n_isolated;           /**< blocks without any neighbour. */
     int64_t households_assigned;  /**< sum of households over the blocks. */
@@ -54,15 +57,37 @@ typedef struct gp_blocks {
     double symdiff_area; /**< area of (union of blocks) xor community, m^2 (< 0: unchecked). */
 } gp_blocks;
 
+/**
+ * Default island area, m^2: an uninhabited face enclosed by a single other face (a roundabout
+ * centre, a traffic island, the middle of a cul-de-sac loop) merges into it below this area.
+ * Roundabout centres and channelising islands are tens to a few hundred m^2; the smallest
+ * enclosed blocks holding homes are larger, and an inhabited island never merges.
+ */
+#define GP_ISLAND_AREA 500.0
+
+/**
+ * Recommended sliver area, m^2, for gp_options_set_sliver_area. Real street blocks can be
+ * small: Providence has census blocks (traffic triangles) of 12, 20 and 29 m^2, all wider than
+ * the snapping tolerance. Noise slivers are told apart by width (see gp_blocks_params), so the
+ * area floor only needs to remove specks. (The options' default is 50 m^2.)
+ */
+#define GP_SLIVER_AREA_RECOMMENDED 10.0
+
 /** Extra knobs of gp_community_blocks (zeroed: defaults). */
 typedef struct gp_blocks_params {
     int32_t verify_symdiff; /**< 1: also compute symdiff_area (a union of all blocks; slower). */
+    double sliver_width;    /**< a face in which no circle of this diameter fits is a sliver;
+                                 0: the snapping tolerance; < 0: no width rule. */
+    double island_area;     /**< uninhabited islands below this merge; 0: GP_ISLAND_AREA;
+                                 < 0: islands stay. */
 } gp_blocks_params;
 
 /**
  * Build the street blocks of community `c`: clip streets and barriers to it, snap their ends to
- * each other and to the border (opts->snap_tolerance), node, polygonize, merge slivers
- * (< opts->sliver_area, or thinner than the tolerance), place households, build the graph.
+ * each other and to the border (opts->snap_tolerance), drop streets running along the border,
+ * node, polygonize, merge slivers (smaller than opts->sliver_area, narrower than the sliver
+ * width, or small uninhabited islands: see blocks.c), place households, build the graph.
+ * Clean input (lines meeting exactly at junctions and on the border) gives exactly its faces.
  * Verifies that the blocks tile the community (GP_ERR_INTERNAL when they do not).
  * @param[in] params NULL for defaults.
  * @param[out] out the blocks, NULL on failure; free with gp_blocks_free.
@@ -103,16 +128,29 @@ GP_NODISCARD gp_status gp_faces_shared_segments(gp_context *ctx, const gp_datase
                                                 const gp_piece *pieces, int32_t n_pieces,
                                                 gp_shared_seg **segs_out, int64_t *n_out);
 
+/** When a face (or a group of merged faces) is a sliver. */
+typedef struct gp_sliver_rule {
+    double min_area;  /**< smaller than this, m^2. */
+    double min_width; /**< narrower than this, m (see gp_merge_slivers). */
+} gp_sliver_rule;
+
 /**
- * Merge slivers: faces (groups) with area < min_area or mean width 2A/P < min_width join the
- * neighbour they share the longest border with (not across a barrier when avoidable).
+ * Merge slivers, smallest first, each into the neighbour it shares the longest border with
+ * (not across a barrier when avoidable). A group is a sliver when its area < min_area, or its
+ * width < min_width, or it is a single face with force[f] set. The width of a group is the
+ * largest of its faces' widths and its own mean width 2A/P (both lower bounds of the diameter
+ * of its largest inscribed circle).
+ * @param[in] width per face: the diameter of its largest inscribed circle (or any lower bound
+ *            of it that is >= min_width when the face is not narrow).
+ * @param[in] force per face: 1 to merge it whatever its size (NULL: none).
  * @param[in,out] group union-find parents over faces (group[f] == f initially).
  * @param[out] merged_out number of merges done.
  */
 GP_NODISCARD gp_status gp_merge_slivers(gp_context *ctx, int32_t n_faces, const double *area,
-                                        const double *perimeter, const gp_shared_seg *segs,
-                                        int64_t n_segs, double min_area, double min_width,
-                                        int32_t *group, int32_t *merged_out);
+                                        const double *perimeter, const double *width,
+                                        const uint8_t *force, const gp_shared_seg *segs,
+                                        int64_t n_segs, const gp_sliver_rule *rule, int32_t *group,
+                                        int32_t *merged_out);
 
 /** Union-find root of f with path halving. */
 int32_t gp_group_find(int32_t *group, int32_t f);
