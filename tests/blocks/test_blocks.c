@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/** @file test_blocks.c Street blocks: reading, CRS, snapping fixtures, graph, Providence data. */
+/**
+ * @file test_blocks.c Street blocks: reading, CRS, snapping fixtures, household points and
+ * polygons, graph, Providence data (census block counts, noise, threads).
+ */
 
 #include "census.h"
 #include "core/context.h"
+#include "core/memory.h"
 #include "core/options.h"
 #include "geometry/blocks.h"
 #include "geometry/dataset.h"
 
 #include <criterion/criterion.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +107,36 @@ static void add_line(char *buf, size_t n, const char *cls, const char *coords)
              len ? "," : "", cls, json);
 }
 
+/* Append a household polygon with a count (NULL: no properties) to buf: `rings` is GeoJSON
+ * polygon coordinates in local metres, e.g. "[[[0,0],[1,0],[1,1],[0,0]]]", shifted by X0,Y0
+ * here; `type` is "Polygon" or "MultiPolygon". */
+static void add_polygon(char *buf, size_t n, const char *count, const char *type, const char *rings)
+{
+    char json[4096] = "";
+    size_t used = 0;
+    for (const char *p = rings; *p != '\0';) {
+        double x, y;
+        int k = 0;
+        if (*p == '[' && sscanf(p, "[%lf,%lf]%n", &x, &y, &k) == 2) {
+            used +=
+                (size_t)snprintf(json + used, sizeof json - used, "[%.4f,%.4f]", X0 + x, Y0 + y);
+            p += k;
+        } else {
+            json[used++] = *p++;
+            json[used] = '\0';
+        }
+    }
+    size_t len = strlen(buf);
+    char props[64] = "{}";
+    if (count != NULL) {
+        snprintf(props, sizeof props, "{\"households\":%s}", count);
+    }
+    snprintf(buf + len, n - len,
+             "%s{\"type\":\"Feature\",\"properties\":%s,\"geometry\":{\"type\":\"%s\","
+             "\"coordinates\":%s}}",
+             len ? "," : "", props, type, json);
+}
+
 /* Append a household point with a count (local metres) to buf. */
 static void add_point(char *buf, size_t n, double x, double y, const char *count)
 {
@@ -120,8 +155,8 @@ typedef struct fixture {
 } fixture;
 
 /* Read a one-community fixture and build its blocks; checks the tiling invariant. */
-static fixture run(const char *communities, const char *streets, const char *households,
-                   const char *barriers)
+static fixture run_counted(const char *communities, const char *streets, const char *households,
+                           const char *barriers, const char *count_field)
 {
     fixture fx = {0};
     gp_dataset_inputs in = {.communities = communities,
@@ -129,7 +164,7 @@ static fixture run(const char *communities, const char *streets, const char *hou
                             .streets = streets,
                             .class_field = "class",
                             .households = households,
-                            .count_field = "households",
+                            .count_field = count_field,
                             .barriers = barriers};
     cr_assert_eq(gp_dataset_read(ctx, &in, &fx.ds), GP_OK, "%s", gp_context_last_error(ctx));
     gp_blocks_params params = {.verify_symdiff = 1};
@@ -141,6 +176,26 @@ static fixture run(const char *communities, const char *streets, const char *hou
         cr_assert_geq(fx.b->area[k], gp_options_get_sliver_area(opts), "block %d is a sliver", k);
     }
     return fx;
+}
+
+static fixture run(const char *communities, const char *streets, const char *households,
+                   const char *barriers)
+{
+    return run_counted(communities, streets, households, barriers, "households");
+}
+
+/* The block containing local point (x, y), or -1. */
+static int32_t block_at(const gp_blocks *b, double x, double y)
+{
+    GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(b->h, X0 + x, Y0 + y);
+    int32_t found = -1;
+    for (int32_t k = 0; k < b->n && found < 0; k++) {
+        if (GEOSContains_r(b->h, b->geom[k], pt) == 1) {
+            found = k;
+        }
+    }
+    GEOSGeom_destroy_r(b->h, pt);
+    return found;
 }
 
 static void done(fixture *fx)
@@ -341,6 +396,180 @@ Test(fixture, households_on_a_shared_border_go_to_one_block)
     int32_t low = fx.b->households[0] == 8 || fx.b->households[0] == 7 ? 0 : 1;
     cr_assert_eq(low, 0, "households per block: %lld %lld", (long long)fx.b->households[0],
                  (long long)fx.b->households[1]);
+    done(&fx);
+}
+
+Test(fixture, junction_near_the_border_keeps_its_link_to_it)
+{
+    /* A V of two streets whose apex J lies 3 m inside the south border, joined to the border
+     * by a 3 m street: the V's two sides stay separate blocks (clipping at the tolerance and
+     * clustering ends used to lose the short street). */
+    char s[4096] = "";
+    add_line(s, sizeof s, "residential", "0 100, 200 100");
+    add_line(s, sizeof s, "residential", "40 100, 60 3");
+    add_line(s, sizeof s, "residential", "60 3, 80 100");
+    add_line(s, sizeof s, "residential", "60 3, 60 0");
+    fixture fx = run(square200(), write_geojson("s.geojson", CRS, s), one_household(), NULL);
+    cr_assert_eq(fx.b->n, 4);
+    int32_t west = block_at(fx.b, 10, 50), east = block_at(fx.b, 150, 50);
+    cr_assert(west >= 0 && east >= 0 && west != east, "west %d east %d", west, east);
+    done(&fx);
+}
+
+Test(fixture, noisy_street_along_the_border_is_dropped_and_its_junction_kept)
+{
+    /* A street 1 m inside the south border, and a street from the north that stops 1 m short
+     * of it: the border strip is no block, and the street still divides the south half. */
+    char s[4096] = "";
+    add_line(s, sizeof s, "residential", "0 100, 200 100");
+    add_line(s, sizeof s, "residential", "-3 1, 80 1.4, 203 0.8");
+    add_line(s, sizeof s, "residential", "100.5 100, 99.6 2.4");
+    fixture fx = run(square200(), write_geojson("s.geojson", CRS, s), one_household(), NULL);
+    cr_assert_eq(fx.b->n, 3);
+    cr_assert_geq(fx.b->n_border_edges, 1);
+    int32_t west = block_at(fx.b, 50, 0.5), east = block_at(fx.b, 150, 0.5);
+    cr_assert(west >= 0 && east >= 0 && west != east, "west %d east %d", west, east);
+    done(&fx);
+}
+
+Test(fixture, small_real_block_stays_and_a_sliver_merges)
+{
+    cr_assert_eq(gp_options_set_sliver_area(ctx, opts, GP_SLIVER_AREA_RECOMMENDED), GP_OK);
+    /* A slip road cutting a 12.5 m^2 triangle (it holds a 2.9 m circle): a block. */
+    char s[4096] = "";
+    add_line(s, sizeof s, "residential", "0 100, 200 100");
+    add_line(s, sizeof s, "residential", "100 100, 100 200");
+    add_line(s, sizeof s, "residential", "95 100, 100 105");
+    fixture fx = run(square200(), write_geojson("s.geojson", CRS, s), one_household(), NULL);
+    cr_assert_eq(fx.b->n, 4);
+    int32_t tri = block_at(fx.b, 98.5, 101.5);
+    cr_assert_geq(tri, 0);
+    cr_assert_float_eq(fx.b->area[tri], 12.5, 1e-6);
+    cr_assert_eq(fx.b->n_slivers, 0);
+    done(&fx);
+    /* A 20 m by 1.5 m wedge of 15 m^2: larger, but no 2 m circle fits in it: a sliver. */
+    char t[4096] = "";
+    add_line(t, sizeof t, "residential", "0 100, 200 100");
+    add_line(t, sizeof t, "residential", "100 100, 100 200");
+    add_line(t, sizeof t, "residential", "80 100, 100 101.5");
+    fx = run(square200(), write_geojson("t.geojson", CRS, t), one_household(), NULL);
+    cr_assert_eq(fx.b->n, 3);
+    cr_assert_eq(fx.b->n_slivers, 1);
+    done(&fx);
+}
+
+Test(fixture, uninhabited_traffic_island_merges_and_an_inhabited_one_stays)
+{
+    char s[4096] = "";
+    add_line(s, sizeof s, "residential", "0 100, 200 100");
+    add_line(s, sizeof s, "residential", "40 140, 60 140, 60 160, 40 160, 40 140"); /* 400 m^2 */
+    fixture fx = run(square200(), write_geojson("s.geojson", CRS, s), one_household(), NULL);
+    cr_assert_eq(fx.b->n, 2);
+    cr_assert_eq(fx.b->n_islands, 1);
+    done(&fx);
+    char h[512] = "";
+    add_point(h, sizeof h, 50, 150, "3");
+    fx = run(square200(), write_geojson("s.geojson", CRS, s), write_geojson("h.geojson", CRS, h),
+             NULL);
+    cr_assert_eq(fx.b->n, 3);
+    cr_assert_eq(fx.b->n_islands, 0);
+    int32_t island = block_at(fx.b, 50, 150);
+    cr_assert_float_eq(fx.b->area[island], 400.0, 1e-6);
+    cr_assert_eq(fx.b->households[island], 3);
+    done(&fx);
+}
+
+/* Building polygons in the four blocks of the cross, and one outside every community. */
+static const char *buildings(int with_counts)
+{
+    char h[8192] = "";
+    /* SW: a plain rectangle. */
+    add_polygon(h, sizeof h, with_counts ? "5" : NULL, "Polygon",
+                "[[[20,20],[40,20],[40,40],[20,40],[20,20]]]");
+    /* Across the north-south street, 30 m west of it and 10 m east: its representative point
+     * (the middle of its widest horizontal section, x = 90) is in NW. */
+    add_polygon(h, sizeof h, with_counts ? "7" : NULL, "Polygon",
+                "[[[70,140],[110,140],[110,160],[70,160],[70,140]]]");
+    /* SE: an L whose corner region holds no interior point at its centroid's height. */
+    add_polygon(h, sizeof h, with_counts ? "3" : NULL, "Polygon",
+                "[[[120,20],[190,20],[190,90],[180,90],[180,30],[120,30],[120,20]]]");
+    /* NE: a courtyard building (a polygon with a hole). */
+    add_polygon(h, sizeof h, with_counts ? "4" : NULL, "Polygon",
+                "[[[130,130],[190,130],[190,190],[130,190],[130,130]],"
+                "[[140,140],[140,180],[180,180],[180,140],[140,140]]]");
+    /* Two buildings as one feature, the wider one in NW: the feature goes there. */
+    add_polygon(h, sizeof h, with_counts ? "2" : NULL, "MultiPolygon",
+                "[[[[10,60],[15,60],[15,65],[10,65],[10,60]]],"
+                "[[[10,150],[30,150],[30,160],[10,160],[10,150]]]]");
+    /* Outside. */
+    add_polygon(h, sizeof h, with_counts ? "6" : NULL, "Polygon",
+                "[[[300,300],[310,300],[310,310],[300,310],[300,300]]]");
+    return write_geojson(with_counts ? "buildings.geojson" : "buildings1.geojson", CRS, h);
+}
+
+static const char *cross(void)
+{
+    char s[4096] = "";
+    add_line(s, sizeof s, "primary", "-5 100, 205 100");
+    add_line(s, sizeof s, "residential", "100 -5, 100 205");
+    return write_geojson("cross.geojson", CRS, s);
+}
+
+/* Households of the block containing local point (x, y), and its feature ids (sorted). */
+static int64_t households_at(const fixture *fx, double x, double y, int64_t *fids, int *n_fids)
+{
+    int32_t k = block_at(fx->b, x, y);
+    cr_assert_geq(k, 0);
+    *n_fids = 0;
+    for (int32_t i = fx->b->hh_start[k]; i < fx->b->hh_start[k + 1]; i++) {
+        fids[(*n_fids)++] = fx->ds->hh_fid[fx->b->hh_list[i]];
+    }
+    for (int i = 1; i < *n_fids; i++) {
+        for (int j = i; j > 0 && fids[j - 1] > fids[j]; j--) {
+            int64_t t = fids[j];
+            fids[j] = fids[j - 1];
+            fids[j - 1] = t;
+        }
+    }
+    return fx->b->households[k];
+}
+
+Test(fixture, building_polygons_go_to_the_block_of_their_representative_point)
+{
+    fixture fx = run(square200(), cross(), buildings(1), NULL);
+    cr_assert_eq(fx.b->n, 4);
+    int64_t f[8];
+    int nf = 0;
+    cr_assert_eq(households_at(&fx, 50, 50, f, &nf), 5);
+    cr_assert(nf == 1 && f[0] == 0, "SW holds %d features", nf);
+    cr_assert_eq(households_at(&fx, 50, 150, f, &nf), 7 + 2);
+    cr_assert(nf == 2 && f[0] == 1 && f[1] == 4, "NW holds %d features", nf);
+    cr_assert_eq(households_at(&fx, 150, 50, f, &nf), 3);
+    cr_assert(nf == 1 && f[0] == 2, "SE holds %d features", nf);
+    cr_assert_eq(households_at(&fx, 150, 150, f, &nf), 4);
+    cr_assert(nf == 1 && f[0] == 3, "NE holds %d features", nf);
+    /* Conserved: what is read is assigned or reported outside. */
+    cr_assert_eq(fx.ds->households_read, 27);
+    cr_assert_eq(fx.b->households_assigned, 21);
+    cr_assert_eq(fx.ds->households_outside, 6);
+    cr_assert_eq(fx.ds->n_outside, 1);
+    cr_assert_eq(fx.ds->outside_fid[0], 5);
+    cr_assert_eq(fx.b->n_households_nearest, 0);
+    done(&fx);
+}
+
+Test(fixture, building_polygons_without_a_count_are_one_household_each)
+{
+    fixture fx = run_counted(square200(), cross(), buildings(0), NULL, NULL);
+    int64_t f[8];
+    int nf = 0;
+    cr_assert_eq(households_at(&fx, 50, 50, f, &nf), 1);
+    cr_assert_eq(households_at(&fx, 50, 150, f, &nf), 2);
+    cr_assert_eq(households_at(&fx, 150, 50, f, &nf), 1);
+    cr_assert_eq(households_at(&fx, 150, 150, f, &nf), 1);
+    cr_assert_eq(fx.ds->households_read, 6);
+    cr_assert_eq(fx.b->households_assigned, 5);
+    cr_assert_eq(fx.ds->households_outside, 1);
     done(&fx);
 }
 
@@ -547,6 +776,66 @@ Test(bad_input, wrong_geometry_type)
                  GP_ERR_INPUT, "households.geojson", "feature 0", "polygon");
 }
 
+TestSuite(alloc_failure, .init = setup, .fini = teardown);
+
+Test(alloc_failure, every_failing_allocation_in_blocks_is_reported_without_leak)
+{
+    /* A scenario through every step: a noisy junction, a street along the border with a
+     * street stopping short of it, a small island, building polygons and points. */
+    char s[8192] = "", h[4096] = "";
+    add_line(s, sizeof s, "primary", "0 100, 200 100");
+    add_line(s, sizeof s, "residential", "-3 1, 80 1.4, 203 0.8");
+    add_line(s, sizeof s, "residential", "100.5 100, 99.6 2.4");
+    add_line(s, sizeof s, "residential", "0 150, 99.2 150.6");
+    add_line(s, sizeof s, "residential", "200 150, 100.9 149.5");
+    add_line(s, sizeof s, "residential", "100.3 100, 99.4 149.1");
+    add_line(s, sizeof s, "residential", "100 200, 100.7 151.2");
+    add_line(s, sizeof s, "service", "30 160, 45 160, 45 175, 30 175, 30 160");
+    add_polygon(h, sizeof h, "4", "Polygon", "[[[20,20],[40,20],[40,40],[20,40],[20,20]]]");
+    add_point(h, sizeof h, 150, 50, "9");
+    add_point(h, sizeof h, 150, 180, "2");
+    gp_dataset *ds = NULL;
+    gp_dataset_inputs in = {.communities = square200(),
+                            .id_field = "code",
+                            .streets = write_geojson("s.geojson", CRS, s),
+                            .class_field = "class",
+                            .households = write_geojson("h.geojson", CRS, h),
+                            .count_field = "households"};
+    cr_assert_eq(gp_dataset_read(ctx, &in, &ds), GP_OK, "%s", gp_context_last_error(ctx));
+    cr_assert_eq(gp_options_set_sliver_area(ctx, opts, GP_SLIVER_AREA_RECOMMENDED), GP_OK);
+    gp_blocks_params params = {.verify_symdiff = 1};
+    int64_t base = gp_test_alloc_live();
+    gp_test_alloc_fail_after(-1, 0);
+    gp_blocks *b = NULL;
+    cr_assert_eq(gp_community_blocks(ctx, ds, 0, opts, &params, &b), GP_OK, "%s",
+                 gp_context_last_error(ctx));
+    int64_t total = gp_test_alloc_count();
+    cr_assert_eq(b->n, 6, "%d blocks", b->n);
+    cr_assert_eq(b->n_islands, 1);
+    cr_assert_geq(b->n_border_edges, 1);
+    cr_assert_eq(b->households_assigned, 15);
+    gp_blocks_free(b);
+    cr_assert_eq(gp_test_alloc_live(), base);
+    int failed = 0;
+    for (int64_t n = 0; n < total; n++) {
+        gp_test_alloc_fail_after(n, 0);
+        gp_status st = gp_community_blocks(ctx, ds, 0, opts, &params, &b);
+        gp_test_alloc_fail_after(-1, 0);
+        cr_assert(st == GP_OK || st == GP_ERR_NOMEM, "allocation %lld failing gave %d: %s",
+                  (long long)n, st, gp_context_last_error(ctx));
+        failed += st == GP_ERR_NOMEM;
+        if (st != GP_OK) {
+            cr_assert_null(b);
+        }
+        gp_blocks_free(b);
+        b = NULL;
+        gp_context_clear_error(ctx);
+        cr_assert_eq(gp_test_alloc_live(), base, "leak when allocation %lld fails", (long long)n);
+    }
+    cr_assert_eq(failed, total, "every allocation is checked");
+    gp_dataset_free(ds);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Providence (real census blocks)                                                          */
 /* ---------------------------------------------------------------------------------------- */
@@ -567,9 +856,9 @@ static int read_census(const char *root, const char *id)
     return gp_test_census_blocks(path, id);
 }
 
-static providence run_providence(const char *variant)
+/* Read Providence `variant` (clean or noisy), or skip the test when the data is absent. */
+static gp_dataset *read_providence(const char *variant)
 {
-    providence pv = {0};
     const char *root = getenv("GP_TEST_DATA");
     char comm[600], streets[600], hh[600];
     snprintf(comm, sizeof comm, "%s/providence/%s/communities.gpkg", root ? root : "", variant);
@@ -584,7 +873,16 @@ static providence run_providence(const char *variant)
                             .class_field = "class",
                             .households = hh,
                             .count_field = "households"};
-    cr_assert_eq(gp_dataset_read(ctx, &in, &pv.ds), GP_OK, "%s", gp_context_last_error(ctx));
+    gp_dataset *ds = NULL;
+    cr_assert_eq(gp_dataset_read(ctx, &in, &ds), GP_OK, "%s", gp_context_last_error(ctx));
+    return ds;
+}
+
+static providence run_providence(const char *variant)
+{
+    providence pv = {0};
+    const char *root = getenv("GP_TEST_DATA");
+    pv.ds = read_providence(variant);
     int32_t n = pv.ds->n_communities;
     pv.blocks = calloc((size_t)n, sizeof *pv.blocks);
     pv.census = calloc((size_t)n, sizeof *pv.census);
@@ -639,26 +937,38 @@ TestSuite(providence, .init = setup, .fini = teardown, .timeout = 120);
 
 Test(providence, clean_blocks_match_census_blocks)
 {
+    /* Real blocks can be small (traffic triangles of 12 to 29 m^2): the recommended sliver
+     * area, with the width rule telling noise from them. */
+    cr_assert_eq(gp_options_set_sliver_area(ctx, opts, GP_SLIVER_AREA_RECOMMENDED), GP_OK);
     providence pv = run_providence("clean");
     int32_t n = pv.ds->n_communities, within1 = 0, total = 0, census_total = 0, multi = 0;
+    double worst = 0;
+    const char *worst_id = "";
     for (int32_t c = 0; c < n; c++) {
         cr_assert_gt(pv.census[c], 0);
         int32_t d = abs(pv.blocks[c] - pv.census[c]);
-        /* Census blocks include a few slivers under 50 m^2, which merge by design. */
+        if ((double)d / pv.census[c] >= worst) {
+            worst = (double)d / pv.census[c];
+            worst_id = pv.ds->community_id[c];
+        }
         within1 += d <= 0.01 * pv.census[c];
-        cr_assert_leq(d, 0.03 * pv.census[c] + 1, "community %s: %d blocks, %d census blocks",
-                      pv.ds->community_id[c], pv.blocks[c], pv.census[c]);
         total += pv.blocks[c];
         census_total += pv.census[c];
         multi += pv.multi[c];
     }
-    cr_log_info("clean: %d blocks vs %d census blocks; %d of %d communities within 1%%", total,
-                census_total, within1, n);
-    cr_assert_geq(within1, 30);
-    cr_assert_leq(abs(total - census_total), 0.01 * census_total);
-    /* Every household point lies in its own census block: a block holding two points merged
-     * two census blocks. Allow the merged slivers only. */
-    cr_assert_leq(multi, 10, "%d blocks hold several household points", multi);
+    cr_log_info(
+        "clean: %d blocks vs %d census blocks; %d of %d communities within 1%%, worst %s "
+        "(%.2f%%)",
+        total, census_total, within1, n, worst_id, 100 * worst);
+    /* The bar: every community within 1% (for a community under 100 blocks: exact). */
+    for (int32_t c = 0; c < n; c++) {
+        cr_expect_leq(abs(pv.blocks[c] - pv.census[c]), 0.01 * pv.census[c],
+                      "community %s: %d blocks, %d census blocks", pv.ds->community_id[c],
+                      pv.blocks[c], pv.census[c]);
+    }
+    cr_assert_eq(within1, n);
+    /* Every household point lies in its own census block: no block merged two of them. */
+    cr_assert_eq(multi, 0, "%d blocks hold several household points", multi);
     cr_assert_eq(pv.assigned, pv.ds->households_read);
     cr_assert_eq(pv.ds->households_outside, 0);
     free_providence(&pv);
@@ -666,24 +976,143 @@ Test(providence, clean_blocks_match_census_blocks)
 
 Test(providence, noisy_blocks_are_clean_blocks)
 {
+    cr_assert_eq(gp_options_set_sliver_area(ctx, opts, GP_SLIVER_AREA_RECOMMENDED), GP_OK);
     providence clean = run_providence("clean");
     providence noisy = run_providence("noisy");
     int32_t n = noisy.ds->n_communities, within3 = 0, tc = 0, tn = 0;
+    double worst = 0;
+    const char *worst_id = "";
     cr_assert_eq(n, clean.ds->n_communities);
     for (int32_t c = 0; c < n; c++) {
         int32_t d = abs(noisy.blocks[c] - clean.blocks[c]);
         within3 += d <= 0.03 * clean.blocks[c];
-        /* 1% of interior segments are missing in noisy/: each one joins two blocks. */
-        cr_assert_leq(d, 0.03 * clean.blocks[c] + 6, "community %s: noisy %d, clean %d",
+        if ((double)d / clean.blocks[c] >= worst) {
+            worst = (double)d / clean.blocks[c];
+            worst_id = noisy.ds->community_id[c];
+        }
+        /* 1% of interior segments are missing in noisy/: each one joins two blocks, and in a
+         * small community a few of them are more than 3%. */
+        cr_expect_leq(d, 0.03 * clean.blocks[c] + 6, "community %s: noisy %d, clean %d",
+                      noisy.ds->community_id[c], noisy.blocks[c], clean.blocks[c]);
+        /* Noise makes no block of its own (one noisy strip wider than the tolerance may
+         * survive, as it would in any method: it is as wide as a real block). */
+        cr_expect_leq(noisy.blocks[c], clean.blocks[c] + 1, "community %s: noisy %d, clean %d",
                       noisy.ds->community_id[c], noisy.blocks[c], clean.blocks[c]);
         tc += clean.blocks[c];
         tn += noisy.blocks[c];
     }
-    cr_log_info("noisy: %d blocks vs %d clean; %d of %d communities within 3%%", tn, tc, within3,
-                n);
+    int32_t missing = clean.ds->n_streets - noisy.ds->n_streets;
+    cr_log_info(
+        "noisy: %d blocks vs %d clean (%d street segments missing); %d of %d communities "
+        "within 3%%, worst %s (%.1f%%)",
+        tn, tc, missing, within3, n, worst_id, 100 * worst);
     cr_assert_leq(abs(tn - tc), 0.03 * tc);
+    /* Noise itself costs no block: only the missing segments do, one block at most each. */
+    cr_assert_geq(tn, tc - missing, "noisy %d blocks, clean %d, %d segments missing", tn, tc,
+                  missing);
     cr_assert_eq(noisy.assigned, noisy.ds->households_read, "no household lost");
     cr_assert_eq(noisy.ds->households_read, 71188);
     free_providence(&clean);
     free_providence(&noisy);
+}
+
+/* What a run over all communities produced, for comparing runs. */
+typedef struct snapshot {
+    int32_t n_communities;
+    int32_t *n;       /* blocks per community */
+    int64_t **hh;     /* households per block, per community */
+    double **area;    /* area per block, per community */
+    gp_status status; /* of the first failure */
+    char error[512];
+} snapshot;
+
+typedef struct job {
+    const gp_dataset *ds;
+    const gp_options *opts;
+    int reverse; /* 1: communities last to first */
+    snapshot out;
+} job;
+
+/* Build every community's blocks with a context of this thread's own. No criterion asserts
+ * here: they belong to the main thread. */
+static void *run_job(void *arg)
+{
+    job *jb = arg;
+    snapshot *sn = &jb->out;
+    gp_context *own = NULL;
+    int32_t nc = jb->ds->n_communities;
+    sn->n_communities = nc;
+    sn->n = calloc((size_t)nc, sizeof *sn->n);
+    sn->hh = calloc((size_t)nc, sizeof *sn->hh);
+    sn->area = calloc((size_t)nc, sizeof *sn->area);
+    sn->status = gp_context_new(&own);
+    for (int32_t i = 0; i < nc && sn->status == GP_OK; i++) {
+        int32_t c = jb->reverse ? nc - 1 - i : i;
+        gp_blocks *b = NULL;
+        sn->status = gp_community_blocks(own, jb->ds, c, jb->opts, NULL, &b);
+        if (sn->status != GP_OK) {
+            snprintf(sn->error, sizeof sn->error, "%s", gp_context_last_error(own));
+            break;
+        }
+        sn->n[c] = b->n;
+        sn->hh[c] = malloc(((size_t)b->n + 1) * sizeof **sn->hh);
+        sn->area[c] = malloc(((size_t)b->n + 1) * sizeof **sn->area);
+        memcpy(sn->hh[c], b->households, (size_t)b->n * sizeof **sn->hh);
+        memcpy(sn->area[c], b->area, (size_t)b->n * sizeof **sn->area);
+        gp_blocks_free(b);
+    }
+    gp_context_free(own);
+    return NULL;
+}
+
+static void free_snapshot(snapshot *sn)
+{
+    for (int32_t c = 0; c < sn->n_communities; c++) {
+        free(sn->hh[c]);
+        free(sn->area[c]);
+    }
+    free(sn->n);
+    free(sn->hh);
+    free(sn->area);
+}
+
+static void assert_same(const gp_dataset *ds, const snapshot *want, const snapshot *got,
+                        const char *who)
+{
+    cr_assert_eq(got->status, GP_OK, "%s: %s", who, got->error);
+    for (int32_t c = 0; c < want->n_communities; c++) {
+        const char *id = ds->community_id[c];
+        cr_assert_eq(got->n[c], want->n[c], "%s: community %s: %d blocks, single thread %d", who,
+                     id, got->n[c], want->n[c]);
+        for (int32_t k = 0; k < want->n[c]; k++) {
+            cr_assert_eq(got->hh[c][k], want->hh[c][k], "%s: community %s block %d households", who,
+                         id, k);
+            cr_assert_eq(got->area[c][k], want->area[c][k], "%s: community %s block %d area", who,
+                         id, k);
+        }
+    }
+}
+
+Test(providence, two_threads_give_the_single_threaded_blocks)
+{
+    /* One dataset (read-only once read), one context per thread: the contract. */
+    gp_dataset *ds = read_providence("noisy");
+    job ref = {ds, opts, 0, {0}};
+    run_job(&ref);
+    cr_assert_eq(ref.out.status, GP_OK, "%s", ref.out.error);
+    job jobs[2] = {{ds, opts, 0, {0}}, {ds, opts, 1, {0}}};
+    pthread_t tid[2];
+    for (int t = 0; t < 2; t++) {
+        cr_assert_eq(pthread_create(&tid[t], NULL, run_job, &jobs[t]), 0);
+    }
+    for (int t = 0; t < 2; t++) {
+        cr_assert_eq(pthread_join(tid[t], NULL), 0);
+    }
+    assert_same(ds, &ref.out, &jobs[0].out, "thread 0");
+    assert_same(ds, &ref.out, &jobs[1].out, "thread 1 (reverse order)");
+    for (int t = 0; t < 2; t++) {
+        free_snapshot(&jobs[t].out);
+    }
+    free_snapshot(&ref.out);
+    gp_dataset_free(ds);
 }
