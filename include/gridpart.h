@@ -211,7 +211,7 @@ typedef struct gp_options gp_options;
 
 /**
  * Create options with the defaults: bounds [300, 500] households, target 400, automatic grid
- * count, seed 1, threads 0 (one per core), snapping tolerance 2 m, sliver area 50 m^2,
+ * count, seed 1, threads 0 (one per core), snapping tolerance 2 m, sliver area 10 m^2,
  * effort 1.0, split GP_SPLIT_NEEDED (since 0.2).
  * @param[out] out receives the options; NULL on failure.
  * @return GP_OK, GP_ERR_ARG, GP_ERR_NOMEM.
@@ -309,7 +309,10 @@ GP_API GP_NODISCARD gp_status gp_options_set_snap_tolerance(gp_context *ctx, gp_
 
 /**
  * Set the sliver area: street blocks smaller than this merge into their longest-border
- * neighbour.
+ * neighbour (default 10 m^2, since 0.2; 50 m^2 before). Two more rules merge a block
+ * whatever its area: one in which no circle as wide as the snapping tolerance fits (the thin
+ * strips that noisy street lines leave), and an uninhabited island under 500 m^2 (an island's
+ * only neighbour is the block around it, so merging it rules out no division).
  * @param[in,out] ctx receives the error message.
  * @param[in,out] opts the options.
  * @param[in] square_metres finite, >= 0.

@@ -18,7 +18,7 @@ static const gp_options DEFAULTS = {
     .seed = 1,
     .threads = 0,
     .snap_tolerance = 2.0,
-    .sliver_area = 50.0,
+    .sliver_area = 10.0,
     .effort = 1.0,
     .split = GP_SPLIT_NEEDED,
 };

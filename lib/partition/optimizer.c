@@ -382,7 +382,7 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
                            .max_households = 500,
                            .seed = 1,
                            .snap_tolerance = 2.0,
-                           .sliver_area = 50.0,
+                           .sliver_area = 10.0,
                            .effort = 1.0};
 
     if (out == NULL || graph == NULL) {
