@@ -10,6 +10,7 @@
 
 #include "blocks.h"
 #include "hits.h"
+#include "planar.h"
 
 #include "core/context.h"
 #include "core/memory.h"
@@ -93,17 +94,6 @@ static gp_status ring_segments(gp_context *ctx, GEOSContextHandle_t h, const GEO
     }
     gp_free(xy);
     return GP_OK;
-}
-
-/* Squared distance from (px,py) to segment (ax,ay)-(bx,by). */
-static double seg_dist2(double px, double py, double ax, double ay, double bx, double by)
-{
-    double dx = bx - ax, dy = by - ay;
-    double len2 = dx * dx + dy * dy;
-    double t = len2 > 0 ? ((px - ax) * dx + (py - ay) * dy) / len2 : 0.0;
-    t = t < 0 ? 0 : (t > 1 ? 1 : t);
-    double qx = ax + t * dx - px, qy = ay + t * dy - py;
-    return qx * qx + qy * qy;
 }
 
 gp_status gp_faces_shared_segments(gp_context *ctx, const gp_dataset *ds,
@@ -190,7 +180,7 @@ gp_status gp_faces_shared_segments(gp_context *ctx, const gp_dataset *ds,
             const gp_piece *pc = &pieces[hs.v[k]];
             int on = 0;
             for (int32_t j = 0; j + 1 < pc->n && !on; j++) {
-                on = seg_dist2(mx, my, pc->xy[2 * j], pc->xy[2 * j + 1], pc->xy[2 * j + 2],
+                on = gp_seg_dist2(mx, my, pc->xy[2 * j], pc->xy[2 * j + 1], pc->xy[2 * j + 2],
                                pc->xy[2 * j + 3]) <= on_line2;
             }
             if (!on) {

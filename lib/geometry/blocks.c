@@ -39,6 +39,7 @@
 
 #include "blocks.h"
 #include "hits.h"
+#include "planar.h"
 
 #include "core/context.h"
 #include "core/memory.h"
@@ -260,9 +261,7 @@ static double nearest_on_piece(const gp_piece *t, double ex, double ey, double *
     for (int32_t j = 0; j + 1 < t->n; j++) {
         double ax = t->xy[2 * j], ay = t->xy[2 * j + 1];
         double dx = t->xy[2 * j + 2] - ax, dy = t->xy[2 * j + 3] - ay;
-        double len2 = dx * dx + dy * dy;
-        double s = len2 > 0 ? ((ex - ax) * dx + (ey - ay) * dy) / len2 : 0.0;
-        s = s < 0 ? 0 : (s > 1 ? 1 : s);
+        double s = gp_seg_param(ex, ey, ax, ay, t->xy[2 * j + 2], t->xy[2 * j + 3]);
         double px = ax + s * dx, py = ay + s * dy;
         double d = hypot(px - ex, py - ey);
         if (d < best) {

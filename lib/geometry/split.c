@@ -29,6 +29,7 @@
 #include <geos_c.h>
 
 #include "split.h"
+#include "planar.h"
 
 #include "core/context.h"
 #include "core/memory.h"
@@ -364,17 +365,6 @@ static gp_status push_piece(gp_context *ctx, gp_piece **list, int32_t *n, gp_pie
     return GP_OK;
 }
 
-/* Squared distance from (px,py) to segment (ax,ay)-(bx,by). */
-static double seg_dist2(double px, double py, double ax, double ay, double bx, double by)
-{
-    double dx = bx - ax, dy = by - ay;
-    double len2 = dx * dx + dy * dy;
-    double t = len2 > 0 ? ((px - ax) * dx + (py - ay) * dy) / len2 : 0.0;
-    t = t < 0 ? 0 : (t > 1 ? 1 : t);
-    double qx = ax + t * dx - px, qy = ay + t * dy - py;
-    return qx * qx + qy * qy;
-}
-
 /* A dead end (e, reached from f) continues straight to the block border, so that the path
  * can bound a piece, unless that way passes within CLEARANCE of a household site. */
 static gp_status extend_dead_end(path_work *pw, const double *e, const double *f)
@@ -423,7 +413,7 @@ static gp_status extend_dead_end(path_work *pw, const double *e, const double *f
     }
     const double *site = sp->site_xy + 2 * sp->site_start[b];
     for (int32_t i = 0; i < gp_splitter_sites(sp, b); i++) {
-        if (seg_dist2(site[2 * i], site[2 * i + 1], e[0], e[1], qx, qy) < CLEARANCE * CLEARANCE) {
+        if (gp_seg_dist2(site[2 * i], site[2 * i + 1], e[0], e[1], qx, qy) < CLEARANCE * CLEARANCE) {
             return GP_OK;
         }
     }
