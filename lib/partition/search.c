@@ -1203,12 +1203,13 @@ static void gp_exact_fallback(gp_search_work *w)
     }
 }
 
-/* The objective of the current division, from exact totals. */
-static gp_score gp_current_score(gp_search_work *w)
+/* Makes the current division the task's result and returns its objective, from exact totals
+ * (free of the moves' rounding of perimeters). */
+static gp_score gp_save(gp_search_work *w)
 {
     const gp_graph *g = w->sh->g;
     gp_search_task *t = w->t;
-    gp_grid_totals(w); /* exact perimeters, free of the moves' rounding */
+    gp_grid_totals(w);
     gp_score sc = {0, 0, 0};
     double shape = 0;
     for (int32_t gid = 0; gid < w->k; gid++) {
@@ -1219,6 +1220,7 @@ static gp_score gp_current_score(gp_search_work *w)
     double cut = 0;
     for (int32_t i = 0; i < t->nv; i++) {
         int32_t v = t->verts[i];
+        t->out[i] = w->part[v];
         for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
             int32_t u = g->adjncy[e];
             if (!w->sh->skip[u] && w->part[u] != w->part[v]) {
@@ -1226,20 +1228,9 @@ static gp_score gp_current_score(gp_search_work *w)
             }
         }
     }
-    w->work += (double)(t->nv + g->xadj[t->verts[t->nv - 1] + 1] - g->xadj[t->verts[0]]) / 4;
+    t->k_out = w->k;
     sc.cut = cut / 2 + shape;
     return sc;
-}
-
-/* Makes the current division the task's result; returns its objective. */
-static gp_score gp_save(gp_search_work *w)
-{
-    gp_search_task *t = w->t;
-    for (int32_t i = 0; i < t->nv; i++) {
-        t->out[i] = w->part[t->verts[i]];
-    }
-    t->k_out = w->k;
-    return gp_current_score(w);
 }
 
 int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task *t)
