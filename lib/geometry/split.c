@@ -879,16 +879,20 @@ static int32_t locate(GEOSContextHandle_t h, const GEOSPreparedGeometry *const *
 
 /* Union of faces that share their vertices (one polygonization): coverage union, or a
  * general union when that fails. Clones; NULL on failure. */
+/* The union of faces idx[0..n); NULL when GEOS fails, or, with *nomem set, when our own
+ * allocation failed. */
 static GEOSGeometry *faces_union(GEOSContextHandle_t h, GEOSGeometry *const *faces,
-                                 const int32_t *idx, int32_t n)
+                                 const int32_t *idx, int32_t n, int *nomem)
 {
+    *nomem = 0;
     if (n == 1) {
         return GEOSGeom_clone_r(h, faces[idx[0]]);
     }
     geom_list l = {0};
     for (int32_t i = 0; i < n; i++) {
         GEOSGeometry *g = GEOSGeom_clone_r(h, faces[idx[i]]);
-        if (list_push(&l, g) != 0) {
+        if (g == NULL || list_push(&l, g) != 0) {
+            *nomem = g != NULL;
             destroy(h, g);
             list_clear(h, &l);
             return NULL;
@@ -1187,9 +1191,12 @@ static gp_status make_vertices(cell_build *cb)
             for (int32_t i = 0; i < k; i++) {
                 cb->fvert[fs[i]] = v;
             }
-            if ((cl->geom[v] = faces_union(cb->h, cb->faces, fs, k)) == NULL) {
-                st = gp_error(cb->ctx, GP_ERR_GEOMETRY, "cannot union the faces of block %d: %s", v,
-                              gp_ctx_engine_error(cb->ctx));
+            int nomem = 0;
+            if ((cl->geom[v] = faces_union(cb->h, cb->faces, fs, k, &nomem)) == NULL) {
+                st = nomem ? gp_error_nomem(cb->ctx, "faces of a block")
+                           : gp_error(cb->ctx, GP_ERR_GEOMETRY,
+                                      "cannot union the faces of block %d: %s", v,
+                                      gp_ctx_engine_error(cb->ctx));
             }
         }
     }
@@ -1514,9 +1521,13 @@ gp_status gp_splitter_pieces(gp_context *ctx, gp_splitter *sp, const gp_cells *c
             pb->geom[p] = GEOSGeom_clone_r(h, g);
             pb->perimeter[p] = cells->perimeter[u0];
         } else {
-            pb->geom[p] = faces_union(h, cells->geom, m, k);
+            int nomem = 0;
+            pb->geom[p] = faces_union(h, cells->geom, m, k, &nomem);
             if (pb->geom[p] != NULL) {
                 GEOSLength_r(h, pb->geom[p], &pb->perimeter[p]);
+            } else if (nomem) {
+                st = gp_error_nomem(ctx, "cells of a piece of a block");
+                goto done;
             }
         }
         if (pb->geom[p] == NULL) {
