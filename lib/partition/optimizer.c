@@ -29,8 +29,6 @@
 /* Restarts per component at effort 1, and work units per vertex-or-edge of a component. */
 enum { GP_RESTARTS = 4, GP_MAX_RESTARTS = 64 };
 static const double GP_WORK_PER_ELEMENT = 400.0;
-/* Workload band around the mean inside which only cut cost matters. */
-static const double GP_WORKLOAD_BAND = 0.2;
 static const double GP_PI = 3.14159265358979323846;
 /* Weight of compactness against cut cost (search.c, gp_shape): at 2, turning a grid from a
  * 3:1 rectangle (Polsby-Popper 0.59) into a square (0.79) is worth moving about 40% of a

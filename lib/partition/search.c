@@ -12,15 +12,21 @@
  * DeFord, Duchin and Solomon, "Recombination: a family of Markov chains for redistricting",
  * 2021): two adjacent grids are merged and re-split along an edge of a random spanning tree,
  * keeping the best split, which fixes bounds and cut cost across a pair at once; both sides of a
- * tree edge are connected, so contiguity holds by construction. (4) Boundary moves (as in
+ * tree edge are connected, so contiguity holds by construction. A pair of at most 64 vertices
+ * is instead split exactly: every connected split within bounds is enumerated (pairsplit.c),
+ * and the trees are drawn only when that enumeration hits its cap. (4) Boundary moves (as in
  * Fiduccia-Mattheyses refinement) of single vertices to a neighbouring grid when that improves
  * the objective and the grid left behind stays connected (checked by a search limited to it).
  * The objective is lexicographic: households outside [min, max], then workload outside a band
- * around the mean, then cut cost. All work is counted and bounded by the task's budget.
+ * around the mean, then cut cost plus a compactness penalty. (5) Grids still out of bounds are
+ * repaired exactly: on a community-sized component by cutting random spanning trees of the
+ * whole component (treedp.c), else by re-dividing each such grid's neighbourhood of grids.
+ * All work is counted and bounded by the task's budget, plus a reserve for the repair.
  */
 
 #include "search.h"
 
+#include "pairsplit.h"
 #include "treedp.h"
 
 #include "core/memory.h"
@@ -32,8 +38,13 @@
 /* Trees tried per recombination and candidate splits costed per tree: enough to find the good
  * splits of the small merged regions that grids of a few hundred households make. */
 enum { GP_RECOM_TREES = 3, GP_RECOM_CANDIDATES = 8, GP_MAX_ROUNDS = 12 };
-/* Random spanning trees the exact fallback tries before it gives up. */
-enum { GP_FALLBACK_TREES = 64 };
+/* Work (vertices and edges visited) allowed to the exact splitting of one pair (pairsplit.c). */
+static const double GP_ENUM_CAP = 20000;
+/* Random spanning trees the exact fallback tries before it gives up; rings of neighbouring
+ * grids and vertices at most in a region that a local repair re-divides. */
+enum { GP_FALLBACK_TREES = 64, GP_REPAIR_RINGS = 3, GP_REPAIR_VERTICES = 2000 };
+/* Share of the budget added for the fallback when the search spent all of it. */
+static const double GP_REPAIR_RESERVE = 0.25;
 static const double GP_SEARCH_PI = 3.14159265358979323846;
 
 typedef struct {
@@ -89,6 +100,11 @@ struct gp_search_work {
     double *sq;
     double *sar;
     double *gbt;
+    /* Exact pair splitting: the region, and its edges' far ends, cut costs and lengths. */
+    gp_pairsplit_region region;
+    int32_t *pto;
+    double *pcost;
+    double *pborder;
     gp_treedp *dp; /* the exact fallback; NULL when the bounds are too large for it */
     gp_search_tick_fn tick;
     void *tick_user;
@@ -159,7 +175,13 @@ gp_search_work *gp_search_work_new(int32_t n, int32_t m, int64_t max)
     GP_ALLOC(sq, nn);
     GP_ALLOC(sar, nn);
     GP_ALLOC(gbt, nn);
+    GP_ALLOC(pto, mm);
+    GP_ALLOC(pcost, mm);
+    GP_ALLOC(pborder, mm);
 #undef GP_ALLOC
+    w->region.to = w->pto;
+    w->region.cost = w->pcost;
+    w->region.border = w->pborder;
     if (gp_treedp_fits(n, max)) {
         w->dp = gp_treedp_new(n, m, max);
         ok = ok && w->dp != NULL;
@@ -180,7 +202,8 @@ void gp_search_work_free(gp_search_work *w)
                       w->conn, w->tot,  w->gtmp,  w->inq,   w->bestin, w->gmark, w->sv,   w->tp,
                       w->tin,  w->tout, w->head,  w->next,  w->stack,  w->cand,  w->shh,  w->swl,
                       w->heap, w->ghh,  w->gwl,   w->gnv,   w->grep,   w->glab,  w->pairs, w->gtmp_label,
-                      w->gper, w->gar,  w->qb,  w->sq,    w->sar,    w->gbt};
+                      w->gper, w->gar,  w->qb,  w->sq,    w->sar,    w->gbt, w->pto, w->pcost,
+                      w->pborder};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         gp_free(fields[i]);
     }
@@ -605,6 +628,22 @@ static void gp_make_connected(gp_search_work *w)
     gp_grid_totals(w);
 }
 
+/* The pair objective for gp_pairsplit: the same tiers and comparison as gp_recombine's. */
+static int gp_pair_score(void *user, const int64_t hh[2], const double wl[2], double cut,
+                         const double perimeter[2], const double area[2], const double bound[3],
+                         double out[3])
+{
+    gp_search_work *w = user;
+    gp_score sc = {gp_viol(w, hh[0]) + gp_viol(w, hh[1]),
+                   gp_excess(w, wl[0]) + gp_excess(w, wl[1]),
+                   cut + gp_shape(w, perimeter[0], area[0]) + gp_shape(w, perimeter[1], area[1])};
+    gp_score b = {bound[0] >= 9e18 ? INT64_MAX : (int64_t)bound[0], bound[1], bound[2]};
+    out[0] = (double)sc.viol;
+    out[1] = sc.excess;
+    out[2] = sc.cut;
+    return gp_score_cmp(sc, b) < 0;
+}
+
 /*
  * Merges grids a and b (adjacent, or b == a to split a into a and the new grid b) and re-splits
  * the union along the best edge of a few random spanning trees. Returns 1 when it changed the
@@ -673,6 +712,53 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
     int found = 0;
     /* A pair out of bounds is worth a wider look: more trees find the rare feasible splits. */
     int trees = cur.viol > 0 ? 4 * GP_RECOM_TREES : GP_RECOM_TREES;
+    int64_t lo = hs - w->sh->max > w->sh->min ? hs - w->sh->max : w->sh->min;
+    int64_t hi = hs - w->sh->min < w->sh->max ? hs - w->sh->min : w->sh->max;
+    if (ns <= GP_PAIRSPLIT_MAX && lo <= hi) {
+        gp_pairsplit_region *r = &w->region;
+        int32_t ne = 0;
+        r->n = ns;
+        for (int32_t y = 0; y < ns; y++) {
+            int32_t v = w->sv[y];
+            r->adj[y] = 0;
+            r->hh[y] = w->sh->hh[v];
+            r->wl[y] = w->sh->wl[v];
+            r->open[y] = w->qb[y];
+            r->area[y] = shape ? g->area[v] : 0;
+            r->xadj[y] = ne;
+            for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+                int32_t u = g->adjncy[e];
+                if (w->seen[u] == s) {
+                    r->adj[y] |= (uint64_t)1 << w->loc[u];
+                    w->pto[ne] = w->loc[u];
+                    w->pcost[ne] = g->ecost[e];
+                    w->pborder[ne++] = gp_border(g, e);
+                }
+            }
+        }
+        r->xadj[ns] = ne;
+        double bound[3] = {cur.viol == INT64_MAX ? 1e19 : (double)cur.viol, cur.excess, cur.cut};
+        gp_pairsplit_result res;
+        gp_pairsplit(r, lo, hi, GP_ENUM_CAP, gp_pair_score, w, bound, &res);
+        if (gp_spent(w, res.work + es) == 2) {
+            return 0;
+        }
+        if (res.found) {
+            best.viol = (int64_t)res.score[0];
+            best.excess = res.score[1];
+            best.cut = res.score[2];
+            best_px = res.perimeter[0];
+            best_pr = res.perimeter[1];
+            found = 1;
+            for (int32_t y = 0; y < ns; y++) {
+                w->bestin[y] = (res.side >> y) & 1;
+            }
+        }
+        /* Complete: every split within bounds was seen, so trees can only find worse. */
+        if (res.complete && (found || cur.viol == 0)) {
+            trees = 0;
+        }
+    }
     for (int tree = 0; tree < trees; tree++) {
         /* Prim's algorithm on random keys scaled by cost: dear edges tend to stay inside the
          * tree, so the tree's cut edges, and with them the grid borders, fall on cheap streets. */
@@ -1167,9 +1253,127 @@ static int gp_start_previous(gp_search_work *w)
     return 1;
 }
 
-/* When local search leaves a grid out of bounds, cut random spanning trees exactly (treedp.c)
- * until one admits a division within bounds, then polish that division with the usual passes.
- * With a fixed grid count only a division into exactly k grids is taken. */
+/* Polishes the division with the usual rounds until they stop improving. */
+static void gp_polish(gp_search_work *w, int patience)
+{
+    int stale = 0;
+    for (int round = 0; round < GP_MAX_ROUNDS && !w->stop && stale < patience; round++) {
+        int64_t changed = gp_recom_pass(w);
+        changed += gp_move_pass(w);
+        stale = changed == 0 ? stale + 1 : 0;
+    }
+}
+
+/* Households outside the bounds, summed over the grids. */
+static int64_t gp_total_viol(const gp_search_work *w)
+{
+    int64_t viol = 0;
+    for (int32_t gid = 0; gid < w->k; gid++) {
+        viol += gp_viol(w, w->ghh[gid]);
+    }
+    return viol;
+}
+
+/*
+ * Re-divides the region of grid a and the grids around it (one ring of neighbouring grids,
+ * then two, then three, while the region stays below GP_REPAIR_VERTICES) into as many grids as
+ * it holds, cutting random spanning trees of the region exactly (treedp.c) until one admits a
+ * division within bounds. The rest of the division is untouched, so this repairs one grid of a
+ * large component at the cost of its neighbourhood. Returns 1 when the region was re-divided.
+ */
+static int gp_local_repair(gp_search_work *w, int32_t a)
+{
+    const gp_graph *g = w->sh->g;
+    gp_search_task *t = w->t;
+    int32_t nr = 0; /* region grids in w->cand, marked in w->gmark */
+    w->cand[nr++] = a;
+    w->gmark[a] = 1;
+    int done = 0;
+    for (int ring = 1; ring <= GP_REPAIR_RINGS && !done && !w->stop; ring++) {
+        int32_t before = nr;
+        for (int32_t i = 0; i < t->nv; i++) {
+            int32_t v = t->verts[i];
+            if (!w->gmark[w->part[v]] || w->gmark[w->part[v]] > ring) {
+                continue;
+            }
+            for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+                int32_t u = g->adjncy[e];
+                if (!w->sh->skip[u] && !w->gmark[w->part[u]]) {
+                    w->gmark[w->part[u]] = (uint8_t)(ring + 1);
+                    w->cand[nr++] = w->part[u];
+                }
+            }
+        }
+        w->work += (double)t->nv * 2;
+        if (nr == before) {
+            break; /* the whole component: the global fallback's business */
+        }
+        int64_t hs = 0;
+        int32_t ns = 0;
+        for (int32_t j = 0; j < nr; j++) {
+            hs += w->ghh[w->cand[j]];
+            ns += w->gnv[w->cand[j]];
+        }
+        if (ns > GP_REPAIR_VERTICES) {
+            break;
+        }
+        if (hs < (int64_t)nr * w->sh->min || hs > (int64_t)nr * w->sh->max) {
+            continue;
+        }
+        uint32_t s = gp_next_stamp(&w->stamp2, w->seen2, w->n);
+        ns = 0;
+        for (int32_t i = 0; i < t->nv; i++) {
+            int32_t v = t->verts[i];
+            if (w->gmark[w->part[v]]) {
+                w->seen2[v] = s;
+                w->sv[ns++] = v;
+            }
+        }
+        for (int32_t tree = 0; tree < GP_FALLBACK_TREES && !w->stop; tree++) {
+            int32_t parts = gp_treedp_split(w->dp, g, w->sh->hh, w->seen2, s, w->sv, ns,
+                                            w->sh->min, w->sh->max, hs / nr, &w->rng,
+                                            w->gtmp_label);
+            if (gp_spent(w, (double)ns * 40) == 2) {
+                break;
+            }
+            if (parts != nr) {
+                continue;
+            }
+            for (int32_t j = 0; j < ns; j++) {
+                int32_t v = w->sv[j];
+                w->part[v] = w->cand[w->gtmp_label[v]];
+            }
+            done = 1;
+            break;
+        }
+    }
+    for (int32_t j = 0; j < nr; j++) {
+        w->gmark[w->cand[j]] = 0;
+    }
+    if (!done) {
+        return 0;
+    }
+    gp_grid_totals(w);
+    /* Polish the region alone: recombine its pairs of grids (non-adjacent pairs are refused at
+     * once). w->cand is recombination scratch, so the region's grids move to w->glab first. */
+    for (int32_t j = 0; j < nr; j++) {
+        w->glab[j] = w->cand[j];
+    }
+    for (int32_t x = 0; x < nr && !w->stop; x++) {
+        for (int32_t y = x + 1; y < nr && !w->stop; y++) {
+            gp_recombine(w, w->glab[x], w->glab[y], 0);
+        }
+    }
+    return 1;
+}
+
+/*
+ * When local search leaves grids out of bounds: on a component of community size, cut random
+ * spanning trees of the whole component exactly (treedp.c) until one admits a division within
+ * bounds; then, and on larger components, re-divide the neighbourhood of each grid still out
+ * of bounds. A division that comes out is polished with the usual passes. With a fixed grid
+ * count only a division into exactly k grids is taken.
+ */
 static void gp_exact_fallback(gp_search_work *w)
 {
     gp_search_task *t = w->t;
@@ -1177,11 +1381,15 @@ static void gp_exact_fallback(gp_search_work *w)
         return;
     }
     int64_t target = t->households / t->k;
-    /* A tree costs O(nv x bitset): many tries on community-sized components, a few on big
-     * regions, where the local search's own repairs do most of the work. */
+    /* A tree costs O(nv x bitset): many tries on community-sized components, none on big
+     * regions, where re-dividing neighbourhoods is cheaper. */
     int32_t trees = t->nv <= 2000 ? GP_FALLBACK_TREES : 0;
+    uint32_t s = gp_next_stamp(&w->stamp2, w->seen2, w->n);
+    for (int32_t i = 0; i < t->nv; i++) {
+        w->seen2[t->verts[i]] = s;
+    }
     for (int32_t i = 0; i < trees && !w->stop; i++) {
-        int32_t parts = gp_treedp_split(w->dp, w->sh->g, w->sh->hh, w->sh->skip, t->verts, t->nv,
+        int32_t parts = gp_treedp_split(w->dp, w->sh->g, w->sh->hh, w->seen2, s, t->verts, t->nv,
                                         w->sh->min, w->sh->max, target, &w->rng, w->gtmp_label);
         w->work += (double)t->nv * 40;
         if (parts <= 0 || (w->sh->fixed_k && parts != t->k)) {
@@ -1193,13 +1401,13 @@ static void gp_exact_fallback(gp_search_work *w)
         }
         w->k = parts;
         gp_grid_totals(w);
-        int stale = 0;
-        for (int round = 0; round < GP_MAX_ROUNDS && !w->stop && stale < 2; round++) {
-            int64_t changed = gp_recom_pass(w);
-            changed += gp_move_pass(w);
-            stale = changed == 0 ? stale + 1 : 0;
-        }
+        gp_polish(w, 2);
         return;
+    }
+    for (int32_t gid = 0; gid < w->k && !w->stop; gid++) {
+        if (gp_viol(w, w->ghh[gid]) > 0) {
+            gp_local_repair(w, gid);
+        }
     }
 }
 
@@ -1278,11 +1486,13 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
         changed += gp_move_pass(w);
         stale = changed == 0 ? stale + 1 : 0;
     }
-    int64_t viol = 0;
-    for (int32_t gid = 0; gid < w->k; gid++) {
-        viol += gp_viol(w, w->ghh[gid]);
-    }
-    if (viol > 0 && !w->stop) {
+    if (gp_total_viol(w) > 0 && w->stop != 2) {
+        /* A search that spent its budget still gets a reserve to repair the bounds: they come
+         * before every other objective. Total work stays bounded. */
+        if (w->stop == 1) {
+            w->stop = 0;
+            t->budget = w->work + GP_REPAIR_RESERVE * t->budget;
+        }
         gp_exact_fallback(w);
     }
     t->score = gp_save(w);

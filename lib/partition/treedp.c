@@ -170,9 +170,9 @@ static int64_t closest(const uint64_t *b, int64_t lo, int64_t hi, int64_t target
     return best;
 }
 
-int32_t gp_treedp_split(gp_treedp *dp, const gp_graph *g, const int64_t *hh, const uint8_t *skip,
-                        const int32_t *verts, int32_t nv, int64_t min, int64_t max, int64_t target,
-                        uint64_t *rng, int32_t *label)
+int32_t gp_treedp_split(gp_treedp *dp, const gp_graph *g, const int64_t *hh, const uint32_t *in,
+                        uint32_t stamp, const int32_t *verts, int32_t nv, int64_t min, int64_t max,
+                        int64_t target, uint64_t *rng, int32_t *label)
 {
     if (nv <= 0 || max >= (int64_t)dp->words * 64) {
         return 0;
@@ -189,7 +189,7 @@ int32_t gp_treedp_split(gp_treedp *dp, const gp_graph *g, const int64_t *hh, con
         }
         for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
             int32_t u = g->adjncy[e];
-            if (u > v && !skip[u] && ne < dp->m) {
+            if (u > v && in[u] == stamp && ne < dp->m) {
                 dp->keys[ne++] = (next_rand(rng) & 0xFFFFFFFF00000000ULL) | (uint64_t)e;
             }
         }

@@ -24,14 +24,15 @@ int gp_treedp_fits(int32_t n, int64_t max);
 void gp_treedp_free(gp_treedp *dp);
 
 /**
- * Draw a random spanning tree of the component `verts` (random-key Kruskal) and decide
+ * Draw a random spanning tree of the connected region `verts` (random-key Kruskal over the
+ * edges between vertices u with in[u] == stamp, which must hold exactly for `verts`) and decide
  * exactly whether cutting some of its edges leaves parts of [min, max] households each; if
  * so, write a part id per component vertex into label[] (indexed by vertex id) and return the
  * number of parts, else return 0. Parts are steered towards `target` households. Never
  * allocates. `*rng` is the caller's random state.
  */
-int32_t gp_treedp_split(gp_treedp *dp, const gp_graph *g, const int64_t *hh, const uint8_t *skip,
-                        const int32_t *verts, int32_t nv, int64_t min, int64_t max, int64_t target,
-                        uint64_t *rng, int32_t *label);
+int32_t gp_treedp_split(gp_treedp *dp, const gp_graph *g, const int64_t *hh, const uint32_t *in,
+                        uint32_t stamp, const int32_t *verts, int32_t nv, int64_t min, int64_t max,
+                        int64_t target, uint64_t *rng, int32_t *label);
 
 #endif /* GP_PARTITION_TREEDP_H */

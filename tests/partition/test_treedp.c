@@ -62,7 +62,7 @@ Test(treedp, exact_on_paths_and_parts_are_valid)
     enum { N = 12 };
     gp_treedp *dp = gp_treedp_new(N, 2 * N, 500);
     cr_assert_not_null(dp);
-    uint8_t skip[N] = {0};
+    uint32_t in[N];
     int32_t verts[N], label[N];
     for (int32_t i = 0; i < N; i++) {
         verts[i] = i;
@@ -77,7 +77,10 @@ Test(treedp, exact_on_paths_and_parts_are_valid)
             total += hh[v];
         }
         gp_graph *g = path_graph(ctx, N, hh);
-        int32_t parts = gp_treedp_split(dp, g, hh, skip, verts, N, 300, 500, 400, &rng, label);
+        for (int32_t v = 0; v < N; v++) {
+            in[v] = 1;
+        }
+        int32_t parts = gp_treedp_split(dp, g, hh, in, 1, verts, N, 300, 500, 400, &rng, label);
         int expect = path_feasible(hh, N, 300, 500);
         cr_assert_eq(parts > 0, expect, "trial %d: DP says %d, brute force %d", trial, parts,
                      expect);

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/** @file pairsplit.h Exact division of a small region into two connected parts (internal). */
+
+#ifndef GP_PARTITION_PAIRSPLIT_H
+#define GP_PARTITION_PAIRSPLIT_H
+
+#include <stdint.h>
+
+/* Regions of at most this many vertices are split exactly: vertex sets are bit sets. */
+enum { GP_PAIRSPLIT_MAX = 64 };
+
+/*
+ * The cost of a split, given both sides' households, workloads, perimeters and areas and the
+ * cut between them (cost, and border length in the perimeters); `out` receives it as three
+ * lexicographic tiers, smaller better. Returns non-zero when the split beats `bound`, the best
+ * so far, which lets the caller keep its own comparison rule.
+ */
+typedef int (*gp_pairsplit_score_fn)(void *user, const int64_t hh[2], const double wl[2],
+                                     double cut, const double perimeter[2], const double area[2],
+                                     const double bound[3], double out[3]);
+
+/* A region: vertices 0 .. n-1, each with its neighbours in the region as a bit set and its
+ * edges to them (adjacency lists by xadj, with the cut cost and border length of each). */
+typedef struct {
+    int32_t n;
+    uint64_t adj[GP_PAIRSPLIT_MAX];
+    int64_t hh[GP_PAIRSPLIT_MAX];
+    double wl[GP_PAIRSPLIT_MAX];
+    double open[GP_PAIRSPLIT_MAX]; /* perimeter not shared with other region vertices */
+    double area[GP_PAIRSPLIT_MAX];
+    int32_t xadj[GP_PAIRSPLIT_MAX + 1];
+    const int32_t *to;     /* region vertex at the other end of each edge */
+    const double *cost;    /* cut cost of each edge */
+    const double *border;  /* border length of each edge */
+} gp_pairsplit_region;
+
+typedef struct {
+    int found;      /* a split beating the initial bound was found */
+    int complete;   /* every connected split within the household range was seen */
+    uint64_t side;  /* the best split's side holding vertex 0 */
+    double score[3];
+    double perimeter[2]; /* of the side with vertex 0, and of the rest */
+    double work;         /* vertices and edges visited */
+} gp_pairsplit_result;
+
+/*
+ * Enumerates every set S holding vertex 0 such that S and the rest are both non-empty and
+ * connected and S holds lo to hi households (households are >= 0, so a set above hi is not
+ * grown further), scoring each by `score` against the best so far, starting from `bound`.
+ * Stops after `cap` work units, and then says the result is not complete. Never allocates.
+ */
+void gp_pairsplit(const gp_pairsplit_region *r, int64_t lo, int64_t hi, double cap,
+                  gp_pairsplit_score_fn score, void *user, const double bound[3],
+                  gp_pairsplit_result *out);
+
+#endif /* GP_PARTITION_PAIRSPLIT_H */

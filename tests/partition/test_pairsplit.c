@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file test_pairsplit.c Exact two-way splitting of small regions against brute force.
+ *
+ * Random connected regions of 2 to 18 vertices; every subset holding vertex 0 is tried by
+ * brute force (both sides connected, the first side's households within [lo, hi]) and scored
+ * by the same three-tier objective; gp_pairsplit must report the same best score, a side that
+ * has it, and the perimeters of both sides.
+ */
+
+#include "partition/pairsplit.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+enum { N_MAX = 18 };
+
+typedef struct {
+    gp_pairsplit_region r;
+    int32_t to[N_MAX * N_MAX];
+    double cost[N_MAX * N_MAX];
+    double border[N_MAX * N_MAX];
+    double c[N_MAX][N_MAX]; /* cut cost between two vertices, 0: not adjacent */
+    double b[N_MAX][N_MAX]; /* border length */
+} region;
+
+static uint64_t rng(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static void region_random(region *x, uint64_t seed, int32_t nmin, int32_t nmax)
+{
+    memset(x, 0, sizeof *x);
+    uint64_t s = seed;
+    int32_t n = nmin + (int32_t)(rng(&s) % (uint64_t)(nmax - nmin + 1));
+    x->r.n = n;
+    for (int32_t v = 1; v < n; v++) {
+        int32_t u = (int32_t)(rng(&s) % (uint64_t)v);
+        x->c[u][v] = x->c[v][u] = 0.2 + (double)(rng(&s) % 5);
+        x->b[u][v] = x->b[v][u] = 10 + (double)(rng(&s) % 90);
+    }
+    int32_t chords = (int32_t)(rng(&s) % (uint64_t)(n + 1));
+    for (int32_t i = 0; i < chords; i++) {
+        int32_t u = (int32_t)(rng(&s) % (uint64_t)n);
+        int32_t v = (int32_t)(rng(&s) % (uint64_t)n);
+        if (u != v) {
+            x->c[u][v] = x->c[v][u] = 0.2 + (double)(rng(&s) % 5);
+            x->b[u][v] = x->b[v][u] = 10 + (double)(rng(&s) % 90);
+        }
+    }
+    int32_t e = 0;
+    for (int32_t v = 0; v < n; v++) {
+        x->r.xadj[v] = e;
+        for (int32_t u = 0; u < n; u++) {
+            if (x->c[v][u] > 0) {
+                x->r.adj[v] |= (uint64_t)1 << u;
+                x->to[e] = u;
+                x->cost[e] = x->c[v][u];
+                x->border[e++] = x->b[v][u];
+            }
+        }
+        x->r.hh[v] = rng(&s) % 7 == 0 ? 0 : (int64_t)(rng(&s) % 120);
+        x->r.wl[v] = (double)(rng(&s) % 50);
+        x->r.open[v] = (double)(rng(&s) % 200);
+        x->r.area[v] = 100 + (double)(rng(&s) % 900);
+    }
+    x->r.xadj[n] = e;
+    x->r.to = x->to;
+    x->r.cost = x->cost;
+    x->r.border = x->border;
+}
+
+/* Tiers: households of the two sides apart, workload apart, cut plus a shape-like term. */
+static void objective(const int64_t hh[2], const double wl[2], double cut, const double per[2],
+                      const double area[2], double out[3])
+{
+    out[0] = (double)llabs(hh[0] - hh[1]) / 10.0;
+    out[0] = floor(out[0]);
+    out[1] = fabs(wl[0] - wl[1]);
+    out[2] = cut + 0.01 * (per[0] * per[0] / (area[0] + 1) + per[1] * per[1] / (area[1] + 1));
+}
+
+static int less(const double a[3], const double b[3])
+{
+    for (int i = 0; i < 3; i++) {
+        if (a[i] != b[i]) {
+            return a[i] < b[i];
+        }
+    }
+    return 0;
+}
+
+static int score_fn(void *user, const int64_t hh[2], const double wl[2], double cut,
+                    const double per[2], const double area[2], const double bound[3],
+                    double out[3])
+{
+    int *calls = user;
+    ++*calls;
+    objective(hh, wl, cut, per, area, out);
+    return less(out, bound);
+}
+
+static int connected(const gp_pairsplit_region *r, uint64_t set)
+{
+    if (set == 0) {
+        return 0;
+    }
+    uint64_t reach = set & (~set + 1);
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (int32_t v = 0; v < r->n; v++) {
+            if ((reach >> v) & 1) {
+                uint64_t add = r->adj[v] & set & ~reach;
+                changed |= add != 0;
+                reach |= add;
+            }
+        }
+    }
+    return reach == set;
+}
+
+/* The side's and the rest's totals and the cut, computed from scratch. */
+static void totals(const region *x, uint64_t side, int64_t hh[2], double wl[2], double *cut,
+                   double per[2], double area[2])
+{
+    const gp_pairsplit_region *r = &x->r;
+    hh[0] = hh[1] = 0;
+    wl[0] = wl[1] = per[0] = per[1] = area[0] = area[1] = 0;
+    double cutb = 0;
+    *cut = 0;
+    for (int32_t v = 0; v < r->n; v++) {
+        int in = (int)((side >> v) & 1);
+        int k = in ? 0 : 1;
+        hh[k] += r->hh[v];
+        wl[k] += r->wl[v];
+        per[k] += r->open[v];
+        area[k] += r->area[v];
+        for (int32_t u = v + 1; u < r->n; u++) {
+            if (x->c[v][u] > 0 && in != (int)((side >> u) & 1)) {
+                *cut += x->c[v][u];
+                cutb += x->b[v][u];
+            }
+        }
+    }
+    per[0] += cutb;
+    per[1] += cutb;
+}
+
+Test(pairsplit, matches_brute_force)
+{
+    int with_split = 0;
+    for (uint64_t seed = 1; seed <= 400; seed++) {
+        region x;
+        region_random(&x, seed, 2, N_MAX);
+        const gp_pairsplit_region *r = &x.r;
+        int64_t total = 0;
+        for (int32_t v = 0; v < r->n; v++) {
+            total += r->hh[v];
+        }
+        int64_t lo = total / 4;
+        int64_t hi = total - total / 5;
+        double inf[3] = {INFINITY, INFINITY, INFINITY};
+        double best[3] = {INFINITY, INFINITY, INFINITY};
+        int any = 0;
+        uint64_t full = ((uint64_t)1 << r->n) - 1;
+        for (uint64_t m = 0; m < ((uint64_t)1 << (r->n - 1)); m++) {
+            uint64_t side = (m << 1) | 1;
+            if (side == full || !connected(r, side) || !connected(r, full & ~side)) {
+                continue;
+            }
+            int64_t hh[2];
+            double wl[2], cut, per[2], area[2], sc[3];
+            totals(&x, side, hh, wl, &cut, per, area);
+            if (hh[0] < lo || hh[0] > hi) {
+                continue;
+            }
+            objective(hh, wl, cut, per, area, sc);
+            if (less(sc, best)) {
+                memcpy(best, sc, sizeof best);
+            }
+            any = 1;
+        }
+        int calls = 0;
+        gp_pairsplit_result res;
+        gp_pairsplit(r, lo, hi, 1e12, score_fn, &calls, inf, &res);
+        cr_assert(res.complete, "seed %llu: not complete", (unsigned long long)seed);
+        cr_assert_eq(res.found, any, "seed %llu (n=%d): found %d, brute force %d",
+                     (unsigned long long)seed, r->n, res.found, any);
+        if (!any) {
+            continue;
+        }
+        with_split++;
+        for (int i = 0; i < 3; i++) {
+            cr_assert(fabs(res.score[i] - best[i]) <= 1e-9 * fmax(1.0, fabs(best[i])),
+                      "seed %llu (n=%d): tier %d is %.12g, brute force %.12g",
+                      (unsigned long long)seed, r->n, i, res.score[i], best[i]);
+        }
+        /* The reported side has that score, and its perimeters are right. */
+        cr_assert(res.side & 1);
+        cr_assert(connected(r, res.side) && connected(r, full & ~res.side));
+        int64_t hh[2];
+        double wl[2], cut, per[2], area[2], sc[3];
+        totals(&x, res.side, hh, wl, &cut, per, area);
+        objective(hh, wl, cut, per, area, sc);
+        cr_assert(fabs(sc[2] - best[2]) <= 1e-9 * fmax(1.0, best[2]));
+        cr_assert(fabs(res.perimeter[0] - per[0]) < 1e-9 && fabs(res.perimeter[1] - per[1]) < 1e-9);
+        /* Starting from the best as the bound, nothing beats it (beyond rounding). */
+        best[2] -= 1e-9 * fmax(1.0, fabs(best[2]));
+        gp_pairsplit(r, lo, hi, 1e12, score_fn, &calls, best, &res);
+        cr_assert_not(res.found, "seed %llu: beat the optimum", (unsigned long long)seed);
+    }
+    cr_assert_gt(with_split, 200);
+}
+
+Test(pairsplit, cap_and_bounds)
+{
+    region x;
+    region_random(&x, 77, N_MAX, N_MAX);
+    double inf[3] = {INFINITY, INFINITY, INFINITY};
+    gp_pairsplit_result res;
+    int calls = 0;
+    gp_pairsplit(&x.r, 0, INT64_MAX / 2, 50, score_fn, &calls, inf, &res);
+    cr_assert_not(res.complete, "a cap of 50 units cannot see every split of %d vertices", x.r.n);
+    cr_assert_lt(res.work, 50 + 4 * N_MAX);
+    /* No split can hold a negative number of households; nor can an empty range. */
+    gp_pairsplit(&x.r, 5, 4, 1e12, score_fn, &calls, inf, &res);
+    cr_assert_not(res.found);
+    cr_assert(res.complete);
+    /* A single vertex: nothing to split. */
+    x.r.n = 1;
+    gp_pairsplit(&x.r, 0, INT64_MAX / 2, 1e12, score_fn, &calls, inf, &res);
+    cr_assert_not(res.found);
+}
