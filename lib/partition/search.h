@@ -12,7 +12,7 @@
 /* Workload band around the mean grid workload inside which only cost matters: grids within
  * it have a workload max/mean of at most 1.24, under the 1.25 the optimizer is held to, and
  * between the grids it leaves room for compact shapes and cheap borders. */
-static const double GP_WORKLOAD_BAND = 0.2;
+static const double GP_WORKLOAD_BAND = 0.24;
 
 /* The lexicographic objective of a division: bound violation, workload excess, then cost: the
  * cut cost plus a compactness penalty. */
