@@ -481,7 +481,11 @@ GP_API GP_NODISCARD gp_status gp_graph_set_shape(gp_context *ctx, gp_graph *grap
 
 /**
  * Set a previous assignment (copied) that the optimizer should change as little as possible,
- * in households moved.
+ * in households moved. Every restart then starts from it (its grids made connected and brought
+ * to the grid count), and a household leaving its grid costs as much as cutting 2/h of all the
+ * component's street cost (h: its households), so the bounds and the workload band are
+ * repaired first and shapes and borders are improved only where that moves few households.
+ * gp_partition_households_moved reports the result.
  * @param[in,out] ctx receives the error message.
  * @param[in,out] graph the graph.
  * @param[in] previous n grid ids, -1 for a vertex that had no grid; or NULL to clear.

@@ -43,6 +43,9 @@ static const double GP_ENUM_CAP = 20000;
 /* Random spanning trees the exact fallback tries before it gives up; rings of neighbouring
  * grids and vertices at most in a region that a local repair re-divides. */
 enum { GP_FALLBACK_TREES = 64, GP_REPAIR_RINGS = 3, GP_REPAIR_VERTICES = 2000 };
+/* Cost of moving all of a component's households from their previous grids, in multiples of
+ * the cost of cutting every street in it (see gp_search_run). */
+static const double GP_MOVE_WEIGHT = 2.0;
 /* Share of the budget added for the fallback when the search spent all of it. */
 static const double GP_REPAIR_RESERVE = 0.25;
 static const double GP_SEARCH_PI = 3.14159265358979323846;
@@ -100,6 +103,10 @@ struct gp_search_work {
     double *sq;
     double *sar;
     double *gbt;
+    /* With a previous assignment: per vertex the grid it started in (its previous grid, made
+     * connected), -1 for a vertex without one; and the cost of a household leaving it. */
+    int32_t *home;
+    double move_cost;
     /* Exact pair splitting: the region, and its edges' far ends, cut costs and lengths. */
     gp_pairsplit_region region;
     int32_t *pto;
@@ -175,6 +182,7 @@ gp_search_work *gp_search_work_new(int32_t n, int32_t m, int64_t max)
     GP_ALLOC(sq, nn);
     GP_ALLOC(sar, nn);
     GP_ALLOC(gbt, nn);
+    GP_ALLOC(home, nn);
     GP_ALLOC(pto, mm);
     GP_ALLOC(pcost, mm);
     GP_ALLOC(pborder, mm);
@@ -203,7 +211,7 @@ void gp_search_work_free(gp_search_work *w)
                       w->tin,  w->tout, w->head,  w->next,  w->stack,  w->cand,  w->shh,  w->swl,
                       w->heap, w->ghh,  w->gwl,   w->gnv,   w->grep,   w->glab,  w->pairs, w->gtmp_label,
                       w->gper, w->gar,  w->qb,  w->sq,    w->sar,    w->gbt, w->pto, w->pcost,
-                      w->pborder};
+                      w->pborder, w->home};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         gp_free(fields[i]);
     }
@@ -912,6 +920,33 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
         lx = a;
         lr = b;
     }
+    if (!split && w->move_cost != 0) {
+        /* With a previous assignment: label the sides so that fewer households leave their
+         * starting grid, and take the split only if it still wins with those moves counted. */
+        double before = 0;
+        double as_is = 0;   /* moved with the split side labelled a */
+        double swapped = 0; /* ... labelled b */
+        for (int32_t y = 0; y < ns; y++) {
+            int32_t v = w->sv[y];
+            int32_t hv = w->home[v];
+            if (hv < 0) {
+                continue;
+            }
+            double h = (double)w->sh->hh[v];
+            before += h * (w->part[v] != hv);
+            as_is += h * ((w->bestin[y] ? a : b) != hv);
+            swapped += h * ((w->bestin[y] ? b : a) != hv);
+        }
+        lx = as_is <= swapped ? a : b;
+        lr = lx == a ? b : a;
+        gp_score with = best;
+        with.cut += w->move_cost * fmin(as_is, swapped);
+        gp_score was = cur;
+        was.cut += w->move_cost * before;
+        if (gp_score_cmp(with, was) >= 0) {
+            return 0;
+        }
+    }
     gp_grid_reset(w, a);
     gp_grid_reset(w, b);
     for (int32_t y = 0; y < ns; y++) {
@@ -1102,9 +1137,13 @@ static int64_t gp_move_pass(gp_search_work *w)
                              gp_shape(w, w->gper[b], w->gar[b]);
             gp_score before = {gp_viol(w, w->ghh[a]) + gp_viol(w, w->ghh[b]),
                                gp_excess(w, w->gwl[a]) + gp_excess(w, w->gwl[b]), 0};
+            double moved_d = 0;
+            if (w->move_cost != 0 && w->home[v] >= 0) {
+                moved_d = w->move_cost * (double)hv * ((b != w->home[v]) - (a != w->home[v]));
+            }
             gp_score after = {gp_viol(w, w->ghh[a] - hv) + gp_viol(w, w->ghh[b] + hv),
                               gp_excess(w, w->gwl[a] - wv) + gp_excess(w, w->gwl[b] + wv),
-                              wa - w->gtmp[b] + shape_d};
+                              wa - w->gtmp[b] + shape_d + moved_d};
             gp_score d = {after.viol - before.viol, after.excess - before.excess, after.cut};
             /* Compare deltas against zero with the same tolerances as whole scores. */
             gp_score zero = {0, 0, 0};
@@ -1436,8 +1475,17 @@ static gp_score gp_save(gp_search_work *w)
             }
         }
     }
+    double moved = 0;
+    if (w->move_cost != 0) {
+        for (int32_t i = 0; i < t->nv; i++) {
+            int32_t v = t->verts[i];
+            if (w->home[v] >= 0 && w->part[v] != w->home[v]) {
+                moved += (double)w->sh->hh[v];
+            }
+        }
+    }
     t->k_out = w->k;
-    sc.cut = cut / 2 + shape;
+    sc.cut = cut / 2 + shape + w->move_cost * moved;
     return sc;
 }
 
@@ -1468,10 +1516,22 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
         }
         w->tot[v] = tot;
     }
-    if (t->restart == 0 && g->previous != NULL && gp_start_previous(w)) {
+    w->move_cost = 0;
+    if (g->previous != NULL && gp_start_previous(w)) {
+        /* Every restart repairs the previous division rather than starting afresh: they differ
+         * in their random choices. A household leaving its starting grid costs
+         * GP_MOVE_WEIGHT x the component's street cost per household, so moving them all
+         * would cost more than cutting every street twice over. */
         w->k = t->nv; /* upper bound for the relabelling below */
         gp_make_connected(w);
         gp_fix_count(w);
+        double streets = 0;
+        for (int32_t i = 0; i < t->nv; i++) {
+            int32_t v = t->verts[i];
+            streets += w->tot[v] / 2;
+            w->home[v] = g->previous[v] >= 0 ? w->part[v] : -1;
+        }
+        w->move_cost = t->households > 0 ? GP_MOVE_WEIGHT * streets / (double)t->households : 0;
     } else {
         gp_grow(w);
         gp_make_connected(w);

@@ -52,7 +52,7 @@ typedef struct {
     int64_t households; /* component total */
     double workload;    /* component total */
     uint64_t seed;      /* per-task seed derived from the options' seed */
-    int32_t restart;    /* 0 starts from the previous assignment when there is one */
+    int32_t restart;    /* index among the component's restarts (0: no jitter in growing) */
     double budget;      /* work units allowed */
     int32_t *out;       /* receives a grid id in [0, k) per component vertex, by position */
     gp_score score;     /* result */

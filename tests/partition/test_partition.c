@@ -376,6 +376,144 @@ Test(partition, synthetic_city_properties)
     gp_synth_city_free(&c);
 }
 
+/* Households outside their grid's matched grid of `from`: grids matched one to one, heaviest
+ * overlap first (an independent count of what gp_partition_households_moved reports). */
+static int64_t gp_moved_between(int32_t n, const int64_t *hh, const int32_t *from, int32_t kf,
+                                const int32_t *to, int32_t kt)
+{
+    int64_t *ov = calloc((size_t)kf * (size_t)kt, sizeof *ov);
+    uint8_t *uf = calloc((size_t)kf, 1);
+    uint8_t *ut = calloc((size_t)kt, 1);
+    cr_assert(ov && uf && ut);
+    int64_t total = 0;
+    for (int32_t v = 0; v < n; v++) {
+        ov[(size_t)from[v] * (size_t)kt + (size_t)to[v]] += hh[v];
+        total += hh[v];
+    }
+    int64_t kept = 0;
+    for (;;) {
+        int64_t best = 0;
+        int32_t bi = -1, bj = -1;
+        for (int32_t i = 0; i < kf; i++) {
+            for (int32_t j = 0; j < kt && !uf[i]; j++) {
+                if (!ut[j] && ov[(size_t)i * (size_t)kt + (size_t)j] > best) {
+                    best = ov[(size_t)i * (size_t)kt + (size_t)j];
+                    bi = i;
+                    bj = j;
+                }
+            }
+        }
+        if (bi < 0) {
+            break;
+        }
+        uf[bi] = ut[bj] = 1;
+        kept += best;
+    }
+    free(ov);
+    free(uf);
+    free(ut);
+    return total - kept;
+}
+
+/* Grids of b whose vertex set is exactly a grid of a. */
+static int32_t gp_same_grids(int32_t n, const int32_t *a, const int32_t *b, int32_t kb)
+{
+    int32_t same = 0;
+    for (int32_t g = 0; g < kb; g++) {
+        int32_t match = -1;
+        int ok = 1;
+        for (int32_t v = 0; v < n && ok; v++) {
+            if (b[v] == g) {
+                match = match < 0 ? a[v] : match;
+                ok = a[v] == match;
+            }
+        }
+        for (int32_t v = 0; v < n && ok; v++) {
+            ok = (a[v] == match) == (b[v] == g);
+        }
+        same += ok && match >= 0;
+    }
+    return same;
+}
+
+/*
+ * Households change in one block (+250, pushing its grid over the maximum): partitioning again
+ * with the previous assignment repairs the bounds and moves few households, far fewer than
+ * partitioning afresh, and leaves most grids exactly as they were.
+ */
+Test(partition, previous_assignment_keeps_households_in_place)
+{
+    gp_synth_city c;
+    cr_assert_eq(gp_synth_city_new(900, 5, &c), 0);
+    gp_context *ctx = NULL;
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    gp_options *o = gp_opts();
+    gp_graph *g0 = NULL;
+    gp_partition *p0 = NULL;
+    gp_city_graph(&c, &g0, ctx);
+    cr_assert_eq(gp_graph_partition(ctx, g0, o, &p0), GP_OK);
+    const int32_t *a0 = gp_partition_assignment(p0);
+    int32_t k0 = gp_partition_grid_count(p0);
+    /* The first block under max whose grid holds 250 fewer than the maximum or more. */
+    int32_t hot = -1;
+    for (int32_t v = 0; v < c.n && hot < 0; v++) {
+        int64_t gh = gp_partition_grid_households(p0, a0[v]);
+        if (c.households[v] > 0 && c.households[v] + 250 <= 500 && gh + 250 > 500) {
+            hot = v;
+        }
+    }
+    cr_assert_geq(hot, 0);
+    /* Households that must leave the hot grid at least. */
+    int64_t need = gp_partition_grid_households(p0, a0[hot]) + 250 - 500;
+    c.households[hot] += 250;
+    int64_t total = 0;
+    for (int32_t v = 0; v < c.n; v++) {
+        total += c.households[v];
+    }
+
+    gp_graph *g1 = NULL;
+    gp_partition *p1 = NULL;
+    gp_city_graph(&c, &g1, ctx);
+    cr_assert_eq(gp_graph_set_previous(ctx, g1, a0), GP_OK);
+    cr_assert_eq(gp_graph_partition(ctx, g1, o, &p1), GP_OK);
+    gp_partition *p2 = NULL;
+    cr_assert_eq(gp_graph_set_previous(ctx, g1, NULL), GP_OK);
+    cr_assert_eq(gp_graph_partition(ctx, g1, o, &p2), GP_OK);
+
+    for (int32_t i = 0; i < gp_partition_problem_count(p1); i++) {
+        cr_assert_neq(gp_partition_problem_kind(p1, i), GP_PROBLEM_BOUNDS_UNMET, "%s",
+                      gp_partition_problem_message(p1, i));
+    }
+    int32_t k1 = gp_partition_grid_count(p1);
+    int32_t k2 = gp_partition_grid_count(p2);
+    const int32_t *a1 = gp_partition_assignment(p1);
+    const int32_t *a2 = gp_partition_assignment(p2);
+    int64_t moved1 = gp_moved_between(c.n, c.households, a0, k0, a1, k1);
+    int64_t moved2 = gp_moved_between(c.n, c.households, a0, k0, a2, k2);
+    cr_assert_eq(gp_partition_households_moved(p1), moved1);
+    int32_t same1 = gp_same_grids(c.n, a0, a1, k1);
+    int32_t same2 = gp_same_grids(c.n, a0, a2, k2);
+    cr_log_info("moved %lld (%lld must) with the previous assignment, %lld afresh, of %lld; grids "
+                "unchanged %d and %d of %d",
+                (long long)moved1, (long long)need, (long long)moved2, (long long)total, same1,
+                same2, k1);
+    cr_assert_lt(moved1 * 4, moved2, "moved %lld with the previous assignment, %lld afresh",
+                 (long long)moved1, (long long)moved2);
+    /* Moving whole blocks cannot match the excess exactly, but the search must not move
+     * much more than it (without the cost of moving it moves 2.5 times as much here). */
+    cr_assert_leq(moved1, 2 * need + 100, "moved %lld where %lld must move",
+                  (long long)moved1, (long long)need);
+    cr_assert_geq(same1 * 10, k1 * 8, "only %d of %d grids unchanged", same1, k1);
+    gp_partition_free(p0);
+    gp_partition_free(p1);
+    gp_partition_free(p2);
+    gp_graph_free(g0);
+    gp_graph_free(g1);
+    gp_options_free(o);
+    gp_context_free(ctx);
+    gp_synth_city_free(&c);
+}
+
 /* Mean Polsby-Popper of an assignment, from the city's block shapes. */
 static double gp_city_mean_pp(const gp_synth_city *c, const int32_t *part, int32_t grids)
 {

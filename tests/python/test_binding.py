@@ -78,6 +78,43 @@ def test_partition_graph_lists_and_fixed_count():
     assert r.n_grids == 4
 
 
+def test_partition_graph_previous_assignment_moves_few_households():
+    # 20 x 20 lattice of 20..59 households: about 16 grids. One block then gains 200.
+    xadj, adj, _ = lattice(20, 20, 0)
+    hh = np.array([20 + (v * 37) % 40 for v in range(400)], np.int64)
+    first = gridpart.partition_graph(xadj, adj, hh, seed=3)
+    check_graph_result(first, xadj, adj, hh, 300, 500)
+    grid_hh = np.bincount(first.assignment, weights=hh)
+    hot = int(np.argmax(grid_hh[first.assignment]))  # a block of the fullest grid
+    hh2 = hh.copy()
+    hh2[hot] += 200
+    need = int(grid_hh[first.assignment[hot]]) + 200 - 500
+    kept = gridpart.partition_graph(xadj, adj, hh2, previous=first.assignment, seed=3)
+    fresh = gridpart.partition_graph(xadj, adj, hh2, seed=4)
+    check_graph_result(kept, xadj, adj, hh2, 300, 500)
+    check_graph_result(fresh, xadj, adj, hh2, 300, 500)
+
+    def moved(a, b):
+        # households outside their grid's one-to-one match, heaviest overlap first
+        pairs = {}
+        for v in range(len(hh2)):
+            pairs[(a[v], b[v])] = pairs.get((a[v], b[v]), 0) + int(hh2[v])
+        used_a, used_b, kept_hh = set(), set(), 0
+        for (ga, gb), w in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0])):
+            if ga not in used_a and gb not in used_b:
+                used_a.add(ga)
+                used_b.add(gb)
+                kept_hh += w
+        return int(hh2.sum()) - kept_hh
+
+    assert kept.households_moved == moved(first.assignment, kept.assignment)
+    afresh = moved(first.assignment, fresh.assignment)
+    print(f"moved {kept.households_moved} ({need} must leave the hot grid), {afresh} afresh")
+    # grids around the hot one were near the maximum too, so the change ripples a little
+    assert kept.households_moved * 10 < hh2.sum()
+    assert kept.households_moved * 4 < afresh
+
+
 def test_partition_graph_reports_infeasible_component():
     # one component of 520 households: no number of [300, 500] grids can hold it
     xadj, adj, hh = lattice(4, 2, 65)
