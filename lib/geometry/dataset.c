@@ -471,13 +471,6 @@ done:
     return st;
 }
 
-static int cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
-
 /* Lines whose envelope meets each community's envelope, as CSR lists (sorted: deterministic). */
 static gp_status index_lines(reader *r, const gp_wkb *lines, int32_t n_lines,
                              GEOSGeometry *const *comm, int32_t **start_out, int32_t **list_out)
@@ -517,9 +510,7 @@ static gp_status index_lines(reader *r, const gp_wkb *lines, int32_t n_lines,
             st = gp_error_nomem(ctx, "a spatial index query");
             goto done;
         }
-        if (hs.n > 0) {
-            qsort(hs.v, hs.n, sizeof *hs.v, cmp_i32);
-        }
+        gp_hits_sort(&hs);
         int32_t *q = gp_reallocarray(list, n_list + hs.n + 1, sizeof *q);
         if (q == NULL) {
             st = gp_error_nomem(ctx, "street lists");
@@ -599,18 +590,7 @@ static gp_status place_households(reader *r, GEOSGeometry *const *comm)
             st = gp_error_nomem(ctx, "a point");
             goto done;
         }
-        hs.n = 0;
-        GEOSSTRtree_query_r(h, tree, p, gp_hits_collect, &hs);
-        if (hs.n > 1) {
-            qsort(hs.v, hs.n, sizeof *hs.v, cmp_i32);
-        }
-        ds->hh_community[i] = -1;
-        for (size_t k = 0; k < hs.n; k++) {
-            if (GEOSPreparedIntersects_r(h, prep[hs.v[k]], p) == 1) {
-                ds->hh_community[i] = hs.v[k];
-                break;
-            }
-        }
+        ds->hh_community[i] = gp_hits_first_intersecting(h, tree, prep, p, &hs);
         GEOSGeom_destroy_r(h, p);
         if (hs.failed) {
             st = gp_error_nomem(ctx, "a spatial index query");

@@ -5,6 +5,8 @@
 
 #include "core/memory.h"
 
+#include <stdlib.h>
+
 void gp_hits_collect(void *item, void *user)
 {
     gp_hits *hs = user;
@@ -19,4 +21,32 @@ void gp_hits_collect(void *item, void *user)
         hs->cap = c;
     }
     hs->v[hs->n++] = (int32_t)(intptr_t)item;
+}
+
+static int gp_cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+void gp_hits_sort(gp_hits *hs)
+{
+    if (hs->n > 1) {
+        qsort(hs->v, hs->n, sizeof *hs->v, gp_cmp_i32);
+    }
+}
+
+int32_t gp_hits_first_intersecting(GEOSContextHandle_t h, GEOSSTRtree *tree,
+                                   const GEOSPreparedGeometry *const *prep,
+                                   const GEOSGeometry *p, gp_hits *hs)
+{
+    hs->n = 0;
+    GEOSSTRtree_query_r(h, tree, p, gp_hits_collect, hs);
+    gp_hits_sort(hs);
+    for (size_t k = 0; k < hs->n; k++) {
+        if (GEOSPreparedIntersects_r(h, prep[hs->v[k]], p) == 1) {
+            return hs->v[k];
+        }
+    }
+    return -1;
 }

@@ -4,6 +4,8 @@
 #ifndef GP_GEOMETRY_HITS_H
 #define GP_GEOMETRY_HITS_H
 
+#include <geos_c.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,5 +19,17 @@ typedef struct gp_hits {
 
 /** GEOSQueryCallback appending the item's id to the gp_hits passed as user data. */
 void gp_hits_collect(void *item, void *user);
+
+/** Sorts the ids increasingly. */
+void gp_hits_sort(gp_hits *hs);
+
+/**
+ * The lowest id among the items of `tree` whose prepared geometry prep[id] intersects point p
+ * (on a shared border, the lowest id takes it), or -1 for none. hs is the scratch list; the
+ * caller checks hs->failed afterwards.
+ */
+int32_t gp_hits_first_intersecting(GEOSContextHandle_t h, GEOSSTRtree *tree,
+                                   const GEOSPreparedGeometry *const *prep,
+                                   const GEOSGeometry *p, gp_hits *hs);
 
 #endif /* GP_GEOMETRY_HITS_H */

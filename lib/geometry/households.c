@@ -7,15 +7,7 @@
 #include "core/context.h"
 #include "core/memory.h"
 
-#include <stdlib.h>
 #include <string.h>
-
-
-static int cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
 
 gp_status gp_blocks_place_households(gp_context *ctx, const gp_dataset *ds, gp_blocks *b)
 {
@@ -51,18 +43,8 @@ gp_status gp_blocks_place_households(gp_context *ctx, const gp_dataset *ds, gp_b
             st = gp_error_nomem(ctx, "a point");
             goto done;
         }
-        hs.n = 0;
-        GEOSSTRtree_query_r(h, tree, p, gp_hits_collect, &hs);
-        if (hs.n > 1) {
-            qsort(hs.v, hs.n, sizeof *hs.v, cmp_i32);
-        }
         /* A point on a shared border is covered by both blocks: the lowest id takes it. */
-        where[i] = -1;
-        for (size_t k = 0; k < hs.n && where[i] < 0; k++) {
-            if (GEOSPreparedIntersects_r(h, prep[hs.v[k]], p) == 1) {
-                where[i] = hs.v[k];
-            }
-        }
+        where[i] = gp_hits_first_intersecting(h, tree, prep, p, &hs);
         if (where[i] < 0) {
             /* Inside the community but in no block (only possible within rounding of the
              * border): the nearest block takes it, and the report counts it. */
