@@ -1465,6 +1465,7 @@ static gp_score gp_save(gp_search_work *w)
         shape += gp_shape(w, w->gper[gid], w->gar[gid]);
     }
     double cut = 0;
+    double moved = 0; /* households out of their starting grid (home is set only then) */
     for (int32_t i = 0; i < t->nv; i++) {
         int32_t v = t->verts[i];
         t->out[i] = w->part[v];
@@ -1474,14 +1475,8 @@ static gp_score gp_save(gp_search_work *w)
                 cut += g->ecost[e];
             }
         }
-    }
-    double moved = 0;
-    if (w->move_cost != 0) {
-        for (int32_t i = 0; i < t->nv; i++) {
-            int32_t v = t->verts[i];
-            if (w->home[v] >= 0 && w->part[v] != w->home[v]) {
-                moved += (double)w->sh->hh[v];
-            }
+        if (w->move_cost != 0 && w->home[v] >= 0 && w->part[v] != w->home[v]) {
+            moved += (double)w->sh->hh[v];
         }
     }
     t->k_out = w->k;
@@ -1508,6 +1503,7 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
     }
     w->lo_w = mean * (1 - sh->band);
     w->hi_w = mean * (1 + sh->band);
+    double streets = 0; /* the component's total street cost */
     for (int32_t i = 0; i < t->nv; i++) {
         int32_t v = t->verts[i];
         double tot = 0;
@@ -1515,6 +1511,7 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
             tot += g->ecost[e];
         }
         w->tot[v] = tot;
+        streets += tot / 2;
     }
     w->move_cost = 0;
     if (g->previous != NULL && gp_start_previous(w)) {
@@ -1525,10 +1522,8 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
         w->k = t->nv; /* upper bound for the relabelling below */
         gp_make_connected(w);
         gp_fix_count(w);
-        double streets = 0;
         for (int32_t i = 0; i < t->nv; i++) {
             int32_t v = t->verts[i];
-            streets += w->tot[v] / 2;
             w->home[v] = g->previous[v] >= 0 ? w->part[v] : -1;
         }
         w->move_cost = t->households > 0 ? GP_MOVE_WEIGHT * streets / (double)t->households : 0;
@@ -1537,15 +1532,9 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
         gp_make_connected(w);
         gp_fix_count(w);
     }
-    /* Rounds go on while they improve; small components, where a round is cheap and new
-     * random trees may still find better splits, get a few more. */
-    int stale = 0;
-    int patience = t->nv <= 2000 ? 4 : 1;
-    for (int round = 0; round < GP_MAX_ROUNDS && !w->stop && stale < patience; round++) {
-        int64_t changed = gp_recom_pass(w);
-        changed += gp_move_pass(w);
-        stale = changed == 0 ? stale + 1 : 0;
-    }
+    /* Small components, where a round is cheap and new random trees may still find better
+     * splits, get a few more rounds without improvement before the search ends. */
+    gp_polish(w, t->nv <= 2000 ? 4 : 1);
     if (gp_total_viol(w) > 0 && w->stop != 2) {
         /* A search that spent its budget still gets a reserve to repair the bounds: they come
          * before every other objective. Total work stays bounded. */
