@@ -70,6 +70,19 @@ static GEOSGeometry *read_shape(GEOSContextHandle_t h, GEOSWKBReader *r, const g
     return s->wkb_work ? GEOSWKBReader_read_r(h, r, s->wkb_work, s->wkb_work_size) : NULL;
 }
 
+/* A stored shape as a <path> element of its own; nothing when it cannot be read. */
+static void emit_shape(FILE *f, GEOSContextHandle_t h, GEOSWKBReader *r,
+                       const gp_plan_shape *shape, const view *v)
+{
+    GEOSGeometry *s = read_shape(h, r, shape);
+    if (s != NULL) {
+        fputs("<path d=\"", f);
+        emit_path(f, h, s, v);
+        fputs("\"/>\n", f);
+        GEOSGeom_destroy_r(h, s);
+    }
+}
+
 gp_status gp_plan_write_map(gp_context *ctx, const gp_plan *plan, const char *path)
 {
     if (plan == NULL || path == NULL) {
@@ -159,23 +172,11 @@ gp_status gp_plan_write_map(gp_context *ctx, const gp_plan *plan, const char *pa
     }
     fputs("</g>\n<g id=\"streets\" fill=\"none\" stroke=\"#999\" stroke-width=\"0.5\">\n", f);
     for (int32_t i = 0; i < plan->n_streets; i++) {
-        GEOSGeometry *s = read_shape(h, reader, &plan->streets[i]);
-        if (s != NULL) {
-            fputs("<path d=\"", f);
-            emit_path(f, h, s, &v);
-            fputs("\"/>\n", f);
-            GEOSGeom_destroy_r(h, s);
-        }
+        emit_shape(f, h, reader, &plan->streets[i], &v);
     }
     fputs("</g>\n<g id=\"communities\" fill=\"none\" stroke=\"#000\" stroke-width=\"2.5\">\n", f);
     for (int32_t i = 0; i < plan->n_communities; i++) {
-        GEOSGeometry *s = read_shape(h, reader, &plan->communities[i].shape);
-        if (s != NULL) {
-            fputs("<path d=\"", f);
-            emit_path(f, h, s, &v);
-            fputs("\"/>\n", f);
-            GEOSGeom_destroy_r(h, s);
-        }
+        emit_shape(f, h, reader, &plan->communities[i].shape, &v);
     }
     fputs("</g>\n<g id=\"labels\" font-size=\"11\" text-anchor=\"middle\" fill=\"#222\">\n", f);
     for (int32_t i = 0; i < plan->n_grids; i++) {
