@@ -856,14 +856,17 @@ static int read_census(const char *root, const char *id)
     return gp_test_census_blocks(path, id);
 }
 
-/* Read Providence `variant` (clean or noisy), or skip the test when the data is absent. */
+/* Read Providence `variant` (clean or noisy); the test fails, saying where it looked, when the
+ * data is absent (meson option shared_dir). */
 static gp_dataset *read_providence(const char *variant)
 {
     const char *root = getenv("GP_TEST_DATA");
     char comm[600], streets[600], hh[600];
     snprintf(comm, sizeof comm, "%s/providence/%s/communities.gpkg", root ? root : "", variant);
     if (root == NULL || access(comm, R_OK) != 0) {
-        cr_skip_test("Providence data not found at %s (../shared absent): skipped", comm);
+        cr_assert_fail("Providence data not found at %s: put the shared data beside the repository "
+                       "(../shared) or configure with -Dshared_dir=PATH",
+                       comm);
     }
     snprintf(streets, sizeof streets, "%s/providence/%s/streets.gpkg", root, variant);
     snprintf(hh, sizeof hh, "%s/providence/%s/households.gpkg", root, variant);

@@ -38,11 +38,15 @@ static int exists(const char *path)
     return stat(full, &st) == 0;
 }
 
-static int have_providence(char *base, size_t size)
+/* The Providence data every data test needs: found, or the test fails saying where it looked. */
+static void providence(char *base, size_t size)
 {
     snprintf(base, size, "%s/providence/clean", env("GP_SHARED_DATA"));
     struct stat st;
-    return stat(base, &st) == 0;
+    cr_assert_eq(stat(base, &st), 0,
+                 "Providence data not found at %s: put the shared data beside the repository "
+                 "(../shared) or configure with -Dshared_dir=PATH",
+                 base);
 }
 
 typedef struct {
@@ -101,9 +105,7 @@ Test(cli, usage_table)
 Test(cli, bad_input_table)
 {
     char base[1024];
-    if (!have_providence(base, sizeof base)) {
-        cr_skip_test("../shared/data/providence is absent");
-    }
+    providence(base, sizeof base);
     char args[16384], out[65536];
     const struct {
         const char *id, *count, *layer;
@@ -130,9 +132,7 @@ Test(cli, bad_input_table)
 Test(cli, good_runs_write_every_format_and_never_clobber_on_failure)
 {
     char base[1024];
-    if (!have_providence(base, sizeof base)) {
-        cr_skip_test("../shared/data/providence is absent");
-    }
+    providence(base, sizeof base);
     char common[8192], args[16384], out[65536];
     snprintf(common, sizeof common,
              "--communities %s/communities.gpkg --id-field code --streets %s/streets.gpkg "

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Run `gridpart partition` on a data set and check the result with the independent referee
-# (../shared/referee/referee.py): every hard rule must hold. Skips (exit 77) when ../shared or
-# the data is absent.
+# (../shared/referee/referee.py): every hard rule must hold. Fails, saying what is missing,
+# when the referee or the data is absent.
 # usage: referee.sh CLI SHARED_DIR SCRATCH NAME COMMUNITIES STREETS HOUSEHOLDS [EXTRA...]
 set -uo pipefail
 cli=$1 shared=$2 scratch=$3 name=$4 comm=$5 streets=$6 hh=$7
 shift 7
 referee="$shared/referee/referee.py"
-if [ ! -f "$referee" ] || [ ! -f "$comm" ]; then
-    echo "SKIP: $referee or $comm is absent"
-    exit 77
-fi
+for need in "$referee" "$comm" "$streets" "$hh"; do
+    if [ ! -f "$need" ]; then
+        echo "FAIL: $need is absent: put the shared data beside the repository (../shared) or" \
+             "configure with -Dshared_dir=PATH" >&2
+        exit 1
+    fi
+done
 mkdir -p "$scratch"
 out="$scratch/$name.gpkg"
 rm -f "$out"

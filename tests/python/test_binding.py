@@ -167,15 +167,15 @@ def test_progress_can_cancel():
     assert e.value.status == 8
 
 
-needs_providence = pytest.mark.skipif(not os.path.isdir(PROV),
-                                      reason="../shared/data/providence is absent")
-
-
 def prov(name):
-    return os.path.join(PROV, name + ".gpkg")
+    """A Providence layer; the test fails, saying where it looked, when the data is absent."""
+    path = os.path.join(PROV, name + ".gpkg")
+    if not os.path.exists(path):
+        pytest.fail(f"Providence data not found at {path}: put the shared data beside the "
+                    "repository (../shared) or configure with -Dshared_dir=PATH")
+    return path
 
 
-@needs_providence
 def test_partition_errors_name_the_input(tmp_path):
     out = tmp_path / "x.gpkg"
     with pytest.raises(gridpart.GridpartIOError) as e:
@@ -199,7 +199,6 @@ def rss_kb():
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
 
 
-@needs_providence
 def test_exceptions_do_not_leak(tmp_path):
     xadj, adj, hh = lattice(8, 8, 30)
 
@@ -220,9 +219,8 @@ def test_exceptions_do_not_leak(tmp_path):
     assert grown < 4096, f"resident memory grew by {grown} kB over 100 failing runs"
 
 
-@needs_providence
 def test_partition_matches_cli(tmp_path):
-    gpd = pytest.importorskip("geopandas")
+    import geopandas as gpd
     py_out = tmp_path / "py.gpkg"
     cli_out = tmp_path / "cli.gpkg"
     with gridpart.partition(prov("communities"), prov("streets"), prov("households"),
@@ -252,9 +250,7 @@ def test_partition_matches_cli(tmp_path):
 
 
 def test_example_script_makes_a_png(tmp_path):
-    if not os.path.exists(os.path.join(DEMO, "communities.gpkg")):
-        pytest.skip("demo data absent")
-    pytest.importorskip("matplotlib")
+    assert os.path.exists(os.path.join(DEMO, "communities.gpkg")), "the repository's demo data"
     png = tmp_path / "demo.png"
     env = dict(os.environ, MPLBACKEND="Agg")
     proc = subprocess.run([sys.executable, os.path.join(ROOT, "examples", "python",
@@ -272,7 +268,7 @@ def fixture(name):
 
 
 def test_partition_split_mirrors_the_cli(tmp_path):
-    gpd = pytest.importorskip("geopandas")
+    import geopandas as gpd
     kw = dict(id_field="code", class_field="class", count_field="households", target=300)
     with gridpart.partition(*fixture("oversize"), out=str(tmp_path / "never.gpkg"),
                             split="never", **kw) as r:
