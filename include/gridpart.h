@@ -119,7 +119,8 @@ typedef enum {
     GP_LOG_DEBUG = 0, /**< Detail for developers. */
     GP_LOG_INFO = 1,  /**< Progress of a run: stages, counts, timings. */
     GP_LOG_WARN = 2,  /**< Something was repaired or skipped; the result is still valid. */
-    GP_LOG_ERROR = 3  /**< An error; the same text is the context's last error message. */
+    GP_LOG_ERROR = 3  /**< Reserved. Errors are returned as a status with the context's last
+                           error message (gp_context_last_error), not logged (since 0.2). */
 } gp_log_level;
 
 /**
@@ -373,6 +374,22 @@ typedef enum {
 GP_API GP_NODISCARD gp_status gp_options_set_split(gp_context *ctx, gp_options *opts,
                                                    int32_t mode);
 
+/**
+ * Set the working CRS: the metric projected CRS all geometry work happens in (default: the
+ * communities' own CRS when it is projected in metres, else the CGCS2000 3-degree
+ * Gauss-Kruger zone for CGCS2000 data, else the UTM zone of the data's centre). The report
+ * names the one used. It is checked when a run starts (GP_ERR_CRS when GDAL does not know it
+ * or it is not projected in metres).
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] opts the options.
+ * @param[in] crs any text GDAL's OSRSetFromUserInput reads ("EPSG:4547", a WKT, a PROJ
+ *            string), or NULL or "" to choose it from the data.
+ * @return GP_OK; GP_ERR_ARG when longer than 255 characters.
+ * @since 0.2
+ */
+GP_API GP_NODISCARD gp_status gp_options_set_work_crs(gp_context *ctx, gp_options *opts,
+                                                      const char *crs);
+
 /** @return lowest households per grid. @since 0.1 */
 GP_API int64_t gp_options_get_min(const gp_options *opts);
 /** @return highest households per grid. @since 0.1 */
@@ -393,6 +410,8 @@ GP_API double gp_options_get_sliver_area(const gp_options *opts);
 GP_API double gp_options_get_effort(const gp_options *opts);
 /** @return the split mode (a gp_split_mode value). @since 0.2 */
 GP_API int32_t gp_options_get_split(const gp_options *opts);
+/** @return the working CRS set (borrowed), "" when it is chosen from the data. @since 0.2 */
+GP_API const char *gp_options_get_work_crs(const gp_options *opts);
 
 
 /* ------------------------------------------------------------------------------------------ */
@@ -498,13 +517,36 @@ GP_API GP_NODISCARD gp_status gp_graph_set_previous(gp_context *ctx, gp_graph *g
 /** A division of a graph into grids, with statistics and problems. Immutable. */
 typedef struct gp_partition gp_partition;
 
-/** Why a grid or vertex could not meet the bounds. Values are fixed and only appended. */
+/**
+ * What a problem is about: in a partition, why a grid or vertex could not meet the bounds
+ * (1-5); in a plan also the facts of a run a user should know (6 and up). Values are fixed and
+ * only appended; gp_problem_kind_name gives each a stable name (used in the JSON report).
+ */
 typedef enum {
-    GP_PROBLEM_VERTEX_OVER_MAX = 1,  /**< One vertex alone holds more than max: its own grid. */
-    GP_PROBLEM_COMPONENT_INFEASIBLE = 2, /**< A connected component no set of grids can fit. */
+    GP_PROBLEM_VERTEX_OVER_MAX = 1,  /**< One vertex (block) alone holds more than max: its own grid. */
+    GP_PROBLEM_COMPONENT_INFEASIBLE = 2, /**< A connected part no set of grids can fit. */
     GP_PROBLEM_GRID_COUNT = 3,       /**< The fixed grid count cannot be met within the bounds. */
-    GP_PROBLEM_BOUNDS_UNMET = 4      /**< The search ended with a grid out of bounds. */
+    GP_PROBLEM_BOUNDS_UNMET = 4,     /**< The search ended with a grid out of bounds. */
+    /** Households too few for a grid joined the grid of an indivisible vertex above the
+     * maximum (since 0.2). */
+    GP_PROBLEM_JOINED_OVER_MAX = 5,
+    GP_PROBLEM_HOUSEHOLDS_OUTSIDE = 6, /**< Household features outside every community (0.2). */
+    GP_PROBLEM_FEATURES_SKIPPED = 7,   /**< Input features skipped, by id (0.2). */
+    GP_PROBLEM_GEOMETRY_REPAIRED = 8,  /**< Invalid input polygons repaired, by id (0.2). */
+    GP_PROBLEM_BLOCKS_MERGED = 9,      /**< Slivers and leftover pieces merged into blocks (0.2). */
+    GP_PROBLEM_BLOCK_CUT = 10,         /**< A street block cut into pieces by the split stage (0.2). */
+    GP_PROBLEM_COUNT_FIELD = 11,       /**< No household count field chosen, while one seems to exist (0.2). */
+    GP_PROBLEM_COMMUNITY_OVERLAP = 12, /**< Communities overlap: tolerated sliver or resolved (0.2). */
+    GP_PROBLEM_OUTPUT_REPAIRED = 13    /**< Output geometries repaired after reprojection (0.2). */
 } gp_problem_kind;
+
+/**
+ * A stable lower-case name of a problem kind, e.g. "vertex_over_max", "block_cut".
+ * @param[in] kind any value.
+ * @return a static string; "unknown" outside the enum.
+ * @since 0.2
+ */
+GP_API const char *gp_problem_kind_name(int32_t kind);
 
 /**
  * Divide the graph into contiguous grids of [min, max] households (options), minimising, in
@@ -726,21 +768,57 @@ GP_API int32_t gp_plan_out_of_bounds(const gp_plan *plan);
 GP_API int64_t gp_plan_households_read(const gp_plan *plan);
 /** @return households in features outside every community (reported, not lost). @since 0.1 */
 GP_API int64_t gp_plan_households_outside(const gp_plan *plan);
-/** @return the number of problems, run-wide and per community. @since 0.1 */
+/**
+ * How serious a problem is. Values are fixed and only appended.
+ * @since 0.2
+ */
+typedef enum {
+    GP_SEVERITY_VIOLATION = 0, /**< A rule is broken: a grid outside the bounds (exit status 1). */
+    GP_SEVERITY_WARNING = 1,   /**< Input was skipped, repaired or changed: check it. */
+    GP_SEVERITY_NOTE = 2       /**< What the run did that a user may want to know (a sliver merged). */
+} gp_severity;
+
+/** @return the number of problems: run-wide ones first, then each community's. @since 0.1 */
 GP_API int32_t gp_plan_problem_count(const gp_plan *plan);
-/** @return problem i's message (borrowed), or NULL when out of range. @since 0.1 */
+/**
+ * @return problem i's message (borrowed), naming communities, grid codes, block ids and input
+ *         feature ids, never internal indexes; NULL when out of range. @since 0.1
+ */
 GP_API const char *gp_plan_problem(const gp_plan *plan, int32_t i);
+/** @return problem i's severity (a gp_severity), -1 when out of range. @since 0.2 */
+GP_API int32_t gp_plan_problem_severity(const gp_plan *plan, int32_t i);
+/** @return problem i's kind (a gp_problem_kind), 0 when out of range. @since 0.2 */
+GP_API int32_t gp_plan_problem_kind(const gp_plan *plan, int32_t i);
+/** @return the index of problem i's community, or -1 for a run-wide problem. @since 0.2 */
+GP_API int32_t gp_plan_problem_community(const gp_plan *plan, int32_t i);
+/** @return the code of the grid problem i is about (borrowed), or NULL. @since 0.2 */
+GP_API const char *gp_plan_problem_grid_code(const gp_plan *plan, int32_t i);
+/**
+ * The street blocks problem i is about, by block id (as in the `blocks` layer).
+ * @param[out] count receives the number of ids (0 when none or out of range); may be NULL.
+ * @return a borrowed array valid until the plan is freed, or NULL when there are none.
+ * @since 0.2
+ */
+GP_API const int64_t *gp_plan_problem_blocks(const gp_plan *plan, int32_t i, int32_t *count);
+/**
+ * The input features problem i is about, by feature id (its layer is named in the message).
+ * @param[out] count receives the number of ids (0 when none or out of range); may be NULL.
+ * @return a borrowed array valid until the plan is freed, or NULL when there are none.
+ * @since 0.2
+ */
+GP_API const int64_t *gp_plan_problem_features(const gp_plan *plan, int32_t i, int32_t *count);
 
 /**
- * Write the layers `grids` and `blocks` in the communities' CRS. Atomic: the output is written
- * under a temporary name beside the target and renamed into place only when complete, so a
- * failed write leaves no partial file and does not clobber an existing one.
+ * Write the layers `grids` and `blocks` in the communities' CRS, as gp_plan_write_outputs
+ * does with only the layers set and overwrite off: an existing layer or file of the same name
+ * is an error and is left as it was (since 0.2; 0.1 replaced the whole file).
  * @param[in,out] ctx receives the error message.
  * @param[in] plan the plan.
- * @param[in] path output file (a directory for "ESRI Shapefile").
- * @param[in] driver an OGR driver name ("GPKG", "GeoJSON", "ESRI Shapefile", ...), or NULL to
- *            choose from the extension (GeoPackage when unknown).
- * @return GP_OK; GP_ERR_ARG; GP_ERR_IO (names the path and GDAL's message); GP_ERR_NOMEM.
+ * @param[in] path the target: a file, a folder (for one-layer-per-file formats) or a
+ *            connection string such as "PG:dbname=city" (see gp_outputs_set_layers).
+ * @param[in] driver a GDAL vector driver name ("GPKG", "GeoJSON", "ESRI Shapefile", ...), or
+ *            NULL to choose it from the path.
+ * @return as gp_plan_write_outputs.
  * @since 0.1
  */
 GP_API GP_NODISCARD gp_status gp_plan_write(gp_context *ctx, const gp_plan *plan,
@@ -748,11 +826,12 @@ GP_API GP_NODISCARD gp_status gp_plan_write(gp_context *ctx, const gp_plan *plan
 
 /**
  * Write the JSON report: per community households, grids, min/max/mean households per grid,
- * workload max/mean, problems; totals; seconds per stage. Atomic like gp_plan_write.
+ * workload max/mean, problems; totals; seconds per stage. As gp_plan_write_outputs with only
+ * the report set: an existing file is an error (since 0.2).
  * @param[in,out] ctx receives the error message.
  * @param[in] plan the plan.
  * @param[in] path output file.
- * @return GP_OK; GP_ERR_ARG; GP_ERR_IO.
+ * @return as gp_plan_write_outputs.
  * @since 0.1
  */
 GP_API GP_NODISCARD gp_status gp_plan_write_report(gp_context *ctx, const gp_plan *plan,
@@ -771,15 +850,131 @@ GP_API GP_NODISCARD gp_status gp_plan_report_json(gp_context *ctx, const gp_plan
 
 /**
  * Write an SVG map: grids filled in distinct colours, street lines, community borders bold,
- * each grid labelled with its households. Atomic like gp_plan_write.
+ * each grid labelled with its households. As gp_plan_write_outputs with only the map set: an
+ * existing file is an error (since 0.2). Text from the input (codes) is escaped.
  * @param[in,out] ctx receives the error message.
  * @param[in] plan the plan.
  * @param[in] path output file.
- * @return GP_OK; GP_ERR_ARG; GP_ERR_IO; GP_ERR_GEOMETRY.
+ * @return as gp_plan_write_outputs.
  * @since 0.1
  */
 GP_API GP_NODISCARD gp_status gp_plan_write_map(gp_context *ctx, const gp_plan *plan,
                                                 const char *path);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Outputs: where a plan goes, checked before a run, written all or nothing after it          */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * Where a run's results go: the layers `grids` and `blocks`, the JSON report and the SVG map.
+ * gridpart writes only what it owns: the layers `grids` and `blocks` of the target (other
+ * layers of a GeoPackage or database, and other files in a folder, are never touched) and the
+ * report and map files. An output that exists already is an error unless overwrite is set.
+ * @since 0.2
+ */
+typedef struct gp_outputs gp_outputs;
+
+/**
+ * Create an empty output set.
+ * @param[out] out receives it; NULL on failure.
+ * @return GP_OK, GP_ERR_ARG (out is NULL), GP_ERR_NOMEM.
+ * @since 0.2
+ */
+GP_API GP_NODISCARD gp_status gp_outputs_new(gp_outputs **out);
+
+/**
+ * Free an output set.
+ * @param[in] outputs an output set or NULL (a no-op).
+ * @since 0.2
+ */
+GP_API void gp_outputs_free(gp_outputs *outputs);
+
+/**
+ * Set where the layers `grids` and `blocks` go, in the communities' CRS.
+ * - A dataset that holds several layers (GeoPackage ".gpkg", SQLite, a PostgreSQL/PostGIS
+ *   connection "PG:dbname=city host=..."): the two layers are added to it, or replaced in it
+ *   with overwrite, inside one transaction, so other layers stay and an interrupted write
+ *   leaves the old layers. A new file is made whole, then moved into place.
+ * - A format that holds one layer per file (".geojson", ".fgb", ".shp", ".csv", ...): `grids`
+ *   goes to the path and `blocks` beside it as NAME.blocks.EXT; a path without an extension
+ *   names a folder (made when missing) that gets grids.EXT and blocks.EXT (a folder of
+ *   shapefiles by default). Each file is written whole under a temporary name, then renamed.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] outputs the output set.
+ * @param[in] target the path or connection string (copied), or NULL for no layers.
+ * @param[in] format a GDAL vector driver short name ("GPKG", "GeoJSON", "FlatGeobuf",
+ *            "ESRI Shapefile", "PostgreSQL", ...), or NULL to choose it from GDAL's driver
+ *            metadata: the connection prefix, else the extension (an unknown or ambiguous one
+ *            is an error when the outputs are checked).
+ * @return GP_OK; GP_ERR_ARG (outputs NULL); GP_ERR_NOMEM.
+ * @since 0.2
+ */
+GP_API GP_NODISCARD gp_status gp_outputs_set_layers(gp_context *ctx, gp_outputs *outputs,
+                                                    const char *target, const char *format);
+
+/**
+ * Set the path of the JSON report (see gp_plan_write_report).
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] outputs the output set.
+ * @param[in] path the file (copied), or NULL for none.
+ * @return GP_OK; GP_ERR_ARG; GP_ERR_NOMEM.
+ * @since 0.2
+ */
+GP_API GP_NODISCARD gp_status gp_outputs_set_report(gp_context *ctx, gp_outputs *outputs,
+                                                    const char *path);
+
+/**
+ * Set the path of the SVG map (see gp_plan_write_map).
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] outputs the output set.
+ * @param[in] path the file (copied), or NULL for none.
+ * @return GP_OK; GP_ERR_ARG; GP_ERR_NOMEM.
+ * @since 0.2
+ */
+GP_API GP_NODISCARD gp_status gp_outputs_set_map(gp_context *ctx, gp_outputs *outputs,
+                                                 const char *path);
+
+/**
+ * Allow replacing outputs that exist: the layers `grids` and `blocks` of the target (only
+ * those), the files of a one-layer-per-file format, the report and the map. Default 0: an
+ * existing one is an error.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] outputs the output set.
+ * @param[in] overwrite 0 or 1.
+ * @return GP_OK; GP_ERR_ARG.
+ * @since 0.2
+ */
+GP_API GP_NODISCARD gp_status gp_outputs_set_overwrite(gp_context *ctx, gp_outputs *outputs,
+                                                       int32_t overwrite);
+
+/**
+ * Check, before any work, that the outputs can be written: the format is known, folders exist
+ * and are writable, a database connects, existing outputs are replaced only with overwrite,
+ * no two outputs are the same file. Nothing is written.
+ * @param[in,out] ctx receives the error message, naming the output at fault.
+ * @param[in] outputs the output set.
+ * @return GP_OK; GP_ERR_ARG (no output, unknown or ambiguous format, an output exists, two are
+ *         the same file); GP_ERR_IO (a folder is missing or read-only, a database does not
+ *         open); GP_ERR_NOMEM.
+ * @since 0.2
+ */
+GP_API GP_NODISCARD gp_status gp_outputs_check(gp_context *ctx, const gp_outputs *outputs);
+
+/**
+ * Write a plan to its outputs, all or nothing: everything is written under temporary names (or
+ * inside a database transaction) and checked (every write, flush and close, so a full disk is
+ * an error, never a truncated file), then moved into place together; on any failure, or when
+ * the progress callback cancels, no output is changed. Temporaries left by a killed process
+ * are removed by the next write into the same folder.
+ * @param[in,out] ctx receives errors and progress (stage "write", cancellable).
+ * @param[in] plan the plan.
+ * @param[in] outputs the output set (checked again as gp_outputs_check does).
+ * @return GP_OK; the errors of gp_outputs_check; GP_ERR_IO (naming the output and the
+ *         system's or GDAL's reason); GP_ERR_CANCELED; GP_ERR_CRS; GP_ERR_NOMEM.
+ * @since 0.2
+ */
+GP_API GP_NODISCARD gp_status gp_plan_write_outputs(gp_context *ctx, const gp_plan *plan,
+                                                    const gp_outputs *outputs);
 
 #ifdef __cplusplus
 }

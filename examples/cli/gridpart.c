@@ -4,15 +4,17 @@
 #include "gridpart.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Exit codes of the design's contract. */
+/* Exit codes of the design's contract; a signal ends the run with 128 + its number. */
 enum { EXIT_DONE = 0, EXIT_BOUNDS = 1, EXIT_USAGE = 2 };
 
 #ifndef GP_DEMO_DATA
@@ -24,33 +26,65 @@ static const char PARTITION_USAGE[] =
     "                          --streets PATH[:LAYER] [--class-field FIELD]\n"
     "                          --households PATH[:LAYER] [--count-field FIELD]\n"
     "                          [--barriers PATH[:LAYER]] [--min 300] [--max 500] [--target 400]\n"
-    "                          [--grids auto|N] [--seed N] [--threads N]\n"
-    "                          [--split never|oversize|needed]\n"
-    "                          -o OUT.gpkg [--report OUT.json] [--map OUT.svg]\n"
+    "                          [--grids auto|N] [--seed N] [--threads N] [--effort X]\n"
+    "                          [--split never|oversize|needed] [--crs CRS]\n"
+    "                          -o OUT [--format DRIVER] [--report OUT.json] [--map OUT.svg]\n"
+    "                          [--overwrite]\n"
     "\n"
     "Divide every community into contiguous grids of --min..--max households whose borders\n"
-    "follow streets. Output layers `grids` and `blocks` are written in the communities' CRS\n"
-    "(GeoPackage, or the format of the extension: .geojson, .fgb; a path without extension is\n"
-    "a directory of shapefiles).\n"
+    "follow streets.\n"
     "\n"
-    "--split: when a street block may be cut into pieces, the only grid borders off streets:\n"
-    "  never     grids are unions of whole street blocks;\n"
-    "  oversize  cut a block holding more than --max households in several features along its\n"
-    "            internal paths (dead-end service roads, footways), else between buildings;\n"
-    "  needed    (default) also, where a community's total allows grids within the bounds but\n"
-    "            its whole blocks do not, cut the fewest blocks found, between buildings.\n"
-    "  Grids bordering a cut get the flag split_block; cut pieces with a side off the streets\n"
-    "  have on_streets = 0 in the blocks layer; the report lists every cut block.\n"
+    "inputs (any format and CRS GDAL reads; PATH:LAYER names a layer, PG:CONNINFO:TABLE a table):\n"
+    "  --communities   community polygons; --id-field names their id (it starts grid codes)\n"
+    "  --streets       street lines; --class-field their class (OSM highway values: arterials\n"
+    "                  are preferred as grid borders)\n"
+    "  --households    address points or building polygons; --count-field the households each\n"
+    "                  holds (without it every feature is one household)\n"
+    "  --barriers      rivers, railways: lines no grid crosses\n"
+    "\n"
+    "division:\n"
+    "  --min, --max    households per grid (default %" PRId64 " and %" PRId64 ")\n"
+    "  --target        households per grid used to choose the grid count (default the middle)\n"
+    "  --grids         grids per community: auto (default) or a number\n"
+    "  --seed          random seed (default %" PRIu64 "): the same seed gives the same grids\n"
+    "  --threads       worker threads, 0 = one per core (default); results do not depend on it\n"
+    "  --effort        multiplier of the optimizer's work budget (default %g)\n"
+    "  --split         when a street block may be cut into pieces, the only grid borders off\n"
+    "                  streets:\n"
+    "      never       grids are unions of whole street blocks;\n"
+    "      oversize    cut a block holding more than --max households in several features along\n"
+    "                  its internal paths (dead-end service roads, footways), else between\n"
+    "                  buildings;\n"
+    "      needed      (default) also, where a community's total allows grids within the bounds\n"
+    "                  but its whole blocks do not, cut the fewest blocks found.\n"
+    "                  Grids bordering a cut get the flag split_block; the report lists each cut.\n"
+    "  --crs           the metric CRS to work in (default: the communities' own when projected\n"
+    "                  in metres, else a CGCS2000 Gauss-Kruger or UTM zone); the report names it\n"
+    "\n"
+    "outputs (checked before any work; written all or nothing at the end):\n"
+    "  -o, --output    where the layers `grids` and `blocks` go, in the communities' CRS: a\n"
+    "                  GeoPackage (.gpkg: added to an existing one, other layers untouched), a\n"
+    "                  PostGIS database (PG:\"dbname=... host=...\"), a one-layer-per-file format\n"
+    "                  (.geojson, .fgb, .shp, ...: blocks go to NAME.blocks.EXT), or a folder\n"
+    "                  (a path without extension: grids.shp and blocks.shp inside)\n"
+    "  --format        the GDAL driver (GPKG, GeoJSON, FlatGeobuf, \"ESRI Shapefile\", ...);\n"
+    "                  default: from the output's extension or connection prefix\n"
+    "  --report        JSON report: per community households, grids, problems; the settings\n"
+    "  --map           SVG map of the grids\n"
+    "  --overwrite     replace outputs that exist (only the layers grids and blocks of a\n"
+    "                  dataset, and the files named); without it an existing one is an error\n"
     "\n"
     "exit status: 0 done; 1 done, but some grid breaks a bound (see the report);\n"
-    "             2 bad arguments or unusable input (nothing written).\n";
+    "             2 bad arguments or unusable input (nothing written);\n"
+    "             130, 143 interrupted by SIGINT, SIGTERM (nothing written).\n";
 
 static const char DEMO_USAGE[] =
     "usage: gridpart demo [-o DIR] [--threads N]\n"
     "\n"
     "Run `partition` on the bundled sample data (" GP_DEMO_DATA
     ")\n"
-    "and write grids.gpkg, report.json and map.svg into DIR (default: gridpart-demo).\n";
+    "and write grids.gpkg, report.json and map.svg into DIR (default: gridpart-demo), replacing\n"
+    "those three files when they exist and nothing else.\n";
 
 static const char MAIN_USAGE[] =
     "usage: gridpart COMMAND [OPTIONS]\n"
@@ -64,18 +98,51 @@ static const char MAIN_USAGE[] =
 
 typedef struct {
     const char *communities, *id_field, *streets, *class_field, *households, *count_field;
-    const char *barriers, *out, *report, *map;
-    int64_t min, max, target;
-    int32_t grids, threads;
-    int32_t split; /* gp_split_mode */
-    uint64_t seed;
+    const char *barriers, *out, *format, *report, *map, *crs;
+    int64_t min, max, target; /* -1: not given */
+    int32_t grids, threads;   /* -1: not given */
+    int32_t split;            /* gp_split_mode, -1: not given */
+    double effort;            /* 0: not given */
+    int64_t seed;             /* -1: not given */
+    int overwrite;
 } args;
 
-static int usage_error(const char *usage, const char *fmt, const char *what)
+/* The signal that asked the run to stop, or 0. The progress callback passes it on. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND; /* a second signal ends the process at once */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static void print_partition_usage(FILE *f)
+{
+    gp_options *d = NULL;
+    if (gp_options_new(&d) != GP_OK) {
+        return;
+    }
+    /* The defaults come from the library's one table. */
+    fprintf(f, PARTITION_USAGE, gp_options_get_min(d), gp_options_get_max(d),
+            gp_options_get_seed(d), gp_options_get_effort(d));
+    gp_options_free(d);
+}
+
+static int usage_error(const char *what, const char *fmt, const char *arg)
 {
     fprintf(stderr, "gridpart: ");
-    fprintf(stderr, fmt, what);
-    fprintf(stderr, "\n\n%s", usage);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(see gridpart %s --help)\n", what);
     return EXIT_USAGE;
 }
 
@@ -95,207 +162,337 @@ static int parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
     return 0;
 }
 
-static int32_t progress_bar(double fraction, const char *stage, void *user)
+static int32_t on_progress(double fraction, const char *stage, void *user)
 {
-    (void)user;
-    int width = 30;
-    int done = (int)(fraction * width + 0.5);
-    fprintf(stderr, "\r%-10s [%.*s%*s] %3d%%", stage, done, "##############################",
-            width - done, "", (int)(fraction * 100 + 0.5));
-    if (fraction >= 1.0) {
-        fputc('\n', stderr);
+    int bar = *(const int *)user;
+    if (bar) {
+        int width = 30;
+        int done = (int)(fraction * width + 0.5);
+        fprintf(stderr, "\r%-10s [%.*s%*s] %3d%%", stage, done, "##############################",
+                width - done, "", (int)(fraction * 100 + 0.5));
+        if (fraction >= 1.0 || stop_signal) {
+            fputc('\n', stderr);
+        }
     }
-    return 0;
+    return stop_signal != 0;
 }
 
 static void log_line(gp_log_level level, const char *message, void *user)
 {
     (void)user;
-    fprintf(stderr, "%s%s\n", level >= GP_LOG_ERROR ? "" : "gridpart: warning: ", message);
+    fprintf(stderr, "gridpart: %s%s\n", level >= GP_LOG_WARN ? "warning: " : "", message);
 }
 
-/* Fill `a` from argv; returns -1 when parsed, else an exit code (help or usage error). */
-static int parse_partition(int argc, char **argv, args *a)
+enum {
+    OPT_COMMUNITIES = 256, OPT_ID_FIELD, OPT_STREETS, OPT_CLASS_FIELD, OPT_HOUSEHOLDS,
+    OPT_COUNT_FIELD, OPT_BARRIERS, OPT_MIN, OPT_MAX, OPT_TARGET, OPT_GRIDS, OPT_SEED,
+    OPT_THREADS, OPT_EFFORT, OPT_SPLIT, OPT_CRS, OPT_FORMAT, OPT_REPORT, OPT_MAP, OPT_OVERWRITE
+};
+
+static const struct option PARTITION_OPTIONS[] = {
+    {"communities", required_argument, NULL, OPT_COMMUNITIES},
+    {"id-field", required_argument, NULL, OPT_ID_FIELD},
+    {"streets", required_argument, NULL, OPT_STREETS},
+    {"class-field", required_argument, NULL, OPT_CLASS_FIELD},
+    {"households", required_argument, NULL, OPT_HOUSEHOLDS},
+    {"count-field", required_argument, NULL, OPT_COUNT_FIELD},
+    {"barriers", required_argument, NULL, OPT_BARRIERS},
+    {"min", required_argument, NULL, OPT_MIN},
+    {"max", required_argument, NULL, OPT_MAX},
+    {"target", required_argument, NULL, OPT_TARGET},
+    {"grids", required_argument, NULL, OPT_GRIDS},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"effort", required_argument, NULL, OPT_EFFORT},
+    {"split", required_argument, NULL, OPT_SPLIT},
+    {"crs", required_argument, NULL, OPT_CRS},
+    {"output", required_argument, NULL, 'o'},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"map", required_argument, NULL, OPT_MAP},
+    {"overwrite", no_argument, NULL, OPT_OVERWRITE},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* One option's value into `a`; returns -1 when accepted, else an exit code. */
+static int take_option(int opt, const char *value, args *a)
 {
-    static const struct {
-        const char *flag;
-        size_t offset;
-    } strings[] = {
-        {"--communities", offsetof(args, communities)},
-        {"--id-field", offsetof(args, id_field)},
-        {"--streets", offsetof(args, streets)},
-        {"--class-field", offsetof(args, class_field)},
-        {"--households", offsetof(args, households)},
-        {"--count-field", offsetof(args, count_field)},
-        {"--barriers", offsetof(args, barriers)},
-        {"-o", offsetof(args, out)},
-        {"--output", offsetof(args, out)},
-        {"--report", offsetof(args, report)},
-        {"--map", offsetof(args, map)},
-    };
-    for (int i = 2; i < argc; i++) {
-        const char *flag = argv[i];
-        if (strcmp(flag, "--help") == 0 || strcmp(flag, "-h") == 0) {
-            fputs(PARTITION_USAGE, stdout);
-            return EXIT_DONE;
+    int64_t v = 0;
+    switch (opt) {
+    case OPT_COMMUNITIES: a->communities = value; break;
+    case OPT_ID_FIELD: a->id_field = value; break;
+    case OPT_STREETS: a->streets = value; break;
+    case OPT_CLASS_FIELD: a->class_field = value; break;
+    case OPT_HOUSEHOLDS: a->households = value; break;
+    case OPT_COUNT_FIELD: a->count_field = value; break;
+    case OPT_BARRIERS: a->barriers = value; break;
+    case 'o': a->out = value; break;
+    case OPT_FORMAT: a->format = value; break;
+    case OPT_REPORT: a->report = value; break;
+    case OPT_MAP: a->map = value; break;
+    case OPT_CRS: a->crs = value; break;
+    case OPT_OVERWRITE: a->overwrite = 1; break;
+    case OPT_MIN:
+    case OPT_MAX:
+    case OPT_TARGET:
+        if (parse_int(value, 0, INT64_MAX / 4, &v) != 0) {
+            return usage_error("partition", "--%s needs a whole number >= 0",
+                               opt == OPT_MIN ? "min" : opt == OPT_MAX ? "max" : "target");
         }
-        if (i + 1 >= argc) {
-            return usage_error(PARTITION_USAGE, "%s needs a value", flag);
-        }
-        const char *value = argv[++i];
-        int matched = 0;
-        for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++) {
-            if (strcmp(flag, strings[k].flag) == 0) {
-                *(const char **)((char *)a + strings[k].offset) = value;
-                matched = 1;
-            }
-        }
-        if (matched) {
-            continue;
-        }
-        int64_t v = 0;
-        if (strcmp(flag, "--min") == 0 || strcmp(flag, "--max") == 0 ||
-            strcmp(flag, "--target") == 0) {
-            if (parse_int(value, 0, INT64_MAX / 4, &v) != 0) {
-                return usage_error(PARTITION_USAGE, "%s needs a whole number >= 0", flag);
-            }
-            *(flag[2] == 'm' ? (flag[3] == 'i' ? &a->min : &a->max) : &a->target) = v;
-        } else if (strcmp(flag, "--grids") == 0) {
-            if (strcmp(value, "auto") == 0) {
-                a->grids = 0;
-            } else if (parse_int(value, 1, INT32_MAX, &v) == 0) {
-                a->grids = (int32_t)v;
-            } else {
-                return usage_error(PARTITION_USAGE, "%s needs 'auto' or a whole number >= 1", flag);
-            }
-        } else if (strcmp(flag, "--seed") == 0) {
-            if (parse_int(value, 0, INT64_MAX, &v) != 0) {
-                return usage_error(PARTITION_USAGE, "%s needs a whole number >= 0", flag);
-            }
-            a->seed = (uint64_t)v;
-        } else if (strcmp(flag, "--split") == 0) {
-            static const struct {
-                const char *name;
-                int32_t mode;
-            } modes[] = {{"never", GP_SPLIT_NEVER},
-                         {"oversize", GP_SPLIT_OVERSIZE},
-                         {"needed", GP_SPLIT_NEEDED}};
-            a->split = -1;
-            for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
-                if (strcmp(value, modes[k].name) == 0) {
-                    a->split = modes[k].mode;
-                }
-            }
-            if (a->split < 0) {
-                return usage_error(PARTITION_USAGE, "%s needs never, oversize or needed", flag);
-            }
-        } else if (strcmp(flag, "--threads") == 0) {
-            if (parse_int(value, 0, 1024, &v) != 0) {
-                return usage_error(PARTITION_USAGE, "%s needs a whole number in [0, 1024]", flag);
-            }
-            a->threads = (int32_t)v;
+        *(opt == OPT_MIN ? &a->min : opt == OPT_MAX ? &a->max : &a->target) = v;
+        break;
+    case OPT_GRIDS:
+        if (strcmp(value, "auto") == 0) {
+            a->grids = 0;
+        } else if (parse_int(value, 1, INT32_MAX, &v) == 0) {
+            a->grids = (int32_t)v;
         } else {
-            return usage_error(PARTITION_USAGE, "unknown option '%s'", flag);
+            return usage_error("partition", "--grids needs 'auto' or a whole number >= 1, not '%s'",
+                               value);
         }
+        break;
+    case OPT_SEED:
+        if (parse_int(value, 0, INT64_MAX, &a->seed) != 0) {
+            return usage_error("partition", "--seed needs a whole number >= 0, not '%s'", value);
+        }
+        break;
+    case OPT_THREADS:
+        if (parse_int(value, 0, 1024, &v) != 0) {
+            return usage_error("partition", "--threads needs a whole number in [0, 1024], not '%s'",
+                               value);
+        }
+        a->threads = (int32_t)v;
+        break;
+    case OPT_EFFORT: {
+        char *end = NULL;
+        a->effort = strtod(value, &end);
+        if (end == value || *end != '\0' || !(a->effort > 0 && a->effort <= 100)) {
+            return usage_error("partition", "--effort needs a number in (0, 100], not '%s'", value);
+        }
+        break;
     }
-    if (a->communities == NULL) {
-        return usage_error(PARTITION_USAGE, "%s is required", "--communities");
+    case OPT_SPLIT: {
+        static const char *const modes[] = {"never", "oversize", "needed"};
+        a->split = -1;
+        for (int32_t k = 0; k < 3; k++) {
+            if (strcmp(value, modes[k]) == 0) {
+                a->split = k; /* GP_SPLIT_NEVER, _OVERSIZE, _NEEDED */
+            }
+        }
+        if (a->split < 0) {
+            return usage_error("partition", "--split needs never, oversize or needed, not '%s'",
+                               value);
+        }
+        break;
     }
-    if (a->id_field == NULL) {
-        return usage_error(PARTITION_USAGE, "%s is required", "--id-field");
-    }
-    if (a->streets == NULL) {
-        return usage_error(PARTITION_USAGE, "%s is required", "--streets");
-    }
-    if (a->households == NULL) {
-        return usage_error(PARTITION_USAGE, "%s is required", "--households");
-    }
-    if (a->out == NULL) {
-        return usage_error(PARTITION_USAGE, "%s is required", "-o");
+    default:
+        return EXIT_USAGE;
     }
     return -1;
 }
 
-/* Run the pipeline for parsed arguments; returns the exit code. */
-static int run_partition(const args *a, int quiet_summary)
+/* Fill `a` from argv (after the command); returns -1 when parsed, else an exit code. */
+static int parse_partition(int argc, char **argv, args *a)
 {
-    gp_context *ctx = NULL;
-    gp_options *opts = NULL;
-    gp_inputs *in = NULL;
-    gp_plan *plan = NULL;
-    int code = EXIT_USAGE;
-    gp_status st = gp_context_new(&ctx);
-    if (st != GP_OK) {
-        fprintf(stderr, "gridpart: %s\n", gp_status_string(st));
-        return EXIT_USAGE;
+    opterr = 0;
+    optind = 1;
+    int opt;
+    while ((opt = getopt_long(argc, argv, ":o:h", PARTITION_OPTIONS, NULL)) != -1) {
+        if (opt == 'h') {
+            print_partition_usage(stdout);
+            return EXIT_DONE;
+        }
+        if (opt == '?') {
+            return usage_error("partition", "unknown option '%s'", argv[optind - 1]);
+        }
+        if (opt == ':') {
+            return usage_error("partition", "%s needs a value", argv[optind - 1]);
+        }
+        int code = take_option(opt, optarg, a);
+        if (code >= 0) {
+            return code;
+        }
     }
-    if ((st = gp_context_set_log(ctx, log_line, GP_LOG_ERROR, NULL)) != GP_OK ||
-        (st = gp_options_new(&opts)) != GP_OK || (st = gp_inputs_new(&in)) != GP_OK) {
-        goto done;
+    if (optind < argc) {
+        return usage_error("partition", "unexpected argument '%s'", argv[optind]);
     }
-    if (isatty(STDERR_FILENO) && (st = gp_context_set_progress(ctx, progress_bar, NULL))) {
-        goto done;
+    static const struct {
+        const char *flag;
+        size_t offset;
+    } required[] = {
+        {"--communities", offsetof(args, communities)}, {"--id-field", offsetof(args, id_field)},
+        {"--streets", offsetof(args, streets)},         {"--households", offsetof(args, households)},
+        {"-o", offsetof(args, out)},
+    };
+    for (size_t k = 0; k < sizeof required / sizeof required[0]; k++) {
+        if (*(const char *const *)((const char *)a + required[k].offset) == NULL) {
+            return usage_error("partition", "%s is required", required[k].flag);
+        }
     }
-    /* Target first when it is explicit, so that the bounds check sees it; 0 follows bounds. */
-    if ((st = gp_options_set_target(ctx, opts, 0)) ||
-        (st = gp_options_set_bounds(ctx, opts, a->min, a->max)) ||
-        (st = gp_options_set_target(ctx, opts, a->target)) ||
-        (st = gp_options_set_grid_count(ctx, opts, a->grids)) ||
-        (st = gp_options_set_seed(ctx, opts, a->seed)) ||
-        (st = gp_options_set_threads(ctx, opts, a->threads)) ||
-        (st = gp_options_set_split(ctx, opts, a->split)) ||
-        (st = gp_inputs_set_communities(ctx, in, a->communities, a->id_field)) ||
-        (st = gp_inputs_set_streets(ctx, in, a->streets, a->class_field)) ||
-        (st = gp_inputs_set_households(ctx, in, a->households, a->count_field)) ||
-        (st = gp_inputs_set_barriers(ctx, in, a->barriers))) {
-        goto done;
+    return -1;
+}
+
+/* Apply the options the user gave; the library's defaults stand for the rest. */
+static gp_status set_options(gp_context *ctx, const args *a, gp_options *o)
+{
+    gp_status st = GP_OK;
+    if (a->min >= 0 || a->max >= 0) {
+        /* Bounds before the target (0: the middle of the bounds, until one is given). */
+        if ((st = gp_options_set_target(ctx, o, 0)) != GP_OK ||
+            (st = gp_options_set_bounds(ctx, o, a->min >= 0 ? a->min : gp_options_get_min(o),
+                                        a->max >= 0 ? a->max : gp_options_get_max(o))) != GP_OK) {
+            return st;
+        }
     }
-    if ((st = gp_run(ctx, in, opts, &plan)) != GP_OK ||
-        (st = gp_plan_write(ctx, plan, a->out, NULL)) != GP_OK ||
-        (a->report && (st = gp_plan_write_report(ctx, plan, a->report)) != GP_OK) ||
-        (a->map && (st = gp_plan_write_map(ctx, plan, a->map)) != GP_OK)) {
-        goto done;
+    if (a->target >= 0 && (st = gp_options_set_target(ctx, o, a->target)) != GP_OK) {
+        return st;
     }
-    int32_t oob = gp_plan_out_of_bounds(plan);
+    if (a->grids >= 0 && (st = gp_options_set_grid_count(ctx, o, a->grids)) != GP_OK) {
+        return st;
+    }
+    if (a->seed >= 0 && (st = gp_options_set_seed(ctx, o, (uint64_t)a->seed)) != GP_OK) {
+        return st;
+    }
+    if (a->threads >= 0 && (st = gp_options_set_threads(ctx, o, a->threads)) != GP_OK) {
+        return st;
+    }
+    if (a->effort > 0 && (st = gp_options_set_effort(ctx, o, a->effort)) != GP_OK) {
+        return st;
+    }
+    if (a->split >= 0 && (st = gp_options_set_split(ctx, o, a->split)) != GP_OK) {
+        return st;
+    }
+    if (a->crs != NULL && (st = gp_options_set_work_crs(ctx, o, a->crs)) != GP_OK) {
+        return st;
+    }
+    return GP_OK;
+}
+
+static gp_status set_inputs(gp_context *ctx, const args *a, gp_inputs *in)
+{
+    gp_status st;
+    if ((st = gp_inputs_set_communities(ctx, in, a->communities, a->id_field)) != GP_OK ||
+        (st = gp_inputs_set_streets(ctx, in, a->streets, a->class_field)) != GP_OK ||
+        (st = gp_inputs_set_households(ctx, in, a->households, a->count_field)) != GP_OK) {
+        return st;
+    }
+    return gp_inputs_set_barriers(ctx, in, a->barriers);
+}
+
+static gp_status set_outputs(gp_context *ctx, const args *a, gp_outputs *out)
+{
+    gp_status st;
+    if ((st = gp_outputs_set_layers(ctx, out, a->out, a->format)) != GP_OK ||
+        (st = gp_outputs_set_report(ctx, out, a->report)) != GP_OK ||
+        (st = gp_outputs_set_map(ctx, out, a->map)) != GP_OK) {
+        return st;
+    }
+    return gp_outputs_set_overwrite(ctx, out, a->overwrite);
+}
+
+/* The problems of a finished run, violations first, then warnings; notes are counted. */
+static void print_problems(const gp_plan *plan)
+{
+    static const int shown[] = {10, 10};
+    static const char *const label[] = {"violation", "warning"};
+    int32_t n = gp_plan_problem_count(plan), notes = 0;
+    for (int32_t severity = GP_SEVERITY_VIOLATION; severity <= GP_SEVERITY_WARNING; severity++) {
+        int32_t count = 0;
+        for (int32_t i = 0; i < n; i++) {
+            if (gp_plan_problem_severity(plan, i) != severity) {
+                continue;
+            }
+            if (count++ < shown[severity]) {
+                fprintf(stderr, "gridpart: %s: %s\n", label[severity], gp_plan_problem(plan, i));
+            }
+        }
+        if (count > shown[severity]) {
+            fprintf(stderr, "gridpart: ... %" PRId32 " %ss in all (see the report)\n", count,
+                    label[severity]);
+        }
+    }
+    for (int32_t i = 0; i < n; i++) {
+        notes += gp_plan_problem_severity(plan, i) == GP_SEVERITY_NOTE;
+    }
+    if (notes > 0) {
+        fprintf(stderr, "gridpart: %" PRId32 " note(s) on what the run did (slivers merged, "
+                        "blocks cut): see the report\n",
+                notes);
+    }
+}
+
+static void print_summary(const gp_plan *plan, const args *a)
+{
     int64_t households = 0;
     int32_t cut = 0;
     for (int32_t c = 0; c < gp_plan_community_count(plan); c++) {
         households += gp_plan_community_households(plan, c);
         cut += gp_plan_community_split_blocks(plan, c);
     }
-    if (!quiet_summary) {
-        printf("gridpart: %" PRId32 " grids in %" PRId32 " communities, %" PRId64
-               " households (%" PRId64 " outside every community)\n",
-               gp_plan_grid_count(plan), gp_plan_community_count(plan), households,
-               gp_plan_households_outside(plan));
-        if (cut > 0) {
-            printf("gridpart: %" PRId32
-                   " street block(s) cut into pieces; the grids beside a cut are flagged "
-                   "split_block (the report says where and why)\n",
-                   cut);
-        }
+    printf("gridpart: %" PRId32 " grids in %" PRId32 " communities, %" PRId64
+           " households (%" PRId64 " outside every community)\n",
+           gp_plan_grid_count(plan), gp_plan_community_count(plan), households,
+           gp_plan_households_outside(plan));
+    if (cut > 0) {
+        printf("gridpart: %" PRId32
+               " street block(s) cut into pieces; the grids beside a cut are flagged "
+               "split_block (the report says where and why)\n",
+               cut);
     }
+    int32_t oob = gp_plan_out_of_bounds(plan);
     if (oob > 0) {
-        fprintf(stderr,
-                "gridpart: %" PRId32 " grid(s) outside [%" PRId64 ", %" PRId64
-                "] households: see the problems in the report\n",
-                oob, a->min, a->max);
+        fprintf(stderr, "gridpart: %" PRId32 " grid(s) outside the bounds:\n", oob);
     }
-    for (int32_t i = 0; i < gp_plan_problem_count(plan) && i < 5; i++) {
-        fprintf(stderr, "gridpart: problem: %s\n", gp_plan_problem(plan, i));
-    }
-    if (gp_plan_problem_count(plan) > 5) {
-        fprintf(stderr, "gridpart: ... %" PRId32 " problems in all (see the report)\n",
-                gp_plan_problem_count(plan));
-    }
-    code = oob > 0 ? EXIT_BOUNDS : EXIT_DONE;
-done:
+    print_problems(plan);
+    (void)a;
+}
+
+/* Run the pipeline for parsed arguments; returns the exit code. */
+static int run_partition(const args *a)
+{
+    gp_context *ctx = NULL;
+    gp_options *opts = NULL;
+    gp_inputs *in = NULL;
+    gp_outputs *out = NULL;
+    gp_plan *plan = NULL;
+    int bar = isatty(STDERR_FILENO);
+    int code = EXIT_USAGE;
+    gp_status st = gp_context_new(&ctx);
     if (st != GP_OK) {
+        fprintf(stderr, "gridpart: error: %s\n", gp_status_string(st));
+        return EXIT_USAGE;
+    }
+    catch_signals();
+    if ((st = gp_context_set_log(ctx, log_line, GP_LOG_WARN, NULL)) != GP_OK ||
+        (st = gp_context_set_progress(ctx, on_progress, &bar)) != GP_OK ||
+        (st = gp_options_new(&opts)) != GP_OK || (st = gp_inputs_new(&in)) != GP_OK ||
+        (st = gp_outputs_new(&out)) != GP_OK) {
+        goto done;
+    }
+    if ((st = set_options(ctx, a, opts)) != GP_OK || (st = set_inputs(ctx, a, in)) != GP_OK ||
+        (st = set_outputs(ctx, a, out)) != GP_OK) {
+        goto done;
+    }
+    /* Every output is checked before any work: a bad path costs nothing. */
+    if ((st = gp_outputs_check(ctx, out)) != GP_OK || (st = gp_run(ctx, in, opts, &plan)) != GP_OK ||
+        (st = gp_plan_write_outputs(ctx, plan, out)) != GP_OK) {
+        goto done;
+    }
+    print_summary(plan, a);
+    code = gp_plan_out_of_bounds(plan) > 0 ? EXIT_BOUNDS : EXIT_DONE;
+done:
+    if (st == GP_ERR_CANCELED && stop_signal) {
+        fprintf(stderr, "gridpart: interrupted by %s: nothing was written\n",
+                stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+        code = 128 + stop_signal;
+    } else if (st != GP_OK) {
         const char *msg = gp_context_last_error(ctx);
         fprintf(stderr, "gridpart: error: %s\n", *msg ? msg : gp_status_string(st));
         code = EXIT_USAGE;
     }
     gp_plan_free(plan);
+    gp_outputs_free(out);
     gp_inputs_free(in);
     gp_options_free(opts);
     gp_context_free(ctx);
@@ -304,29 +501,44 @@ done:
 
 static int cmd_partition(int argc, char **argv)
 {
-    args a = {.min = 300, .max = 500, .target = 0, .seed = 1, .split = GP_SPLIT_NEEDED};
+    args a = {.min = -1, .max = -1, .target = -1, .grids = -1, .threads = -1, .split = -1,
+              .seed = -1};
     int code = parse_partition(argc, argv, &a);
-    return code >= 0 ? code : run_partition(&a, 0);
+    return code >= 0 ? code : run_partition(&a);
 }
 
 static int cmd_demo(int argc, char **argv)
 {
+    static const struct option options[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"threads", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
     const char *dir = "gridpart-demo";
     int64_t threads = 0;
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+    opterr = 0;
+    optind = 1;
+    int opt;
+    while ((opt = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
+        if (opt == 'h') {
             fputs(DEMO_USAGE, stdout);
             return EXIT_DONE;
-        }
-        if (i + 1 < argc && strcmp(argv[i], "-o") == 0) {
-            dir = argv[++i];
-        } else if (i + 1 < argc && strcmp(argv[i], "--threads") == 0) {
-            if (parse_int(argv[++i], 0, 1024, &threads) != 0) {
-                return usage_error(DEMO_USAGE, "%s needs a whole number in [0, 1024]", "--threads");
+        } else if (opt == 'o') {
+            dir = optarg;
+        } else if (opt == 't') {
+            if (parse_int(optarg, 0, 1024, &threads) != 0) {
+                return usage_error("demo", "--threads needs a whole number in [0, 1024], not '%s'",
+                                   optarg);
             }
+        } else if (opt == ':') {
+            return usage_error("demo", "%s needs a value", argv[optind - 1]);
         } else {
-            return usage_error(DEMO_USAGE, "unknown or incomplete option '%s'", argv[i]);
+            return usage_error("demo", "unknown option '%s'", argv[optind - 1]);
         }
+    }
+    if (optind < argc) {
+        return usage_error("demo", "unexpected argument '%s'", argv[optind]);
     }
     const char *data = getenv("GRIDPART_DEMO_DATA") ? getenv("GRIDPART_DEMO_DATA") : GP_DEMO_DATA;
     char communities[4096], streets[4096], households[4096], out[4096], report[4096], map[4096];
@@ -334,7 +546,7 @@ static int cmd_demo(int argc, char **argv)
     snprintf(streets, sizeof streets, "%s/streets.gpkg", data);
     snprintf(households, sizeof households, "%s/households.gpkg", data);
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "gridpart: error: %s: cannot create the output directory: %s\n", dir,
+        fprintf(stderr, "gridpart: error: %s: cannot create the output folder: %s\n", dir,
                 strerror(errno));
         return EXIT_USAGE;
     }
@@ -342,6 +554,7 @@ static int cmd_demo(int argc, char **argv)
     snprintf(report, sizeof report, "%s/report.json", dir);
     snprintf(map, sizeof map, "%s/map.svg", dir);
     printf("gridpart %s demo: partitioning the sample city in %s\n", gp_version(), data);
+    /* The demo's three files are its own: a second run replaces them (and nothing else). */
     args a = {.communities = communities,
               .id_field = "code",
               .streets = streets,
@@ -351,17 +564,19 @@ static int cmd_demo(int argc, char **argv)
               .out = out,
               .report = report,
               .map = map,
-              .min = 300,
-              .max = 500,
-              .seed = 1,
-              .split = GP_SPLIT_NEEDED,
-              .threads = (int32_t)threads};
-    int code = run_partition(&a, 0);
-    if (code != EXIT_USAGE) {
-        printf(
-            "grids and blocks (GeoPackage): %s\nreport (JSON):                 %s\n"
-            "map (SVG, open in a browser):  %s\n",
-            out, report, map);
+              .min = -1,
+              .max = -1,
+              .target = -1,
+              .grids = -1,
+              .seed = -1,
+              .split = -1,
+              .threads = (int32_t)threads,
+              .overwrite = 1};
+    int code = run_partition(&a);
+    if (code == EXIT_DONE || code == EXIT_BOUNDS) {
+        printf("grids and blocks (GeoPackage): %s\nreport (JSON):                 %s\n"
+               "map (SVG, open in a browser):  %s\n",
+               out, report, map);
     }
     return code;
 }
@@ -380,11 +595,13 @@ int main(int argc, char **argv)
         printf("gridpart %s\n", gp_version());
         return EXIT_DONE;
     }
+    /* The command's own arguments, with the command as argv[0] for getopt. */
     if (strcmp(argv[1], "partition") == 0) {
-        return cmd_partition(argc, argv);
+        return cmd_partition(argc - 1, argv + 1);
     }
     if (strcmp(argv[1], "demo") == 0) {
-        return cmd_demo(argc, argv);
+        return cmd_demo(argc - 1, argv + 1);
     }
-    return usage_error(MAIN_USAGE, "unknown command '%s'", argv[1]);
+    fprintf(stderr, "gridpart: unknown command '%s'\n\n%s", argv[1], MAIN_USAGE);
+    return EXIT_USAGE;
 }

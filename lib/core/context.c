@@ -86,9 +86,6 @@ gp_status gp_verror(gp_context *ctx, gp_status status, const char *fmt, va_list 
     }
     ctx->last_status = status;
     vsnprintf(ctx->last_error, sizeof ctx->last_error, fmt, ap);
-    if (ctx->log_fn != NULL && ctx->log_level <= GP_LOG_ERROR) {
-        ctx->log_fn(GP_LOG_ERROR, ctx->last_error, ctx->log_user);
-    }
     return status;
 }
 

@@ -33,8 +33,9 @@ struct gp_context {
 };
 
 /**
- * Record an error: sets the status and formats the message into the context, and logs it at
- * GP_LOG_ERROR. ctx may be NULL. Returns `status` so that callers can write
+ * Record an error: sets the status and formats the message into the context. It is not
+ * logged: the caller may recover from it (a skipped feature), and the one it returns reaches
+ * the user once, through gp_context_last_error. ctx may be NULL. Returns `status` so that callers can write
  * `return gp_error(ctx, GP_ERR_ARG, "...")`.
  */
 gp_status gp_error(gp_context *ctx, gp_status status, const char *fmt, ...)

@@ -113,3 +113,44 @@ void gp_free(void *ptr)
     }
     free(ptr);
 }
+
+char *gp_strdup_masked(const char *s)
+{
+    static const char KEY[] = "password=";
+    if (s == NULL) {
+        return NULL;
+    }
+    size_t n = 0;
+    for (const char *p = s; (p = strstr(p, KEY)) != NULL; p += sizeof KEY - 1) {
+        n++;
+    }
+    char *out = gp_malloc(strlen(s) + 3 * n + 1);
+    if (out == NULL) {
+        return NULL;
+    }
+    char *o = out;
+    for (const char *p = s;;) {
+        const char *k = strstr(p, KEY);
+        if (k == NULL) {
+            strcpy(o, p);
+            break;
+        }
+        k += sizeof KEY - 1;
+        memcpy(o, p, (size_t)(k - p));
+        o += k - p;
+        memcpy(o, "***", 3);
+        o += 3;
+        const char *end = k;
+        if (*end == '\'') { /* a quoted value may hold spaces */
+            for (end++; *end && *end != '\''; end++) {
+            }
+            end += *end == '\'';
+        } else {
+            while (*end && *end != ' ' && *end != '\t') {
+                end++;
+            }
+        }
+        p = end;
+    }
+    return out;
+}

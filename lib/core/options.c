@@ -21,6 +21,7 @@ static const gp_options DEFAULTS = {
     .sliver_area = 10.0,
     .effort = 1.0,
     .split = GP_SPLIT_NEEDED,
+    .work_crs = "",
 };
 
 gp_status gp_options_new(gp_options **out)
@@ -180,6 +181,23 @@ gp_status gp_options_set_split(gp_context *ctx, gp_options *opts, int32_t mode)
     }
     opts->split = mode;
     return GP_OK;
+}
+
+gp_status gp_options_set_work_crs(gp_context *ctx, gp_options *opts, const char *crs)
+{
+    NEED_OPTS(ctx, opts, "gp_options_set_work_crs");
+    size_t n = crs ? strlen(crs) : 0;
+    if (n >= sizeof opts->work_crs) {
+        return gp_error(ctx, GP_ERR_ARG, "working CRS '%.40s...' is longer than %zu characters",
+                        crs, sizeof opts->work_crs - 1);
+    }
+    memcpy(opts->work_crs, n ? crs : "", n + 1);
+    return GP_OK;
+}
+
+const char *gp_options_get_work_crs(const gp_options *opts)
+{
+    return opts ? opts->work_crs : "";
 }
 
 int64_t gp_options_get_min(const gp_options *opts)

@@ -17,6 +17,7 @@ struct gp_options {
     double sliver_area;
     double effort;
     int32_t split; /* gp_split_mode */
+    char work_crs[256]; /* the working CRS the user chose ("EPSG:32650"), or "" to choose */
 };
 
 /** The effective target: opts->target, or the midpoint of the bounds when it is 0. */

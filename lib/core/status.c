@@ -34,3 +34,28 @@ int32_t gp_version_number(void)
 {
     return GP_VERSION_NUMBER;
 }
+
+static const char *const KIND_NAMES[] = {
+    [GP_PROBLEM_VERTEX_OVER_MAX] = "vertex_over_max",
+    [GP_PROBLEM_COMPONENT_INFEASIBLE] = "component_infeasible",
+    [GP_PROBLEM_GRID_COUNT] = "grid_count",
+    [GP_PROBLEM_BOUNDS_UNMET] = "bounds_unmet",
+    [GP_PROBLEM_JOINED_OVER_MAX] = "joined_over_max",
+    [GP_PROBLEM_HOUSEHOLDS_OUTSIDE] = "households_outside",
+    [GP_PROBLEM_FEATURES_SKIPPED] = "features_skipped",
+    [GP_PROBLEM_GEOMETRY_REPAIRED] = "geometry_repaired",
+    [GP_PROBLEM_BLOCKS_MERGED] = "blocks_merged",
+    [GP_PROBLEM_BLOCK_CUT] = "block_cut",
+    [GP_PROBLEM_COUNT_FIELD] = "count_field",
+    [GP_PROBLEM_COMMUNITY_OVERLAP] = "community_overlap",
+    [GP_PROBLEM_OUTPUT_REPAIRED] = "output_repaired",
+};
+
+const char *gp_problem_kind_name(int32_t kind)
+{
+    if (kind < 0 || kind >= (int32_t)(sizeof KIND_NAMES / sizeof KIND_NAMES[0]) ||
+        KIND_NAMES[kind] == NULL) {
+        return "unknown";
+    }
+    return KIND_NAMES[kind];
+}

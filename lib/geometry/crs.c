@@ -7,6 +7,7 @@
 #include "core/memory.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <ogr_api.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,4 +212,23 @@ done:
         GEOSWKBReader_destroy_r(h, r);
     }
     return st;
+}
+
+char *gp_crs_describe(const char *wkt)
+{
+    OGRSpatialReferenceH s = wkt ? OSRNewSpatialReference(wkt) : NULL;
+    if (s == NULL) {
+        return NULL;
+    }
+    const char *name = OSRGetName(s);
+    const char *auth = OSRGetAuthorityName(s, NULL);
+    const char *code = OSRGetAuthorityCode(s, NULL);
+    char text[512];
+    if (auth != NULL && code != NULL) {
+        snprintf(text, sizeof text, "%s:%s (%s)", auth, code, name ? name : "unnamed");
+    } else {
+        snprintf(text, sizeof text, "%s", name ? name : "unnamed");
+    }
+    OSRRelease(s);
+    return gp_strdup(text);
 }

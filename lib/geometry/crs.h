@@ -39,4 +39,10 @@ GP_NODISCARD gp_status gp_transform_new(gp_context *ctx, const char *from_wkt, c
 GP_NODISCARD gp_status gp_transform_geos(gp_context *ctx, OGRCoordinateTransformationH ct,
                                          const GEOSGeometry *in, GEOSGeometry **out);
 
+/**
+ * A CRS given as WKT, for people: "EPSG:32619 (WGS 84 / UTM zone 19N)", or its name alone.
+ * @return a gp_malloc'd string, NULL when out of memory or unreadable.
+ */
+char *gp_crs_describe(const char *wkt);
+
 #endif /* GP_GEOMETRY_CRS_H */

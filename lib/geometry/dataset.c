@@ -45,6 +45,7 @@ typedef struct reader {
     GEOSWKBWriter *wkb_out;
     gp_dataset *ds;
     const gp_dataset_inputs *in;
+    gp_layer_notes *notes; /* of the layer being read */
 } reader;
 
 static gp_status grow(gp_context *ctx, void **p, size_t need, size_t *cap, size_t elem)
@@ -97,6 +98,33 @@ static GEOSGeometry *polygonal_part(GEOSContextHandle_t h, GEOSGeometry *g)
     GEOSGeometry *out = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)k);
     gp_free(parts);
     return out;
+}
+
+static gp_status add_fid(gp_context *ctx, int64_t **list, int64_t *n, int64_t fid)
+{
+    int64_t *q = gp_reallocarray(*list, (size_t)*n + 1, sizeof *q);
+    if (q == NULL) {
+        return gp_error_nomem(ctx, "a feature id list");
+    }
+    q[(*n)++] = fid;
+    *list = q;
+    return GP_OK;
+}
+
+/* Count a feature in a notes list, keeping the first GP_FID_KEEP ids and the first reason. */
+static gp_status note_fid(gp_context *ctx, int64_t **list, int64_t *n, char *why, size_t why_size,
+                          int64_t fid, const char *reason)
+{
+    if (*n == 0) {
+        size_t len = strlen(reason) < why_size - 1 ? strlen(reason) : why_size - 1;
+        memcpy(why, reason, len); /* the start of a message names the feature at fault */
+        why[len] = '\0';
+    }
+    if (*n >= GP_FID_KEEP) {
+        (*n)++;
+        return GP_OK;
+    }
+    return add_fid(ctx, list, n, fid);
 }
 
 /*
@@ -174,8 +202,11 @@ static gp_status feature_geometry(reader *r, const gp_layer *l, OGRFeatureH f, i
             goto done;
         }
         r->ds->n_repaired++;
-        gp_log(ctx, GP_LOG_WARN, "%s: feature %" PRId64 ": invalid polygon (%s) repaired", l->label,
-               fid, why ? why : "?");
+        gp_log(ctx, GP_LOG_DEBUG, "%s: feature %" PRId64 ": invalid polygon (%s) repaired",
+               l->label, fid, why ? why : "?");
+        gp_layer_notes *nt = r->notes;
+        st = note_fid(ctx, &nt->repaired_fid, &nt->n_repaired, nt->repaired_why,
+                      sizeof nt->repaired_why, fid, why ? why : "?");
         GEOSFree_r(h, why);
     }
 done:
@@ -274,21 +305,14 @@ static gp_status read_count(gp_context *ctx, const gp_layer *l, OGRFeatureH f, i
     return GP_OK;
 }
 
-static gp_status add_fid(gp_context *ctx, int64_t **list, int64_t *n, int64_t fid)
-{
-    int64_t *q = gp_reallocarray(*list, (size_t)*n + 1, sizeof *q);
-    if (q == NULL) {
-        return gp_error_nomem(ctx, "a feature id list");
-    }
-    q[(*n)++] = fid;
-    *list = q;
-    return GP_OK;
-}
-
 /* Read one layer of the given kind into the dataset. */
 static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barrier,
                             OGRCoordinateTransformationH ct)
 {
+    r->notes = &r->ds->notes[kind == KIND_POLY    ? GP_ROLE_COMMUNITIES
+                             : kind == KIND_HOUSE ? GP_ROLE_HOUSEHOLDS
+                             : is_barrier         ? GP_ROLE_BARRIERS
+                                                  : GP_ROLE_STREETS];
     gp_context *ctx = r->ctx;
     gp_dataset *ds = r->ds;
     GEOSContextHandle_t h = r->h;
@@ -323,13 +347,18 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
         ds->seconds_project += now() - t0;
         if (st == GP_ERR_INPUT &&
             (kind == KIND_LINE || (kind == KIND_HOUSE && r->in->skip_bad_counts))) {
-            /* Unusable lines and (on request) households are skipped and reported, not fatal. */
-            gp_log(ctx, GP_LOG_WARN, "%s (skipped)", gp_context_last_error(ctx));
+            /* Unusable lines and (on request) households are skipped and reported, not fatal:
+             * one summary per layer (gp_layer_notes), not a line per feature. */
+            char reason[GP_MESSAGE_MAX];
+            snprintf(reason, sizeof reason, "%s", gp_context_last_error(ctx));
+            gp_log(ctx, GP_LOG_DEBUG, "%s (skipped)", reason);
             gp_context_clear_error(ctx);
-            st = GP_OK;
+            gp_layer_notes *nt = r->notes;
+            st = note_fid(ctx, &nt->skipped_fid, &nt->n_skipped, nt->skipped_why,
+                          sizeof nt->skipped_why, fid, reason);
             if (kind == KIND_LINE) {
                 ds->n_streets_unused++;
-            } else {
+            } else if (st == GP_OK) {
                 st = add_fid(ctx, &ds->skipped_fid, &ds->n_skipped, fid);
             }
             OGR_F_Destroy(f);
@@ -408,9 +437,16 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
             int64_t count = 0;
             st = read_count(ctx, l, f, field, fname, &count);
             if (st != GP_OK && r->in->skip_bad_counts) {
-                gp_log(ctx, GP_LOG_WARN, "%s (skipped)", gp_context_last_error(ctx));
+                char reason[GP_MESSAGE_MAX];
+                snprintf(reason, sizeof reason, "%s", gp_context_last_error(ctx));
+                gp_log(ctx, GP_LOG_DEBUG, "%s (skipped)", reason);
                 gp_context_clear_error(ctx);
-                st = add_fid(ctx, &ds->skipped_fid, &ds->n_skipped, fid);
+                gp_layer_notes *nt = r->notes;
+                st = note_fid(ctx, &nt->skipped_fid, &nt->n_skipped, nt->skipped_why,
+                              sizeof nt->skipped_why, fid, reason);
+                if (st == GP_OK) {
+                    st = add_fid(ctx, &ds->skipped_fid, &ds->n_skipped, fid);
+                }
                 GEOSGeom_destroy_r(h, g);
                 g = NULL;
                 OGR_F_Destroy(f);
@@ -624,7 +660,7 @@ static gp_status place_households(reader *r, GEOSGeometry *const *comm)
         gp_free(fill);
     }
     if (ds->n_outside > 0) {
-        gp_log(ctx, GP_LOG_WARN,
+        gp_log(ctx, GP_LOG_DEBUG,
                "%" PRId64 " household feature(s) holding %" PRId64
                " households lie outside "
                "every community (first: feature %" PRId64 ")",
@@ -733,6 +769,12 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
         }
         st = gp_layer_open(ctx, spec[i], ROLE[i], &layer[i]);
         if (st != GP_OK) {
+            goto done;
+        }
+        /* L_* and GP_ROLE_* list the layers in the same order. */
+        ds->notes[i].label = gp_strdup_masked(layer[i]->label);
+        if (ds->notes[i].label == NULL) {
+            st = gp_error_nomem(ctx, "a layer name");
             goto done;
         }
     }
@@ -910,6 +952,11 @@ void gp_dataset_free(gp_dataset *ds)
     }
     for (int32_t i = 0; i < ds->n_classes; i++) {
         gp_free(ds->class_name[i]);
+    }
+    for (int i = 0; i < GP_ROLE_COUNT; i++) {
+        gp_free(ds->notes[i].label);
+        gp_free(ds->notes[i].repaired_fid);
+        gp_free(ds->notes[i].skipped_fid);
     }
     void *arrays[] = {
         ds->community_id, ds->community_fid, ds->community_wkb, ds->street_wkb,   ds->street_fid,

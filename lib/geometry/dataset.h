@@ -39,6 +39,23 @@ typedef struct gp_dataset_inputs {
     double cost_unknown;           /**< cost of an unknown class or no street; <= 0: 3.0. */
 } gp_dataset_inputs;
 
+/** The input layers, in the order of gp_dataset.notes. */
+enum { GP_ROLE_COMMUNITIES, GP_ROLE_STREETS, GP_ROLE_HOUSEHOLDS, GP_ROLE_BARRIERS, GP_ROLE_COUNT };
+
+/** At most this many feature ids are kept per list (the counts go on). */
+#define GP_FID_KEEP 10000
+
+/** Features of one input layer that were repaired or skipped, summarised for the report. */
+typedef struct gp_layer_notes {
+    char *label;           /**< "path:layer", NULL when the layer was not read. */
+    int64_t n_repaired;    /**< invalid polygons repaired (GEOSMakeValid)... */
+    int64_t *repaired_fid; /**< ...the first GP_FID_KEEP of their ids... */
+    char repaired_why[160]; /**< ...and the reason the first one was invalid. */
+    int64_t n_skipped;      /**< features skipped as unusable (not a line in the streets)... */
+    int64_t *skipped_fid;
+    char skipped_why[256]; /**< ...the first one's message. */
+} gp_layer_notes;
+
 /** Everything read, in the working CRS. Arrays are indexed as documented; all owned. */
 typedef struct gp_dataset {
     /* Communities, in layer order. */
@@ -80,6 +97,7 @@ typedef struct gp_dataset {
     int64_t *skipped_fid;       /**< ...and their FIDs. */
     int64_t n_repaired;         /**< features whose invalid geometry was repaired. */
     int64_t n_streets_unused;   /**< street/barrier features without usable line geometry. */
+    gp_layer_notes notes[GP_ROLE_COUNT]; /**< per input layer: repaired and skipped features. */
     /* CRSs as WKT: the communities' (output) CRS and the working CRS. Make a transform with
      * gp_transform_new(ctx, work_wkt, output_wkt, &ct) per thread to project results back. */
     char *output_wkt;

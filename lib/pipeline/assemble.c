@@ -82,6 +82,75 @@ static GEOSGeometry *grid_union(GEOSContextHandle_t h, const gp_blocks *b, const
     return u;
 }
 
+/*
+ * The partition's problems as records a user can act on: each names the grid by its code and
+ * the blocks by their ids (never the optimizer's vertex or grid indexes). `members` lists the
+ * blocks of each partition grid g from start[g]; grid_index maps g to the plan's grid.
+ */
+static gp_status report_problems(gp_context *ctx, gp_plan *plan, int32_t pci,
+                                 const gp_partition *part, const int32_t *members,
+                                 const int32_t *start, const int32_t *grid_index,
+                                 const gp_blocks *b, const gp_options *opts)
+{
+    const char *cid = plan->communities[pci].id;
+    int64_t lo = opts->min_households, hi = opts->max_households;
+    gp_status st = GP_OK;
+    for (int32_t i = 0; i < gp_partition_problem_count(part) && st == GP_OK; i++) {
+        int32_t kind = gp_partition_problem_kind(part, i);
+        int32_t v = gp_partition_problem_vertex(part, i);
+        gp_problem_where w = {GP_SEVERITY_VIOLATION, kind, pci, NULL, NULL, 0, NULL, 0};
+        if (kind == GP_PROBLEM_GRID_COUNT) {
+            st = gp_plan_add_problem(ctx, plan, &w,
+                                     "community %s: the fixed grid count cannot be met within "
+                                     "[%" PRId64 ", %" PRId64 "] households: %" PRId32
+                                     " grids made",
+                                     cid, lo, hi, plan->communities[pci].n_grids);
+            continue;
+        }
+        int32_t g = gp_partition_assignment(part)[v];
+        const gp_plan_grid *pg = &plan->grids[grid_index[g]];
+        int32_t n = start[g + 1] - start[g];
+        int64_t *ids = gp_malloc((size_t)(n > 0 ? n : 1) * sizeof *ids);
+        if (ids == NULL) {
+            return gp_error_nomem(ctx, "a problem record");
+        }
+        int32_t big = members[start[g]];
+        for (int32_t k = 0; k < n; k++) {
+            ids[k] = members[start[g] + k];
+            big = b->households[ids[k]] > b->households[big] ? (int32_t)ids[k] : big;
+        }
+        w.grid_code = pg->code;
+        w.blocks = ids;
+        w.n_blocks = n;
+        if (kind == GP_PROBLEM_VERTEX_OVER_MAX) {
+            st = gp_plan_add_problem(ctx, plan, &w,
+                                     "community %s: grid %s holds %" PRId64
+                                     " households, above the maximum %" PRId64 ": block %" PRId32
+                                     " alone holds %" PRId64
+                                     " and is not cut (one household feature, or cutting is off)",
+                                     cid, pg->code, pg->households, hi, big, b->households[big]);
+        } else if (kind == GP_PROBLEM_COMPONENT_INFEASIBLE) {
+            st = gp_plan_add_problem(ctx, plan, &w,
+                                     "community %s: grid %s (%" PRId64
+                                     " households) lies in a part of the community whose "
+                                     "households no number of grids within [%" PRId64
+                                     ", %" PRId64 "] can hold; the division there has the least "
+                                     "violation",
+                                     cid, pg->code, pg->households, lo, hi);
+        } else {
+            w.severity = kind == GP_PROBLEM_JOINED_OVER_MAX ? GP_SEVERITY_NOTE : w.severity;
+            st = gp_plan_add_problem(ctx, plan, &w,
+                                     "community %s: grid %s holds %" PRId64
+                                     " households, outside [%" PRId64 ", %" PRId64
+                                     "]: the search found no division of its part of the "
+                                     "community within the bounds",
+                                     cid, pg->code, pg->households, lo, hi);
+        }
+        gp_free(ids);
+    }
+    return st;
+}
+
 typedef struct {
     int32_t grid;
     int64_t band;
@@ -299,13 +368,7 @@ gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_
             goto done;
         }
     }
-    for (int32_t i = 0; i < gp_partition_problem_count(part); i++) {
-        st = gp_plan_add_problem(ctx, plan, pci, "community %s: %s", cid,
-                                 gp_partition_problem_message(part, i));
-        if (st != GP_OK) {
-            goto done;
-        }
-    }
+    st = report_problems(ctx, plan, pci, part, members, start, grid_index, b, opts);
 done:
     for (int32_t g = 0; shape != NULL && g < ng; g++) {
         if (shape[g] != NULL) {

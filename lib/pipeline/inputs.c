@@ -86,3 +86,22 @@ gp_status gp_inputs_set_barriers(gp_context *ctx, gp_inputs *in, const char *sou
     }
     return set(ctx, &in->barriers, source, "the barriers source", 0);
 }
+
+gp_inputs *gp_inputs_copy_masked(const gp_inputs *in)
+{
+    gp_inputs *c = gp_calloc(1, sizeof *c);
+    if (c == NULL) {
+        return NULL;
+    }
+    const char *const from[] = {in->communities, in->id_field,    in->streets, in->class_field,
+                                in->households,  in->count_field, in->barriers};
+    char **to[] = {&c->communities, &c->id_field,    &c->streets, &c->class_field,
+                   &c->households,  &c->count_field, &c->barriers};
+    for (size_t i = 0; i < sizeof from / sizeof from[0]; i++) {
+        if (from[i] != NULL && (*to[i] = gp_strdup_masked(from[i])) == NULL) {
+            gp_inputs_free(c);
+            return NULL;
+        }
+    }
+    return c;
+}

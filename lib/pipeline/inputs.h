@@ -13,4 +13,7 @@ struct gp_inputs {
     char *barriers;
 };
 
+/** A copy of inputs for a report: sources with any password masked. NULL when out of memory. */
+gp_inputs *gp_inputs_copy_masked(const gp_inputs *in);
+
 #endif /* GP_PIPELINE_INPUTS_H */

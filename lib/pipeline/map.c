@@ -4,7 +4,7 @@
 #define GEOS_USE_ONLY_R_API
 #include <geos_c.h>
 
-#include "atomic.h"
+#include "outputs.h"
 #include "plan.h"
 
 #include "core/context.h"
@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A qualitative palette (ColorBrewer Set3 and Pastel1, colour-blind tolerable, light enough
@@ -65,6 +66,63 @@ static void emit_path(FILE *f, GEOSContextHandle_t h, const GEOSGeometry *g, con
     }
 }
 
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 when it is not one. */
+static int utf8_length(const unsigned char *p)
+{
+    int n = p[0] < 0x80 ? 1 : (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3
+                          : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 2 && p[0] < 0xC2) {
+        return 0; /* overlong */
+    }
+    for (int i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+    }
+    if (n == 3 && ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] >= 0xA0))) {
+        return 0; /* overlong, or a UTF-16 surrogate */
+    }
+    if (n == 4 && ((p[0] == 0xF0 && p[1] < 0x90) || p[0] > 0xF4 || (p[0] == 0xF4 && p[1] >= 0x90))) {
+        return 0;
+    }
+    return n;
+}
+
+/* Text from the input (community and grid codes) as XML character data: markup characters
+ * escaped, and what XML 1.0 cannot hold (control characters, invalid UTF-8) shown as U+FFFD,
+ * so that no input can add elements to the map or make it malformed. */
+static void xml_text(FILE *f, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        int n = utf8_length(p);
+        if (n == 0 || (n == 1 && *p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')) {
+            fputs("\xEF\xBF\xBD", f);
+            p += n ? n : 1;
+            continue;
+        }
+        switch (*p) {
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&apos;", f);
+            break;
+        default:
+            fwrite(p, 1, (size_t)n, f);
+        }
+        p += n;
+    }
+}
+
 static GEOSGeometry *read_shape(GEOSContextHandle_t h, GEOSWKBReader *r, const gp_plan_shape *s)
 {
     return s->wkb_work ? GEOSWKBReader_read_r(h, r, s->wkb_work, s->wkb_work_size) : NULL;
@@ -83,11 +141,10 @@ static void emit_shape(FILE *f, GEOSContextHandle_t h, GEOSWKBReader *r,
     }
 }
 
-gp_status gp_plan_write_map(gp_context *ctx, const gp_plan *plan, const char *path)
+gp_status gp_map_render(gp_context *ctx, const gp_plan *plan, char **out, size_t *size)
 {
-    if (plan == NULL || path == NULL) {
-        return gp_error(ctx, GP_ERR_ARG, "gp_plan_write_map: plan and path are required");
-    }
+    *out = NULL;
+    *size = 0;
     gp_status st = GP_OK;
     GEOSContextHandle_t h = gp_ctx_geos(ctx);
     if (h == NULL) {
@@ -97,7 +154,8 @@ gp_status gp_plan_write_map(gp_context *ctx, const gp_plan *plan, const char *pa
     GEOSGeometry **grids = gp_calloc((size_t)plan->n_grids + 1, sizeof *grids);
     int *colour = gp_calloc((size_t)plan->n_grids + 1, sizeof *colour);
     FILE *f = NULL;
-    char tmp[4096] = "";
+    char *buf = NULL;
+    size_t len = 0;
     if (reader == NULL || grids == NULL || colour == NULL) {
         st = gp_error_nomem(ctx, "the map");
         goto done;
@@ -138,15 +196,9 @@ gp_status gp_plan_write_map(gp_context *ctx, const gp_plan *plan, const char *pa
         }
         colour[i] = c;
     }
-    st = gp_atomic_temp(ctx, path, tmp, sizeof tmp);
-    if (st != GP_OK) {
-        tmp[0] = '\0';
-        goto done;
-    }
-    f = fopen(tmp, "w");
+    f = open_memstream(&buf, &len);
     if (f == NULL) {
-        st = gp_error(ctx, GP_ERR_IO, "%s: cannot write the map: %s", path, strerror(errno));
-        tmp[0] = '\0';
+        st = gp_error_nomem(ctx, "the map");
         goto done;
     }
     fprintf(f,
@@ -168,7 +220,9 @@ gp_status gp_plan_write_map(gp_context *ctx, const gp_plan *plan, const char *pa
         fprintf(f, "<path fill=\"%s\" fill-rule=\"evenodd\"%s d=\"", PALETTE[colour[i]],
                 bad ? " stroke=\"#d00\" stroke-width=\"2\"" : "");
         emit_path(f, h, grids[i], &v);
-        fprintf(f, "\"><title>%s: %" PRId64 " households</title></path>\n", g->code, g->households);
+        fputs("\"><title>", f);
+        xml_text(f, g->code);
+        fprintf(f, ": %" PRId64 " households</title></path>\n", g->households);
     }
     fputs("</g>\n<g id=\"streets\" fill=\"none\" stroke=\"#999\" stroke-width=\"0.5\">\n", f);
     for (int32_t i = 0; i < plan->n_streets; i++) {
@@ -189,19 +243,23 @@ gp_status gp_plan_write_map(gp_context *ctx, const gp_plan *plan, const char *pa
     int bad = ferror(f);
     int closed = fclose(f);
     f = NULL;
-    if (bad || closed != 0) {
-        st = gp_error(ctx, GP_ERR_IO, "%s: writing the map failed", path);
+    if (bad || closed != 0 || buf == NULL) {
+        st = gp_error_nomem(ctx, "the map");
         goto done;
     }
-    st = gp_atomic_commit(ctx, tmp, path);
-    tmp[0] = '\0';
+    /* Hand out memory that gp_free releases. */
+    *out = gp_malloc(len + 1);
+    if (*out == NULL) {
+        st = gp_error_nomem(ctx, "the map");
+        goto done;
+    }
+    memcpy(*out, buf, len + 1);
+    *size = len;
 done:
     if (f != NULL) {
         fclose(f);
     }
-    if (st != GP_OK && tmp[0] != '\0') {
-        gp_atomic_abort(tmp);
-    }
+    free(buf);
     for (int32_t i = 0; grids != NULL && i < plan->n_grids; i++) {
         if (grids[i] != NULL) {
             GEOSGeom_destroy_r(h, grids[i]);

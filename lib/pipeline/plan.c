@@ -26,12 +26,12 @@ void gp_plan_shape_clear(gp_plan_shape *shape)
     memset(shape, 0, sizeof *shape);
 }
 
-static void free_strings(char **strings, int32_t n)
+static void problem_clear(gp_problem_record *p)
 {
-    for (int32_t i = 0; i < n; i++) {
-        gp_free(strings[i]);
-    }
-    gp_free(strings);
+    gp_free(p->grid_code);
+    gp_free(p->blocks);
+    gp_free(p->features);
+    gp_free(p->message);
 }
 
 void gp_plan_free(gp_plan *plan)
@@ -42,7 +42,6 @@ void gp_plan_free(gp_plan *plan)
     for (int32_t i = 0; i < plan->n_communities; i++) {
         gp_plan_community *c = &plan->communities[i];
         gp_free(c->id);
-        free_strings(c->problems, c->n_problems);
         gp_plan_shape_clear(&c->shape);
     }
     for (int32_t i = 0; i < plan->n_grids; i++) {
@@ -59,8 +58,13 @@ void gp_plan_free(gp_plan *plan)
     gp_free(plan->grids);
     gp_free(plan->blocks);
     gp_free(plan->streets);
-    free_strings(plan->problems, plan->n_problems);
+    for (int32_t i = 0; i < plan->n_problems; i++) {
+        problem_clear(&plan->problems[i]);
+    }
+    gp_free(plan->problems);
     gp_free(plan->crs_wkt);
+    gp_free(plan->work_crs);
+    gp_inputs_free(plan->inputs);
     gp_free(plan);
 }
 
@@ -124,36 +128,45 @@ gp_plan_shape *gp_plan_add_street(gp_context *ctx, gp_plan *plan)
                 sizeof *plan->streets, "a plan street");
 }
 
-gp_status gp_plan_add_problem(gp_context *ctx, gp_plan *plan, int32_t c, const char *fmt, ...)
+/* A gp_malloc'd copy of n ids, or NULL for none; *failed set when out of memory. */
+static int64_t *copy_ids(const int64_t *ids, int32_t n, int *failed)
+{
+    if (ids == NULL || n <= 0) {
+        return NULL;
+    }
+    int64_t *out = gp_malloc((size_t)n * sizeof *out);
+    if (out == NULL) {
+        *failed = 1;
+        return NULL;
+    }
+    memcpy(out, ids, (size_t)n * sizeof *out);
+    return out;
+}
+
+gp_status gp_plan_add_problem(gp_context *ctx, gp_plan *plan, const gp_problem_where *w,
+                              const char *fmt, ...)
 {
     char line[GP_MESSAGE_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    char *copy = gp_strdup(line);
-    if (copy == NULL) {
-        return gp_error_nomem(ctx, "a problem message");
+    gp_problem_record p = {.severity = w->severity, .kind = w->kind, .community = w->community};
+    int failed = 0;
+    p.message = gp_strdup(line);
+    p.grid_code = w->grid_code ? gp_strdup(w->grid_code) : NULL;
+    p.blocks = copy_ids(w->blocks, w->n_blocks, &failed);
+    p.n_blocks = p.blocks ? w->n_blocks : 0;
+    p.features = copy_ids(w->features, w->n_features, &failed);
+    p.n_features = p.features ? w->n_features : 0;
+    gp_problem_record *slot = NULL;
+    if (failed || p.message == NULL || (w->grid_code != NULL && p.grid_code == NULL) ||
+        (slot = grow(ctx, (void **)&plan->problems, &plan->n_problems, &plan->cap_problems,
+                     sizeof *plan->problems, "a problem list")) == NULL) {
+        problem_clear(&p);
+        return gp_error_nomem(ctx, "a problem record");
     }
-    if (c >= 0) {
-        gp_plan_community *com = &plan->communities[c];
-        char **p = gp_reallocarray(com->problems, (size_t)com->n_problems + 1, sizeof *p);
-        if (p == NULL) {
-            gp_free(copy);
-            return gp_error_nomem(ctx, "a problem list");
-        }
-        com->problems = p;
-        com->problems[com->n_problems++] = copy;
-    } else {
-        char **slot = grow(ctx, (void **)&plan->problems, &plan->n_problems, &plan->cap_problems,
-                           sizeof *plan->problems, "a problem list");
-        if (slot == NULL) {
-            gp_free(copy);
-            return GP_ERR_NOMEM;
-        }
-        *slot = copy;
-    }
-    gp_log(ctx, GP_LOG_WARN, "%s", line);
+    *slot = p;
     return GP_OK;
 }
 
@@ -201,11 +214,11 @@ gp_status gp_plan_absorb(gp_context *ctx, gp_plan *into, gp_plan *from)
         b.grid += g0;
         into->blocks[into->n_blocks++] = b;
     }
-    if (from->n_problems > 0) { /* memcpy from NULL is undefined even for 0 bytes */
-        memcpy(into->problems + into->n_problems, from->problems,
-               (size_t)from->n_problems * sizeof *from->problems);
+    for (int32_t i = 0; i < from->n_problems; i++) {
+        gp_problem_record p = from->problems[i];
+        p.community += p.community >= 0 ? c0 : 0;
+        into->problems[into->n_problems++] = p;
     }
-    into->n_problems += from->n_problems;
     if (from->n_streets > 0) {
         memcpy(into->streets + into->n_streets, from->streets,
                (size_t)from->n_streets * sizeof *from->streets);
@@ -337,32 +350,60 @@ int64_t gp_plan_households_outside(const gp_plan *plan)
     return plan ? plan->households_outside : 0;
 }
 
+static const gp_problem_record *problem(const gp_plan *plan, int32_t i)
+{
+    return plan != NULL && i >= 0 && i < plan->n_problems ? &plan->problems[i] : NULL;
+}
+
 int32_t gp_plan_problem_count(const gp_plan *plan)
 {
-    if (plan == NULL) {
-        return 0;
-    }
-    int32_t n = plan->n_problems;
-    for (int32_t c = 0; c < plan->n_communities; c++) {
-        n += plan->communities[c].n_problems;
-    }
-    return n;
+    return plan ? plan->n_problems : 0;
 }
 
 const char *gp_plan_problem(const gp_plan *plan, int32_t i)
 {
-    if (plan == NULL || i < 0) {
-        return NULL;
+    const gp_problem_record *p = problem(plan, i);
+    return p ? p->message : NULL;
+}
+
+int32_t gp_plan_problem_severity(const gp_plan *plan, int32_t i)
+{
+    const gp_problem_record *p = problem(plan, i);
+    return p ? p->severity : -1;
+}
+
+int32_t gp_plan_problem_kind(const gp_plan *plan, int32_t i)
+{
+    const gp_problem_record *p = problem(plan, i);
+    return p ? p->kind : 0;
+}
+
+int32_t gp_plan_problem_community(const gp_plan *plan, int32_t i)
+{
+    const gp_problem_record *p = problem(plan, i);
+    return p ? p->community : -1;
+}
+
+const char *gp_plan_problem_grid_code(const gp_plan *plan, int32_t i)
+{
+    const gp_problem_record *p = problem(plan, i);
+    return p ? p->grid_code : NULL;
+}
+
+const int64_t *gp_plan_problem_blocks(const gp_plan *plan, int32_t i, int32_t *count)
+{
+    const gp_problem_record *p = problem(plan, i);
+    if (count != NULL) {
+        *count = p ? p->n_blocks : 0;
     }
-    if (i < plan->n_problems) {
-        return plan->problems[i];
+    return p ? p->blocks : NULL;
+}
+
+const int64_t *gp_plan_problem_features(const gp_plan *plan, int32_t i, int32_t *count)
+{
+    const gp_problem_record *p = problem(plan, i);
+    if (count != NULL) {
+        *count = p ? p->n_features : 0;
     }
-    i -= plan->n_problems;
-    for (int32_t c = 0; c < plan->n_communities; c++) {
-        if (i < plan->communities[c].n_problems) {
-            return plan->communities[c].problems[i];
-        }
-        i -= plan->communities[c].n_problems;
-    }
-    return NULL;
+    return p ? p->features : NULL;
 }

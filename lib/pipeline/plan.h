@@ -6,6 +6,9 @@
 
 #include "gridpart.h"
 
+#include "core/options.h"
+#include "inputs.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,10 +54,31 @@ typedef struct {
     int32_t split_blocks; /* street blocks cut into pieces */
     double split_off_m;   /* metres of cut between buildings (grid border off streets) */
     double split_path_m;  /* metres of cut along internal paths */
-    char **problems;
-    int32_t n_problems;
     gp_plan_shape shape; /* the community itself (for the map) */
 } gp_plan_community;
+
+/* A problem a user sees: a record, never internal ids (graph vertices, grid indexes). */
+typedef struct {
+    int32_t severity;   /* gp_severity */
+    int32_t kind;       /* gp_problem_kind */
+    int32_t community;  /* index into communities, or -1 for the whole run */
+    char *grid_code;    /* the grid at fault, or NULL */
+    int64_t *blocks;    /* block ids within the community (as in the blocks layer) */
+    int32_t n_blocks;
+    int64_t *features;  /* input feature ids */
+    int32_t n_features;
+    char *message;
+} gp_problem_record;
+
+/* Where a problem is, for gp_plan_add_problem; pointers are copied. */
+typedef struct {
+    int32_t severity, kind, community;
+    const char *grid_code;
+    const int64_t *blocks;
+    int32_t n_blocks;
+    const int64_t *features;
+    int32_t n_features;
+} gp_problem_where;
 
 enum { GP_STAGE_READ, GP_STAGE_BLOCKS, GP_STAGE_PARTITION, GP_STAGE_ASSEMBLE, GP_STAGE_COUNT };
 
@@ -69,13 +93,20 @@ struct gp_plan {
     int64_t households_read;    /* in every household feature */
     int64_t households_outside; /* in features outside every community */
     int64_t features_outside;
-    char **problems; /* run-wide problems: features outside, repaired features, ... */
+    gp_problem_record *problems; /* run-wide ones first, then each community's, in order */
     int32_t n_problems, cap_problems;
     /* Street lines in the working CRS, for the map (WKB), and the working-CRS bounds. */
     gp_plan_shape *streets;
     int32_t n_streets, cap_streets;
-    double seconds[GP_STAGE_COUNT];
+    double seconds[GP_STAGE_COUNT]; /* read: wall clock; the others summed over threads */
+    double wall_seconds;            /* the whole gp_run, wall clock */
+    int32_t threads;                /* worker threads used */
     int64_t min_households, max_households;
+    /* What the run was given, for the report: the inputs (passwords masked), the options and
+     * the working CRS chosen ("EPSG:32619: WGS 84 / UTM zone 19N"). */
+    gp_inputs *inputs;
+    gp_options options;
+    char *work_crs;
 };
 
 /** Create an empty plan. */
@@ -87,9 +118,9 @@ gp_plan_grid *gp_plan_add_grid(gp_context *ctx, gp_plan *plan);
 gp_plan_block *gp_plan_add_block(gp_context *ctx, gp_plan *plan);
 gp_plan_shape *gp_plan_add_street(gp_context *ctx, gp_plan *plan);
 
-/** Append a formatted problem to the plan, or to community c when c >= 0. */
-gp_status gp_plan_add_problem(gp_context *ctx, gp_plan *plan, int32_t c, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/** Append a problem record with a formatted message. */
+gp_status gp_plan_add_problem(gp_context *ctx, gp_plan *plan, const gp_problem_where *where,
+                              const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /** Append a plan's content (a per-community partial plan) to another, moving ownership. */
 gp_status gp_plan_absorb(gp_context *ctx, gp_plan *into, gp_plan *from);

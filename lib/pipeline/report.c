@@ -2,7 +2,7 @@
 /** @file report.c The JSON report of a plan: per community statistics, problems, totals, timings.
  */
 
-#include "atomic.h"
+#include "outputs.h"
 #include "plan.h"
 
 #include "core/context.h"
@@ -42,12 +42,52 @@ static void json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void json_problems(FILE *f, char *const *problems, int32_t n)
+static const char *const SEVERITY[] = {"violation", "warning", "note"};
+
+static void json_ids(FILE *f, const int64_t *ids, int32_t n)
 {
     fputc('[', f);
     for (int32_t i = 0; i < n; i++) {
-        fputs(i ? ", " : "", f);
-        json_string(f, problems[i]);
+        fprintf(f, "%s%" PRId64, i ? ", " : "", ids[i]);
+    }
+    fputc(']', f);
+}
+
+/* The problems of community c (-1: the run-wide ones) as an array of records. */
+static void json_problems(FILE *f, const gp_plan *plan, int32_t c, const char *indent)
+{
+    int n = 0;
+    fputc('[', f);
+    for (int32_t i = 0; i < plan->n_problems; i++) {
+        const gp_problem_record *p = &plan->problems[i];
+        if (p->community != c) {
+            continue;
+        }
+        fprintf(f, "%s\n%s  {\"severity\": \"%s\", \"kind\": \"%s\", \"community\": ",
+                n++ ? "," : "", indent,
+                p->severity >= 0 && p->severity <= 2 ? SEVERITY[p->severity] : "unknown",
+                gp_problem_kind_name(p->kind));
+        if (p->community >= 0) {
+            json_string(f, plan->communities[p->community].id);
+        } else {
+            fputs("null", f);
+        }
+        fputs(", \"grid_code\": ", f);
+        if (p->grid_code != NULL) {
+            json_string(f, p->grid_code);
+        } else {
+            fputs("null", f);
+        }
+        fputs(", \"blocks\": ", f);
+        json_ids(f, p->blocks, p->n_blocks);
+        fputs(", \"features\": ", f);
+        json_ids(f, p->features, p->n_features);
+        fputs(", \"message\": ", f);
+        json_string(f, p->message);
+        fputc('}', f);
+    }
+    if (n > 0) {
+        fprintf(f, "\n%s", indent);
     }
     fputc(']', f);
 }
@@ -85,8 +125,57 @@ static void write_community(FILE *f, const gp_plan *plan, const gp_plan_communit
             c->households, c->n_blocks, c->n_grids, lo, hi, mean, wmean > 0 ? wmax / wmean : 0.0,
             c->cut_cost, c->out_of_bounds, c->feasible ? "true" : "false", c->split_blocks,
             c->split_off_m, c->split_path_m);
-    json_problems(f, c->problems, c->n_problems);
+    json_problems(f, plan, (int32_t)(c - plan->communities), "    ");
     fputc('}', f);
+}
+
+/* "key": "text" (or null), with a leading comma unless first. */
+static void json_member(FILE *f, const char *key, const char *value, int first)
+{
+    fprintf(f, "%s\"%s\": ", first ? "" : ", ", key);
+    if (value != NULL) {
+        json_string(f, value);
+    } else {
+        fputs("null", f);
+    }
+}
+
+/* What the run was given: inputs, options, the working CRS. */
+static void write_settings(FILE *f, const gp_plan *plan)
+{
+    const gp_inputs *in = plan->inputs;
+    fputs("  \"inputs\": {", f);
+    json_member(f, "communities", in ? in->communities : NULL, 1);
+    json_member(f, "id_field", in ? in->id_field : NULL, 0);
+    json_member(f, "streets", in ? in->streets : NULL, 0);
+    json_member(f, "class_field", in ? in->class_field : NULL, 0);
+    json_member(f, "households", in ? in->households : NULL, 0);
+    json_member(f, "count_field", in ? in->count_field : NULL, 0);
+    json_member(f, "barriers", in ? in->barriers : NULL, 0);
+    fputs("},\n", f);
+    static const char *const split[] = {"never", "oversize", "needed"};
+    const gp_options *o = &plan->options;
+    fprintf(f,
+            "  \"options\": {\"min\": %" PRId64 ", \"max\": %" PRId64 ", \"target\": %" PRId64
+            ", \"grids\": ",
+            o->min_households, o->max_households, gp_options_target(o));
+    if (o->grid_count > 0) {
+        fprintf(f, "%" PRId32, o->grid_count);
+    } else {
+        fputs("\"auto\"", f);
+    }
+    fprintf(f,
+            ", \"seed\": %" PRIu64 ", \"threads\": %" PRId32 ", \"split\": \"%s\""
+            ", \"effort\": %g, \"snap_tolerance_m\": %g, \"sliver_area_m2\": %g},\n",
+            o->seed, o->threads, o->split >= 0 && o->split <= 2 ? split[o->split] : "?",
+            o->effort, o->snap_tolerance, o->sliver_area);
+    fputs("  \"working_crs\": ", f);
+    if (plan->work_crs != NULL) {
+        json_string(f, plan->work_crs);
+    } else {
+        fputs("null", f);
+    }
+    fputs(",\n", f);
 }
 
 /* The whole report as JSON on f. */
@@ -94,12 +183,17 @@ static void write_json(FILE *f, const gp_plan *plan)
 {
     int64_t households = 0;
     int32_t split = 0;
+    int32_t severity[3] = {0, 0, 0};
     for (int32_t c = 0; c < plan->n_communities; c++) {
         households += plan->communities[c].households;
         split += plan->communities[c].split_blocks;
     }
-    static const char *const stages[GP_STAGE_COUNT] = {"read", "blocks", "partition", "assemble"};
+    for (int32_t i = 0; i < plan->n_problems; i++) {
+        int32_t s = plan->problems[i].severity;
+        severity[s >= 0 && s <= 2 ? s : 1]++;
+    }
     fprintf(f, "{\n  \"gridpart\": \"%s\",\n", gp_version());
+    write_settings(f, plan);
     fprintf(f, "  \"bounds\": {\"min\": %" PRId64 ", \"max\": %" PRId64 "},\n",
             plan->min_households, plan->max_households);
     fprintf(f,
@@ -107,17 +201,22 @@ static void write_json(FILE *f, const gp_plan *plan)
             ", \"blocks\": %" PRId32 ", \"households\": %" PRId64 ", \"households_read\": %" PRId64
             ", \"households_outside\": %" PRId64 ", \"features_outside\": %" PRId64
             ", \"grids_out_of_bounds\": %" PRId32 ", \"split_blocks\": %" PRId32
-            ", \"problems\": %" PRId32 "},\n",
+            ", \"problems\": %" PRId32 ", \"violations\": %" PRId32 ", \"warnings\": %" PRId32
+            ", \"notes\": %" PRId32 "},\n",
             plan->n_communities, plan->n_grids, plan->n_blocks, households, plan->households_read,
             plan->households_outside, plan->features_outside, gp_plan_out_of_bounds(plan), split,
-            gp_plan_problem_count(plan));
-    /* Seconds per stage, summed over worker threads (read is single-threaded). */
-    fputs("  \"seconds\": {", f);
-    for (int s = 0; s < GP_STAGE_COUNT; s++) {
-        fprintf(f, "%s\"%s\": %.3f", s ? ", " : "", stages[s], plan->seconds[s]);
-    }
-    fputs("},\n  \"problems\": ", f);
-    json_problems(f, plan->problems, plan->n_problems);
+            gp_plan_problem_count(plan), severity[0], severity[1], severity[2]);
+    /* Reading and the whole run are wall-clock times; the per-community stages run on several
+     * threads at once and are summed over them. */
+    fprintf(f,
+            "  \"seconds\": {\"wall\": {\"read\": %.3f, \"run\": %.3f}, \"threads\": %" PRId32
+            ", \"summed_over_threads\": {\"blocks\": %.3f, \"partition\": %.3f"
+            ", \"assemble\": %.3f}},\n",
+            plan->seconds[GP_STAGE_READ], plan->wall_seconds, plan->threads,
+            plan->seconds[GP_STAGE_BLOCKS], plan->seconds[GP_STAGE_PARTITION],
+            plan->seconds[GP_STAGE_ASSEMBLE]);
+    fputs("  \"problems\": ", f);
+    json_problems(f, plan, -1, "  ");
     fputs(",\n  \"communities\": [\n", f);
     for (int32_t c = 0; c < plan->n_communities; c++) {
         write_community(f, plan, &plan->communities[c]);
@@ -126,27 +225,30 @@ static void write_json(FILE *f, const gp_plan *plan)
     fputs("  ]\n}\n", f);
 }
 
-gp_status gp_plan_write_report(gp_context *ctx, const gp_plan *plan, const char *path)
+gp_status gp_report_render(gp_context *ctx, const gp_plan *plan, char **out, size_t *size)
 {
-    if (plan == NULL || path == NULL) {
-        return gp_error(ctx, GP_ERR_ARG, "gp_plan_write_report: plan and path are required");
-    }
-    char tmp[4096];
-    gp_status st = gp_atomic_temp(ctx, path, tmp, sizeof tmp);
-    if (st != GP_OK) {
-        return st;
-    }
-    FILE *f = fopen(tmp, "w");
+    char *buf = NULL;
+    size_t len = 0;
+    *out = NULL;
+    *size = 0;
+    FILE *f = open_memstream(&buf, &len);
     if (f == NULL) {
-        return gp_error(ctx, GP_ERR_IO, "%s: cannot write the report: %s", path, strerror(errno));
+        return gp_error_nomem(ctx, "the report");
     }
     write_json(f, plan);
     int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        gp_atomic_abort(tmp);
-        return gp_error(ctx, GP_ERR_IO, "%s: writing the report failed", path);
+    if (fclose(f) != 0 || bad || buf == NULL) {
+        free(buf);
+        return gp_error_nomem(ctx, "the report");
     }
-    return gp_atomic_commit(ctx, tmp, path);
+    /* Hand out memory that gp_free releases. */
+    *out = gp_malloc(len + 1);
+    if (*out != NULL) {
+        memcpy(*out, buf, len + 1);
+        *size = len;
+    }
+    free(buf);
+    return *out ? GP_OK : gp_error_nomem(ctx, "the report");
 }
 
 gp_status gp_plan_report_json(gp_context *ctx, const gp_plan *plan, char **out)
@@ -158,19 +260,6 @@ gp_status gp_plan_report_json(gp_context *ctx, const gp_plan *plan, char **out)
     if (plan == NULL) {
         return gp_error(ctx, GP_ERR_ARG, "gp_plan_report_json: plan is NULL");
     }
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (f == NULL) {
-        return gp_error_nomem(ctx, "the report");
-    }
-    write_json(f, plan);
-    if (fclose(f) != 0 || buf == NULL) {
-        free(buf);
-        return gp_error_nomem(ctx, "the report");
-    }
-    /* Hand out memory that gp_free releases. */
-    *out = gp_strdup(buf);
-    free(buf);
-    return *out ? GP_OK : gp_error_nomem(ctx, "the report");
+    size_t size = 0;
+    return gp_report_render(ctx, plan, out, &size);
 }

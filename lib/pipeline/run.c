@@ -9,6 +9,7 @@
 #include "core/context.h"
 #include "core/memory.h"
 #include "core/options.h"
+#include "geometry/crs.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -73,13 +74,23 @@ static gp_status report_cuts(gp_context *ctx, const gp_dataset *ds, const gp_blo
                      "%" PRId64 " households allow it",
                      blocks->households_assigned);
         }
+        int32_t np = ps->cut_first[i + 1] - ps->cut_first[i];
+        int64_t *pieces = gp_malloc((size_t)np * sizeof *pieces);
+        if (pieces == NULL) {
+            return gp_error_nomem(ctx, "a problem record");
+        }
+        for (int32_t k = 0; k < np; k++) {
+            pieces[k] = ps->cut_piece[ps->cut_first[i] + k];
+        }
+        gp_problem_where w = {GP_SEVERITY_NOTE, GP_PROBLEM_BLOCK_CUT, pci, NULL, pieces, np,
+                              NULL, 0};
         st = gp_plan_add_problem(
-            ctx, plan, pci,
+            ctx, plan, &w,
             "community %s: block %" PRId32 " (%" PRId64 " households) split into %" PRId32
             " pieces (block ids %s) by a cut of %.0f m between buildings "
             "and %.0f m along internal paths, because %s",
-            cid, v, blocks->households[v], ps->cut_first[i + 1] - ps->cut_first[i], ids,
-            ps->cut_off[i], ps->cut_path[i], why);
+            cid, v, blocks->households[v], np, ids, ps->cut_off[i], ps->cut_path[i], why);
+        gp_free(pieces);
     }
     return st;
 }
@@ -106,7 +117,9 @@ static gp_status one_community(gp_context *ctx, const shared_work *w, int32_t c,
         goto done;
     }
     if (blocks->n_slivers > 0 || blocks->n_leftovers > 0 || blocks->n_households_nearest > 0) {
-        st = gp_plan_add_problem(ctx, plan, plan->n_communities - 1,
+        gp_problem_where at = {GP_SEVERITY_NOTE, GP_PROBLEM_BLOCKS_MERGED,
+                               plan->n_communities - 1, NULL, NULL, 0, NULL, 0};
+        st = gp_plan_add_problem(ctx, plan, &at,
                                  "community %s: %" PRId32 " sliver(s) and %" PRId32
                                  " leftover piece(s) merged into neighbouring blocks; %" PRId64
                                  " household feature(s) on no block given to the nearest",
@@ -176,6 +189,74 @@ static int32_t thread_count(const gp_options *opts, int32_t n)
     return (int32_t)(t < n ? t : (n > 0 ? n : 1));
 }
 
+/* "1, 2, 3, ..." : the first ids of a list, for a message. */
+static void list_ids(char *out, size_t size, const int64_t *ids, int64_t n, int64_t total)
+{
+    size_t at = 0;
+    out[0] = '\0';
+    for (int64_t i = 0; i < n && i < 20 && at + 24 < size; i++) {
+        at += (size_t)snprintf(out + at, size - at, "%s%" PRId64, i ? ", " : "", ids[i]);
+    }
+    if (total > 20 && at + 6 < size) {
+        snprintf(out + at, size - at, ", ...");
+    }
+}
+
+static int32_t kept(int64_t n)
+{
+    return (int32_t)(n < GP_FID_KEEP ? n : GP_FID_KEEP);
+}
+
+/* The communities of repaired community features, by id, for the message. */
+static void community_ids(char *out, size_t size, const gp_dataset *ds, const gp_layer_notes *nt)
+{
+    size_t at = 0;
+    out[0] = '\0';
+    for (int64_t i = 0; i < nt->n_repaired && i < 20 && i < GP_FID_KEEP && at + 8 < size; i++) {
+        for (int32_t c = 0; c < ds->n_communities; c++) {
+            if (ds->community_fid[c] == nt->repaired_fid[i]) {
+                at += (size_t)snprintf(out + at, size - at, "%s%s", at ? ", " : "",
+                                       ds->community_id[c]);
+                break;
+            }
+        }
+    }
+}
+
+/* The input layers' repaired and skipped features: one warning per layer and kind. */
+static gp_status report_layer_notes(gp_context *ctx, const gp_dataset *ds, gp_plan *plan)
+{
+    gp_status st = GP_OK;
+    char ids[512], names[512];
+    for (int i = 0; i < GP_ROLE_COUNT && st == GP_OK; i++) {
+        const gp_layer_notes *nt = &ds->notes[i];
+        if (nt->n_repaired > 0) {
+            gp_problem_where w = {GP_SEVERITY_WARNING, GP_PROBLEM_GEOMETRY_REPAIRED, -1, NULL,
+                                  NULL, 0, nt->repaired_fid, kept(nt->n_repaired)};
+            list_ids(ids, sizeof ids, nt->repaired_fid, kept(nt->n_repaired), nt->n_repaired);
+            names[0] = '\0';
+            if (i == GP_ROLE_COMMUNITIES) {
+                community_ids(names, sizeof names, ds, nt);
+            }
+            st = gp_plan_add_problem(ctx, plan, &w,
+                                     "%s: %" PRId64 " invalid polygon(s) repaired (feature ids "
+                                     "%s%s%s%s; the first: %s)",
+                                     nt->label, nt->n_repaired, ids, names[0] ? "; communities " : "",
+                                     names, names[0] ? "" : "", nt->repaired_why);
+        }
+        if (st == GP_OK && nt->n_skipped > 0) {
+            gp_problem_where w = {GP_SEVERITY_WARNING, GP_PROBLEM_FEATURES_SKIPPED, -1, NULL,
+                                  NULL, 0, nt->skipped_fid, kept(nt->n_skipped)};
+            list_ids(ids, sizeof ids, nt->skipped_fid, kept(nt->n_skipped), nt->n_skipped);
+            st = gp_plan_add_problem(ctx, plan, &w,
+                                     "%s: %" PRId64 " feature(s) skipped as unusable (feature ids "
+                                     "%s; the first: %s)",
+                                     nt->label, nt->n_skipped, ids, nt->skipped_why);
+        }
+    }
+    return st;
+}
+
 /* Copy the dataset's run-wide facts (outside households, skipped features) into the plan. */
 static gp_status run_facts(gp_context *ctx, const gp_dataset *ds, gp_plan *plan)
 {
@@ -184,31 +265,19 @@ static gp_status run_facts(gp_context *ctx, const gp_dataset *ds, gp_plan *plan)
     plan->features_outside = ds->n_outside;
     gp_status st = GP_OK;
     if (ds->n_outside > 0) {
-        char fids[512] = "";
-        size_t at = 0;
-        for (int64_t i = 0; i < ds->n_outside && i < 20 && at < sizeof fids - 24; i++) {
-            at += (size_t)snprintf(fids + at, sizeof fids - at, "%s%" PRId64, i ? ", " : "",
-                                   ds->outside_fid[i]);
-        }
-        st = gp_plan_add_problem(ctx, plan, -1,
-                                 "%" PRId64 " household(s) in %" PRId64
-                                 " feature(s) lie outside every community (feature ids %s%s)",
-                                 ds->households_outside, ds->n_outside, fids,
-                                 ds->n_outside > 20 ? ", ..." : "");
+        char ids[512];
+        int32_t n = kept(ds->n_outside);
+        list_ids(ids, sizeof ids, ds->outside_fid, n, ds->n_outside);
+        gp_problem_where w = {GP_SEVERITY_WARNING, GP_PROBLEM_HOUSEHOLDS_OUTSIDE, -1, NULL, NULL,
+                              0, ds->outside_fid, n};
+        st = gp_plan_add_problem(ctx, plan, &w,
+                                 "%s: %" PRId64 " household(s) in %" PRId64
+                                 " feature(s) lie outside every community, so in no grid "
+                                 "(feature ids %s)",
+                                 ds->notes[GP_ROLE_HOUSEHOLDS].label, ds->households_outside,
+                                 ds->n_outside, ids);
     }
-    if (st == GP_OK && ds->n_skipped > 0) {
-        st = gp_plan_add_problem(ctx, plan, -1,
-                                 "%" PRId64
-                                 " household feature(s) skipped for a bad count or "
-                                 "geometry (first feature id %" PRId64 ")",
-                                 ds->n_skipped, ds->skipped_fid[0]);
-    }
-    if (st == GP_OK && ds->n_repaired > 0) {
-        st = gp_plan_add_problem(ctx, plan, -1,
-                                 "%" PRId64 " feature(s) had invalid geometry and were repaired",
-                                 ds->n_repaired);
-    }
-    return st;
+    return st == GP_OK ? report_layer_notes(ctx, ds, plan) : st;
 }
 
 /* Streets in the working CRS, for the map. */
@@ -262,6 +331,7 @@ gp_status gp_run(gp_context *ctx, const gp_inputs *in, const gp_options *user_op
         .households = in->households,
         .count_field = in->count_field,
         .barriers = in->barriers,
+        .work_crs = opts->work_crs[0] ? opts->work_crs : NULL,
     };
     if ((st = gp_dataset_read(ctx, &din, &ds)) != GP_OK ||
         (st = gp_plan_new(ctx, &plan)) != GP_OK) {
@@ -270,6 +340,13 @@ gp_status gp_run(gp_context *ctx, const gp_inputs *in, const gp_options *user_op
     plan->seconds[GP_STAGE_READ] = now() - t0;
     plan->min_households = opts->min_households;
     plan->max_households = opts->max_households;
+    plan->options = *opts;
+    plan->inputs = gp_inputs_copy_masked(in);
+    plan->work_crs = gp_crs_describe(ds->work_wkt);
+    if (plan->inputs == NULL || plan->work_crs == NULL) {
+        st = gp_error_nomem(ctx, "the run's settings");
+        goto done;
+    }
     plan->crs_wkt = gp_strdup(ds->output_wkt);
     if (ds->output_wkt != NULL && plan->crs_wkt == NULL) {
         st = gp_error_nomem(ctx, "the output CRS");
@@ -280,6 +357,7 @@ gp_status gp_run(gp_context *ctx, const gp_inputs *in, const gp_options *user_op
     }
     int32_t n = ds->n_communities;
     n_threads = thread_count(opts, n);
+    plan->threads = n_threads;
     /* Parallelism is across communities; each optimizer call runs single-threaded. */
     opts->threads = 1;
     w.ds = ds;
@@ -346,6 +424,7 @@ gp_status gp_run(gp_context *ctx, const gp_inputs *in, const gp_options *user_op
                       plan->households_read, in_grids, plan->households_outside);
         goto done;
     }
+    plan->wall_seconds = now() - t0;
     st = gp_progress(ctx, 1.0, "done");
 done:
     if (w.partial != NULL) {

@@ -16,7 +16,7 @@ for need in "$referee" "$comm" "$streets" "$hh"; do
 done
 mkdir -p "$scratch"
 out="$scratch/$name.gpkg"
-rm -f "$out"
+rm -f "$out" "$scratch/$name.json"
 start=$(date +%s.%N)
 "$cli" partition --communities "$comm" --id-field code --streets "$streets" --class-field class \
     --households "$hh" --count-field households -o "$out" --report "$scratch/$name.json" "$@"

@@ -27,12 +27,12 @@ __all__ = [
     "LimitError",
 ]
 
-__version__ = _lib.API_VERSION
-
-
 def version():
     """The loaded library's version string."""
     return lib.gp_version().decode()
+
+
+__version__ = version()
 
 
 # ---- errors ---------------------------------------------------------------------------------
@@ -102,9 +102,15 @@ def _check(status, ctx=None):
         raise _ERRORS.get(status, GridpartError)(status, message)
 
 
-def _text(value):
-    return None if value is None else os.fsencode(value) if isinstance(value, os.PathLike) \
-        else str(value).encode()
+def _text(value, what="value"):
+    """A str, bytes or os.PathLike as the bytes C wants; None stays None. Anything else (a
+    GeoDataFrame, a number) is a TypeError naming the parameter."""
+    if value is None or isinstance(value, bytes):
+        return value
+    if isinstance(value, (str, os.PathLike)):
+        return os.fsencode(value)
+    raise TypeError(f"{what}: expected a path or text (str, bytes or os.PathLike), "
+                    f"not {type(value).__name__}")
 
 
 # ---- owning wrappers ------------------------------------------------------------------------
@@ -146,23 +152,33 @@ SPLIT_MODES = {"never": 0, "oversize": 1, "needed": 2}
 
 
 class _Options(_Owner):
+    """gp_options: the library's defaults, with what the caller gave (None: the default)."""
+
     _free = staticmethod(lib.gp_options_free)
 
-    def __init__(self, min, max, target, grids, seed, threads, effort=None, split=None):
+    def __init__(self, min=None, max=None, target=None, grids=None, seed=None, threads=None,
+                 effort=None, split=None, crs=None):
         ptr = _lib.OptionsP()
         _check(lib.gp_options_new(byref(ptr)))
         super().__init__(ptr)
         ctx = _lib.context()
         try:
-            _check(lib.gp_options_set_target(ctx, ptr, 0), ctx)
-            _check(lib.gp_options_set_bounds(ctx, ptr, int(min), int(max)), ctx)
-            _check(lib.gp_options_set_target(ctx, ptr, int(target or 0)), ctx)
-            n = 0 if grids in (None, "auto") else int(grids)
-            if n == 0 and grids not in (None, "auto"):
-                raise ArgumentError(1, "grids must be 'auto' or a whole number >= 1")
-            _check(lib.gp_options_set_grid_count(ctx, ptr, n), ctx)
-            _check(lib.gp_options_set_seed(ctx, ptr, int(seed)), ctx)
-            _check(lib.gp_options_set_threads(ctx, ptr, int(threads)), ctx)
+            if min is not None or max is not None:
+                lo = lib.gp_options_get_min(ptr) if min is None else _whole(min, "min")
+                hi = lib.gp_options_get_max(ptr) if max is None else _whole(max, "max")
+                _check(lib.gp_options_set_target(ctx, ptr, 0), ctx)
+                _check(lib.gp_options_set_bounds(ctx, ptr, lo, hi), ctx)
+            if target is not None:
+                _check(lib.gp_options_set_target(ctx, ptr, _whole(target, "target")), ctx)
+            if grids is not None and grids != "auto":
+                n = _whole(grids, "grids")
+                if n < 1:
+                    raise ArgumentError(1, "grids must be 'auto' or a whole number >= 1")
+                _check(lib.gp_options_set_grid_count(ctx, ptr, n), ctx)
+            if seed is not None:
+                _check(lib.gp_options_set_seed(ctx, ptr, _whole(seed, "seed")), ctx)
+            if threads is not None:
+                _check(lib.gp_options_set_threads(ctx, ptr, _whole(threads, "threads")), ctx)
             if effort is not None:
                 _check(lib.gp_options_set_effort(ctx, ptr, float(effort)), ctx)
             if split is not None:
@@ -170,9 +186,18 @@ class _Options(_Owner):
                     raise ArgumentError(1, "split must be one of %s, not %r"
                                         % (", ".join(SPLIT_MODES), split))
                 _check(lib.gp_options_set_split(ctx, ptr, SPLIT_MODES[split]), ctx)
+            if crs is not None:
+                _check(lib.gp_options_set_work_crs(ctx, ptr, _text(crs, "crs")), ctx)
         except BaseException:
             self.close()
             raise
+
+
+def _whole(value, name):
+    """An int from an int-like value; an ArgumentError naming the parameter otherwise."""
+    if isinstance(value, bool) or not float(value).is_integer():
+        raise ArgumentError(1, f"{name} must be a whole number, not {value!r}")
+    return int(value)
 
 
 def _progress_callback(progress):
@@ -190,24 +215,37 @@ def _progress_callback(progress):
 # ---- the optimizer on graphs ----------------------------------------------------------------
 
 def _array(values, ctype, n=None, name="array"):
-    """A C array (and the object keeping it alive) from a numpy array or a sequence."""
+    """A C array (and the numpy array keeping it alive) from a numpy array or a sequence.
+
+    The values must fit the C type exactly: integer arrays take integers (or floats with whole
+    values) within its range, never booleans, strings or fractions; real arrays take finite or
+    infinite reals. A wrong shape or length is an ArgumentError naming the array."""
     if values is None:
         return None, None
+    import numpy as np
     try:
-        import numpy as np
-        dtype = {c_int32: np.int32, c_int64: np.int64, c_double: np.float64}[ctype]
-        arr = np.ascontiguousarray(values, dtype=dtype)
-        if arr.ndim != 1:
-            raise ArgumentError(1, f"{name} must be one-dimensional")
-        if n is not None and arr.shape[0] != n:
-            raise ArgumentError(1, f"{name} has {arr.shape[0]} values, expected {n}")
-        return arr.ctypes.data_as(ctypes.POINTER(ctype)), arr
-    except ImportError:
-        seq = list(values)
-        if n is not None and len(seq) != n:
-            raise ArgumentError(1, f"{name} has {len(seq)} values, expected {n}")
-        arr = (ctype * max(len(seq), 1))(*seq)
-        return ctypes.cast(arr, ctypes.POINTER(ctype)), arr
+        raw = np.asarray(values)
+    except (TypeError, ValueError) as e:
+        raise ArgumentError(1, f"{name}: not an array of numbers ({e})") from None
+    if raw.ndim != 1:
+        raise ArgumentError(1, f"{name} must be one-dimensional, not of shape {raw.shape}")
+    if n is not None and raw.shape[0] != n:
+        raise ArgumentError(1, f"{name} has {raw.shape[0]} values, expected {n}")
+    if raw.dtype == bool or not (np.issubdtype(raw.dtype, np.integer)
+                                 or np.issubdtype(raw.dtype, np.floating)) and raw.size:
+        raise ArgumentError(1, f"{name}: expected numbers, not values of type {raw.dtype}")
+    if ctype in (c_int32, c_int64):
+        dtype = np.int32 if ctype is c_int32 else np.int64
+        info = np.iinfo(dtype)
+        if raw.size and np.issubdtype(raw.dtype, np.floating):
+            if not np.all(np.isfinite(raw)) or np.any(raw != np.floor(raw)):
+                raise ArgumentError(1, f"{name}: expected whole numbers")
+        if raw.size and (raw.min() < info.min or raw.max() > info.max):
+            raise ArgumentError(1, f"{name}: a value is outside the range of {dtype.__name__}")
+        arr = np.ascontiguousarray(raw, dtype=dtype)
+    else:
+        arr = np.ascontiguousarray(raw, dtype=np.float64)
+    return arr.ctypes.data_as(ctypes.POINTER(ctype)), arr
 
 
 class GraphResult:
@@ -263,8 +301,9 @@ class _Partition(_Owner):
 
 
 def partition_graph(xadj, adjncy, households, *, border_length=None, cut_cost=None,
-                    workload=None, area=None, perimeter=None, previous=None, min=300, max=500,
-                    target=None, grids="auto", seed=1, threads=0, effort=None, progress=None):
+                    workload=None, area=None, perimeter=None, previous=None, min=None,
+                    max=None, target=None, grids=None, seed=None, threads=None, effort=None,
+                    progress=None):
     """Divide a CSR graph (METIS layout) into contiguous grids of [min, max] households.
 
     ``xadj`` has n + 1 offsets and ``adjncy`` the neighbours; ``households`` one count per
@@ -279,6 +318,12 @@ def partition_graph(xadj, adjncy, households, *, border_length=None, cut_cost=No
         raise ArgumentError(1, "xadj must hold n + 1 offsets")
     adj_p, adj_a = _array(adjncy, c_int32, name="adjncy")
     m = len(adj_a)
+    # The C API reads xadj[n] neighbour ids from adjncy: its length must be exactly that.
+    if xadj_a[0] != 0 or (n > 0 and (xadj_a[1:] < xadj_a[:-1]).any()):
+        raise ArgumentError(1, "xadj must start at 0 and never decrease")
+    if int(xadj_a[-1]) != m:
+        raise ArgumentError(1, f"adjncy has {m} entries, but xadj[-1] = {int(xadj_a[-1])} "
+                               "says it holds that many")
     hh_p, _hh = _array(households, c_int64, n, "households")
     keep = [xadj_a, adj_a, _hh]
     with _Options(min, max, target, grids, seed, threads, effort) as opts:
@@ -323,13 +368,63 @@ class _Inputs(_Owner):
     _free = staticmethod(lib.gp_inputs_free)
 
 
+class _Outputs(_Owner):
+    _free = staticmethod(lib.gp_outputs_free)
+
+    def __init__(self, layers=None, format=None, report=None, map=None, overwrite=False):
+        ptr = _lib.OutputsP()
+        _check(lib.gp_outputs_new(byref(ptr)))
+        super().__init__(ptr)
+        ctx = _lib.context()
+        try:
+            _check(lib.gp_outputs_set_layers(ctx, ptr, _text(layers, "out"),
+                                             _text(format, "format")), ctx)
+            _check(lib.gp_outputs_set_report(ctx, ptr, _text(report, "report")), ctx)
+            _check(lib.gp_outputs_set_map(ctx, ptr, _text(map, "map")), ctx)
+            _check(lib.gp_outputs_set_overwrite(ctx, ptr, 1 if overwrite else 0), ctx)
+        except BaseException:
+            self.close()
+            raise
+
+    def write(self, plan):
+        ctx = _lib.context()
+        _check(lib.gp_plan_write_outputs(ctx, plan, self.ptr), ctx)
+
+
+SEVERITIES = ("violation", "warning", "note")
+
+
+def _ids(fn, plan, i):
+    count = c_int32(0)
+    ptr = fn(plan, i, byref(count))
+    return [ptr[k] for k in range(count.value)] if ptr else []
+
+
+def _problem(plan, i, communities):
+    """Problem i of a plan as a dict: severity, kind, community, grid_code, blocks, features,
+    message."""
+    c = lib.gp_plan_problem_community(plan, i)
+    code = lib.gp_plan_problem_grid_code(plan, i)
+    return {
+        "severity": SEVERITIES[lib.gp_plan_problem_severity(plan, i)],
+        "kind": lib.gp_problem_kind_name(lib.gp_plan_problem_kind(plan, i)).decode(),
+        "community": communities[c]["id"] if c >= 0 else None,
+        "grid_code": code.decode() if code is not None else None,
+        "blocks": _ids(lib.gp_plan_problem_blocks, plan, i),
+        "features": _ids(lib.gp_plan_problem_features, plan, i),
+        "message": lib.gp_plan_problem(plan, i).decode(),
+    }
+
+
 class Result(_Owner):
     """The grids of a run. Holds the C plan until ``close()`` (or the end of a ``with`` block).
 
     ``grids``: one dict per grid (grid_code, community, households, workload, blocks, flags);
     ``communities``: one dict per community (id, households, grids, blocks, workload_ratio,
     split_blocks: street blocks the split stage cut);
-    ``problems``: messages; ``report``: the JSON report as a dict; ``out``: the written file.
+    ``problems``: one dict per problem (severity "violation", "warning" or "note"; kind;
+    community; grid_code; blocks; features; message), run-wide ones first;
+    ``report``: the JSON report as a dict; ``out``: where the layers were written.
     """
 
     _free = staticmethod(lib.gp_plan_free)
@@ -360,11 +455,16 @@ class Result(_Owner):
             }
             for g in range(lib.gp_plan_grid_count(plan))
         ]
-        self.problems = [lib.gp_plan_problem(plan, i).decode()
+        self.problems = [_problem(plan, i, self.communities)
                          for i in range(lib.gp_plan_problem_count(plan))]
         self.out_of_bounds = lib.gp_plan_out_of_bounds(plan)
         self.households_read = lib.gp_plan_households_read(plan)
         self.households_outside = lib.gp_plan_households_outside(plan)
+
+    @property
+    def violations(self):
+        """The problems that break a rule (a grid outside the bounds)."""
+        return [p for p in self.problems if p["severity"] == "violation"]
 
     @property
     def report(self):
@@ -377,18 +477,18 @@ class Result(_Owner):
         finally:
             lib.gp_free(buf)
 
-    def write(self, path, driver=None):
-        """Write the layers `grids` and `blocks` (atomically) to ``path``."""
-        ctx = _lib.context()
-        _check(lib.gp_plan_write(ctx, self.ptr, _text(path), _text(driver)), ctx)
+    def write(self, path=None, driver=None, *, report=None, map=None, overwrite=False):
+        """Write the layers `grids` and `blocks` to ``path`` (and the ``report`` and ``map``
+        files), all or nothing. An existing layer or file is an error unless ``overwrite``;
+        only gridpart's own layers and files are ever replaced."""
+        with _Outputs(path, driver, report, map, overwrite) as outputs:
+            outputs.write(self.ptr)
 
-    def write_report(self, path):
-        ctx = _lib.context()
-        _check(lib.gp_plan_write_report(ctx, self.ptr, _text(path)), ctx)
+    def write_report(self, path, overwrite=False):
+        self.write(report=path, overwrite=overwrite)
 
-    def write_map(self, path):
-        ctx = _lib.context()
-        _check(lib.gp_plan_write_map(ctx, self.ptr, _text(path)), ctx)
+    def write_map(self, path, overwrite=False):
+        self.write(map=path, overwrite=overwrite)
 
     def to_geopandas(self, layer="grids"):
         """The `grids` (or `blocks`) layer as a GeoDataFrame (needs geopandas)."""
@@ -406,44 +506,58 @@ class Result(_Owner):
 
 
 def partition(communities, streets, households, out=None, *, id_field="code",
-              class_field=None, count_field=None, barriers=None, min=300, max=500, target=None,
-              grids="auto", seed=1, threads=0, split="needed", report=None, map=None,
-              progress=None):
+              class_field=None, count_field=None, barriers=None, min=None, max=None,
+              target=None, grids=None, seed=None, threads=None, effort=None, split=None,
+              crs=None, format=None, report=None, map=None, overwrite=False, progress=None):
     """Run the pipeline like ``gridpart partition`` and return a :class:`Result`.
 
-    Layers are ``PATH[:LAYER]`` strings (any GDAL source). ``out`` (optional) receives the
-    layers `grids` and `blocks`, ``report`` the JSON report, ``map`` the SVG map; each is
-    written atomically, so an exception leaves no partial file. ``split`` is ``--split``:
-    "never", "oversize" or "needed" (when street blocks may be cut; see the CLI's help).
+    Layers are ``PATH[:LAYER]`` strings or path-likes (any GDAL source, e.g.
+    ``"PG:dbname=city:communities"``). Options left at None take the library's defaults
+    (bounds 300-500, automatic grid count, seed 1, one thread per core, split "needed"):
+    ``min``/``max``/``target`` households per grid, ``grids`` ("auto" or a count per
+    community), ``seed``, ``threads``, ``effort``, ``split`` ("never", "oversize", "needed":
+    when street blocks may be cut; see ``gridpart partition --help``), ``crs`` (the metric
+    working CRS). ``out`` receives the layers `grids` and `blocks` (``format``: a GDAL driver,
+    default from the extension), ``report`` the JSON report, ``map`` the SVG map. Outputs are
+    checked before any work and written all or nothing; an existing one is an error unless
+    ``overwrite``. ``progress(fraction, stage)`` may return True to cancel.
     """
     ctx = _lib.context()
-    with _Options(min, max, target, grids, seed, threads, split=split) as opts:
-        iptr = _lib.InputsP()
-        _check(lib.gp_inputs_new(byref(iptr)))
-        with _Inputs(iptr) as inputs:
-            _check(lib.gp_inputs_set_communities(ctx, inputs.ptr, _text(communities),
-                                                 _text(id_field)), ctx)
-            _check(lib.gp_inputs_set_streets(ctx, inputs.ptr, _text(streets),
-                                             _text(class_field)), ctx)
-            _check(lib.gp_inputs_set_households(ctx, inputs.ptr, _text(households),
-                                                _text(count_field)), ctx)
-            _check(lib.gp_inputs_set_barriers(ctx, inputs.ptr, _text(barriers)), ctx)
-            cb = _progress_callback(progress)
-            _check(lib.gp_context_set_progress(ctx, cb, None), ctx)
-            pptr = _lib.PlanP()
-            try:
-                _check(lib.gp_run(ctx, inputs.ptr, opts.ptr, byref(pptr)), ctx)
-            finally:
-                _check(lib.gp_context_set_progress(ctx, _lib.PROGRESS_FN(), None), ctx)
-    result = Result(pptr, out)
+    outputs = None
+    if out is not None or report is not None or map is not None:
+        outputs = _Outputs(out, format, report, map, overwrite)
     try:
-        if out is not None:
-            result.write(out)
-        if report is not None:
-            result.write_report(report)
-        if map is not None:
-            result.write_map(map)
-    except BaseException:
-        result.close()
-        raise
-    return result
+        if outputs is not None:
+            _check(lib.gp_outputs_check(ctx, outputs.ptr), ctx)
+        with _Options(min, max, target, grids, seed, threads, effort, split, crs) as opts:
+            iptr = _lib.InputsP()
+            _check(lib.gp_inputs_new(byref(iptr)))
+            with _Inputs(iptr) as inputs:
+                _check(lib.gp_inputs_set_communities(ctx, inputs.ptr,
+                                                     _text(communities, "communities"),
+                                                     _text(id_field, "id_field")), ctx)
+                _check(lib.gp_inputs_set_streets(ctx, inputs.ptr, _text(streets, "streets"),
+                                                 _text(class_field, "class_field")), ctx)
+                _check(lib.gp_inputs_set_households(ctx, inputs.ptr,
+                                                    _text(households, "households"),
+                                                    _text(count_field, "count_field")), ctx)
+                _check(lib.gp_inputs_set_barriers(ctx, inputs.ptr, _text(barriers, "barriers")),
+                       ctx)
+                cb = _progress_callback(progress)
+                _check(lib.gp_context_set_progress(ctx, cb, None), ctx)
+                pptr = _lib.PlanP()
+                try:
+                    _check(lib.gp_run(ctx, inputs.ptr, opts.ptr, byref(pptr)), ctx)
+                finally:
+                    _check(lib.gp_context_set_progress(ctx, _lib.PROGRESS_FN(), None), ctx)
+        result = Result(pptr, out)
+        try:
+            if outputs is not None:
+                outputs.write(result.ptr)
+        except BaseException:
+            result.close()
+            raise
+        return result
+    finally:
+        if outputs is not None:
+            outputs.close()

@@ -7,8 +7,10 @@ import os
 import threading
 from ctypes import POINTER, c_char_p, c_double, c_int32, c_int64, c_size_t, c_uint64, c_void_p
 
-# The version of the C API this binding was written against; the library must match it.
-API_VERSION = "0.1.0"
+# The oldest library this binding works with: it declares functions added in 0.2. A library
+# is compatible when it has the same major version and is at least this recent; below 1.0,
+# where a minor release may change the API, the minor version must match too.
+MIN_VERSION = (0, 2, 0)
 
 
 class _Handle(ctypes.Structure):
@@ -39,12 +41,17 @@ class Plan(_Handle):
     pass
 
 
+class Outputs(_Handle):
+    pass
+
+
 ContextP = POINTER(Context)
 OptionsP = POINTER(Options)
 GraphP = POINTER(Graph)
 PartitionP = POINTER(Partition)
 InputsP = POINTER(Inputs)
 PlanP = POINTER(Plan)
+OutputsP = POINTER(Outputs)
 
 status = c_int32
 i32p = POINTER(c_int32)
@@ -91,6 +98,8 @@ FUNCTIONS = {
     "gp_options_get_sliver_area": (c_double, [OptionsP]),
     "gp_options_get_effort": (c_double, [OptionsP]),
     "gp_options_get_split": (c_int32, [OptionsP]),
+    "gp_options_set_work_crs": (status, [ContextP, OptionsP, c_char_p]),
+    "gp_options_get_work_crs": (c_char_p, [OptionsP]),
     # graph and optimizer
     "gp_graph_new": (status, [ContextP, c_int32, i32p, i32p, POINTER(GraphP)]),
     "gp_graph_free": (None, [GraphP]),
@@ -147,13 +156,40 @@ FUNCTIONS = {
     "gp_plan_households_outside": (c_int64, [PlanP]),
     "gp_plan_problem_count": (c_int32, [PlanP]),
     "gp_plan_problem": (c_char_p, [PlanP, c_int32]),
+    "gp_plan_problem_severity": (c_int32, [PlanP, c_int32]),
+    "gp_plan_problem_kind": (c_int32, [PlanP, c_int32]),
+    "gp_plan_problem_community": (c_int32, [PlanP, c_int32]),
+    "gp_plan_problem_grid_code": (c_char_p, [PlanP, c_int32]),
+    "gp_plan_problem_blocks": (i64p, [PlanP, c_int32, i32p]),
+    "gp_plan_problem_features": (i64p, [PlanP, c_int32, i32p]),
+    "gp_problem_kind_name": (c_char_p, [c_int32]),
     "gp_plan_write": (status, [ContextP, PlanP, c_char_p, c_char_p]),
     "gp_plan_write_report": (status, [ContextP, PlanP, c_char_p]),
     # returns memory the caller frees with gp_free: declared as a void** so that the pointer
     # is not converted to bytes (and lost) by ctypes
     "gp_plan_report_json": (status, [ContextP, PlanP, POINTER(c_void_p)]),
     "gp_plan_write_map": (status, [ContextP, PlanP, c_char_p]),
+    # outputs
+    "gp_outputs_new": (status, [POINTER(OutputsP)]),
+    "gp_outputs_free": (None, [OutputsP]),
+    "gp_outputs_set_layers": (status, [ContextP, OutputsP, c_char_p, c_char_p]),
+    "gp_outputs_set_report": (status, [ContextP, OutputsP, c_char_p]),
+    "gp_outputs_set_map": (status, [ContextP, OutputsP, c_char_p]),
+    "gp_outputs_set_overwrite": (status, [ContextP, OutputsP, c_int32]),
+    "gp_outputs_check": (status, [ContextP, OutputsP]),
+    "gp_plan_write_outputs": (status, [ContextP, PlanP, OutputsP]),
 }
+
+
+def compatible(version):
+    """Whether a library version string ("0.2.1") works with this binding (MIN_VERSION)."""
+    try:
+        have = tuple(int(x) for x in version.split(".")[:3])
+    except ValueError:
+        return False
+    if len(have) != 3 or have[0] != MIN_VERSION[0] or have < MIN_VERSION:
+        return False
+    return have[0] > 0 or have[1] == MIN_VERSION[1]
 
 
 def _candidates():
@@ -184,9 +220,11 @@ def _load():
         lib.gp_version.restype = c_char_p
         lib.gp_version.argtypes = []
         version = lib.gp_version().decode()
-        if version != API_VERSION:
+        if not compatible(version):
+            need = ".".join(map(str, MIN_VERSION))
             raise ImportError(
-                f"gridpart: {path} is version {version}, this binding needs {API_VERSION}"
+                f"gridpart: {path} is version {version}; this binding needs a library "
+                f"compatible with {need} (same major version, at least {need})"
             )
         for name, (restype, argtypes) in FUNCTIONS.items():
             fn = getattr(lib, name)

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file outputs.c gp_outputs: where a plan goes (layers, report, map), checked before a run and
+ * written all or nothing after it.
+ */
+
+/* realpath */
+#define _XOPEN_SOURCE 700
+
+#include "outputs.h"
+
+#include "core/context.h"
+#include "core/memory.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+gp_status gp_outputs_new(gp_outputs **out)
+{
+    if (out == NULL) {
+        return GP_ERR_ARG;
+    }
+    *out = gp_calloc(1, sizeof **out);
+    return *out ? GP_OK : GP_ERR_NOMEM;
+}
+
+void gp_outputs_free(gp_outputs *o)
+{
+    if (o == NULL) {
+        return;
+    }
+    gp_free(o->layers);
+    gp_free(o->format);
+    gp_free(o->report);
+    gp_free(o->map);
+    gp_free(o);
+}
+
+/* Replace *slot with a copy of value; NULL or "" clears it. */
+static gp_status set_text(gp_context *ctx, char **slot, const char *value, const char *what)
+{
+    char *copy = NULL;
+    if (value != NULL && *value != '\0' && (copy = gp_strdup(value)) == NULL) {
+        return gp_error_nomem(ctx, what);
+    }
+    gp_free(*slot);
+    *slot = copy;
+    return GP_OK;
+}
+
+gp_status gp_outputs_set_layers(gp_context *ctx, gp_outputs *o, const char *target,
+                                const char *format)
+{
+    if (o == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_outputs_set_layers: outputs are NULL");
+    }
+    gp_status st = set_text(ctx, &o->layers, target, "the layers' output");
+    return st != GP_OK ? st : set_text(ctx, &o->format, format, "the output format");
+}
+
+gp_status gp_outputs_set_report(gp_context *ctx, gp_outputs *o, const char *path)
+{
+    if (o == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_outputs_set_report: outputs are NULL");
+    }
+    return set_text(ctx, &o->report, path, "the report's path");
+}
+
+gp_status gp_outputs_set_map(gp_context *ctx, gp_outputs *o, const char *path)
+{
+    if (o == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_outputs_set_map: outputs are NULL");
+    }
+    return set_text(ctx, &o->map, path, "the map's path");
+}
+
+gp_status gp_outputs_set_overwrite(gp_context *ctx, gp_outputs *o, int32_t overwrite)
+{
+    if (o == NULL || (overwrite != 0 && overwrite != 1)) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_outputs_set_overwrite: overwrite %d is not 0 or 1",
+                        (int)overwrite);
+    }
+    o->overwrite = overwrite;
+    return GP_OK;
+}
+
+/* A plain output file (report, map): its folder exists and is writable, and it is absent or
+ * overwrite is set. */
+static gp_status check_file(gp_context *ctx, const char *path, const char *what, int32_t overwrite)
+{
+    char dir[4096];
+    struct stat st;
+    if (!gp_path_folder(path, dir, sizeof dir)) {
+        return gp_error(ctx, GP_ERR_ARG, "%s: %s path too long", path, what);
+    }
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            return gp_error(ctx, GP_ERR_ARG, "%s: the %s path names a folder, not a file", path,
+                            what);
+        }
+        if (!overwrite) {
+            return gp_error(ctx, GP_ERR_ARG,
+                            "%s: the %s file already exists; set overwrite to replace it "
+                            "(CLI --overwrite)",
+                            path, what);
+        }
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        return gp_error(ctx, GP_ERR_IO, "%s: cannot write the %s: the folder %s does not exist",
+                        path, what, dir);
+    }
+    if (access(dir, W_OK) != 0) {
+        return gp_error(ctx, GP_ERR_IO, "%s: cannot write the %s: the folder %s is not writable",
+                        path, what, dir);
+    }
+    return GP_OK;
+}
+
+/* The canonical name of a (possibly not yet existing) file: its folder resolved. */
+static void canonical(const char *path, char *out, size_t size)
+{
+    char dir[4096], real[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (gp_path_folder(path, dir, sizeof dir) && realpath(dir, real) != NULL) {
+        snprintf(out, size, "%s/%s", real, slash ? slash + 1 : path);
+    } else {
+        snprintf(out, size, "%s", path);
+    }
+}
+
+/* The files this output set would write: two outputs must never be the same file. */
+static gp_status check_distinct(gp_context *ctx, const gp_outputs *o, const gp_target *t)
+{
+    const char *paths[2 + GP_LAYER_COUNT + 1] = {o->report, o->map};
+    int n = 2;
+    if (t != NULL && t->kind == GP_TARGET_LAYER_FILES) {
+        for (int i = 0; i < GP_LAYER_COUNT; i++) {
+            paths[n++] = t->file[i];
+        }
+    } else if (t != NULL) {
+        paths[n++] = t->dataset;
+    }
+    char a[PATH_MAX + 256], b[PATH_MAX + 256];
+    for (int i = 0; i < n; i++) {
+        for (int j = i + 1; j < n && paths[i] != NULL; j++) {
+            if (paths[j] == NULL) {
+                continue;
+            }
+            canonical(paths[i], a, sizeof a);
+            canonical(paths[j], b, sizeof b);
+            if (strcmp(a, b) == 0) {
+                return gp_error(ctx, GP_ERR_ARG, "%s: two outputs would be the same file",
+                                paths[i]);
+            }
+        }
+    }
+    return GP_OK;
+}
+
+/* Everything gp_outputs_check checks; the resolved layer target in *t when layers are set. */
+static gp_status check_all(gp_context *ctx, const gp_outputs *o, gp_target *t, int *has_target)
+{
+    *has_target = 0;
+    if (o == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "outputs are NULL");
+    }
+    if (o->layers == NULL && o->report == NULL && o->map == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "no output given (layers, report or map)");
+    }
+    gp_status st = GP_OK;
+    if (o->layers != NULL) {
+        st = gp_target_resolve(ctx, o->layers, o->format, o->overwrite, t);
+        *has_target = st == GP_OK;
+    }
+    if (st == GP_OK && o->report != NULL) {
+        st = check_file(ctx, o->report, "report", o->overwrite);
+    }
+    if (st == GP_OK && o->map != NULL) {
+        st = check_file(ctx, o->map, "map", o->overwrite);
+    }
+    if (st == GP_OK) {
+        st = check_distinct(ctx, o, *has_target ? t : NULL);
+    }
+    if (st != GP_OK && *has_target) {
+        gp_target_clear(t);
+        *has_target = 0;
+    }
+    return st;
+}
+
+gp_status gp_outputs_check(gp_context *ctx, const gp_outputs *o)
+{
+    gp_target t;
+    int has_target = 0;
+    gp_status st = check_all(ctx, o, &t, &has_target);
+    if (has_target) {
+        gp_target_clear(&t);
+    }
+    return st;
+}
+
+/* Render one plain output and stage it. */
+static gp_status stage_rendered(gp_context *ctx, const gp_plan *plan, gp_stage *stage,
+                                const char *path,
+                                gp_status (*render)(gp_context *, const gp_plan *, char **, size_t *))
+{
+    char *buf = NULL;
+    size_t size = 0;
+    gp_status st = render(ctx, plan, &buf, &size);
+    if (st == GP_OK) {
+        st = gp_stage_file(ctx, stage, path, buf, size);
+    }
+    gp_free(buf);
+    return st;
+}
+
+static void clean_folder_of(const char *path)
+{
+    char dir[4096];
+    if (path != NULL && gp_path_folder(path, dir, sizeof dir)) {
+        gp_stage_clean_stale(dir);
+    }
+}
+
+gp_status gp_plan_write_outputs(gp_context *ctx, const gp_plan *plan, const gp_outputs *o)
+{
+    if (plan == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_plan_write_outputs: plan is NULL");
+    }
+    gp_target t;
+    int has_target = 0;
+    gp_stage *stage = NULL;
+    GDALDatasetH held = NULL;
+    gp_status st = check_all(ctx, o, &t, &has_target);
+    if (st != GP_OK || (st = gp_stage_new(ctx, &stage)) != GP_OK) {
+        goto done;
+    }
+    clean_folder_of(o->report);
+    clean_folder_of(o->map);
+    if (has_target) {
+        for (int i = 0; i < GP_LAYER_COUNT; i++) {
+            clean_folder_of(t.file[i]);
+        }
+        clean_folder_of(t.kind == GP_TARGET_NEW_DATASET ? t.dataset : NULL);
+    }
+    if (o->report != NULL &&
+        (st = stage_rendered(ctx, plan, stage, o->report, gp_report_render)) != GP_OK) {
+        goto done;
+    }
+    if (o->map != NULL && (st = stage_rendered(ctx, plan, stage, o->map, gp_map_render)) != GP_OK) {
+        goto done;
+    }
+    if (has_target && (st = gp_layers_stage(ctx, plan, &t, stage, &held)) != GP_OK) {
+        goto done;
+    }
+    /* Everything is written: the transaction first (the likelier to fail), then the renames. */
+    if (held != NULL) {
+        st = gp_target_commit(ctx, &t, held);
+        held = NULL;
+        if (st != GP_OK) {
+            goto done;
+        }
+    }
+    st = gp_stage_commit(ctx, stage);
+done:
+    gp_target_abandon(held);
+    gp_stage_free(stage);
+    if (has_target) {
+        gp_target_clear(&t);
+    }
+    return st;
+}
+
+/* One output on its own, never replacing an existing one. */
+static gp_status write_one(gp_context *ctx, const gp_plan *plan, const char *layers,
+                           const char *format, const char *report, const char *map)
+{
+    gp_outputs o = {(char *)layers, (char *)format, (char *)report, (char *)map, 0};
+    return gp_plan_write_outputs(ctx, plan, &o);
+}
+
+gp_status gp_plan_write(gp_context *ctx, const gp_plan *plan, const char *path, const char *driver)
+{
+    if (path == NULL || *path == '\0') {
+        return gp_error(ctx, GP_ERR_ARG, "gp_plan_write: path is required");
+    }
+    return write_one(ctx, plan, path, driver, NULL, NULL);
+}
+
+gp_status gp_plan_write_report(gp_context *ctx, const gp_plan *plan, const char *path)
+{
+    if (path == NULL || *path == '\0') {
+        return gp_error(ctx, GP_ERR_ARG, "gp_plan_write_report: path is required");
+    }
+    return write_one(ctx, plan, NULL, NULL, path, NULL);
+}
+
+gp_status gp_plan_write_map(gp_context *ctx, const gp_plan *plan, const char *path)
+{
+    if (path == NULL || *path == '\0') {
+        return gp_error(ctx, GP_ERR_ARG, "gp_plan_write_map: path is required");
+    }
+    return write_one(ctx, plan, NULL, NULL, NULL, path);
+}
