@@ -280,6 +280,10 @@ cmd_with() {
         esac
     done
     [ $# -ge 1 ] || usage
+    local spec
+    for spec in "${loads[@]}"; do
+        [ -f "${spec%%=*}" ] || die "--load: no file ${spec%%=*}"
+    done
     local dir conn child=""
     dir=$(mktemp -d "${TMPDIR:-/tmp}/gridpart-pg.XXXXXX") || die "cannot make a temporary folder"
     # shellcheck disable=SC2064
@@ -291,12 +295,11 @@ cmd_with() {
     local t0=$SECONDS
     conn=$(cmd_start "$dir" --owner $$) || exit 1
     echo "pgserver: $conn (started in $((SECONDS - t0)) s)" >&2
-    local spec file table
+    local file table
     for spec in "${loads[@]}"; do
         file=${spec%%=*}
         table=${spec#*=}
         [ "$spec" != "$file" ] || table=$(basename "${file%.*}")
-        [ -f "$file" ] || die "--load: no file $file"
         client_env ogr2ogr -f PostgreSQL "$conn" "$file" -nln "$table" -preserve_fid \
             -lco GEOMETRY_NAME=geom -lco FID=fid ||
             die "ogr2ogr could not load $file into table $table"
