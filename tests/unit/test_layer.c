@@ -202,3 +202,24 @@ Test(pg_open, a_missing_file_is_still_no_such_file)
     cr_assert_eq(gp_layer_open(ctx, "/no/such/city.gpkg:grids", "communities", &l), GP_ERR_IO);
     cr_assert_str_eq(gp_context_last_error(ctx), "communities: /no/such/city.gpkg: no such file");
 }
+
+Test(pg_open, every_allocation_failing_is_reported_without_leak)
+{
+    gp_layer *l = NULL;
+    int64_t base = gp_test_alloc_live();
+    int failures = 0;
+    for (int64_t n = 0;; n++) {
+        gp_test_alloc_fail_after(n, 0);
+        gp_status st = gp_layer_open(ctx, REFUSED ":communities", "communities", &l);
+        gp_test_alloc_fail_after(-1, 0);
+        cr_assert_null(l);
+        cr_assert_eq(gp_test_alloc_live(), base, "leak when allocation %lld fails", (long long)n);
+        if (st == GP_ERR_IO) {
+            break;
+        }
+        cr_assert_eq(st, GP_ERR_NOMEM, "allocation %lld failing gave status %d", (long long)n, st);
+        failures++;
+        cr_assert_lt(n, 100, "the scenario never completes");
+    }
+    cr_assert_geq(failures, 4, "the layer, its path, its label and the connection string");
+}
