@@ -66,6 +66,46 @@ fi
     "$GP_SCRATCH/from_pg.json" "$GP_SCRATCH/from_files.json" "${binding[@]}" ||
     fail "PostGIS and the files give different grids"
 
+step "the CLI writes its layers into PostGIS, nothing else"
+count() { "$psql" -X -A -t -v ON_ERROR_STOP=1 -c "SELECT count(*) FROM $1"; }
+before=$(count households)
+cli_write() { # EXPECTED_EXIT [ARGS...]
+    local want=$1
+    shift
+    out=$("$GP_CLI" partition --communities "$GP_PG:communities" --id-field code \
+          --streets "$GP_PG:streets" --class-field class --households "$GP_PG:households" \
+          --count-field households -o "$GP_PG" "$@" 2>&1)
+    local rc=$?
+    [ $rc = "$want" ] || fail "gridpart -o $GP_PG $* exited $rc, expected $want: $out"
+}
+"$psql" -X -q -c "DROP TABLE IF EXISTS grids, blocks" || fail "cannot drop the output tables"
+cli_write 1
+[ "$(count grids)" = 84 ] || fail "grids has $(count grids) rows, expected the demo's 84"
+srid=$("$psql" -X -A -t -c "SELECT Find_SRID('public', 'grids', 'wkb_geometry')")
+[ "$srid" = 4490 ] || fail "grids has SRID '$srid', expected the communities' 4490"
+[ "$(count households)" = "$before" ] || fail "the households table changed"
+cli_write 2
+grep -qF "layer 'grids' already exists" <<<"$out" || fail "no 'already exists' message: $out"
+cli_write 1 --overwrite
+[ "$(count grids)" = 84 ] || fail "after --overwrite grids has $(count grids) rows, expected 84"
+if [ "$GP_PG_BINDING" = yes ]; then
+    step "the Python binding writes into PostGIS"
+    /usr/bin/python3 - <<PY || fail "the binding did not write into PostGIS as expected"
+import os, gridpart
+pg = os.environ["GP_PG"]
+kw = dict(id_field="code", class_field="class", count_field="households")
+try:
+    gridpart.partition(pg + ":communities", pg + ":streets", pg + ":households", out=pg, **kw)
+    raise SystemExit("an existing layer was replaced without overwrite")
+except gridpart.ArgumentError as e:
+    assert "layer 'grids' already exists" in e.message, e.message
+with gridpart.partition(pg + ":communities", pg + ":streets", pg + ":households", out=pg,
+                        overwrite=True, **kw) as r:
+    assert len(r.grids) == 84, len(r.grids)
+PY
+    [ "$(count grids)" = 84 ] || fail "after the binding grids has $(count grids) rows"
+fi
+
 step "the C API on PostGIS"
 "$GP_PG_CTEST" -j1 --ascii || fail "the C API tests on PostGIS failed"
 step "done"

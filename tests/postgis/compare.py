@@ -44,8 +44,11 @@ def same_layer(a_path, b_path, layer, key):
 
 
 def without_seconds(report):
+    """The report without what names the sources or depends on the clock: timings, the inputs
+    and the problems' messages (their records, kinds, ids and grid codes are compared)."""
     if isinstance(report, dict):
-        return {k: without_seconds(v) for k, v in report.items() if "seconds" not in k}
+        return {k: without_seconds(v) for k, v in report.items()
+                if "seconds" not in k and k not in ("inputs", "message")}
     if isinstance(report, list):
         return [without_seconds(v) for v in report]
     return report

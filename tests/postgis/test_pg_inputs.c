@@ -6,6 +6,7 @@
 #include "io/layer.h"
 
 #include <criterion/criterion.h>
+#include <ogr_srs_api.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,4 +158,49 @@ Test(pg, schema_qualified_tables_and_any_case_prefix_open)
                  gp_context_last_error(ctx));
     cr_assert_str_eq(l->name, "households");
     gp_layer_close(l);
+}
+
+/* Count the features of `table` and read its EPSG code, through GDAL as any client would. */
+static int64_t table_count(const char *table, int *epsg)
+{
+    gp_layer *l = NULL;
+    cr_assert_eq(gp_layer_open(ctx, source(1, table), table, &l), GP_OK, "%s",
+                 gp_context_last_error(ctx));
+    int64_t n = OGR_L_GetFeatureCount(l->layer, 1);
+    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(l->layer);
+    const char *code = srs ? OSRGetAuthorityCode(srs, NULL) : NULL;
+    *epsg = code ? atoi(code) : 0;
+    gp_layer_close(l);
+    return n;
+}
+
+/* Writing into PostGIS through gp_outputs: the layers land in one transaction with the
+ * communities' SRID, other tables stay, an existing layer needs overwrite. */
+Test(pg, the_plan_is_written_into_postgis_with_its_srid)
+{
+    gp_plan *plan = NULL;
+    gp_outputs *out = NULL;
+    int epsg = 0;
+    int64_t streets = table_count("streets", &epsg);
+    cr_assert_eq(run(source(1, "communities"), source(1, "streets"), source(1, "households"), &plan),
+                 GP_OK, "%s", gp_context_last_error(ctx));
+    cr_assert_eq(gp_outputs_new(&out), GP_OK);
+    cr_assert_eq(gp_outputs_set_layers(ctx, out, env("GP_PG"), NULL), GP_OK);
+    cr_assert_eq(gp_outputs_set_overwrite(ctx, out, 1), GP_OK);
+    cr_assert_eq(gp_outputs_check(ctx, out), GP_OK, "%s", gp_context_last_error(ctx));
+    cr_assert_eq(gp_plan_write_outputs(ctx, plan, out), GP_OK, "%s", gp_context_last_error(ctx));
+    cr_assert_eq(table_count("grids", &epsg), gp_plan_grid_count(plan));
+    cr_assert_eq(epsg, 4490, "the grids table has EPSG %d", epsg);
+    int64_t blocks = table_count("blocks", &epsg);
+    cr_assert_eq(epsg, 4490);
+    cr_assert_gt(blocks, gp_plan_grid_count(plan));
+    cr_assert_eq(table_count("streets", &epsg), streets, "an input table changed");
+    /* Without overwrite, an existing layer is an error, and nothing changes. */
+    cr_assert_eq(gp_outputs_set_overwrite(ctx, out, 0), GP_OK);
+    cr_assert_eq(gp_plan_write_outputs(ctx, plan, out), GP_ERR_ARG);
+    cr_assert(strstr(gp_context_last_error(ctx), "layer 'grids' already exists") != NULL, "%s",
+              gp_context_last_error(ctx));
+    cr_assert_eq(table_count("grids", &epsg), gp_plan_grid_count(plan));
+    gp_outputs_free(out);
+    gp_plan_free(plan);
 }
