@@ -286,3 +286,115 @@ def test_partition_split_mirrors_the_cli(tmp_path):
     with pytest.raises(gridpart.ArgumentError) as e:
         gridpart.partition(*fixture("oversize"), split="sometimes", **kw)
     assert "sometimes" in e.value.message
+
+
+def test_library_compatibility_not_equality():
+    from gridpart import _lib
+    assert _lib.compatible(gridpart.version())
+    assert _lib.compatible("0.2.0") and _lib.compatible("0.2.7")
+    assert not _lib.compatible("0.1.9"), "older than the functions the binding declares"
+    assert not _lib.compatible("0.3.0"), "below 1.0 a minor release may change the API"
+    assert not _lib.compatible("1.2.0") and not _lib.compatible("x.y")
+
+
+def test_partition_graph_validates_shapes_and_types():
+    xadj, adj, hh = lattice(3, 3, 100)
+    # adjncy shorter than xadj[-1]: the C API would read past its end
+    with pytest.raises(gridpart.ArgumentError) as e:
+        gridpart.partition_graph(xadj, adj[:-2], hh)
+    assert f"adjncy has {len(adj) - 2} entries, but xadj[-1] = {len(adj)}" in e.value.message
+    with pytest.raises(gridpart.ArgumentError) as e:
+        gridpart.partition_graph(xadj, np.append(adj, 0), hh)
+    assert "adjncy has" in e.value.message
+    with pytest.raises(gridpart.ArgumentError) as e:
+        gridpart.partition_graph(xadj.astype(float) + 0.5, adj, hh)
+    assert "xadj: expected whole numbers" in e.value.message
+    with pytest.raises(gridpart.ArgumentError) as e:
+        gridpart.partition_graph(xadj, adj, hh.astype(bool))
+    assert "households: expected numbers" in e.value.message
+    with pytest.raises(gridpart.ArgumentError) as e:
+        gridpart.partition_graph(xadj, adj.reshape(1, -1), hh)
+    assert "adjncy must be one-dimensional" in e.value.message
+    with pytest.raises(gridpart.ArgumentError) as e:
+        gridpart.partition_graph(xadj, adj.astype(np.int64) + 2**33, hh)
+    assert "outside the range of int32" in e.value.message
+    with pytest.raises(gridpart.ArgumentError) as e:
+        gridpart.partition_graph(xadj[::-1], adj, hh)
+    assert "xadj must start at 0 and never decrease" in e.value.message
+    # whole floats and Python lists are fine
+    r = gridpart.partition_graph(xadj.astype(float), list(adj), list(hh), min=200, max=500)
+    assert sum(g["households"] for g in r.grids) == 900
+
+
+def test_paths_as_bytes_and_pathlike_and_clear_type_errors(tmp_path):
+    with pytest.raises(gridpart.GridpartIOError) as e:
+        gridpart.partition(os.fsencode(tmp_path / "nope.gpkg"), prov("streets"),
+                           prov("households"))
+    assert str(tmp_path / "nope.gpkg") in e.value.message
+    assert "b'" not in e.value.message
+    import geopandas as gpd
+    frame = gpd.read_file(os.path.join(DEMO, "communities.gpkg"))
+    with pytest.raises(TypeError) as e:
+        gridpart.partition(frame, prov("streets"), prov("households"))
+    assert "communities: expected a path" in str(e.value) and "GeoDataFrame" in str(e.value)
+
+
+def demo(name):
+    return os.path.join(DEMO, name + ".gpkg")
+
+
+DEMO_KW = dict(id_field="code", class_field="class", count_field="households")
+
+
+def test_outputs_are_never_replaced_without_overwrite(tmp_path):
+    import geopandas as gpd
+    city = tmp_path / "city.gpkg"
+    gpd.read_file(demo("communities")).to_file(city, layer="communities", driver="GPKG")
+    report = tmp_path / "r.json"
+    report.write_text("mine")
+    with pytest.raises(gridpart.ArgumentError) as e:
+        gridpart.partition(demo("communities"), demo("streets"), demo("households"),
+                           out=city, report=report, **DEMO_KW)
+    assert "r.json: the report file already exists" in e.value.message
+    assert report.read_text() == "mine"
+    with gridpart.partition(demo("communities"), demo("streets"), demo("households"),
+                            out=city, **DEMO_KW) as r:
+        assert len(r.grids) == 84
+        with pytest.raises(gridpart.ArgumentError) as e:
+            r.write(city)
+        assert "layer 'grids' already exists" in e.value.message
+        r.write(city, overwrite=True, report=report)
+    import fiona
+    assert sorted(fiona.listlayers(city)) == ["blocks", "communities", "grids"]
+    assert len(gpd.read_file(city, layer="communities")) == 12
+    assert json_load(report)["totals"]["grids"] == 84
+    assert [p.name for p in tmp_path.iterdir() if "gridpart-tmp" in p.name] == []
+
+
+def json_load(path):
+    import json
+    with open(path) as f:
+        return json.load(f)
+
+
+def test_problems_are_records_with_codes_and_ids():
+    with gridpart.partition(demo("communities"), demo("streets"), demo("households"),
+                            **DEMO_KW) as r:
+        kinds = {(p["severity"], p["kind"]) for p in r.problems}
+        assert ("violation", "vertex_over_max") in kinds
+        assert ("warning", "households_outside") in kinds
+        assert ("note", "block_cut") in kinds
+        over = [p for p in r.violations]
+        assert len(over) == 1
+        v = over[0]
+        assert v["community"] == "640106003001" and v["grid_code"] == "640106003001002"
+        assert v["blocks"] == [20]
+        assert "560 households" in v["message"] and "vertex" not in v["message"]
+        outside = next(p for p in r.problems if p["kind"] == "households_outside")
+        assert outside["features"] == [1186, 1187, 1188] and outside["community"] is None
+        report = r.report
+        assert report["totals"]["violations"] == 1
+        assert report["problems"][0]["kind"] == "households_outside"
+        assert report["inputs"]["count_field"] == "households"
+        assert report["working_crs"].startswith("EPSG:45")  # a CGCS2000 Gauss-Kruger zone
+        assert report["options"]["min"] == 300 and report["options"]["grids"] == "auto"
