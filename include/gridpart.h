@@ -452,8 +452,9 @@ GP_API void gp_graph_free(gp_graph *graph);
  * Set the households of every vertex (copied).
  * @param[in,out] ctx receives the error message.
  * @param[in,out] graph the graph.
- * @param[in] households n values, each >= 0.
- * @return GP_OK; GP_ERR_ARG (a negative value: the message names the vertex).
+ * @param[in] households n values, each in [0, 2^40] (1,099,511,627,776).
+ * @return GP_OK; GP_ERR_ARG (a negative value: the message names the vertex); GP_ERR_LIMIT
+ *         (a value above 2^40; GP_ERR_ARG before 0.2).
  * @since 0.1
  */
 GP_API GP_NODISCARD gp_status gp_graph_set_households(gp_context *ctx, gp_graph *graph,

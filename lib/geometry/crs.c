@@ -36,8 +36,9 @@ static int is_cgcs2000(OGRSpatialReferenceH srs)
     return datum != NULL && strstr(datum, "China_2000") != NULL;
 }
 
-gp_status gp_crs_choose(gp_context *ctx, OGRSpatialReferenceH srs, double minx, double miny,
-                        double maxx, double maxy, const char *user, OGRSpatialReferenceH *out)
+gp_status gp_crs_choose(gp_context *ctx, const char *label, OGRSpatialReferenceH srs,
+                        double minx, double miny, double maxx, double maxy, const char *user,
+                        OGRSpatialReferenceH *out)
 {
     gp_status st = GP_OK;
     OGRSpatialReferenceH work = NULL, wgs = NULL;
@@ -73,14 +74,23 @@ gp_status gp_crs_choose(gp_context *ctx, OGRSpatialReferenceH srs, double minx, 
         ct = wgs && src ? OCTNewCoordinateTransformation(src, wgs) : NULL;
         OSRRelease(src);
         if (ct == NULL || !OCTTransform(ct, 1, &lon, &lat, NULL)) {
-            st = gp_error(ctx, GP_ERR_CRS, "cannot find the longitude/latitude of the data%s%s",
+            st = gp_error(ctx, GP_ERR_CRS,
+                          "%s: cannot find the longitude/latitude of the layer's centre in its "
+                          "CRS '%s'%s%s",
+                          label, OSRGetName(srs) ? OSRGetName(srs) : "?",
                           ctx->engine_error[0] ? ": " : "", ctx->engine_error);
             goto done;
         }
     }
     if (!(lon >= -180.0 && lon <= 180.0 && lat >= -90.0 && lat <= 90.0)) {
-        st =
-            gp_error(ctx, GP_ERR_CRS, "data centre (%g, %g) is not a longitude/latitude", lon, lat);
+        st = gp_error(ctx, GP_ERR_CRS,
+                      "%s: the layer's CRS '%s' says its coordinates are %s, but the centre of "
+                      "its extent is (%g, %g): is the CRS the layer's own? (assign the right "
+                      "one, e.g. ogr2ogr -a_srs EPSG:32650)",
+                      label, OSRGetName(srs) ? OSRGetName(srs) : "?",
+                      OSRIsGeographic(srs) ? "longitude/latitude degrees"
+                                           : "metres convertible to longitude/latitude",
+                      cx, cy);
         goto done;
     }
     int code;

@@ -11,14 +11,15 @@
 #include <ogr_srs_api.h>
 
 /**
- * Choose the working CRS for data in `srs` whose extent (in srs units) is [minx,maxx]x[miny,maxy].
+ * Choose the working CRS for the layer `label` (named in messages) in `srs`, whose extent (in srs units) is [minx,maxx]x[miny,maxy].
  * `user` (any OSRSetFromUserInput text, e.g. "EPSG:32619") wins when given. A projected CRS in
  * metres is used as it is; CGCS2000 (EPSG:4490) data gets its 3-degree Gauss-Kruger zone
  * (EPSG:4534..4554); anything else the WGS 84 UTM zone of the extent's centre.
  * @param[out] out a new SRS with traditional GIS axis order; release with OSRRelease.
  * @return GP_OK; GP_ERR_CRS (the message says why).
  */
-GP_NODISCARD gp_status gp_crs_choose(gp_context *ctx, OGRSpatialReferenceH srs, double minx,
+GP_NODISCARD gp_status gp_crs_choose(gp_context *ctx, const char *label,
+                                     OGRSpatialReferenceH srs, double minx,
                                      double miny, double maxx, double maxy, const char *user,
                                      OGRSpatialReferenceH *out);
 

@@ -6,6 +6,7 @@
 
 #include "crs.h"
 #include "io/layer.h"
+#include "graph/graph.h"
 
 #include "core/context.h"
 #include "core/memory.h"
@@ -260,7 +261,8 @@ static int32_t class_index(gp_dataset *ds, const char *name, gp_status *st, gp_c
     return ds->n_classes++;
 }
 
-/* A household count: a non-negative integer, or GP_ERR_INPUT naming feature and field. */
+/* A household count: a whole number in [0, GP_HOUSEHOLDS_LIMIT]; otherwise GP_ERR_INPUT (or
+ * GP_ERR_LIMIT above the limit) naming the layer, feature, field and what is wrong. */
 static gp_status read_count(gp_context *ctx, const gp_layer *l, OGRFeatureH f, int field,
                             const char *name, int64_t *out)
 {
@@ -274,34 +276,81 @@ static gp_status read_count(gp_context *ctx, const gp_layer *l, OGRFeatureH f, i
                         l->label, fid, name);
     }
     OGRFieldType t = OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, field));
-    double v;
+    const char *text = OGR_F_GetFieldAsString(f, field);
+    int64_t n = 0;
     if (t == OFTInteger || t == OFTInteger64) {
-        v = (double)OGR_F_GetFieldAsInteger64(f, field);
+        n = (int64_t)OGR_F_GetFieldAsInteger64(f, field);
     } else {
-        const char *s = OGR_F_GetFieldAsString(f, field);
         char *end = NULL;
-        v = strtod(s, &end);
-        if (end == s || *end != '\0') {
+        double v = strtod(text, &end);
+        if (end == text || *end != '\0' || isnan(v)) {
             return gp_error(ctx, GP_ERR_INPUT,
                             "%s: feature %" PRId64 ": field '%s': count '%s' is not a number",
-                            l->label, fid, name, s);
+                            l->label, fid, name, text);
+        }
+        if (isinf(v)) {
+            return gp_error(ctx, GP_ERR_INPUT,
+                            "%s: feature %" PRId64 ": field '%s': count '%s' is not finite",
+                            l->label, fid, name, text);
+        }
+        if (v != floor(v)) {
+            return gp_error(ctx, GP_ERR_INPUT,
+                            "%s: feature %" PRId64 ": field '%s': count %s is not a whole number",
+                            l->label, fid, name, text);
+        }
+        if (v < 0 || v > (double)GP_HOUSEHOLDS_LIMIT) {
+            n = v < 0 ? -1 : GP_HOUSEHOLDS_LIMIT + 1; /* reported below, with the text */
+        } else {
+            n = (int64_t)v;
         }
     }
-    if (!isfinite(v) || v < 0) {
-        return gp_error(ctx, GP_ERR_INPUT,
-                        "%s: feature %" PRId64
-                        ": field '%s': count %g is "
-                        "negative",
-                        l->label, fid, name, v);
+    if (n < 0) {
+        return gp_error(ctx, GP_ERR_INPUT, "%s: feature %" PRId64 ": field '%s': count %s is negative",
+                        l->label, fid, name, text);
     }
-    if (v != floor(v) || v > 9.0e15) {
-        return gp_error(ctx, GP_ERR_INPUT,
-                        "%s: feature %" PRId64
-                        ": field '%s': count %g is not "
-                        "a whole number",
-                        l->label, fid, name, v);
+    if (n > GP_HOUSEHOLDS_LIMIT) {
+        return gp_error(ctx, GP_ERR_LIMIT,
+                        "%s: feature %" PRId64 ": field '%s': count %s is above the limit of %" PRId64
+                        " households per feature (a wrong field or unit?)",
+                        l->label, fid, name, text, GP_HOUSEHOLDS_LIMIT);
     }
-    *out = (int64_t)v;
+    *out = n;
+    return GP_OK;
+}
+
+/* Without a count field every household feature counts as one. When the layer has a field
+ * whose name says it holds households, that was probably meant: its name, for a warning. */
+static gp_status find_count_hint(gp_context *ctx, const gp_layer *l, gp_dataset *ds)
+{
+    static const char *const contains[] = {"househ", "count", "\xe6\x88\xb7"}; /* 户 */
+    static const char *const exact[] = {"hh", "n_hh", "num_hh", "hh_count", "hu", "units",
+                                        "dwellings", "pop_hh"};
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(l->layer);
+    for (int i = 0; i < OGR_FD_GetFieldCount(defn); i++) {
+        OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, i);
+        OGRFieldType t = OGR_Fld_GetType(fd);
+        if (t != OFTInteger && t != OFTInteger64 && t != OFTReal && t != OFTString) {
+            continue;
+        }
+        char lower[128];
+        const char *name = OGR_Fld_GetNameRef(fd);
+        size_t n = 0;
+        for (; name[n] && n + 1 < sizeof lower; n++) {
+            lower[n] = (char)(name[n] >= 'A' && name[n] <= 'Z' ? name[n] - 'A' + 'a' : name[n]);
+        }
+        lower[n] = '\0';
+        int hit = 0;
+        for (size_t k = 0; k < sizeof contains / sizeof contains[0]; k++) {
+            hit |= strstr(lower, contains[k]) != NULL;
+        }
+        for (size_t k = 0; k < sizeof exact / sizeof exact[0]; k++) {
+            hit |= strcmp(lower, exact[k]) == 0;
+        }
+        if (hit) {
+            ds->count_field_hint = gp_strdup(name);
+            return ds->count_field_hint ? GP_OK : gp_error_nomem(ctx, "a field name");
+        }
+    }
     return GP_OK;
 }
 
@@ -331,6 +380,8 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
         if (st != GP_OK) {
             goto done;
         }
+    } else if (kind == KIND_HOUSE && (st = find_count_hint(ctx, l, ds)) != GP_OK) {
+        goto done;
     }
     OGR_L_ResetReading(l->layer);
     for (;;) {
@@ -484,6 +535,13 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
             ds->hh_x[i] = x;
             ds->hh_y[i] = y;
             ds->n_households++;
+            if (ds->households_read > (int64_t)1 << 62) {
+                st = gp_error(ctx, GP_ERR_LIMIT,
+                              "%s: feature %" PRId64 ": the households of the layer add up to "
+                              "more than %" PRId64 ", more than gridpart can count",
+                              l->label, fid, (int64_t)1 << 62);
+                goto done;
+            }
             ds->households_read += count;
         }
         if (st != GP_OK) {
@@ -784,11 +842,20 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
     gp_gdal_push_errors(ctx);
     OGRSpatialReferenceH srs[N_LAYERS] = {0};
     int first_with = -1, first_without = -1;
+    int undefined[N_LAYERS] = {0};
     for (int i = 0; i < N_LAYERS; i++) {
         if (layer[i] == NULL) {
             continue;
         }
         srs[i] = OGR_L_GetSpatialRef(layer[i]->layer);
+        /* A GeoPackage layer with srs_id 0 or -1 has a placeholder CRS of this name: it says
+         * nothing about the coordinates, so it counts as none. */
+        const char *name = srs[i] ? OSRGetName(srs[i]) : NULL;
+        if (name != NULL && (strcmp(name, "Undefined geographic SRS") == 0 ||
+                             strcmp(name, "Undefined Cartesian SRS") == 0)) {
+            srs[i] = NULL;
+            undefined[i] = 1;
+        }
         if (srs[i] != NULL && first_with < 0) {
             first_with = i;
         }
@@ -796,16 +863,20 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
             first_without = i;
         }
     }
+    const char *none = first_without >= 0 && undefined[first_without]
+                           ? "has an undefined CRS (a GeoPackage srs_id of 0 or -1)"
+                           : "has no CRS";
     if (first_without >= 0 && first_with >= 0) {
         st = gp_error(ctx, GP_ERR_CRS,
-                      "%s: %s has no CRS while %s has one; assign it one "
+                      "%s: %s %s while %s has one; assign it one "
                       "(e.g. ogr2ogr -a_srs)",
-                      ROLE[first_without], layer[first_without]->label, layer[first_with]->label);
+                      ROLE[first_without], layer[first_without]->label, none,
+                      layer[first_with]->label);
     } else if (first_without >= 0) {
         st = gp_error(ctx, GP_ERR_CRS,
-                      "%s: %s has no CRS, and neither has any other input; "
+                      "%s: %s %s, and no other input has one; "
                       "assign one (e.g. ogr2ogr -a_srs EPSG:4490)",
-                      ROLE[first_without], layer[first_without]->label);
+                      ROLE[first_without], layer[first_without]->label, none);
     }
     gp_gdal_pop_errors(ctx);
     if (st != GP_OK) {
@@ -816,7 +887,8 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
         st = gp_error(ctx, GP_ERR_INPUT, "%s: the layer is empty", layer[L_COMM]->label);
         goto done;
     }
-    st = gp_crs_choose(ctx, srs[L_COMM], env.MinX, env.MinY, env.MaxX, env.MaxY, in->work_crs,
+    st = gp_crs_choose(ctx, layer[L_COMM]->label, srs[L_COMM], env.MinX, env.MinY, env.MaxX,
+                       env.MaxY, in->work_crs,
                        &work);
     if (st != GP_OK) {
         goto done;
@@ -963,7 +1035,8 @@ void gp_dataset_free(gp_dataset *ds)
         ds->street_class, ds->barrier_wkb,   ds->barrier_fid,   ds->class_name,   ds->class_cost,
         ds->street_start, ds->street_list,   ds->barrier_start, ds->barrier_list, ds->hh_fid,
         ds->hh_count,     ds->hh_x,          ds->hh_y,          ds->hh_community, ds->hh_start,
-        ds->hh_list,      ds->outside_fid,   ds->skipped_fid,   ds->output_wkt,   ds->work_wkt};
+        ds->hh_list,      ds->outside_fid,   ds->skipped_fid,   ds->output_wkt,   ds->work_wkt,
+        ds->count_field_hint};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         gp_free(arrays[i]);
     }

@@ -251,10 +251,11 @@ gp_status gp_graph_set_households(gp_context *ctx, gp_graph *graph, const int64_
                               (int)v, (long long)households[v]);
             goto done;
         }
-        /* Keeps every sum over a graph far from int64 overflow. */
-        if (households[v] > ((int64_t)1 << 40)) {
-            status = gp_error(ctx, GP_ERR_ARG, "graph: vertex %d: households %lld is too large",
-                              (int)v, (long long)households[v]);
+        if (households[v] > GP_HOUSEHOLDS_LIMIT) {
+            status = gp_error(ctx, GP_ERR_LIMIT,
+                              "graph: vertex %d: households %lld is above the limit of %lld per "
+                              "vertex",
+                              (int)v, (long long)households[v], (long long)GP_HOUSEHOLDS_LIMIT);
             goto done;
         }
     }

@@ -6,6 +6,10 @@
 
 #include "gridpart.h"
 
+/* The most households one vertex (one input feature) may hold: 2^40 keeps every sum over a
+ * graph, or over millions of features, far from int64 overflow. */
+#define GP_HOUSEHOLDS_LIMIT ((int64_t)1 << 40)
+
 /*
  * Every array is owned by the graph and indexed like the caller's input: vertex arrays by
  * vertex, edge arrays by adjacency entry. Optional arrays are NULL until set; `ecost` is always

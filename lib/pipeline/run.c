@@ -277,6 +277,16 @@ static gp_status run_facts(gp_context *ctx, const gp_dataset *ds, gp_plan *plan)
                                  ds->notes[GP_ROLE_HOUSEHOLDS].label, ds->households_outside,
                                  ds->n_outside, ids);
     }
+    if (st == GP_OK && ds->count_field_hint != NULL) {
+        gp_problem_where w = {GP_SEVERITY_WARNING, GP_PROBLEM_COUNT_FIELD, -1, NULL, NULL, 0,
+                              NULL, 0};
+        st = gp_plan_add_problem(ctx, plan, &w,
+                                 "%s: no household count field was given, so each of its %" PRId64
+                                 " features counts as one household; it has a field '%s': was "
+                                 "that meant (CLI --count-field %s)?",
+                                 ds->notes[GP_ROLE_HOUSEHOLDS].label, ds->n_households,
+                                 ds->count_field_hint, ds->count_field_hint);
+    }
     return st == GP_OK ? report_layer_notes(ctx, ds, plan) : st;
 }
 
