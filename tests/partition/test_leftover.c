@@ -6,6 +6,7 @@
 
 #include "check.h"
 
+#include "core/memory.h"
 #include "core/options.h"
 
 #include <criterion/criterion.h>
@@ -466,4 +467,44 @@ Test(leftover, same_result_on_any_thread_count)
     gp_context_free(ctx);
     gp_partition_free(p);
     gp_options_free(o);
+}
+
+/* Every allocation of a run that joins leftovers failing in turn: GP_ERR_NOMEM or a result,
+ * never a leak. */
+Test(leftover, allocation_failures_return_nomem)
+{
+    static gp_lg s;
+    const int64_t hh[5] = {22, 0, 817, 481, 694};
+    gp_lg_init(&s, 5, hh);
+    for (int32_t v = 0; v + 1 < 5; v++) {
+        gp_lg_edge(&s, v, v + 1, 1.0);
+    }
+    gp_lg_build(&s);
+    gp_context *ctx = NULL;
+    gp_options *o = gp_opts();
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    cr_assert_eq(gp_options_set_threads(ctx, o, 1), GP_OK);
+    int32_t part[5];
+    int nomem = 0;
+    int ok = 0;
+    for (int64_t i = 0; i < 1000 && !ok; i++) {
+        int64_t live = gp_test_alloc_live();
+        gp_test_alloc_fail_after(i, 0);
+        int32_t k = 0;
+        gp_status st = gp_partition_graph(ctx, 5, s.xadj, s.adjncy, s.cost, s.hh, o, part, &k);
+        gp_test_alloc_fail_after(-1, 0);
+        cr_assert_eq(gp_test_alloc_live(), live, "leak when allocation %lld fails", (long long)i);
+        if (st == GP_ERR_NOMEM) {
+            nomem++;
+            continue;
+        }
+        cr_assert_eq(st, GP_ERR_INFEASIBLE, "allocation %lld: status %d", (long long)i, st);
+        cr_assert_eq(k, 3);
+        cr_assert(part[0] == part[2] && part[1] == part[2]);
+        ok = 1;
+    }
+    cr_assert(ok);
+    cr_assert_gt(nomem, 0);
+    gp_options_free(o);
+    gp_context_free(ctx);
 }
