@@ -508,3 +508,86 @@ Test(leftover, allocation_failures_return_nomem)
     gp_options_free(o);
     gp_context_free(ctx);
 }
+
+static uint64_t gp_rng(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/*
+ * Random graphs of 5 to 94 vertices, a fifth of them above the maximum: every property of
+ * gp_check_partition holds (contiguity, households, the same result on 1 and 2 threads), and
+ * every group of fewer than the minimum walled in by over-max vertices (checked here by its
+ * own search) has joined a grid over the maximum.
+ */
+Test(leftover, random_graphs_leave_no_small_pocket_alone)
+{
+    static gp_lg s;
+    static uint8_t adj[GP_LN][GP_LN];
+    int joins = 0;
+    for (uint64_t seed = 1; seed <= 150; seed++) {
+        uint64_t r = seed * 7919;
+        int32_t n = 5 + (int32_t)(gp_rng(&r) % 90);
+        int64_t hh[GP_LN];
+        for (int32_t v = 0; v < n; v++) {
+            uint64_t x = gp_rng(&r) % 100;
+            hh[v] = x < 20   ? 501 + (int64_t)(gp_rng(&r) % 1000)
+                    : x < 30 ? 0
+                             : (int64_t)(gp_rng(&r) % (x < 60 ? 40 : 200));
+        }
+        gp_lg_init(&s, n, hh);
+        memset(adj, 0, sizeof adj);
+        for (int32_t v = 1; v < n + n / 3; v++) {
+            int32_t a = v < n ? v : (int32_t)(gp_rng(&r) % (uint64_t)n);
+            int32_t b = (int32_t)(gp_rng(&r) % (uint64_t)(v < n ? v : n));
+            if (a != b && !adj[a][b]) {
+                adj[a][b] = adj[b][a] = 1;
+                gp_lg_edge(&s, a, b, 0.5 + (double)(gp_rng(&r) % 5));
+            }
+        }
+        gp_test_graph tg = gp_lg_build(&s);
+        gp_options *o = gp_opts();
+        o->seed = seed;
+        gp_partition *p = gp_check_partition(&tg, o);
+        const int32_t *part = gp_partition_assignment(p);
+        for (int32_t i = 0; i < gp_partition_problem_count(p); i++) {
+            joins += gp_partition_problem_kind(p, i) == GP_PROBLEM_JOINED_OVER_MAX;
+        }
+        uint8_t seen[GP_LN] = {0};
+        for (int32_t s0 = 0; s0 < n; s0++) {
+            if (hh[s0] > 500 || seen[s0]) {
+                continue;
+            }
+            int32_t q[GP_LN];
+            int32_t t = 0;
+            int64_t total = 0;
+            int touch = 0;
+            q[t++] = s0;
+            seen[s0] = 1;
+            for (int32_t h = 0; h < t; h++) {
+                total += hh[q[h]];
+                for (int32_t u = 0; u < n; u++) {
+                    if (!adj[q[h]][u]) {
+                        continue;
+                    }
+                    touch |= hh[u] > 500;
+                    if (hh[u] <= 500 && !seen[u]) {
+                        seen[u] = 1;
+                        q[t++] = u;
+                    }
+                }
+            }
+            for (int32_t h = 0; touch && total < 300 && h < t; h++) {
+                cr_assert_gt(gp_partition_grid_households(p, part[q[h]]), 500,
+                             "seed %llu: a pocket of %lld households from vertex %d stayed alone",
+                             (unsigned long long)seed, (long long)total, s0);
+            }
+        }
+        gp_partition_free(p);
+        gp_options_free(o);
+    }
+    cr_assert_gt(joins, 100, "%d joins", joins);
+}
