@@ -529,7 +529,11 @@ typedef enum {
     GP_PROBLEM_GRID_COUNT = 3,       /**< The fixed grid count cannot be met within the bounds. */
     GP_PROBLEM_BOUNDS_UNMET = 4,     /**< The search ended with a grid out of bounds. */
     /** Households too few for a grid joined the grid of an indivisible vertex above the
-     * maximum (since 0.2). */
+     * maximum: a component (or a piece of one, when no whole number of grids fits its
+     * households) that touches such a vertex. The joined grid is still over the maximum only
+     * by necessity; its GP_PROBLEM_VERTEX_OVER_MAX problem gives its households in all, and
+     * this one the piece's lowest vertex. A household-free piece joins without a problem.
+     * @since 0.2 */
     GP_PROBLEM_JOINED_OVER_MAX = 5,
     GP_PROBLEM_HOUSEHOLDS_OUTSIDE = 6, /**< Household features outside every community (0.2). */
     GP_PROBLEM_FEATURES_SKIPPED = 7,   /**< Input features skipped, by id (0.2). */
@@ -552,8 +556,10 @@ GP_API const char *gp_problem_kind_name(int32_t kind);
 /**
  * Divide the graph into contiguous grids of [min, max] households (options), minimising, in
  * order: bound violations, workload imbalance, cut cost (and shape), households moved from
- * the previous assignment. Deterministic for the same graph, options and seed on any thread
- * count. Work is bounded (options' effort); the context's progress callback can cancel.
+ * the previous assignment. A vertex above the maximum is a grid of its own; households too
+ * few for a grid that touch it join its grid (GP_PROBLEM_JOINED_OVER_MAX). Deterministic for
+ * the same graph, options and seed on any thread count. Work is bounded (options' effort);
+ * the context's progress callback can cancel.
  * @param[in,out] ctx receives errors, progress and log.
  * @param[in] graph the graph, with households set.
  * @param[in] opts options, or NULL for the defaults.

@@ -4,7 +4,10 @@
  * statistics and problem reports.
  *
  * Vertices above the maximum become grids of their own; the rest split into connected
- * components, each divided on its own (a grid cannot span components). A component's grid
+ * components, each divided on its own (a grid cannot span components). A component whose
+ * households no whole number of grids can hold gives a piece too small to be a grid, or all
+ * of itself when it holds fewer than the minimum, to the grid of a neighbouring vertex above
+ * the maximum (leftover.c): that grid is over the maximum by necessity anyway. A component's grid
  * count is the feasible k (k x min <= households <= k x max) closest to households / target,
  * or, with a fixed count, a share of it given to the components in proportion to their
  * households within their feasible ranges. Each component runs a fixed number of restarts
@@ -12,6 +15,7 @@
  * then restart index) wins, so the result does not depend on the number of threads.
  */
 
+#include "leftover.h"
 #include "partition.h"
 #include "search.h"
 
@@ -37,6 +41,9 @@ static const double GP_PI = 3.14159265358979323846;
  * 0.682 for +0%, +4.5% and +9% cut cost; the optimizer is held to 0.68. */
 static const double GP_SHAPE_WEIGHT = 6.0;
 
+/* Why a vertex is outside every component searched (the search's skip[], any non-zero). */
+enum { GP_SKIP_OVER = 1, GP_SKIP_JOINED = 2 };
+
 typedef struct {
     int32_t start; /* into the component vertex list */
     int32_t nv;
@@ -46,7 +53,10 @@ typedef struct {
     int64_t klo; /* feasible grid counts: klo .. khi (empty when klo > khi) */
     int64_t khi;
     int32_t k;
-    int32_t absorb;   /* over-max vertex that takes this household-free component, or -1 */
+    int32_t host;      /* over-max vertex whose grid takes the last nj vertices, or -1 */
+    int32_t nj;        /* vertices joining host (leftover.c), listed after the nv kept */
+    int64_t hh_joined; /* their households */
+    int touches;       /* some vertex neighbours an over-max vertex */
     int32_t task0;    /* first task, -1 when solved without search */
     int32_t best;     /* winning task */
     int32_t restarts; /* tasks of this component */
@@ -172,7 +182,7 @@ static int gp_distribute(gp_comp *comps, int32_t ncomp, int64_t want)
 {
     int64_t have = 0;
     for (int32_t c = 0; c < ncomp; c++) {
-        if (comps[c].absorb < 0) {
+        if (comps[c].nv > 0) {
             have += comps[c].k;
         }
     }
@@ -184,7 +194,7 @@ static int gp_distribute(gp_comp *comps, int32_t ncomp, int64_t want)
             double best = 0;
             for (int32_t c = 0; c < ncomp; c++) {
                 gp_comp *cp = &comps[c];
-                if (cp->absorb >= 0) {
+                if (cp->nv == 0) {
                     continue;
                 }
                 double per = (double)cp->hh / cp->k;
@@ -355,6 +365,137 @@ static void gp_statistics(const gp_graph *g, const double *wl, int64_t mn, int64
     p->mean_pp = ppn > 0 ? ppsum / ppn : NAN;
 }
 
+/* Households, workload and inner adjacency entries of a component's nv kept vertices, and its
+ * feasible grid counts klo .. khi (empty when no whole number of grids fits). */
+static void gp_comp_totals(const gp_graph *g, const double *wl, const uint8_t *skip,
+                           const int32_t *cverts, int64_t mn, int64_t mx, gp_comp *c)
+{
+    c->hh = 0;
+    c->wl = 0;
+    c->ne = 0;
+    for (int32_t i = c->start; i < c->start + c->nv; i++) {
+        int32_t v = cverts[i];
+        c->hh += g->households[v];
+        c->wl += wl[v];
+        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+            c->ne += !skip[g->adjncy[e]];
+        }
+    }
+    c->klo = (c->hh + mx - 1) / mx;
+    c->khi = mn > 0 ? c->hh / mn : c->nv;
+    if (c->khi > c->nv) {
+        c->khi = c->nv;
+    }
+    if (c->klo < 1) {
+        c->klo = 1;
+    }
+}
+
+/* The leftover rule (leftover.c) for a component no whole number of grids fits: the vertices
+ * that join an over-max vertex's grid leave the component (marked GP_SKIP_JOINED, so no search
+ * touches them) and its totals become those of the vertices kept. `*lw` is made on first use. */
+static gp_status gp_comp_leftover(gp_context *ctx, const gp_graph *g, const double *wl,
+                                  uint8_t *skip, int64_t mn, int64_t mx, int32_t *cverts,
+                                  gp_leftover_work **lw, gp_comp *c)
+{
+    if (!c->touches || c->klo <= c->khi) {
+        return GP_OK;
+    }
+    if (*lw == NULL && (*lw = gp_leftover_work_new(g->n)) == NULL) {
+        return gp_error_nomem(ctx, "leftover households");
+    }
+    gp_leftover lo =
+        gp_leftover_find(*lw, g, g->households, skip, mn, mx, cverts + c->start, c->nv, c->hh);
+    if (lo.host < 0) {
+        return GP_OK;
+    }
+    c->host = lo.host;
+    c->nj = lo.nj;
+    c->hh_joined = lo.hh;
+    c->nv -= lo.nj;
+    for (int32_t i = c->nv; i < c->nv + c->nj; i++) {
+        skip[cverts[c->start + i]] = GP_SKIP_JOINED;
+    }
+    gp_comp_totals(g, wl, skip, cverts, mn, mx, c);
+    return GP_OK;
+}
+
+/* Lowest vertex among cverts[from .. to). */
+static int32_t gp_lowest(const int32_t *cverts, int32_t from, int32_t to)
+{
+    int32_t low = cverts[from];
+    for (int32_t i = from + 1; i < to; i++) {
+        low = cverts[i] < low ? cverts[i] : low;
+    }
+    return low;
+}
+
+/*
+ * The problems of the grids over the maximum by necessity: one per over-max vertex, saying
+ * what its grid holds in all, and one per piece with households that joined such a grid (a
+ * household-free piece joins silently: it changes no count). GP_ERR_NOMEM when the list
+ * cannot grow.
+ */
+static gp_status gp_report_over_max(gp_partition *p, const gp_graph *g, const uint8_t *skip,
+                                    const gp_comp *comps, int32_t ncomp, const int32_t *cverts,
+                                    int64_t mn, int64_t mx)
+{
+    gp_status status = GP_OK;
+    for (int32_t v = 0; v < g->n && status == GP_OK; v++) {
+        int32_t gid = p->part[v];
+        if (skip[v] != GP_SKIP_OVER) {
+            continue;
+        }
+        if (p->vertices[gid] == 1) {
+            status = gp_partition_add_problem(p, GP_PROBLEM_VERTEX_OVER_MAX, v,
+                                              "vertex %d holds %" PRId64
+                                              " households, above the maximum %" PRId64
+                                              ": it forms grid %d alone",
+                                              (int)v, g->households[v], mx, (int)gid);
+        } else {
+            status = gp_partition_add_problem(
+                p, GP_PROBLEM_VERTEX_OVER_MAX, v,
+                "vertex %d holds %" PRId64 " households, above the maximum %" PRId64
+                ": it forms grid %d of %d vertices, %" PRId64 " households in all",
+                (int)v, g->households[v], mx, (int)gid, (int)p->vertices[gid], p->households[gid]);
+        }
+    }
+    for (int32_t c = 0; c < ncomp && status == GP_OK; c++) {
+        const gp_comp *cp = &comps[c];
+        if (cp->host < 0 || cp->hh_joined == 0) {
+            continue;
+        }
+        int32_t end = cp->start + cp->nv + cp->nj;
+        int32_t low = gp_lowest(cverts, cp->start, end);
+        int32_t from = gp_lowest(cverts, cp->start + cp->nv, end);
+        int32_t gid = p->part[cp->host];
+        int64_t total = cp->hh + cp->hh_joined;
+        if (cp->nv == 0) {
+            status = gp_partition_add_problem(p, GP_PROBLEM_JOINED_OVER_MAX, from,
+                                              "component from vertex %d holds %" PRId64
+                                              " households in %d vertices, fewer "
+                                              "than the minimum %" PRId64
+                                              ": it joins grid %d of vertex %d, above the maximum "
+                                              "alone; %" PRId64 " households in all",
+                                              (int)low, total, (int)cp->nj, mn, (int)gid,
+                                              (int)cp->host, p->households[gid]);
+        } else {
+            status = gp_partition_add_problem(p, GP_PROBLEM_JOINED_OVER_MAX, from,
+                                              "component from vertex %d holds %" PRId64
+                                              " households in %d vertices, which "
+                                              "no whole number of grids in [%" PRId64 ", %" PRId64
+                                              "] fits: %d vertices from "
+                                              "vertex %d (%" PRId64
+                                              " households) join grid %d of vertex %d, above the "
+                                              "maximum alone; %" PRId64 " households in all",
+                                              (int)low, total, (int)(cp->nv + cp->nj), mn, mx,
+                                              (int)cp->nj, (int)from, cp->hh_joined, (int)gid,
+                                              (int)cp->host, p->households[gid]);
+        }
+    }
+    return status;
+}
+
 gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_options *opts,
                              gp_partition **out)
 {
@@ -369,6 +510,7 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
     int32_t *label = NULL;
     int32_t *remap = NULL;
     double *shape = NULL;
+    gp_leftover_work *lw = NULL;
     gp_worker *workers = NULL;
     pthread_t *threads = NULL;
     int32_t nthreads = 0;
@@ -434,8 +576,8 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
     }
     int32_t n_over = 0;
     for (int32_t v = 0; v < n; v++) {
-        skip[v] = g->households[v] > mx;
-        n_over += skip[v];
+        skip[v] = g->households[v] > mx ? GP_SKIP_OVER : 0;
+        n_over += skip[v] == GP_SKIP_OVER;
         cid[v] = -1;
     }
     /* Components of the graph without the over-max vertices, each listed from its lowest id. */
@@ -447,44 +589,29 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
         }
         gp_comp *c = &comps[ncomp];
         c->start = at;
-        c->absorb = -1;
+        c->host = -1;
         c->task0 = -1;
         cid[s] = ncomp;
         cverts[at++] = s;
         for (int32_t h = c->start; h < at; h++) {
             int32_t v = cverts[h];
-            c->hh += g->households[v];
-            c->wl += wl[v];
             for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
                 int32_t u = g->adjncy[e];
                 if (skip[u]) {
-                    if (c->absorb < 0 || u < c->absorb) {
-                        c->absorb = u;
-                    }
-                    continue;
-                }
-                c->ne++;
-                if (cid[u] < 0) {
+                    c->touches = 1;
+                } else if (cid[u] < 0) {
                     cid[u] = ncomp;
                     cverts[at++] = u;
                 }
             }
         }
         c->nv = at - c->start;
-        c->klo = (c->hh + mx - 1) / mx;
-        c->khi = mn > 0 ? c->hh / mn : c->nv;
-        if (c->khi > c->nv) {
-            c->khi = c->nv;
+        gp_comp_totals(g, wl, skip, cverts, mn, mx, c);
+        status = gp_comp_leftover(ctx, g, wl, skip, mn, mx, cverts, &lw, c);
+        if (status != GP_OK) {
+            goto done;
         }
-        if (c->klo < 1) {
-            c->klo = 1;
-        }
-        /* A household-free piece walled in by over-max vertices joins one of them: an empty
-         * grid would only add a violation. */
-        if (!(c->hh == 0 && mn > 0)) {
-            c->absorb = -1;
-        }
-        c->k = gp_auto_k(c, mn, mx, target);
+        c->k = c->nv > 0 ? gp_auto_k(c, mn, mx, target) : 0;
         ncomp++;
     }
     int count_ok = 1;
@@ -498,7 +625,7 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
     int32_t ntasks = 0;
     for (int32_t c = 0; c < ncomp; c++) {
         gp_comp *cp = &comps[c];
-        if (cp->absorb < 0 && cp->k > 1 && cp->k < cp->nv) {
+        if (cp->nv > 0 && cp->k > 1 && cp->k < cp->nv) {
             ntasks += gp_restarts(restarts, cp->nv);
         }
     }
@@ -511,7 +638,7 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
     int32_t ti = 0;
     for (int32_t c = 0; c < ncomp; c++) {
         gp_comp *cp = &comps[c];
-        if (!(cp->absorb < 0 && cp->k > 1 && cp->k < cp->nv)) {
+        if (!(cp->nv > 0 && cp->k > 1 && cp->k < cp->nv)) {
             continue;
         }
         cp->task0 = ti;
@@ -583,7 +710,7 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
     for (int32_t c = 0; c < ncomp; c++) {
         gp_comp *cp = &comps[c];
         const int32_t *vs = cverts + cp->start;
-        if (cp->absorb >= 0) {
+        if (cp->nv == 0) {
             continue;
         }
         if (cp->task0 < 0) {
@@ -607,14 +734,14 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
         next_label += tasks[best].k_out;
     }
     for (int32_t v = 0; v < n; v++) {
-        if (skip[v]) {
+        if (skip[v] == GP_SKIP_OVER) {
             label[v] = next_label++;
         }
     }
     for (int32_t c = 0; c < ncomp; c++) {
         gp_comp *cp = &comps[c];
-        for (int32_t i = 0; cp->absorb >= 0 && i < cp->nv; i++) {
-            label[cverts[cp->start + i]] = label[cp->absorb];
+        for (int32_t i = cp->nv; cp->host >= 0 && i < cp->nv + cp->nj; i++) {
+            label[cverts[cp->start + i]] = label[cp->host];
         }
     }
     /* Grid ids in order of each grid's lowest vertex: independent of search internals. */
@@ -655,19 +782,11 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
         }
     }
     /* Problems: every bound that is not held is reported with its vertices and reason. */
-    for (int32_t v = 0; v < n && status == GP_OK; v++) {
-        if (skip[v]) {
-            status = gp_partition_add_problem(p, GP_PROBLEM_VERTEX_OVER_MAX, v,
-                                              "vertex %d holds %" PRId64
-                                              " households, above the maximum %" PRId64
-                                              ": it forms grid %d alone",
-                                              (int)v, g->households[v], mx, (int)p->part[v]);
-        }
-    }
+    status = gp_report_over_max(p, g, skip, comps, ncomp, cverts, mn, mx);
     for (int32_t c = 0; c < ncomp && status == GP_OK; c++) {
         gp_comp *cp = &comps[c];
         int32_t v0 = cverts[cp->start];
-        if (cp->absorb >= 0 || cp->klo <= cp->khi) {
+        if (cp->nv == 0 || cp->klo <= cp->khi) {
             continue;
         }
         status = gp_partition_add_problem(p, GP_PROBLEM_COMPONENT_INFEASIBLE, v0,
@@ -692,7 +811,7 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
         const gp_comp *cp = &comps[cid[v]];
         int64_t h = p->households[gid];
         /* Only the first vertex of each grid reports, and only for feasible components. */
-        if (cp->klo > cp->khi || cp->absorb >= 0 || (h >= mn && h <= mx)) {
+        if (cp->klo > cp->khi || (h >= mn && h <= mx)) {
             continue;
         }
         int first = 1;
@@ -726,6 +845,7 @@ done:
     for (int32_t i = 0; workers != NULL && i < nthreads; i++) {
         gp_search_work_free(workers[i].w);
     }
+    gp_leftover_work_free(lw);
     gp_free(workers);
     gp_free(threads);
     gp_partition_free(p);

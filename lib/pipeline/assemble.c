@@ -126,8 +126,8 @@ static gp_status report_problems(gp_context *ctx, gp_plan *plan, int32_t pci,
             st = gp_plan_add_problem(ctx, plan, &w,
                                      "community %s: grid %s holds %" PRId64
                                      " households, above the maximum %" PRId64 ": block %" PRId32
-                                     " alone holds %" PRId64
-                                     " and is not cut (one household feature, or cutting is off)",
+                                     " holds %" PRId64 " of them and is not cut (one household "
+                                     "feature, or cutting is off)",
                                      cid, pg->code, pg->households, hi, big, b->households[big]);
         } else if (kind == GP_PROBLEM_COMPONENT_INFEASIBLE) {
             st = gp_plan_add_problem(ctx, plan, &w,
@@ -137,8 +137,25 @@ static gp_status report_problems(gp_context *ctx, gp_plan *plan, int32_t pci,
                                      ", %" PRId64 "] can hold; the division there has the least "
                                      "violation",
                                      cid, pg->code, pg->households, lo, hi);
+        } else if (kind == GP_PROBLEM_JOINED_OVER_MAX) {
+            /* The blocks that joined: the grid's blocks but those above the maximum. */
+            int32_t k = 0;
+            int64_t joined = 0;
+            for (int32_t j = 0; j < n; j++) {
+                if (b->households[ids[j]] <= hi) {
+                    joined += b->households[ids[j]];
+                    ids[k++] = ids[j];
+                }
+            }
+            w.severity = GP_SEVERITY_NOTE;
+            w.n_blocks = k;
+            st = gp_plan_add_problem(ctx, plan, &w,
+                                     "community %s: %" PRId32 " block(s) holding %" PRId64
+                                     " households, too few for a grid of their own, joined grid "
+                                     "%s, which is above the maximum anyway: block %" PRId32
+                                     " holds %" PRId64 " households and is not cut",
+                                     cid, k, joined, pg->code, big, b->households[big]);
         } else {
-            w.severity = kind == GP_PROBLEM_JOINED_OVER_MAX ? GP_SEVERITY_NOTE : w.severity;
             st = gp_plan_add_problem(ctx, plan, &w,
                                      "community %s: grid %s holds %" PRId64
                                      " households, outside [%" PRId64 ", %" PRId64

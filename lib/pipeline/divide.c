@@ -9,15 +9,15 @@
  * block only as the bounds require.
  *
  * Rule 2 (GP_SPLIT_NEEDED): when the community's total fits a whole number of grids but the
- * best division still breaks a bound (not counting a lone feature above the maximum), a
- * bounded greedy search cuts blocks one at a time. Each round takes the blocks in the grids
- * that break a bound and their neighbours, articulation points of the block graph first (a
- * leaf block reachable only through a hub is the usual trap), then more households, then
- * larger area; cuts each of the first few into open cells (empty corridors between household
- * sites) on top of the cuts already made, re-partitions, and keeps the trial that leaves the
- * least violation, then the fewest blocks cut, then the shortest cut off streets. It stops
- * when the bounds hold, when no trial improves, or after a few rounds; cuts that turn out
- * unnecessary are then undone. Every step is deterministic.
+ * best division still breaks a bound (not counting a grid that holds a single household site
+ * above the maximum), a bounded greedy search cuts blocks one at a time. Each round takes the
+ * blocks in the grids that break a bound and their neighbours, articulation points of the
+ * block graph first (a leaf block reachable only through a hub is the usual trap), then more
+ * households, then larger area; cuts each of the first few into open cells (empty corridors
+ * between household sites) on top of the cuts already made, re-partitions, and keeps the trial
+ * that leaves the least violation, then the fewest blocks cut, then the shortest cut off
+ * streets. It stops when the bounds hold, when no trial improves, or after a few rounds; cuts
+ * that turn out unnecessary are then undone. Every step is deterministic.
  */
 
 #include "divide.h"
@@ -38,7 +38,8 @@ enum { MAX_ROUNDS = 3, MAX_CANDIDATES = 8 };
 typedef struct trial {
     gp_cells *cells;
     gp_partition *part;
-    int64_t viol;       /* households outside the bounds, a lone indivisible feature excused */
+    int64_t viol;       /* households outside the bounds, a grid holding an indivisible feature
+                         * above the maximum excused */
     int32_t blocks_cut; /* blocks with a grid border inside */
     double off_street;  /* metres of grid border inside blocks, off streets */
     double on_path;     /* metres of grid border along internal paths */
@@ -108,39 +109,34 @@ static gp_status partition_view(gp_context *ctx, const graph_view *g, const gp_o
     return st;
 }
 
-/* Households outside [min, max] summed over grids; a grid whose households all lie in one
- * vertex of one household site above the maximum is excused (nothing can divide it). */
+/* Households outside [min, max] summed over grids; a grid over the maximum that holds a vertex
+ * of one household site above the maximum is excused: nothing can divide that vertex, and the
+ * optimizer lets households too few for a grid join it (partition/leftover.c). */
 static gp_status violation(gp_context *ctx, const gp_splitter *sp, const graph_view *g,
                            const gp_partition *part, const gp_options *opts, int64_t *out)
 {
     int32_t ng = gp_partition_grid_count(part);
     const int32_t *assign = gp_partition_assignment(part);
-    int32_t *holder = gp_malloc(((size_t)ng + 1) * sizeof *holder); /* the one vertex, -2: more */
-    if (holder == NULL) {
+    uint8_t *indivisible = gp_calloc((size_t)ng + 1, 1);
+    if (indivisible == NULL) {
         return gp_error_nomem(ctx, "bound violations");
     }
-    for (int32_t k = 0; k < ng; k++) {
-        holder[k] = -1;
-    }
     for (int32_t v = 0; v < g->n; v++) {
-        if (g->households[v] > 0) {
-            holder[assign[v]] = holder[assign[v]] == -1 ? v : -2;
+        if (g->households[v] > opts->max_households &&
+            (g->sites ? g->sites[v] : gp_splitter_sites(sp, v)) <= 1) {
+            indivisible[assign[v]] = 1;
         }
     }
     int64_t viol = 0;
     for (int32_t k = 0; k < ng; k++) {
         int64_t h = gp_partition_grid_households(part, k);
-        if (h > opts->max_households) {
-            int32_t v = holder[k];
-            int32_t sites = v < 0 ? 2 : (g->sites ? g->sites[v] : gp_splitter_sites(sp, v));
-            if (sites > 1) {
-                viol += h - opts->max_households;
-            }
+        if (h > opts->max_households && !indivisible[k]) {
+            viol += h - opts->max_households;
         } else if (h < opts->min_households) {
             viol += opts->min_households - h;
         }
     }
-    gp_free(holder);
+    gp_free(indivisible);
     *out = viol;
     return GP_OK;
 }

@@ -24,9 +24,10 @@ rc=$?
 end=$(date +%s.%N)
 echo "gridpart exit $rc in $(awk "BEGIN{print $end - $start}") s"
 # 0: every grid within bounds; 1: some grid is not, which the referee judges (it excuses a
-# grid that is one household feature above the maximum, and communities whose total no whole
-# number of grids can fit).
+# grid that holds a household feature above the maximum, and communities whose total no whole
+# number of grids can fit). --blocks gives it our own street blocks, on which it decides exactly
+# whether a small community (up to 14 blocks, none above the maximum) can be divided at all.
 [ $rc -le 1 ] || exit 1
 /usr/bin/python3 "$referee" --communities "$comm" --community-id code --households "$hh" \
-    --household-count households --streets "$streets" --grids "$out:grids" --street-tolerance 2.5 \
-    --json "$scratch/$name.referee.json"
+    --household-count households --streets "$streets" --grids "$out:grids" --blocks "$out:blocks" \
+    --street-tolerance 2.5 --json "$scratch/$name.referee.json"

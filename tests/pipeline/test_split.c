@@ -28,6 +28,9 @@
  *   hub H (208, point at 280,60) holding two blocks enclosed by ring streets: the leaf L
  *   ([200,260] x [120,180], 284) and B ([120,160] x [20,60], 43). L and B touch only H, so
  *   L's grid holds H, B must join it too: 535 > 500, although the total 835 admits 2 grids.
+ * - leftover: community L1 = [0,500] x [0,200], streets at x = 100, 200, 300, 400: five blocks
+ *   west to east holding 22 (two addresses, 10 and 12), 0, 817 (one address), 481 (four) and
+ *   694 (one). The 22 and 0 blocks touch only the 817 one; the total 2,014 admits 5 or 6 grids.
  */
 
 static gp_context *ctx;
@@ -284,6 +287,65 @@ Test(split, leaf_trap_without_the_fallback_breaks_a_bound)
     check_tiling(plan, t1);
     cr_expect_geq(gp_plan_out_of_bounds(plan), 1);
     cr_expect_eq(t1->split_blocks, 0);
+    gp_plan_free(plan);
+}
+
+/* Households too few for a grid (the 22 and 0 blocks) join the grid of the single address of
+ * 817 (839 in all) instead of making a grid of 22; nothing is cut. */
+Test(split, leftover_joins_the_grid_of_a_single_address_over_the_maximum)
+{
+    gp_plan *plan = run("leftover", GP_SPLIT_NEEDED, 0);
+    const gp_plan_community *l1 = community(plan, "L1");
+    check_tiling(plan, l1);
+    cr_expect_eq(l1->n_blocks, 5);
+    cr_expect_eq(l1->n_grids, 3);
+    cr_expect_eq(l1->split_blocks, 0);
+    cr_expect_eq(gp_plan_out_of_bounds(plan), 2, "the 839 and the 694, both over by necessity");
+    const gp_plan_block *b22 = block_at(plan, l1, 50, 100, 5.0);
+    const gp_plan_block *b0 = block_at(plan, l1, 150, 100, 5.0);
+    const gp_plan_block *b817 = block_at(plan, l1, 250, 100, 5.0);
+    const gp_plan_block *b481 = block_at(plan, l1, 350, 100, 5.0);
+    const gp_plan_block *b694 = block_at(plan, l1, 450, 100, 5.0);
+    cr_expect_eq(b22->households, 22);
+    cr_expect_eq(b0->households, 0);
+    cr_expect_eq(b22->grid, b817->grid);
+    cr_expect_eq(b0->grid, b817->grid);
+    cr_expect_eq(plan->grids[b817->grid].households, 839);
+    cr_expect(has_flag(&plan->grids[b817->grid], "over_max"));
+    cr_expect_eq(plan->grids[b481->grid].households, 481);
+    cr_expect_eq(plan->grids[b481->grid].flags[0], '\0', "flags '%s'",
+                 plan->grids[b481->grid].flags);
+    cr_expect_eq(plan->grids[b694->grid].households, 694);
+    cr_expect_neq(b481->grid, b694->grid);
+    /* As records a user reads: grid codes and block ids, never the optimizer's vertices. */
+    const char *code = plan->grids[b817->grid].code;
+    int joined = 0, total = 0;
+    for (int32_t i = 0; i < gp_plan_problem_count(plan); i++) {
+        const char *p = gp_plan_problem(plan, i);
+        int32_t nb = 0;
+        const int64_t *ids = gp_plan_problem_blocks(plan, i, &nb);
+        const char *g = gp_plan_problem_grid_code(plan, i);
+        if (gp_plan_problem_kind(plan, i) == GP_PROBLEM_JOINED_OVER_MAX) {
+            joined++;
+            cr_expect_eq(gp_plan_problem_severity(plan, i), GP_SEVERITY_NOTE);
+            cr_expect_str_eq(g, code);
+            cr_expect(nb == 2 && ((ids[0] == b22->block_id && ids[1] == b0->block_id) ||
+                                  (ids[1] == b22->block_id && ids[0] == b0->block_id)),
+                      "blocks %d: %s", nb, p);
+            cr_expect(strstr(p, "2 block(s) holding 22 households, too few for a grid of their "
+                                "own, joined grid") != NULL,
+                      "%s", p);
+            cr_expect(strstr(p, "vertex") == NULL, "%s", p);
+        }
+        if (gp_plan_problem_kind(plan, i) == GP_PROBLEM_VERTEX_OVER_MAX && g != NULL &&
+            strcmp(g, code) == 0) {
+            total++;
+            cr_expect_eq(gp_plan_problem_severity(plan, i), GP_SEVERITY_VIOLATION);
+            cr_expect(strstr(p, "holds 839 households, above the maximum 500") != NULL, "%s", p);
+        }
+    }
+    cr_expect_eq(joined, 1);
+    cr_expect_eq(total, 1);
     gp_plan_free(plan);
 }
 
