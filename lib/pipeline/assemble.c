@@ -82,89 +82,129 @@ static GEOSGeometry *grid_union(GEOSContextHandle_t h, const gp_blocks *b, const
     return u;
 }
 
+/* One community's grids as assembled, for its problem records. */
+typedef struct {
+    gp_plan *plan;
+    int32_t pci;              /* the community in the plan */
+    const int32_t *members;   /* blocks of partition grid g from start[g] */
+    const int32_t *start;
+    const int32_t *grid_index; /* partition grid -> plan grid */
+    const gp_blocks *b;
+    int64_t lo, hi;
+} grid_view;
+
 /*
- * The partition's problems as records a user can act on: each names the grid by its code and
- * the blocks by their ids (never the optimizer's vertex or grid indexes). `members` lists the
- * blocks of each partition grid g from start[g]; grid_index maps g to the plan's grid.
+ * A record about partition grid g, of one of the per-grid kinds (over the maximum, in an
+ * infeasible part, joined, search failed): the grid by its code and its blocks by their ids,
+ * never the optimizer's vertex or grid indexes.
  */
-static gp_status report_problems(gp_context *ctx, gp_plan *plan, int32_t pci,
-                                 const gp_partition *part, const int32_t *members,
-                                 const int32_t *start, const int32_t *grid_index,
-                                 const gp_blocks *b, const gp_options *opts)
+static gp_status grid_problem(gp_context *ctx, const grid_view *gv, int32_t kind, int32_t g)
 {
-    const char *cid = plan->communities[pci].id;
-    int64_t lo = opts->min_households, hi = opts->max_households;
+    gp_plan *plan = gv->plan;
+    const gp_blocks *b = gv->b;
+    const char *cid = plan->communities[gv->pci].id;
+    const gp_plan_grid *pg = &plan->grids[gv->grid_index[g]];
+    int32_t n = gv->start[g + 1] - gv->start[g];
+    int64_t *ids = gp_malloc((size_t)(n > 0 ? n : 1) * sizeof *ids);
+    if (ids == NULL) {
+        return gp_error_nomem(ctx, "a problem record");
+    }
+    int32_t big = gv->members[gv->start[g]];
+    for (int32_t k = 0; k < n; k++) {
+        ids[k] = gv->members[gv->start[g] + k];
+        big = b->households[ids[k]] > b->households[big] ? (int32_t)ids[k] : big;
+    }
+    gp_problem_where w = {GP_SEVERITY_VIOLATION, kind, gv->pci, pg->code, ids, n, NULL, 0};
+    gp_status st;
+    if (kind == GP_PROBLEM_VERTEX_OVER_MAX) {
+        st = gp_plan_add_problem(ctx, plan, &w,
+                                 "community %s: grid %s holds %" PRId64
+                                 " households, above the maximum %" PRId64 ": block %" PRId32
+                                 " holds %" PRId64 " of them and is not cut (one household "
+                                 "feature, or cutting is off)",
+                                 cid, pg->code, pg->households, gv->hi, big, b->households[big]);
+    } else if (kind == GP_PROBLEM_COMPONENT_INFEASIBLE) {
+        st = gp_plan_add_problem(ctx, plan, &w,
+                                 "community %s: grid %s holds %" PRId64
+                                 " households, outside [%" PRId64 ", %" PRId64
+                                 "]: it lies in a part of the community (walled off by blocks "
+                                 "above the maximum, barriers or its border) whose households no "
+                                 "number of grids within the bounds can hold; the division "
+                                 "there has the least violation",
+                                 cid, pg->code, pg->households, gv->lo, gv->hi);
+    } else if (kind == GP_PROBLEM_JOINED_OVER_MAX) {
+        /* The blocks that joined: the grid's blocks but those above the maximum. */
+        int32_t k = 0;
+        int64_t joined = 0;
+        for (int32_t j = 0; j < n; j++) {
+            if (b->households[ids[j]] <= gv->hi) {
+                joined += b->households[ids[j]];
+                ids[k++] = ids[j];
+            }
+        }
+        w.severity = GP_SEVERITY_NOTE;
+        w.n_blocks = k;
+        st = gp_plan_add_problem(ctx, plan, &w,
+                                 "community %s: %" PRId32 " block(s) holding %" PRId64
+                                 " households, too few for a grid of their own, joined grid "
+                                 "%s, which is above the maximum anyway: block %" PRId32
+                                 " holds %" PRId64 " households and is not cut",
+                                 cid, k, joined, pg->code, big, b->households[big]);
+    } else {
+        st = gp_plan_add_problem(ctx, plan, &w,
+                                 "community %s: grid %s holds %" PRId64
+                                 " households, outside [%" PRId64 ", %" PRId64
+                                 "]: the search found no division of its part of the "
+                                 "community within the bounds",
+                                 cid, pg->code, pg->households, gv->lo, gv->hi);
+    }
+    gp_free(ids);
+    return st;
+}
+
+/*
+ * The partition's problems as records a user can act on, and one violation for every grid out
+ * of bounds: the partition reports an infeasible part once, by its lowest vertex, so its other
+ * grids out of bounds get a record of that kind here.
+ */
+static gp_status report_problems(gp_context *ctx, const grid_view *gv, const gp_partition *part)
+{
+    int32_t ng = gp_partition_grid_count(part);
+    uint8_t *covered = gp_calloc((size_t)ng + 1, 1);
+    if (covered == NULL) {
+        return gp_error_nomem(ctx, "problem records");
+    }
     gp_status st = GP_OK;
+    int infeasible = 0;
     for (int32_t i = 0; i < gp_partition_problem_count(part) && st == GP_OK; i++) {
         int32_t kind = gp_partition_problem_kind(part, i);
-        int32_t v = gp_partition_problem_vertex(part, i);
-        gp_problem_where w = {GP_SEVERITY_VIOLATION, kind, pci, NULL, NULL, 0, NULL, 0};
         if (kind == GP_PROBLEM_GRID_COUNT) {
-            st = gp_plan_add_problem(ctx, plan, &w,
+            gp_problem_where w = {GP_SEVERITY_VIOLATION, kind, gv->pci, NULL, NULL, 0, NULL, 0};
+            st = gp_plan_add_problem(ctx, gv->plan, &w,
                                      "community %s: the fixed grid count cannot be met within "
                                      "[%" PRId64 ", %" PRId64 "] households: %" PRId32
                                      " grids made",
-                                     cid, lo, hi, plan->communities[pci].n_grids);
+                                     gv->plan->communities[gv->pci].id, gv->lo, gv->hi, ng);
             continue;
         }
-        int32_t g = gp_partition_assignment(part)[v];
-        const gp_plan_grid *pg = &plan->grids[grid_index[g]];
-        int32_t n = start[g + 1] - start[g];
-        int64_t *ids = gp_malloc((size_t)(n > 0 ? n : 1) * sizeof *ids);
-        if (ids == NULL) {
-            return gp_error_nomem(ctx, "a problem record");
+        int32_t g = gp_partition_assignment(part)[gp_partition_problem_vertex(part, i)];
+        int64_t h = gv->plan->grids[gv->grid_index[g]].households;
+        infeasible |= kind == GP_PROBLEM_COMPONENT_INFEASIBLE;
+        if (kind != GP_PROBLEM_JOINED_OVER_MAX && h >= gv->lo && h <= gv->hi) {
+            continue; /* an infeasible part named by a vertex whose own grid is in bounds */
         }
-        int32_t big = members[start[g]];
-        for (int32_t k = 0; k < n; k++) {
-            ids[k] = members[start[g] + k];
-            big = b->households[ids[k]] > b->households[big] ? (int32_t)ids[k] : big;
-        }
-        w.grid_code = pg->code;
-        w.blocks = ids;
-        w.n_blocks = n;
-        if (kind == GP_PROBLEM_VERTEX_OVER_MAX) {
-            st = gp_plan_add_problem(ctx, plan, &w,
-                                     "community %s: grid %s holds %" PRId64
-                                     " households, above the maximum %" PRId64 ": block %" PRId32
-                                     " holds %" PRId64 " of them and is not cut (one household "
-                                     "feature, or cutting is off)",
-                                     cid, pg->code, pg->households, hi, big, b->households[big]);
-        } else if (kind == GP_PROBLEM_COMPONENT_INFEASIBLE) {
-            st = gp_plan_add_problem(ctx, plan, &w,
-                                     "community %s: grid %s (%" PRId64
-                                     " households) lies in a part of the community whose "
-                                     "households no number of grids within [%" PRId64
-                                     ", %" PRId64 "] can hold; the division there has the least "
-                                     "violation",
-                                     cid, pg->code, pg->households, lo, hi);
-        } else if (kind == GP_PROBLEM_JOINED_OVER_MAX) {
-            /* The blocks that joined: the grid's blocks but those above the maximum. */
-            int32_t k = 0;
-            int64_t joined = 0;
-            for (int32_t j = 0; j < n; j++) {
-                if (b->households[ids[j]] <= hi) {
-                    joined += b->households[ids[j]];
-                    ids[k++] = ids[j];
-                }
-            }
-            w.severity = GP_SEVERITY_NOTE;
-            w.n_blocks = k;
-            st = gp_plan_add_problem(ctx, plan, &w,
-                                     "community %s: %" PRId32 " block(s) holding %" PRId64
-                                     " households, too few for a grid of their own, joined grid "
-                                     "%s, which is above the maximum anyway: block %" PRId32
-                                     " holds %" PRId64 " households and is not cut",
-                                     cid, k, joined, pg->code, big, b->households[big]);
-        } else {
-            st = gp_plan_add_problem(ctx, plan, &w,
-                                     "community %s: grid %s holds %" PRId64
-                                     " households, outside [%" PRId64 ", %" PRId64
-                                     "]: the search found no division of its part of the "
-                                     "community within the bounds",
-                                     cid, pg->code, pg->households, lo, hi);
-        }
-        gp_free(ids);
+        covered[g] |= kind != GP_PROBLEM_JOINED_OVER_MAX;
+        st = grid_problem(ctx, gv, kind, g);
     }
+    for (int32_t g = 0; g < ng && st == GP_OK; g++) {
+        int64_t h = gv->plan->grids[gv->grid_index[g]].households;
+        if (!covered[g] && (h < gv->lo || h > gv->hi)) {
+            st = grid_problem(ctx, gv,
+                              infeasible ? GP_PROBLEM_COMPONENT_INFEASIBLE : GP_PROBLEM_BOUNDS_UNMET,
+                              g);
+        }
+    }
+    gp_free(covered);
     return st;
 }
 
@@ -385,7 +425,8 @@ gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_
             goto done;
         }
     }
-    st = report_problems(ctx, plan, pci, part, members, start, grid_index, b, opts);
+    grid_view gv = {plan, pci, members, start, grid_index, b, lo, hi};
+    st = report_problems(ctx, &gv, part);
 done:
     for (int32_t g = 0; shape != NULL && g < ng; g++) {
         if (shape[g] != NULL) {

@@ -469,3 +469,58 @@ Test(split, allocations_failing_in_the_search_for_cuts)
 {
     alloc_failures("leaftrap", 0, 7);
 }
+
+/* Every grid out of bounds has exactly one violation record naming its code and blocks, also
+ * where the optimizer reports an infeasible part once, by a vertex whose grid may be in bounds:
+ * the demo with bounds of [390, 410] has many communities no number of grids fits. */
+Test(split, every_grid_out_of_bounds_has_one_violation_record)
+{
+    cr_assert_eq(gp_options_set_bounds(ctx, opts, 390, 410), GP_OK);
+    gp_inputs *in = NULL;
+    gp_plan *plan = NULL;
+    const char *demo = getenv("GP_DEMO");
+    cr_assert_not_null(demo, "GP_DEMO is not set (run through meson test)");
+    char c[4096], st[4096], hh[4096];
+    snprintf(c, sizeof c, "%s/communities.gpkg", demo);
+    snprintf(st, sizeof st, "%s/streets.gpkg", demo);
+    snprintf(hh, sizeof hh, "%s/households.gpkg", demo);
+    cr_assert_eq(gp_inputs_new(&in), GP_OK);
+    cr_assert_eq(gp_inputs_set_communities(ctx, in, c, "code"), GP_OK);
+    cr_assert_eq(gp_inputs_set_streets(ctx, in, st, "class"), GP_OK);
+    cr_assert_eq(gp_inputs_set_households(ctx, in, hh, "households"), GP_OK);
+    cr_assert_eq(gp_options_set_split(ctx, opts, GP_SPLIT_NEVER), GP_OK);
+    cr_assert_eq(gp_run(ctx, in, opts, &plan), GP_OK, "%s", gp_context_last_error(ctx));
+    gp_inputs_free(in);
+    int32_t oob = gp_plan_out_of_bounds(plan);
+    cr_assert_geq(oob, 20, "the test needs many grids out of bounds");
+    int32_t violations = 0;
+    for (int32_t i = 0; i < gp_plan_problem_count(plan); i++) {
+        if (gp_plan_problem_severity(plan, i) != GP_SEVERITY_VIOLATION) {
+            continue;
+        }
+        violations++;
+        const char *code = gp_plan_problem_grid_code(plan, i);
+        cr_assert_not_null(code, "%s", gp_plan_problem(plan, i));
+        int32_t kind = gp_plan_problem_kind(plan, i);
+        cr_assert(kind == GP_PROBLEM_COMPONENT_INFEASIBLE || kind == GP_PROBLEM_BOUNDS_UNMET ||
+                      kind == GP_PROBLEM_VERTEX_OVER_MAX,
+                  "kind %d", kind);
+        cr_assert_geq(gp_plan_problem_community(plan, i), 0);
+        int32_t nb = 0;
+        cr_assert_not_null(gp_plan_problem_blocks(plan, i, &nb));
+        cr_assert_gt(nb, 0);
+        cr_assert(strstr(gp_plan_problem(plan, i), code) != NULL);
+        cr_assert(strstr(gp_plan_problem(plan, i), "vertex") == NULL, "%s",
+                  gp_plan_problem(plan, i));
+        for (int32_t j = 0; j < i; j++) {
+            const char *other = gp_plan_problem_grid_code(plan, j);
+            cr_assert(gp_plan_problem_severity(plan, j) != GP_SEVERITY_VIOLATION ||
+                          strcmp(other, code) != 0,
+                      "grid %s has two violation records", code);
+        }
+    }
+    cr_assert_eq(violations, oob);
+    cr_assert_eq(gp_plan_problem_severity(plan, gp_plan_problem_count(plan)), -1);
+    cr_assert_null(gp_plan_problem(plan, -1));
+    gp_plan_free(plan);
+}

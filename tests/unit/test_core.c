@@ -51,11 +51,61 @@ Test(version, runtime_matches_header)
     cr_assert_eq(gp_version_number(), GP_VERSION_NUMBER);
 }
 
+Test(status, every_problem_kind_has_a_distinct_name)
+{
+    /* Names are part of the report's contract: fixed, distinct, one per kind. */
+    const char *names[GP_PROBLEM_OUTPUT_REPAIRED + 1] = {0};
+    for (int32_t k = GP_PROBLEM_VERTEX_OVER_MAX; k <= GP_PROBLEM_OUTPUT_REPAIRED; k++) {
+        names[k] = gp_problem_kind_name(k);
+        cr_assert_str_neq(names[k], "unknown", "kind %d has no name", k);
+        for (int32_t j = GP_PROBLEM_VERTEX_OVER_MAX; j < k; j++) {
+            cr_assert_str_neq(names[k], names[j], "kinds %d and %d share a name", k, j);
+        }
+    }
+    cr_assert_str_eq(gp_problem_kind_name(GP_PROBLEM_VERTEX_OVER_MAX), "vertex_over_max");
+    cr_assert_str_eq(gp_problem_kind_name(GP_PROBLEM_BLOCK_CUT), "block_cut");
+    cr_assert_str_eq(gp_problem_kind_name(0), "unknown");
+    cr_assert_str_eq(gp_problem_kind_name(GP_PROBLEM_OUTPUT_REPAIRED + 1), "unknown");
+    cr_assert_str_eq(gp_problem_kind_name(-5), "unknown");
+    cr_assert_eq(GP_SEVERITY_VIOLATION, 0);
+    cr_assert_eq(GP_SEVERITY_WARNING, 1);
+    cr_assert_eq(GP_SEVERITY_NOTE, 2);
+}
+
+Test(version, the_header_is_the_library_it_describes)
+{
+    /* Items are marked @since 0.2: the version must say so. */
+#if !GP_AT_LEAST_VERSION(0, 2, 0)
+    cr_assert_fail("GP_AT_LEAST_VERSION(0, 2, 0) is false for %s", GP_VERSION_STRING);
+#endif
+    cr_assert(GP_AT_LEAST_VERSION(0, 1, 9));
+    cr_assert(!GP_AT_LEAST_VERSION(99, 0, 0));
+}
+
 Test(free_null, every_free_accepts_null)
 {
     gp_free(NULL);
     gp_context_free(NULL);
     gp_options_free(NULL);
+    gp_outputs_free(NULL);
+    gp_inputs_free(NULL);
+    gp_plan_free(NULL);
+    gp_graph_free(NULL);
+    gp_partition_free(NULL);
+    /* Accessors of a NULL plan: empty, never a crash. */
+    cr_assert_eq(gp_plan_problem_count(NULL), 0);
+    cr_assert_null(gp_plan_problem(NULL, 0));
+    cr_assert_eq(gp_plan_problem_severity(NULL, 0), -1);
+    cr_assert_eq(gp_plan_problem_kind(NULL, 0), 0);
+    cr_assert_eq(gp_plan_problem_community(NULL, 0), -1);
+    cr_assert_null(gp_plan_problem_grid_code(NULL, 0));
+    int32_t n = 7;
+    cr_assert_null(gp_plan_problem_blocks(NULL, 0, &n));
+    cr_assert_eq(n, 0);
+    n = 7;
+    cr_assert_null(gp_plan_problem_features(NULL, 3, &n));
+    cr_assert_eq(n, 0);
+    cr_assert_null(gp_plan_problem_blocks(NULL, 0, NULL));
     cr_assert_str_eq(gp_context_last_error(NULL), "");
     cr_assert_eq(gp_context_last_status(NULL), GP_OK);
     gp_context_clear_error(NULL);
@@ -65,6 +115,36 @@ Test(context, new_rejects_null_out)
 {
     cr_assert_eq(gp_context_new(NULL), GP_ERR_ARG);
     cr_assert_eq(gp_options_new(NULL), GP_ERR_ARG);
+    cr_assert_eq(gp_outputs_new(NULL), GP_ERR_ARG);
+}
+
+Test(outputs, setters_and_check_validate)
+{
+    gp_context *ctx = NULL;
+    gp_outputs *out = NULL;
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    cr_assert_eq(gp_outputs_new(&out), GP_OK);
+    cr_assert_eq(gp_outputs_check(ctx, out), GP_ERR_ARG);
+    cr_assert_str_eq(gp_context_last_error(ctx), "no output given (layers, report or map)");
+    cr_assert_eq(gp_outputs_check(ctx, NULL), GP_ERR_ARG);
+    cr_assert_eq(gp_outputs_set_overwrite(ctx, out, 2), GP_ERR_ARG);
+    cr_assert_eq(gp_outputs_set_layers(ctx, NULL, "x.gpkg", NULL), GP_ERR_ARG);
+    cr_assert_eq(gp_outputs_set_layers(ctx, out, "/nonexistent-folder/x.gpkg", NULL), GP_OK);
+    cr_assert_eq(gp_outputs_check(ctx, out), GP_ERR_IO);
+    cr_assert(strstr(gp_context_last_error(ctx), "the folder /nonexistent-folder does not exist"),
+              "%s", gp_context_last_error(ctx));
+    cr_assert_eq(gp_outputs_set_layers(ctx, out, "x.unknownext", NULL), GP_OK);
+    cr_assert_eq(gp_outputs_check(ctx, out), GP_ERR_ARG);
+    cr_assert(strstr(gp_context_last_error(ctx), "no GDAL vector format writes '.unknownext'"),
+              "%s", gp_context_last_error(ctx));
+    cr_assert_eq(gp_outputs_set_layers(ctx, out, "x.gpkg", "NotADriver"), GP_OK);
+    cr_assert_eq(gp_outputs_check(ctx, out), GP_ERR_ARG);
+    cr_assert_eq(gp_outputs_set_layers(ctx, out, NULL, NULL), GP_OK); /* clears */
+    cr_assert_eq(gp_outputs_set_map(ctx, out, "/nonexistent-folder/m.svg"), GP_OK);
+    cr_assert_eq(gp_outputs_check(ctx, out), GP_ERR_IO);
+    cr_assert_eq(gp_plan_write_outputs(ctx, NULL, out), GP_ERR_ARG);
+    gp_outputs_free(out);
+    gp_context_free(ctx);
 }
 
 struct log_capture {
