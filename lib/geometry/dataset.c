@@ -2,6 +2,7 @@
 /** @file dataset.c Read the input layers with OGR, project them, repair geometries, index them. */
 
 #include "dataset.h"
+#include "canonical.h"
 #include "hits.h"
 
 #include "crs.h"
@@ -834,6 +835,11 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
     }
     if (ds->n_households == 0) {
         st = gp_error(ctx, GP_ERR_INPUT, "%s: no usable household feature", layer[L_HOUSE]->label);
+        goto done;
+    }
+    /* From here on, index order is content order (canonical.h), not layer order. */
+    st = gp_dataset_canonical_order(ctx, ds);
+    if (st != GP_OK) {
         goto done;
     }
     st = setup_costs(ctx, in, ds);

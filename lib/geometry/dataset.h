@@ -46,7 +46,8 @@ typedef struct gp_dataset {
     char **community_id;    /**< id strings (the id field as text). */
     int64_t *community_fid; /**< OGR feature ids. */
     gp_wkb *community_wkb;  /**< valid Polygon/MultiPolygon. */
-    /* Streets (and barriers), in layer order; multi-lines stay one feature. */
+    /* Streets (and barriers) in canonical order (canonical.h: by geometry, then class; never
+     * by layer order); multi-lines stay one feature. */
     int32_t n_streets;
     gp_wkb *street_wkb;
     int64_t *street_fid;
@@ -54,7 +55,7 @@ typedef struct gp_dataset {
     int32_t n_barriers;
     gp_wkb *barrier_wkb;
     int64_t *barrier_fid;
-    /* Street classes met in the data and their cut costs. */
+    /* Street classes met in the data (in the order of their names) and their cut costs. */
     int32_t n_classes;
     char **class_name;
     double *class_cost;
@@ -63,7 +64,8 @@ typedef struct gp_dataset {
      * street_start[c+1]-1], same for barriers. */
     int32_t *street_start, *street_list;
     int32_t *barrier_start, *barrier_list;
-    /* Households: one entry per usable feature, with its representative point. */
+    /* Households: one entry per usable feature, with its representative point, in canonical
+     * order (by point, then count). */
     int64_t n_households;
     int64_t *hh_fid;
     int64_t *hh_count;
@@ -77,7 +79,7 @@ typedef struct gp_dataset {
     int64_t n_outside;          /**< features outside every community... */
     int64_t *outside_fid;       /**< ...and their FIDs. */
     int64_t n_skipped;          /**< household features skipped (bad count/geometry)... */
-    int64_t *skipped_fid;       /**< ...and their FIDs. */
+    int64_t *skipped_fid;       /**< ...and their FIDs, ascending. */
     int64_t n_repaired;         /**< features whose invalid geometry was repaired. */
     int64_t n_streets_unused;   /**< street/barrier features without usable line geometry. */
     /* CRSs as WKT: the communities' (output) CRS and the working CRS. Make a transform with
