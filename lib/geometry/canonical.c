@@ -251,3 +251,28 @@ gp_status gp_dataset_canonical_order(gp_context *ctx, gp_dataset *ds)
     }
     return st;
 }
+
+gp_status gp_dataset_community_rank(gp_context *ctx, const gp_dataset *ds, int32_t **rank_out)
+{
+    int32_t n = ds->n_communities;
+    name_key *key = gp_malloc(((size_t)n + 1) * sizeof *key);
+    int32_t *rank = gp_malloc(((size_t)n + 1) * sizeof *rank);
+    *rank_out = NULL;
+    if (key == NULL || rank == NULL) {
+        gp_free(key);
+        gp_free(rank);
+        return gp_error_nomem(ctx, "community ranks");
+    }
+    for (int32_t c = 0; c < n; c++) {
+        key[c] = (name_key){ds->community_id[c], c};
+    }
+    if (n > 1) {
+        qsort(key, (size_t)n, sizeof *key, cmp_name);
+    }
+    for (int32_t k = 0; k < n; k++) {
+        rank[key[k].index] = k;
+    }
+    gp_free(key);
+    *rank_out = rank;
+    return GP_OK;
+}

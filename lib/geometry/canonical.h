@@ -29,4 +29,13 @@
  */
 GP_NODISCARD gp_status gp_dataset_canonical_order(gp_context *ctx, gp_dataset *ds);
 
+/**
+ * Rank of each community in the order of its id (strcmp; ids are unique), to break ties
+ * between communities (a household on the border of two) by id rather than by layer order.
+ * @param[out] rank_out n_communities ranks (gp_free), NULL on failure.
+ * @return GP_OK; GP_ERR_NOMEM.
+ */
+GP_NODISCARD gp_status gp_dataset_community_rank(gp_context *ctx, const gp_dataset *ds,
+                                                 int32_t **rank_out);
+
 #endif /* GP_GEOMETRY_CANONICAL_H */

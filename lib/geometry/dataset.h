@@ -70,7 +70,8 @@ typedef struct gp_dataset {
     int64_t *hh_fid;
     int64_t *hh_count;
     double *hh_x, *hh_y;   /**< representative point (GEOSPointOnSurface) in the working CRS. */
-    int32_t *hh_community; /**< community index, or -1 when outside every community. */
+    int32_t *hh_community; /**< community index, or -1 when outside every community (on a
+                                shared border: the community with the lowest id). */
     int32_t *hh_start;     /**< CSR per community into hh_list (household indices, ascending). */
     int64_t *hh_list;
     /* Reporting. */

@@ -286,3 +286,84 @@ Test(order, providence_in_any_feature_order_gives_the_same_grids_and_blocks, .ti
         gp_plan_free(plan[k]);
     }
 }
+
+/*
+ * A household exactly on the border of two communities goes to the one with the lower id,
+ * whichever comes first in the layer. Communities "B" = [0,200] x [0,200] and "A" = [200,400]
+ * x [0,200] (EPSG:32650), each split by a street; the household at (200, 100) is on both.
+ */
+static const char *write_text(const char *path, const char *text)
+{
+    VSILFILE *f = VSIFOpenL(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(VSIFWriteL(text, 1, strlen(text), f), strlen(text));
+    VSIFCloseL(f);
+    return path;
+}
+
+#define CRS "\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::32650\"}},"
+#define SQUARE(id, x0, x1)                                                                         \
+    "{\"type\":\"Feature\",\"properties\":{\"code\":\"" id                                         \
+    "\"},\"geometry\":{\"type\":"                                                                  \
+    "\"Polygon\",\"coordinates\":[[[" x0 ",4000000],[" x1 ",4000000],[" x1 ",4000200],[" x0        \
+    ",4000200],[" x0 ",4000000]]]}}"
+
+static int64_t households_of(const gp_plan *plan, const char *id)
+{
+    for (int32_t c = 0; c < plan->n_communities; c++) {
+        if (strcmp(plan->communities[c].id, id) == 0) {
+            return plan->communities[c].households;
+        }
+    }
+    cr_assert_fail("community %s is not in the plan", id);
+    return -1;
+}
+
+Test(order, household_on_a_shared_border_goes_to_the_lower_community_id)
+{
+    const char *streets =
+        write_text("/vsimem/border/streets.geojson",
+                   "{\"type\":\"FeatureCollection\"," CRS
+                   "\"features\":["
+                   "{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"LineString\","
+                   "\"coordinates\":[[500100,4000000],[500100,4000200]]}},"
+                   "{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"LineString\","
+                   "\"coordinates\":[[500300,4000000],[500300,4000200]]}}]}");
+    const char *households = write_text(
+        "/vsimem/border/households.geojson",
+        "{\"type\":\"FeatureCollection\"," CRS
+        "\"features\":["
+        "{\"type\":\"Feature\",\"properties\":{\"households\":100},\"geometry\":{\"type\":"
+        "\"Point\",\"coordinates\":[500200,4000100]}},"
+        "{\"type\":\"Feature\",\"properties\":{\"households\":10},\"geometry\":{\"type\":"
+        "\"Point\",\"coordinates\":[500050,4000100]}},"
+        "{\"type\":\"Feature\",\"properties\":{\"households\":20},\"geometry\":{\"type\":"
+        "\"Point\",\"coordinates\":[500350,4000100]}}]}");
+    const char *orders[2] = {
+        write_text("/vsimem/border/ba.geojson",
+                   "{\"type\":\"FeatureCollection\"," CRS "\"features\":[" SQUARE(
+                       "B", "500000", "500200") "," SQUARE("A", "500200", "500400") "]}"),
+        write_text("/vsimem/border/ab.geojson",
+                   "{\"type\":\"FeatureCollection\"," CRS "\"features\":[" SQUARE(
+                       "A", "500200", "500400") "," SQUARE("B", "500000", "500200") "]}")};
+    cr_assert_eq(gp_options_set_bounds(ctx, opts, 1, 500), GP_OK);
+    for (int k = 0; k < 2; k++) {
+        gp_inputs *in = NULL;
+        gp_plan *plan = NULL;
+        cr_assert_eq(gp_inputs_new(&in), GP_OK);
+        cr_assert_eq(gp_inputs_set_communities(ctx, in, orders[k], "code"), GP_OK);
+        cr_assert_eq(gp_inputs_set_streets(ctx, in, streets, NULL), GP_OK);
+        cr_assert_eq(gp_inputs_set_households(ctx, in, households, "households"), GP_OK);
+        cr_assert_eq(gp_run(ctx, in, opts, &plan), GP_OK, "%s", gp_context_last_error(ctx));
+        cr_expect_eq(households_of(plan, "A"), 120, "order %d: A holds %lld", k,
+                     (long long)households_of(plan, "A"));
+        cr_expect_eq(households_of(plan, "B"), 10, "order %d: B holds %lld", k,
+                     (long long)households_of(plan, "B"));
+        gp_plan_free(plan);
+        gp_inputs_free(in);
+    }
+    VSIUnlink(streets);
+    VSIUnlink(households);
+    VSIUnlink(orders[0]);
+    VSIUnlink(orders[1]);
+}
