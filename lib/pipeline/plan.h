@@ -69,7 +69,8 @@ struct gp_plan {
     int64_t households_read;    /* in every household feature */
     int64_t households_outside; /* in features outside every community */
     int64_t features_outside;
-    char **problems; /* run-wide problems: features outside, repaired features, ... */
+    int64_t output_repaired; /* output geometries invalid in the output CRS, repaired */
+    char **problems;         /* run-wide problems: features outside, repaired features, ... */
     int32_t n_problems, cap_problems;
     /* Street lines in the working CRS, for the map (WKB), and the working-CRS bounds. */
     gp_plan_shape *streets;

@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/** @file test_weld.c Near-coincident face vertices welded alike in every face (weld.c). */
+/**
+ * @file test_weld.c Near-coincident face vertices welded alike in every face (weld.c), and
+ * shapes projected to the output CRS on the community's border and valid (reproject.c).
+ */
 
 #include "core/context.h"
 #include "core/memory.h"
 #include "geometry/blocks.h"
+#include "geometry/crs.h"
+#include "geometry/reproject.h"
 
+#include <cpl_conv.h>
 #include <criterion/criterion.h>
 #include <math.h>
+#include <ogr_srs_api.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +33,7 @@ static void teardown(void)
 }
 
 TestSuite(weld, .init = setup, .fini = teardown);
+TestSuite(reproject, .init = setup, .fini = teardown);
 
 static GEOSGeometry *wkt(const char *text)
 {
@@ -163,4 +171,102 @@ Test(weld, every_failing_allocation_leaves_consistent_faces_and_no_leak)
         destroy_faces(faces, n); /* each face once: no double free, no loss */
         cr_assert_eq(gp_test_alloc_live(), base, "allocation %lld failing leaks", (long long)k);
     }
+}
+
+/* ---- reproject ---- */
+
+static char *epsg_wkt(int code)
+{
+    OGRSpatialReferenceH s = OSRNewSpatialReference(NULL);
+    cr_assert_eq(OSRImportFromEPSG(s, code), OGRERR_NONE);
+    char *w = NULL;
+    cr_assert_eq(OSRExportToWkt(s, &w), OGRERR_NONE);
+    OSRDestroySpatialReference(s);
+    return w; /* CPLFree */
+}
+
+/* Distance from (x, y) to the segment (ax, ay)-(bx, by). */
+static double seg_dist(double x, double y, double ax, double ay, double bx, double by)
+{
+    double dx = bx - ax, dy = by - ay;
+    double t = ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy);
+    t = t < 0 ? 0 : (t > 1 ? 1 : t);
+    return hypot(ax + t * dx - x, ay + t * dy - y);
+}
+
+static void point_n(const GEOSGeometry *poly, unsigned int i, double *x, double *y)
+{
+    const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, GEOSGetExteriorRing_r(h, poly));
+    cr_assert_eq(GEOSCoordSeq_getXY_r(h, cs, i, x, y), 1);
+}
+
+Test(reproject, a_vertex_on_the_border_lands_on_the_projected_border)
+{
+    /* A 3 km square in UTM 19N, 200 km west of its central meridian (where Providence is),
+     * split into a west and an east block at the middle of its south and north edges. In
+     * WGS 84 the middle of the south edge projects off the straight line between the
+     * projected corners; through the border it lies on it, and so the blocks keep tiling the
+     * community there. */
+    char *utm = epsg_wkt(32619), *wgs = epsg_wkt(4326);
+    OGRCoordinateTransformationH ct = NULL;
+    cr_assert_eq(gp_transform_new(ctx, utm, wgs, &ct), GP_OK, "%s", gp_context_last_error(ctx));
+    cr_assert_not_null(ct);
+    GEOSGeometry *comm =
+        wkt("POLYGON ((300000 4630000, 303000 4630000, 303000 4633000, "
+            "300000 4633000, 300000 4630000))");
+    GEOSGeometry *west =
+        wkt("POLYGON ((300000 4630000, 301500 4630000, 301500 4633000, "
+            "300000 4633000, 300000 4630000))");
+    gp_border *border = NULL;
+    cr_assert_eq(gp_border_new(ctx, comm, ct, &border), GP_OK, "%s", gp_context_last_error(ctx));
+    GEOSGeometry *pc = NULL, *pw = NULL, *plain = NULL;
+    int64_t repaired = 0;
+    cr_assert_eq(gp_border_project(ctx, border, comm, &pc, &repaired), GP_OK);
+    cr_assert_eq(gp_border_project(ctx, border, west, &pw, &repaired), GP_OK);
+    cr_assert_eq(gp_transform_geos(ctx, ct, west, &plain), GP_OK);
+    cr_assert_eq(repaired, 0);
+    double ax, ay, bx, by, x, y, px, py;
+    point_n(pc, 0, &ax, &ay); /* south-west corner */
+    point_n(pc, 1, &bx, &by); /* south-east corner */
+    point_n(pw, 1, &x, &y);   /* the middle of the south edge */
+    point_n(plain, 1, &px, &py);
+    double off_plain = seg_dist(px, py, ax, ay, bx, by);
+    double off = seg_dist(x, y, ax, ay, bx, by);
+    cr_assert_gt(off_plain, 1e-10, "a plain projection is off the edge by %g degree", off_plain);
+    cr_expect_lt(off, 1e-14, "the border vertex is off the projected edge by %g degree", off);
+    /* The corners themselves project as they are. */
+    double cx, cy;
+    point_n(pw, 0, &cx, &cy);
+    cr_expect(cx == ax && cy == ay);
+    GEOSGeom_destroy_r(h, pc);
+    GEOSGeom_destroy_r(h, pw);
+    GEOSGeom_destroy_r(h, plain);
+    GEOSGeom_destroy_r(h, comm);
+    GEOSGeom_destroy_r(h, west);
+    gp_border_free(border);
+    OCTDestroyCoordinateTransformation(ct);
+    CPLFree(utm);
+    CPLFree(wgs);
+}
+
+Test(reproject, an_invalid_result_is_repaired_and_counted)
+{
+    GEOSGeometry *comm = wkt("POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))");
+    GEOSGeometry *bowtie = wkt("POLYGON ((0 0, 10 10, 10 0, 0 10, 0 0))");
+    gp_border *border = NULL;
+    cr_assert_eq(gp_border_new(ctx, comm, NULL, &border), GP_OK);
+    GEOSGeometry *out = NULL;
+    int64_t repaired = 0;
+    cr_assert_eq(gp_border_project(ctx, border, comm, &out, &repaired), GP_OK);
+    cr_expect_eq(repaired, 0);
+    cr_expect(same(out, "POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))", 0));
+    GEOSGeom_destroy_r(h, out);
+    cr_assert_eq(gp_border_project(ctx, border, bowtie, &out, &repaired), GP_OK);
+    cr_expect_eq(repaired, 1);
+    cr_expect_eq(GEOSisValid_r(h, out), 1);
+    cr_expect_float_eq(area(out), 50.0, 1e-9); /* both triangles kept */
+    GEOSGeom_destroy_r(h, out);
+    GEOSGeom_destroy_r(h, comm);
+    GEOSGeom_destroy_r(h, bowtie);
+    gp_border_free(border);
 }
