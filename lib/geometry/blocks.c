@@ -26,7 +26,10 @@
  *    the border, so that a street that reached the border through it still does. Edges that
  *    reach deeper, such as a short street from a junction near the border to the border, stay.
  * 4. Lines, joins and the community border are noded and polygonized; faces inside the
- *    community are kept; any uncovered rest becomes extra faces.
+ *    community are kept; any uncovered rest becomes extra faces. Face vertices within a
+ *    micrometre of another are welded into one, in every face alike (weld.c): inputs in
+ *    different CRSs leave such pairs, and their nanometre edges scramble when the blocks are
+ *    projected to an output CRS in degrees.
  * 5. Slivers merge into the neighbour sharing the longest border (adjacency.c). A face is a
  *    sliver when it is smaller than the sliver area, or so narrow that no circle of the sliver
  *    width (default: the snapping tolerance) fits in it (GEOS maximum inscribed circle), or an
@@ -56,6 +59,8 @@
 #define ON_LINE 1e-6
 /* Most free line ends clustered together (see complete_linkage). */
 #define MAX_COMPONENT 256
+/* Face vertices closer than this are one (weld.c): rounding between CRSs, not geometry. */
+#define WELD_EPS 1e-6
 /* Search tolerance of the maximum inscribed circle, m. */
 #define MIC_TOLERANCE 0.01
 
@@ -1317,6 +1322,12 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
                 goto done;
             }
         }
+    }
+    /* Near-coincident vertices (inputs met from different CRSs) become one, in every face. */
+    st = gp_faces_weld(ctx, h, faces, &n_faces, WELD_EPS, &b->n_welded);
+    if (st != GP_OK) {
+        gp_error_prefix(ctx, "community '%s'", cid);
+        goto done;
     }
     b->n_faces = n_faces;
     /* 5. Adjacency of faces and sliver merging. */

@@ -40,6 +40,7 @@ typedef struct gp_blocks {
     double *edge_cost;     /**< cut cost of that class (ds->class_cost / cost_none). */
     /* What happened, for reporting. */
     int32_t n_faces;              /**< faces polygonized before merging. */
+    int32_t n_welded;             /**< face vertices welded into a near-coincident one. */
     int32_t n_slivers;            /**< merges of a sliver into a neighbour (islands included). */
     int32_t n_islands;            /**< uninhabited small islands among them. */
     int32_t n_leftovers;          /**< pieces of the community no face covered (normally 0). */
@@ -151,6 +152,17 @@ GP_NODISCARD gp_status gp_merge_slivers(gp_context *ctx, int32_t n_faces, const 
                                         const uint8_t *force, const gp_shared_seg *segs,
                                         int64_t n_segs, const gp_sliver_rule *rule, int32_t *group,
                                         int32_t *merged_out);
+
+/**
+ * Weld the faces' vertices closer than eps (m) to another into one point, the same map for
+ * every ring of every face (see weld.c), so that shared edges stay shared; spikes left by it
+ * are removed. Faces that collapse are dropped (*n_faces shrinks); a face that welding would
+ * make invalid stays as it was; the others are replaced by welded copies. Nothing changes
+ * when no two vertices are that close.
+ * @param[out] n_welded number of vertices merged into another.
+ */
+GP_NODISCARD gp_status gp_faces_weld(gp_context *ctx, GEOSContextHandle_t h, GEOSGeometry **faces,
+                                     int32_t *n_faces, double eps, int32_t *n_welded);
 
 /** Union-find root of f with path halving. */
 int32_t gp_group_find(int32_t *group, int32_t f);

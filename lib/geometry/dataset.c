@@ -2,6 +2,7 @@
 /** @file dataset.c Read the input layers with OGR, project them, repair geometries, index them. */
 
 #include "dataset.h"
+#include "canonical.h"
 #include "hits.h"
 
 #include "crs.h"
@@ -650,7 +651,8 @@ done:
     return st;
 }
 
-/* Place every household point in the lowest-index community that covers it. */
+/* Place every household point in the community that covers it; on the border of two, the one
+ * with the lower id (not the earlier in the layer: feature order must not matter). */
 static gp_status place_households(reader *r, GEOSGeometry *const *comm)
 {
     gp_context *ctx = r->ctx;
@@ -661,7 +663,11 @@ static gp_status place_households(reader *r, GEOSGeometry *const *comm)
     const GEOSPreparedGeometry **prep = gp_calloc((size_t)nc, sizeof *prep);
     GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
     gp_hits hs = {0};
+    int32_t *rank = NULL;
     size_t nh = (size_t)ds->n_households;
+    if ((st = gp_dataset_community_rank(ctx, ds, &rank)) != GP_OK) {
+        goto done;
+    }
     ds->hh_community = gp_malloc((nh + 1) * sizeof *ds->hh_community);
     ds->hh_start = gp_calloc((size_t)nc + 1, sizeof *ds->hh_start);
     ds->hh_list = gp_malloc((nh + 1) * sizeof *ds->hh_list);
@@ -684,7 +690,7 @@ static gp_status place_households(reader *r, GEOSGeometry *const *comm)
             st = gp_error_nomem(ctx, "a point");
             goto done;
         }
-        ds->hh_community[i] = gp_hits_first_intersecting(h, tree, prep, p, &hs);
+        ds->hh_community[i] = gp_hits_first_intersecting(h, tree, prep, rank, p, &hs);
         GEOSGeom_destroy_r(h, p);
         if (hs.failed) {
             st = gp_error_nomem(ctx, "a spatial index query");
@@ -734,6 +740,7 @@ done:
         }
     }
     gp_free(prep);
+    gp_free(rank);
     gp_free(hs.v);
     return st;
 }
@@ -948,6 +955,11 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
     }
     if (ds->n_households == 0) {
         st = gp_error(ctx, GP_ERR_INPUT, "%s: no usable household feature", layer[L_HOUSE]->label);
+        goto done;
+    }
+    /* From here on, index order is content order (canonical.h), not layer order. */
+    st = gp_dataset_canonical_order(ctx, ds);
+    if (st != GP_OK) {
         goto done;
     }
     st = setup_costs(ctx, in, ds);

@@ -63,7 +63,8 @@ typedef struct gp_dataset {
     char **community_id;    /**< id strings (the id field as text). */
     int64_t *community_fid; /**< OGR feature ids. */
     gp_wkb *community_wkb;  /**< valid Polygon/MultiPolygon. */
-    /* Streets (and barriers), in layer order; multi-lines stay one feature. */
+    /* Streets (and barriers) in canonical order (canonical.h: by geometry, then class; never
+     * by layer order); multi-lines stay one feature. */
     int32_t n_streets;
     gp_wkb *street_wkb;
     int64_t *street_fid;
@@ -71,7 +72,7 @@ typedef struct gp_dataset {
     int32_t n_barriers;
     gp_wkb *barrier_wkb;
     int64_t *barrier_fid;
-    /* Street classes met in the data and their cut costs. */
+    /* Street classes met in the data (in the order of their names) and their cut costs. */
     int32_t n_classes;
     char **class_name;
     double *class_cost;
@@ -80,12 +81,14 @@ typedef struct gp_dataset {
      * street_start[c+1]-1], same for barriers. */
     int32_t *street_start, *street_list;
     int32_t *barrier_start, *barrier_list;
-    /* Households: one entry per usable feature, with its representative point. */
+    /* Households: one entry per usable feature, with its representative point, in canonical
+     * order (by point, then count). */
     int64_t n_households;
     int64_t *hh_fid;
     int64_t *hh_count;
     double *hh_x, *hh_y;   /**< representative point (GEOSPointOnSurface) in the working CRS. */
-    int32_t *hh_community; /**< community index, or -1 when outside every community. */
+    int32_t *hh_community; /**< community index, or -1 when outside every community (on a
+                                shared border: the community with the lowest id). */
     int32_t *hh_start;     /**< CSR per community into hh_list (household indices, ascending). */
     int64_t *hh_list;
     /* Reporting. */
@@ -94,7 +97,7 @@ typedef struct gp_dataset {
     int64_t n_outside;          /**< features outside every community... */
     int64_t *outside_fid;       /**< ...and their FIDs. */
     int64_t n_skipped;          /**< household features skipped (bad count/geometry)... */
-    int64_t *skipped_fid;       /**< ...and their FIDs. */
+    int64_t *skipped_fid;       /**< ...and their FIDs, ascending. */
     int64_t n_repaired;         /**< features whose invalid geometry was repaired. */
     int64_t n_streets_unused;   /**< street/barrier features without usable line geometry. */
     gp_layer_notes notes[GP_ROLE_COUNT]; /**< per input layer: repaired and skipped features. */

@@ -37,16 +37,24 @@ void gp_hits_sort(gp_hits *hs)
 }
 
 int32_t gp_hits_first_intersecting(GEOSContextHandle_t h, GEOSSTRtree *tree,
-                                   const GEOSPreparedGeometry *const *prep,
+                                   const GEOSPreparedGeometry *const *prep, const int32_t *rank,
                                    const GEOSGeometry *p, gp_hits *hs)
 {
     hs->n = 0;
     GEOSSTRtree_query_r(h, tree, p, gp_hits_collect, hs);
     gp_hits_sort(hs);
+    int32_t best = -1;
     for (size_t k = 0; k < hs->n; k++) {
-        if (GEOSPreparedIntersects_r(h, prep[hs->v[k]], p) == 1) {
-            return hs->v[k];
+        int32_t id = hs->v[k];
+        if (best >= 0 && (rank == NULL || rank[id] > rank[best])) {
+            continue; /* cannot come first: no need to test it */
+        }
+        if (GEOSPreparedIntersects_r(h, prep[id], p) == 1) {
+            best = id;
+            if (rank == NULL) {
+                break;
+            }
         }
     }
-    return -1;
+    return best;
 }

@@ -24,12 +24,12 @@ void gp_hits_collect(void *item, void *user);
 void gp_hits_sort(gp_hits *hs);
 
 /**
- * The lowest id among the items of `tree` whose prepared geometry prep[id] intersects point p
- * (on a shared border, the lowest id takes it), or -1 for none. hs is the scratch list; the
- * caller checks hs->failed afterwards.
+ * The first id among the items of `tree` whose prepared geometry prep[id] intersects point p
+ * (on a shared border, the first takes it), or -1 for none: first by rank[id], or by id when
+ * rank is NULL. hs is the scratch list; the caller checks hs->failed afterwards.
  */
 int32_t gp_hits_first_intersecting(GEOSContextHandle_t h, GEOSSTRtree *tree,
-                                   const GEOSPreparedGeometry *const *prep,
+                                   const GEOSPreparedGeometry *const *prep, const int32_t *rank,
                                    const GEOSGeometry *p, gp_hits *hs);
 
 #endif /* GP_GEOMETRY_HITS_H */

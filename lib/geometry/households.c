@@ -44,7 +44,7 @@ gp_status gp_blocks_place_households(gp_context *ctx, const gp_dataset *ds, gp_b
             goto done;
         }
         /* A point on a shared border is covered by both blocks: the lowest id takes it. */
-        where[i] = gp_hits_first_intersecting(h, tree, prep, p, &hs);
+        where[i] = gp_hits_first_intersecting(h, tree, prep, NULL, p, &hs);
         if (where[i] < 0) {
             /* Inside the community but in no block (only possible within rounding of the
              * border): the nearest block takes it, and the report counts it. */

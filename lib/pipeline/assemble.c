@@ -6,6 +6,8 @@
 
 #include "assemble.h"
 
+#include "geometry/reproject.h"
+
 #include "core/context.h"
 #include "core/memory.h"
 #include "core/options.h"
@@ -36,16 +38,20 @@ static gp_status to_wkb(gp_context *ctx, GEOSWKBWriter *w, const GEOSGeometry *g
     return GP_OK;
 }
 
-/* Shape in both CRSs: working as given, output through ct (NULL: same CRS). */
-static gp_status store_shape(gp_context *ctx, GEOSWKBWriter *w, OGRCoordinateTransformationH ct,
-                             const GEOSGeometry *g, gp_plan_shape *shape)
+/* Shape in both CRSs: working as given, output through the community's border (NULL: the
+ * same CRS, as it is), valid there (a repair is counted in plan->output_repaired). */
+static gp_status store_shape(gp_context *ctx, GEOSWKBWriter *w, const gp_border *border,
+                             const GEOSGeometry *g, gp_plan_shape *shape, gp_plan *plan)
 {
     gp_status st = to_wkb(ctx, w, g, &shape->wkb_work, &shape->wkb_work_size);
     if (st != GP_OK) {
         return st;
     }
+    if (border == NULL) {
+        return to_wkb(ctx, w, g, &shape->wkb, &shape->wkb_size);
+    }
     GEOSGeometry *out = NULL;
-    st = gp_transform_geos(ctx, ct, g, &out);
+    st = gp_border_project(ctx, border, g, &out, &plan->output_repaired);
     if (st == GP_OK) {
         st = to_wkb(ctx, w, out, &shape->wkb, &shape->wkb_size);
         GEOSGeom_destroy_r(gp_ctx_geos(ctx), out);
@@ -249,6 +255,7 @@ gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_
     order_key *order = gp_calloc((size_t)ng + 1, sizeof *order);
     int32_t *serial = gp_calloc((size_t)ng + 1, sizeof *serial);
     GEOSGeometry *community = NULL;
+    gp_border *border = NULL;
     if (w == NULL || r == NULL || !start || !members || !fill || !shape || !order || !serial) {
         st = gp_error_nomem(ctx, "assembling grids");
         goto done;
@@ -257,6 +264,10 @@ gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_
     community = GEOSWKBReader_read_r(h, r, ds->community_wkb[c].data, ds->community_wkb[c].size);
     if (community == NULL) {
         st = gp_error(ctx, GP_ERR_GEOMETRY, "community %s: unreadable geometry", cid);
+        goto done;
+    }
+    if ((st = gp_border_new(ctx, community, ct, &border)) != GP_OK) {
+        gp_error_prefix(ctx, "community %s", cid);
         goto done;
     }
     /* Blocks per grid, in block order (CSR by grid). */
@@ -341,7 +352,7 @@ gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_
     /* Some k >= 1 has k * lo <= H <= k * hi iff the smallest k with k * hi >= H does. */
     int64_t kmin = pc->households > hi ? (pc->households + hi - 1) / hi : 1;
     pc->feasible = lo == 0 ? pc->households <= hi * (int64_t)b->n : kmin * lo <= pc->households;
-    if ((st = store_shape(ctx, w, NULL, community, &pc->shape)) != GP_OK) {
+    if ((st = store_shape(ctx, w, NULL, community, &pc->shape, plan)) != GP_OK) {
         goto done;
     }
     /* Grids in code order, so that plan order is the reading order of the codes. */
@@ -398,7 +409,7 @@ gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_
             GEOSGeomGetY_r(h, label, &pg->label_y);
             GEOSGeom_destroy_r(h, label);
         }
-        if ((st = store_shape(ctx, w, ct, shape[g], &pg->shape)) != GP_OK) {
+        if ((st = store_shape(ctx, w, border, shape[g], &pg->shape, plan)) != GP_OK) {
             goto done;
         }
     }
@@ -421,13 +432,14 @@ gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_
         pb->grid = grid_index[assign[v]];
         pb->households = b->households[v];
         pb->on_streets = pieces ? pieces->on_streets[v] : 1;
-        if ((st = store_shape(ctx, w, ct, b->geom[v], &pb->shape)) != GP_OK) {
+        if ((st = store_shape(ctx, w, border, b->geom[v], &pb->shape, plan)) != GP_OK) {
             goto done;
         }
     }
     grid_view gv = {plan, pci, members, start, grid_index, b, lo, hi};
     st = report_problems(ctx, &gv, part);
 done:
+    gp_border_free(border);
     for (int32_t g = 0; shape != NULL && g < ng; g++) {
         if (shape[g] != NULL) {
             GEOSGeom_destroy_r(h, shape[g]);

@@ -227,6 +227,7 @@ gp_status gp_plan_absorb(gp_context *ctx, gp_plan *into, gp_plan *from)
     into->households_read += from->households_read;
     into->households_outside += from->households_outside;
     into->features_outside += from->features_outside;
+    into->output_repaired += from->output_repaired;
     for (int s = 0; s < GP_STAGE_COUNT; s++) {
         into->seconds[s] += from->seconds[s];
     }

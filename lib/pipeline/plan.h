@@ -93,6 +93,7 @@ struct gp_plan {
     int64_t households_read;    /* in every household feature */
     int64_t households_outside; /* in features outside every community */
     int64_t features_outside;
+    int64_t output_repaired; /* output geometries invalid in the output CRS, repaired */
     gp_problem_record *problems; /* run-wide ones first, then each community's, in order */
     int32_t n_problems, cap_problems;
     /* Street lines in the working CRS, for the map (WKB), and the working-CRS bounds. */

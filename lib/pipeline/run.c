@@ -290,6 +290,26 @@ static gp_status run_facts(gp_context *ctx, const gp_dataset *ds, gp_plan *plan)
     return st == GP_OK ? report_layer_notes(ctx, ds, plan) : st;
 }
 
+/* A run-wide note when some output geometry was invalid once projected and had to be repaired
+ * (gp_border_project): its border may differ from its neighbour's by rounding. */
+static gp_status run_repairs(gp_context *ctx, gp_plan *plan)
+{
+    if (plan->output_repaired == 0) {
+        return GP_OK;
+    }
+    gp_problem_where w = {GP_SEVERITY_WARNING, GP_PROBLEM_OUTPUT_REPAIRED, -1, NULL, NULL, 0,
+                          NULL, 0};
+    return gp_plan_add_problem(ctx, plan, &w,
+                               "%" PRId64
+                               " output geometr%s (grids, blocks) became invalid when "
+                               "projected to the output CRS and %s repaired; %s border%s may "
+                               "differ from the neighbours' by rounding",
+                               plan->output_repaired, plan->output_repaired == 1 ? "y" : "ies",
+                               plan->output_repaired == 1 ? "was" : "were",
+                               plan->output_repaired == 1 ? "its" : "their",
+                               plan->output_repaired == 1 ? "" : "s");
+}
+
 /* Streets in the working CRS, for the map. */
 static gp_status run_streets(gp_context *ctx, const gp_dataset *ds, gp_plan *plan)
 {
@@ -421,6 +441,9 @@ gp_status gp_run(gp_context *ctx, const gp_inputs *in, const gp_options *user_op
         if ((st = gp_plan_absorb(ctx, plan, w.partial[c])) != GP_OK) {
             goto done;
         }
+    }
+    if ((st = run_repairs(ctx, plan)) != GP_OK) {
+        goto done;
     }
     /* Conservation: every household in a community is in exactly one grid. */
     int64_t in_grids = 0;
