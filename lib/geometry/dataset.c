@@ -48,7 +48,19 @@ typedef struct reader {
     gp_dataset *ds;
     const gp_dataset_inputs *in;
     gp_layer_notes *notes; /* of the layer being read */
+    int64_t ticks, total;  /* features handled so far, and expected in all (progress) */
 } reader;
+
+/* One more feature handled: every 256, progress (read is the first 5% of a run), which lets
+ * a cancel (Ctrl-C in the CLI) stop reading a large layer within a fraction of a second. */
+static gp_status read_tick(reader *r)
+{
+    if (++r->ticks % 256 != 0) {
+        return GP_OK;
+    }
+    double f = r->total > 0 ? (double)r->ticks / (double)r->total : 0.0;
+    return gp_progress(r->ctx, 0.05 * (f < 1.0 ? f : 1.0), "read");
+}
 
 static gp_status grow(gp_context *ctx, void **p, size_t need, size_t *cap, size_t elem)
 {
@@ -394,6 +406,9 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
         }
         n_features++;
         int64_t fid = (int64_t)OGR_F_GetFID(f);
+        if ((st = read_tick(r)) != GP_OK) {
+            goto done;
+        }
         t0 = now();
         st = feature_geometry(r, l, f, kind, ct, &g);
         ds->seconds_project += now() - t0;
@@ -585,6 +600,9 @@ static gp_status index_lines(reader *r, const gp_wkb *lines, int32_t n_lines,
         goto done;
     }
     for (int32_t i = 0; i < n_lines; i++) {
+        if ((st = read_tick(r)) != GP_OK) {
+            goto done;
+        }
         GEOSGeometry *g = GEOSWKBReader_read_r(h, r->wkb_in, lines[i].data, lines[i].size);
         env[i] = g ? GEOSEnvelope_r(h, g) : NULL;
         if (g != NULL) {
@@ -685,6 +703,9 @@ static gp_status place_households(reader *r, GEOSGeometry *const *comm)
         GEOSSTRtree_insert_r(h, tree, comm[c], (void *)(intptr_t)c);
     }
     for (size_t i = 0; i < nh; i++) {
+        if ((st = read_tick(r)) != GP_OK) {
+            goto done;
+        }
         GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, ds->hh_x[i], ds->hh_y[i]);
         if (p == NULL) {
             st = gp_error_nomem(ctx, "a point");
@@ -933,6 +954,11 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
     ds->seconds_project += now() - t0;
     if (st != GP_OK) {
         goto done;
+    }
+    for (int i = 0; i < N_LAYERS; i++) {
+        /* Each feature is read, then indexed or placed: twice its count. */
+        GIntBig n = layer[i] ? OGR_L_GetFeatureCount(layer[i]->layer, FALSE) : 0;
+        r.total += n > 0 ? 2 * (int64_t)n : 0;
     }
     gp_gdal_push_errors(ctx);
     st = read_layer(&r, layer[L_COMM], KIND_POLY, 0, ct[L_COMM]);

@@ -106,8 +106,12 @@ static gp_status one_community(gp_context *ctx, const shared_work *w, int32_t c,
         goto done;
     }
     double t1 = now();
-    /* Split stage and optimizer: the blocks, or the pieces of cut blocks, in grids. */
-    if ((st = gp_divide_community(ctx, w->ds, blocks, w->opts, &dv)) != GP_OK) {
+    /* Between stages, a cancel asked by the main thread stops the community (the worker's
+     * progress callback reads it). Split stage and optimizer: the blocks, or the pieces of cut
+     * blocks, in grids. */
+    if ((st = gp_progress(ctx, 0.0, "partition")) != GP_OK ||
+        (st = gp_divide_community(ctx, w->ds, blocks, w->opts, &dv)) != GP_OK ||
+        (st = gp_progress(ctx, 0.0, "assemble")) != GP_OK) {
         goto done;
     }
     double t2 = now();

@@ -388,8 +388,13 @@ def test_problems_are_records_with_codes_and_ids():
         assert len(over) == 1
         v = over[0]
         assert v["community"] == "640106003001" and v["grid_code"] == "640106003001002"
-        assert v["blocks"] == [20]
-        assert "560 households" in v["message"] and "vertex" not in v["message"]
+        assert len(v["blocks"]) == 1
+        assert f"block {v['blocks'][0]} holds 560" in v["message"], v["message"]
+        assert "vertex" not in v["message"]
+        blocks = r.to_geopandas("blocks")
+        mine = blocks[(blocks["community"] == v["community"]) &
+                      (blocks["block_id"] == v["blocks"][0])]
+        assert list(mine["households"]) == [560] and list(mine["grid_code"]) == [v["grid_code"]]
         outside = next(p for p in r.problems if p["kind"] == "households_outside")
         assert outside["features"] == [1186, 1187, 1188] and outside["community"] is None
         report = r.report
