@@ -246,10 +246,17 @@ gp_status gp_dataset_canonical_order(gp_context *ctx, gp_dataset *ds)
     if (st == GP_OK) {
         st = sort_households(ctx, ds);
     }
-    if (st == GP_OK && ds->n_skipped > 1) {
-        qsort(ds->skipped_fid, (size_t)ds->n_skipped, sizeof *ds->skipped_fid, cmp_i64);
+    if (st == GP_OK) {
+        gp_fid_sort(ds->skipped_fid, ds->n_skipped);
     }
     return st;
+}
+
+void gp_fid_sort(int64_t *fid, int64_t n)
+{
+    if (n > 1) {
+        qsort(fid, (size_t)n, sizeof *fid, cmp_i64);
+    }
 }
 
 gp_status gp_dataset_community_rank(gp_context *ctx, const gp_dataset *ds, int32_t **rank_out)

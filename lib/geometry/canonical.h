@@ -38,4 +38,7 @@ GP_NODISCARD gp_status gp_dataset_canonical_order(gp_context *ctx, gp_dataset *d
 GP_NODISCARD gp_status gp_dataset_community_rank(gp_context *ctx, const gp_dataset *ds,
                                                  int32_t **rank_out);
 
+/** Sort feature ids ascending, so that lists reported to a user read in the file's order. */
+void gp_fid_sort(int64_t *fid, int64_t n);
+
 #endif /* GP_GEOMETRY_CANONICAL_H */

@@ -744,6 +744,7 @@ static gp_status place_households(reader *r, GEOSGeometry *const *comm)
         }
         gp_free(fill);
     }
+    gp_fid_sort(ds->outside_fid, ds->n_outside);
     if (ds->n_outside > 0) {
         gp_log(ctx, GP_LOG_DEBUG,
                "%" PRId64 " household feature(s) holding %" PRId64
