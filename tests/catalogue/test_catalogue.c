@@ -252,6 +252,126 @@ static const entry CATALOGUE[] = {
      FX_C " " FX_S " " MY_H, 0, {"4 grids in 2 communities, 1400 households"}, .read = 1400,
      .inside = 1400, .outside = 0, .grids = 4},
 
+    /* -- community ids -------------------------------------------------------------------- */
+    {"ids", "a community without an id", EDIT_C("put(1, code=None)"), MY_C " " FX_S " " FX_H, 2,
+     {"c.geojson:c: feature 1: field 'code': id is null"}},
+    {"ids", "two communities with the same id", EDIT_C("put(1, code=\"C1\")"),
+     MY_C " " FX_S " " FX_H, 2,
+     {"c.geojson:c: feature 1: field 'code': id 'C1' repeats feature 0"}},
+    {"ids", "an id with a space", EDIT_C("put(1, code=\"A B\")"), MY_C " " FX_S " " FX_H, 0,
+     {"5 grids in 2 communities"}, FIXTURE_TOTALS, 5, .report = {"{\"id\": \"A B\", "},
+     .check = "catalogue codes out.gpkg 'A B' 'A B001' 'A B002'"},
+    {"ids", "a Chinese id with a space", EDIT_C("put(1, code=\"长城社区 一\")"), MY_C " " FX_S " " FX_H,
+     0, {"5 grids in 2 communities"}, FIXTURE_TOTALS, 5, .report = {"{\"id\": \"长城社区 一\", "},
+     .check = "catalogue codes out.gpkg '长城社区 一' '长城社区 一001' '长城社区 一002'"},
+    {"ids", "an id that is markup", EDIT_C("put(1, code=\"<script>alert(1)</script>\")"),
+     MY_C " " FX_S " " FX_H, 0, {"5 grids in 2 communities"}, FIXTURE_TOTALS, 5,
+     .check = "catalogue codes out.gpkg '<script>alert(1)</script>' "
+              "'<script>alert(1)</script>001' '<script>alert(1)</script>002'"},
+    {"ids", "an id with a slash and a colon", EDIT_C("put(1, code=\"a/b:c\")"),
+     MY_C " " FX_S " " FX_H, 0, {"5 grids in 2 communities"}, FIXTURE_TOTALS, 5,
+     .check = "catalogue codes out.gpkg 'a/b:c' 'a/b:c001' 'a/b:c002'"},
+    {"ids", "ids in an integer field", EDIT_C("put(0, code=6); put(1, code=7)"),
+     MY_C " " FX_S " " FX_H, 0, {"5 grids in 2 communities"}, FIXTURE_TOTALS, 5,
+     .check = "catalogue codes out.gpkg 7 7001 7002 && catalogue codes out.gpkg 6 6001 6002 6003"},
+    {"ids", "an empty id: grid codes without a community part", EDIT_C("put(1, code=\"\")"),
+     MY_C " " FX_S " " FX_H, 2, {"c.geojson:c: feature 1: field 'code'", "empty"},
+     .flags = KNOWN_OPEN},
+    {"ids", "an id of blanks", EDIT_C("put(1, code=\"   \")"), MY_C " " FX_S " " FX_H, 2,
+     {"c.geojson:c: feature 1: field 'code'", "blank"}, .flags = KNOWN_OPEN},
+
+    /* -- geometry ------------------------------------------------------------------------- */
+    {"geometry", "a self-intersecting (bow-tie) community: repaired and reported",
+     EDIT_C("shape(1, {\"type\": \"Polygon\", \"coordinates\": [[[500000, 4000300], [500400, "
+            "4000500], [500400, 4000300], [500000, 4000500], [500000, 4000300]]]})"),
+     MY_C " " FX_S " " FX_H, 0,
+     {"warning: c.geojson:c: 1 invalid polygon(s) repaired (feature ids 1; communities C2",
+      "Self-intersection"}, FIXTURE_TOTALS, 5, .record = {"geometry_repaired", "[1]"}},
+    {"geometry", "a community without geometry", EDIT_C("shape(1, None)"), MY_C " " FX_S " " FX_H,
+     2, {"c.geojson:c: feature 1: no geometry"}},
+    {"geometry", "a community with an empty polygon",
+     EDIT_C("shape(1, {\"type\": \"Polygon\", \"coordinates\": []})"), MY_C " " FX_S " " FX_H, 2,
+     {"c.geojson:c: feature 1: no geometry"}},
+    {"geometry", "a community with a hole holding a building: its households are outside",
+     EDIT_C("f[1][\"geometry\"][\"coordinates\"].append(square(500040, 4000380, 500080, "
+            "4000420)[\"coordinates\"][0])"), MY_C " " FX_S " " FX_H, 1,
+     {"households.geojson:households: 200 household(s) in 1 feature(s) lie outside every "
+      "community", "(feature ids 3)"}, .read = 1700, .inside = 1500, .outside = 200,
+     .record = {"households_outside", "[3]"}},
+    {"geometry", "one community of two polygons (a multipolygon)",
+     EDIT_C("shape(0, {\"type\": \"MultiPolygon\", \"coordinates\": "
+            "[f[0][\"geometry\"][\"coordinates\"], f[1][\"geometry\"][\"coordinates\"]]}); "
+            "del f[1]"), MY_C " " FX_S " " FX_H, 0, {"5 grids in 1 communities, 1700 households"},
+     FIXTURE_TOTALS, 5, .report = {"\"totals\": {\"communities\": 1, "}},
+    {"geometry", "communities with Z coordinates",
+     "ogr2ogr -f GPKG c.gpkg \"$FX/oversize/communities.geojson\" -dim XYZ -nln communities",
+     "--communities c.gpkg --id-field code " FX_S " " FX_H, 0, {"5 grids in 2 communities"},
+     FIXTURE_TOTALS, 5},
+    {"geometry", "households outside every community: reported with their ids",
+     EDIT_H("f.append(feature({\"households\": 37}, point(500600, 4000100))); "
+            "f.append(feature({\"households\": 5}, point(500200, 4000250)))"),
+     FX_C " " FX_S " " MY_H, 0,
+     {"warning: h.geojson:h: 42 household(s) in 2 feature(s) lie outside every community, so "
+      "in no grid (feature ids 7, 8)"}, .read = 1742, .inside = 1700, .outside = 42, .grids = 5,
+     .record = {"households_outside", "[7, 8]"}},
+    {"geometry", "a building on the border of two communities: counted once",
+     EDIT_C("shape(1, square(500000, 4000200, 500400, 4000500))") " && " EDIT_H(
+         "f.append(feature({\"households\": 100}, point(500300, 4000200)))"),
+     MY_C " " FX_S " " MY_H, 0, {"1800 households (0 outside"}, .read = 1800, .inside = 1800,
+     .outside = 0, .grids = 5, .report = {"{\"id\": \"C1\", \"households\": 1000, ",
+                "{\"id\": \"C2\", \"households\": 800, "}},
+    {"geometry", "the same border building with the communities in the other order",
+     EDIT_C("shape(1, square(500000, 4000200, 500400, 4000500)); f.reverse()") " && " EDIT_H(
+         "f.append(feature({\"households\": 100}, point(500300, 4000200)))"),
+     MY_C " " FX_S " " MY_H, 0, {"1800 households (0 outside"}, .read = 1800, .inside = 1800,
+     .outside = 0, .grids = 5, .report = {"{\"id\": \"C1\", \"households\": 1000, ",
+                "{\"id\": \"C2\", \"households\": 800, "}, .flags = KNOWN_OPEN},
+    {"geometry", "the same address point twice (a layer loaded twice, in part)",
+     EDIT_H("f.append(json.loads(json.dumps(f[0])))"), FX_C " " FX_S " " MY_H, 1,
+     {"h.geojson:h", "feature 7", "duplicate"}, .read = 2000, .inside = 2000, .outside = 0,
+     .flags = KNOWN_OPEN},
+    {"geometry", "a community without households", EDIT_H("del f[3:]"), FX_C " " FX_S " " MY_H, 1,
+     {"community C2: grid C2001 holds 0 households"}, .read = 900, .inside = 900, .outside = 0,
+     .grids = 4, .report = {"{\"id\": \"C2\", \"households\": 0, "}},
+    {"geometry", "empty street blocks (parks) in a community",
+     EDIT_S("f += [feature({\"class\": \"residential\"}, {\"type\": \"LineString\", "
+            "\"coordinates\": [[x, 4000300], [x, 4000500]]}) for x in (500020, 500380)]"),
+     FX_C " " MY_S " " FX_H, 0, {"1700 households (0 outside"}, FIXTURE_TOTALS, 5},
+    {"geometry", "a community with no street in or along it: say so", EDIT_S("del f[0:2]"),
+     FX_C " " MY_S " " FX_H, 0, {"community C1", "no street"}, FIXTURE_TOTALS, 5,
+     .flags = KNOWN_OPEN},
+    {"geometry", "overlapping communities: detected, grids do not overlap",
+     EDIT_C("shape(1, square(500000, 4000150, 500400, 4000500))"), MY_C " " FX_S " " FX_H, 0,
+     {"c.geojson:c", "overlap", "C1", "C2"}, FIXTURE_TOTALS,
+     .record = {"community_overlap", "[0, 1]"}, .check = "catalogue disjoint out.gpkg",
+     .flags = KNOWN_OPEN},
+    {"geometry", "one longitude typed -7.14 instead of -71.43 (a 5,357 km community)",
+     "catalogue edit - c.geojson 'lonlat(); f += [feature({\"code\": \"C1\"}, square(-71.4372, "
+     "41.82, -71.4324, 41.8236)), feature({\"code\": \"C2\"}, {\"type\": \"Polygon\", "
+     "\"coordinates\": [[[-71.4324, 41.82], [-71.4276, 41.82], [-71.4276, 41.8236], [-7.143233, "
+     "41.8236], [-71.4324, 41.8218], [-71.4324, 41.82]]]})]' && catalogue edit - s.geojson "
+     "'lonlat(); f.append(feature({\"class\": \"primary\"}, {\"type\": \"LineString\", "
+     "\"coordinates\": [[-71.4372, 41.8218], [-71.4276, 41.8218]]}))' && catalogue edit - "
+     "h.geojson 'lonlat(); f.append(feature({\"households\": 7}, point(-71.43, 41.821)))'",
+     MY_C " " MY_S " " MY_H, 2,
+     {"c.geojson:c: feature 1: community 'C2' spans 5357 x", "likely coordinate error"},
+     .flags = KNOWN_OPEN},
+    {"geometry", "one longitude typed -7.14 in a Providence community: the block stage hangs",
+     "test -d \"$PROV\" || { echo \"no Providence data at $PROV\"; exit 1; } && "
+     "ogr2ogr -f GeoJSON -t_srs EPSG:4326 -lco COORDINATE_PRECISION=6 -where \"code = "
+     "'44007002900'\" p.geojson \"$PROV/communities.gpkg\" && catalogue edit p.geojson c.geojson "
+     "'r = f[0][\"geometry\"][\"coordinates\"][0]; assert r[105][0] == -71.413107, r[105]; "
+     "r[105][0] = -7.1413107'",
+     MY_C " --streets \"$PROV/streets.gpkg\" --class-field class --households "
+          "\"$PROV/households.gpkg\" --count-field households", 2,
+     {"c.geojson:communities: feature 0: community '44007002900' spans", "likely coordinate error"},
+     .flags = KNOWN_OPEN, .seconds = 5},
+    {"geometry", "the streets in another feature order (FlatGeobuf): the same grids",
+     "ogr2ogr -f FlatGeobuf s.fgb \"$DEMO/streets.gpkg\" && { \"$GP_CLI\" partition " DEMO
+     " -o ref.gpkg > ref.log 2>&1; test -f ref.gpkg; }",
+     DEMO_C " --streets s.fgb --class-field class " DEMO_H, 1, {"34460 households (72 outside"},
+     DEMO_TOTALS, .check = "catalogue same out.gpkg ref.gpkg", .flags = KNOWN_OPEN},
+
 };
 /* clang-format on */
 #pragma GCC diagnostic pop
@@ -606,6 +726,16 @@ Test(catalogue, arguments, .timeout = 300)
 Test(catalogue, counts, .timeout = 300)
 {
     run_family("counts");
+}
+
+Test(catalogue, ids, .timeout = 300)
+{
+    run_family("ids");
+}
+
+Test(catalogue, geometry, .timeout = 300)
+{
+    run_family("geometry");
 }
 
 /* Every case belongs to one of the families above. */
