@@ -372,6 +372,137 @@ static const entry CATALOGUE[] = {
      DEMO_C " --streets s.fgb --class-field class " DEMO_H, 1, {"34460 households (72 outside"},
      DEMO_TOTALS, .check = "catalogue same out.gpkg ref.gpkg", .flags = KNOWN_OPEN},
 
+    /* -- CRS ------------------------------------------------------------------------------ */
+    {"crs", "no CRS on any layer (shapefiles without .prj)", SHAPEFILES_WITHOUT_PRJ,
+     "--communities communities.shp --id-field code --streets streets.shp --class-field class "
+     "--households households.shp --count-field households", 2,
+     {"communities: communities.shp:communities has no CRS, and no other input has one",
+      "ogr2ogr -a_srs"}},
+    {"crs", "no CRS on the streets only", SHAPEFILES_WITHOUT_PRJ,
+     FX_C " --streets streets.shp --class-field class " FX_H, 2,
+     {"streets: streets.shp:streets has no CRS while ",
+      "oversize/communities.geojson:communities has one"}},
+    {"crs", "a GeoPackage with an undefined CRS (srs_id 0, from a shapefile without .prj)",
+     SHAPEFILES_WITHOUT_PRJ " && ogr2ogr -f GPKG h.gpkg households.shp -nln households",
+     FX_C " " FX_S " --households h.gpkg --count-field households", 2,
+     {"households: h.gpkg:households has an undefined CRS (a GeoPackage srs_id of 0 or -1) "
+      "while "}},
+    {"crs", "communities in EPSG:4326, streets in EPSG:3857: fine",
+     "ogr2ogr -f GPKG -t_srs EPSG:4326 c.gpkg \"$FX/oversize/communities.geojson\" -nln "
+     "communities && ogr2ogr -f GPKG -t_srs EPSG:3857 s.gpkg \"$FX/oversize/streets.geojson\" "
+     "-nln streets",
+     "--communities c.gpkg --id-field code --streets s.gpkg --class-field class " FX_H, 0,
+     {"5 grids in 2 communities, 1700 households"}, FIXTURE_TOTALS, 5,
+     .report = {"\"working_crs\": \"EPSG:32650 (WGS 84 / UTM zone 50N)\""},
+     .check = "catalogue valid out.gpkg"},
+    {"crs", "the demo's communities in EPSG:4326, streets in EPSG:3857: valid outputs",
+     "ogr2ogr -f GPKG -t_srs EPSG:4326 c.gpkg \"$DEMO/communities.gpkg\" && ogr2ogr -f GPKG "
+     "-t_srs EPSG:3857 s.gpkg \"$DEMO/streets.gpkg\"",
+     "--communities c.gpkg --id-field code --streets s.gpkg --class-field class " DEMO_H, 1,
+     {"34460 households (72 outside"}, DEMO_TOTALS, .check = "catalogue valid out.gpkg",
+     .flags = KNOWN_OPEN},
+    {"crs", "projected communities labelled EPSG:4326",
+     "ogr2ogr -f GPKG -a_srs EPSG:4326 c.gpkg \"$FX/oversize/communities.geojson\" -nln "
+     "communities", "--communities c.gpkg --id-field code " FX_S " " FX_H, 2,
+     {"c.gpkg:communities: the layer's CRS 'WGS 84' says its coordinates are longitude/latitude",
+      "is the CRS the layer's own?"}},
+    {"crs", "projected households labelled EPSG:4326",
+     "ogr2ogr -f GPKG -a_srs EPSG:4326 h.gpkg \"$FX/oversize/households.geojson\" -nln "
+     "households", FX_C " " FX_S " --households h.gpkg --count-field households", 2,
+     {"h.gpkg:households", "is the CRS the layer's own?"}, .flags = KNOWN_OPEN},
+    {"crs", "projected streets in a GeoJSON without \"crs\" (so WGS 84)", EDIT_S("del d[\"crs\"]"),
+     FX_C " " MY_S " " FX_H, 2, {"s.geojson:s", "is the CRS the layer's own?"},
+     .flags = KNOWN_OPEN},
+    {"crs", "communities with latitude and longitude swapped",
+     "ogr2ogr -f GeoJSON -t_srs EPSG:4326 c4.geojson \"$FX/oversize/communities.geojson\" && "
+     "catalogue edit c4.geojson c.geojson '[x[\"geometry\"].update(coordinates=[[[p[1], p[0]] for "
+     "p in ring] for ring in "
+     "x[\"geometry\"][\"coordinates\"]]) for x in f]'", MY_C " " FX_S " " FX_H, 2,
+     {"c.geojson:communities: the layer's CRS 'WGS 84' says its coordinates are "
+      "longitude/latitude degrees, but the centre of its extent is (36.1",
+      "is the CRS the layer's own?"}},
+    {"crs", "households in the wrong UTM zone: all outside, reported",
+     "ogr2ogr -f GPKG -a_srs EPSG:32649 h.gpkg \"$FX/oversize/households.geojson\" -nln "
+     "households", FX_C " " FX_S " --households h.gpkg --count-field households", 1,
+     {"h.gpkg:households: 1700 household(s) in 7 feature(s) lie outside every community"},
+     .read = 1700, .inside = 0, .outside = 1700, .grids = 2,
+     .record = {"households_outside", "[1, 2, 3, 4, 5, 6, 7]"}},
+    {"crs", "streets in the wrong UTM zone: no street in any community, say so",
+     "ogr2ogr -f GPKG -a_srs EPSG:32649 s.gpkg \"$FX/oversize/streets.geojson\" -nln streets",
+     FX_C " --streets s.gpkg --class-field class " FX_H, 0, {"s.gpkg:streets", "no street"},
+     FIXTURE_TOTALS, 5, .flags = KNOWN_OPEN},
+    {"crs", "--crs a geographic CRS", NULL, FIXTURE " --crs EPSG:4326", 2,
+     {"working CRS 'EPSG:4326' is not projected in metres"}},
+    {"crs", "--crs a CRS in US feet", NULL, FIXTURE " --crs EPSG:2263", 2,
+     {"working CRS 'EPSG:2263' is not projected in metres"}},
+    {"crs", "--crs something GDAL does not know", NULL, FIXTURE " --crs UTM50", 2,
+     {"working CRS 'UTM50' is not a CRS GDAL knows"}},
+    {"crs", "--crs a good projected CRS: used and named in the report", NULL,
+     DEMO " --crs EPSG:32648", 1, {"34460 households (72 outside"}, DEMO_TOTALS,
+     .report = {"\"working_crs\": \"EPSG:32648 (WGS 84 / UTM zone 48N)\""}},
+    {"crs", "--crs EPSG:3857 (web mercator, metres only at the equator)", NULL,
+     FIXTURE " --crs EPSG:3857", 0, {"5 grids in 2 communities"}, FIXTURE_TOTALS, 5,
+     .report = {"\"working_crs\": \"EPSG:3857 (WGS 84 / Pseudo-Mercator)\""}},
+
+    /* -- options -------------------------------------------------------------------------- */
+    {"options", "--min above --max", NULL, FIXTURE " --min 500 --max 300", 2,
+     {"min households 500 is greater than max households 300"}},
+    {"options", "--max 0", NULL, FIXTURE " --max 0", 2, {"max households 0 must be at least 1"}},
+    {"options", "--target above the bounds", NULL, FIXTURE " --target 600", 2,
+     {"target households 600 lies outside the bounds [300, 500]"}},
+    {"options", "--target below a raised --min", NULL, FIXTURE " --min 450 --target 400", 2,
+     {"target households 400 lies outside the bounds [450, 500]"}},
+    {"options", "--target 0: outside the bounds like any other", NULL, FIXTURE " --target 0", 2,
+     {"target households 0 lies outside the bounds [300, 500]"}, .flags = KNOWN_OPEN},
+    {"options", "--grids 0", NULL, FIXTURE " --grids 0", 2,
+     {"--grids needs 'auto' or a whole number >= 1, not '0'"}},
+    {"options", "--grids more than the households allow", NULL, FIXTURE " --grids 3", 1,
+     {"community C2: the fixed grid count cannot be met within [300, 500] households: 3 grids "
+      "made"}, FIXTURE_TOTALS, 6},
+    {"options", "--threads -1", NULL, FIXTURE " --threads -1", 2,
+     {"--threads needs a whole number in [0, 1024], not '-1'"}},
+    {"options", "--split sometimes", NULL, FIXTURE " --split sometimes", 2,
+     {"--split needs never, oversize or needed, not 'sometimes'"}},
+    {"options", "--effort 0", NULL, FIXTURE " --effort 0", 2,
+     {"--effort needs a number in (0, 100], not '0'"}},
+    {"options", "--effort nan", NULL, FIXTURE " --effort nan", 2,
+     {"--effort needs a number in (0, 100], not 'nan'"}},
+    {"options", "--seed -1", NULL, FIXTURE " --seed -1", 2,
+     {"--seed needs a whole number >= 0, not '-1'"}},
+
+    /* -- outputs (the rest is tests/cli/test_outputs.c) ----------------------------------- */
+    {"outputs", "an output folder without write permission", "mkdir w && chmod 555 w",
+     FIXTURE " -o w/out.gpkg --report r.json", 2,
+     {"w/out.gpkg: the folder w is not writable: Permission denied"}, FIXTURE_TOTALS, 5,
+     .check = "if [ \"$(id -u)\" = 0 ]; then test -f w/out.gpkg; else test -z \"$(ls -A w)\"; fi",
+     .flags = OWN_OUTPUTS | ROOT_WRITES, .root_code = 0},
+    {"outputs", "an output folder without write permission, as an unprivileged user",
+     "mkdir w && chmod 555 w && chmod 755 .", FIXTURE " -o w/out.gpkg --report w/r.json", 2,
+     {"w/out.gpkg: the folder w is not writable: Permission denied"},
+     .check = "test -z \"$(ls -A w)\"", .flags = OWN_OUTPUTS | AS_NOBODY},
+    {"outputs", "-o naming the households input, without --overwrite",
+     "cp \"$FX\"/oversize/*.geojson . && md5sum households.geojson > before.md5",
+     "--communities communities.geojson --id-field code --streets streets.geojson --class-field "
+     "class --households households.geojson --count-field households -o households.geojson", 2,
+     {"households.geojson: the grids layer's file households.geojson already exists"},
+     .check = "md5sum --quiet -c before.md5", .flags = OWN_OUTPUTS},
+    {"outputs", "-o naming the households input, with --overwrite: the input is replaced",
+     "cp \"$FX\"/oversize/*.geojson . && md5sum households.geojson > before.md5",
+     "--communities communities.geojson --id-field code --streets streets.geojson --class-field "
+     "class --households households.geojson --count-field households -o households.geojson "
+     "--overwrite", 2, {"households.geojson", "input"}, .check = "md5sum --quiet -c before.md5",
+     .flags = OWN_OUTPUTS | KNOWN_OPEN},
+    {"outputs", "--report naming the households input, with --overwrite",
+     "cp \"$FX\"/oversize/*.geojson . && md5sum households.geojson > before.md5",
+     "--communities communities.geojson --id-field code --streets streets.geojson --class-field "
+     "class --households households.geojson --count-field households -o out.gpkg --report "
+     "households.geojson --overwrite", 2, {"households.geojson", "input"},
+     .check = "md5sum --quiet -c before.md5", .flags = OWN_OUTPUTS | KNOWN_OPEN},
+    {"outputs", "the communities are the layer grids of the output GeoPackage (--overwrite)",
+     "ogr2ogr -f GPKG city.gpkg \"$FX/oversize/communities.geojson\" -nln grids && md5sum "
+     "city.gpkg > before.md5", "--communities city.gpkg:grids --id-field code " FX_S " " FX_H
+     " -o city.gpkg --report r.json --overwrite", 2, {"city.gpkg", "grids", "input"},
+     .check = "md5sum --quiet -c before.md5", .flags = OWN_OUTPUTS | KNOWN_OPEN},
 };
 /* clang-format on */
 #pragma GCC diagnostic pop
@@ -736,6 +867,21 @@ Test(catalogue, ids, .timeout = 300)
 Test(catalogue, geometry, .timeout = 300)
 {
     run_family("geometry");
+}
+
+Test(catalogue, crs, .timeout = 300)
+{
+    run_family("crs");
+}
+
+Test(catalogue, options, .timeout = 300)
+{
+    run_family("options");
+}
+
+Test(catalogue, outputs, .timeout = 300)
+{
+    run_family("outputs");
 }
 
 /* Every case belongs to one of the families above. */
