@@ -834,11 +834,11 @@ static void run_family(const char *family)
             open += !held;
             passes += held;
             if (held) {
-                fprintf(stderr, "NOW PASSES: case %zu (%s): %s: drop its KNOWN_OPEN mark\n", i + 1,
-                        family, c->what);
+                fprintf(stderr, "NOW PASSES: case %zu: %s [%s]: drop its KNOWN_OPEN mark\n", i + 1,
+                        c->what, family);
             } else {
-                fprintf(stderr, "OPEN: case %zu (%s): %s\n%s  actual output (%.1f s):\n%s\n", i + 1,
-                        family, c->what, v.text, seconds, out);
+                fprintf(stderr, "OPEN: case %zu: %s [%s]\n%s  actual output (%.1f s):\n%s\n", i + 1,
+                        c->what, family, v.text, seconds, out);
             }
             continue;
         }
