@@ -542,7 +542,8 @@ typedef enum {
     GP_PROBLEM_BLOCK_CUT = 10,         /**< A street block cut into pieces by the split stage (0.2). */
     GP_PROBLEM_COUNT_FIELD = 11,       /**< No household count field chosen, while one seems to exist (0.2). */
     GP_PROBLEM_COMMUNITY_OVERLAP = 12, /**< Communities overlap: tolerated sliver or resolved (0.2). */
-    GP_PROBLEM_OUTPUT_REPAIRED = 13    /**< Output geometries repaired after reprojection (0.2). */
+    GP_PROBLEM_OUTPUT_REPAIRED = 13,   /**< Output geometries repaired after reprojection (0.2). */
+    GP_PROBLEM_NO_STREETS = 14         /**< No street line reaches a community (0.2). */
 } gp_problem_kind;
 
 /**
@@ -957,15 +958,20 @@ GP_API GP_NODISCARD gp_status gp_outputs_set_overwrite(gp_context *ctx, gp_outpu
 /**
  * Check, before any work, that the outputs can be written: the format is known, folders exist
  * and are writable, a database connects, existing outputs are replaced only with overwrite,
- * no two outputs are the same file. Nothing is written.
+ * no two outputs are the same file, and none is an input (a file read, or a layer read from
+ * the dataset the layers go to): an input is never replaced, not even with overwrite.
+ * Nothing is written.
  * @param[in,out] ctx receives the error message, naming the output at fault.
  * @param[in] outputs the output set.
+ * @param[in] inputs the run's inputs, or NULL to skip that check (gp_plan_write_outputs makes
+ *            it with the plan's inputs).
  * @return GP_OK; GP_ERR_ARG (no output, unknown or ambiguous format, an output exists, two are
- *         the same file); GP_ERR_IO (a folder is missing or read-only, a database does not
- *         open); GP_ERR_NOMEM.
+ *         the same file, an output is an input); GP_ERR_IO (a folder is missing or read-only, a
+ *         database does not open); GP_ERR_NOMEM.
  * @since 0.2
  */
-GP_API GP_NODISCARD gp_status gp_outputs_check(gp_context *ctx, const gp_outputs *outputs);
+GP_API GP_NODISCARD gp_status gp_outputs_check(gp_context *ctx, const gp_outputs *outputs,
+                                               const gp_inputs *inputs);
 
 /**
  * Write a plan to its outputs, all or nothing: everything is written under temporary names (or
@@ -975,7 +981,8 @@ GP_API GP_NODISCARD gp_status gp_outputs_check(gp_context *ctx, const gp_outputs
  * are removed by the next write into the same folder.
  * @param[in,out] ctx receives errors and progress (stage "write", cancellable).
  * @param[in] plan the plan.
- * @param[in] outputs the output set (checked again as gp_outputs_check does).
+ * @param[in] outputs the output set (checked again as gp_outputs_check does, with the inputs
+ *            the plan was made from).
  * @return GP_OK; the errors of gp_outputs_check; GP_ERR_IO (naming the output and the
  *         system's or GDAL's reason); GP_ERR_CANCELED; GP_ERR_CRS; GP_ERR_NOMEM.
  * @since 0.2

@@ -236,9 +236,13 @@ static int take_option(int opt, const char *value, args *a)
     case OPT_MIN:
     case OPT_MAX:
     case OPT_TARGET:
-        if (parse_int(value, 0, INT64_MAX / 4, &v) != 0) {
-            return usage_error("partition", "--%s needs a whole number >= 0",
-                               opt == OPT_MIN ? "min" : opt == OPT_MAX ? "max" : "target");
+        /* A target of 0 would silently mean "the middle of the bounds" (the library's 0):
+         * on the command line that is leaving --target out. */
+        if (parse_int(value, opt == OPT_TARGET, INT64_MAX / 4, &v) != 0) {
+            return usage_error("partition", "%s",
+                               opt == OPT_MIN   ? "--min needs a whole number >= 0"
+                               : opt == OPT_MAX ? "--max needs a whole number >= 0"
+                                                : "--target needs a whole number >= 1");
         }
         *(opt == OPT_MIN ? &a->min : opt == OPT_MAX ? &a->max : &a->target) = v;
         break;
@@ -475,7 +479,7 @@ static int run_partition(const args *a)
         goto done;
     }
     /* Every output is checked before any work: a bad path costs nothing. */
-    if ((st = gp_outputs_check(ctx, out)) != GP_OK || (st = gp_run(ctx, in, opts, &plan)) != GP_OK ||
+    if ((st = gp_outputs_check(ctx, out, in)) != GP_OK || (st = gp_run(ctx, in, opts, &plan)) != GP_OK ||
         (st = gp_plan_write_outputs(ctx, plan, out)) != GP_OK) {
         goto done;
     }

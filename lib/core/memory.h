@@ -19,11 +19,6 @@ void *gp_realloc(void *ptr, size_t size);
 void *gp_reallocarray(void *ptr, size_t count, size_t size);
 /** Duplicate a string with gp_malloc; NULL on failure or when s is NULL. */
 char *gp_strdup(const char *s);
-/**
- * Duplicate a data source name for messages and reports with every "password=VALUE" of a
- * connection string shown as "password=***"; NULL on failure or when s is NULL.
- */
-char *gp_strdup_masked(const char *s);
 
 /**
  * Test hook: make the allocation `n` calls from now fail (n = 0: the next one), and every

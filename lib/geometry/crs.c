@@ -36,6 +36,38 @@ static int is_cgcs2000(OGRSpatialReferenceH srs)
     return datum != NULL && strstr(datum, "China_2000") != NULL;
 }
 
+/* The error for coordinates a layer's CRS cannot hold: most often metres labelled as degrees. */
+static gp_status crs_mismatch(gp_context *ctx, const char *label, OGRSpatialReferenceH srs,
+                              const char *what, double x, double y)
+{
+    return gp_error(ctx, GP_ERR_CRS,
+                    "%s: the layer's CRS '%s' says its coordinates are %s, but %s is (%g, %g): "
+                    "is the CRS the layer's own? (assign the right one, e.g. ogr2ogr -a_srs "
+                    "EPSG:32650)",
+                    label, OSRGetName(srs) ? OSRGetName(srs) : "?",
+                    OSRIsGeographic(srs) ? "longitude/latitude degrees"
+                                         : "metres convertible to longitude/latitude",
+                    what, x, y);
+}
+
+gp_status gp_crs_check_extent(gp_context *ctx, const char *label, OGRSpatialReferenceH srs,
+                              double minx, double miny, double maxx, double maxy)
+{
+    /* Degrees: longitudes within [-180, 360] (some data counts east from 0), latitudes within
+     * [-90, 90], a little rounding allowed. A projected CRS is checked by projecting. */
+    if (!OSRIsGeographic(srs)) {
+        return GP_OK;
+    }
+    const double e = 1e-6;
+    if (!(minx >= -180.0 - e && maxx <= 360.0 + e)) {
+        return crs_mismatch(ctx, label, srs, "its extent in x", minx, maxx);
+    }
+    if (!(miny >= -90.0 - e && maxy <= 90.0 + e)) {
+        return crs_mismatch(ctx, label, srs, "its extent in y", miny, maxy);
+    }
+    return GP_OK;
+}
+
 gp_status gp_crs_choose(gp_context *ctx, const char *label, OGRSpatialReferenceH srs,
                         double minx, double miny, double maxx, double maxy, const char *user,
                         OGRSpatialReferenceH *out)
@@ -83,14 +115,7 @@ gp_status gp_crs_choose(gp_context *ctx, const char *label, OGRSpatialReferenceH
         }
     }
     if (!(lon >= -180.0 && lon <= 180.0 && lat >= -90.0 && lat <= 90.0)) {
-        st = gp_error(ctx, GP_ERR_CRS,
-                      "%s: the layer's CRS '%s' says its coordinates are %s, but the centre of "
-                      "its extent is (%g, %g): is the CRS the layer's own? (assign the right "
-                      "one, e.g. ogr2ogr -a_srs EPSG:32650)",
-                      label, OSRGetName(srs) ? OSRGetName(srs) : "?",
-                      OSRIsGeographic(srs) ? "longitude/latitude degrees"
-                                           : "metres convertible to longitude/latitude",
-                      cx, cy);
+        st = crs_mismatch(ctx, label, srs, "the centre of its extent", cx, cy);
         goto done;
     }
     int code;

@@ -24,6 +24,15 @@ GP_NODISCARD gp_status gp_crs_choose(gp_context *ctx, const char *label,
                                      OGRSpatialReferenceH *out);
 
 /**
+ * Check that the extent of layer `label` fits its CRS `srs`: degrees within the globe for a
+ * geographic CRS (metres labelled as degrees are the common mistake).
+ * @return GP_OK; GP_ERR_CRS naming the layer, its CRS and the extent.
+ */
+GP_NODISCARD gp_status gp_crs_check_extent(gp_context *ctx, const char *label,
+                                           OGRSpatialReferenceH srs, double minx, double miny,
+                                           double maxx, double maxy);
+
+/**
  * A coordinate transformation between two CRSs given as WKT. Not thread-safe: make one per thread.
  * @param[out] out the transformation, or NULL when both are the same CRS (no transform needed);
  *             release with OCTDestroyCoordinateTransformation.

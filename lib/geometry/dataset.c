@@ -125,6 +125,15 @@ static gp_status add_fid(gp_context *ctx, int64_t **list, int64_t *n, int64_t fi
     return GP_OK;
 }
 
+/* A message about layer l without its leading "label: " (the summary names the layer once). */
+static const char *without_label(const char *message, const gp_layer *l)
+{
+    size_t n = strlen(l->label);
+    return strncmp(message, l->label, n) == 0 && message[n] == ':' && message[n + 1] == ' '
+               ? message + n + 2
+               : message;
+}
+
 /* Count a feature in a notes list, keeping the first GP_FID_KEEP ids and the first reason. */
 static gp_status note_fid(gp_context *ctx, int64_t **list, int64_t *n, char *why, size_t why_size,
                           int64_t fid, const char *reason)
@@ -417,7 +426,7 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
             /* Unusable lines and (on request) households are skipped and reported, not fatal:
              * one summary per layer (gp_layer_notes), not a line per feature. */
             char reason[GP_MESSAGE_MAX];
-            snprintf(reason, sizeof reason, "%s", gp_context_last_error(ctx));
+            snprintf(reason, sizeof reason, "%s", without_label(gp_context_last_error(ctx), l));
             gp_log(ctx, GP_LOG_DEBUG, "%s (skipped)", reason);
             gp_context_clear_error(ctx);
             gp_layer_notes *nt = r->notes;
@@ -463,6 +472,16 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
                 st = gp_error_nomem(ctx, "a community id");
                 goto done;
             }
+            /* The id starts every grid code of the community: it must say something. */
+            const char *id = ds->community_id[i];
+            size_t blanks = strspn(id, " \t\r\n");
+            if (id[blanks] == '\0') {
+                st = gp_error(ctx, GP_ERR_INPUT,
+                              "%s: feature %" PRId64 ": field '%s': id is %s; grid codes start "
+                              "with it",
+                              l->label, fid, fname, *id ? "blank (spaces only)" : "empty");
+                goto done;
+            }
             for (size_t j = 0; j < i; j++) {
                 if (strcmp(ds->community_id[j], ds->community_id[i]) == 0) {
                     st = gp_error(ctx, GP_ERR_INPUT,
@@ -505,7 +524,7 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
             st = read_count(ctx, l, f, field, fname, &count);
             if (st != GP_OK && r->in->skip_bad_counts) {
                 char reason[GP_MESSAGE_MAX];
-                snprintf(reason, sizeof reason, "%s", gp_context_last_error(ctx));
+                snprintf(reason, sizeof reason, "%s", without_label(gp_context_last_error(ctx), l));
                 gp_log(ctx, GP_LOG_DEBUG, "%s (skipped)", reason);
                 gp_context_clear_error(ctx);
                 gp_layer_notes *nt = r->notes;
@@ -745,6 +764,16 @@ static gp_status place_households(reader *r, GEOSGeometry *const *comm)
         gp_free(fill);
     }
     gp_fid_sort(ds->outside_fid, ds->n_outside);
+    if (ds->n_outside == (int64_t)nh && nh > 0) {
+        /* Not one household in any community: the layers do not meet (a wrong CRS, most
+         * often), and every grid would be empty. */
+        st = gp_error(ctx, GP_ERR_INPUT,
+                      "%s: none of its %" PRId64 " household features lies in any community of "
+                      "%s: is either layer's CRS wrong, or are they of different places?",
+                      ds->notes[GP_ROLE_HOUSEHOLDS].label, (int64_t)nh,
+                      ds->notes[GP_ROLE_COMMUNITIES].label);
+        goto done;
+    }
     if (ds->n_outside > 0) {
         gp_log(ctx, GP_LOG_DEBUG,
                "%" PRId64 " household feature(s) holding %" PRId64
@@ -859,7 +888,7 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
             goto done;
         }
         /* L_* and GP_ROLE_* list the layers in the same order. */
-        ds->notes[i].label = gp_strdup_masked(layer[i]->label);
+        ds->notes[i].label = gp_strdup(layer[i]->label); /* masked already */
         if (ds->notes[i].label == NULL) {
             st = gp_error_nomem(ctx, "a layer name");
             goto done;
@@ -912,8 +941,18 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
         goto done;
     }
     OGREnvelope env;
-    if (OGR_L_GetExtent(layer[L_COMM]->layer, &env, TRUE) != OGRERR_NONE) {
-        st = gp_error(ctx, GP_ERR_INPUT, "%s: the layer is empty", layer[L_COMM]->label);
+    for (int i = N_LAYERS - 1; i >= 0 && st == GP_OK; i--) {
+        /* Every layer's extent must fit its CRS; the communities' (last) is used below. */
+        if (layer[i] == NULL || OGR_L_GetExtent(layer[i]->layer, &env, TRUE) != OGRERR_NONE) {
+            if (i == L_COMM) {
+                st = gp_error(ctx, GP_ERR_INPUT, "%s: the layer is empty", layer[L_COMM]->label);
+            }
+            continue;
+        }
+        st = gp_crs_check_extent(ctx, layer[i]->label, srs[i], env.MinX, env.MinY, env.MaxX,
+                                 env.MaxY);
+    }
+    if (st != GP_OK) {
         goto done;
     }
     st = gp_crs_choose(ctx, layer[L_COMM]->label, srs[L_COMM], env.MinX, env.MinY, env.MaxX,
@@ -977,7 +1016,14 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
         goto done;
     }
     if (ds->n_streets == 0) {
-        st = gp_error(ctx, GP_ERR_INPUT, "%s: no usable street line", layer[L_STREET]->label);
+        const gp_layer_notes *nt = &ds->notes[GP_ROLE_STREETS];
+        st = nt->n_skipped > 0
+                 ? gp_error(ctx, GP_ERR_INPUT,
+                            "%s: no usable street line: all %" PRId64
+                            " features were skipped; the first: %s",
+                            layer[L_STREET]->label, nt->n_skipped, nt->skipped_why)
+                 : gp_error(ctx, GP_ERR_INPUT, "%s: no usable street line",
+                            layer[L_STREET]->label);
         goto done;
     }
     if (ds->n_households == 0) {

@@ -5,6 +5,7 @@
 
 #include "core/context.h"
 #include "core/memory.h"
+#include "io/layer.h"
 
 gp_status gp_inputs_new(gp_inputs **out)
 {
@@ -98,7 +99,7 @@ gp_inputs *gp_inputs_copy_masked(const gp_inputs *in)
     char **to[] = {&c->communities, &c->id_field,    &c->streets, &c->class_field,
                    &c->households,  &c->count_field, &c->barriers};
     for (size_t i = 0; i < sizeof from / sizeof from[0]; i++) {
-        if (from[i] != NULL && (*to[i] = gp_strdup_masked(from[i])) == NULL) {
+        if (from[i] != NULL && (*to[i] = gp_layer_source_label(from[i])) == NULL) {
             gp_inputs_free(c);
             return NULL;
         }

@@ -11,12 +11,14 @@
 
 #include "core/context.h"
 #include "core/memory.h"
+#include "io/layer.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -162,8 +164,75 @@ static gp_status check_distinct(gp_context *ctx, const gp_outputs *o, const gp_t
     return GP_OK;
 }
 
+/* Is `path` the same file as `other` (both exist)? */
+static int same_file(const char *path, const char *other)
+{
+    struct stat a, b;
+    return path != NULL && other != NULL && stat(path, &a) == 0 && stat(other, &b) == 0 &&
+           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Does a layer name ("grids", "public.grids") name one of the layers gridpart replaces? */
+static int names_ours(const char *layer)
+{
+    const char *dot = layer ? strrchr(layer, '.') : NULL;
+    const char *name = dot ? dot + 1 : layer;
+    for (int i = 0; name != NULL && i < GP_LAYER_COUNT; i++) {
+        if (strcasecmp(name, GP_LAYER_NAME[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* No output may replace an input: a file written is none of the input files, and a layer
+ * replaced in place is none of the input layers. */
+static gp_status check_not_inputs(gp_context *ctx, const gp_outputs *o, const gp_target *t,
+                                  const gp_inputs *in)
+{
+    const char *role[] = {"communities", "streets", "households", "barriers"};
+    const char *spec[] = {in->communities, in->streets, in->households, in->barriers};
+    const char *files[2 + GP_LAYER_COUNT + 1] = {o->report, o->map};
+    int n = 2;
+    for (int i = 0; t != NULL && t->kind == GP_TARGET_LAYER_FILES && i < GP_LAYER_COUNT; i++) {
+        files[n++] = t->file[i];
+    }
+    if (t != NULL && t->kind == GP_TARGET_NEW_DATASET) {
+        files[n++] = t->dataset;
+    }
+    gp_status st = GP_OK;
+    for (int r = 0; r < 4 && st == GP_OK; r++) {
+        char *path = NULL, *layer = NULL;
+        if (spec[r] == NULL) {
+            continue;
+        }
+        if ((st = gp_layer_split_spec(ctx, spec[r], &path, &layer)) != GP_OK) {
+            break;
+        }
+        for (int k = 0; k < n && st == GP_OK; k++) {
+            if (same_file(files[k], path)) {
+                st = gp_error(ctx, GP_ERR_ARG,
+                              "%s: is the %s input; gridpart never replaces an input, not even "
+                              "with overwrite",
+                              files[k], role[r]);
+            }
+        }
+        if (st == GP_OK && t != NULL && t->kind == GP_TARGET_IN_PLACE && names_ours(layer) &&
+            (same_file(t->dataset, path) || strcmp(t->dataset, path) == 0)) {
+            st = gp_error(ctx, GP_ERR_ARG,
+                          "%s: its layer '%s' is the %s input; gridpart never replaces an input, "
+                          "not even with overwrite",
+                          t->label, layer, role[r]);
+        }
+        gp_free(path);
+        gp_free(layer);
+    }
+    return st;
+}
+
 /* Everything gp_outputs_check checks; the resolved layer target in *t when layers are set. */
-static gp_status check_all(gp_context *ctx, const gp_outputs *o, gp_target *t, int *has_target)
+static gp_status check_all(gp_context *ctx, const gp_outputs *o, const gp_inputs *in,
+                           gp_target *t, int *has_target)
 {
     *has_target = 0;
     if (o == NULL) {
@@ -186,6 +255,9 @@ static gp_status check_all(gp_context *ctx, const gp_outputs *o, gp_target *t, i
     if (st == GP_OK) {
         st = check_distinct(ctx, o, *has_target ? t : NULL);
     }
+    if (st == GP_OK && in != NULL) {
+        st = check_not_inputs(ctx, o, *has_target ? t : NULL, in);
+    }
     if (st != GP_OK && *has_target) {
         gp_target_clear(t);
         *has_target = 0;
@@ -193,11 +265,11 @@ static gp_status check_all(gp_context *ctx, const gp_outputs *o, gp_target *t, i
     return st;
 }
 
-gp_status gp_outputs_check(gp_context *ctx, const gp_outputs *o)
+gp_status gp_outputs_check(gp_context *ctx, const gp_outputs *o, const gp_inputs *in)
 {
     gp_target t;
     int has_target = 0;
-    gp_status st = check_all(ctx, o, &t, &has_target);
+    gp_status st = check_all(ctx, o, in, &t, &has_target);
     if (has_target) {
         gp_target_clear(&t);
     }
@@ -236,7 +308,7 @@ gp_status gp_plan_write_outputs(gp_context *ctx, const gp_plan *plan, const gp_o
     int has_target = 0;
     gp_stage *stage = NULL;
     GDALDatasetH held = NULL;
-    gp_status st = check_all(ctx, o, &t, &has_target);
+    gp_status st = check_all(ctx, o, plan->inputs, &t, &has_target);
     if (st != GP_OK || (st = gp_stage_new(ctx, &stage)) != GP_OK) {
         goto done;
     }

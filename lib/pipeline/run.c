@@ -38,6 +38,7 @@ typedef struct {
     atomic_int done;
     atomic_int cancel;
     int32_t n;
+    int streetless; /* no street line reaches any community: one run-wide warning says so */
 } shared_work;
 
 /* The worker contexts' progress callback: cancellation requested by the main thread. */
@@ -129,6 +130,16 @@ static gp_status one_community(gp_context *ctx, const shared_work *w, int32_t c,
                                  " household feature(s) on no block given to the nearest",
                                  w->ds->community_id[c], blocks->n_slivers, blocks->n_leftovers,
                                  blocks->n_households_nearest);
+    }
+    if (st == GP_OK && !w->streetless && w->ds->street_start[c + 1] == w->ds->street_start[c]) {
+        gp_problem_where at = {GP_SEVERITY_WARNING, GP_PROBLEM_NO_STREETS,
+                               plan->n_communities - 1, NULL, NULL, 0, NULL, 0};
+        st = gp_plan_add_problem(ctx, plan, &at,
+                                 "community %s: no street line of %s reaches it: it is one street "
+                                 "block, so its grids are cut between buildings%s",
+                                 w->ds->community_id[c], w->ds->notes[GP_ROLE_STREETS].label,
+                                 w->opts->split == GP_SPLIT_NEVER ? " (cutting is off: one grid)"
+                                                                  : "");
     }
     plan->seconds[GP_STAGE_BLOCKS] += t1 - t0;
     plan->seconds[GP_STAGE_PARTITION] += t2 - t1;
@@ -392,6 +403,20 @@ gp_status gp_run(gp_context *ctx, const gp_inputs *in, const gp_options *user_op
     int32_t n = ds->n_communities;
     n_threads = thread_count(opts, n);
     plan->threads = n_threads;
+    w.streetless = n > 0 && ds->street_start[n] == 0;
+    if (w.streetless) {
+        gp_problem_where at = {GP_SEVERITY_WARNING, GP_PROBLEM_NO_STREETS, -1, NULL, NULL, 0,
+                               NULL, 0};
+        st = gp_plan_add_problem(ctx, plan, &at,
+                                 "%s: no street line reaches any community of %s: is either "
+                                 "layer's CRS wrong? Every community is one street block, so its "
+                                 "grids are cut between buildings",
+                                 ds->notes[GP_ROLE_STREETS].label,
+                                 ds->notes[GP_ROLE_COMMUNITIES].label);
+        if (st != GP_OK) {
+            goto done;
+        }
+    }
     /* Parallelism is across communities; each optimizer call runs single-threaded. */
     opts->threads = 1;
     w.ds = ds;

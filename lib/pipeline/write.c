@@ -23,6 +23,7 @@
 
 #include "core/context.h"
 #include "core/memory.h"
+#include "io/layer.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -391,7 +392,7 @@ gp_status gp_target_resolve(gp_context *ctx, const char *target, const char *for
     ctx->engine_error[0] = '\0';
     gp_status st = GP_OK;
     GDALDriverH drv = NULL;
-    t->label = gp_strdup_masked(target);
+    t->label = gp_layer_source_label(target);
     if (t->label == NULL) {
         st = gp_error_nomem(ctx, "an output path");
         goto done;

@@ -187,7 +187,7 @@ Test(pg, the_plan_is_written_into_postgis_with_its_srid)
     cr_assert_eq(gp_outputs_new(&out), GP_OK);
     cr_assert_eq(gp_outputs_set_layers(ctx, out, env("GP_PG"), NULL), GP_OK);
     cr_assert_eq(gp_outputs_set_overwrite(ctx, out, 1), GP_OK);
-    cr_assert_eq(gp_outputs_check(ctx, out), GP_OK, "%s", gp_context_last_error(ctx));
+    cr_assert_eq(gp_outputs_check(ctx, out, NULL), GP_OK, "%s", gp_context_last_error(ctx));
     cr_assert_eq(gp_plan_write_outputs(ctx, plan, out), GP_OK, "%s", gp_context_last_error(ctx));
     cr_assert_eq(table_count("grids", &epsg), gp_plan_grid_count(plan));
     cr_assert_eq(epsg, 4490, "the grids table has EPSG %d", epsg);

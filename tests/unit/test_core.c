@@ -54,8 +54,8 @@ Test(version, runtime_matches_header)
 Test(status, every_problem_kind_has_a_distinct_name)
 {
     /* Names are part of the report's contract: fixed, distinct, one per kind. */
-    const char *names[GP_PROBLEM_OUTPUT_REPAIRED + 1] = {0};
-    for (int32_t k = GP_PROBLEM_VERTEX_OVER_MAX; k <= GP_PROBLEM_OUTPUT_REPAIRED; k++) {
+    const char *names[GP_PROBLEM_NO_STREETS + 1] = {0};
+    for (int32_t k = GP_PROBLEM_VERTEX_OVER_MAX; k <= GP_PROBLEM_NO_STREETS; k++) {
         names[k] = gp_problem_kind_name(k);
         cr_assert_str_neq(names[k], "unknown", "kind %d has no name", k);
         for (int32_t j = GP_PROBLEM_VERTEX_OVER_MAX; j < k; j++) {
@@ -65,7 +65,7 @@ Test(status, every_problem_kind_has_a_distinct_name)
     cr_assert_str_eq(gp_problem_kind_name(GP_PROBLEM_VERTEX_OVER_MAX), "vertex_over_max");
     cr_assert_str_eq(gp_problem_kind_name(GP_PROBLEM_BLOCK_CUT), "block_cut");
     cr_assert_str_eq(gp_problem_kind_name(0), "unknown");
-    cr_assert_str_eq(gp_problem_kind_name(GP_PROBLEM_OUTPUT_REPAIRED + 1), "unknown");
+    cr_assert_str_eq(gp_problem_kind_name(GP_PROBLEM_NO_STREETS + 1), "unknown");
     cr_assert_str_eq(gp_problem_kind_name(-5), "unknown");
     cr_assert_eq(GP_SEVERITY_VIOLATION, 0);
     cr_assert_eq(GP_SEVERITY_WARNING, 1);
@@ -124,24 +124,24 @@ Test(outputs, setters_and_check_validate)
     gp_outputs *out = NULL;
     cr_assert_eq(gp_context_new(&ctx), GP_OK);
     cr_assert_eq(gp_outputs_new(&out), GP_OK);
-    cr_assert_eq(gp_outputs_check(ctx, out), GP_ERR_ARG);
+    cr_assert_eq(gp_outputs_check(ctx, out, NULL), GP_ERR_ARG);
     cr_assert_str_eq(gp_context_last_error(ctx), "no output given (layers, report or map)");
-    cr_assert_eq(gp_outputs_check(ctx, NULL), GP_ERR_ARG);
+    cr_assert_eq(gp_outputs_check(ctx, NULL, NULL), GP_ERR_ARG);
     cr_assert_eq(gp_outputs_set_overwrite(ctx, out, 2), GP_ERR_ARG);
     cr_assert_eq(gp_outputs_set_layers(ctx, NULL, "x.gpkg", NULL), GP_ERR_ARG);
     cr_assert_eq(gp_outputs_set_layers(ctx, out, "/nonexistent-folder/x.gpkg", NULL), GP_OK);
-    cr_assert_eq(gp_outputs_check(ctx, out), GP_ERR_IO);
+    cr_assert_eq(gp_outputs_check(ctx, out, NULL), GP_ERR_IO);
     cr_assert(strstr(gp_context_last_error(ctx), "the folder /nonexistent-folder does not exist"),
               "%s", gp_context_last_error(ctx));
     cr_assert_eq(gp_outputs_set_layers(ctx, out, "x.unknownext", NULL), GP_OK);
-    cr_assert_eq(gp_outputs_check(ctx, out), GP_ERR_ARG);
+    cr_assert_eq(gp_outputs_check(ctx, out, NULL), GP_ERR_ARG);
     cr_assert(strstr(gp_context_last_error(ctx), "no GDAL vector format writes '.unknownext'"),
               "%s", gp_context_last_error(ctx));
     cr_assert_eq(gp_outputs_set_layers(ctx, out, "x.gpkg", "NotADriver"), GP_OK);
-    cr_assert_eq(gp_outputs_check(ctx, out), GP_ERR_ARG);
+    cr_assert_eq(gp_outputs_check(ctx, out, NULL), GP_ERR_ARG);
     cr_assert_eq(gp_outputs_set_layers(ctx, out, NULL, NULL), GP_OK); /* clears */
     cr_assert_eq(gp_outputs_set_map(ctx, out, "/nonexistent-folder/m.svg"), GP_OK);
-    cr_assert_eq(gp_outputs_check(ctx, out), GP_ERR_IO);
+    cr_assert_eq(gp_outputs_check(ctx, out, NULL), GP_ERR_IO);
     cr_assert_eq(gp_plan_write_outputs(ctx, NULL, out), GP_ERR_ARG);
     gp_outputs_free(out);
     gp_context_free(ctx);

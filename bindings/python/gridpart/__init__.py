@@ -527,8 +527,6 @@ def partition(communities, streets, households, out=None, *, id_field="code",
     if out is not None or report is not None or map is not None:
         outputs = _Outputs(out, format, report, map, overwrite)
     try:
-        if outputs is not None:
-            _check(lib.gp_outputs_check(ctx, outputs.ptr), ctx)
         with _Options(min, max, target, grids, seed, threads, effort, split, crs) as opts:
             iptr = _lib.InputsP()
             _check(lib.gp_inputs_new(byref(iptr)))
@@ -543,6 +541,9 @@ def partition(communities, streets, households, out=None, *, id_field="code",
                                                     _text(count_field, "count_field")), ctx)
                 _check(lib.gp_inputs_set_barriers(ctx, inputs.ptr, _text(barriers, "barriers")),
                        ctx)
+                # Every output is checked before any work, against the inputs too.
+                if outputs is not None:
+                    _check(lib.gp_outputs_check(ctx, outputs.ptr, inputs.ptr), ctx)
                 cb = _progress_callback(progress)
                 _check(lib.gp_context_set_progress(ctx, cb, None), ctx)
                 pptr = _lib.PlanP()

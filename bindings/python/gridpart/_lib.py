@@ -176,7 +176,7 @@ FUNCTIONS = {
     "gp_outputs_set_report": (status, [ContextP, OutputsP, c_char_p]),
     "gp_outputs_set_map": (status, [ContextP, OutputsP, c_char_p]),
     "gp_outputs_set_overwrite": (status, [ContextP, OutputsP, c_int32]),
-    "gp_outputs_check": (status, [ContextP, OutputsP]),
+    "gp_outputs_check": (status, [ContextP, OutputsP, InputsP]),
     "gp_plan_write_outputs": (status, [ContextP, PlanP, OutputsP]),
 }
 
