@@ -543,7 +543,8 @@ typedef enum {
     GP_PROBLEM_COUNT_FIELD = 11,       /**< No household count field chosen, while one seems to exist (0.2). */
     GP_PROBLEM_COMMUNITY_OVERLAP = 12, /**< Communities overlap: tolerated sliver or resolved (0.2). */
     GP_PROBLEM_OUTPUT_REPAIRED = 13,   /**< Output geometries repaired after reprojection (0.2). */
-    GP_PROBLEM_NO_STREETS = 14         /**< No street line reaches a community (0.2). */
+    GP_PROBLEM_NO_STREETS = 14,        /**< No street line reaches a community (0.2). */
+    GP_PROBLEM_DUPLICATE_FEATURES = 15 /**< Household features repeated exactly (0.2). */
 } gp_problem_kind;
 
 /**

@@ -50,6 +50,7 @@ static const char *const KIND_NAMES[] = {
     [GP_PROBLEM_COMMUNITY_OVERLAP] = "community_overlap",
     [GP_PROBLEM_OUTPUT_REPAIRED] = "output_repaired",
     [GP_PROBLEM_NO_STREETS] = "no_streets",
+    [GP_PROBLEM_DUPLICATE_FEATURES] = "duplicate_features",
 };
 
 const char *gp_problem_kind_name(int32_t kind)

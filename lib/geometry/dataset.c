@@ -376,6 +376,40 @@ static gp_status find_count_hint(gp_context *ctx, const gp_layer *l, gp_dataset 
     return GP_OK;
 }
 
+/* Household features that repeat another exactly (same point, same count): a layer loaded
+ * twice, or in part, counts households twice. Canonical order puts them side by side; in each
+ * run of equals the lowest feature id is the original, the others its repeats. */
+static gp_status find_duplicates(gp_context *ctx, gp_dataset *ds)
+{
+    int64_t n = ds->n_households;
+    for (int64_t a = 0; a < n;) {
+        int64_t b = a + 1, low = a;
+        while (b < n && ds->hh_x[b] == ds->hh_x[a] && ds->hh_y[b] == ds->hh_y[a] &&
+               ds->hh_count[b] == ds->hh_count[a]) {
+            low = ds->hh_fid[b] < ds->hh_fid[low] ? b : low;
+            b++;
+        }
+        for (int64_t i = a; i < b; i++) {
+            if (i == low) {
+                continue;
+            }
+            if (ds->n_duplicates == 0) {
+                ds->duplicate_of[0] = ds->hh_fid[i];
+                ds->duplicate_of[1] = ds->hh_fid[low];
+            }
+            if (ds->n_duplicates >= GP_FID_KEEP) {
+                ds->n_duplicates++;
+            } else if (add_fid(ctx, &ds->duplicate_fid, &ds->n_duplicates, ds->hh_fid[i]) !=
+                       GP_OK) {
+                return GP_ERR_NOMEM;
+            }
+        }
+        a = b;
+    }
+    gp_fid_sort(ds->duplicate_fid, ds->n_duplicates < GP_FID_KEEP ? ds->n_duplicates : GP_FID_KEEP);
+    return GP_OK;
+}
+
 /* Read one layer of the given kind into the dataset. */
 static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barrier,
                             OGRCoordinateTransformationH ct)
@@ -1032,7 +1066,7 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
     }
     /* From here on, index order is content order (canonical.h), not layer order. */
     st = gp_dataset_canonical_order(ctx, ds);
-    if (st != GP_OK) {
+    if (st != GP_OK || (st = find_duplicates(ctx, ds)) != GP_OK) {
         goto done;
     }
     st = setup_costs(ctx, in, ds);
@@ -1121,7 +1155,7 @@ void gp_dataset_free(gp_dataset *ds)
         ds->street_start, ds->street_list,   ds->barrier_start, ds->barrier_list, ds->hh_fid,
         ds->hh_count,     ds->hh_x,          ds->hh_y,          ds->hh_community, ds->hh_start,
         ds->hh_list,      ds->outside_fid,   ds->skipped_fid,   ds->output_wkt,   ds->work_wkt,
-        ds->count_field_hint};
+        ds->count_field_hint, ds->duplicate_fid};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         gp_free(arrays[i]);
     }

@@ -102,6 +102,9 @@ typedef struct gp_dataset {
     int64_t n_streets_unused;   /**< street/barrier features without usable line geometry. */
     gp_layer_notes notes[GP_ROLE_COUNT]; /**< per input layer: repaired and skipped features. */
     char *count_field_hint; /**< without a count field: a households field there is, or NULL. */
+    int64_t n_duplicates;   /**< household features repeating another (same point and count)... */
+    int64_t *duplicate_fid; /**< ...the first GP_FID_KEEP of their ids, ascending... */
+    int64_t duplicate_of[2]; /**< ...and one example: feature [0] repeats feature [1]. */
     /* CRSs as WKT: the communities' (output) CRS and the working CRS. Make a transform with
      * gp_transform_new(ctx, work_wkt, output_wkt, &ct) per thread to project results back. */
     char *output_wkt;

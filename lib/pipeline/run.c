@@ -302,6 +302,20 @@ static gp_status run_facts(gp_context *ctx, const gp_dataset *ds, gp_plan *plan)
                                  ds->notes[GP_ROLE_HOUSEHOLDS].label, ds->n_households,
                                  ds->count_field_hint, ds->count_field_hint);
     }
+    if (st == GP_OK && ds->n_duplicates > 0) {
+        char ids[512];
+        int32_t n = kept(ds->n_duplicates);
+        list_ids(ids, sizeof ids, ds->duplicate_fid, n, ds->n_duplicates);
+        gp_problem_where w = {GP_SEVERITY_WARNING, GP_PROBLEM_DUPLICATE_FEATURES, -1, NULL, NULL,
+                              0, ds->duplicate_fid, n};
+        st = gp_plan_add_problem(ctx, plan, &w,
+                                 "%s: %" PRId64 " household feature(s) duplicate another at the "
+                                 "same point with the same count, so their households count "
+                                 "twice (feature %" PRId64 " repeats feature %" PRId64
+                                 "; ids %s): a layer loaded twice?",
+                                 ds->notes[GP_ROLE_HOUSEHOLDS].label, ds->n_duplicates,
+                                 ds->duplicate_of[0], ds->duplicate_of[1], ids);
+    }
     return st == GP_OK ? report_layer_notes(ctx, ds, plan) : st;
 }
 

@@ -328,7 +328,7 @@ static const entry CATALOGUE[] = {
     {"geometry", "the same address point twice (a layer loaded twice, in part)",
      EDIT_H("f.append(json.loads(json.dumps(f[0])))"), FX_C " " FX_S " " MY_H, 1,
      {"h.geojson:h", "feature 7", "duplicate"}, .read = 2000, .inside = 2000, .outside = 0,
-     .flags = KNOWN_OPEN},
+     .record = {"duplicate_features", "[7]"}},
     {"geometry", "a community without households", EDIT_H("del f[3:]"), FX_C " " FX_S " " MY_H, 1,
      {"community C2: grid C2001 holds 0 households"}, .read = 900, .inside = 900, .outside = 0,
      .grids = 4, .report = {"{\"id\": \"C2\", \"households\": 0, "}},

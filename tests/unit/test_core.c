@@ -54,8 +54,8 @@ Test(version, runtime_matches_header)
 Test(status, every_problem_kind_has_a_distinct_name)
 {
     /* Names are part of the report's contract: fixed, distinct, one per kind. */
-    const char *names[GP_PROBLEM_NO_STREETS + 1] = {0};
-    for (int32_t k = GP_PROBLEM_VERTEX_OVER_MAX; k <= GP_PROBLEM_NO_STREETS; k++) {
+    const char *names[GP_PROBLEM_DUPLICATE_FEATURES + 1] = {0};
+    for (int32_t k = GP_PROBLEM_VERTEX_OVER_MAX; k <= GP_PROBLEM_DUPLICATE_FEATURES; k++) {
         names[k] = gp_problem_kind_name(k);
         cr_assert_str_neq(names[k], "unknown", "kind %d has no name", k);
         for (int32_t j = GP_PROBLEM_VERTEX_OVER_MAX; j < k; j++) {
@@ -65,7 +65,7 @@ Test(status, every_problem_kind_has_a_distinct_name)
     cr_assert_str_eq(gp_problem_kind_name(GP_PROBLEM_VERTEX_OVER_MAX), "vertex_over_max");
     cr_assert_str_eq(gp_problem_kind_name(GP_PROBLEM_BLOCK_CUT), "block_cut");
     cr_assert_str_eq(gp_problem_kind_name(0), "unknown");
-    cr_assert_str_eq(gp_problem_kind_name(GP_PROBLEM_NO_STREETS + 1), "unknown");
+    cr_assert_str_eq(gp_problem_kind_name(GP_PROBLEM_DUPLICATE_FEATURES + 1), "unknown");
     cr_assert_str_eq(gp_problem_kind_name(-5), "unknown");
     cr_assert_eq(GP_SEVERITY_VIOLATION, 0);
     cr_assert_eq(GP_SEVERITY_WARNING, 1);
