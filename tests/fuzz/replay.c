@@ -17,6 +17,7 @@
  *                      target, whose every byte string is a well-formed input).
  *   GP_FUZZ_WRITE      a directory: write the generated inputs there (gen-NNNNN) instead of
  *                      running them, to fuzz, minimise or replay one of them alone.
+ *   GP_FUZZ_VERBOSE    print each input's time (and the target may print its outcome).
  *   GP_FUZZ_DUMP       where to write the input that failed (default ./fuzz-replay-failed.bin).
  */
 
@@ -44,6 +45,8 @@
 #endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Optional, as under libFuzzer: a target that defines it is initialised before the first input. */
+__attribute__((weak)) int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* An input read from a file. */
 typedef struct {
@@ -120,6 +123,7 @@ static double gp_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static int verbose;
 static double slowest;
 static char slowest_name[512];
 
@@ -133,6 +137,9 @@ static void gp_run_one(const char *name, const uint8_t *data, size_t size)
     LLVMFuzzerTestOneInput(data, size);
     double t = gp_now() - t0;
     running = 0;
+    if (verbose) {
+        fprintf(stderr, "replay: %.3f s %s\n", t, name);
+    }
     if (t > slowest) {
         slowest = t;
         snprintf(slowest_name, sizeof slowest_name, "%s", name);
@@ -313,6 +320,7 @@ int main(int argc, char **argv)
     __sanitizer_set_death_callback(gp_dump);
 #endif
 
+    verbose = getenv("GP_FUZZ_VERBOSE") != NULL;
     gp_inputs_read all = {NULL, 0, 0};
     for (int i = 1; i < argc; i++) {
         int optional = strcmp(argv[i], "--regressions") == 0;
@@ -338,6 +346,9 @@ int main(int argc, char **argv)
         } else if (!gp_read_file(argv[i], &all)) {
             return 1;
         }
+    }
+    if (LLVMFuzzerInitialize != NULL) {
+        LLVMFuzzerInitialize(&argc, &argv);
     }
     for (size_t i = 0; i < all.n; i++) {
         gp_run_one(all.items[i].name, all.items[i].data, all.items[i].size);
