@@ -17,6 +17,7 @@
  *                      target, whose every byte string is a well-formed input).
  *   GP_FUZZ_WRITE      a directory: write the generated inputs there (gen-NNNNN) instead of
  *                      running them, to fuzz, minimise or replay one of them alone.
+ *   GP_FUZZ_MAX_SECONDS  fail (writing the input) when one input runs longer than this.
  *   GP_FUZZ_VERBOSE    print each input's time (and the target may print its outcome).
  *   GP_FUZZ_DUMP       where to write the input that failed (default ./fuzz-replay-failed.bin).
  */
@@ -116,6 +117,15 @@ static void gp_on_signal(int sig)
     raise(sig);
 }
 
+/* An input over GP_FUZZ_MAX_SECONDS: say so, then fail as on an abort (which dumps it). */
+static void gp_on_alarm(int sig)
+{
+    (void)sig;
+    static const char m[] = "\nreplay: an input ran longer than GP_FUZZ_MAX_SECONDS\n";
+    gp_write_all(2, m, sizeof m - 1);
+    raise(SIGABRT);
+}
+
 static double gp_now(void)
 {
     struct timespec ts;
@@ -124,6 +134,7 @@ static double gp_now(void)
 }
 
 static int verbose;
+static unsigned max_seconds;
 static double slowest;
 static char slowest_name[512];
 
@@ -133,9 +144,11 @@ static void gp_run_one(const char *name, const uint8_t *data, size_t size)
     cur_data = data;
     cur_size = size;
     running = 1;
+    alarm(max_seconds);
     double t0 = gp_now();
     LLVMFuzzerTestOneInput(data, size);
     double t = gp_now() - t0;
+    alarm(0);
     running = 0;
     if (verbose) {
         fprintf(stderr, "replay: %.3f s %s\n", t, name);
@@ -321,6 +334,9 @@ int main(int argc, char **argv)
 #endif
 
     verbose = getenv("GP_FUZZ_VERBOSE") != NULL;
+    const char *max_env = getenv("GP_FUZZ_MAX_SECONDS");
+    max_seconds = max_env != NULL ? (unsigned)strtoul(max_env, NULL, 10) : 0;
+    signal(SIGALRM, gp_on_alarm);
     gp_inputs_read all = {NULL, 0, 0};
     for (int i = 1; i < argc; i++) {
         int optional = strcmp(argv[i], "--regressions") == 0;
