@@ -32,7 +32,7 @@
  *    projected to an output CRS in degrees.
  * 5. Slivers merge into the neighbour sharing the longest border (adjacency.c). A face is a
  *    sliver when it is smaller than the sliver area, or so narrow that no circle of the sliver
- *    width (default: the snapping tolerance) fits in it (GEOS maximum inscribed circle), or an
+ *    width (default: the snapping tolerance) fits in it (its erosion is empty: width.c), or an
  *    uninhabited island (a face whose whole boundary it shares with one other face: a
  *    roundabout centre, a traffic island) smaller than the island area (default
  *    GP_ISLAND_AREA). Width rather than area is what tells noise from a small real block: the
@@ -43,6 +43,7 @@
 #include "blocks.h"
 #include "hits.h"
 #include "planar.h"
+#include "width.h"
 
 #include "core/context.h"
 #include "core/memory.h"
@@ -61,8 +62,6 @@
 #define MAX_COMPONENT 256
 /* Face vertices closer than this are one (weld.c): rounding between CRSs, not geometry. */
 #define WELD_EPS 1e-6
-/* Search tolerance of the maximum inscribed circle, m. */
-#define MIC_TOLERANCE 0.01
 
 static double now(void)
 {
@@ -1086,10 +1085,12 @@ static gp_status union_of(gp_context *ctx, GEOSContextHandle_t h, GEOSGeometry *
 }
 
 /*
- * Width of each face for the sliver rule: the diameter of its largest inscribed circle. Its
+ * Width of each face for the sliver rule, as gp_merge_slivers wants it: a lower bound of the
+ * diameter of its largest inscribed circle that is >= min_width when such a circle fits. Its
  * mean width 2A/P is a lower bound (every point of a face lies within the inscribed radius of
- * its boundary, so A <= r P), so the circle is computed only for faces narrower than
- * `min_width` on that measure; the others get 2A/P.
+ * its boundary, so A <= r P); only a face narrower than `min_width` on that measure is tested
+ * with gp_circle_fits (an erosion, whose work does not grow with the face's size), and gets
+ * min_width when the circle fits.
  */
 static gp_status face_widths(gp_context *ctx, GEOSContextHandle_t h, GEOSGeometry *const *faces,
                              int32_t n_faces, const double *area, const double *perimeter,
@@ -1100,17 +1101,14 @@ static gp_status face_widths(gp_context *ctx, GEOSContextHandle_t h, GEOSGeometr
         if (width[f] >= min_width) {
             continue;
         }
-        GEOSGeometry *mic = GEOSMaximumInscribedCircle_r(h, faces[f], MIC_TOLERANCE);
-        double r = 0;
-        if (mic == NULL || !GEOSLength_r(h, mic, &r)) {
-            if (mic != NULL) {
-                GEOSGeom_destroy_r(h, mic);
-            }
-            return gp_error(ctx, GP_ERR_GEOMETRY, "cannot measure the width of a face: %s",
-                            gp_ctx_engine_error(ctx));
+        int fits = 0;
+        gp_status st = gp_circle_fits(ctx, h, faces[f], min_width, &fits);
+        if (st != GP_OK) {
+            return st;
         }
-        GEOSGeom_destroy_r(h, mic);
-        width[f] = fmax(width[f], 2.0 * r);
+        if (fits) {
+            width[f] = min_width;
+        }
     }
     return GP_OK;
 }

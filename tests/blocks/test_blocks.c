@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---------------------------------------------------------------------------------------- */
@@ -455,6 +456,39 @@ Test(fixture, small_real_block_stays_and_a_sliver_merges)
     fx = run(square200(), write_geojson("t.geojson", CRS, t), one_household(), NULL);
     cr_assert_eq(fx.b->n, 3);
     cr_assert_eq(fx.b->n_slivers, 1);
+    done(&fx);
+}
+
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* A rural community 50 km across (plausible: pastoral villages reach 100 km) split along its
+ * diagonal by a dual carriageway: the median between the carriageways is a face 70.7 km long
+ * and at most 1.7 m wide, a sliver. Its width test was a maximum inscribed circle, whose work
+ * grows with the face's length (seconds here, minutes at 5,000 km); the erosion that replaced
+ * it takes milliseconds. CPU time, so that a busy machine does not fail the test. */
+Test(fixture, long_narrow_face_of_a_large_community_is_a_sliver_found_fast)
+{
+    char c[1024], s[4096] = "";
+    square_feature(c, sizeof c, "R1", 0, 0, 50000);
+    add_line(s, sizeof s, "primary", "0 0, 50000 50000");
+    add_line(s, sizeof s, "primary", "0 0, 49998.3 50000");
+    char h[512] = "";
+    add_point(h, sizeof h, 30000, 10000, "40");
+    add_point(h, sizeof h, 10000, 30000, "60");
+    double t0 = cpu_seconds();
+    fixture fx = run(write_geojson("c.geojson", CRS, c), write_geojson("s.geojson", CRS, s),
+                     write_geojson("h.geojson", CRS, h), NULL);
+    double seconds = cpu_seconds() - t0;
+    cr_assert_eq(fx.b->n_faces, 3);
+    cr_assert_eq(fx.b->n, 2);
+    cr_assert_eq(fx.b->n_slivers, 1);
+    cr_assert_eq(fx.b->households_assigned, 100);
+    cr_assert_lt(seconds, 0.25, "blocks of a 50 km community took %.2f s of CPU", seconds);
     done(&fx);
 }
 
