@@ -410,6 +410,32 @@ static gp_status find_duplicates(gp_context *ctx, gp_dataset *ds)
     return GP_OK;
 }
 
+/*
+ * A community wider or taller than GP_COMMUNITY_MAX_EXTENT (dataset.h says why that bound) is a
+ * coordinate error, reported before any work is spent on it: GP_ERR_INPUT naming the layer,
+ * feature, community and extent. g is in the working CRS (metres).
+ */
+static gp_status check_community_extent(reader *r, const gp_layer *l, int64_t fid, const char *id,
+                                        const GEOSGeometry *g)
+{
+    double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    if (!GEOSGeom_getXMin_r(r->h, g, &x0) || !GEOSGeom_getYMin_r(r->h, g, &y0) ||
+        !GEOSGeom_getXMax_r(r->h, g, &x1) || !GEOSGeom_getYMax_r(r->h, g, &y1)) {
+        return gp_error(r->ctx, GP_ERR_GEOMETRY, "%s: feature %" PRId64 ": no extent: %s", l->label,
+                        fid, r->ctx->engine_error);
+    }
+    double w = x1 - x0, hgt = y1 - y0;
+    if (w <= GP_COMMUNITY_MAX_EXTENT && hgt <= GP_COMMUNITY_MAX_EXTENT) {
+        return GP_OK;
+    }
+    return gp_error(r->ctx, GP_ERR_INPUT,
+                    "%s: feature %" PRId64
+                    ": community '%s' spans %.0f x %.0f km, more than any community "
+                    "(%.0f km): likely coordinate error (a mistyped or swapped "
+                    "coordinate, a lost minus sign, or a wrong CRS)",
+                    l->label, fid, id, w / 1000.0, hgt / 1000.0, GP_COMMUNITY_MAX_EXTENT / 1000.0);
+}
+
 /* Read one layer of the given kind into the dataset. */
 static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barrier,
                             OGRCoordinateTransformationH ct)
@@ -525,6 +551,10 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
                                   l->label, fid, fname, ds->community_id[i], ds->community_fid[j]);
                     goto done;
                 }
+            }
+            st = check_community_extent(r, l, fid, ds->community_id[i], g);
+            if (st != GP_OK) {
+                goto done;
             }
             st = to_wkb(r, g, &ds->community_wkb[i]);
         } else if (kind == KIND_LINE) {

@@ -16,6 +16,20 @@
 /** Class index of a border with no street on it (see gp_dataset.cost_none). */
 #define GP_CLASS_NONE (-1)
 
+/**
+ * Widest and tallest extent of a community, m, beyond which gp_dataset_read reports it as a
+ * likely coordinate error (GP_ERR_INPUT) before any work. The largest real ones are rural:
+ * pastoral villages (嘎查) of Inner Mongolia and the Tibetan plateau reach about 100 km across,
+ * and even the largest townships (乡镇) about 200 km; a city community is a few km. A mistyped
+ * degree moves a vertex by about 111 km per degree of latitude (85 km of longitude at 40 N): a
+ * wrong tens digit, a swapped longitude and latitude or a lost minus sign make hundreds to
+ * thousands of km, which is when the per-community work (blocks, sliver tests, optimizer)
+ * would be spent on thousands of km of geometry. A wrong units digit (1 to 3 degrees) may pass
+ * here; it no longer makes a run slow, since the sliver test's work does not grow with the
+ * extent (width.c).
+ */
+#define GP_COMMUNITY_MAX_EXTENT 300000.0
+
 /** A geometry as little-endian WKB in the working CRS. */
 typedef struct gp_wkb {
     unsigned char *data;
@@ -118,8 +132,9 @@ typedef struct gp_dataset {
  * place households in communities.
  * @param[out] out the dataset, NULL on failure; free with gp_dataset_free.
  * @return GP_OK; GP_ERR_ARG; GP_ERR_IO (file); GP_ERR_INPUT (layer, field, empty layer, bad
- *         feature: the message names file, layer, feature id and field); GP_ERR_CRS; GP_ERR_NOMEM;
- *         GP_ERR_GEOMETRY.
+ *         feature: the message names file, layer, feature id and field; a community spanning
+ *         more than GP_COMMUNITY_MAX_EXTENT: "likely coordinate error", with its id and extent
+ *         in km); GP_ERR_CRS; GP_ERR_NOMEM; GP_ERR_GEOMETRY.
  */
 GP_NODISCARD gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in,
                                        gp_dataset **out);

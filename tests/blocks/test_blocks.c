@@ -810,6 +810,65 @@ Test(bad_input, wrong_geometry_type)
                  GP_ERR_INPUT, "households.geojson", "feature 0", "polygon");
 }
 
+/* Two 400 m communities in Providence as longitude/latitude, side by side, the second with one
+ * vertex's longitude typed -7.143233 instead of -71.432330 (`typo`: 0 none, 1 that vertex). */
+static const char *lonlat_communities(int typo)
+{
+    char f[2048];
+    snprintf(f, sizeof f,
+             "{\"type\":\"Feature\",\"properties\":{\"code\":\"C1\"},\"geometry\":{\"type\":"
+             "\"Polygon\",\"coordinates\":[[[-71.4372,41.8200],[-71.4324,41.8200],"
+             "[-71.4324,41.8236],[-71.4372,41.8236],[-71.4372,41.8200]]]}},"
+             "{\"type\":\"Feature\",\"properties\":{\"code\":\"C2\"},\"geometry\":{\"type\":"
+             "\"Polygon\",\"coordinates\":[[[-71.4324,41.8200],[-71.4276,41.8200],"
+             "[-71.4276,41.8236],[%s,41.8236],[-71.4324,41.8218],[-71.4324,41.8200]]]}}",
+             typo ? "-7.143233" : "-71.432330");
+    return write_geojson("c.geojson", "urn:ogc:def:crs:OGC:1.3:CRS84", f);
+}
+
+Test(bad_input, mistyped_longitude_is_a_likely_coordinate_error_found_at_once)
+{
+    const char *ll = "urn:ogc:def:crs:OGC:1.3:CRS84";
+    char s[1024] = "", h[1024] = "";
+    snprintf(s, sizeof s,
+             "{\"type\":\"Feature\",\"properties\":{\"class\":\"primary\"},\"geometry\":{"
+             "\"type\":\"LineString\",\"coordinates\":[[-71.4372,41.8218],[-71.4276,41.8218]]}}");
+    snprintf(h, sizeof h,
+             "{\"type\":\"Feature\",\"properties\":{\"households\":7},\"geometry\":{"
+             "\"type\":\"Point\",\"coordinates\":[-71.4300,41.8210]}}");
+    const char *streets = write_geojson("s.geojson", ll, s);
+    const char *hh = write_geojson("h.geojson", ll, h);
+    cr_assert_eq(try_read(lonlat_communities(0), "code", streets, hh), GP_OK, "%s",
+                 gp_context_last_error(ctx));
+    double t0 = cpu_seconds();
+    ASSERT_ERROR(try_read(lonlat_communities(1), "code", streets, hh), GP_ERR_INPUT,
+                 "c.geojson:c: feature 1: community 'C2' spans 5357 x 20 km",
+                 "likely coordinate error");
+    cr_assert_lt(cpu_seconds() - t0, 1.0);
+}
+
+/* The bound is GP_COMMUNITY_MAX_EXTENT (300 km): a rural community 290 km across is read, one
+ * 310 km tall is not. */
+Test(bad_input, community_extent_bound_is_300_km)
+{
+    char c[1024];
+    square_feature(c, sizeof c, "R1", 0, 0, 290000);
+    char s[1024] = "";
+    add_line(s, sizeof s, "residential", "0 100, 200 100");
+    cr_assert_eq(try_read(write_geojson("c.geojson", CRS, c), "code",
+                          write_geojson("s.geojson", CRS, s), one_household()),
+                 GP_OK, "%s", gp_context_last_error(ctx));
+    snprintf(c, sizeof c,
+             "{\"type\":\"Feature\",\"properties\":{\"code\":\"R2\"},\"geometry\":{\"type\":"
+             "\"Polygon\",\"coordinates\":[[[%.1f,%.1f],[%.1f,%.1f],[%.1f,%.1f],[%.1f,%.1f]]]}}",
+             X0, Y0, X0 + 1000, Y0, X0, Y0 + 310000, X0, Y0);
+    ASSERT_ERROR(try_read(write_geojson("c.geojson", CRS, c), "code",
+                          write_geojson("s.geojson", CRS, s), one_household()),
+                 GP_ERR_INPUT,
+                 "feature 0: community 'R2' spans 1 x 310 km, more than any "
+                 "community (300 km): likely coordinate error");
+}
+
 TestSuite(alloc_failure, .init = setup, .fini = teardown);
 
 Test(alloc_failure, every_failing_allocation_in_blocks_is_reported_without_leak)
