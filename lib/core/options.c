@@ -24,6 +24,11 @@ static const gp_options DEFAULTS = {
     .work_crs = "",
 };
 
+const gp_options *gp_options_defaults(void)
+{
+    return &DEFAULTS;
+}
+
 gp_status gp_options_new(gp_options **out)
 {
     if (out == NULL) {

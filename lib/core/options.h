@@ -20,6 +20,9 @@ struct gp_options {
     char work_crs[256]; /* the working CRS the user chose ("EPSG:32650"), or "" to choose */
 };
 
+/** The defaults (the one DEFAULTS table), for internal callers given no options. */
+const gp_options *gp_options_defaults(void);
+
 /** The effective target: opts->target, or the midpoint of the bounds when it is 0. */
 int64_t gp_options_target(const gp_options *opts);
 

@@ -4,6 +4,7 @@
 #include "dataset.h"
 #include "canonical.h"
 #include "hits.h"
+#include "overlaps.h"
 
 #include "crs.h"
 #include "io/layer.h"
@@ -11,6 +12,7 @@
 
 #include "core/context.h"
 #include "core/memory.h"
+#include "core/options.h"
 
 #define GEOS_USE_ONLY_R_API
 #include <geos_c.h>
@@ -860,6 +862,96 @@ done:
     return st;
 }
 
+/*
+ * Find the communities that overlap (overlaps.c) and give each overlap to the one whose id
+ * comes first (as a household on the border of two goes to it: the order of the features does
+ * not matter): a sliver always; a real overlap is GP_ERR_INPUT naming both communities and its
+ * area. The communities that lost an overlap are stored again (community_wkb and comm), so
+ * that households, blocks and grids are built from what is left of them.
+ */
+static gp_status resolve_overlaps(reader *r, const gp_layer *l, GEOSGeometry **comm)
+{
+    gp_context *ctx = r->ctx;
+    gp_dataset *ds = r->ds;
+    const gp_options *opts = r->in->opts != NULL ? r->in->opts : gp_options_defaults();
+    gp_overlap_rule rule = {opts->snap_tolerance, opts->sliver_area};
+    uint8_t *changed = NULL;
+    int32_t *rank = NULL;
+    const gp_overlap *first_real = NULL, *first_sliver = NULL;
+    int64_t n_real = 0, n_sliver = 0;
+    double real_area = 0, sliver_area = 0;
+    gp_status st = gp_dataset_community_rank(ctx, ds, &rank);
+    if (st == GP_OK) {
+        st = gp_overlaps_find(ctx, r->h, ds->n_communities, comm, rank, &rule, &ds->overlaps,
+                              &ds->n_overlaps);
+    }
+    if (st != GP_OK || ds->n_overlaps == 0) {
+        goto done;
+    }
+    for (int64_t i = 0; i < ds->n_overlaps; i++) {
+        const gp_overlap *o = &ds->overlaps[i];
+        if (o->sliver) {
+            first_sliver = first_sliver ? first_sliver : o;
+            n_sliver++;
+            sliver_area += o->area;
+        } else {
+            first_real = first_real ? first_real : o;
+            n_real++;
+            real_area += o->area;
+        }
+    }
+    if (first_real != NULL) {
+        char more[160] = "";
+        if (n_real > 1) {
+            snprintf(more, sizeof more, " (%" PRId64 " pairs overlap so, %.1f m^2 in all)", n_real,
+                     real_area);
+        }
+        st = gp_error(ctx, GP_ERR_INPUT,
+                      "%s: communities '%s' (feature %" PRId64 ") and '%s' (feature %" PRId64
+                      ") overlap by %.1f m^2, more than a digitising sliver (narrower than the "
+                      "%g m snapping tolerance or smaller than %g m^2)%s; correct their borders",
+                      l->label, ds->community_id[first_real->first],
+                      ds->community_fid[first_real->first], ds->community_id[first_real->second],
+                      ds->community_fid[first_real->second], first_real->area, rule.width,
+                      rule.area, more);
+        goto done;
+    }
+    changed = gp_calloc((size_t)ds->n_communities + 1, 1);
+    if (changed == NULL) {
+        st = gp_error_nomem(ctx, "community overlaps");
+        goto done;
+    }
+    int32_t emptied = -1;
+    st = gp_overlaps_resolve(ctx, r->h, ds->n_communities, comm, ds->overlaps, ds->n_overlaps, 0,
+                             changed, &emptied);
+    if (st == GP_ERR_INPUT && emptied >= 0) {
+        st = gp_error(ctx, GP_ERR_INPUT,
+                      "%s: feature %" PRId64
+                      ": community '%s' lies wholly inside communities whose ids come before "
+                      "its own, which keep their overlaps: nothing is left of it",
+                      l->label, ds->community_fid[emptied], ds->community_id[emptied]);
+    }
+    for (int32_t c = 0; st == GP_OK && c < ds->n_communities; c++) {
+        if (changed[c]) {
+            gp_free(ds->community_wkb[c].data);
+            ds->community_wkb[c].data = NULL;
+            st = to_wkb(r, comm[c], &ds->community_wkb[c]);
+        }
+    }
+    if (st == GP_OK && n_sliver > 0) {
+        gp_log(ctx, GP_LOG_WARN,
+               "%s: %" PRId64
+               " pair(s) of communities overlap in digitising slivers, %.1f m^2 in all (first: "
+               "'%s' and '%s'): each kept by the community whose id comes first",
+               l->label, n_sliver, sliver_area, ds->community_id[first_sliver->first],
+               ds->community_id[first_sliver->second]);
+    }
+done:
+    gp_free(changed);
+    gp_free(rank);
+    return st;
+}
+
 static char *srs_wkt(OGRSpatialReferenceH s)
 {
     char *w = NULL;
@@ -1117,7 +1209,11 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
             goto done;
         }
     }
-    st = index_lines(&r, ds->street_wkb, ds->n_streets, comm, &ds->street_start, &ds->street_list);
+    st = resolve_overlaps(&r, layer[L_COMM], comm);
+    if (st == GP_OK) {
+        st = index_lines(&r, ds->street_wkb, ds->n_streets, comm, &ds->street_start,
+                         &ds->street_list);
+    }
     if (st == GP_OK) {
         st = index_lines(&r, ds->barrier_wkb, ds->n_barriers, comm, &ds->barrier_start,
                          &ds->barrier_list);
@@ -1179,6 +1275,7 @@ void gp_dataset_free(gp_dataset *ds)
         gp_free(ds->notes[i].repaired_fid);
         gp_free(ds->notes[i].skipped_fid);
     }
+    gp_free(ds->overlaps);
     void *arrays[] = {
         ds->community_id, ds->community_fid, ds->community_wkb, ds->street_wkb,   ds->street_fid,
         ds->street_class, ds->barrier_wkb,   ds->barrier_fid,   ds->class_name,   ds->class_cost,

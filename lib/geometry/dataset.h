@@ -36,6 +36,17 @@ typedef struct gp_wkb {
     size_t size;
 } gp_wkb;
 
+/**
+ * Two communities whose interiors overlap (overlaps.c). The overlap belongs to `first`, the one
+ * whose id comes first (strcmp): `second` is stored without it.
+ */
+typedef struct gp_overlap {
+    int32_t first;  /**< community index of the one keeping the overlap. */
+    int32_t second; /**< community index of the one losing it. */
+    double area;    /**< area of the overlap, m^2. */
+    int32_t sliver; /**< 1: a digitising sliver (tolerated), 0: a real overlap (an error). */
+} gp_overlap;
+
 /** What to read. Strings are borrowed during gp_dataset_read only. */
 typedef struct gp_dataset_inputs {
     const char *communities; /**< PATH[:LAYER], required: polygons. */
@@ -51,6 +62,8 @@ typedef struct gp_dataset_inputs {
     const char *const *cost_class; /**< street class names. */
     const double *cost_value;      /**< cut cost per class name (> 0). */
     double cost_unknown;           /**< cost of an unknown class or no street; <= 0: 3.0. */
+    const gp_options *opts;        /**< snapping tolerance and sliver area (what an overlap of
+                                        communities may be to count as a sliver); NULL: defaults. */
 } gp_dataset_inputs;
 
 /** The input layers, in the order of gp_dataset.notes. */
@@ -61,9 +74,9 @@ enum { GP_ROLE_COMMUNITIES, GP_ROLE_STREETS, GP_ROLE_HOUSEHOLDS, GP_ROLE_BARRIER
 
 /** Features of one input layer that were repaired or skipped, summarised for the report. */
 typedef struct gp_layer_notes {
-    char *label;           /**< "path:layer", NULL when the layer was not read. */
-    int64_t n_repaired;    /**< invalid polygons repaired (GEOSMakeValid)... */
-    int64_t *repaired_fid; /**< ...the first GP_FID_KEEP of their ids... */
+    char *label;            /**< "path:layer", NULL when the layer was not read. */
+    int64_t n_repaired;     /**< invalid polygons repaired (GEOSMakeValid)... */
+    int64_t *repaired_fid;  /**< ...the first GP_FID_KEEP of their ids... */
     char repaired_why[160]; /**< ...and the reason the first one was invalid. */
     int64_t n_skipped;      /**< features skipped as unusable (not a line in the streets)... */
     int64_t *skipped_fid;
@@ -119,6 +132,9 @@ typedef struct gp_dataset {
     int64_t n_duplicates;   /**< household features repeating another (same point and count)... */
     int64_t *duplicate_fid; /**< ...the first GP_FID_KEEP of their ids, ascending... */
     int64_t duplicate_of[2]; /**< ...and one example: feature [0] repeats feature [1]. */
+    int64_t n_overlaps;     /**< pairs of communities overlapping (slivers included)... */
+    gp_overlap *overlaps;   /**< ...by the id order of (second, first); community_wkb is
+                                 stored without them. */
     /* CRSs as WKT: the communities' (output) CRS and the working CRS. Make a transform with
      * gp_transform_new(ctx, work_wkt, output_wkt, &ct) per thread to project results back. */
     char *output_wkt;
@@ -129,12 +145,14 @@ typedef struct gp_dataset {
 
 /**
  * Read the layers, project them into the working CRS, validate (repair and report) geometries,
- * place households in communities.
+ * find overlapping communities (overlaps.c: a sliver goes to the community whose id comes
+ * first, a real overlap is an error), place households in communities.
  * @param[out] out the dataset, NULL on failure; free with gp_dataset_free.
  * @return GP_OK; GP_ERR_ARG; GP_ERR_IO (file); GP_ERR_INPUT (layer, field, empty layer, bad
  *         feature: the message names file, layer, feature id and field; a community spanning
  *         more than GP_COMMUNITY_MAX_EXTENT: "likely coordinate error", with its id and extent
- *         in km); GP_ERR_CRS; GP_ERR_NOMEM; GP_ERR_GEOMETRY.
+ *         in km; two communities overlapping by more than a sliver: both ids and feature ids
+ *         and the area); GP_ERR_CRS; GP_ERR_NOMEM; GP_ERR_GEOMETRY.
  */
 GP_NODISCARD gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in,
                                        gp_dataset **out);

@@ -83,8 +83,8 @@ static gp_status report_cuts(gp_context *ctx, const gp_dataset *ds, const gp_blo
         for (int32_t k = 0; k < np; k++) {
             pieces[k] = ps->cut_piece[ps->cut_first[i] + k];
         }
-        gp_problem_where w = {GP_SEVERITY_NOTE, GP_PROBLEM_BLOCK_CUT, pci, NULL, pieces, np,
-                              NULL, 0};
+        gp_problem_where w = {
+            GP_SEVERITY_NOTE, GP_PROBLEM_BLOCK_CUT, pci, NULL, pieces, np, NULL, 0};
         st = gp_plan_add_problem(
             ctx, plan, &w,
             "community %s: block %" PRId32 " (%" PRId64 " households) split into %" PRId32
@@ -122,8 +122,14 @@ static gp_status one_community(gp_context *ctx, const shared_work *w, int32_t c,
         goto done;
     }
     if (blocks->n_slivers > 0 || blocks->n_leftovers > 0 || blocks->n_households_nearest > 0) {
-        gp_problem_where at = {GP_SEVERITY_NOTE, GP_PROBLEM_BLOCKS_MERGED,
-                               plan->n_communities - 1, NULL, NULL, 0, NULL, 0};
+        gp_problem_where at = {GP_SEVERITY_NOTE,
+                               GP_PROBLEM_BLOCKS_MERGED,
+                               plan->n_communities - 1,
+                               NULL,
+                               NULL,
+                               0,
+                               NULL,
+                               0};
         st = gp_plan_add_problem(ctx, plan, &at,
                                  "community %s: %" PRId32 " sliver(s) and %" PRId32
                                  " leftover piece(s) merged into neighbouring blocks; %" PRId64
@@ -246,29 +252,93 @@ static gp_status report_layer_notes(gp_context *ctx, const gp_dataset *ds, gp_pl
     for (int i = 0; i < GP_ROLE_COUNT && st == GP_OK; i++) {
         const gp_layer_notes *nt = &ds->notes[i];
         if (nt->n_repaired > 0) {
-            gp_problem_where w = {GP_SEVERITY_WARNING, GP_PROBLEM_GEOMETRY_REPAIRED, -1, NULL,
-                                  NULL, 0, nt->repaired_fid, kept(nt->n_repaired)};
+            gp_problem_where w = {
+                GP_SEVERITY_WARNING, GP_PROBLEM_GEOMETRY_REPAIRED, -1, NULL, NULL, 0,
+                nt->repaired_fid,    kept(nt->n_repaired)};
             list_ids(ids, sizeof ids, nt->repaired_fid, kept(nt->n_repaired), nt->n_repaired);
             names[0] = '\0';
             if (i == GP_ROLE_COMMUNITIES) {
                 community_ids(names, sizeof names, ds, nt);
             }
             st = gp_plan_add_problem(ctx, plan, &w,
-                                     "%s: %" PRId64 " invalid polygon(s) repaired (feature ids "
+                                     "%s: %" PRId64
+                                     " invalid polygon(s) repaired (feature ids "
                                      "%s%s%s%s; the first: %s)",
-                                     nt->label, nt->n_repaired, ids, names[0] ? "; communities " : "",
-                                     names, names[0] ? "" : "", nt->repaired_why);
+                                     nt->label, nt->n_repaired, ids,
+                                     names[0] ? "; communities " : "", names, names[0] ? "" : "",
+                                     nt->repaired_why);
         }
         if (st == GP_OK && nt->n_skipped > 0) {
-            gp_problem_where w = {GP_SEVERITY_WARNING, GP_PROBLEM_FEATURES_SKIPPED, -1, NULL,
-                                  NULL, 0, nt->skipped_fid, kept(nt->n_skipped)};
+            gp_problem_where w = {
+                GP_SEVERITY_WARNING, GP_PROBLEM_FEATURES_SKIPPED, -1, NULL, NULL, 0,
+                nt->skipped_fid,     kept(nt->n_skipped)};
             list_ids(ids, sizeof ids, nt->skipped_fid, kept(nt->n_skipped), nt->n_skipped);
             st = gp_plan_add_problem(ctx, plan, &w,
-                                     "%s: %" PRId64 " feature(s) skipped as unusable (feature ids "
+                                     "%s: %" PRId64
+                                     " feature(s) skipped as unusable (feature ids "
                                      "%s; the first: %s)",
                                      nt->label, nt->n_skipped, ids, nt->skipped_why);
         }
     }
+    return st;
+}
+
+/* The community feature ids of the overlaps `sliver` (1) or not (0), each once, in order, at
+ * most GP_FID_KEEP; fids has room for two per overlap. */
+static int32_t overlap_fids(const gp_dataset *ds, int sliver, int64_t *fids)
+{
+    int32_t n = 0;
+    for (int64_t i = 0; i < ds->n_overlaps && n + 2 <= GP_FID_KEEP; i++) {
+        const gp_overlap *o = &ds->overlaps[i];
+        int64_t two[2] = {ds->community_fid[o->first], ds->community_fid[o->second]};
+        for (int k = 0; k < 2 && o->sliver == sliver; k++) {
+            int32_t j = 0;
+            while (j < n && fids[j] != two[k]) {
+                j++;
+            }
+            if (j == n) {
+                fids[n++] = two[k];
+            }
+        }
+    }
+    return n;
+}
+
+/* The overlaps between communities, each given to the community whose id comes first: one note
+ * for all the digitising slivers (pairs and area). */
+static gp_status report_overlaps(gp_context *ctx, const gp_dataset *ds, gp_plan *plan)
+{
+    gp_status st = GP_OK;
+    int64_t n_sliver = 0;
+    double sliver_area = 0;
+    const gp_overlap *first = NULL;
+    for (int64_t i = 0; i < ds->n_overlaps; i++) {
+        if (ds->overlaps[i].sliver) {
+            first = first ? first : &ds->overlaps[i];
+            n_sliver++;
+            sliver_area += ds->overlaps[i].area;
+        }
+    }
+    int64_t *fids = gp_malloc(((size_t)ds->n_overlaps * 2 + 1) * sizeof *fids);
+    if (fids == NULL) {
+        return gp_error_nomem(ctx, "overlap records");
+    }
+    if (n_sliver > 0) {
+        gp_problem_where w = {
+            GP_SEVERITY_NOTE,         GP_PROBLEM_COMMUNITY_OVERLAP, -1, NULL, NULL, 0, fids,
+            overlap_fids(ds, 1, fids)};
+        st = gp_plan_add_problem(
+            ctx, plan, &w,
+            "%s: %" PRId64
+            " pair(s) of communities overlap in digitising slivers (narrower than the "
+            "snapping tolerance or smaller than the sliver area), %.1f m^2 in all, each kept by "
+            "the community whose id comes first (first pair: '%s' (feature %" PRId64
+            ") and '%s' (feature %" PRId64 "), %.1f m^2)",
+            ds->notes[GP_ROLE_COMMUNITIES].label, n_sliver, sliver_area,
+            ds->community_id[first->first], ds->community_fid[first->first],
+            ds->community_id[first->second], ds->community_fid[first->second], first->area);
+    }
+    gp_free(fids);
     return st;
 }
 
@@ -283,8 +353,14 @@ static gp_status run_facts(gp_context *ctx, const gp_dataset *ds, gp_plan *plan)
         char ids[512];
         int32_t n = kept(ds->n_outside);
         list_ids(ids, sizeof ids, ds->outside_fid, n, ds->n_outside);
-        gp_problem_where w = {GP_SEVERITY_WARNING, GP_PROBLEM_HOUSEHOLDS_OUTSIDE, -1, NULL, NULL,
-                              0, ds->outside_fid, n};
+        gp_problem_where w = {GP_SEVERITY_WARNING,
+                              GP_PROBLEM_HOUSEHOLDS_OUTSIDE,
+                              -1,
+                              NULL,
+                              NULL,
+                              0,
+                              ds->outside_fid,
+                              n};
         st = gp_plan_add_problem(ctx, plan, &w,
                                  "%s: %" PRId64 " household(s) in %" PRId64
                                  " feature(s) lie outside every community, so in no grid "
@@ -293,8 +369,8 @@ static gp_status run_facts(gp_context *ctx, const gp_dataset *ds, gp_plan *plan)
                                  ds->n_outside, ids);
     }
     if (st == GP_OK && ds->count_field_hint != NULL) {
-        gp_problem_where w = {GP_SEVERITY_WARNING, GP_PROBLEM_COUNT_FIELD, -1, NULL, NULL, 0,
-                              NULL, 0};
+        gp_problem_where w = {
+            GP_SEVERITY_WARNING, GP_PROBLEM_COUNT_FIELD, -1, NULL, NULL, 0, NULL, 0};
         st = gp_plan_add_problem(ctx, plan, &w,
                                  "%s: no household count field was given, so each of its %" PRId64
                                  " features counts as one household; it has a field '%s': was "
@@ -316,6 +392,9 @@ static gp_status run_facts(gp_context *ctx, const gp_dataset *ds, gp_plan *plan)
                                  ds->notes[GP_ROLE_HOUSEHOLDS].label, ds->n_duplicates,
                                  ds->duplicate_of[0], ds->duplicate_of[1], ids);
     }
+    if (st == GP_OK) {
+        st = report_overlaps(ctx, ds, plan);
+    }
     return st == GP_OK ? report_layer_notes(ctx, ds, plan) : st;
 }
 
@@ -326,8 +405,8 @@ static gp_status run_repairs(gp_context *ctx, gp_plan *plan)
     if (plan->output_repaired == 0) {
         return GP_OK;
     }
-    gp_problem_where w = {GP_SEVERITY_WARNING, GP_PROBLEM_OUTPUT_REPAIRED, -1, NULL, NULL, 0,
-                          NULL, 0};
+    gp_problem_where w = {
+        GP_SEVERITY_WARNING, GP_PROBLEM_OUTPUT_REPAIRED, -1, NULL, NULL, 0, NULL, 0};
     return gp_plan_add_problem(ctx, plan, &w,
                                "%" PRId64
                                " output geometr%s (grids, blocks) became invalid when "
@@ -391,6 +470,7 @@ gp_status gp_run(gp_context *ctx, const gp_inputs *in, const gp_options *user_op
         .count_field = in->count_field,
         .barriers = in->barriers,
         .work_crs = opts->work_crs[0] ? opts->work_crs : NULL,
+        .opts = opts,
     };
     if ((st = gp_dataset_read(ctx, &din, &ds)) != GP_OK ||
         (st = gp_plan_new(ctx, &plan)) != GP_OK) {

@@ -979,6 +979,9 @@ static providence run_providence(const char *variant)
     providence pv = {0};
     const char *root = getenv("GP_TEST_DATA");
     pv.ds = read_providence(variant);
+    /* Neighbouring communities share their borders exactly: no overlap, not even a sliver. */
+    cr_assert_eq(pv.ds->n_overlaps, 0, "%s: %lld overlapping pairs", variant,
+                 (long long)pv.ds->n_overlaps);
     int32_t n = pv.ds->n_communities;
     pv.blocks = calloc((size_t)n, sizeof *pv.blocks);
     pv.census = calloc((size_t)n, sizeof *pv.census);
