@@ -213,7 +213,7 @@ typedef struct gp_options gp_options;
 /**
  * Create options with the defaults: bounds [300, 500] households, target 400, automatic grid
  * count, seed 1, threads 0 (one per core), snapping tolerance 2 m, sliver area 10 m^2,
- * effort 1.0, split GP_SPLIT_NEEDED (since 0.2).
+ * effort 1.0, split GP_SPLIT_NEEDED (since 0.2), overlaps GP_OVERLAPS_ERROR (since 0.2).
  * @param[out] out receives the options; NULL on failure.
  * @return GP_OK, GP_ERR_ARG, GP_ERR_NOMEM.
  * @since 0.1
@@ -390,6 +390,47 @@ GP_API GP_NODISCARD gp_status gp_options_set_split(gp_context *ctx, gp_options *
 GP_API GP_NODISCARD gp_status gp_options_set_work_crs(gp_context *ctx, gp_options *opts,
                                                       const char *crs);
 
+/**
+ * What a run does when two communities overlap (their interiors share area), which would put
+ * some households and street blocks in both. Every overlapping pair is found before any other
+ * work; the overlap is classed by its parts: a part narrower than the snapping tolerance (no
+ * circle that wide fits in it) or smaller than the sliver area is a digitising sliver (two
+ * tracings of one border); any other part makes it a real overlap. Slivers are always
+ * tolerated: each goes to the community whose id comes first (byte order, as a household on
+ * the border of two communities does, so the order of the features does not matter), which
+ * keeps its households; the other loses it; the plan reports them in one note
+ * (GP_PROBLEM_COMMUNITY_OVERLAP: pairs, total area, feature ids). Values are fixed and only
+ * appended.
+ * @since 0.2
+ */
+typedef enum {
+    /**
+     * A real overlap is an error: gp_run returns GP_ERR_INPUT naming both communities (ids and
+     * feature ids) and the overlap's area in m^2. The default.
+     */
+    GP_OVERLAPS_ERROR = 0,
+    /**
+     * A real overlap goes, like a sliver, to the community whose id comes first: the other is
+     * divided without it, so no two grids overlap and each household is counted in exactly one
+     * grid. Each resolved pair is a warning of the plan (GP_PROBLEM_COMMUNITY_OVERLAP, naming
+     * both communities and the area) and of the log. A community left with no area is still
+     * an error (GP_ERR_INPUT).
+     */
+    GP_OVERLAPS_FIRST = 1
+} gp_overlaps_mode;
+
+/**
+ * Set what a run does when communities overlap (default GP_OVERLAPS_ERROR).
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] opts the options.
+ * @param[in] mode a gp_overlaps_mode value.
+ * @return GP_OK; GP_ERR_ARG when opts is NULL or mode is not a gp_overlaps_mode value (the
+ *         message names the value).
+ * @since 0.2
+ */
+GP_API GP_NODISCARD gp_status gp_options_set_overlaps(gp_context *ctx, gp_options *opts,
+                                                      int32_t mode);
+
 /** @return lowest households per grid. @since 0.1 */
 GP_API int64_t gp_options_get_min(const gp_options *opts);
 /** @return highest households per grid. @since 0.1 */
@@ -412,6 +453,8 @@ GP_API double gp_options_get_effort(const gp_options *opts);
 GP_API int32_t gp_options_get_split(const gp_options *opts);
 /** @return the working CRS set (borrowed), "" when it is chosen from the data. @since 0.2 */
 GP_API const char *gp_options_get_work_crs(const gp_options *opts);
+/** @return the overlaps mode (a gp_overlaps_mode value). @since 0.2 */
+GP_API int32_t gp_options_get_overlaps(const gp_options *opts);
 
 
 /* ------------------------------------------------------------------------------------------ */
@@ -725,8 +768,12 @@ typedef struct gp_plan gp_plan;
  * @param[in] opts options, or NULL for the defaults.
  * @param[out] out receives the plan; NULL on failure. A plan is returned even when some grid
  *             cannot meet the bounds (see gp_plan_problem_count and gp_plan_out_of_bounds).
- * @return GP_OK; GP_ERR_ARG; GP_ERR_IO; GP_ERR_INPUT; GP_ERR_CRS; GP_ERR_GEOMETRY;
- *         GP_ERR_CANCELED; GP_ERR_NOMEM; GP_ERR_INTERNAL (a verification failed).
+ * @return GP_OK; GP_ERR_ARG; GP_ERR_IO; GP_ERR_INPUT (unusable input: the message names the
+ *         layer, feature, field or community; among them, since 0.2, a community more than
+ *         300 km across, "likely coordinate error", and two communities overlapping by more
+ *         than a sliver, see gp_options_set_overlaps);
+ *         GP_ERR_CRS; GP_ERR_GEOMETRY; GP_ERR_CANCELED; GP_ERR_NOMEM; GP_ERR_INTERNAL (a
+ *         verification failed).
  * @since 0.1
  */
 GP_API GP_NODISCARD gp_status gp_run(gp_context *ctx, const gp_inputs *inputs,

@@ -21,6 +21,7 @@ static const gp_options DEFAULTS = {
     .sliver_area = 10.0,
     .effort = 1.0,
     .split = GP_SPLIT_NEEDED,
+    .overlaps = GP_OVERLAPS_ERROR,
     .work_crs = "",
 };
 
@@ -198,6 +199,22 @@ gp_status gp_options_set_work_crs(gp_context *ctx, gp_options *opts, const char 
     }
     memcpy(opts->work_crs, n ? crs : "", n + 1);
     return GP_OK;
+}
+
+gp_status gp_options_set_overlaps(gp_context *ctx, gp_options *opts, int32_t mode)
+{
+    NEED_OPTS(ctx, opts, "gp_options_set_overlaps");
+    if (mode != GP_OVERLAPS_ERROR && mode != GP_OVERLAPS_FIRST) {
+        return gp_error(ctx, GP_ERR_ARG,
+                        "overlaps mode %" PRId32 " is not one of 0 (error), 1 (first)", mode);
+    }
+    opts->overlaps = mode;
+    return GP_OK;
+}
+
+int32_t gp_options_get_overlaps(const gp_options *opts)
+{
+    return opts ? opts->overlaps : 0;
 }
 
 const char *gp_options_get_work_crs(const gp_options *opts)

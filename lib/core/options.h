@@ -16,7 +16,8 @@ struct gp_options {
     double snap_tolerance;
     double sliver_area;
     double effort;
-    int32_t split; /* gp_split_mode */
+    int32_t split;    /* gp_split_mode */
+    int32_t overlaps; /* gp_overlaps_mode */
     char work_crs[256]; /* the working CRS the user chose ("EPSG:32650"), or "" to choose */
 };
 

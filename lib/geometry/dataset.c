@@ -865,9 +865,10 @@ done:
 /*
  * Find the communities that overlap (overlaps.c) and give each overlap to the one whose id
  * comes first (as a household on the border of two goes to it: the order of the features does
- * not matter): a sliver always; a real overlap is GP_ERR_INPUT naming both communities and its
- * area. The communities that lost an overlap are stored again (community_wkb and comm), so
- * that households, blocks and grids are built from what is left of them.
+ * not matter): a sliver always; a real overlap when the options say GP_OVERLAPS_FIRST (each
+ * logged as a warning), else it is GP_ERR_INPUT naming both communities and its area. The
+ * communities that lost an overlap are stored again (community_wkb and comm), so that
+ * households, blocks and grids are built from what is left of them.
  */
 static gp_status resolve_overlaps(reader *r, const gp_layer *l, GEOSGeometry **comm)
 {
@@ -900,7 +901,8 @@ static gp_status resolve_overlaps(reader *r, const gp_layer *l, GEOSGeometry **c
             real_area += o->area;
         }
     }
-    if (first_real != NULL) {
+    int32_t resolve_real = opts->overlaps == GP_OVERLAPS_FIRST;
+    if (first_real != NULL && !resolve_real) {
         char more[160] = "";
         if (n_real > 1) {
             snprintf(more, sizeof more, " (%" PRId64 " pairs overlap so, %.1f m^2 in all)", n_real,
@@ -909,7 +911,9 @@ static gp_status resolve_overlaps(reader *r, const gp_layer *l, GEOSGeometry **c
         st = gp_error(ctx, GP_ERR_INPUT,
                       "%s: communities '%s' (feature %" PRId64 ") and '%s' (feature %" PRId64
                       ") overlap by %.1f m^2, more than a digitising sliver (narrower than the "
-                      "%g m snapping tolerance or smaller than %g m^2)%s; correct their borders",
+                      "%g m snapping tolerance or smaller than %g m^2)%s; correct their borders, "
+                      "or let the community whose id comes first keep each overlap (overlaps "
+                      "option 'first')",
                       l->label, ds->community_id[first_real->first],
                       ds->community_fid[first_real->first], ds->community_id[first_real->second],
                       ds->community_fid[first_real->second], first_real->area, rule.width,
@@ -922,8 +926,8 @@ static gp_status resolve_overlaps(reader *r, const gp_layer *l, GEOSGeometry **c
         goto done;
     }
     int32_t emptied = -1;
-    st = gp_overlaps_resolve(ctx, r->h, ds->n_communities, comm, ds->overlaps, ds->n_overlaps, 0,
-                             changed, &emptied);
+    st = gp_overlaps_resolve(ctx, r->h, ds->n_communities, comm, ds->overlaps, ds->n_overlaps,
+                             resolve_real, changed, &emptied);
     if (st == GP_ERR_INPUT && emptied >= 0) {
         st = gp_error(ctx, GP_ERR_INPUT,
                       "%s: feature %" PRId64
@@ -936,6 +940,17 @@ static gp_status resolve_overlaps(reader *r, const gp_layer *l, GEOSGeometry **c
             gp_free(ds->community_wkb[c].data);
             ds->community_wkb[c].data = NULL;
             st = to_wkb(r, comm[c], &ds->community_wkb[c]);
+        }
+    }
+    for (int64_t i = 0; st == GP_OK && i < ds->n_overlaps; i++) {
+        const gp_overlap *o = &ds->overlaps[i];
+        if (!o->sliver) {
+            gp_log(ctx, GP_LOG_WARN,
+                   "%s: communities '%s' (feature %" PRId64 ") and '%s' (feature %" PRId64
+                   ") overlap by %.1f m^2: kept by '%s', whose id comes first",
+                   l->label, ds->community_id[o->first], ds->community_fid[o->first],
+                   ds->community_id[o->second], ds->community_fid[o->second], o->area,
+                   ds->community_id[o->first]);
         }
     }
     if (st == GP_OK && n_sliver > 0) {

@@ -44,7 +44,8 @@ typedef struct gp_overlap {
     int32_t first;  /**< community index of the one keeping the overlap. */
     int32_t second; /**< community index of the one losing it. */
     double area;    /**< area of the overlap, m^2. */
-    int32_t sliver; /**< 1: a digitising sliver (tolerated), 0: a real overlap (an error). */
+    int32_t sliver; /**< 1: a digitising sliver (tolerated), 0: a real overlap (an error, or
+                         resolved with GP_OVERLAPS_FIRST). */
 } gp_overlap;
 
 /** What to read. Strings are borrowed during gp_dataset_read only. */
@@ -146,7 +147,8 @@ typedef struct gp_dataset {
 /**
  * Read the layers, project them into the working CRS, validate (repair and report) geometries,
  * find overlapping communities (overlaps.c: a sliver goes to the community whose id comes
- * first, a real overlap is an error), place households in communities.
+ * first, and so does a real overlap with GP_OVERLAPS_FIRST, else it is an error), place
+ * households in communities.
  * @param[out] out the dataset, NULL on failure; free with gp_dataset_free.
  * @return GP_OK; GP_ERR_ARG; GP_ERR_IO (file); GP_ERR_INPUT (layer, field, empty layer, bad
  *         feature: the message names file, layer, feature id and field; a community spanning

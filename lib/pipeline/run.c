@@ -305,7 +305,8 @@ static int32_t overlap_fids(const gp_dataset *ds, int sliver, int64_t *fids)
 }
 
 /* The overlaps between communities, each given to the community whose id comes first: one note
- * for all the digitising slivers (pairs and area). */
+ * for all the digitising slivers (pairs and area), one warning for each real overlap (resolved
+ * so with GP_OVERLAPS_FIRST). */
 static gp_status report_overlaps(gp_context *ctx, const gp_dataset *ds, gp_plan *plan)
 {
     gp_status st = GP_OK;
@@ -337,6 +338,23 @@ static gp_status report_overlaps(gp_context *ctx, const gp_dataset *ds, gp_plan 
             ds->notes[GP_ROLE_COMMUNITIES].label, n_sliver, sliver_area,
             ds->community_id[first->first], ds->community_fid[first->first],
             ds->community_id[first->second], ds->community_fid[first->second], first->area);
+    }
+    for (int64_t i = 0; st == GP_OK && i < ds->n_overlaps; i++) {
+        const gp_overlap *o = &ds->overlaps[i];
+        if (!o->sliver) {
+            int64_t pair[2] = {ds->community_fid[o->first], ds->community_fid[o->second]};
+            gp_problem_where w = {
+                GP_SEVERITY_WARNING, GP_PROBLEM_COMMUNITY_OVERLAP, -1, NULL, NULL, 0, pair, 2};
+            st = gp_plan_add_problem(
+                ctx, plan, &w,
+                "%s: communities '%s' (feature %" PRId64 ") and '%s' (feature %" PRId64
+                ") overlap by %.1f m^2: the overlap is kept by '%s', whose id comes first; "
+                "'%s' is divided without it",
+                ds->notes[GP_ROLE_COMMUNITIES].label, ds->community_id[o->first],
+                ds->community_fid[o->first], ds->community_id[o->second],
+                ds->community_fid[o->second], o->area, ds->community_id[o->first],
+                ds->community_id[o->second]);
+        }
     }
     gp_free(fids);
     return st;

@@ -163,15 +163,38 @@ static const gp_plan_community *community(const gp_plan *plan, const char *id)
     return NULL;
 }
 
-/* The message of the run-wide problem containing `words`, or NULL. */
-static const char *problem_with(const gp_plan *plan, const char *words)
+/* The problem whose message contains `words`, or NULL. */
+static const gp_problem_record *record_with(const gp_plan *plan, const char *words)
 {
     for (int32_t i = 0; i < plan->n_problems; i++) {
         if (strstr(plan->problems[i].message, words) != NULL) {
-            return plan->problems[i].message;
+            return &plan->problems[i];
         }
     }
     return NULL;
+}
+
+/* Its message, checked to be a run-wide community_overlap record of `severity` naming the
+ * community features `fids` (n of them). */
+static const char *overlap_record(const gp_plan *plan, const char *words, int32_t severity,
+                                  const int64_t *fids, int32_t n)
+{
+    const gp_problem_record *r = record_with(plan, words);
+    cr_assert_not_null(r, "no problem says '%s'", words);
+    cr_assert_eq(r->kind, GP_PROBLEM_COMMUNITY_OVERLAP);
+    cr_assert_eq(r->severity, severity);
+    cr_assert_eq(r->community, -1);
+    cr_assert_eq(r->n_features, n);
+    for (int32_t i = 0; i < n; i++) {
+        cr_assert_eq(r->features[i], fids[i]);
+    }
+    return r->message;
+}
+
+static const char *problem_with(const gp_plan *plan, const char *words)
+{
+    const gp_problem_record *r = record_with(plan, words);
+    return r ? r->message : NULL;
 }
 
 /*
@@ -277,8 +300,9 @@ Test(overlaps, sliver_is_tolerated_and_kept_by_the_community_whose_id_comes_firs
     gp_plan *plan = NULL;
     cr_assert_eq(run(communities(x, 2), street(0, 800), households(hh), &plan), GP_OK, "%s",
                  gp_context_last_error(ctx));
-    const char *p = problem_with(plan, "overlap in digitising slivers");
-    cr_assert_not_null(p, "no problem reports the sliver");
+    const int64_t fids[] = {0, 1};
+    const char *p =
+        overlap_record(plan, "overlap in digitising slivers", GP_SEVERITY_NOTE, fids, 2);
     cr_assert_not_null(strstr(p, "1 pair(s) of communities overlap in digitising slivers"), "%s",
                        p);
     cr_assert_not_null(strstr(p, "300.0 m^2 in all"), "%s", p);
@@ -319,6 +343,44 @@ Test(overlaps, communities_sharing_a_border_do_not_overlap)
     cr_assert_eq(community(plan, "C1")->households, 357, "on the shared border: the first");
     check_no_overlap(plan, hh, 800.0 * 200.0);
     gp_plan_free(plan);
+}
+
+Test(overlaps, first_option_gives_a_real_overlap_to_the_first_community)
+{
+    /* C1 [0,400] and C2 [300,700] share 100 x 200 m, where a household of 9 stands. */
+    const double x[] = {0, 400, 300, 700};
+    const char *hh = "50 50 350; 350 50 9; 650 50 400";
+    cr_assert_eq(gp_options_set_overlaps(ctx, opts, GP_OVERLAPS_FIRST), GP_OK);
+    gp_plan *plan = NULL;
+    cr_assert_eq(run(communities(x, 2), street(0, 700), households(hh), &plan), GP_OK, "%s",
+                 gp_context_last_error(ctx));
+    const int64_t fids[] = {0, 1};
+    const char *p = overlap_record(plan, "overlap by", GP_SEVERITY_WARNING, fids, 2);
+    cr_assert_not_null(strstr(p,
+                              "communities 'C1' (feature 0) and 'C2' (feature 1) overlap by "
+                              "20000.0 m^2: the overlap is kept by 'C1'"),
+                       "%s", p);
+    cr_assert_eq(community(plan, "C1")->households, 359, "the overlap's household is C1's");
+    cr_assert_eq(community(plan, "C2")->households, 400);
+    GEOSGeometry *c2 = shape_of(&community(plan, "C2")->shape);
+    double a = 0;
+    GEOSArea_r(geos, c2, &a);
+    GEOSGeom_destroy_r(geos, c2);
+    cr_assert_float_eq(a, 300.0 * 200.0, 1e-6, "C2 is divided without the overlap: %g m^2", a);
+    check_no_overlap(plan, hh, 700.0 * 200.0);
+    gp_plan_free(plan);
+}
+
+Test(overlaps, first_option_refuses_a_community_left_with_nothing)
+{
+    const double x[] = {0, 400, 100, 300};
+    cr_assert_eq(gp_options_set_overlaps(ctx, opts, GP_OVERLAPS_FIRST), GP_OK);
+    gp_plan *plan = NULL;
+    cr_assert_eq(run(communities(x, 2), street(0, 400), households("50 50 350"), &plan),
+                 GP_ERR_INPUT);
+    ASSERT_MESSAGE_HAS(
+        "communities.geojson:communities: feature 1: community 'C2' lies wholly "
+        "inside communities whose ids come before its own");
 }
 
 /* Find and resolve the overlaps of three rectangles [x0, x1] x [0, 200] (a sliver and a

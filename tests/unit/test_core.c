@@ -256,6 +256,7 @@ Test(options, defaults)
     cr_assert_eq(gp_options_get_threads(fx.opts), 0);
     cr_assert_float_eq(gp_options_get_snap_tolerance(fx.opts), 2.0, 1e-12);
     cr_assert_float_eq(gp_options_get_effort(fx.opts), 1.0, 1e-12);
+    cr_assert_eq(gp_options_get_overlaps(fx.opts), GP_OVERLAPS_ERROR);
 }
 
 Test(options, min_greater_than_max_names_both_values)
@@ -313,12 +314,20 @@ Test(options, other_setters_validate)
     cr_assert_eq(gp_options_set_sliver_area(fx.ctx, fx.opts, 10.0), GP_OK);
     cr_assert_eq(gp_options_set_effort(fx.ctx, fx.opts, 0.0), GP_ERR_ARG);
     cr_assert_eq(gp_options_set_effort(fx.ctx, fx.opts, 3.0), GP_OK);
+    cr_assert_eq(gp_options_set_overlaps(fx.ctx, fx.opts, 2), GP_ERR_ARG);
+    cr_assert(strstr(gp_context_last_error(fx.ctx), "overlaps mode 2") != NULL);
+    cr_assert_eq(gp_options_get_overlaps(fx.opts), GP_OVERLAPS_ERROR);
+    cr_assert_eq(gp_options_set_overlaps(fx.ctx, NULL, GP_OVERLAPS_FIRST), GP_ERR_ARG);
+    cr_assert_eq(gp_options_set_overlaps(fx.ctx, fx.opts, GP_OVERLAPS_FIRST), GP_OK);
+    cr_assert_eq(gp_options_get_overlaps(fx.opts), GP_OVERLAPS_FIRST);
+    cr_assert_eq(gp_options_get_overlaps(NULL), GP_OVERLAPS_ERROR);
     cr_assert_eq(gp_options_set_seed(fx.ctx, fx.opts, 42), GP_OK);
     cr_assert_eq(gp_options_get_seed(fx.opts), 42);
     gp_options *copy = NULL;
     cr_assert_eq(gp_options_clone(fx.opts, &copy), GP_OK);
     cr_assert_eq(gp_options_get_seed(copy), 42);
     cr_assert_eq(gp_options_get_grid_count(copy), 7);
+    cr_assert_eq(gp_options_get_overlaps(copy), GP_OVERLAPS_FIRST);
     gp_options_free(copy);
 }
 
