@@ -438,6 +438,40 @@ static gp_status check_community_extent(reader *r, const gp_layer *l, int64_t fi
                     l->label, fid, id, w / 1000.0, hgt / 1000.0, GP_COMMUNITY_MAX_EXTENT / 1000.0);
 }
 
+/*
+ * Communities in a geographic CRS must lie within longitude [-180, 180] and latitude [-90, 90].
+ * A vertex beyond is a coordinate error, named here (layer, feature, community id, extent)
+ * before the working CRS is chosen from the layer's extent, which such a vertex would spoil.
+ */
+static gp_status check_lonlat_extent(reader *r, const gp_layer *l)
+{
+    int field = -1;
+    gp_status st = gp_layer_field(r->ctx, l, r->in->id_field, &field);
+    gp_gdal_push_errors(r->ctx);
+    OGR_L_ResetReading(l->layer);
+    for (OGRFeatureH f; st == GP_OK && (f = OGR_L_GetNextFeature(l->layer)) != NULL;) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        OGREnvelope e;
+        if (g != NULL && !OGR_G_IsEmpty(g)) {
+            OGR_G_GetEnvelope(g, &e);
+            if (!(e.MinX >= -180.0 && e.MaxX <= 180.0 && e.MinY >= -90.0 && e.MaxY <= 90.0)) {
+                st = gp_error(
+                    r->ctx, GP_ERR_INPUT,
+                    "%s: feature %" PRId64
+                    ": community '%s' spans longitude %g to %g and latitude %g to "
+                    "%g, beyond [-180, 180] x [-90, 90]: likely coordinate error (a "
+                    "mistyped or swapped coordinate, or a wrong CRS)",
+                    l->label, (int64_t)OGR_F_GetFID(f),
+                    OGR_F_IsFieldSetAndNotNull(f, field) ? OGR_F_GetFieldAsString(f, field) : "",
+                    e.MinX, e.MaxX, e.MinY, e.MaxY);
+            }
+        }
+        OGR_F_Destroy(f);
+    }
+    gp_gdal_pop_errors(r->ctx);
+    return st;
+}
+
 /* Read one layer of the given kind into the dataset. */
 static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barrier,
                             OGRCoordinateTransformationH ct)
@@ -1109,6 +1143,9 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
     }
     gp_gdal_pop_errors(ctx);
     if (st != GP_OK) {
+        goto done;
+    }
+    if (OSRIsGeographic(srs[L_COMM]) && (st = check_lonlat_extent(&r, layer[L_COMM])) != GP_OK) {
         goto done;
     }
     OGREnvelope env;

@@ -811,7 +811,8 @@ Test(bad_input, wrong_geometry_type)
 }
 
 /* Two 400 m communities in Providence as longitude/latitude, side by side, the second with one
- * vertex's longitude typed -7.143233 instead of -71.432330 (`typo`: 0 none, 1 that vertex). */
+ * vertex (-71.432330, 41.8236) mistyped: `typo` 0 none, 1 longitude -7.143233, 2 latitude
+ * 418.236. */
 static const char *lonlat_communities(int typo)
 {
     char f[2048];
@@ -821,23 +822,32 @@ static const char *lonlat_communities(int typo)
              "[-71.4324,41.8236],[-71.4372,41.8236],[-71.4372,41.8200]]]}},"
              "{\"type\":\"Feature\",\"properties\":{\"code\":\"C2\"},\"geometry\":{\"type\":"
              "\"Polygon\",\"coordinates\":[[[-71.4324,41.8200],[-71.4276,41.8200],"
-             "[-71.4276,41.8236],[%s,41.8236],[-71.4324,41.8218],[-71.4324,41.8200]]]}}",
-             typo ? "-7.143233" : "-71.432330");
+             "[-71.4276,41.8236],[%s,%s],[-71.4324,41.8218],[-71.4324,41.8200]]]}}",
+             typo == 1 ? "-7.143233" : "-71.432330", typo == 2 ? "418.236" : "41.8236");
     return write_geojson("c.geojson", "urn:ogc:def:crs:OGC:1.3:CRS84", f);
+}
+
+static const char *lonlat_streets(void)
+{
+    char s[1024];
+    snprintf(s, sizeof s,
+             "{\"type\":\"Feature\",\"properties\":{\"class\":\"primary\"},\"geometry\":{"
+             "\"type\":\"LineString\",\"coordinates\":[[-71.4372,41.8218],[-71.4276,41.8218]]}}");
+    return write_geojson("s.geojson", "urn:ogc:def:crs:OGC:1.3:CRS84", s);
+}
+
+static const char *lonlat_households(void)
+{
+    char h[1024];
+    snprintf(h, sizeof h,
+             "{\"type\":\"Feature\",\"properties\":{\"households\":7},\"geometry\":{"
+             "\"type\":\"Point\",\"coordinates\":[-71.4300,41.8210]}}");
+    return write_geojson("h.geojson", "urn:ogc:def:crs:OGC:1.3:CRS84", h);
 }
 
 Test(bad_input, mistyped_longitude_is_a_likely_coordinate_error_found_at_once)
 {
-    const char *ll = "urn:ogc:def:crs:OGC:1.3:CRS84";
-    char s[1024] = "", h[1024] = "";
-    snprintf(s, sizeof s,
-             "{\"type\":\"Feature\",\"properties\":{\"class\":\"primary\"},\"geometry\":{"
-             "\"type\":\"LineString\",\"coordinates\":[[-71.4372,41.8218],[-71.4276,41.8218]]}}");
-    snprintf(h, sizeof h,
-             "{\"type\":\"Feature\",\"properties\":{\"households\":7},\"geometry\":{"
-             "\"type\":\"Point\",\"coordinates\":[-71.4300,41.8210]}}");
-    const char *streets = write_geojson("s.geojson", ll, s);
-    const char *hh = write_geojson("h.geojson", ll, h);
+    const char *streets = lonlat_streets(), *hh = lonlat_households();
     cr_assert_eq(try_read(lonlat_communities(0), "code", streets, hh), GP_OK, "%s",
                  gp_context_last_error(ctx));
     double t0 = cpu_seconds();
@@ -845,6 +855,17 @@ Test(bad_input, mistyped_longitude_is_a_likely_coordinate_error_found_at_once)
                  "c.geojson:c: feature 1: community 'C2' spans 5357 x 20 km",
                  "likely coordinate error");
     cr_assert_lt(cpu_seconds() - t0, 1.0);
+}
+
+/* A latitude beyond 90 would spoil the choice of the working CRS ("data centre (-71.43, 230.03)
+ * is not a longitude/latitude", naming no feature): it is named before. */
+Test(bad_input, latitude_beyond_90_is_a_likely_coordinate_error_naming_the_feature)
+{
+    ASSERT_ERROR(try_read(lonlat_communities(2), "code", lonlat_streets(), lonlat_households()),
+                 GP_ERR_INPUT,
+                 "c.geojson:c: feature 1: community 'C2' spans longitude -71.4324 to -71.4276 "
+                 "and latitude 41.82 to 418.236, beyond [-180, 180] x [-90, 90]: likely "
+                 "coordinate error");
 }
 
 /* The bound is GP_COMMUNITY_MAX_EXTENT (300 km): a rural community 290 km across is read, one
