@@ -770,9 +770,9 @@ typedef struct gp_plan gp_plan;
  *             cannot meet the bounds (see gp_plan_problem_count and gp_plan_out_of_bounds).
  * @return GP_OK; GP_ERR_ARG; GP_ERR_IO; GP_ERR_INPUT (unusable input: the message names the
  *         layer, feature, field or community; among them, since 0.2, a community more than
- *         300 km across or, in a geographic CRS, beyond longitude [-180, 180] or latitude
- *         [-90, 90], "likely coordinate error", and two communities overlapping by more than a
- *         sliver, see gp_options_set_overlaps);
+ *         300 km across or, in a geographic CRS, beyond the degrees the others keep within,
+ *         "likely coordinate error", and two communities overlapping by more than a sliver, see
+ *         gp_options_set_overlaps);
  *         GP_ERR_CRS; GP_ERR_GEOMETRY; GP_ERR_CANCELED; GP_ERR_NOMEM; GP_ERR_INTERNAL (a
  *         verification failed).
  * @since 0.1

@@ -439,37 +439,53 @@ static gp_status check_community_extent(reader *r, const gp_layer *l, int64_t fi
 }
 
 /*
- * Communities in a geographic CRS must lie within longitude [-180, 180] and latitude [-90, 90].
- * A vertex beyond is a coordinate error, named here (layer, feature, community id, extent)
- * before the working CRS is chosen from the layer's extent, which such a vertex would spoil.
+ * Communities in a geographic CRS lie within the degrees gp_crs_check_extent accepts
+ * (longitude -180 to 360, latitude -90 to 90). When some do and others do not, the layer's CRS
+ * is right and those others hold a coordinate error: the first is named here (layer, feature,
+ * community id, extent) before the working CRS is chosen from the layer's extent, which it
+ * would spoil. When none does, the CRS itself is wrong: gp_crs_check_extent says so.
  */
 static gp_status check_lonlat_extent(reader *r, const gp_layer *l)
 {
     int field = -1;
+    int64_t n_in = 0, bad_fid = -1;
+    char bad_id[128] = "";
+    OGREnvelope bad = {0};
+    const double eps = 1e-6;
     gp_status st = gp_layer_field(r->ctx, l, r->in->id_field, &field);
+    if (st != GP_OK) {
+        return st;
+    }
     gp_gdal_push_errors(r->ctx);
     OGR_L_ResetReading(l->layer);
-    for (OGRFeatureH f; st == GP_OK && (f = OGR_L_GetNextFeature(l->layer)) != NULL;) {
+    for (OGRFeatureH f; (f = OGR_L_GetNextFeature(l->layer)) != NULL;) {
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
         OGREnvelope e;
         if (g != NULL && !OGR_G_IsEmpty(g)) {
             OGR_G_GetEnvelope(g, &e);
-            if (!(e.MinX >= -180.0 && e.MaxX <= 180.0 && e.MinY >= -90.0 && e.MaxY <= 90.0)) {
-                st = gp_error(
-                    r->ctx, GP_ERR_INPUT,
-                    "%s: feature %" PRId64
-                    ": community '%s' spans longitude %g to %g and latitude %g to "
-                    "%g, beyond [-180, 180] x [-90, 90]: likely coordinate error (a "
-                    "mistyped or swapped coordinate, or a wrong CRS)",
-                    l->label, (int64_t)OGR_F_GetFID(f),
-                    OGR_F_IsFieldSetAndNotNull(f, field) ? OGR_F_GetFieldAsString(f, field) : "",
-                    e.MinX, e.MaxX, e.MinY, e.MaxY);
+            if (e.MinX >= -180.0 - eps && e.MaxX <= 360.0 + eps && e.MinY >= -90.0 - eps &&
+                e.MaxY <= 90.0 + eps) {
+                n_in++;
+            } else if (bad_fid < 0) {
+                bad_fid = (int64_t)OGR_F_GetFID(f);
+                bad = e;
+                const char *id =
+                    OGR_F_IsFieldSetAndNotNull(f, field) ? OGR_F_GetFieldAsString(f, field) : "";
+                snprintf(bad_id, sizeof bad_id, "%s", id);
             }
         }
         OGR_F_Destroy(f);
     }
     gp_gdal_pop_errors(r->ctx);
-    return st;
+    if (bad_fid < 0 || n_in == 0) {
+        return GP_OK;
+    }
+    return gp_error(r->ctx, GP_ERR_INPUT,
+                    "%s: feature %" PRId64
+                    ": community '%s' spans longitude %g to %g and latitude %g to %g, beyond the "
+                    "degrees of the layer's CRS that the other communities keep: likely "
+                    "coordinate error (a mistyped or swapped coordinate)",
+                    l->label, bad_fid, bad_id, bad.MinX, bad.MaxX, bad.MinY, bad.MaxY);
 }
 
 /* Read one layer of the given kind into the dataset. */

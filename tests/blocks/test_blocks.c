@@ -857,15 +857,15 @@ Test(bad_input, mistyped_longitude_is_a_likely_coordinate_error_found_at_once)
     cr_assert_lt(cpu_seconds() - t0, 1.0);
 }
 
-/* A latitude beyond 90 would spoil the choice of the working CRS ("data centre (-71.43, 230.03)
- * is not a longitude/latitude", naming no feature): it is named before. */
+/* A latitude beyond 90 in one community of several is that community's coordinate error, not
+ * a wrong CRS of the layer (which gp_crs_check_extent would report, naming no feature). */
 Test(bad_input, latitude_beyond_90_is_a_likely_coordinate_error_naming_the_feature)
 {
     ASSERT_ERROR(try_read(lonlat_communities(2), "code", lonlat_streets(), lonlat_households()),
                  GP_ERR_INPUT,
                  "c.geojson:c: feature 1: community 'C2' spans longitude -71.4324 to -71.4276 "
-                 "and latitude 41.82 to 418.236, beyond [-180, 180] x [-90, 90]: likely "
-                 "coordinate error");
+                 "and latitude 41.82 to 418.236, beyond the degrees of the layer's CRS that "
+                 "the other communities keep: likely coordinate error");
 }
 
 /* The bound is GP_COMMUNITY_MAX_EXTENT (300 km): a rural community 290 km across is read, one
