@@ -912,6 +912,12 @@ done:
     return st;
 }
 
+/* read_tick for gp_overlaps_find: cancellation while communities are compared. */
+static gp_status overlaps_tick(void *user)
+{
+    return read_tick(user);
+}
+
 /*
  * Find the communities that overlap (overlaps.c) and give each overlap to the one whose id
  * comes first (as a household on the border of two goes to it: the order of the features does
@@ -933,8 +939,8 @@ static gp_status resolve_overlaps(reader *r, const gp_layer *l, GEOSGeometry **c
     double real_area = 0, sliver_area = 0;
     gp_status st = gp_dataset_community_rank(ctx, ds, &rank);
     if (st == GP_OK) {
-        st = gp_overlaps_find(ctx, r->h, ds->n_communities, comm, rank, &rule, &ds->overlaps,
-                              &ds->n_overlaps);
+        st = gp_overlaps_find(ctx, r->h, ds->n_communities, comm, rank, &rule, overlaps_tick, r,
+                              &ds->overlaps, &ds->n_overlaps);
     }
     if (st != GP_OK || ds->n_overlaps == 0) {
         goto done;

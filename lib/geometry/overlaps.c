@@ -129,7 +129,8 @@ static gp_status sort_pairs(gp_context *ctx, gp_overlap *pairs, size_t n, const 
 
 gp_status gp_overlaps_find(gp_context *ctx, GEOSContextHandle_t h, int32_t n,
                            GEOSGeometry *const *comm, const int32_t *rank,
-                           const gp_overlap_rule *rule, gp_overlap **pairs_out, int64_t *n_out)
+                           const gp_overlap_rule *rule, gp_overlaps_tick tick, void *user,
+                           gp_overlap **pairs_out, int64_t *n_out)
 {
     gp_status st = GP_OK;
     const GEOSPreparedGeometry **prep = gp_calloc((size_t)n + 1, sizeof *prep);
@@ -153,6 +154,9 @@ gp_status gp_overlaps_find(gp_context *ctx, GEOSContextHandle_t h, int32_t n,
         GEOSSTRtree_insert_r(h, tree, comm[c], (void *)(intptr_t)c);
     }
     for (int32_t c = 0; c < n; c++) {
+        if (tick != NULL && (st = tick(user)) != GP_OK) {
+            goto done;
+        }
         hs.n = 0;
         GEOSSTRtree_query_r(h, tree, comm[c], gp_hits_collect, &hs);
         if (hs.failed) {

@@ -17,6 +17,10 @@ typedef struct gp_overlap_rule {
     double area;  /**< or it is smaller than this, m^2 (the sliver area). */
 } gp_overlap_rule;
 
+/** Called once per community while looking for overlaps: GP_OK to go on, else the status to
+ * stop with (a progress callback's cancellation). */
+typedef gp_status (*gp_overlaps_tick)(void *user);
+
 /**
  * Every pair of communities comm[0..n-1] whose interiors overlap (an overlap of positive area),
  * found through an STRtree of the communities and an exact intersection of each candidate
@@ -25,14 +29,17 @@ typedef struct gp_overlap_rule {
  * community of lower rank (it keeps the overlap).
  * @param[in] rank n ranks (gp_dataset_community_rank: the order of the ids), or NULL for the
  *            index order.
+ * @param[in] tick NULL, or called once per community with `user`: a status other than GP_OK
+ *            stops the search and is returned (GP_ERR_CANCELED).
  * @param[out] pairs_out array (free with gp_free) of *n_out pairs, sorted by the ranks of
  *             (second, first); NULL when there is none.
- * @return GP_OK; GP_ERR_NOMEM; GP_ERR_GEOMETRY (names the community indices).
+ * @return GP_OK; GP_ERR_NOMEM; GP_ERR_GEOMETRY (names the community indices); what tick
+ *         returns.
  */
 GP_NODISCARD gp_status gp_overlaps_find(gp_context *ctx, GEOSContextHandle_t h, int32_t n,
                                         GEOSGeometry *const *comm, const int32_t *rank,
-                                        const gp_overlap_rule *rule, gp_overlap **pairs_out,
-                                        int64_t *n_out);
+                                        const gp_overlap_rule *rule, gp_overlaps_tick tick,
+                                        void *user, gp_overlap **pairs_out, int64_t *n_out);
 
 /**
  * Give each overlap of `pairs` (as gp_overlaps_find sorts them) to its `first` community: every

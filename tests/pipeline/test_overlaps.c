@@ -391,7 +391,7 @@ static gp_status find_and_resolve(GEOSGeometry **comm, int64_t *n_pairs)
     gp_overlap *pairs = NULL;
     uint8_t changed[3] = {0};
     int32_t emptied = -1;
-    gp_status st = gp_overlaps_find(ctx, geos, 3, comm, NULL, &rule, &pairs, n_pairs);
+    gp_status st = gp_overlaps_find(ctx, geos, 3, comm, NULL, &rule, NULL, NULL, &pairs, n_pairs);
     if (st == GP_OK) {
         st = gp_overlaps_resolve(ctx, geos, 3, comm, pairs, *n_pairs, 1, changed, &emptied);
     }
@@ -436,5 +436,36 @@ Test(overlaps, every_failing_allocation_while_resolving_is_reported_without_leak
     }
     cr_assert_gt(total, 0);
     cr_assert_eq(failed, total, "every allocation is checked");
+    GEOSWKTReader_destroy_r(geos, rd);
+}
+
+static gp_status stop_at_second(void *user)
+{
+    int *calls = user;
+    return ++*calls >= 2 ? GP_ERR_CANCELED : GP_OK;
+}
+
+Test(overlaps, the_search_stops_when_its_tick_says_so)
+{
+    GEOSWKTReader *rd = GEOSWKTReader_create_r(geos);
+    GEOSGeometry *comm[3] = {
+        GEOSWKTReader_read_r(geos, rd, "POLYGON ((0 0, 400 0, 400 200, 0 200, 0 0))"),
+        GEOSWKTReader_read_r(geos, rd, "POLYGON ((300 0, 800 0, 800 200, 300 200, 300 0))"),
+        GEOSWKTReader_read_r(geos, rd, "POLYGON ((700 0, 1200 0, 1200 200, 700 200, 700 0))")};
+    gp_overlap_rule rule = {2.0, 10.0};
+    gp_overlap *pairs = NULL;
+    int64_t n_pairs = -1;
+    int calls = 0;
+    int64_t base = gp_test_alloc_live();
+    cr_assert_eq(
+        gp_overlaps_find(ctx, geos, 3, comm, NULL, &rule, stop_at_second, &calls, &pairs, &n_pairs),
+        GP_ERR_CANCELED);
+    cr_assert_eq(calls, 2);
+    cr_assert_null(pairs);
+    cr_assert_eq(n_pairs, 0);
+    cr_assert_eq(gp_test_alloc_live(), base);
+    for (int i = 0; i < 3; i++) {
+        GEOSGeom_destroy_r(geos, comm[i]);
+    }
     GEOSWKTReader_destroy_r(geos, rd);
 }
