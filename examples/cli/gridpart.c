@@ -27,7 +27,8 @@ static const char PARTITION_USAGE[] =
     "                          --households PATH[:LAYER] [--count-field FIELD]\n"
     "                          [--barriers PATH[:LAYER]] [--min 300] [--max 500] [--target 400]\n"
     "                          [--grids auto|N] [--seed N] [--threads N] [--effort X]\n"
-    "                          [--split never|oversize|needed] [--crs CRS]\n"
+    "                          [--split never|oversize|needed] [--overlaps error|first]\n"
+    "                          [--crs CRS]\n"
     "                          -o OUT [--format DRIVER] [--report OUT.json] [--map OUT.svg]\n"
     "                          [--overwrite]\n"
     "\n"
@@ -58,6 +59,10 @@ static const char PARTITION_USAGE[] =
     "      needed      (default) also, where a community's total allows grids within the bounds\n"
     "                  but its whole blocks do not, cut the fewest blocks found.\n"
     "                  Grids bordering a cut get the flag split_block; the report lists each cut.\n"
+    "  --overlaps      communities that overlap by more than a digitising sliver:\n"
+    "      error       (default) refuse the run, naming both communities and the area;\n"
+    "      first       give the overlap to the community whose id sorts first, and report it\n"
+    "                  (slivers are always given that way and noted)\n"
     "  --crs           the metric CRS to work in (default: the communities' own when projected\n"
     "                  in metres, else a CGCS2000 Gauss-Kruger or UTM zone); the report names it\n"
     "\n"
@@ -102,6 +107,7 @@ typedef struct {
     int64_t min, max, target; /* -1: not given */
     int32_t grids, threads;   /* -1: not given */
     int32_t split;            /* gp_split_mode, -1: not given */
+    int32_t overlaps;         /* GP_OVERLAPS_*, -1: not given */
     double effort;            /* 0: not given */
     int64_t seed;             /* -1: not given */
     int overwrite;
@@ -186,7 +192,7 @@ static void log_line(gp_log_level level, const char *message, void *user)
 enum {
     OPT_COMMUNITIES = 256, OPT_ID_FIELD, OPT_STREETS, OPT_CLASS_FIELD, OPT_HOUSEHOLDS,
     OPT_COUNT_FIELD, OPT_BARRIERS, OPT_MIN, OPT_MAX, OPT_TARGET, OPT_GRIDS, OPT_SEED,
-    OPT_THREADS, OPT_EFFORT, OPT_SPLIT, OPT_CRS, OPT_FORMAT, OPT_REPORT, OPT_MAP, OPT_OVERWRITE
+    OPT_THREADS, OPT_EFFORT, OPT_SPLIT, OPT_OVERLAPS, OPT_CRS, OPT_FORMAT, OPT_REPORT, OPT_MAP, OPT_OVERWRITE
 };
 
 static const struct option PARTITION_OPTIONS[] = {
@@ -205,6 +211,7 @@ static const struct option PARTITION_OPTIONS[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"effort", required_argument, NULL, OPT_EFFORT},
     {"split", required_argument, NULL, OPT_SPLIT},
+    {"overlaps", required_argument, NULL, OPT_OVERLAPS},
     {"crs", required_argument, NULL, OPT_CRS},
     {"output", required_argument, NULL, 'o'},
     {"format", required_argument, NULL, OPT_FORMAT},
@@ -290,6 +297,15 @@ static int take_option(int opt, const char *value, args *a)
         }
         break;
     }
+    case OPT_OVERLAPS:
+        if (strcmp(value, "error") == 0) {
+            a->overlaps = GP_OVERLAPS_ERROR;
+        } else if (strcmp(value, "first") == 0) {
+            a->overlaps = GP_OVERLAPS_FIRST;
+        } else {
+            return usage_error("partition", "--overlaps needs error or first, not '%s'", value);
+        }
+        break;
     default:
         return EXIT_USAGE;
     }
@@ -365,6 +381,9 @@ static gp_status set_options(gp_context *ctx, const args *a, gp_options *o)
         return st;
     }
     if (a->split >= 0 && (st = gp_options_set_split(ctx, o, a->split)) != GP_OK) {
+        return st;
+    }
+    if (a->overlaps >= 0 && (st = gp_options_set_overlaps(ctx, o, a->overlaps)) != GP_OK) {
         return st;
     }
     if (a->crs != NULL && (st = gp_options_set_work_crs(ctx, o, a->crs)) != GP_OK) {
@@ -506,7 +525,7 @@ done:
 static int cmd_partition(int argc, char **argv)
 {
     args a = {.min = -1, .max = -1, .target = -1, .grids = -1, .threads = -1, .split = -1,
-              .seed = -1};
+              .overlaps = -1, .seed = -1};
     int code = parse_partition(argc, argv, &a);
     return code >= 0 ? code : run_partition(&a);
 }
@@ -574,6 +593,7 @@ static int cmd_demo(int argc, char **argv)
               .grids = -1,
               .seed = -1,
               .split = -1,
+              .overlaps = -1,
               .threads = (int32_t)threads,
               .overwrite = 1};
     int code = run_partition(&a);

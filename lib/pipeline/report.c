@@ -166,9 +166,11 @@ static void write_settings(FILE *f, const gp_plan *plan)
     }
     fprintf(f,
             ", \"seed\": %" PRIu64 ", \"threads\": %" PRId32 ", \"split\": \"%s\""
-            ", \"effort\": %g, \"snap_tolerance_m\": %g, \"sliver_area_m2\": %g},\n",
+            ", \"overlaps\": \"%s\", \"effort\": %g, \"snap_tolerance_m\": %g"
+            ", \"sliver_area_m2\": %g},\n",
             o->seed, o->threads, o->split >= 0 && o->split <= 2 ? split[o->split] : "?",
-            o->effort, o->snap_tolerance, o->sliver_area);
+            o->overlaps == GP_OVERLAPS_FIRST ? "first" : "error", o->effort, o->snap_tolerance,
+            o->sliver_area);
     fputs("  \"working_crs\": ", f);
     if (plan->work_crs != NULL) {
         json_string(f, plan->work_crs);

@@ -403,3 +403,27 @@ def test_problems_are_records_with_codes_and_ids():
         assert report["inputs"]["count_field"] == "households"
         assert report["working_crs"].startswith("EPSG:45")  # a CGCS2000 Gauss-Kruger zone
         assert report["options"]["min"] == 300 and report["options"]["grids"] == "auto"
+
+
+def test_overlapping_communities_refused_or_resolved(tmp_path):
+    import json as _json
+    with open(fixture("oversize")[0]) as f:
+        d = _json.load(f)
+    # C2 grown south over 50 m of C1: a real overlap, not a digitising sliver
+    ring = d["features"][1]["geometry"]["coordinates"][0]
+    d["features"][1]["geometry"]["coordinates"][0] = [
+        [x, 4000150.0 if y == 4000300.0 else y] for x, y in ring]
+    c = tmp_path / "c.geojson"
+    c.write_text(_json.dumps(d))
+    _, streets, households = fixture("oversize")
+    kw = dict(id_field="code", class_field="class", count_field="households", target=300)
+    with pytest.raises(gridpart.InputError) as e:
+        gridpart.partition(str(c), streets, households, **kw)
+    assert "'C1' (feature 0) and 'C2' (feature 1) overlap by 20000.0 m^2" in e.value.message
+    with gridpart.partition(str(c), streets, households, overlaps="first", **kw) as r:
+        over = [p for p in r.problems if p["kind"] == "community_overlap"]
+        assert over and over[0]["features"] == [0, 1]
+        assert sum(g["households"] for g in r.grids) == 1700
+        assert r.report["options"]["overlaps"] == "first"
+    with pytest.raises(gridpart.ArgumentError):
+        gridpart.partition(str(c), streets, households, overlaps="sometimes", **kw)

@@ -149,6 +149,8 @@ class _Owner:
 
 # When the split stage may cut street blocks (gp_split_mode), as the CLI's --split names it.
 SPLIT_MODES = {"never": 0, "oversize": 1, "needed": 2}
+# What a run does with overlapping communities (gp_overlaps), as the CLI's --overlaps names it.
+OVERLAP_RULES = {"error": 0, "first": 1}
 
 
 class _Options(_Owner):
@@ -157,7 +159,7 @@ class _Options(_Owner):
     _free = staticmethod(lib.gp_options_free)
 
     def __init__(self, min=None, max=None, target=None, grids=None, seed=None, threads=None,
-                 effort=None, split=None, crs=None):
+                 effort=None, split=None, crs=None, overlaps=None):
         ptr = _lib.OptionsP()
         _check(lib.gp_options_new(byref(ptr)))
         super().__init__(ptr)
@@ -188,6 +190,11 @@ class _Options(_Owner):
                 _check(lib.gp_options_set_split(ctx, ptr, SPLIT_MODES[split]), ctx)
             if crs is not None:
                 _check(lib.gp_options_set_work_crs(ctx, ptr, _text(crs, "crs")), ctx)
+            if overlaps is not None:
+                if overlaps not in OVERLAP_RULES:
+                    raise ArgumentError(1, "overlaps must be one of %s, not %r"
+                                        % (", ".join(OVERLAP_RULES), overlaps))
+                _check(lib.gp_options_set_overlaps(ctx, ptr, OVERLAP_RULES[overlaps]), ctx)
         except BaseException:
             self.close()
             raise
@@ -508,7 +515,8 @@ class Result(_Owner):
 def partition(communities, streets, households, out=None, *, id_field="code",
               class_field=None, count_field=None, barriers=None, min=None, max=None,
               target=None, grids=None, seed=None, threads=None, effort=None, split=None,
-              crs=None, format=None, report=None, map=None, overwrite=False, progress=None):
+              crs=None, overlaps=None, format=None, report=None, map=None, overwrite=False,
+              progress=None):
     """Run the pipeline like ``gridpart partition`` and return a :class:`Result`.
 
     Layers are ``PATH[:LAYER]`` strings or path-likes (any GDAL source, e.g.
@@ -517,7 +525,8 @@ def partition(communities, streets, households, out=None, *, id_field="code",
     ``min``/``max``/``target`` households per grid, ``grids`` ("auto" or a count per
     community), ``seed``, ``threads``, ``effort``, ``split`` ("never", "oversize", "needed":
     when street blocks may be cut; see ``gridpart partition --help``), ``crs`` (the metric
-    working CRS). ``out`` receives the layers `grids` and `blocks` (``format``: a GDAL driver,
+    working CRS), ``overlaps`` ("error" or "first": overlapping communities refused, or given
+    to the community whose id sorts first). ``out`` receives the layers `grids` and `blocks` (``format``: a GDAL driver,
     default from the extension), ``report`` the JSON report, ``map`` the SVG map. Outputs are
     checked before any work and written all or nothing; an existing one is an error unless
     ``overwrite``. ``progress(fraction, stage)`` may return True to cancel.
@@ -527,7 +536,8 @@ def partition(communities, streets, households, out=None, *, id_field="code",
     if out is not None or report is not None or map is not None:
         outputs = _Outputs(out, format, report, map, overwrite)
     try:
-        with _Options(min, max, target, grids, seed, threads, effort, split, crs) as opts:
+        with _Options(min, max, target, grids, seed, threads, effort, split, crs,
+                      overlaps) as opts:
             iptr = _lib.InputsP()
             _check(lib.gp_inputs_new(byref(iptr)))
             with _Inputs(iptr) as inputs:

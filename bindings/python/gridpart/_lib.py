@@ -99,6 +99,8 @@ FUNCTIONS = {
     "gp_options_get_effort": (c_double, [OptionsP]),
     "gp_options_get_split": (c_int32, [OptionsP]),
     "gp_options_set_work_crs": (status, [ContextP, OptionsP, c_char_p]),
+    "gp_options_set_overlaps": (status, [ContextP, OptionsP, c_int32]),
+    "gp_options_get_overlaps": (c_int32, [OptionsP]),
     "gp_options_get_work_crs": (c_char_p, [OptionsP]),
     # graph and optimizer
     "gp_graph_new": (status, [ContextP, c_int32, i32p, i32p, POINTER(GraphP)]),
