@@ -519,12 +519,6 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
     gp_runner run;
     memset(&run, 0, sizeof run);
     /* Used when opts is NULL: only the optimizer's own settings matter here. */
-    gp_options defaults = {.min_households = 300,
-                           .max_households = 500,
-                           .seed = 1,
-                           .snap_tolerance = 2.0,
-                           .sliver_area = 10.0,
-                           .effort = 1.0};
 
     if (out == NULL || graph == NULL) {
         status = gp_error(ctx, GP_ERR_ARG, "gp_graph_partition: graph or out is NULL");
@@ -537,7 +531,7 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
         goto done;
     }
     if (opts == NULL) {
-        opts = &defaults;
+        opts = gp_options_defaults(); /* the one table of defaults (core/options.c) */
     }
     int64_t mn = opts->min_households;
     int64_t mx = opts->max_households;
