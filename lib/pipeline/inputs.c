@@ -31,6 +31,17 @@ void gp_inputs_free(gp_inputs *in)
     gp_free(in);
 }
 
+gp_status gp_text_replace(gp_context *ctx, char **slot, const char *value, const char *what)
+{
+    char *copy = NULL;
+    if (value != NULL && *value != '\0' && (copy = gp_strdup(value)) == NULL) {
+        return gp_error_nomem(ctx, what);
+    }
+    gp_free(*slot);
+    *slot = copy;
+    return GP_OK;
+}
+
 /* Replace *slot with a copy of value (NULL allowed when optional). */
 static gp_status set(gp_context *ctx, char **slot, const char *value, const char *what,
                      int required)
@@ -38,16 +49,7 @@ static gp_status set(gp_context *ctx, char **slot, const char *value, const char
     if (required && (value == NULL || *value == '\0')) {
         return gp_error(ctx, GP_ERR_ARG, "%s is required and must not be empty", what);
     }
-    char *copy = NULL;
-    if (value != NULL && *value != '\0') {
-        copy = gp_strdup(value);
-        if (copy == NULL) {
-            return gp_error_nomem(ctx, what);
-        }
-    }
-    gp_free(*slot);
-    *slot = copy;
-    return GP_OK;
+    return gp_text_replace(ctx, slot, value, what);
 }
 
 gp_status gp_inputs_set_communities(gp_context *ctx, gp_inputs *in, const char *source,

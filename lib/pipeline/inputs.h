@@ -13,6 +13,13 @@ struct gp_inputs {
     char *barriers;
 };
 
+/**
+ * Replace the string *slot with a copy of value (gp_strdup); NULL or "" leaves it NULL. The
+ * setters of gp_inputs and gp_outputs share it.
+ * @return GP_OK; GP_ERR_NOMEM naming `what` (*slot unchanged).
+ */
+gp_status gp_text_replace(gp_context *ctx, char **slot, const char *value, const char *what);
+
 /** A copy of inputs for a report: sources with any password masked. NULL when out of memory. */
 gp_inputs *gp_inputs_copy_masked(const gp_inputs *in);
 

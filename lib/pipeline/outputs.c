@@ -8,6 +8,7 @@
 #define _XOPEN_SOURCE 700
 
 #include "outputs.h"
+#include "inputs.h"
 
 #include "core/context.h"
 #include "core/memory.h"
@@ -43,26 +44,14 @@ void gp_outputs_free(gp_outputs *o)
     gp_free(o);
 }
 
-/* Replace *slot with a copy of value; NULL or "" clears it. */
-static gp_status set_text(gp_context *ctx, char **slot, const char *value, const char *what)
-{
-    char *copy = NULL;
-    if (value != NULL && *value != '\0' && (copy = gp_strdup(value)) == NULL) {
-        return gp_error_nomem(ctx, what);
-    }
-    gp_free(*slot);
-    *slot = copy;
-    return GP_OK;
-}
-
 gp_status gp_outputs_set_layers(gp_context *ctx, gp_outputs *o, const char *target,
                                 const char *format)
 {
     if (o == NULL) {
         return gp_error(ctx, GP_ERR_ARG, "gp_outputs_set_layers: outputs are NULL");
     }
-    gp_status st = set_text(ctx, &o->layers, target, "the layers' output");
-    return st != GP_OK ? st : set_text(ctx, &o->format, format, "the output format");
+    gp_status st = gp_text_replace(ctx, &o->layers, target, "the layers' output");
+    return st != GP_OK ? st : gp_text_replace(ctx, &o->format, format, "the output format");
 }
 
 gp_status gp_outputs_set_report(gp_context *ctx, gp_outputs *o, const char *path)
@@ -70,7 +59,7 @@ gp_status gp_outputs_set_report(gp_context *ctx, gp_outputs *o, const char *path
     if (o == NULL) {
         return gp_error(ctx, GP_ERR_ARG, "gp_outputs_set_report: outputs are NULL");
     }
-    return set_text(ctx, &o->report, path, "the report's path");
+    return gp_text_replace(ctx, &o->report, path, "the report's path");
 }
 
 gp_status gp_outputs_set_map(gp_context *ctx, gp_outputs *o, const char *path)
@@ -78,7 +67,7 @@ gp_status gp_outputs_set_map(gp_context *ctx, gp_outputs *o, const char *path)
     if (o == NULL) {
         return gp_error(ctx, GP_ERR_ARG, "gp_outputs_set_map: outputs are NULL");
     }
-    return set_text(ctx, &o->map, path, "the map's path");
+    return gp_text_replace(ctx, &o->map, path, "the map's path");
 }
 
 gp_status gp_outputs_set_overwrite(gp_context *ctx, gp_outputs *o, int32_t overwrite)
