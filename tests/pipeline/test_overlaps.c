@@ -9,6 +9,8 @@
 #include "geometry/overlaps.h"
 #include "pipeline/plan.h"
 
+#include "plan_check.h"
+
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -143,26 +145,6 @@ static gp_status run(const char *comm, const char *streets, const char *hh, gp_p
         }                                                                                          \
     } while (0)
 
-static GEOSGeometry *shape_of(const gp_plan_shape *s)
-{
-    GEOSWKBReader *r = GEOSWKBReader_create_r(geos);
-    GEOSGeometry *g = GEOSWKBReader_read_r(geos, r, s->wkb_work, s->wkb_work_size);
-    GEOSWKBReader_destroy_r(geos, r);
-    cr_assert_not_null(g);
-    return g;
-}
-
-static const gp_plan_community *community(const gp_plan *plan, const char *id)
-{
-    for (int32_t c = 0; c < plan->n_communities; c++) {
-        if (strcmp(plan->communities[c].id, id) == 0) {
-            return &plan->communities[c];
-        }
-    }
-    cr_assert_fail("community %s is not in the plan", id);
-    return NULL;
-}
-
 /* The problem whose message contains `words`, or NULL. */
 static const gp_problem_record *record_with(const gp_plan *plan, const char *words)
 {
@@ -210,7 +192,7 @@ static void check_no_overlap(const gp_plan *plan, const char *hh_list, double ar
     GEOSGeometry **g = calloc((size_t)plan->n_grids, sizeof *g);
     for (int32_t i = 0; i < plan->n_grids; i++) {
         in_grids += plan->grids[i].households;
-        g[i] = shape_of(&plan->grids[i].shape);
+        g[i] = plan_shape(geos, &plan->grids[i].shape);
         double a = 0.0;
         GEOSArea_r(geos, g[i], &a);
         sum += a;
@@ -307,8 +289,8 @@ Test(overlaps, sliver_is_tolerated_and_kept_by_the_community_whose_id_comes_firs
                        p);
     cr_assert_not_null(strstr(p, "300.0 m^2 in all"), "%s", p);
     cr_assert_not_null(strstr(p, "'C1' (feature 0) and 'C2' (feature 1)"), "%s", p);
-    cr_assert_eq(community(plan, "C1")->households, 357, "the sliver's household is C1's");
-    cr_assert_eq(community(plan, "C2")->households, 400);
+    cr_assert_eq(plan_community(plan, "C1")->households, 357, "the sliver's household is C1's");
+    cr_assert_eq(plan_community(plan, "C2")->households, 400);
     check_no_overlap(plan, hh, 800.0 * 200.0);
     gp_plan_free(plan);
 }
@@ -326,8 +308,8 @@ Test(overlaps, sliver_goes_by_id_not_by_layer_order)
     const char *p = problem_with(plan, "overlap in digitising slivers");
     cr_assert_not_null(p);
     cr_assert_not_null(strstr(p, "'C1' (feature 1) and 'C2' (feature 0)"), "%s", p);
-    cr_assert_eq(community(plan, "C1")->households, 357, "the sliver's household is C1's");
-    cr_assert_eq(community(plan, "C2")->households, 400);
+    cr_assert_eq(plan_community(plan, "C1")->households, 357, "the sliver's household is C1's");
+    cr_assert_eq(plan_community(plan, "C2")->households, 400);
     check_no_overlap(plan, hh, 800.0 * 200.0);
     gp_plan_free(plan);
 }
@@ -340,7 +322,7 @@ Test(overlaps, communities_sharing_a_border_do_not_overlap)
     cr_assert_eq(run(communities(x, 2), street(0, 800), households(hh), &plan), GP_OK, "%s",
                  gp_context_last_error(ctx));
     cr_assert_null(problem_with(plan, "overlap"));
-    cr_assert_eq(community(plan, "C1")->households, 357, "on the shared border: the first");
+    cr_assert_eq(plan_community(plan, "C1")->households, 357, "on the shared border: the first");
     check_no_overlap(plan, hh, 800.0 * 200.0);
     gp_plan_free(plan);
 }
@@ -360,9 +342,9 @@ Test(overlaps, first_option_gives_a_real_overlap_to_the_first_community)
                               "communities 'C1' (feature 0) and 'C2' (feature 1) overlap by "
                               "20000.0 m^2: the overlap is kept by 'C1'"),
                        "%s", p);
-    cr_assert_eq(community(plan, "C1")->households, 359, "the overlap's household is C1's");
-    cr_assert_eq(community(plan, "C2")->households, 400);
-    GEOSGeometry *c2 = shape_of(&community(plan, "C2")->shape);
+    cr_assert_eq(plan_community(plan, "C1")->households, 359, "the overlap's household is C1's");
+    cr_assert_eq(plan_community(plan, "C2")->households, 400);
+    GEOSGeometry *c2 = plan_shape(geos, &plan_community(plan, "C2")->shape);
     double a = 0;
     GEOSArea_r(geos, c2, &a);
     GEOSGeom_destroy_r(geos, c2);

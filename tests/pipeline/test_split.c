@@ -10,6 +10,8 @@
 #include "pipeline/divide.h"
 #include "pipeline/plan.h"
 
+#include "plan_check.h"
+
 #include <criterion/criterion.h>
 #include <ogr_api.h>
 #include <math.h>
@@ -80,31 +82,11 @@ static gp_plan *run(const char *name, int32_t split, int64_t target)
     return plan;
 }
 
-static GEOSGeometry *shape_of(const gp_plan_shape *s)
-{
-    GEOSWKBReader *r = GEOSWKBReader_create_r(geos);
-    GEOSGeometry *g = GEOSWKBReader_read_r(geos, r, s->wkb_work, s->wkb_work_size);
-    GEOSWKBReader_destroy_r(geos, r);
-    cr_assert_not_null(g);
-    return g;
-}
-
-static const gp_plan_community *community(const gp_plan *plan, const char *id)
-{
-    for (int32_t c = 0; c < plan->n_communities; c++) {
-        if (strcmp(plan->communities[c].id, id) == 0) {
-            return &plan->communities[c];
-        }
-    }
-    cr_assert_fail("community %s is not in the plan", id);
-    return NULL;
-}
-
 /* The properties every division must have: grids are single polygons that tile the
  * community, blocks tile it too and each sits in one grid, households add up. */
 static void check_tiling(const gp_plan *plan, const gp_plan_community *pc)
 {
-    GEOSGeometry *comm = shape_of(&pc->shape);
+    GEOSGeometry *comm = plan_shape(geos, &pc->shape);
     double area = 0.0;
     GEOSArea_r(geos, comm, &area);
     for (int pass = 0; pass < 2; pass++) {
@@ -116,7 +98,7 @@ static void check_tiling(const gp_plan *plan, const gp_plan_community *pc)
         for (int32_t i = 0; i < n; i++) {
             const gp_plan_shape *s =
                 pass ? &plan->blocks[first + i].shape : &plan->grids[first + i].shape;
-            parts[i] = shape_of(s);
+            parts[i] = plan_shape(geos, s);
             double a = 0.0;
             GEOSArea_r(geos, parts[i], &a);
             sum += a;
@@ -159,7 +141,7 @@ static const gp_plan_block *block_at(const gp_plan *plan, const gp_plan_communit
     GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(geos, 500000.0 + x, 4000000.0 + y);
     const gp_plan_block *found = NULL;
     for (int32_t i = pc->first_block; i < pc->first_block + pc->n_blocks; i++) {
-        GEOSGeometry *g = shape_of(&plan->blocks[i].shape);
+        GEOSGeometry *g = plan_shape(geos, &plan->blocks[i].shape);
         if (GEOSContains_r(geos, g, pt) == 1) {
             cr_expect_null(found, "point %.0f %.0f lies in two blocks", x, y);
             found = &plan->blocks[i];
@@ -185,7 +167,7 @@ Test(split, oversized_block_is_cut_between_buildings_into_grids_within_bounds)
 {
     gp_plan *plan = run("oversize", GP_SPLIT_NEEDED, 300);
     cr_expect_eq(gp_plan_out_of_bounds(plan), 0);
-    const gp_plan_community *c1 = community(plan, "C1");
+    const gp_plan_community *c1 = plan_community(plan, "C1");
     check_tiling(plan, c1);
     cr_expect_eq(c1->split_blocks, 1);
     cr_expect_eq(c1->n_grids, 3);
@@ -210,7 +192,7 @@ Test(split, oversized_block_is_cut_between_buildings_into_grids_within_bounds)
     const gp_plan_block *east = block_at(plan, c1, 320, 100, 1.0);
     cr_expect_eq(east->on_streets, 1, "the east block was not cut");
     /* C2: the cut follows the dead-end footway, then runs on straight to the street. */
-    const gp_plan_community *c2 = community(plan, "C2");
+    const gp_plan_community *c2 = plan_community(plan, "C2");
     check_tiling(plan, c2);
     cr_expect_eq(c2->split_blocks, 1);
     cr_expect_eq(c2->n_grids, 2);
@@ -237,7 +219,7 @@ Test(split, oversized_block_is_cut_between_buildings_into_grids_within_bounds)
 Test(split, never_keeps_whole_blocks_and_reports_the_grid_over_max)
 {
     gp_plan *plan = run("oversize", GP_SPLIT_NEVER, 300);
-    const gp_plan_community *c1 = community(plan, "C1");
+    const gp_plan_community *c1 = plan_community(plan, "C1");
     check_tiling(plan, c1);
     cr_expect_eq(gp_plan_out_of_bounds(plan), 2);
     cr_expect_eq(c1->split_blocks, 0);
@@ -257,7 +239,7 @@ Test(split, never_keeps_whole_blocks_and_reports_the_grid_over_max)
 Test(split, leaf_trap_is_fixed_by_cutting_the_hub_between_buildings)
 {
     gp_plan *plan = run("leaftrap", GP_SPLIT_NEEDED, 0);
-    const gp_plan_community *t1 = community(plan, "T1");
+    const gp_plan_community *t1 = plan_community(plan, "T1");
     check_tiling(plan, t1);
     cr_expect_eq(gp_plan_out_of_bounds(plan), 0, "grids out of bounds: %d",
                  gp_plan_out_of_bounds(plan));
@@ -283,7 +265,7 @@ Test(split, leaf_trap_is_fixed_by_cutting_the_hub_between_buildings)
 Test(split, leaf_trap_without_the_fallback_breaks_a_bound)
 {
     gp_plan *plan = run("leaftrap", GP_SPLIT_OVERSIZE, 0);
-    const gp_plan_community *t1 = community(plan, "T1");
+    const gp_plan_community *t1 = plan_community(plan, "T1");
     check_tiling(plan, t1);
     cr_expect_geq(gp_plan_out_of_bounds(plan), 1);
     cr_expect_eq(t1->split_blocks, 0);
@@ -295,7 +277,7 @@ Test(split, leaf_trap_without_the_fallback_breaks_a_bound)
 Test(split, leftover_joins_the_grid_of_a_single_address_over_the_maximum)
 {
     gp_plan *plan = run("leftover", GP_SPLIT_NEEDED, 0);
-    const gp_plan_community *l1 = community(plan, "L1");
+    const gp_plan_community *l1 = plan_community(plan, "L1");
     check_tiling(plan, l1);
     cr_expect_eq(l1->n_blocks, 5);
     cr_expect_eq(l1->n_grids, 3);
