@@ -445,7 +445,7 @@ static void print_problems(const gp_plan *plan)
     }
 }
 
-static void print_summary(const gp_plan *plan, const args *a)
+static void print_summary(const gp_plan *plan)
 {
     int64_t households = 0;
     int32_t cut = 0;
@@ -468,7 +468,6 @@ static void print_summary(const gp_plan *plan, const args *a)
         fprintf(stderr, "gridpart: %" PRId32 " grid(s) outside the bounds:\n", oob);
     }
     print_problems(plan);
-    (void)a;
 }
 
 /* Run the pipeline for parsed arguments; returns the exit code. */
@@ -502,7 +501,7 @@ static int run_partition(const args *a)
         (st = gp_plan_write_outputs(ctx, plan, out)) != GP_OK) {
         goto done;
     }
-    print_summary(plan, a);
+    print_summary(plan);
     code = gp_plan_out_of_bounds(plan) > 0 ? EXIT_BOUNDS : EXIT_DONE;
 done:
     if (st == GP_ERR_CANCELED && stop_signal) {
