@@ -431,6 +431,43 @@ typedef enum {
 GP_API GP_NODISCARD gp_status gp_options_set_overlaps(gp_context *ctx, gp_options *opts,
                                                       int32_t mode);
 
+/**
+ * What the optimizer evens out between the grids of a community, within the household bounds
+ * (which stay hard). Values are fixed and only appended.
+ * @since 0.3
+ */
+typedef enum {
+    /** The workload when one is given (gp_graph_set_workload; in a run: any weight or extra
+     * load), else households. The default. */
+    GP_BALANCE_AUTO = 0,
+    GP_BALANCE_WORKLOAD = 1,   /**< The workload (households when none is given). */
+    GP_BALANCE_HOUSEHOLDS = 2  /**< Households, whatever the workload. */
+} gp_balance_mode;
+
+/**
+ * Set what the optimizer balances (default GP_BALANCE_AUTO).
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] opts the options.
+ * @param[in] mode a gp_balance_mode value.
+ * @return GP_OK; GP_ERR_ARG (opts NULL, or mode not a gp_balance_mode value: names it).
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_options_set_balance(gp_context *ctx, gp_options *opts,
+                                                     int32_t mode);
+
+/**
+ * Set a hard cap on a grid's workload, beside the household bounds: the optimizer keeps every
+ * grid's workload at or below it where any division allows, and reports each grid above it as
+ * a violation (GP_PROBLEM_WORKLOAD_OVER_MAX) otherwise.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] opts the options.
+ * @param[in] max_workload > 0, or 0 for no cap (the default).
+ * @return GP_OK; GP_ERR_ARG (negative, NaN or infinite).
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_options_set_max_workload(gp_context *ctx, gp_options *opts,
+                                                          double max_workload);
+
 /** @return lowest households per grid. @since 0.1 */
 GP_API int64_t gp_options_get_min(const gp_options *opts);
 /** @return highest households per grid. @since 0.1 */
@@ -455,6 +492,10 @@ GP_API int32_t gp_options_get_split(const gp_options *opts);
 GP_API const char *gp_options_get_work_crs(const gp_options *opts);
 /** @return the overlaps mode (a gp_overlaps_mode value). @since 0.2 */
 GP_API int32_t gp_options_get_overlaps(const gp_options *opts);
+/** @return the balance mode (a gp_balance_mode value). @since 0.3 */
+GP_API int32_t gp_options_get_balance(const gp_options *opts);
+/** @return the workload cap, 0 when there is none. @since 0.3 */
+GP_API double gp_options_get_max_workload(const gp_options *opts);
 
 
 /* ------------------------------------------------------------------------------------------ */
@@ -587,7 +628,20 @@ typedef enum {
     GP_PROBLEM_COMMUNITY_OVERLAP = 12, /**< Communities overlap: tolerated sliver or resolved (0.2). */
     GP_PROBLEM_OUTPUT_REPAIRED = 13,   /**< Output geometries repaired after reprojection (0.2). */
     GP_PROBLEM_NO_STREETS = 14,        /**< No street line reaches a community (0.2). */
-    GP_PROBLEM_DUPLICATE_FEATURES = 15 /**< Household features repeated exactly (0.2). */
+    GP_PROBLEM_DUPLICATE_FEATURES = 15, /**< Household features repeated exactly (0.2). */
+    /** A grid's workload above the cap (gp_options_set_max_workload) that no division within
+     * the household bounds avoids (0.3). */
+    GP_PROBLEM_WORKLOAD_OVER_MAX = 16,
+    GP_PROBLEM_GRID_CHANGED = 17,     /**< adjust: a grid changed, new or retired, and why (0.3). */
+    GP_PROBLEM_PREVIOUS_FIT = 18,     /**< adjust: how the previous grids fit the blocks (0.3). */
+    GP_PROBLEM_NO_WORKER = 19,        /**< A community's grids have no worker on the roster (0.3). */
+    GP_PROBLEM_STAFFING = 20,         /**< Workers short of a staffing rule, or surplus (0.3). */
+    GP_PROBLEM_GRIDS_GAP = 21,        /**< check: part of a community in no grid (0.3). */
+    GP_PROBLEM_GRIDS_OVERLAP = 22,    /**< check: two grids overlap (0.3). */
+    GP_PROBLEM_GRID_NOT_CONTIGUOUS = 23, /**< check: a grid in several pieces (0.3). */
+    GP_PROBLEM_GRID_OFF_STREETS = 24, /**< check: a grid border off streets and borders (0.3). */
+    GP_PROBLEM_GRID_CROSSES_COMMUNITY = 25, /**< check: a grid outside its community (0.3). */
+    GP_PROBLEM_LOAD_OUTSIDE = 26      /**< Extra-load features outside every community (0.3). */
 } gp_problem_kind;
 
 /**

@@ -22,6 +22,8 @@ static const gp_options DEFAULTS = {
     .effort = 1.0,
     .split = GP_SPLIT_NEEDED,
     .overlaps = GP_OVERLAPS_ERROR,
+    .balance = GP_BALANCE_AUTO,
+    .max_workload = 0.0,
     .work_crs = "",
 };
 
@@ -210,6 +212,41 @@ gp_status gp_options_set_overlaps(gp_context *ctx, gp_options *opts, int32_t mod
     }
     opts->overlaps = mode;
     return GP_OK;
+}
+
+gp_status gp_options_set_balance(gp_context *ctx, gp_options *opts, int32_t mode)
+{
+    NEED_OPTS(ctx, opts, "gp_options_set_balance");
+    if (mode != GP_BALANCE_AUTO && mode != GP_BALANCE_WORKLOAD && mode != GP_BALANCE_HOUSEHOLDS) {
+        return gp_error(ctx, GP_ERR_ARG,
+                        "balance mode %" PRId32
+                        " is not one of 0 (auto), 1 (workload), 2 (households)",
+                        mode);
+    }
+    opts->balance = mode;
+    return GP_OK;
+}
+
+int32_t gp_options_get_balance(const gp_options *opts)
+{
+    return opts ? opts->balance : 0;
+}
+
+gp_status gp_options_set_max_workload(gp_context *ctx, gp_options *opts, double max_workload)
+{
+    NEED_OPTS(ctx, opts, "gp_options_set_max_workload");
+    if (!isfinite(max_workload) || max_workload < 0) {
+        return gp_error(ctx, GP_ERR_ARG,
+                        "maximum workload %g is not a finite number >= 0 (0: no cap)",
+                        max_workload);
+    }
+    opts->max_workload = max_workload;
+    return GP_OK;
+}
+
+double gp_options_get_max_workload(const gp_options *opts)
+{
+    return opts ? opts->max_workload : 0.0;
 }
 
 int32_t gp_options_get_overlaps(const gp_options *opts)

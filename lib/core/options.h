@@ -18,6 +18,8 @@ struct gp_options {
     double effort;
     int32_t split;    /* gp_split_mode */
     int32_t overlaps; /* gp_overlaps_mode */
+    int32_t balance;  /* gp_balance_mode */
+    double max_workload; /* 0: no cap */
     char work_crs[256]; /* the working CRS the user chose ("EPSG:32650"), or "" to choose */
 };
 

@@ -51,6 +51,17 @@ static const char *const KIND_NAMES[] = {
     [GP_PROBLEM_OUTPUT_REPAIRED] = "output_repaired",
     [GP_PROBLEM_NO_STREETS] = "no_streets",
     [GP_PROBLEM_DUPLICATE_FEATURES] = "duplicate_features",
+    [GP_PROBLEM_WORKLOAD_OVER_MAX] = "workload_over_max",
+    [GP_PROBLEM_GRID_CHANGED] = "grid_changed",
+    [GP_PROBLEM_PREVIOUS_FIT] = "previous_fit",
+    [GP_PROBLEM_NO_WORKER] = "no_worker",
+    [GP_PROBLEM_STAFFING] = "staffing",
+    [GP_PROBLEM_GRIDS_GAP] = "grids_gap",
+    [GP_PROBLEM_GRIDS_OVERLAP] = "grids_overlap",
+    [GP_PROBLEM_GRID_NOT_CONTIGUOUS] = "grid_not_contiguous",
+    [GP_PROBLEM_GRID_OFF_STREETS] = "grid_off_streets",
+    [GP_PROBLEM_GRID_CROSSES_COMMUNITY] = "grid_crosses_community",
+    [GP_PROBLEM_LOAD_OUTSIDE] = "load_outside",
 };
 
 const char *gp_problem_kind_name(int32_t kind)

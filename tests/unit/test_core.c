@@ -54,8 +54,8 @@ Test(version, runtime_matches_header)
 Test(status, every_problem_kind_has_a_distinct_name)
 {
     /* Names are part of the report's contract: fixed, distinct, one per kind. */
-    const char *names[GP_PROBLEM_DUPLICATE_FEATURES + 1] = {0};
-    for (int32_t k = GP_PROBLEM_VERTEX_OVER_MAX; k <= GP_PROBLEM_DUPLICATE_FEATURES; k++) {
+    const char *names[GP_PROBLEM_LOAD_OUTSIDE + 1] = {0};
+    for (int32_t k = GP_PROBLEM_VERTEX_OVER_MAX; k <= GP_PROBLEM_LOAD_OUTSIDE; k++) {
         names[k] = gp_problem_kind_name(k);
         cr_assert_str_neq(names[k], "unknown", "kind %d has no name", k);
         for (int32_t j = GP_PROBLEM_VERTEX_OVER_MAX; j < k; j++) {
@@ -65,7 +65,7 @@ Test(status, every_problem_kind_has_a_distinct_name)
     cr_assert_str_eq(gp_problem_kind_name(GP_PROBLEM_VERTEX_OVER_MAX), "vertex_over_max");
     cr_assert_str_eq(gp_problem_kind_name(GP_PROBLEM_BLOCK_CUT), "block_cut");
     cr_assert_str_eq(gp_problem_kind_name(0), "unknown");
-    cr_assert_str_eq(gp_problem_kind_name(GP_PROBLEM_DUPLICATE_FEATURES + 1), "unknown");
+    cr_assert_str_eq(gp_problem_kind_name(GP_PROBLEM_LOAD_OUTSIDE + 1), "unknown");
     cr_assert_str_eq(gp_problem_kind_name(-5), "unknown");
     cr_assert_eq(GP_SEVERITY_VIOLATION, 0);
     cr_assert_eq(GP_SEVERITY_WARNING, 1);
@@ -383,4 +383,28 @@ Test(alloc_failure, every_allocation_failing_is_reported_without_leak)
     }
     gp_test_alloc_fail_after(-1, 0);
     cr_assert_geq(failures, 4, "each of the scenario's allocations was made to fail");
+}
+
+Test(options, balance_and_workload_cap_are_validated)
+{
+    gp_context *ctx = NULL;
+    gp_options *opts = NULL;
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    cr_assert_eq(gp_options_new(&opts), GP_OK);
+    cr_assert_eq(gp_options_get_balance(opts), GP_BALANCE_AUTO);
+    cr_assert_eq(gp_options_get_max_workload(opts), 0.0);
+    cr_assert_eq(gp_options_set_balance(ctx, opts, GP_BALANCE_HOUSEHOLDS), GP_OK);
+    cr_assert_eq(gp_options_get_balance(opts), GP_BALANCE_HOUSEHOLDS);
+    cr_assert_eq(gp_options_set_balance(ctx, opts, 3), GP_ERR_ARG);
+    cr_assert(strstr(gp_context_last_error(ctx), "balance mode 3") != NULL, "%s",
+              gp_context_last_error(ctx));
+    cr_assert_eq(gp_options_get_balance(opts), GP_BALANCE_HOUSEHOLDS, "a refused value changes nothing");
+    cr_assert_eq(gp_options_set_max_workload(ctx, opts, 650.5), GP_OK);
+    cr_assert_eq(gp_options_get_max_workload(opts), 650.5);
+    cr_assert_eq(gp_options_set_max_workload(ctx, opts, -1), GP_ERR_ARG);
+    cr_assert_eq(gp_options_set_max_workload(ctx, opts, NAN), GP_ERR_ARG);
+    cr_assert_eq(gp_options_set_max_workload(ctx, opts, INFINITY), GP_ERR_ARG);
+    cr_assert_eq(gp_options_get_max_workload(opts), 650.5);
+    gp_options_free(opts);
+    gp_context_free(ctx);
 }

@@ -10,7 +10,7 @@ from ctypes import POINTER, c_char_p, c_double, c_int32, c_int64, c_size_t, c_ui
 # The oldest library this binding works with: it declares functions added in 0.2. A library
 # is compatible when it has the same major version and is at least this recent; below 1.0,
 # where a minor release may change the API, the minor version must match too.
-MIN_VERSION = (0, 2, 0)
+MIN_VERSION = (0, 3, 0)
 
 
 class _Handle(ctypes.Structure):
