@@ -746,6 +746,7 @@ static int cmd_check(int argc, char **argv)
     gp_outputs *out = NULL;
     gp_plan *plan = NULL;
     int bar = isatty(STDERR_FILENO);
+    int any = a.base.out != NULL || a.base.report != NULL || a.base.map != NULL;
     code = EXIT_USAGE;
     gp_status st = gp_context_new(&ctx);
     if (st != GP_OK) {
@@ -765,8 +766,9 @@ static int cmd_check(int argc, char **argv)
         (st = gp_outputs_set_report(ctx, out, a.base.report)) != GP_OK ||
         (st = gp_outputs_set_map(ctx, out, a.base.map)) != GP_OK ||
         (st = gp_outputs_set_overwrite(ctx, out, a.base.overwrite)) != GP_OK ||
-        (st = gp_outputs_check(ctx, out, in)) != GP_OK || (st = gp_check(ctx, in, opts, &plan)) ||
-        (st = gp_plan_write_outputs(ctx, plan, out)) != GP_OK) {
+        (any && (st = gp_outputs_check(ctx, out, in)) != GP_OK) ||
+        (st = gp_check(ctx, in, opts, &plan)) != GP_OK ||
+        (any && (st = gp_plan_write_outputs(ctx, plan, out)) != GP_OK)) {
         goto done;
     }
     print_check_summary(plan);

@@ -43,6 +43,7 @@ typedef struct audit {
     GEOSSTRtree *tree;                 /* the grids in a community, by gl index */
     int32_t *plan_grid;                /* gl index -> plan grid, -1 when in no community */
     int64_t *no_grid;                  /* per community: households in no grid */
+    int64_t *big, *big_fid;            /* per plan grid: its largest household feature, id */
     OGRCoordinateTransformationH ct;   /* working -> output CRS (NULL: the same) */
     int geographic;                    /* the output CRS is in degrees */
     GEOSWKBWriter *w;
@@ -180,9 +181,12 @@ static gp_status decode(audit *a)
     a->prep = gp_calloc((size_t)gl->n + 1, sizeof *a->prep);
     a->plan_grid = gp_malloc(((size_t)gl->n + 1) * sizeof *a->plan_grid);
     a->no_grid = gp_calloc((size_t)ds->n_communities + 1, sizeof *a->no_grid);
+    a->big = gp_calloc((size_t)gl->n + 1, sizeof *a->big);
+    a->big_fid = gp_calloc((size_t)gl->n + 1, sizeof *a->big_fid);
     a->tree = GEOSSTRtree_create_r(h, 10);
     if (r == NULL || a->comm == NULL || a->grid == NULL || a->prep == NULL ||
-        a->plan_grid == NULL || a->no_grid == NULL || a->tree == NULL) {
+        a->plan_grid == NULL || a->no_grid == NULL || a->big == NULL || a->big_fid == NULL ||
+        a->tree == NULL) {
         st = gp_error_nomem(a->ctx, "the audit");
         goto done;
     }
@@ -287,8 +291,13 @@ static gp_status recount(audit *a)
         }
         int64_t n = ds->hh_count[i];
         if (g >= 0) {
-            a->plan->grids[a->plan_grid[g]].households += n;
+            int32_t pg = a->plan_grid[g];
+            a->plan->grids[pg].households += n;
             in_grids += n;
+            if (n > a->big[pg] || (n == a->big[pg] && ds->hh_fid[i] < a->big_fid[pg])) {
+                a->big[pg] = n;
+                a->big_fid[pg] = ds->hh_fid[i];
+            }
         } else if (ds->hh_community[i] >= 0) {
             a->no_grid[ds->hh_community[i]] += n;
             no_grid += n;
@@ -382,27 +391,42 @@ static gp_status check_gap(audit *a, int32_t c)
     return problem(a, GP_SEVERITY_VIOLATION, GP_PROBLEM_GRIDS_GAP, c, NULL, NULL, 0, msg);
 }
 
-/* Grid i (gl index) against the bounds. */
+/* Grid i (gl index) against the bounds: a violation where the community's households allow
+ * grids within them, unless one household feature alone holds more than the maximum and the
+ * grid's other households are too few for a grid of their own (no division does better). */
 static gp_status check_bounds(audit *a, int32_t c, int32_t i)
 {
-    gp_plan_grid *pg = &a->plan->grids[a->plan_grid[i]];
+    int32_t g = a->plan_grid[i];
+    gp_plan_grid *pg = &a->plan->grids[g];
     gp_plan_community *pc = &a->plan->communities[c];
     int64_t lo = a->opts->min_households, hi = a->opts->max_households;
     if (pg->households >= lo && pg->households <= hi) {
         return GP_OK;
     }
     int over = pg->households > hi;
+    int indivisible = over && a->big[g] > hi && pg->households - a->big[g] < lo;
     add_flag(pg, over ? "over_max" : "under_min");
     pc->out_of_bounds++;
-    char msg[GP_MESSAGE_MAX];
+    char msg[GP_MESSAGE_MAX], why[200] = "";
+    if (indivisible) {
+        snprintf(why, sizeof why,
+                 ": household feature %" PRId64 " alone holds %" PRId64 ", which no grid can "
+                 "divide, and its other %" PRId64 " are too few for a grid of their own",
+                 a->big_fid[g], a->big[g], pg->households - a->big[g]);
+    } else if (!pc->feasible) {
+        snprintf(why, sizeof why, " (no whole number of grids within the bounds can hold the "
+                                  "community's %" PRId64 " households)",
+                 pc->households);
+    }
     snprintf(msg, sizeof msg, "community %s: grid %s holds %" PRId64 " households, %s %" PRId64 "%s",
              pc->id, pg->code, pg->households, over ? "above the maximum" : "below the minimum",
-             over ? hi : lo,
-             pc->feasible ? "" : " (no whole number of grids within the bounds can hold the "
-                                 "community's households)");
-    return problem(a, pc->feasible ? GP_SEVERITY_VIOLATION : GP_SEVERITY_WARNING,
-                   pc->feasible ? GP_PROBLEM_BOUNDS_UNMET : GP_PROBLEM_COMPONENT_INFEASIBLE, c,
-                   pg->code, &a->gl->fid[i], 1, msg);
+             over ? hi : lo, why);
+    int hard = pc->feasible && !indivisible;
+    return problem(a, hard ? GP_SEVERITY_VIOLATION : GP_SEVERITY_WARNING,
+                   indivisible    ? GP_PROBLEM_VERTEX_OVER_MAX
+                   : pc->feasible ? GP_PROBLEM_BOUNDS_UNMET
+                                  : GP_PROBLEM_COMPONENT_INFEASIBLE,
+                   c, pg->code, &a->gl->fid[i], 1, msg);
 }
 
 /* Grid i in several pieces larger than slivers. */
@@ -531,43 +555,106 @@ static gp_status check_overlaps(audit *a, int32_t c, int32_t i)
     return st;
 }
 
-/* Streets, barriers and the community border of c, widened by the snapping tolerance. */
-static GEOSGeometry *street_zone(audit *a, int32_t c)
+/* The lines grid borders may follow near community c: its streets, barriers and border,
+ * indexed. */
+typedef struct lines {
+    GEOSGeometry **g;
+    int32_t n;
+    GEOSSTRtree *tree;
+} lines;
+
+static void lines_clear(GEOSContextHandle_t h, lines *l)
+{
+    if (l->tree != NULL) {
+        GEOSSTRtree_destroy_r(h, l->tree);
+    }
+    for (int32_t k = 0; k < l->n; k++) {
+        GEOSGeom_destroy_r(h, l->g[k]);
+    }
+    gp_free(l->g);
+    *l = (lines){0};
+}
+
+static gp_status lines_of(audit *a, int32_t c, lines *l)
 {
     GEOSContextHandle_t h = a->h;
     const gp_dataset *ds = a->ds;
     int32_t ns = ds->street_start[c + 1] - ds->street_start[c];
     int32_t nb = ds->barrier_start[c + 1] - ds->barrier_start[c];
-    GEOSGeometry **lines = gp_calloc((size_t)(ns + nb + 1), sizeof *lines);
     GEOSWKBReader *r = GEOSWKBReader_create_r(h);
-    GEOSGeometry *zone = NULL;
-    int32_t n = 0, ok = lines != NULL && r != NULL;
-    for (int32_t k = 0; ok && k < ns + nb; k++) {
+    l->g = gp_calloc((size_t)(ns + nb + 1), sizeof *l->g);
+    l->tree = GEOSSTRtree_create_r(h, 10);
+    int ok = r != NULL && l->g != NULL && l->tree != NULL;
+    for (int32_t k = 0; ok && k <= ns + nb; k++) {
         const gp_wkb *w = k < ns ? &ds->street_wkb[ds->street_list[ds->street_start[c] + k]]
-                                 : &ds->barrier_wkb[ds->barrier_list[ds->barrier_start[c] + k - ns]];
-        ok = (lines[n++] = GEOSWKBReader_read_r(h, r, w->data, w->size)) != NULL;
-    }
-    if (ok) {
-        ok = (lines[n++] = GEOSBoundary_r(h, a->comm[c])) != NULL;
-    }
-    if (ok) {
-        GEOSGeometry *all = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, lines,
-                                                        (unsigned)n);
-        n = 0;
-        double tol = a->opts->snap_tolerance > 0.01 ? a->opts->snap_tolerance : 0.01;
-        zone = all ? GEOSBuffer_r(h, all, tol, 4) : NULL;
-        if (all != NULL) {
-            GEOSGeom_destroy_r(h, all);
+                          : k < ns + nb
+                              ? &ds->barrier_wkb[ds->barrier_list[ds->barrier_start[c] + k - ns]]
+                              : NULL;
+        GEOSGeometry *g = w ? GEOSWKBReader_read_r(h, r, w->data, w->size)
+                            : GEOSBoundary_r(h, a->comm[c]);
+        if ((ok = g != NULL) != 0) {
+            l->g[l->n++] = g;
+            GEOSSTRtree_insert_r(h, l->tree, g, (void *)(intptr_t)k);
         }
     }
-    for (int32_t k = 0; k < n; k++) {
-        if (lines[k] != NULL) {
-            GEOSGeom_destroy_r(h, lines[k]);
-        }
-    }
-    gp_free(lines);
     if (r != NULL) {
         GEOSWKBReader_destroy_r(h, r);
+    }
+    if (!ok) {
+        lines_clear(h, l);
+        return gp_error(a->ctx, GP_ERR_GEOMETRY, "community %s: cannot read its streets: %s",
+                        ds->community_id[c], gp_ctx_engine_error(a->ctx));
+    }
+    return GP_OK;
+}
+
+/* The lines near the border of grid g (within the tolerance of it; clipped to its extent plus a
+ * margin), widened by the tolerance: where its border may lie. NULL when GEOS fails. */
+static GEOSGeometry *street_zone(audit *a, const lines *l, const GEOSGeometry *g,
+                                 const GEOSGeometry *border)
+{
+    GEOSContextHandle_t h = a->h;
+    double tol = a->opts->snap_tolerance > 0.01 ? a->opts->snap_tolerance : 0.01;
+    double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    GEOSGeom_getXMin_r(h, g, &x0);
+    GEOSGeom_getYMin_r(h, g, &y0);
+    GEOSGeom_getXMax_r(h, g, &x1);
+    GEOSGeom_getYMax_r(h, g, &y1);
+    double m = 2 * tol;
+    GEOSGeometry *rect = GEOSGeom_createRectangle_r(h, x0 - m, y0 - m, x1 + m, y1 + m);
+    if (rect == NULL) {
+        return NULL;
+    }
+    a->hs.n = 0;
+    GEOSSTRtree_query_r(h, l->tree, rect, gp_hits_collect, &a->hs);
+    GEOSGeom_destroy_r(h, rect);
+    gp_hits_sort(&a->hs);
+    GEOSGeometry **near = gp_calloc(a->hs.n + 1, sizeof *near);
+    if (near == NULL || a->hs.failed) {
+        gp_free(near);
+        return NULL;
+    }
+    const GEOSPreparedGeometry *pb = GEOSPrepare_r(h, border);
+    unsigned n = 0;
+    for (size_t k = 0; pb != NULL && k < a->hs.n; k++) {
+        if (GEOSPreparedDistanceWithin_r(h, pb, l->g[a->hs.v[k]], tol) != 1) {
+            continue; /* inside the grid, or beside it: no border of it follows that line */
+        }
+        GEOSGeometry *clip = GEOSClipByRect_r(h, l->g[a->hs.v[k]], x0 - m, y0 - m, x1 + m, y1 + m);
+        if (clip != NULL && GEOSisEmpty_r(h, clip) == 0) {
+            near[n++] = clip;
+        } else if (clip != NULL) {
+            GEOSGeom_destroy_r(h, clip);
+        }
+    }
+    if (pb != NULL) {
+        GEOSPreparedGeom_destroy_r(h, pb);
+    }
+    GEOSGeometry *all = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, near, n);
+    gp_free(near);
+    GEOSGeometry *zone = all ? GEOSBuffer_r(h, all, tol, 2) : NULL;
+    if (all != NULL) {
+        GEOSGeom_destroy_r(h, all);
     }
     return zone;
 }
@@ -594,17 +681,24 @@ static double longest_line(GEOSContextHandle_t h, const GEOSGeometry *g, double 
     return best;
 }
 
-/* Metres of grid i's border outside the street zone of its community: a warning. */
-static gp_status check_off_streets(audit *a, int32_t c, int32_t i, const GEOSGeometry *zone)
+/* Metres of grid i's border farther than the tolerance from the lines of its community: a
+ * warning. */
+static gp_status check_off_streets(audit *a, int32_t c, int32_t i, const lines *l)
 {
     GEOSContextHandle_t h = a->h;
     gp_plan_grid *pg = &a->plan->grids[a->plan_grid[i]];
     GEOSGeometry *border = GEOSBoundary_r(h, a->grid[i]);
-    GEOSGeometry *off = border ? GEOSDifference_r(h, border, zone) : NULL;
-    GEOSGeometry *merged = off ? GEOSLineMerge_r(h, off) : NULL;
-    if (border != NULL) {
-        GEOSGeom_destroy_r(h, border);
+    GEOSGeometry *zone = border ? street_zone(a, l, a->grid[i], border) : NULL;
+    if (zone == NULL) {
+        if (border != NULL) {
+            GEOSGeom_destroy_r(h, border);
+        }
+        return geos_failed(a, "the streets near it", pg->code);
     }
+    GEOSGeometry *off = GEOSDifference_r(h, border, zone);
+    GEOSGeometry *merged = off ? GEOSLineMerge_r(h, off) : NULL;
+    GEOSGeom_destroy_r(h, zone);
+    GEOSGeom_destroy_r(h, border);
     if (merged == NULL) {
         if (off != NULL) {
             GEOSGeom_destroy_r(h, off);
@@ -634,22 +728,18 @@ static gp_status check_off_streets(audit *a, int32_t c, int32_t i, const GEOSGeo
 /* Every rule on community c and its grids. */
 static gp_status check_community(audit *a, int32_t c)
 {
+    lines l = {0};
     gp_status st = check_gap(a, c);
-    GEOSGeometry *zone = NULL;
-    if (st == GP_OK && a->gl->first[c + 1] > a->gl->first[c] &&
-        (zone = street_zone(a, c)) == NULL) {
-        st = gp_error(a->ctx, GP_ERR_GEOMETRY, "community %s: cannot widen its streets: %s",
-                      a->ds->community_id[c], gp_ctx_engine_error(a->ctx));
+    if (st == GP_OK && a->gl->first[c + 1] > a->gl->first[c]) {
+        st = lines_of(a, c, &l);
     }
     for (int32_t i = a->gl->first[c]; st == GP_OK && i < a->gl->first[c + 1]; i++) {
         if ((st = check_bounds(a, c, i)) == GP_OK && (st = check_contiguous(a, c, i)) == GP_OK &&
             (st = check_crossing(a, c, i)) == GP_OK && (st = check_overlaps(a, c, i)) == GP_OK) {
-            st = check_off_streets(a, c, i, zone);
+            st = check_off_streets(a, c, i, &l);
         }
     }
-    if (zone != NULL) {
-        GEOSGeom_destroy_r(a->h, zone);
-    }
+    lines_clear(a->h, &l);
     return st;
 }
 
@@ -683,6 +773,8 @@ static void audit_clear(audit *a)
     gp_free(a->prep);
     gp_free(a->plan_grid);
     gp_free(a->no_grid);
+    gp_free(a->big);
+    gp_free(a->big_fid);
     gp_free(a->hs.v);
 }
 
