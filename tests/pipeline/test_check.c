@@ -3,6 +3,8 @@
 
 #include "gridpart.h"
 
+#include "core/memory.h"
+
 #include <criterion/criterion.h>
 #include <gdal_utils.h>
 #include <math.h>
@@ -525,4 +527,38 @@ Test(check, providence_own_output_is_clean, .timeout = 600)
     cr_assert_eq(count_kind(GP_PROBLEM_VERTEX_OVER_MAX, &first), 2);
     cr_assert_eq(gp_plan_problem_severity(audit, first), GP_SEVERITY_WARNING);
     gp_plan_free(prun);
+}
+
+/* Every allocation of gp_check failing in turn (a sample of them): GP_ERR_NOMEM, nothing
+ * leaked, never a crash. */
+Test(check, allocation_failures, .timeout = 600)
+{
+    char spec[400];
+    snprintf(spec, sizeof spec, "%s:grids", own);
+    gp_inputs *in = demo_inputs(spec, NULL, NULL);
+    int64_t base = gp_test_alloc_live();
+    gp_test_alloc_fail_after(-1, 0);
+    cr_assert_eq(gp_check(ctx, in, NULL, &audit), GP_OK, "%s", gp_context_last_error(ctx));
+    int64_t total = gp_test_alloc_count();
+    gp_plan_free(audit);
+    audit = NULL;
+    cr_assert_eq(gp_test_alloc_live(), base);
+    int64_t stride = total / 60 + 1, failed = 0, tried = 0;
+    for (int64_t n = 0; n < total; n += stride, tried++) {
+        gp_test_alloc_fail_after(n, 0);
+        gp_status st = gp_check(ctx, in, NULL, &audit);
+        gp_test_alloc_fail_after(-1, 0);
+        cr_assert(st == GP_OK || st == GP_ERR_NOMEM, "allocation %lld failing gave %d: %s",
+                  (long long)n, st, gp_context_last_error(ctx));
+        failed += st == GP_ERR_NOMEM;
+        if (st != GP_OK) {
+            cr_assert_null(audit);
+        }
+        gp_plan_free(audit);
+        audit = NULL;
+        gp_context_clear_error(ctx);
+        cr_assert_eq(gp_test_alloc_live(), base, "leak when allocation %lld fails", (long long)n);
+    }
+    cr_assert_eq(failed, tried, "every allocation is checked");
+    gp_inputs_free(in);
 }
