@@ -1107,6 +1107,68 @@ GP_API GP_NODISCARD gp_status gp_outputs_check(gp_context *ctx, const gp_outputs
 GP_API GP_NODISCARD gp_status gp_plan_write_outputs(gp_context *ctx, const gp_plan *plan,
                                                     const gp_outputs *outputs);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Audit: gp_check judges an existing grids layer against the rules (since 0.3)               */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * Set the grids layer that gp_check audits: gridpart's own output or grids a city drew, any
+ * polygon layer in any CRS (one without a CRS is taken to be in the communities' CRS).
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] source "PATH[:LAYER]" (copied).
+ * @param[in] code_field the grid code field, or NULL for "grid_code".
+ * @param[in] community_field the field naming each grid's community id, or NULL: each grid
+ *            belongs to the community holding most of its area.
+ * @return GP_OK; GP_ERR_ARG (source NULL or empty); GP_ERR_NOMEM.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_set_grids(gp_context *ctx, gp_inputs *inputs,
+                                                  const char *source, const char *code_field,
+                                                  const char *community_field);
+
+/**
+ * Audit the grids layer of gp_inputs_set_grids against the communities, streets and
+ * households (and barriers) of the inputs, and the options' bounds, snapping tolerance and
+ * sliver area. The plan holds the audited grids (codes as in the layer, households recounted
+ * from the households layer by representative point, a household covered by several grids
+ * counted in the first by community and code; blocks 0) with flags over_max, under_min,
+ * not_contiguous, crosses_community, overlaps, off_streets; no blocks. Problems:
+ * - violations (hard rules): a grid out of bounds where the community's households allow a
+ *   division within them (GP_PROBLEM_BOUNDS_UNMET; else GP_PROBLEM_COMPONENT_INFEASIBLE, a
+ *   warning), part of a community in no grid or households in no grid (GRIDS_GAP), two grids
+ *   overlapping (GRIDS_OVERLAP), a grid in several pieces (GRID_NOT_CONTIGUOUS), a grid
+ *   reaching beyond its community or in none (GRID_CROSSES_COMMUNITY). Gaps, overlaps, pieces
+ *   and crossings count only when larger than the sliver area and wider than twice the
+ *   snapping tolerance (two hand-drawn lines each that far off);
+ * - warnings: border farther than the snapping tolerance from every street, barrier and
+ *   community border, in metres with the place of its longest stretch (GRID_OFF_STREETS;
+ *   gp_plan_grid_off_streets), repaired grid polygons, and the input facts gp_run reports.
+ * Every household read is in a grid, in no grid of a community, or outside every community
+ * (gp_plan_households_no_grid; the sum is verified).
+ * @param[in,out] ctx receives errors, progress (cancellable) and log.
+ * @param[in] inputs the layers, grids included.
+ * @param[in] opts options, or NULL for the defaults.
+ * @param[out] out receives the plan; NULL on failure.
+ * @return GP_OK (whatever the audit found: gp_plan_hard_failures); GP_ERR_ARG (no grids
+ *         layer); the errors of gp_run's reading; for the grids layer GP_ERR_INPUT (no code
+ *         field: the message lists the fields; a null, blank or duplicate code: both feature
+ *         ids; not polygons; an unknown community id) and GP_ERR_CRS (no CRS, and not in the
+ *         communities' CRS either).
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_check(gp_context *ctx, const gp_inputs *inputs,
+                                       const gp_options *opts, gp_plan **out);
+
+/** gp_check: metres of grid g's border off streets, barriers and community borders. @since 0.3 */
+GP_API double gp_plan_grid_off_streets(const gp_plan *plan, int32_t g);
+
+/** gp_check: households in a community but in no grid (0 for gp_run). @since 0.3 */
+GP_API int64_t gp_plan_households_no_grid(const gp_plan *plan);
+
+/** gp_check: problems breaking a hard rule (the CLI's exit status 1); 0 for gp_run. @since 0.3 */
+GP_API int32_t gp_plan_hard_failures(const gp_plan *plan);
+
 #ifdef __cplusplus
 }
 #endif

@@ -97,6 +97,7 @@ static const char MAIN_USAGE[] =
     "commands:\n"
     "  partition   divide communities into grids\n"
     "  demo        run partition on the bundled sample data\n"
+    "  check       audit an existing grids layer against the rules\n"
     "\n"
     "  gridpart COMMAND --help   help for one command\n"
     "  gridpart --version        the library version\n";
@@ -604,6 +605,192 @@ static int cmd_demo(int argc, char **argv)
     return code;
 }
 
+/* ---- gridpart check: audit an existing grids layer (gp_check) ---- */
+
+static const char CHECK_USAGE[] =
+    "usage: gridpart check --grids EXISTING[:LAYER] [--grids-code-field grid_code]\n"
+    "                      [--grids-community-field FIELD]\n"
+    "                      --communities PATH[:LAYER] --id-field FIELD\n"
+    "                      --streets PATH[:LAYER] [--class-field FIELD]\n"
+    "                      --households PATH[:LAYER] [--count-field FIELD]\n"
+    "                      [--barriers PATH[:LAYER]] [--min 300] [--max 500] [--crs CRS]\n"
+    "                      [--overlaps error|first]\n"
+    "                      [-o OUT [--format DRIVER]] [--report OUT.json] [--map OUT.svg]\n"
+    "                      [--overwrite]\n"
+    "\n"
+    "Judge an existing grids layer (a city's hand-drawn one, or gridpart's) against the rules:\n"
+    "households per grid (recounted from --households) within --min..--max where the\n"
+    "community's total allows, every part of a community in exactly one grid (no gaps or\n"
+    "overlaps), grids in one piece and within their community; and, as warnings, metres of\n"
+    "grid border farther than the snapping tolerance (2 m) from any street, barrier or\n"
+    "community border, with where. Slivers (up to the sliver area, or narrower than twice the\n"
+    "tolerance) are tolerated.\n"
+    "\n"
+    "  --grids                   the grids layer: any polygon layer, any CRS (one without a\n"
+    "                            CRS is taken to be in the communities' CRS)\n"
+    "  --grids-code-field        its grid code field (default grid_code)\n"
+    "  --grids-community-field   its community id field (default: each grid belongs to the\n"
+    "                            community holding most of its area)\n"
+    "  the other inputs and outputs as for `gridpart partition` (see its --help); -o writes\n"
+    "  the audited grids (recounted households, flags) as the layer `grids`.\n"
+    "\n"
+    "exit status: 0 every hard rule holds; 1 some hard rule fails (see the report);\n"
+    "             2 bad arguments or unusable input; 130, 143 interrupted.\n";
+
+enum { OPT_CHECK_GRIDS = 400, OPT_CHECK_CODE_FIELD, OPT_CHECK_COMMUNITY_FIELD };
+
+static const struct option CHECK_OPTIONS[] = {
+    {"grids", required_argument, NULL, OPT_CHECK_GRIDS},
+    {"grids-code-field", required_argument, NULL, OPT_CHECK_CODE_FIELD},
+    {"grids-community-field", required_argument, NULL, OPT_CHECK_COMMUNITY_FIELD},
+    {"communities", required_argument, NULL, OPT_COMMUNITIES},
+    {"id-field", required_argument, NULL, OPT_ID_FIELD},
+    {"streets", required_argument, NULL, OPT_STREETS},
+    {"class-field", required_argument, NULL, OPT_CLASS_FIELD},
+    {"households", required_argument, NULL, OPT_HOUSEHOLDS},
+    {"count-field", required_argument, NULL, OPT_COUNT_FIELD},
+    {"barriers", required_argument, NULL, OPT_BARRIERS},
+    {"min", required_argument, NULL, OPT_MIN},
+    {"max", required_argument, NULL, OPT_MAX},
+    {"overlaps", required_argument, NULL, OPT_OVERLAPS},
+    {"crs", required_argument, NULL, OPT_CRS},
+    {"output", required_argument, NULL, 'o'},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"report", required_argument, NULL, OPT_REPORT},
+    {"map", required_argument, NULL, OPT_MAP},
+    {"overwrite", no_argument, NULL, OPT_OVERWRITE},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct {
+    args base;
+    const char *grids, *code_field, *community_field;
+} check_args;
+
+/* Fill `a` from argv (after the command); returns -1 when parsed, else an exit code. */
+static int parse_check(int argc, char **argv, check_args *a)
+{
+    opterr = 0;
+    optind = 1;
+    int opt;
+    while ((opt = getopt_long(argc, argv, ":o:h", CHECK_OPTIONS, NULL)) != -1) {
+        int code = -1;
+        if (opt == 'h') {
+            fputs(CHECK_USAGE, stdout);
+            return EXIT_DONE;
+        } else if (opt == '?') {
+            return usage_error("check", "unknown option '%s'", argv[optind - 1]);
+        } else if (opt == ':') {
+            return usage_error("check", "%s needs a value", argv[optind - 1]);
+        } else if (opt == OPT_CHECK_GRIDS) {
+            a->grids = optarg;
+        } else if (opt == OPT_CHECK_CODE_FIELD) {
+            a->code_field = optarg;
+        } else if (opt == OPT_CHECK_COMMUNITY_FIELD) {
+            a->community_field = optarg;
+        } else {
+            code = take_option(opt, optarg, &a->base);
+        }
+        if (code >= 0) {
+            return code;
+        }
+    }
+    if (optind < argc) {
+        return usage_error("check", "unexpected argument '%s'", argv[optind]);
+    }
+    const char *const need[][2] = {{"--grids", a->grids},
+                                   {"--communities", a->base.communities},
+                                   {"--id-field", a->base.id_field},
+                                   {"--streets", a->base.streets},
+                                   {"--households", a->base.households}};
+    for (size_t k = 0; k < sizeof need / sizeof need[0]; k++) {
+        if (need[k][1] == NULL) {
+            return usage_error("check", "%s is required", need[k][0]);
+        }
+    }
+    return -1;
+}
+
+static void print_check_summary(const gp_plan *plan)
+{
+    int64_t in_grids = 0;
+    for (int32_t g = 0; g < gp_plan_grid_count(plan); g++) {
+        in_grids += gp_plan_grid_households(plan, g);
+    }
+    printf("gridpart: %" PRId32 " grids checked in %" PRId32 " communities: %" PRId64
+           " households in grids, %" PRId64 " in no grid, %" PRId64
+           " outside every community (of %" PRId64 " read)\n",
+           gp_plan_grid_count(plan), gp_plan_community_count(plan), in_grids,
+           gp_plan_households_no_grid(plan), gp_plan_households_outside(plan),
+           gp_plan_households_read(plan));
+    int32_t hard = gp_plan_hard_failures(plan);
+    printf("gridpart: %s", hard ? "" : "every hard rule holds\n");
+    if (hard) {
+        printf("%" PRId32 " hard rule failure(s)\n", hard);
+    }
+    print_problems(plan);
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    check_args a = {.base = {.min = -1, .max = -1, .target = -1, .grids = -1, .threads = -1,
+                             .split = -1, .overlaps = -1, .seed = -1}};
+    int code = parse_check(argc, argv, &a);
+    if (code >= 0) {
+        return code;
+    }
+    gp_context *ctx = NULL;
+    gp_options *opts = NULL;
+    gp_inputs *in = NULL;
+    gp_outputs *out = NULL;
+    gp_plan *plan = NULL;
+    int bar = isatty(STDERR_FILENO);
+    int any = a.base.out != NULL || a.base.report != NULL || a.base.map != NULL;
+    code = EXIT_USAGE;
+    gp_status st = gp_context_new(&ctx);
+    if (st != GP_OK) {
+        fprintf(stderr, "gridpart: error: %s\n", gp_status_string(st));
+        return EXIT_USAGE;
+    }
+    catch_signals();
+    if ((st = gp_context_set_log(ctx, log_line, GP_LOG_WARN, NULL)) != GP_OK ||
+        (st = gp_context_set_progress(ctx, on_progress, &bar)) != GP_OK ||
+        (st = gp_options_new(&opts)) != GP_OK || (st = gp_inputs_new(&in)) != GP_OK ||
+        (st = gp_outputs_new(&out)) != GP_OK || (st = set_options(ctx, &a.base, opts)) != GP_OK ||
+        (st = set_inputs(ctx, &a.base, in)) != GP_OK ||
+        (st = gp_inputs_set_grids(ctx, in, a.grids, a.code_field, a.community_field)) != GP_OK) {
+        goto done;
+    }
+    if ((a.base.out != NULL && (st = gp_outputs_set_layers(ctx, out, a.base.out, a.base.format))) ||
+        (st = gp_outputs_set_report(ctx, out, a.base.report)) != GP_OK ||
+        (st = gp_outputs_set_map(ctx, out, a.base.map)) != GP_OK ||
+        (st = gp_outputs_set_overwrite(ctx, out, a.base.overwrite)) != GP_OK ||
+        (any && (st = gp_outputs_check(ctx, out, in)) != GP_OK) ||
+        (st = gp_check(ctx, in, opts, &plan)) != GP_OK ||
+        (any && (st = gp_plan_write_outputs(ctx, plan, out)) != GP_OK)) {
+        goto done;
+    }
+    print_check_summary(plan);
+    code = gp_plan_hard_failures(plan) > 0 ? EXIT_BOUNDS : EXIT_DONE;
+done:
+    if (st == GP_ERR_CANCELED && stop_signal) {
+        fprintf(stderr, "gridpart: interrupted by %s: nothing was written\n",
+                stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+        code = 128 + stop_signal;
+    } else if (st != GP_OK) {
+        const char *msg = gp_context_last_error(ctx);
+        fprintf(stderr, "gridpart: error: %s\n", *msg ? msg : gp_status_string(st));
+        code = EXIT_USAGE;
+    }
+    gp_plan_free(plan);
+    gp_outputs_free(out);
+    gp_inputs_free(in);
+    gp_options_free(opts);
+    gp_context_free(ctx);
+    return code;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -624,6 +811,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "demo") == 0) {
         return cmd_demo(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "check") == 0) {
+        return cmd_check(argc - 1, argv + 1);
     }
     fprintf(stderr, "gridpart: unknown command '%s'\n\n%s", argv[1], MAIN_USAGE);
     return EXIT_USAGE;

@@ -24,12 +24,16 @@ typedef struct gp_grid_layer {
     char **code;        /**< n codes (the code field as text), unique in the layer. */
     int64_t *fid;       /**< n OGR feature ids. */
     gp_wkb *wkb;        /**< n valid Polygon/MultiPolygon geometries in the working CRS. */
-    int32_t *community; /**< n community indices into the dataset; -1: in none. */
+    /** n community indices into the dataset: the community field's, else the community
+     * holding most of the grid's area; -1: in none (such grids come last, from
+     * first[n_communities] to n-1). */
+    int32_t *community;
     /** CSR by community: grids of community c are first[c] .. first[c+1]-1 (indices above). */
     int32_t *first;
     int32_t assumed_crs; /**< 1: the layer had no CRS and was taken to be the communities'. */
     int64_t n_repaired;  /**< invalid polygons repaired (GEOSMakeValid). */
-    int64_t n_outside;   /**< grids in no community (their ids in outside_fid). */
+    int64_t n_outside;   /**< grids meeting no community in area, whatever the community field
+                              says (their feature ids, ascending, in outside_fid). */
     int64_t *outside_fid;
 } gp_grid_layer;
 

@@ -28,6 +28,9 @@ void gp_inputs_free(gp_inputs *in)
     gp_free(in->households);
     gp_free(in->count_field);
     gp_free(in->barriers);
+    gp_free(in->grids);
+    gp_free(in->grids_code_field);
+    gp_free(in->grids_community_field);
     gp_free(in);
 }
 
@@ -97,14 +100,34 @@ gp_inputs *gp_inputs_copy_masked(const gp_inputs *in)
         return NULL;
     }
     const char *const from[] = {in->communities, in->id_field,    in->streets, in->class_field,
-                                in->households,  in->count_field, in->barriers};
+                                in->households,  in->count_field, in->barriers, in->grids};
     char **to[] = {&c->communities, &c->id_field,    &c->streets, &c->class_field,
-                   &c->households,  &c->count_field, &c->barriers};
+                   &c->households,  &c->count_field, &c->barriers, &c->grids};
     for (size_t i = 0; i < sizeof from / sizeof from[0]; i++) {
         if (from[i] != NULL && (*to[i] = gp_layer_source_label(from[i])) == NULL) {
             gp_inputs_free(c);
             return NULL;
         }
     }
+    if ((in->grids_code_field && !(c->grids_code_field = gp_strdup(in->grids_code_field))) ||
+        (in->grids_community_field &&
+         !(c->grids_community_field = gp_strdup(in->grids_community_field)))) {
+        gp_inputs_free(c);
+        return NULL;
+    }
     return c;
+}
+
+gp_status gp_inputs_set_grids(gp_context *ctx, gp_inputs *in, const char *source,
+                              const char *code_field, const char *community_field)
+{
+    if (in == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_inputs_set_grids: inputs are NULL");
+    }
+    gp_status st = set(ctx, &in->grids, source, "the grids source", 1);
+    if (st == GP_OK) {
+        st = set(ctx, &in->grids_code_field, code_field, "the grid code field", 0);
+    }
+    return st ? st : set(ctx, &in->grids_community_field, community_field,
+                         "the grids' community field", 0);
 }

@@ -11,6 +11,8 @@ struct gp_inputs {
     char *streets, *class_field;
     char *households, *count_field;
     char *barriers;
+    /* gp_check: the grids layer audited and its fields (gp_inputs_set_grids). */
+    char *grids, *grids_code_field, *grids_community_field;
 };
 
 /**

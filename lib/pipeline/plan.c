@@ -64,6 +64,7 @@ void gp_plan_free(gp_plan *plan)
     gp_free(plan->problems);
     gp_free(plan->crs_wkt);
     gp_free(plan->work_crs);
+    gp_free(plan->check_grids);
     gp_inputs_free(plan->inputs);
     gp_free(plan);
 }

@@ -31,6 +31,7 @@ typedef struct {
     double label_x, label_y; /* a point inside the grid, working CRS */
     double area, perimeter;  /* working CRS, m^2 and m */
     gp_plan_shape shape;
+    double off_streets_m; /* gp_check: border farther than the tolerance from streets (m) */
 } gp_plan_grid;
 
 typedef struct {
@@ -108,6 +109,11 @@ struct gp_plan {
     gp_inputs *inputs;
     gp_options options;
     char *work_crs;
+    /* gp_check only (check.c): the audit's own facts; check_grids NULL for a run. */
+    char *check_grids;               /* the audited layer, "path:layer" */
+    int32_t check_assumed_crs;       /* it had no CRS: taken to be the communities' */
+    int64_t check_households_no_grid; /* households in a community but in no grid */
+    int32_t check_hard_failures;     /* violations of hard rules */
 };
 
 /** Create an empty plan. */

@@ -152,6 +152,11 @@ static void write_settings(FILE *f, const gp_plan *plan)
     json_member(f, "households", in ? in->households : NULL, 0);
     json_member(f, "count_field", in ? in->count_field : NULL, 0);
     json_member(f, "barriers", in ? in->barriers : NULL, 0);
+    if (in != NULL && in->grids != NULL) { /* gp_check */
+        json_member(f, "grids", in->grids, 0);
+        json_member(f, "grids_code_field", in->grids_code_field, 0);
+        json_member(f, "grids_community_field", in->grids_community_field, 0);
+    }
     fputs("},\n", f);
     static const char *const split[] = {"never", "oversize", "needed"};
     const gp_options *o = &plan->options;
@@ -208,6 +213,15 @@ static void write_json(FILE *f, const gp_plan *plan)
             plan->n_communities, plan->n_grids, plan->n_blocks, households, plan->households_read,
             plan->households_outside, plan->features_outside, gp_plan_out_of_bounds(plan), split,
             gp_plan_problem_count(plan), severity[0], severity[1], severity[2]);
+    if (plan->check_grids != NULL) { /* gp_check: the audit's own facts */
+        fputs("  \"check\": {\"grids\": ", f);
+        json_string(f, plan->check_grids);
+        fprintf(f,
+                ", \"assumed_crs\": %s, \"households_in_no_grid\": %" PRId64
+                ", \"hard_failures\": %" PRId32 "},\n",
+                plan->check_assumed_crs ? "true" : "false", plan->check_households_no_grid,
+                plan->check_hard_failures);
+    }
     /* Reading and the whole run are wall-clock times; the per-community stages run on several
      * threads at once and are summed over them. */
     fprintf(f,

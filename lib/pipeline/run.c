@@ -2,6 +2,7 @@
 /** @file run.c gp_run: the whole pipeline, communities in parallel, one context per thread. */
 
 #include "assemble.h"
+#include "check.h"
 #include "divide.h"
 #include "inputs.h"
 #include "plan.h"
@@ -618,4 +619,11 @@ done:
         gp_plan_free(plan);
     }
     return st;
+}
+
+/* gp_check (check.c) reports the same run-wide facts of the inputs and draws the same streets. */
+gp_status gp_plan_dataset_facts(gp_context *ctx, const gp_dataset *ds, gp_plan *plan)
+{
+    gp_status st = run_facts(ctx, ds, plan);
+    return st == GP_OK ? run_streets(ctx, ds, plan) : st;
 }

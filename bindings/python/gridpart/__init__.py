@@ -21,7 +21,7 @@ from . import _lib
 from ._lib import lib
 
 __all__ = [
-    "partition", "partition_graph", "Result", "GraphResult", "version",
+    "partition", "partition_graph", "check", "Result", "GraphResult", "version",
     "GridpartError", "ArgumentError", "OutOfMemoryError", "GridpartIOError", "InputError",
     "CRSError", "GeometryError", "InfeasibleError", "CanceledError", "InternalError",
     "LimitError",
@@ -563,6 +563,72 @@ def partition(communities, streets, households, out=None, *, id_field="code",
                     _check(lib.gp_context_set_progress(ctx, _lib.PROGRESS_FN(), None), ctx)
         result = Result(pptr, out)
         try:
+            if outputs is not None:
+                outputs.write(result.ptr)
+        except BaseException:
+            result.close()
+            raise
+        return result
+    finally:
+        if outputs is not None:
+            outputs.close()
+
+
+def check(grids, communities, streets, households, out=None, *, grids_code_field=None,
+          grids_community_field=None, id_field="code", class_field=None, count_field=None,
+          barriers=None, min=None, max=None, crs=None, overlaps=None, format=None, report=None,
+          map=None, overwrite=False, progress=None):
+    """Audit an existing grids layer like ``gridpart check`` and return a :class:`Result`.
+
+    ``grids`` is any polygon layer (``PATH[:LAYER]``, any CRS; one without a CRS is taken to
+    be in the communities' CRS) with a code field ``grids_code_field`` (default "grid_code")
+    and optionally a community id field ``grids_community_field`` (else each grid belongs to
+    the community holding most of its area). The other inputs and options are as for
+    :func:`partition` (only the bounds, CRS and overlap options matter). The result holds the
+    audited grids with households recounted from ``households`` and flags (over_max,
+    under_min, not_contiguous, crosses_community, overlaps, off_streets), each grid also with
+    ``off_streets_m``; problems as for a run; ``hard_failures`` (violations of hard rules:
+    the CLI exits 1 when there are any) and ``households_no_grid``. ``out``, ``report`` and
+    ``map`` are written as by :func:`partition`.
+    """
+    ctx = _lib.context()
+    outputs = None
+    if out is not None or report is not None or map is not None:
+        outputs = _Outputs(out, format, report, map, overwrite)
+    try:
+        with _Options(min, max, None, None, None, None, None, None, crs, overlaps) as opts:
+            iptr = _lib.InputsP()
+            _check(lib.gp_inputs_new(byref(iptr)))
+            with _Inputs(iptr) as inputs:
+                _check(lib.gp_inputs_set_communities(ctx, inputs.ptr,
+                                                     _text(communities, "communities"),
+                                                     _text(id_field, "id_field")), ctx)
+                _check(lib.gp_inputs_set_streets(ctx, inputs.ptr, _text(streets, "streets"),
+                                                 _text(class_field, "class_field")), ctx)
+                _check(lib.gp_inputs_set_households(ctx, inputs.ptr,
+                                                    _text(households, "households"),
+                                                    _text(count_field, "count_field")), ctx)
+                _check(lib.gp_inputs_set_barriers(ctx, inputs.ptr, _text(barriers, "barriers")),
+                       ctx)
+                _check(lib.gp_inputs_set_grids(ctx, inputs.ptr, _text(grids, "grids"),
+                                               _text(grids_code_field, "grids_code_field"),
+                                               _text(grids_community_field,
+                                                     "grids_community_field")), ctx)
+                if outputs is not None:
+                    _check(lib.gp_outputs_check(ctx, outputs.ptr, inputs.ptr), ctx)
+                cb = _progress_callback(progress)
+                _check(lib.gp_context_set_progress(ctx, cb, None), ctx)
+                pptr = _lib.PlanP()
+                try:
+                    _check(lib.gp_check(ctx, inputs.ptr, opts.ptr, byref(pptr)), ctx)
+                finally:
+                    _check(lib.gp_context_set_progress(ctx, _lib.PROGRESS_FN(), None), ctx)
+        result = Result(pptr, out)
+        try:
+            result.hard_failures = lib.gp_plan_hard_failures(result.ptr)
+            result.households_no_grid = lib.gp_plan_households_no_grid(result.ptr)
+            for g, grid in enumerate(result.grids):
+                grid["off_streets_m"] = lib.gp_plan_grid_off_streets(result.ptr, g)
             if outputs is not None:
                 outputs.write(result.ptr)
         except BaseException:

@@ -180,6 +180,12 @@ FUNCTIONS = {
     "gp_outputs_set_overwrite": (status, [ContextP, OutputsP, c_int32]),
     "gp_outputs_check": (status, [ContextP, OutputsP, InputsP]),
     "gp_plan_write_outputs": (status, [ContextP, PlanP, OutputsP]),
+    # check: audit an existing grids layer (0.3)
+    "gp_inputs_set_grids": (status, [ContextP, InputsP, c_char_p, c_char_p, c_char_p]),
+    "gp_check": (status, [ContextP, InputsP, OptionsP, POINTER(PlanP)]),
+    "gp_plan_grid_off_streets": (c_double, [PlanP, c_int32]),
+    "gp_plan_households_no_grid": (c_int64, [PlanP]),
+    "gp_plan_hard_failures": (c_int32, [PlanP]),
 }
 
 
