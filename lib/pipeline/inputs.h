@@ -11,6 +11,8 @@ struct gp_inputs {
     char *streets, *class_field;
     char *households, *count_field;
     char *barriers;
+    /* adjust: the previous division and its fields (gp_inputs_set_previous). */
+    char *previous, *previous_code_field, *previous_community_field;
 };
 
 /**
