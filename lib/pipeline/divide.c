@@ -21,6 +21,7 @@
  */
 
 #include "divide.h"
+#include "keep.h"
 #include "previous.h"
 
 #include "core/context.h"
@@ -133,18 +134,54 @@ static gp_status view_labels(gp_context *ctx, const gp_prev_community *pc, const
     return GP_OK;
 }
 
+/* adjust: the view's labels as they are, when they hold (keep.c): the cells of the blocks the
+ * previous division cut falling on their sides again. *out NULL when they do not. */
+static gp_status keep_view(gp_context *ctx, const graph_view *g, const gp_options *opts,
+                           const gp_prev_community *pc, const gp_cells *cells,
+                           const gp_splitter *sp, const int32_t *labels, gp_partition **out)
+{
+    int32_t *label = gp_malloc(((size_t)g->n + 1) * sizeof *label);
+    uint8_t *indivisible = gp_malloc((size_t)g->n + 1);
+    if (label == NULL || indivisible == NULL) {
+        gp_free(label);
+        gp_free(indivisible);
+        return gp_error_nomem(ctx, "the previous division");
+    }
+    for (int32_t v = 0; v < g->n; v++) {
+        int32_t blk = cells ? cells->block[v] : v;
+        int whole = cells == NULL || !cells->is_cell[v];
+        int ok = !whole || (pc->block_share[blk] >= GP_PREV_MATCH_SHARE &&
+                            !pc->block_hh_split[blk]);
+        label[v] = ok ? (labels ? labels[v] : pc->block_label[v]) : -1;
+        int32_t sites = g->sites ? g->sites[v] : sp ? gp_splitter_sites(sp, v) : 2;
+        indivisible[v] = g->households[v] > opts->max_households && sites <= 1;
+    }
+    gp_keep_view kv = {g->n, g->xadj, g->adjncy, g->households, g->border, g->cost,
+                       label, indivisible, pc->n};
+    gp_status st = gp_keep_labels(ctx, &kv, opts, out);
+    gp_free(label);
+    gp_free(indivisible);
+    return st;
+}
+
 static gp_status partition_view(gp_context *ctx, const graph_view *g, const gp_options *opts,
                                 const gp_prev_community *pc, const gp_cells *cells,
-                                gp_partition **out)
+                                const gp_splitter *sp, gp_partition **out)
 {
     gp_graph *graph = NULL;
     int32_t *labels = NULL;
-    gp_status st;
+    gp_status st = GP_OK;
+    *out = NULL;
+    if (pc != NULL && ((st = view_labels(ctx, pc, cells, &labels)) != GP_OK ||
+                       (st = keep_view(ctx, g, opts, pc, cells, sp, labels, out)) != GP_OK ||
+                       *out != NULL)) {
+        gp_free(labels);
+        return st;
+    }
     if ((st = gp_graph_new(ctx, g->n, g->xadj, g->adjncy, &graph)) == GP_OK &&
         (st = gp_graph_set_households(ctx, graph, g->households)) == GP_OK &&
         (st = gp_graph_set_edges(ctx, graph, g->border, g->cost)) == GP_OK &&
         (st = gp_graph_set_shape(ctx, graph, g->area, g->perimeter)) == GP_OK &&
-        (pc == NULL || (st = view_labels(ctx, pc, cells, &labels)) == GP_OK) &&
         (pc == NULL ||
          (st = gp_graph_set_previous(ctx, graph, labels ? labels : pc->block_label)) == GP_OK)) {
         st = gp_graph_partition(ctx, graph, opts, out);
@@ -201,7 +238,7 @@ static gp_status run_trial(gp_context *ctx, gp_splitter *sp, const gp_blocks *b,
         return st;
     }
     graph_view g = view_of(b, t->cells);
-    if ((st = partition_view(ctx, &g, opts, pc, t->cells, &t->part)) != GP_OK ||
+    if ((st = partition_view(ctx, &g, opts, pc, t->cells, sp, &t->part)) != GP_OK ||
         (st = violation(ctx, sp, &g, t->part, opts, &t->viol)) != GP_OK) {
         trial_clear(t);
         return st;
@@ -513,14 +550,16 @@ gp_status gp_divide_community(gp_context *ctx, const gp_dataset *ds, const gp_bl
     return gp_divide_adjust(ctx, ds, b, opts, NULL, out);
 }
 
-/* `adjust`: open the blocks whose households the previous division put in two grids, so that
- * their cells can fall on the sides they were on (GP_CUT_PREVIOUS). */
+/* `adjust`: open the blocks the previous division cut (their households in two grids, or
+ * GP_PREV_CUT_SHARE of their area in a second one), so that their cells can fall on the sides they were
+ * on (GP_CUT_PREVIOUS). */
 static gp_status open_previous_cuts(gp_context *ctx, gp_splitter *sp, const gp_blocks *b,
                                     const gp_prev_community *pc, uint8_t *mode)
 {
     for (int32_t v = 0; v < b->n; v++) {
         int32_t can = 0;
-        if (mode[v] != GP_CELLS_NONE || !pc->block_hh_split[v]) {
+        if (mode[v] != GP_CELLS_NONE ||
+            (!pc->block_hh_split[v] && pc->block_second[v] < GP_PREV_CUT_SHARE)) {
             continue;
         }
         gp_status st = gp_splitter_can_cut(ctx, sp, v, GP_CELLS_OPEN, &can);
@@ -541,9 +580,14 @@ gp_status gp_divide_adjust(gp_context *ctx, const gp_dataset *ds, const gp_block
     uint8_t *mode = NULL, *first_mode = NULL;
     trial cur = {0};
     gp_status st = GP_OK;
+    /* adjust: a previous division that still holds is kept as it was (keep.c). */
+    if (pc != NULL && ((st = gp_keep_previous(ctx, b, pc, opts, &out->part)) != GP_OK ||
+                       out->part != NULL)) {
+        return st;
+    }
     if (opts->split == GP_SPLIT_NEVER) {
         graph_view g = view_of(b, NULL);
-        return partition_view(ctx, &g, opts, pc, NULL, &out->part);
+        return partition_view(ctx, &g, opts, pc, NULL, NULL, &out->part);
     }
     mode = gp_calloc((size_t)n + 1, 1);
     if (mode == NULL) {
@@ -605,7 +649,8 @@ gp_status gp_divide_adjust(gp_context *ctx, const gp_dataset *ds, const gp_block
                              : mode[v] == GP_CELLS_BUILDINGS ? GP_CUT_OVERSIZE
                                                              : GP_CUT_NONE;
             if (first_mode != NULL && mode[v] == GP_CELLS_OPEN &&
-                first_mode[v] == GP_CELLS_NONE && pc->block_hh_split[v]) {
+                first_mode[v] == GP_CELLS_NONE &&
+                (pc->block_hh_split[v] || pc->block_second[v] >= GP_PREV_CUT_SHARE)) {
                 out->reason[v] = GP_CUT_PREVIOUS;
             }
         }

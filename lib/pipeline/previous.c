@@ -130,6 +130,7 @@ void gp_prev_community_free(gp_prev_community *pc)
     gp_free(pc->block_label);
     gp_free(pc->block_share);
     gp_free(pc->block_split);
+    gp_free(pc->block_second);
     gp_free(pc->block_hh_split);
     gp_free(pc->hh_label);
     gp_free(pc);
@@ -140,19 +141,13 @@ const char *gp_prev_code(const gp_prev_community *pc, int32_t p)
     return pc->prev->layer->code[pc->first + p];
 }
 
-/* Area of a ∩ b, 0 when they do not meet or only touch; *whole set when a holds all of b. */
+/* Area of previous grid p ∩ g, 0 when they do not meet or only touch. */
 static gp_status overlap_area(gp_context *ctx, const gp_prev_community *pc, int32_t p,
-                              const GEOSGeometry *g, double *out, int *whole)
+                              const GEOSGeometry *g, double *out)
 {
     *out = 0.0;
-    *whole = 0;
     if (GEOSPreparedIntersects_r(pc->h, pc->prep[p], g) != 1 ||
         GEOSPreparedTouches_r(pc->h, pc->prep[p], g) == 1) {
-        return GP_OK;
-    }
-    if (GEOSPreparedContains_r(pc->h, pc->prep[p], g) == 1) {
-        *whole = 1;
-        GEOSArea_r(pc->h, g, out);
         return GP_OK;
     }
     GEOSGeometry *x = GEOSIntersection_r(pc->h, pc->geom[p], g);
@@ -168,26 +163,34 @@ static gp_status overlap_area(gp_context *ctx, const gp_prev_community *pc, int3
     return GP_OK;
 }
 
+/* The previous grid holding all of g, or -1 (the usual case for gridpart's own grids). */
+static int32_t whole_in(const gp_prev_community *pc, const GEOSGeometry *g)
+{
+    for (int32_t p = 0; p < pc->n; p++) {
+        if (GEOSPreparedContains_r(pc->h, pc->prep[p], g) == 1) {
+            return p;
+        }
+    }
+    return -1;
+}
+
 gp_status gp_prev_label_geoms(gp_context *ctx, const gp_prev_community *pc,
                               GEOSGeometry *const *geom, int32_t n, int32_t *label, double *share,
-                              uint8_t *split)
+                              double *second_share)
 {
     for (int32_t i = 0; i < n; i++) {
         double area = 0.0, best = 0.0, second = 0.0, covered = 0.0;
-        int32_t at = -1;
+        int32_t at = whole_in(pc, geom[i]);
+        int whole = at >= 0;
         GEOSArea_r(pc->h, geom[i], &area);
-        for (int32_t p = 0; p < pc->n; p++) {
+        if (whole) {
+            best = covered = area;
+        }
+        for (int32_t p = 0; p < pc->n && !whole; p++) {
             double a = 0.0;
-            int whole = 0;
-            gp_status st = overlap_area(ctx, pc, p, geom[i], &a, &whole);
+            gp_status st = overlap_area(ctx, pc, p, geom[i], &a);
             if (st != GP_OK) {
                 return st;
-            }
-            if (whole) { /* the usual case: the block lies inside one grid */
-                best = covered = a;
-                second = 0.0;
-                at = p;
-                break;
             }
             covered += a;
             if (a > best) {
@@ -203,8 +206,8 @@ gp_status gp_prev_label_geoms(gp_context *ctx, const gp_prev_community *pc,
         if (share != NULL) {
             share[i] = area > 0 && ok ? best / area : 0.0;
         }
-        if (split != NULL) {
-            split[i] = area > 0 && second >= GP_PREV_SPLIT_SHARE * area;
+        if (second_share != NULL) {
+            second_share[i] = area > 0 ? second / area : 0.0;
         }
     }
     return GP_OK;
@@ -372,9 +375,11 @@ gp_status gp_prev_community_new(gp_context *ctx, const gp_dataset *ds, const gp_
     pc->block_label = gp_malloc(nb * sizeof *pc->block_label);
     pc->block_share = gp_malloc(nb * sizeof *pc->block_share);
     pc->block_split = gp_calloc(nb, 1);
+    pc->block_second = gp_calloc(nb, sizeof *pc->block_second);
     pc->block_hh_split = gp_calloc(nb, 1);
     gp_status st = GP_OK;
-    if (!pc->block_label || !pc->block_share || !pc->block_split || !pc->block_hh_split) {
+    if (!pc->block_label || !pc->block_share || !pc->block_split || !pc->block_hh_split ||
+        !pc->block_second) {
         st = gp_error_nomem(ctx, "the previous grids");
     }
     if (st == GP_OK) {
@@ -382,7 +387,7 @@ gp_status gp_prev_community_new(gp_context *ctx, const gp_dataset *ds, const gp_
     }
     if (st == GP_OK) {
         st = gp_prev_label_geoms(ctx, pc, b->geom, b->n, pc->block_label, pc->block_share,
-                                 pc->block_split);
+                                 pc->block_second);
     }
     if (st == GP_OK) {
         st = label_households(ctx, pc, b);
@@ -393,6 +398,7 @@ gp_status gp_prev_community_new(gp_context *ctx, const gp_dataset *ds, const gp_
     }
     households_split(pc, b);
     for (int32_t v = 0; v < b->n; v++) {
+        pc->block_split[v] = pc->block_second[v] >= GP_PREV_SPLIT_SHARE;
         pc->block_area += b->area[v];
         pc->matched_area += pc->block_label[v] >= 0 ? pc->block_share[v] * b->area[v] : 0.0;
         pc->n_split += pc->block_split[v];

@@ -20,6 +20,9 @@
 
 /** A geometry split between previous grids: its second grid covers at least this share. */
 #define GP_PREV_SPLIT_SHARE 0.05
+/** A block the previous division cut: a second grid covers at least this share of it (or its
+ * households lay in two grids): a digitising error is narrower. */
+#define GP_PREV_CUT_SHARE 0.1
 /** A block matched to its previous grid: that grid covers at least this share of it. */
 #define GP_PREV_MATCH_SHARE 0.9
 
@@ -58,6 +61,7 @@ typedef struct gp_prev_community {
     int32_t *block_label;  /**< previous grid, or -1. */
     double *block_share;   /**< share of the block's area in that grid. */
     uint8_t *block_split;  /**< a second grid covers GP_PREV_SPLIT_SHARE of its area. */
+    double *block_second;  /**< share of the block's area in the second grid covering it. */
     uint8_t *block_hh_split; /**< its households lay in two grids or more. */
     /* Per household feature of the community: ds->hh_list[ds->hh_start[c] + k]. */
     int64_t n_hh;
@@ -85,12 +89,12 @@ void gp_prev_community_free(gp_prev_community *pc);
 /**
  * Label geometries by area: label[i] is the previous grid covering most of geom[i], -1 when
  * the previous grids cover less than half of it; share[i] (optional) that grid's share;
- * split[i] (optional) 1 when a second grid covers GP_PREV_SPLIT_SHARE of it.
+ * second_share[i] (optional) the share of the grid covering the next most of it.
  * @return GP_OK; GP_ERR_GEOMETRY.
  */
 GP_NODISCARD gp_status gp_prev_label_geoms(gp_context *ctx, const gp_prev_community *pc,
                                            GEOSGeometry *const *geom, int32_t n, int32_t *label,
-                                           double *share, uint8_t *split);
+                                           double *share, double *second_share);
 
 /** The previous grid of dataset household feature `hh` of the community, or -1. */
 int32_t gp_prev_hh_label(const gp_prev_community *pc, int64_t hh);

@@ -270,6 +270,7 @@ def main():
     hd, rep3 = run("adjust", "hand", DATA, ["--previous", drawn + ":drawn",
                                              "--previous-code-field", "code"])
     hd_grids = gpd.read_file(hd, layer="grids")
+    referee(DATA, hd, NAME + "_hand_drawn")
     missing = sorted(set(names.values()) - set(hd_grids["grid_code"]))
     check(not missing, "hand-drawn: every code kept (%d missing: %s)" % (len(missing), missing[:5]))
     renamed = old_grids.assign(grid_code=old_grids["grid_code"].map(names))
