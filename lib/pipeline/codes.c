@@ -3,9 +3,10 @@
  * @file codes.c `adjust`: which previous code each new grid keeps, whether it is kept, changed
  * or new, the codes retired, the households moved, and why each change happened.
  *
- * Matching is by households shared (a previous grid's code goes to the grid holding more than
- * half of its households, so at most one grid qualifies per code), greedily most shared first;
- * a grid holding most of two previous grids keeps the one it shares more with.
+ * Matching is by households shared, greedily most shared first, each code and grid once (as a
+ * fresh division is matched to the previous one), a grid holding a quarter of a previous grid's
+ * households at least: a previous grid split in two keeps its code in the larger part; a grid
+ * holding most of two previous grids keeps the one it shares more with.
  */
 
 #include "codes.h"
@@ -22,6 +23,9 @@
 #include <string.h>
 
 static const char *const CHANGE_NAME[] = {"", "kept", "changed", "new"};
+
+/* The least share of a previous grid's households a grid must hold to keep its code. */
+#define GP_CODE_SHARE 0.25
 
 const char *gp_change_name(int32_t change)
 {
@@ -162,8 +166,9 @@ static int cmp_pair(const void *pa, const void *pb)
     return (a->g > b->g) - (a->g < b->g);
 }
 
-/* A grid keeps the code of the previous grid it holds most of (by households, by area when
- * the previous grid holds none). */
+/* Codes go to grids greedily, most households shared first (area for a previous grid that held
+ * none), each code and grid once; a grid takes a code only when it holds at least
+ * GP_CODE_SHARE of that grid's households (area), so a code never names a remnant. */
 static gp_status match(gp_context *ctx, const tally *t, gp_grid_codes *out)
 {
     int32_t np = t->np, n = 0;
@@ -179,9 +184,10 @@ static gp_status match(gp_context *ctx, const tally *t, gp_grid_codes *out)
         for (int32_t p = 0; p < np; p++) {
             int64_t hh = t->shared[(size_t)g * np + p];
             double area = t->shared_area[(size_t)g * np + p];
-            int most = t->prev_hh[p] > 0 ? 2 * hh > t->prev_hh[p]
-                                         : area > 0 && 2 * area > t->prev_area[p];
-            if (most) {
+            int enough = t->prev_hh[p] > 0
+                             ? hh > 0 && (double)hh >= GP_CODE_SHARE * (double)t->prev_hh[p]
+                             : area > 0 && area >= GP_CODE_SHARE * t->prev_area[p];
+            if (enough) {
                 pairs[n++] = (pair){g, p, hh, area};
             }
         }

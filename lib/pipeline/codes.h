@@ -35,9 +35,9 @@ typedef struct gp_grid_codes {
 } gp_grid_codes;
 
 /**
- * Match the grids of a division to the previous grids: a grid keeps the code of a previous
- * grid when it holds more than half of that grid's households (of its area when it held none),
- * each code at most once, most households shared first, then code order. A grid keeping its
+ * Match the grids of a division to the previous grids: greedily, most households shared first
+ * (area for a previous grid that held none), then code order, each code and grid at most once,
+ * a grid keeps the code of a previous grid of which it holds a quarter at least. A grid keeping its
  * code is `kept` when it holds exactly the household features and the street blocks (each
  * GP_PREV_MATCH_SHARE inside) of that grid, the same households and blocks as the layer
  * recorded when it has the fields, and about the same area (1%); `changed` otherwise. Other

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`gridpart adjust` end to end on a city, judged as issue #12 judges it.
 
-usage: adjust_city.py CLI SHARED_DIR SCRATCH NAME DATA_DIR
+usage: adjust_city.py CLI SHARED_DIR SCRATCH NAME DATA_DIR [MAX_RATIO]
 
 1. partition the city (old.gpkg); adjust it against its own output with the same inputs:
    nothing moves, every grid is kept with its code, households and geometry.
@@ -33,6 +33,8 @@ from shapely.geometry import LineString, MultiPolygon, Polygon
 from shapely.ops import transform
 
 CLI, SHARED, SCRATCH, NAME, DATA = sys.argv[1:6]
+# Households moved by adjust at most this times those a fresh partition moves (the issue: 0.8).
+MAX_RATIO = float(sys.argv[6]) if len(sys.argv) > 6 else 0.8
 OUT = os.path.join(SCRATCH, "adjust_" + NAME)
 FAILURES = []
 
@@ -109,6 +111,7 @@ def change_city(old_gpkg, changed):
     com = gpd.read_file(DATA + "/communities.gpkg").sort_values("code")
     hh = gpd.read_file(DATA + "/households.gpkg")
     blocks = gpd.read_file(old_gpkg, layer="blocks")
+    blocks = blocks.to_crs(blocks.estimate_utm_crs()) if blocks.crs.is_geographic else blocks
     grids = gpd.read_file(old_gpkg, layer="grids")
     per = grids.groupby("community").size()
     # Communities of 3 grids or more, by id: the first gains, the second loses, the third
@@ -175,6 +178,7 @@ def same_grids(a, b, community):
 def hand_drawn(old_gpkg, path):
     """The old grids renamed, vertices moved up to 2 m, in EPSG:4326."""
     g = gpd.read_file(old_gpkg, layer="grids")
+    g = g.to_crs(g.estimate_utm_crs()) if g.crs.is_geographic else g
     rnd = random.Random(12)
     names = {c: "A-%d" % (i + 1) for i, c in enumerate(sorted(g["grid_code"]))}
 
@@ -236,7 +240,8 @@ def main():
     m_fresh = fresh_moved(hh2, old_codes, fresh_codes)
     print("households moved: adjust %d (gridpart says %d), fresh partition %d, ratio %.3f"
           % (m_adj, rep["adjust"]["households_moved"], m_fresh, m_adj / max(m_fresh, 1)))
-    check(m_adj <= 0.8 * m_fresh, "changed city: adjust moves %d <= 0.8 x %d" % (m_adj, m_fresh))
+    check(m_adj <= MAX_RATIO * m_fresh,
+          "changed city: adjust moves %d <= %g x %d" % (m_adj, MAX_RATIO, m_fresh))
     check(m_adj == rep["adjust"]["households_moved"], "changed city: the report's moved count")
     old_set = set(old_grids["grid_code"])
     fresh_new = [c for c, ch in zip(new_grids["grid_code"], new_grids["change"])
@@ -247,7 +252,10 @@ def main():
     t = pd.DataFrame({"old": old_codes, "new": new_codes, "h": hh2["households"]}).dropna()
     home = t.groupby("old")["h"].sum()
     stay = t[t["old"] == t["new"]].groupby("old")["h"].sum()
-    wander = [c for c in kept_codes if home.get(c, 0) > 0 and 2 * stay.get(c, 0) <= home[c]]
+    # A code kept names the same place: its grid holds the largest part of its old households.
+    top = t.groupby(["old", "new"])["h"].sum().reset_index().sort_values("h", ascending=False)
+    top = top.drop_duplicates("old").set_index("old")["new"]
+    wander = [c for c in kept_codes if home.get(c, 0) > 0 and top.get(c) != c]
     check(not wander, "changed city: every code still names its place %s" % wander)
     retired = set(rep["adjust"]["retired_codes"])
     check(retired == old_set - set(new_grids["grid_code"]),
