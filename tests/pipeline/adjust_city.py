@@ -32,11 +32,18 @@ import pandas as pd
 from shapely.geometry import LineString, MultiPolygon, Polygon
 from shapely.ops import transform
 
-CLI, SHARED, SCRATCH, NAME, DATA = sys.argv[1:6]
+CLI = SHARED = SCRATCH = NAME = DATA = OUT = None
 # Households moved by adjust at most this times those a fresh partition moves (the issue: 0.8).
-MAX_RATIO = float(sys.argv[6]) if len(sys.argv) > 6 else 0.8
-OUT = os.path.join(SCRATCH, "adjust_" + NAME)
+MAX_RATIO = 0.8
 FAILURES = []
+
+
+def configure(argv):
+    """Set the globals from the command line (also used by tests/bench/bench_adjust.py)."""
+    global CLI, SHARED, SCRATCH, NAME, DATA, OUT, MAX_RATIO
+    CLI, SHARED, SCRATCH, NAME, DATA = argv[1:6]
+    MAX_RATIO = float(argv[6]) if len(argv) > 6 else 0.8
+    OUT = os.path.join(SCRATCH, "adjust_" + NAME)
 
 
 def check(ok, what):
@@ -294,4 +301,5 @@ def main():
 
 
 if __name__ == "__main__":
+    configure(sys.argv)
     main()
