@@ -874,8 +874,9 @@ GP_API GP_NODISCARD gp_status gp_run(gp_context *ctx, const gp_inputs *inputs,
  * community is divided as gp_run does, with the previous grid of every block (or cell of a cut
  * block) given to the optimizer: a previous division that still holds (contiguous, within the
  * bounds) is kept as it is; otherwise the bounds come first, then the fewest households moved,
- * then the usual objectives. A grid keeps the code of the previous grid whose households it
- * holds more than half of (each code at most once); it is `kept` when it holds exactly that
+ * then the usual objectives. A grid keeps the code of the previous grid it shares most
+ * households with (greedily, most shared first, each code at most once, at least a quarter of
+ * that grid's households); it is `kept` when it holds exactly that
  * grid's household features and street blocks (and, when the layer records them in the fields
  * `households` and `blocks`, the same counts), else `changed`; other grids are `new`, coded
  * "<community id><3-digit serial>" after the highest serial of the community's previous codes,
@@ -899,7 +900,7 @@ GP_API GP_NODISCARD gp_status gp_adjust(gp_context *ctx, const gp_inputs *inputs
 /** What gp_adjust did with a grid, or with the code of a previous grid. @since 0.3 */
 typedef enum {
     GP_GRID_KEPT = 1,    /**< the previous grid as it was: same code, households, blocks. */
-    GP_GRID_CHANGED = 2, /**< keeps the code of a previous grid whose households it mostly holds. */
+    GP_GRID_CHANGED = 2, /**< keeps the code of a previous grid, with other households or blocks. */
     GP_GRID_NEW = 3,     /**< a new code. */
     GP_GRID_RETIRED = 4  /**< a previous code no grid keeps (never given to another grid). */
 } gp_grid_change;
