@@ -164,6 +164,72 @@ static gp_status keep_view(gp_context *ctx, const graph_view *g, const gp_option
     return st;
 }
 
+/*
+ * adjust: when the previous grid count no longer fits the households (grids grew over the
+ * maximum, or fell under the minimum), the fewest households move with the feasible count
+ * nearest to it: every grid added or dissolved moves a grid's worth of households. When the
+ * optimizer's own choice of count differs, the counts from that one towards the optimizer's
+ * are tried too, and the first with no more grids out of bounds and fewer households moved is
+ * kept (a count the user fixed stays).
+ */
+static gp_status fewest_grids_added(gp_context *ctx, const gp_graph *graph, const graph_view *g,
+                                    const gp_options *opts, const int32_t *labels,
+                                    gp_partition **best)
+{
+    int64_t total = 0;
+    int32_t had = 0, top = -1;
+    for (int32_t v = 0; v < g->n; v++) {
+        total += g->households[v];
+        top = labels[v] > top ? labels[v] : top;
+    }
+    uint8_t *seen = gp_calloc((size_t)top + 2, 1);
+    if (seen == NULL) {
+        return gp_error_nomem(ctx, "the previous grid count");
+    }
+    for (int32_t v = 0; v < g->n; v++) {
+        had += labels[v] >= 0 && !seen[labels[v]];
+        if (labels[v] >= 0) {
+            seen[labels[v]] = 1;
+        }
+    }
+    gp_free(seen);
+    int64_t lo = (total + opts->max_households - 1) / opts->max_households;
+    int64_t hi = opts->min_households > 0 ? total / opts->min_households : g->n;
+    lo = lo < 1 ? 1 : lo;
+    hi = hi > g->n ? g->n : hi;
+    if (opts->grid_count > 0 || had < 1 || lo > hi) {
+        return GP_OK;
+    }
+    /* Counts from the nearest feasible one to the previous count towards the optimizer's: the
+     * first as good on the bounds and moving fewer households wins. */
+    int64_t k = had < lo ? lo : (had > hi ? hi : had);
+    int64_t chosen = gp_partition_grid_count(*best);
+    int64_t step = chosen > k ? 1 : -1;
+    gp_status st = GP_OK;
+    for (; k != chosen && k != had && st == GP_OK; k += step) {
+        gp_options *fixed = NULL;
+        gp_partition *other = NULL;
+        st = gp_options_clone(opts, &fixed);
+        if (st == GP_OK && (st = gp_options_set_grid_count(ctx, fixed, (int32_t)k)) == GP_OK) {
+            st = gp_graph_partition(ctx, graph, fixed, &other);
+        }
+        int better = st == GP_OK && other != NULL &&
+                     gp_partition_out_of_bounds(other) <= gp_partition_out_of_bounds(*best) &&
+                     gp_partition_households_moved(other) < gp_partition_households_moved(*best);
+        if (better) {
+            gp_partition_free(*best);
+            *best = other;
+            other = NULL;
+        }
+        gp_partition_free(other);
+        gp_options_free(fixed);
+        if (better) {
+            break;
+        }
+    }
+    return st;
+}
+
 static gp_status partition_view(gp_context *ctx, const graph_view *g, const gp_options *opts,
                                 const gp_prev_community *pc, const gp_cells *cells,
                                 const gp_splitter *sp, gp_partition **out)
@@ -185,6 +251,9 @@ static gp_status partition_view(gp_context *ctx, const graph_view *g, const gp_o
         (pc == NULL ||
          (st = gp_graph_set_previous(ctx, graph, labels ? labels : pc->block_label)) == GP_OK)) {
         st = gp_graph_partition(ctx, graph, opts, out);
+    }
+    if (st == GP_OK && pc != NULL) {
+        st = fewest_grids_added(ctx, graph, g, opts, labels ? labels : pc->block_label, out);
     }
     gp_free(labels);
     gp_graph_free(graph);
