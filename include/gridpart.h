@@ -823,6 +823,25 @@ GP_API GP_NODISCARD gp_status gp_inputs_set_households(gp_context *ctx, gp_input
 GP_API GP_NODISCARD gp_status gp_inputs_set_barriers(gp_context *ctx, gp_inputs *inputs,
                                                      const char *source);
 
+/**
+ * Set the previous division that gp_adjust repairs: a grids layer, gridpart's own output or
+ * grids a city drew by hand (any code strings, any CRS; a layer without a CRS is taken to be in
+ * the communities' CRS, and the plan warns). Each current street block belongs to the previous
+ * grid covering most of its area; each household feature to the previous grid holding its
+ * point (else its block's).
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] source "PATH[:LAYER]" of the previous grids (copied), or NULL to clear.
+ * @param[in] code_field the grid code field, or NULL for "grid_code" (codes must be unique).
+ * @param[in] community_field the field naming each grid's community, or NULL to place each grid
+ *            in the community holding most of its area.
+ * @return GP_OK; GP_ERR_ARG (inputs NULL); GP_ERR_NOMEM.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_set_previous(gp_context *ctx, gp_inputs *inputs,
+                                                     const char *source, const char *code_field,
+                                                     const char *community_field);
+
 /** The result of a run: grids and blocks per community, statistics and problems. Immutable. */
 typedef struct gp_plan gp_plan;
 
@@ -847,6 +866,44 @@ typedef struct gp_plan gp_plan;
  */
 GP_API GP_NODISCARD gp_status gp_run(gp_context *ctx, const gp_inputs *inputs,
                                      const gp_options *opts, gp_plan **out);
+
+/**
+ * Repair a previous division (gp_inputs_set_previous) for changed inputs, moving as few
+ * households as possible: a household moved is one whose grid code is not the one it had (a
+ * household in no previous grid, whose block lies in none either, does not count). Every
+ * community is divided as gp_run does, with the previous grid of every block (or cell of a cut
+ * block) given to the optimizer: a previous division that still holds (contiguous, within the
+ * bounds) is kept as it is; otherwise the bounds come first, then the fewest households moved,
+ * then the usual objectives. A grid keeps the code of the previous grid it shares most
+ * households with (greedily, most shared first, each code at most once, at least a quarter of
+ * that grid's households); it is `kept` when it holds exactly that
+ * grid's household features and street blocks (and, when the layer records them in the fields
+ * `households` and `blocks`, the same counts), else `changed`; other grids are `new`, coded
+ * "<community id><3-digit serial>" after the highest serial of the community's previous codes,
+ * never a code of the previous layer. Previous codes no grid keeps are retired. The plan records
+ * per community the grids kept, changed, new and retired, the households moved, how the
+ * previous grids fit the street blocks (GP_PROBLEM_PREVIOUS_FIT), and a note for each change
+ * with its reasons (GP_PROBLEM_GRID_CHANGED).
+ * @param[in,out] ctx receives errors, progress (cancellable) and log.
+ * @param[in] inputs the layers, with the previous grids set.
+ * @param[in] opts options, or NULL for the defaults.
+ * @param[out] out receives the plan; NULL on failure.
+ * @return as gp_run; GP_ERR_ARG also when no previous grids are set; GP_ERR_INPUT also for a
+ *         previous layer without the code field, with a null or duplicate code (both feature
+ *         ids named), not of polygons, or naming a community that does not exist; GP_ERR_CRS
+ *         for a previous layer whose CRS cannot be used.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_adjust(gp_context *ctx, const gp_inputs *inputs,
+                                        const gp_options *opts, gp_plan **out);
+
+/** What gp_adjust did with a grid, or with the code of a previous grid. @since 0.3 */
+typedef enum {
+    GP_GRID_KEPT = 1,    /**< the previous grid as it was: same code, households, blocks. */
+    GP_GRID_CHANGED = 2, /**< keeps the code of a previous grid, with other households or blocks. */
+    GP_GRID_NEW = 3,     /**< a new code. */
+    GP_GRID_RETIRED = 4  /**< a previous code no grid keeps (never given to another grid). */
+} gp_grid_change;
 
 /**
  * Free a plan.
@@ -887,6 +944,29 @@ GP_API int32_t gp_plan_grid_blocks(const gp_plan *plan, int32_t g);
  *         "multipart". @since 0.1
  */
 GP_API const char *gp_plan_grid_flags(const gp_plan *plan, int32_t g);
+/** @return grid g's change after gp_adjust: "kept", "changed" or "new"; "" for a plan of
+ *          gp_run; NULL when out of range. @since 0.3 */
+GP_API const char *gp_plan_grid_change(const gp_plan *plan, int32_t g);
+/** @return 1 when the plan is gp_adjust's, else 0. @since 0.3 */
+GP_API int32_t gp_plan_is_adjust(const gp_plan *plan);
+/** @return households moved in community c (gp_adjust; 0 otherwise). @since 0.3 */
+GP_API int64_t gp_plan_community_households_moved(const gp_plan *plan, int32_t c);
+/** @return households moved in all communities (gp_adjust; 0 otherwise). @since 0.3 */
+GP_API int64_t gp_plan_households_moved(const gp_plan *plan);
+/**
+ * @return grids of community c with a gp_grid_change value (GP_GRID_RETIRED: previous codes
+ *         retired), or, with c = -1, of all communities; 0 outside gp_adjust. @since 0.3
+ */
+GP_API int32_t gp_plan_community_grid_changes(const gp_plan *plan, int32_t c, int32_t change);
+/** @return the number of previous codes retired, all communities. @since 0.3 */
+GP_API int32_t gp_plan_retired_count(const gp_plan *plan);
+/** @return retired code i (borrowed; in community order), or NULL. @since 0.3 */
+GP_API const char *gp_plan_retired_code(const gp_plan *plan, int32_t i);
+/**
+ * @return the share of community c's street block area lying in the previous grid each block
+ *         belongs to (c = -1: all communities); 1 outside gp_adjust. @since 0.3
+ */
+GP_API double gp_plan_previous_fit(const gp_plan *plan, int32_t c);
 /** @return the number of grids outside the bounds. @since 0.1 */
 GP_API int32_t gp_plan_out_of_bounds(const gp_plan *plan);
 /** @return households in all household features read. @since 0.1 */

@@ -83,6 +83,25 @@ static const char PARTITION_USAGE[] =
     "             2 bad arguments or unusable input (nothing written);\n"
     "             130, 143 interrupted by SIGINT, SIGTERM (nothing written).\n";
 
+static const char ADJUST_USAGE[] =
+    "usage: gridpart adjust --previous OLD[:LAYER] [--previous-code-field grid_code]\n"
+    "                       [--previous-community-field FIELD]\n"
+    "                       ...the inputs, division options and outputs of partition...\n"
+    "\n"
+    "Repair a previous division (gridpart's own grids layer, or grids drawn by hand: any codes,\n"
+    "any CRS) for changed streets, households or communities, moving as few households as\n"
+    "possible. A division that still holds is kept as it was; a grid keeps the code of the\n"
+    "previous grid whose households it mostly holds; new grids get codes never used before.\n"
+    "The grids layer gains the field `change` (kept, changed, new); the report lists per\n"
+    "community the grids kept, changed, new and retired, the households moved and why.\n"
+    "\n"
+    "  --previous                  the previous grids layer\n"
+    "  --previous-code-field       its code field (default grid_code)\n"
+    "  --previous-community-field  its community id field (default: each grid belongs to the\n"
+    "                              community holding most of its area)\n"
+    "\n"
+    "See gridpart partition --help for the other options. Exit status as partition.\n";
+
 static const char DEMO_USAGE[] =
     "usage: gridpart demo [-o DIR] [--threads N]\n"
     "\n"
@@ -96,6 +115,7 @@ static const char MAIN_USAGE[] =
     "\n"
     "commands:\n"
     "  partition   divide communities into grids\n"
+    "  adjust      repair a previous division for changed inputs, keeping its codes\n"
     "  demo        run partition on the bundled sample data\n"
     "  check       audit an existing grids layer against the rules\n"
     "\n"
@@ -112,6 +132,8 @@ typedef struct {
     double effort;            /* 0: not given */
     int64_t seed;             /* -1: not given */
     int overwrite;
+    int adjust; /* the `adjust` command: */
+    const char *previous, *previous_code_field, *previous_community_field;
 } args;
 
 /* The signal that asked the run to stop, or 0. The progress callback passes it on. */
@@ -193,7 +215,8 @@ static void log_line(gp_log_level level, const char *message, void *user)
 enum {
     OPT_COMMUNITIES = 256, OPT_ID_FIELD, OPT_STREETS, OPT_CLASS_FIELD, OPT_HOUSEHOLDS,
     OPT_COUNT_FIELD, OPT_BARRIERS, OPT_MIN, OPT_MAX, OPT_TARGET, OPT_GRIDS, OPT_SEED,
-    OPT_THREADS, OPT_EFFORT, OPT_SPLIT, OPT_OVERLAPS, OPT_CRS, OPT_FORMAT, OPT_REPORT, OPT_MAP, OPT_OVERWRITE
+    OPT_THREADS, OPT_EFFORT, OPT_SPLIT, OPT_OVERLAPS, OPT_CRS, OPT_FORMAT, OPT_REPORT, OPT_MAP, OPT_OVERWRITE,
+    OPT_PREVIOUS, OPT_PREVIOUS_CODE, OPT_PREVIOUS_COMMUNITY
 };
 
 static const struct option PARTITION_OPTIONS[] = {
@@ -219,6 +242,9 @@ static const struct option PARTITION_OPTIONS[] = {
     {"report", required_argument, NULL, OPT_REPORT},
     {"map", required_argument, NULL, OPT_MAP},
     {"overwrite", no_argument, NULL, OPT_OVERWRITE},
+    {"previous", required_argument, NULL, OPT_PREVIOUS},
+    {"previous-code-field", required_argument, NULL, OPT_PREVIOUS_CODE},
+    {"previous-community-field", required_argument, NULL, OPT_PREVIOUS_COMMUNITY},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -241,6 +267,18 @@ static int take_option(int opt, const char *value, args *a)
     case OPT_MAP: a->map = value; break;
     case OPT_CRS: a->crs = value; break;
     case OPT_OVERWRITE: a->overwrite = 1; break;
+    case OPT_PREVIOUS:
+    case OPT_PREVIOUS_CODE:
+    case OPT_PREVIOUS_COMMUNITY:
+        if (!a->adjust) {
+            return usage_error("partition", "%s",
+                               "--previous, --previous-code-field and --previous-community-field "
+                               "are options of gridpart adjust");
+        }
+        *(opt == OPT_PREVIOUS        ? &a->previous
+          : opt == OPT_PREVIOUS_CODE ? &a->previous_code_field
+                                     : &a->previous_community_field) = value;
+        break;
     case OPT_MIN:
     case OPT_MAX:
     case OPT_TARGET:
@@ -319,16 +357,21 @@ static int parse_partition(int argc, char **argv, args *a)
     opterr = 0;
     optind = 1;
     int opt;
+    const char *cmd = a->adjust ? "adjust" : "partition";
     while ((opt = getopt_long(argc, argv, ":o:h", PARTITION_OPTIONS, NULL)) != -1) {
         if (opt == 'h') {
-            print_partition_usage(stdout);
+            if (a->adjust) {
+                fputs(ADJUST_USAGE, stdout);
+            } else {
+                print_partition_usage(stdout);
+            }
             return EXIT_DONE;
         }
         if (opt == '?') {
-            return usage_error("partition", "unknown option '%s'", argv[optind - 1]);
+            return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         }
         if (opt == ':') {
-            return usage_error("partition", "%s needs a value", argv[optind - 1]);
+            return usage_error(cmd, "%s needs a value", argv[optind - 1]);
         }
         int code = take_option(opt, optarg, a);
         if (code >= 0) {
@@ -336,7 +379,10 @@ static int parse_partition(int argc, char **argv, args *a)
         }
     }
     if (optind < argc) {
-        return usage_error("partition", "unexpected argument '%s'", argv[optind]);
+        return usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    }
+    if (a->adjust && a->previous == NULL) {
+        return usage_error(cmd, "%s is required", "--previous");
     }
     static const struct {
         const char *flag;
@@ -348,7 +394,7 @@ static int parse_partition(int argc, char **argv, args *a)
     };
     for (size_t k = 0; k < sizeof required / sizeof required[0]; k++) {
         if (*(const char *const *)((const char *)a + required[k].offset) == NULL) {
-            return usage_error("partition", "%s is required", required[k].flag);
+            return usage_error(cmd, "%s is required", required[k].flag);
         }
     }
     return -1;
@@ -398,7 +444,9 @@ static gp_status set_inputs(gp_context *ctx, const args *a, gp_inputs *in)
     gp_status st;
     if ((st = gp_inputs_set_communities(ctx, in, a->communities, a->id_field)) != GP_OK ||
         (st = gp_inputs_set_streets(ctx, in, a->streets, a->class_field)) != GP_OK ||
-        (st = gp_inputs_set_households(ctx, in, a->households, a->count_field)) != GP_OK) {
+        (st = gp_inputs_set_households(ctx, in, a->households, a->count_field)) != GP_OK ||
+        (st = gp_inputs_set_previous(ctx, in, a->previous, a->previous_code_field,
+                                     a->previous_community_field)) != GP_OK) {
         return st;
     }
     return gp_inputs_set_barriers(ctx, in, a->barriers);
@@ -464,6 +512,15 @@ static void print_summary(const gp_plan *plan)
                "split_block (the report says where and why)\n",
                cut);
     }
+    if (gp_plan_is_adjust(plan)) {
+        printf("gridpart: adjust: %" PRId32 " grid(s) kept, %" PRId32 " changed, %" PRId32
+               " new, %" PRId32 " code(s) retired; %" PRId64 " household(s) moved; the previous "
+               "grids fit %.1f%% of the street blocks' area\n",
+               gp_plan_community_grid_changes(plan, -1, GP_GRID_KEPT),
+               gp_plan_community_grid_changes(plan, -1, GP_GRID_CHANGED),
+               gp_plan_community_grid_changes(plan, -1, GP_GRID_NEW), gp_plan_retired_count(plan),
+               gp_plan_households_moved(plan), 100.0 * gp_plan_previous_fit(plan, -1));
+    }
     int32_t oob = gp_plan_out_of_bounds(plan);
     if (oob > 0) {
         fprintf(stderr, "gridpart: %" PRId32 " grid(s) outside the bounds:\n", oob);
@@ -498,7 +555,7 @@ static int run_partition(const args *a)
         goto done;
     }
     /* Every output is checked before any work: a bad path costs nothing. */
-    if ((st = gp_outputs_check(ctx, out, in)) != GP_OK || (st = gp_run(ctx, in, opts, &plan)) != GP_OK ||
+    if ((st = gp_outputs_check(ctx, out, in)) != GP_OK || (st = (a->adjust ? gp_adjust : gp_run)(ctx, in, opts, &plan)) != GP_OK ||
         (st = gp_plan_write_outputs(ctx, plan, out)) != GP_OK) {
         goto done;
     }
@@ -526,6 +583,14 @@ static int cmd_partition(int argc, char **argv)
 {
     args a = {.min = -1, .max = -1, .target = -1, .grids = -1, .threads = -1, .split = -1,
               .overlaps = -1, .seed = -1};
+    int code = parse_partition(argc, argv, &a);
+    return code >= 0 ? code : run_partition(&a);
+}
+
+static int cmd_adjust(int argc, char **argv)
+{
+    args a = {.min = -1, .max = -1, .target = -1, .grids = -1, .threads = -1, .split = -1,
+              .overlaps = -1, .seed = -1, .adjust = 1};
     int code = parse_partition(argc, argv, &a);
     return code >= 0 ? code : run_partition(&a);
 }
@@ -814,6 +879,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "check") == 0) {
         return cmd_check(argc - 1, argv + 1);
+    }
+    if (strcmp(argv[1], "adjust") == 0) {
+        return cmd_adjust(argc - 1, argv + 1);
     }
     fprintf(stderr, "gridpart: unknown command '%s'\n\n%s", argv[1], MAIN_USAGE);
     return EXIT_USAGE;

@@ -5,6 +5,7 @@
 #include <geos_c.h>
 
 #include "assemble.h"
+#include "codes.h"
 
 #include "geometry/reproject.h"
 
@@ -235,7 +236,7 @@ static int cmp_order(const void *pa, const void *pb)
 gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_blocks *b,
                                 const gp_partition *part, const gp_pieces *pieces,
                                 const gp_options *opts, OGRCoordinateTransformationH ct,
-                                gp_plan *plan)
+                                const gp_grid_codes *codes, gp_plan *plan)
 {
     GEOSContextHandle_t h = gp_ctx_geos(ctx);
     if (h == NULL) {
@@ -368,7 +369,8 @@ gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_
         grid_index[g] = plan->n_grids - 1;
         char code[256];
         snprintf(code, sizeof code, "%s%03" PRId32, cid, serial[g]);
-        pg->code = gp_strdup(code);
+        pg->change = codes != NULL ? codes->change[g] : 0;
+        pg->code = gp_strdup(codes != NULL ? codes->code[g] : code);
         if (pg->code == NULL) {
             st = gp_error_nomem(ctx, "a grid code");
             goto done;
@@ -385,7 +387,7 @@ gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_
         if (check != pg->households) {
             st = gp_error(ctx, GP_ERR_INTERNAL,
                           "community %s: grid %s holds %" PRId64 " households, reported %" PRId64,
-                          cid, code, check, pg->households);
+                          cid, pg->code, check, pg->households);
             goto done;
         }
         if (pieces != NULL && pieces->grid_split[g]) {

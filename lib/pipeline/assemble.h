@@ -12,6 +12,8 @@
 #include "geometry/split.h"
 #include "plan.h"
 
+struct gp_grid_codes;
+
 /**
  * Append community b->community to `plan`: each grid is the exact union of its blocks, coded
  * "<community id><3-digit serial>" numbered in rows north to south and west to east within a
@@ -20,11 +22,13 @@
  * the output CRS (NULL: the same CRS). `pieces`, when some block was cut, gives the grid of
  * each of b's blocks (then b is pieces->blocks and `part` divides the cells they came from),
  * the blocks' `on_streets` and the grids that get the flag `split_block`; NULL: b's blocks
- * are the partition's vertices.
+ * are the partition's vertices. `codes` (adjust, codes.h), when not NULL, gives each
+ * partition grid its code and change instead.
  */
 GP_NODISCARD gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds,
                                              const gp_blocks *b, const gp_partition *part,
                                              const gp_pieces *pieces, const gp_options *opts,
-                                             OGRCoordinateTransformationH ct, gp_plan *plan);
+                                             OGRCoordinateTransformationH ct,
+                                             const struct gp_grid_codes *codes, gp_plan *plan);
 
 #endif /* GP_PIPELINE_ASSEMBLE_H */

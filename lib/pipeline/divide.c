@@ -21,6 +21,8 @@
  */
 
 #include "divide.h"
+#include "keep.h"
+#include "previous.h"
 
 #include "core/context.h"
 #include "core/memory.h"
@@ -94,17 +96,166 @@ static graph_view view_of(const gp_blocks *b, const gp_cells *c)
                         b->edge_cost, b->area, b->perimeter, NULL};
 }
 
+/* `adjust`: the previous grid of every vertex of a view: a block's own label; a cell holding
+ * households the grid of most of them, an empty cell the grid covering most of its area (so
+ * that the cells of a block the previous division cut fall on the sides they were on). */
+static gp_status view_labels(gp_context *ctx, const gp_prev_community *pc, const gp_cells *c,
+                             int32_t **out)
+{
+    *out = NULL;
+    if (c == NULL) {
+        return GP_OK;
+    }
+    int32_t *label = gp_malloc(((size_t)c->n + 1) * sizeof *label);
+    if (label == NULL) {
+        return gp_error_nomem(ctx, "the previous grids of cells");
+    }
+    gp_status st = GP_OK;
+    for (int32_t v = 0; v < c->n && st == GP_OK; v++) {
+        label[v] = pc->block_label[c->block[v]];
+        if (!c->is_cell[v]) {
+            continue;
+        }
+        int32_t by_hh = gp_prev_majority(pc, c->hh_list + c->hh_start[v],
+                                         c->hh_start[v + 1] - c->hh_start[v]);
+        if (by_hh >= 0) {
+            label[v] = by_hh;
+        } else if (c->geom[v] != NULL) {
+            int32_t by_area = -1;
+            st = gp_prev_label_geoms(ctx, pc, &c->geom[v], 1, &by_area, NULL, NULL);
+            label[v] = by_area >= 0 ? by_area : label[v];
+        }
+    }
+    if (st != GP_OK) {
+        gp_free(label);
+        return st;
+    }
+    *out = label;
+    return GP_OK;
+}
+
+/* adjust: the view's labels as they are, when they hold (keep.c): the cells of the blocks the
+ * previous division cut falling on their sides again. *out NULL when they do not. */
+static gp_status keep_view(gp_context *ctx, const graph_view *g, const gp_options *opts,
+                           const gp_prev_community *pc, const gp_cells *cells,
+                           const gp_splitter *sp, const int32_t *labels, gp_partition **out)
+{
+    int32_t *label = gp_malloc(((size_t)g->n + 1) * sizeof *label);
+    uint8_t *indivisible = gp_malloc((size_t)g->n + 1);
+    if (label == NULL || indivisible == NULL) {
+        gp_free(label);
+        gp_free(indivisible);
+        return gp_error_nomem(ctx, "the previous division");
+    }
+    for (int32_t v = 0; v < g->n; v++) {
+        int32_t blk = cells ? cells->block[v] : v;
+        int whole = cells == NULL || !cells->is_cell[v];
+        int ok = !whole || (pc->block_share[blk] >= GP_PREV_MATCH_SHARE &&
+                            !pc->block_hh_split[blk]);
+        label[v] = ok ? (labels ? labels[v] : pc->block_label[v]) : -1;
+        int32_t sites = g->sites ? g->sites[v] : sp ? gp_splitter_sites(sp, v) : 2;
+        indivisible[v] = g->households[v] > opts->max_households && sites <= 1;
+    }
+    gp_keep_view kv = {g->n, g->xadj, g->adjncy, g->households, g->border, g->cost,
+                       label, indivisible, pc->n};
+    gp_status st = gp_keep_labels(ctx, &kv, opts, out);
+    gp_free(label);
+    gp_free(indivisible);
+    return st;
+}
+
+/*
+ * adjust: when the previous grid count no longer fits the households (grids grew over the
+ * maximum, or fell under the minimum), the fewest households move with the feasible count
+ * nearest to it: every grid added or dissolved moves a grid's worth of households. When the
+ * optimizer's own choice of count differs, the counts from that one towards the optimizer's
+ * are tried too, and the first with no more grids out of bounds and fewer households moved is
+ * kept (a count the user fixed stays).
+ */
+static gp_status fewest_grids_added(gp_context *ctx, const gp_graph *graph, const graph_view *g,
+                                    const gp_options *opts, const int32_t *labels,
+                                    gp_partition **best)
+{
+    int64_t total = 0;
+    int32_t had = 0, top = -1;
+    for (int32_t v = 0; v < g->n; v++) {
+        total += g->households[v];
+        top = labels[v] > top ? labels[v] : top;
+    }
+    uint8_t *seen = gp_calloc((size_t)top + 2, 1);
+    if (seen == NULL) {
+        return gp_error_nomem(ctx, "the previous grid count");
+    }
+    for (int32_t v = 0; v < g->n; v++) {
+        had += labels[v] >= 0 && !seen[labels[v]];
+        if (labels[v] >= 0) {
+            seen[labels[v]] = 1;
+        }
+    }
+    gp_free(seen);
+    int64_t lo = (total + opts->max_households - 1) / opts->max_households;
+    int64_t hi = opts->min_households > 0 ? total / opts->min_households : g->n;
+    lo = lo < 1 ? 1 : lo;
+    hi = hi > g->n ? g->n : hi;
+    if (opts->grid_count > 0 || had < 1 || lo > hi) {
+        return GP_OK;
+    }
+    /* Counts from the nearest feasible one to the previous count towards the optimizer's: the
+     * first as good on the bounds and moving fewer households wins. */
+    int64_t k = had < lo ? lo : (had > hi ? hi : had);
+    int64_t chosen = gp_partition_grid_count(*best);
+    int64_t step = chosen > k ? 1 : -1;
+    gp_status st = GP_OK;
+    for (; k != chosen && k != had && st == GP_OK; k += step) {
+        gp_options *fixed = NULL;
+        gp_partition *other = NULL;
+        st = gp_options_clone(opts, &fixed);
+        if (st == GP_OK && (st = gp_options_set_grid_count(ctx, fixed, (int32_t)k)) == GP_OK) {
+            st = gp_graph_partition(ctx, graph, fixed, &other);
+        }
+        int better = st == GP_OK && other != NULL &&
+                     gp_partition_out_of_bounds(other) <= gp_partition_out_of_bounds(*best) &&
+                     gp_partition_households_moved(other) < gp_partition_households_moved(*best);
+        if (better) {
+            gp_partition_free(*best);
+            *best = other;
+            other = NULL;
+        }
+        gp_partition_free(other);
+        gp_options_free(fixed);
+        if (better) {
+            break;
+        }
+    }
+    return st;
+}
+
 static gp_status partition_view(gp_context *ctx, const graph_view *g, const gp_options *opts,
-                                gp_partition **out)
+                                const gp_prev_community *pc, const gp_cells *cells,
+                                const gp_splitter *sp, gp_partition **out)
 {
     gp_graph *graph = NULL;
-    gp_status st;
+    int32_t *labels = NULL;
+    gp_status st = GP_OK;
+    *out = NULL;
+    if (pc != NULL && ((st = view_labels(ctx, pc, cells, &labels)) != GP_OK ||
+                       (st = keep_view(ctx, g, opts, pc, cells, sp, labels, out)) != GP_OK ||
+                       *out != NULL)) {
+        gp_free(labels);
+        return st;
+    }
     if ((st = gp_graph_new(ctx, g->n, g->xadj, g->adjncy, &graph)) == GP_OK &&
         (st = gp_graph_set_households(ctx, graph, g->households)) == GP_OK &&
         (st = gp_graph_set_edges(ctx, graph, g->border, g->cost)) == GP_OK &&
-        (st = gp_graph_set_shape(ctx, graph, g->area, g->perimeter)) == GP_OK) {
+        (st = gp_graph_set_shape(ctx, graph, g->area, g->perimeter)) == GP_OK &&
+        (pc == NULL ||
+         (st = gp_graph_set_previous(ctx, graph, labels ? labels : pc->block_label)) == GP_OK)) {
         st = gp_graph_partition(ctx, graph, opts, out);
     }
+    if (st == GP_OK && pc != NULL) {
+        st = fewest_grids_added(ctx, graph, g, opts, labels ? labels : pc->block_label, out);
+    }
+    gp_free(labels);
     gp_graph_free(graph);
     return st;
 }
@@ -143,7 +294,8 @@ static gp_status violation(gp_context *ctx, const gp_splitter *sp, const graph_v
 
 /* Cut the blocks of `mode`, partition, score. GP_ERR_GEOMETRY: the cells could not be made. */
 static gp_status run_trial(gp_context *ctx, gp_splitter *sp, const gp_blocks *b,
-                           const uint8_t *mode, const gp_options *opts, trial *t)
+                           const uint8_t *mode, const gp_options *opts,
+                           const gp_prev_community *pc, trial *t)
 {
     memset(t, 0, sizeof *t);
     gp_status st = GP_OK;
@@ -155,7 +307,7 @@ static gp_status run_trial(gp_context *ctx, gp_splitter *sp, const gp_blocks *b,
         return st;
     }
     graph_view g = view_of(b, t->cells);
-    if ((st = partition_view(ctx, &g, opts, &t->part)) != GP_OK ||
+    if ((st = partition_view(ctx, &g, opts, pc, t->cells, sp, &t->part)) != GP_OK ||
         (st = violation(ctx, sp, &g, t->part, opts, &t->viol)) != GP_OK) {
         trial_clear(t);
         return st;
@@ -355,7 +507,8 @@ static int skippable(gp_context *ctx, gp_status st)
 
 /* Rule 2: the bounded greedy search described at the top of the file. */
 static gp_status cut_as_needed(gp_context *ctx, gp_splitter *sp, const gp_blocks *b,
-                               const gp_options *opts, uint8_t *mode, trial *cur, int32_t *trials)
+                               const gp_options *opts, const gp_prev_community *pc, uint8_t *mode,
+                               trial *cur, int32_t *trials)
 {
     int32_t n = b->n;
     gp_status st = GP_OK;
@@ -395,7 +548,7 @@ static gp_status cut_as_needed(gp_context *ctx, gp_splitter *sp, const gp_blocks
             tried++;
             memcpy(try_mode, mode, (size_t)n);
             try_mode[v] = GP_CELLS_OPEN;
-            st = run_trial(ctx, sp, b, try_mode, opts, &t);
+            st = run_trial(ctx, sp, b, try_mode, opts, pc, &t);
             (*trials)++;
             if (st != GP_OK && skippable(ctx, st)) {
                 st = GP_OK;
@@ -431,7 +584,7 @@ static gp_status cut_as_needed(gp_context *ctx, gp_splitter *sp, const gp_blocks
     for (int32_t i = 0; n_opened > 1 && i < n_opened; i++) {
         memcpy(try_mode, mode, (size_t)n);
         try_mode[opened[i]] = GP_CELLS_NONE;
-        st = run_trial(ctx, sp, b, try_mode, opts, &t);
+        st = run_trial(ctx, sp, b, try_mode, opts, pc, &t);
         (*trials)++;
         if (st != GP_OK && skippable(ctx, st)) {
             st = GP_OK;
@@ -463,15 +616,47 @@ done:
 gp_status gp_divide_community(gp_context *ctx, const gp_dataset *ds, const gp_blocks *b,
                               const gp_options *opts, gp_divided *out)
 {
+    return gp_divide_adjust(ctx, ds, b, opts, NULL, out);
+}
+
+/* `adjust`: open the blocks the previous division cut (their households in two grids, or
+ * GP_PREV_CUT_SHARE of their area in a second one), so that their cells can fall on the sides they were
+ * on (GP_CUT_PREVIOUS). */
+static gp_status open_previous_cuts(gp_context *ctx, gp_splitter *sp, const gp_blocks *b,
+                                    const gp_prev_community *pc, uint8_t *mode)
+{
+    for (int32_t v = 0; v < b->n; v++) {
+        int32_t can = 0;
+        if (mode[v] != GP_CELLS_NONE ||
+            (!pc->block_hh_split[v] && pc->block_second[v] < GP_PREV_CUT_SHARE)) {
+            continue;
+        }
+        gp_status st = gp_splitter_can_cut(ctx, sp, v, GP_CELLS_OPEN, &can);
+        if (st != GP_OK && !skippable(ctx, st)) {
+            return st;
+        }
+        mode[v] = st == GP_OK && can ? GP_CELLS_OPEN : GP_CELLS_NONE;
+    }
+    return GP_OK;
+}
+
+gp_status gp_divide_adjust(gp_context *ctx, const gp_dataset *ds, const gp_blocks *b,
+                           const gp_options *opts, const gp_prev_community *pc, gp_divided *out)
+{
     memset(out, 0, sizeof *out);
     int32_t n = b->n;
     gp_splitter *sp = NULL;
-    uint8_t *mode = NULL;
+    uint8_t *mode = NULL, *first_mode = NULL;
     trial cur = {0};
     gp_status st = GP_OK;
+    /* adjust: a previous division that still holds is kept as it was (keep.c). */
+    if (pc != NULL && ((st = gp_keep_previous(ctx, b, pc, opts, &out->part)) != GP_OK ||
+                       out->part != NULL)) {
+        return st;
+    }
     if (opts->split == GP_SPLIT_NEVER) {
         graph_view g = view_of(b, NULL);
-        return partition_view(ctx, &g, opts, &out->part);
+        return partition_view(ctx, &g, opts, pc, NULL, NULL, &out->part);
     }
     mode = gp_calloc((size_t)n + 1, 1);
     if (mode == NULL) {
@@ -493,10 +678,20 @@ gp_status gp_divide_community(gp_context *ctx, const gp_dataset *ds, const gp_bl
         st = GP_OK;
         mode[v] = can ? GP_CELLS_BUILDINGS : GP_CELLS_NONE;
     }
-    st = run_trial(ctx, sp, b, mode, opts, &cur);
+    if (pc != NULL) {
+        if ((first_mode = gp_malloc((size_t)n + 1)) == NULL) {
+            st = gp_error_nomem(ctx, "the split stage");
+            goto done;
+        }
+        memcpy(first_mode, mode, (size_t)n);
+        if ((st = open_previous_cuts(ctx, sp, b, pc, mode)) != GP_OK) {
+            goto done;
+        }
+    }
+    st = run_trial(ctx, sp, b, mode, opts, pc, &cur);
     if (st != GP_OK && skippable(ctx, st)) {
         memset(mode, 0, (size_t)n);
-        st = run_trial(ctx, sp, b, mode, opts, &cur);
+        st = run_trial(ctx, sp, b, mode, opts, pc, &cur);
     }
     if (st != GP_OK) {
         goto done;
@@ -504,7 +699,7 @@ gp_status gp_divide_community(gp_context *ctx, const gp_dataset *ds, const gp_bl
     /* Rule 2. */
     if (opts->split == GP_SPLIT_NEEDED && cur.viol > 0 &&
         feasible_total(b->households_assigned, opts) &&
-        (st = cut_as_needed(ctx, sp, b, opts, mode, &cur, &out->trials)) != GP_OK) {
+        (st = cut_as_needed(ctx, sp, b, opts, pc, mode, &cur, &out->trials)) != GP_OK) {
         goto done;
     }
     if (cur.cells != NULL) {
@@ -522,11 +717,17 @@ gp_status gp_divide_community(gp_context *ctx, const gp_dataset *ds, const gp_bl
             out->reason[v] = mode[v] == GP_CELLS_OPEN        ? GP_CUT_BOUNDS
                              : mode[v] == GP_CELLS_BUILDINGS ? GP_CUT_OVERSIZE
                                                              : GP_CUT_NONE;
+            if (first_mode != NULL && mode[v] == GP_CELLS_OPEN &&
+                first_mode[v] == GP_CELLS_NONE &&
+                (pc->block_hh_split[v] || pc->block_second[v] >= GP_PREV_CUT_SHARE)) {
+                out->reason[v] = GP_CUT_PREVIOUS;
+            }
         }
     }
     out->part = cur.part;
     cur.part = NULL;
 done:
+    gp_free(first_mode);
     trial_clear(&cur);
     gp_splitter_free(sp);
     gp_free(mode);

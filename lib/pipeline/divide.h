@@ -10,8 +10,10 @@
 #include "geometry/dataset.h"
 #include "geometry/split.h"
 
-/** Why a block was cut. */
-enum { GP_CUT_NONE = 0, GP_CUT_OVERSIZE = 1, GP_CUT_BOUNDS = 2 };
+/** Why a block was cut (GP_CUT_PREVIOUS: `adjust`, the previous division had cut it). */
+enum { GP_CUT_NONE = 0, GP_CUT_OVERSIZE = 1, GP_CUT_BOUNDS = 2, GP_CUT_PREVIOUS = 3 };
+
+struct gp_prev_community;
 
 /** A community's division. Free with gp_divided_clear. */
 typedef struct gp_divided {
@@ -32,6 +34,16 @@ typedef struct gp_divided {
 GP_NODISCARD gp_status gp_divide_community(gp_context *ctx, const gp_dataset *ds,
                                            const gp_blocks *blocks, const gp_options *opts,
                                            gp_divided *out);
+
+/**
+ * As gp_divide_community, against a previous division (`adjust`, previous.h; NULL: none): every
+ * graph the optimizer divides carries each vertex's previous grid (gp_graph_set_previous), and
+ * the blocks whose households the previous division put in two grids are opened into cells
+ * first, so that a division that still holds can be kept as it was.
+ */
+GP_NODISCARD gp_status gp_divide_adjust(gp_context *ctx, const gp_dataset *ds,
+                                        const gp_blocks *blocks, const gp_options *opts,
+                                        const struct gp_prev_community *prev, gp_divided *out);
 
 /** Release a division's contents (not the struct). */
 void gp_divided_clear(gp_divided *d);

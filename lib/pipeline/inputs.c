@@ -31,6 +31,9 @@ void gp_inputs_free(gp_inputs *in)
     gp_free(in->grids);
     gp_free(in->grids_code_field);
     gp_free(in->grids_community_field);
+    gp_free(in->previous);
+    gp_free(in->previous_code_field);
+    gp_free(in->previous_community_field);
     gp_free(in);
 }
 
@@ -93,6 +96,21 @@ gp_status gp_inputs_set_barriers(gp_context *ctx, gp_inputs *in, const char *sou
     return set(ctx, &in->barriers, source, "the barriers source", 0);
 }
 
+gp_status gp_inputs_set_previous(gp_context *ctx, gp_inputs *in, const char *source,
+                                 const char *code_field, const char *community_field)
+{
+    if (in == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_inputs_set_previous: inputs are NULL");
+    }
+    gp_status st = set(ctx, &in->previous, source, "the previous grids source", 0);
+    if (st == GP_OK) {
+        st = set(ctx, &in->previous_code_field, code_field, "the previous code field", 0);
+    }
+    return st ? st
+              : set(ctx, &in->previous_community_field, community_field,
+                    "the previous community field", 0);
+}
+
 gp_inputs *gp_inputs_copy_masked(const gp_inputs *in)
 {
     gp_inputs *c = gp_calloc(1, sizeof *c);
@@ -100,9 +118,13 @@ gp_inputs *gp_inputs_copy_masked(const gp_inputs *in)
         return NULL;
     }
     const char *const from[] = {in->communities, in->id_field,    in->streets, in->class_field,
-                                in->households,  in->count_field, in->barriers, in->grids};
+                                in->households,  in->count_field, in->barriers,
+                                in->grids,       in->previous,    in->previous_code_field,
+                                in->previous_community_field};
     char **to[] = {&c->communities, &c->id_field,    &c->streets, &c->class_field,
-                   &c->households,  &c->count_field, &c->barriers, &c->grids};
+                   &c->households,  &c->count_field, &c->barriers,
+                   &c->grids,       &c->previous,    &c->previous_code_field,
+                   &c->previous_community_field};
     for (size_t i = 0; i < sizeof from / sizeof from[0]; i++) {
         if (from[i] != NULL && (*to[i] = gp_layer_source_label(from[i])) == NULL) {
             gp_inputs_free(c);

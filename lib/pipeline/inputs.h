@@ -13,6 +13,8 @@ struct gp_inputs {
     char *barriers;
     /* gp_check: the grids layer audited and its fields (gp_inputs_set_grids). */
     char *grids, *grids_code_field, *grids_community_field;
+    /* adjust: the previous division and its fields (gp_inputs_set_previous). */
+    char *previous, *previous_code_field, *previous_community_field;
 };
 
 /**

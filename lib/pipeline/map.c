@@ -217,12 +217,20 @@ gp_status gp_map_render(gp_context *ctx, const gp_plan *plan, char **out, size_t
         }
         const gp_plan_grid *g = &plan->grids[i];
         int bad = g->households < plan->min_households || g->households > plan->max_households;
-        fprintf(f, "<path fill=\"%s\" fill-rule=\"evenodd\"%s d=\"", PALETTE[colour[i]],
-                bad ? " stroke=\"#d00\" stroke-width=\"2\"" : "");
+        /* adjust: changed grids outlined dashed blue, new ones purple (a bound broken: red). */
+        const char *mark = bad                                ? " stroke=\"#d00\" stroke-width=\"2\""
+                           : g->change == GP_GRID_CHANGED ? " stroke=\"#06c\" stroke-width=\"2\""
+                                                             " stroke-dasharray=\"6 3\""
+                           : g->change == GP_GRID_NEW     ? " stroke=\"#909\" stroke-width=\"2.5\""
+                                                          : "";
+        fprintf(f, "<path fill=\"%s\" fill-rule=\"evenodd\"%s%s%s%s d=\"", PALETTE[colour[i]],
+                mark, g->change > 0 ? " class=\"" : "",
+                g->change > 0 ? gp_plan_grid_change(plan, i) : "", g->change > 0 ? "\"" : "");
         emit_path(f, h, grids[i], &v);
         fputs("\"><title>", f);
         xml_text(f, g->code);
-        fprintf(f, ": %" PRId64 " households</title></path>\n", g->households);
+        fprintf(f, ": %" PRId64 " households%s%s</title></path>\n", g->households,
+                g->change > 0 ? ", " : "", g->change > 0 ? gp_plan_grid_change(plan, i) : "");
     }
     fputs("</g>\n<g id=\"streets\" fill=\"none\" stroke=\"#999\" stroke-width=\"0.5\">\n", f);
     for (int32_t i = 0; i < plan->n_streets; i++) {

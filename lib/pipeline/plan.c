@@ -43,6 +43,10 @@ void gp_plan_free(gp_plan *plan)
         gp_plan_community *c = &plan->communities[i];
         gp_free(c->id);
         gp_plan_shape_clear(&c->shape);
+        for (int32_t k = 0; k < c->adjusted.retired; k++) {
+            gp_free(c->adjusted.retired_code[k]);
+        }
+        gp_free(c->adjusted.retired_code);
     }
     for (int32_t i = 0; i < plan->n_grids; i++) {
         gp_free(plan->grids[i].code);
@@ -65,6 +69,7 @@ void gp_plan_free(gp_plan *plan)
     gp_free(plan->crs_wkt);
     gp_free(plan->work_crs);
     gp_free(plan->check_grids);
+    gp_free(plan->previous);
     gp_inputs_free(plan->inputs);
     gp_free(plan);
 }
@@ -408,4 +413,91 @@ const int64_t *gp_plan_problem_features(const gp_plan *plan, int32_t i, int32_t 
         *count = p ? p->n_features : 0;
     }
     return p ? p->features : NULL;
+}
+
+/* ---- adjust ------------------------------------------------------------------------------ */
+
+const char *gp_plan_grid_change(const gp_plan *plan, int32_t g)
+{
+    static const char *const name[] = {"", "kept", "changed", "new"};
+    const gp_plan_grid *p = grid(plan, g);
+    return p == NULL ? NULL : p->change >= 0 && p->change <= 3 ? name[p->change] : "";
+}
+
+int32_t gp_plan_is_adjust(const gp_plan *plan)
+{
+    return plan != NULL && plan->adjust;
+}
+
+int64_t gp_plan_community_households_moved(const gp_plan *plan, int32_t c)
+{
+    const gp_plan_community *p = community(plan, c);
+    return p ? p->adjusted.moved : 0;
+}
+
+int64_t gp_plan_households_moved(const gp_plan *plan)
+{
+    int64_t moved = 0;
+    for (int32_t c = 0; plan != NULL && c < plan->n_communities; c++) {
+        moved += plan->communities[c].adjusted.moved;
+    }
+    return moved;
+}
+
+static int32_t changes_of(const gp_plan_adjusted *a, int32_t change)
+{
+    switch (change) {
+    case GP_GRID_KEPT:
+        return a->kept;
+    case GP_GRID_CHANGED:
+        return a->changed;
+    case GP_GRID_NEW:
+        return a->added;
+    case GP_GRID_RETIRED:
+        return a->retired;
+    default:
+        return 0;
+    }
+}
+
+int32_t gp_plan_community_grid_changes(const gp_plan *plan, int32_t c, int32_t change)
+{
+    if (c >= 0) {
+        const gp_plan_community *p = community(plan, c);
+        return p ? changes_of(&p->adjusted, change) : 0;
+    }
+    int32_t n = 0;
+    for (int32_t i = 0; plan != NULL && c == -1 && i < plan->n_communities; i++) {
+        n += changes_of(&plan->communities[i].adjusted, change);
+    }
+    return n;
+}
+
+int32_t gp_plan_retired_count(const gp_plan *plan)
+{
+    return gp_plan_community_grid_changes(plan, -1, GP_GRID_RETIRED);
+}
+
+const char *gp_plan_retired_code(const gp_plan *plan, int32_t i)
+{
+    for (int32_t c = 0; plan != NULL && i >= 0 && c < plan->n_communities; c++) {
+        const gp_plan_adjusted *a = &plan->communities[c].adjusted;
+        if (i < a->retired) {
+            return a->retired_code[i];
+        }
+        i -= a->retired;
+    }
+    return NULL;
+}
+
+double gp_plan_previous_fit(const gp_plan *plan, int32_t c)
+{
+    double area = 0.0, matched = 0.0;
+    for (int32_t i = 0; plan != NULL && plan->adjust && i < plan->n_communities; i++) {
+        if (c == -1 || c == i) {
+            area += plan->communities[i].adjusted.block_area;
+            matched += plan->communities[i].adjusted.matched_area;
+        }
+    }
+    return area > 0 ? matched / area : 1.0;
 }

@@ -32,6 +32,7 @@ typedef struct {
     double area, perimeter;  /* working CRS, m^2 and m */
     gp_plan_shape shape;
     double off_streets_m; /* gp_check: border farther than the tolerance from streets (m) */
+    int32_t change;          /* adjust: GP_CHANGE_* (codes.h); 0 outside adjust */
 } gp_plan_grid;
 
 typedef struct {
@@ -42,6 +43,19 @@ typedef struct {
     int32_t on_streets; /* 0 when a side is a split cut */
     gp_plan_shape shape;
 } gp_plan_block;
+
+/* adjust: what became of one community's previous grids, and how they fit its blocks. */
+typedef struct {
+    int32_t previous;   /* previous grids of the community */
+    int32_t kept, changed, added, retired;
+    char **retired_code; /* `retired` codes (owned) */
+    int64_t moved;       /* households whose grid code is not the one they had */
+    int64_t labelled;    /* households that had a previous grid */
+    double block_area;   /* its street blocks' area, m^2... */
+    double matched_area; /* ...inside the previous grid each belongs to */
+    int32_t split;       /* blocks split between two previous grids (by area) */
+    int32_t unlabelled;  /* blocks in no previous grid */
+} gp_plan_adjusted;
 
 typedef struct {
     char *id;
@@ -56,6 +70,7 @@ typedef struct {
     double split_off_m;   /* metres of cut between buildings (grid border off streets) */
     double split_path_m;  /* metres of cut along internal paths */
     gp_plan_shape shape; /* the community itself (for the map) */
+    gp_plan_adjusted adjusted; /* adjust: what became of its previous grids */
 } gp_plan_community;
 
 /* A problem a user sees: a record, never internal ids (graph vertices, grid indexes). */
@@ -114,6 +129,11 @@ struct gp_plan {
     int32_t check_assumed_crs;       /* it had no CRS: taken to be the communities' */
     int64_t check_households_no_grid; /* households in a community but in no grid */
     int32_t check_hard_failures;     /* violations of hard rules */
+    /* adjust: 1 when the plan repairs a previous division; its label ("path:layer"); its
+     * grids in no community. */
+    int32_t adjust;
+    char *previous;
+    int64_t previous_outside;
 };
 
 /** Create an empty plan. */

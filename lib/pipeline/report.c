@@ -92,6 +92,52 @@ static void json_problems(FILE *f, const gp_plan *plan, int32_t c, const char *i
     fputc(']', f);
 }
 
+/* adjust: what became of the previous grids of community c (-1: of all), as an object. */
+static void json_adjusted(FILE *f, const gp_plan *plan, int32_t c)
+{
+    gp_plan_adjusted a = {0};
+    for (int32_t i = 0; i < plan->n_communities; i++) {
+        const gp_plan_adjusted *one = &plan->communities[i].adjusted;
+        if (c >= 0 && i != c) {
+            continue;
+        }
+        a.previous += one->previous;
+        a.kept += one->kept;
+        a.changed += one->changed;
+        a.added += one->added;
+        a.retired += one->retired;
+        a.moved += one->moved;
+        a.labelled += one->labelled;
+        a.block_area += one->block_area;
+        a.matched_area += one->matched_area;
+        a.split += one->split;
+        a.unlabelled += one->unlabelled;
+    }
+    fprintf(f,
+            "{\"previous_grids\": %" PRId32 ", \"kept\": %" PRId32 ", \"changed\": %" PRId32
+            ", \"new\": %" PRId32 ", \"retired\": %" PRId32 ", \"households_moved\": %" PRId64
+            ", \"households_with_previous_grid\": %" PRId64
+            ", \"fit\": {\"area_matched\": %.4f, \"blocks_split\": %" PRId32
+            ", \"blocks_unmatched\": %" PRId32 "}",
+            a.previous, a.kept, a.changed, a.added, a.retired, a.moved, a.labelled,
+            a.block_area > 0 ? a.matched_area / a.block_area : 1.0, a.split, a.unlabelled);
+    if (c < 0) {
+        fputs(", \"previous\": ", f);
+        json_string(f, plan->previous);
+        fprintf(f, ", \"previous_grids_outside\": %" PRId64, plan->previous_outside);
+    }
+    fputs(", \"retired_codes\": [", f);
+    int n = 0;
+    for (int32_t i = 0; i < plan->n_communities; i++) {
+        const gp_plan_adjusted *one = &plan->communities[i].adjusted;
+        for (int32_t k = 0; (c < 0 || i == c) && k < one->retired; k++) {
+            fputs(n++ ? ", " : "", f);
+            json_string(f, one->retired_code[k]);
+        }
+    }
+    fputs("]}", f);
+}
+
 static void write_community(FILE *f, const gp_plan *plan, const gp_plan_community *c)
 {
     int64_t lo = 0, hi = 0, sum = 0;
@@ -126,6 +172,10 @@ static void write_community(FILE *f, const gp_plan *plan, const gp_plan_communit
             c->cut_cost, c->out_of_bounds, c->feasible ? "true" : "false", c->split_blocks,
             c->split_off_m, c->split_path_m);
     json_problems(f, plan, (int32_t)(c - plan->communities), "    ");
+    if (plan->adjust) {
+        fputs(", \"adjust\": ", f);
+        json_adjusted(f, plan, (int32_t)(c - plan->communities));
+    }
     fputc('}', f);
 }
 
@@ -231,6 +281,11 @@ static void write_json(FILE *f, const gp_plan *plan)
             plan->seconds[GP_STAGE_READ], plan->wall_seconds, plan->threads,
             plan->seconds[GP_STAGE_BLOCKS], plan->seconds[GP_STAGE_PARTITION],
             plan->seconds[GP_STAGE_ASSEMBLE]);
+    if (plan->adjust) {
+        fputs("  \"adjust\": ", f);
+        json_adjusted(f, plan, -1);
+        fputs(",\n", f);
+    }
     fputs("  \"problems\": ", f);
     json_problems(f, plan, -1, "  ");
     fputs(",\n  \"communities\": [\n", f);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /** @file run.c gp_run: the whole pipeline, communities in parallel, one context per thread. */
 
+#include "adjust.h"
 #include "assemble.h"
 #include "check.h"
 #include "divide.h"
@@ -40,6 +41,7 @@ typedef struct {
     atomic_int cancel;
     int32_t n;
     int streetless; /* no street line reaches any community: one run-wide warning says so */
+    const gp_previous *prev; /* adjust: the previous division, else NULL */
 } shared_work;
 
 /* The worker contexts' progress callback: cancellation requested by the main thread. */
@@ -70,6 +72,8 @@ static gp_status report_cuts(gp_context *ctx, const gp_dataset *ds, const gp_blo
         if (dv->reason[v] == GP_CUT_OVERSIZE) {
             snprintf(why, sizeof why, "it holds more than the maximum %" PRId64,
                      opts->max_households);
+        } else if (dv->reason[v] == GP_CUT_PREVIOUS) {
+            snprintf(why, sizeof why, "the previous grids divided its households");
         } else {
             snprintf(why, sizeof why,
                      "no division of whole blocks meets the bounds, although the community's "
@@ -102,9 +106,12 @@ static gp_status one_community(gp_context *ctx, const shared_work *w, int32_t c,
 {
     gp_blocks *blocks = NULL;
     gp_divided dv = {0};
+    gp_prev_community *pc = NULL;
+    gp_grid_codes codes = {0};
     double t0 = now();
     gp_status st = gp_community_blocks(ctx, w->ds, c, w->opts, NULL, &blocks);
-    if (st != GP_OK) {
+    if (st != GP_OK ||
+        (w->prev && (st = gp_prev_community_new(ctx, w->ds, w->prev, blocks, &pc)) != GP_OK)) {
         goto done;
     }
     double t1 = now();
@@ -112,14 +119,23 @@ static gp_status one_community(gp_context *ctx, const shared_work *w, int32_t c,
      * progress callback reads it). Split stage and optimizer: the blocks, or the pieces of cut
      * blocks, in grids. */
     if ((st = gp_progress(ctx, 0.0, "partition")) != GP_OK ||
-        (st = gp_divide_community(ctx, w->ds, blocks, w->opts, &dv)) != GP_OK ||
+        (st = gp_divide_adjust(ctx, w->ds, blocks, w->opts, pc, &dv)) != GP_OK ||
         (st = gp_progress(ctx, 0.0, "assemble")) != GP_OK) {
         goto done;
     }
     double t2 = now();
-    st = gp_assemble_community(ctx, w->ds, dv.pieces ? dv.pieces->blocks : blocks, dv.part,
-                               dv.pieces, w->opts, ct, plan);
-    if (st != GP_OK || (st = report_cuts(ctx, w->ds, blocks, &dv, w->opts, plan)) != GP_OK) {
+    const gp_blocks *out_blocks = dv.pieces ? dv.pieces->blocks : blocks;
+    if (pc != NULL &&
+        (st = gp_grid_codes_make(ctx, pc, out_blocks,
+                                 dv.pieces ? dv.pieces->assign : gp_partition_assignment(dv.part),
+                                 gp_partition_grid_count(dv.part), w->opts, dv.pieces == NULL,
+                                 &codes)) != GP_OK) {
+        goto done;
+    }
+    st = gp_assemble_community(ctx, w->ds, out_blocks, dv.part, dv.pieces, w->opts, ct,
+                               pc ? &codes : NULL, plan);
+    if (st != GP_OK || (pc && (st = gp_adjust_record(ctx, pc, &codes, plan)) != GP_OK) ||
+        (st = report_cuts(ctx, w->ds, blocks, &dv, w->opts, plan)) != GP_OK) {
         goto done;
     }
     if (blocks->n_slivers > 0 || blocks->n_leftovers > 0 || blocks->n_households_nearest > 0) {
@@ -152,6 +168,8 @@ static gp_status one_community(gp_context *ctx, const shared_work *w, int32_t c,
     plan->seconds[GP_STAGE_PARTITION] += t2 - t1;
     plan->seconds[GP_STAGE_ASSEMBLE] += now() - t2;
 done:
+    gp_grid_codes_clear(&codes);
+    gp_prev_community_free(pc);
     gp_divided_clear(&dv);
     gp_blocks_free(blocks);
     return st;
@@ -455,18 +473,26 @@ static gp_status run_streets(gp_context *ctx, const gp_dataset *ds, gp_plan *pla
     return GP_OK;
 }
 
-gp_status gp_run(gp_context *ctx, const gp_inputs *in, const gp_options *user_opts, gp_plan **out)
+/* gp_run, and gp_adjust when `adjust` is set (the previous division in the inputs). */
+static gp_status run_all(gp_context *ctx, const gp_inputs *in, const gp_options *user_opts,
+                         int adjust, gp_plan **out)
 {
+    const char *fn = adjust ? "gp_adjust" : "gp_run";
     if (out == NULL) {
-        return gp_error(ctx, GP_ERR_ARG, "gp_run: out is NULL");
+        return gp_error(ctx, GP_ERR_ARG, "%s: out is NULL", fn);
     }
     *out = NULL;
     if (in == NULL || in->communities == NULL || in->streets == NULL || in->households == NULL) {
         return gp_error(ctx, GP_ERR_ARG,
-                        "gp_run: the communities, streets and households layers are required");
+                        "%s: the communities, streets and households layers are required", fn);
+    }
+    if (adjust && in->previous == NULL) {
+        return gp_error(ctx, GP_ERR_ARG,
+                        "gp_adjust: no previous grids: set them with gp_inputs_set_previous");
     }
     gp_options *opts = NULL;
     gp_dataset *ds = NULL;
+    gp_previous *prev = NULL;
     gp_plan *plan = NULL;
     shared_work w = {0};
     pthread_t *threads = NULL;
@@ -491,7 +517,10 @@ gp_status gp_run(gp_context *ctx, const gp_inputs *in, const gp_options *user_op
         .work_crs = opts->work_crs[0] ? opts->work_crs : NULL,
         .opts = opts,
     };
+    gp_grid_layer_source psrc = {in->previous, in->previous_code_field,
+                                 in->previous_community_field};
     if ((st = gp_dataset_read(ctx, &din, &ds)) != GP_OK ||
+        (adjust && (st = gp_previous_read(ctx, ds, &psrc, &prev)) != GP_OK) ||
         (st = gp_plan_new(ctx, &plan)) != GP_OK) {
         goto done;
     }
@@ -510,7 +539,8 @@ gp_status gp_run(gp_context *ctx, const gp_inputs *in, const gp_options *user_op
         st = gp_error_nomem(ctx, "the output CRS");
         goto done;
     }
-    if ((st = run_facts(ctx, ds, plan)) != GP_OK || (st = run_streets(ctx, ds, plan)) != GP_OK) {
+    if ((st = run_facts(ctx, ds, plan)) != GP_OK || (st = run_streets(ctx, ds, plan)) != GP_OK ||
+        (prev && (st = gp_adjust_run_facts(ctx, prev, plan)) != GP_OK)) {
         goto done;
     }
     int32_t n = ds->n_communities;
@@ -535,6 +565,7 @@ gp_status gp_run(gp_context *ctx, const gp_inputs *in, const gp_options *user_op
     w.ds = ds;
     w.opts = opts;
     w.n = n;
+    w.prev = prev;
     w.partial = gp_calloc((size_t)n + 1, sizeof *w.partial);
     w.status = gp_calloc((size_t)n + 1, sizeof *w.status);
     w.message = gp_calloc((size_t)n + 1, sizeof *w.message);
@@ -611,6 +642,7 @@ done:
     gp_free(w.status);
     gp_free(w.message);
     gp_free(threads);
+    gp_previous_free(prev);
     gp_dataset_free(ds);
     gp_options_free(opts);
     if (st == GP_OK) {
@@ -626,4 +658,22 @@ gp_status gp_plan_dataset_facts(gp_context *ctx, const gp_dataset *ds, gp_plan *
 {
     gp_status st = run_facts(ctx, ds, plan);
     return st == GP_OK ? run_streets(ctx, ds, plan) : st;
+}
+
+gp_status gp_run(gp_context *ctx, const gp_inputs *in, const gp_options *opts, gp_plan **out)
+{
+    if (in != NULL && in->previous != NULL) {
+        if (out != NULL) {
+            *out = NULL;
+        }
+        return gp_error(ctx, GP_ERR_ARG,
+                        "gp_run: the inputs hold previous grids (%s): repair them with gp_adjust",
+                        in->previous);
+    }
+    return run_all(ctx, in, opts, 0, out);
+}
+
+gp_status gp_adjust(gp_context *ctx, const gp_inputs *in, const gp_options *opts, gp_plan **out)
+{
+    return run_all(ctx, in, opts, 1, out);
 }

@@ -525,16 +525,18 @@ static gp_status write_grids(layer_writer *lw, GDALDatasetH ds)
     static const field_def fields[] = {
         {"grid_code", OFTString}, {"community", OFTString}, {"households", OFTInteger64},
         {"workload", OFTReal},    {"blocks", OFTInteger},   {"worker", OFTString},
-        {"flags", OFTString},
+        {"flags", OFTString},     {"change", OFTString},
     };
     const gp_plan *plan = lw->plan;
+    /* `change` only after adjust (DESIGN: the grids layer's fields). */
+    int n_fields = (int)(sizeof fields / sizeof fields[0]) - (plan->adjust ? 0 : 1);
     int multi = 0;
     for (int32_t i = 0; i < plan->n_grids; i++) {
         multi |= wkb_type(&plan->grids[i].shape) % 1000 == 6;
     }
     OGRLayerH layer;
-    gp_status st = make_layer(lw, ds, GP_LAYER_NAME[GP_LAYER_GRIDS], multi, fields,
-                              (int)(sizeof fields / sizeof fields[0]), &layer);
+    gp_status st =
+        make_layer(lw, ds, GP_LAYER_NAME[GP_LAYER_GRIDS], multi, fields, n_fields, &layer);
     OGRFeatureDefnH defn = st == GP_OK ? OGR_L_GetLayerDefn(layer) : NULL;
     for (int32_t i = 0; i < plan->n_grids && st == GP_OK; i++) {
         const gp_plan_grid *g = &plan->grids[i];
@@ -546,6 +548,9 @@ static gp_status write_grids(layer_writer *lw, GDALDatasetH ds)
         OGR_F_SetFieldInteger(feat, 4, g->blocks);
         OGR_F_SetFieldString(feat, 5, "");
         OGR_F_SetFieldString(feat, 6, g->flags);
+        if (plan->adjust) {
+            OGR_F_SetFieldString(feat, 7, gp_plan_grid_change(plan, i));
+        }
         char what[300];
         snprintf(what, sizeof what, "grid %s", g->code);
         st = put_feature(lw, layer, feat, &g->shape, multi, GP_LAYER_NAME[GP_LAYER_GRIDS], what);

@@ -21,7 +21,7 @@ from . import _lib
 from ._lib import lib
 
 __all__ = [
-    "partition", "partition_graph", "check", "Result", "GraphResult", "version",
+    "partition", "adjust", "partition_graph", "check", "Result", "GraphResult", "version",
     "GridpartError", "ArgumentError", "OutOfMemoryError", "GridpartIOError", "InputError",
     "CRSError", "GeometryError", "InfeasibleError", "CanceledError", "InternalError",
     "LimitError",
@@ -426,12 +426,16 @@ def _problem(plan, i, communities):
 class Result(_Owner):
     """The grids of a run. Holds the C plan until ``close()`` (or the end of a ``with`` block).
 
-    ``grids``: one dict per grid (grid_code, community, households, workload, blocks, flags);
+    ``grids``: one dict per grid (grid_code, community, households, workload, blocks, flags,
+    change: "kept", "changed" or "new" after :func:`adjust`, else "");
     ``communities``: one dict per community (id, households, grids, blocks, workload_ratio,
     split_blocks: street blocks the split stage cut);
     ``problems``: one dict per problem (severity "violation", "warning" or "note"; kind;
     community; grid_code; blocks; features; message), run-wide ones first;
     ``report``: the JSON report as a dict; ``out``: where the layers were written.
+    After :func:`adjust`: ``moved`` (households whose grid code changed), ``retired`` (previous
+    codes no grid keeps), and per community households_moved, grids_kept, grids_changed,
+    grids_new, grids_retired.
     """
 
     _free = staticmethod(lib.gp_plan_free)
@@ -459,6 +463,7 @@ class Result(_Owner):
                 "workload": lib.gp_plan_grid_workload(plan, g),
                 "blocks": lib.gp_plan_grid_blocks(plan, g),
                 "flags": lib.gp_plan_grid_flags(plan, g).decode(),
+                "change": lib.gp_plan_grid_change(plan, g).decode(),
             }
             for g in range(lib.gp_plan_grid_count(plan))
         ]
@@ -467,6 +472,15 @@ class Result(_Owner):
         self.out_of_bounds = lib.gp_plan_out_of_bounds(plan)
         self.households_read = lib.gp_plan_households_read(plan)
         self.households_outside = lib.gp_plan_households_outside(plan)
+        # adjust: households whose grid code changed, and the previous codes no grid keeps.
+        self.adjusted = bool(lib.gp_plan_is_adjust(plan))
+        self.moved = lib.gp_plan_households_moved(plan)
+        self.retired = [lib.gp_plan_retired_code(plan, i).decode()
+                        for i in range(lib.gp_plan_retired_count(plan))]
+        for c, community in enumerate(self.communities):
+            community["households_moved"] = lib.gp_plan_community_households_moved(plan, c)
+            for k, name in ((1, "kept"), (2, "changed"), (3, "new"), (4, "retired")):
+                community["grids_" + name] = lib.gp_plan_community_grid_changes(plan, c, k)
 
     @property
     def violations(self):
@@ -531,6 +545,40 @@ def partition(communities, streets, households, out=None, *, id_field="code",
     checked before any work and written all or nothing; an existing one is an error unless
     ``overwrite``. ``progress(fraction, stage)`` may return True to cancel.
     """
+    return _pipeline(communities, streets, households, out, None, None, None, id_field=id_field,
+                     class_field=class_field, count_field=count_field, barriers=barriers,
+                     min=min, max=max, target=target, grids=grids, seed=seed, threads=threads,
+                     effort=effort, split=split, crs=crs, overlaps=overlaps, format=format,
+                     report=report, map=map, overwrite=overwrite, progress=progress)
+
+
+def adjust(previous, communities, streets, households, out=None, *,
+           previous_code_field=None, previous_community_field=None, id_field="code",
+           class_field=None, count_field=None, barriers=None, min=None, max=None, target=None,
+           grids=None, seed=None, threads=None, effort=None, split=None, crs=None,
+           overlaps=None, format=None, report=None, map=None, overwrite=False, progress=None):
+    """Repair a previous division for changed inputs, like ``gridpart adjust``; returns a
+    :class:`Result` whose grids carry ``change`` ("kept", "changed", "new").
+
+    ``previous`` is the previous grids layer (``PATH[:LAYER]``): gridpart's own output or grids
+    drawn by hand (any codes, any CRS); ``previous_code_field`` its code field (default
+    "grid_code"), ``previous_community_field`` the field naming each grid's community (default:
+    the community holding most of its area). A division that still holds is kept as it was;
+    elsewhere the fewest households move. The other arguments are those of :func:`partition`.
+    """
+    return _pipeline(communities, streets, households, out, previous, previous_code_field,
+                     previous_community_field, id_field=id_field, class_field=class_field,
+                     count_field=count_field, barriers=barriers, min=min, max=max,
+                     target=target, grids=grids, seed=seed, threads=threads, effort=effort,
+                     split=split, crs=crs, overlaps=overlaps, format=format, report=report,
+                     map=map, overwrite=overwrite, progress=progress)
+
+
+def _pipeline(communities, streets, households, out, previous, previous_code_field,
+              previous_community_field, *, id_field, class_field, count_field, barriers, min,
+              max, target, grids, seed, threads, effort, split, crs, overlaps, format, report,
+              map, overwrite, progress):
+    """partition (previous None) or adjust."""
     ctx = _lib.context()
     outputs = None
     if out is not None or report is not None or map is not None:
@@ -551,6 +599,11 @@ def partition(communities, streets, households, out=None, *, id_field="code",
                                                     _text(count_field, "count_field")), ctx)
                 _check(lib.gp_inputs_set_barriers(ctx, inputs.ptr, _text(barriers, "barriers")),
                        ctx)
+                if previous is not None:
+                    _check(lib.gp_inputs_set_previous(
+                        ctx, inputs.ptr, _text(previous, "previous"),
+                        _text(previous_code_field, "previous_code_field"),
+                        _text(previous_community_field, "previous_community_field")), ctx)
                 # Every output is checked before any work, against the inputs too.
                 if outputs is not None:
                     _check(lib.gp_outputs_check(ctx, outputs.ptr, inputs.ptr), ctx)
@@ -558,7 +611,8 @@ def partition(communities, streets, households, out=None, *, id_field="code",
                 _check(lib.gp_context_set_progress(ctx, cb, None), ctx)
                 pptr = _lib.PlanP()
                 try:
-                    _check(lib.gp_run(ctx, inputs.ptr, opts.ptr, byref(pptr)), ctx)
+                    run = lib.gp_run if previous is None else lib.gp_adjust
+                    _check(run(ctx, inputs.ptr, opts.ptr, byref(pptr)), ctx)
                 finally:
                     _check(lib.gp_context_set_progress(ctx, _lib.PROGRESS_FN(), None), ctx)
         result = Result(pptr, out)
