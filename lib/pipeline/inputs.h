@@ -11,6 +11,9 @@ struct gp_inputs {
     char *streets, *class_field;
     char *households, *count_field;
     char *barriers;
+    /* The roster of workers (since 0.3) and the residents field of the households layer. */
+    char *workers, *worker_id_field, *worker_community_field, *worker_grid_field;
+    char *residents_field;
 };
 
 /**
