@@ -232,10 +232,13 @@ static gp_status read_roster(gp_context *ctx, const gp_inputs *in, const gp_data
             st = gp_layer_field(ctx, l, names[i], &fields[i]);
         }
     }
+    if (st != GP_OK) {
+        goto done;
+    }
     if (fields[2] >= 0) {
         snprintf(r->grid_field, sizeof r->grid_field, "%s", names[2]);
     }
-    for (int32_t c = 0; st == GP_OK && c < ds->n_communities; c++) {
+    for (int32_t c = 0; c < ds->n_communities; c++) {
         sorted[c] = (keyed){ds->community_id[c], c, c};
     }
     qsort(sorted, (size_t)ds->n_communities, sizeof *sorted, cmp_keyed);
