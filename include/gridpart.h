@@ -1132,7 +1132,9 @@ GP_API GP_NODISCARD gp_status gp_outputs_new(gp_outputs **out);
 GP_API void gp_outputs_free(gp_outputs *outputs);
 
 /**
- * Set where the layers `grids` and `blocks` go, in the communities' CRS.
+ * Set where the layers `grids` and `blocks` go, in the communities' CRS (and `workers` when
+ * the run had a roster, since 0.3: NAME.workers.EXT or workers.EXT in a one-layer-per-file
+ * format; an existing dataset's `workers` layer is replaced, or removed when the run had none).
  * - A dataset that holds several layers (GeoPackage ".gpkg", SQLite, a PostgreSQL/PostGIS
  *   connection "PG:dbname=city host=..."): the two layers are added to it, or replaced in it
  *   with overwrite, inside one transaction, so other layers stay and an interrupted write

@@ -91,6 +91,7 @@ static const char PARTITION_USAGE[] =
     "                  PostGIS database (PG:\"dbname=... host=...\"), a one-layer-per-file format\n"
     "                  (.geojson, .fgb, .shp, ...: blocks go to NAME.blocks.EXT), or a folder\n"
     "                  (a path without extension: grids.shp and blocks.shp inside)\n"
+    "                  (with --workers also the layer `workers`)\n"
     "  --format        the GDAL driver (GPKG, GeoJSON, FlatGeobuf, \"ESRI Shapefile\", ...);\n"
     "                  default: from the output's extension or connection prefix\n"
     "  --report        JSON report: per community households, grids, problems; the settings\n"
