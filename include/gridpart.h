@@ -898,9 +898,10 @@ GP_API GP_NODISCARD gp_status gp_inputs_set_barriers(gp_context *ctx, gp_inputs 
  * @param[in] grid_field the current grid field, or NULL for "grid_code" when the table has it
  *            (a field named explicitly must exist).
  * @return GP_OK; GP_ERR_ARG (inputs NULL); GP_ERR_NOMEM. gp_run checks the table: a missing
- *         field, an empty or repeated worker id, an unknown or empty community, or a grid code
- *         that is no grid of the worker's community is GP_ERR_INPUT naming file, field,
- *         feature and value.
+ *         field, an empty or repeated worker id, or an unknown or empty community is
+ *         GP_ERR_INPUT naming file, field, feature and value; a grid code that is no grid of
+ *         the worker's community (retired since, say) is a warning of the plan
+ *         (GP_PROBLEM_STAFFING, naming the same) and the worker is placed as holding none.
  * @since 0.3
  */
 GP_API GP_NODISCARD gp_status gp_inputs_set_workers(gp_context *ctx, gp_inputs *inputs,

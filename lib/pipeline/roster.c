@@ -34,10 +34,17 @@ static const char *cid(const staffing *s)
     return s->plan->communities[s->pci].id;
 }
 
-/* Each worker's current grid, by code; a code that is no grid of the community is an error. */
+/* Each worker's current grid, by code. A code that is no grid of the worker's community (a
+ * grid retired since, a typo, another community's grid) is reported, one warning naming the
+ * roster's file, field and features, and the worker is placed as if holding none. */
 static gp_status find_held(staffing *s)
 {
     const gp_roster *r = s->roster;
+    int64_t *fids = gp_malloc(((size_t)s->w + 1) * sizeof *fids);
+    if (fids == NULL) {
+        return gp_error_nomem(s->ctx, "the workers' grids");
+    }
+    int32_t bad = 0, first = -1;
     for (int32_t k = 0; k < s->w; k++) {
         const char *code = r->grid_code[s->ids[k]];
         s->held[k] = -1;
@@ -45,15 +52,26 @@ static gp_status find_held(staffing *s)
             s->held[k] = strcmp(s->plan->grids[s->first + g].code, code) == 0 ? g : -1;
         }
         if (code != NULL && s->held[k] < 0) {
-            return gp_error(s->ctx, GP_ERR_INPUT,
-                            "%s: feature %" PRId64 ": field '%s': worker '%s': grid '%s' is not "
-                            "a grid of community %s (its grids: %s to %s)",
-                            r->label, r->fid[s->ids[k]], r->grid_field, r->id[s->ids[k]], code,
-                            cid(s), s->n ? s->plan->grids[s->first].code : "none",
-                            s->n ? s->plan->grids[s->first + s->n - 1].code : "none");
+            first = bad == 0 ? k : first;
+            fids[bad++] = r->fid[s->ids[k]];
         }
     }
-    return GP_OK;
+    gp_status st = GP_OK;
+    if (bad > 0) {
+        gp_problem_where at = {GP_SEVERITY_WARNING, GP_PROBLEM_STAFFING, s->pci, NULL, NULL, 0,
+                               fids, bad};
+        st = gp_plan_add_problem(
+            s->ctx, s->plan, &at,
+            "%s: feature %" PRId64 ": field '%s': worker '%s': grid '%s' is not a grid of "
+            "community %s (its grids: %s to %s), so the worker is placed as if holding none"
+            "%s (%" PRId32 " worker(s) of the community so, by feature id in the record)",
+            r->label, r->fid[s->ids[first]], r->grid_field, r->id[s->ids[first]],
+            r->grid_code[s->ids[first]], cid(s), s->n ? s->plan->grids[s->first].code : "none",
+            s->n ? s->plan->grids[s->first + s->n - 1].code : "none", bad > 1 ? "; and more" : "",
+            bad);
+    }
+    gp_free(fids);
+    return st;
 }
 
 /* Workers >= grids: one grid each; current holders keep theirs (the first by id when two

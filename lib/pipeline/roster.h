@@ -46,8 +46,9 @@ void gp_roster_free(gp_roster *roster);
  * with a roster, its workers' grids (gp_plan_grid.worker, plan->workers) and problems.
  * @param[in] roster the roster, or NULL (then only the rule's count, when opts has a rule).
  * @param[in] c the community's index in the dataset.
- * @return GP_OK; GP_ERR_INPUT (a worker's grid code is no grid of their community);
- *         GP_ERR_GEOMETRY; GP_ERR_NOMEM; GP_ERR_CANCELED.
+ * A worker's grid code that is no grid of their community is a warning (the worker placed as
+ * holding none).
+ * @return GP_OK; GP_ERR_GEOMETRY; GP_ERR_NOMEM; GP_ERR_CANCELED.
  */
 GP_NODISCARD gp_status gp_roster_staff(gp_context *ctx, const gp_roster *roster,
                                        const gp_options *opts, int32_t c, gp_plan *plan);

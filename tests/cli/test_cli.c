@@ -277,9 +277,6 @@ Test(cli, staffing_table)
         {"w_unknown.csv", "worker_id,community\nA,44007000101\nB,nowhere\n", "",
          "w_unknown.csv:w_unknown: feature 2: field 'community': worker 'B': community "
          "'nowhere' is not in"},
-        {"w_grid.csv", "worker_id,community,grid_code\nA,44007000101,44007000101999\n", "",
-         "w_grid.csv:w_grid: feature 1: field 'grid_code': worker 'A': grid '44007000101999' "
-         "is not a grid of community 44007000101"},
         {"w_empty.csv", "worker_id,community\n,44007000101\n", "",
          "w_empty.csv:w_empty: feature 1: field 'worker_id': worker id is empty"},
         {"w_field.csv", "id,community\nA,44007000101\n", "--worker-id-field wid",

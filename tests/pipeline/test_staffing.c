@@ -402,9 +402,6 @@ Test(staffing, bad_rosters_name_file_field_and_feature)
         {"no_community", "worker_id,community\nA,\n",
          "feature 1: field 'community': worker 'A' has no community"},
         {"no_field", "id,community\nA,640106003001\n", "no field 'worker_id'"},
-        {"bad_grid", "worker_id,community,grid_code\nA,640106003001,640106003002001\n",
-         "feature 1: field 'grid_code': worker 'A': grid '640106003002001' is not a grid of "
-         "community 640106003001"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *path = write_roster(cases[i][0], cases[i][1]);
@@ -414,6 +411,39 @@ Test(staffing, bad_rosters_name_file_field_and_feature)
                            cases[i][0], msg);
         cr_assert_not_null(strstr(msg, cases[i][2]), "%s: %s", cases[i][0], msg);
     }
+}
+
+Test(staffing, an_unknown_grid_code_is_a_warning_and_the_worker_is_placed)
+{
+    /* B holds another community's grid, C a grid that does not exist: both warned about in one
+     * record naming the file, field and features; A keeps its grid; all three get one. */
+    const char *roster = write_roster("stale", "worker_id,community,grid_code\n"
+                                               "A,640106003001,640106003001003\n"
+                                               "B,640106003001,640106003002001\n"
+                                               "C,640106003001,640106003001009\n");
+    gp_plan *plan = run_demo(roster);
+    int found = 0;
+    for (int32_t i = 0; i < gp_plan_problem_count(plan); i++) {
+        const char *m = gp_plan_problem(plan, i);
+        if (gp_plan_problem_kind(plan, i) == GP_PROBLEM_STAFFING && strstr(m, "is not a grid")) {
+            found++;
+            cr_assert_eq(gp_plan_problem_severity(plan, i), GP_SEVERITY_WARNING);
+            cr_assert_not_null(strstr(m, "stale.csv:stale: feature 2: field 'grid_code': worker "
+                                         "'B': grid '640106003002001' is not a grid of community "
+                                         "640106003001"),
+                               "%s", m);
+            int32_t n = 0;
+            const int64_t *f = gp_plan_problem_features(plan, i, &n);
+            cr_assert_eq(n, 2);
+            cr_assert_eq(f[0], 2);
+            cr_assert_eq(f[1], 3);
+        }
+    }
+    cr_assert_eq(found, 1);
+    cr_assert_str_eq(gp_plan_worker_grid_codes(plan, 0), "640106003001003");
+    cr_assert_str_eq(gp_plan_worker_grid_codes(plan, 1), "640106003001001");
+    cr_assert_str_eq(gp_plan_worker_grid_codes(plan, 2), "640106003001002");
+    gp_plan_free(plan);
 }
 
 Test(staffing, no_roster_no_workers)
