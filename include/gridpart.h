@@ -497,6 +497,63 @@ GP_API int32_t gp_options_get_balance(const gp_options *opts);
 /** @return the workload cap, 0 when there is none. @since 0.3 */
 GP_API double gp_options_get_max_workload(const gp_options *opts);
 
+/* ---- Staffing rules (since 0.3) ---------------------------------------------------------- */
+
+/**
+ * How many full-time community workers a community needs. Values are fixed and only appended.
+ * @since 0.3
+ */
+typedef enum {
+    GP_STAFFING_NONE = 0,     /**< No rule: the report has no required workers. The default. */
+    /** Zhejiang 2021: `base` workers up to `above` households, then one more per `per`
+     * households or part of them above: base + ceil((households - above) / per). */
+    GP_STAFFING_ZHEJIANG = 1,
+    /** N workers per 10,000 residents, rounded up: ceil(N x residents / 10,000); residents
+     * from the residents field (gp_inputs_set_residents_field) or households x persons. */
+    GP_STAFFING_PER10K = 2,
+    GP_STAFFING_GRID = 3      /**< One worker per grid (一格一员). */
+} gp_staffing_rule;
+
+/**
+ * Set the staffing rule from its text, as the CLI's --staffing takes it:
+ * "zhejiang[:base=6,above=2000,per=350]", "per10k:N[,persons=2.6]" (N > 0, a real number),
+ * "grid", or "" / "none" / NULL for none. Parameters not named keep the defaults shown.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] opts the options.
+ * @param[in] rule the rule text.
+ * @return GP_OK; GP_ERR_ARG (unknown rule or parameter, a value not a number or out of range:
+ *         base >= 0, above >= 0, per >= 1, N > 0, persons > 0; the message names it).
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_options_set_staffing(gp_context *ctx, gp_options *opts,
+                                                      const char *rule);
+
+/** @return the staffing rule (a gp_staffing_rule value). @since 0.3 */
+GP_API int32_t gp_options_get_staffing(const gp_options *opts);
+
+/**
+ * The staffing rule in its canonical text with every parameter, e.g.
+ * "zhejiang:base=6,above=2000,per=350", "per10k:16,persons=2.6", "grid", "none".
+ * @param[in] opts the options.
+ * @param[out] buf receives the NUL-terminated text (cut to size); may be NULL when size is 0.
+ * @param[in] size bytes in buf.
+ * @return the length of the whole text (as snprintf).
+ * @since 0.3
+ */
+GP_API int32_t gp_options_staffing_text(const gp_options *opts, char *buf, size_t size);
+
+/**
+ * Workers a community needs under the options' staffing rule.
+ * @param[in] opts the options (NULL: no rule).
+ * @param[in] households the community's households (>= 0).
+ * @param[in] residents its residents, or a negative value for households x persons.
+ * @param[in] grids its grids (for GP_STAFFING_GRID).
+ * @return the workers required; 0 without a rule.
+ * @since 0.3
+ */
+GP_API int64_t gp_staffing_required(const gp_options *opts, int64_t households,
+                                    double residents, int32_t grids);
+
 
 /* ------------------------------------------------------------------------------------------ */
 /* The optimizer on plain graphs                                                              */
@@ -842,6 +899,48 @@ GP_API GP_NODISCARD gp_status gp_inputs_set_previous(gp_context *ctx, gp_inputs 
                                                      const char *source, const char *code_field,
                                                      const char *community_field);
 
+/**
+ * Set the roster of community workers (a table: any GDAL source, a CSV file included; a
+ * geometry is not needed). Each row is a worker: an id (unique, not empty), the id of the
+ * community the worker serves (one of the communities layer's ids) and optionally the code of
+ * the grid the worker holds now, which the worker keeps where the rules allow. With a roster,
+ * a run gives every grid a worker of its own community (gp_plan_grid_worker) and lists the
+ * workers (gp_plan_worker_count): one worker per grid when the community has enough (the
+ * others are surplus, listed), else each worker one contiguous set of grids of even workload
+ * (a second-level partition of the grid adjacency); a community without a worker has its grids
+ * flagged `no_worker` (GP_PROBLEM_NO_WORKER).
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] source "PATH[:LAYER]" (copied), or NULL for none.
+ * @param[in] id_field the worker id field, or NULL for "worker_id".
+ * @param[in] community_field the community field, or NULL for "community".
+ * @param[in] grid_field the current grid field, or NULL for "grid_code" when the table has it
+ *            (a field named explicitly must exist).
+ * @return GP_OK; GP_ERR_ARG (inputs NULL); GP_ERR_NOMEM. gp_run checks the table: a missing
+ *         field, an empty or repeated worker id, or an unknown or empty community is
+ *         GP_ERR_INPUT naming file, field, feature and value; a grid code that is no grid of
+ *         the worker's community (retired since, say) is a warning of the plan
+ *         (GP_PROBLEM_STAFFING, naming the same) and the worker is placed as holding none.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_set_workers(gp_context *ctx, gp_inputs *inputs,
+                                                    const char *source, const char *id_field,
+                                                    const char *community_field,
+                                                    const char *grid_field);
+
+/**
+ * Set the residents field: a numeric field of the households layer giving the residents of
+ * each feature, summed per community for the per10k staffing rule (without it: households x
+ * persons). A null value counts 0; a negative or non-numeric one is GP_ERR_INPUT in gp_run.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] field the field name (copied), or NULL for none.
+ * @return GP_OK; GP_ERR_ARG; GP_ERR_NOMEM.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_set_residents_field(gp_context *ctx, gp_inputs *inputs,
+                                                            const char *field);
+
 /** The result of a run: grids and blocks per community, statistics and problems. Immutable. */
 typedef struct gp_plan gp_plan;
 
@@ -1013,6 +1112,39 @@ GP_API const int64_t *gp_plan_problem_blocks(const gp_plan *plan, int32_t i, int
  */
 GP_API const int64_t *gp_plan_problem_features(const gp_plan *plan, int32_t i, int32_t *count);
 
+/* ---- Staffing and workers (since 0.3) ---------------------------------------------------- */
+
+/** @return grid g's worker id (borrowed), or NULL when it has none or no roster was given.
+ * @since 0.3 */
+GP_API const char *gp_plan_grid_worker(const gp_plan *plan, int32_t g);
+/** @return 1 when the run had a staffing rule or a roster, else 0. @since 0.3 */
+GP_API int32_t gp_plan_has_staffing(const gp_plan *plan);
+/** @return workers community c needs by the staffing rule (0 without a rule). @since 0.3 */
+GP_API int64_t gp_plan_community_staffing_required(const gp_plan *plan, int32_t c);
+/** @return workers of community c on the roster (0 without a roster). @since 0.3 */
+GP_API int32_t gp_plan_community_staffing_roster(const gp_plan *plan, int32_t c);
+/** @return residents of community c used by the per10k rule (field sum or households x
+ * persons; 0 for other rules). @since 0.3 */
+GP_API double gp_plan_community_residents(const gp_plan *plan, int32_t c);
+/** @return the number of workers on the roster, in community order, then worker-id order
+ * (byte order) within a community. @since 0.3 */
+GP_API int32_t gp_plan_worker_count(const gp_plan *plan);
+/** @return worker w's id (borrowed), or NULL when out of range. @since 0.3 */
+GP_API const char *gp_plan_worker_id(const gp_plan *plan, int32_t w);
+/** @return the index of worker w's community, or -1. @since 0.3 */
+GP_API int32_t gp_plan_worker_community(const gp_plan *plan, int32_t w);
+/** @return grids given to worker w (0 for a surplus worker). @since 0.3 */
+GP_API int32_t gp_plan_worker_grids(const gp_plan *plan, int32_t w);
+/** @return worker w's grid codes, comma-separated in code order (borrowed; "" for a surplus
+ * worker), or NULL when out of range. @since 0.3 */
+GP_API const char *gp_plan_worker_grid_codes(const gp_plan *plan, int32_t w);
+/** @return households in worker w's grids. @since 0.3 */
+GP_API int64_t gp_plan_worker_households(const gp_plan *plan, int32_t w);
+/** @return workload of worker w's grids. @since 0.3 */
+GP_API double gp_plan_worker_workload(const gp_plan *plan, int32_t w);
+/** @return the roster's feature id of worker w, or -1. @since 0.3 */
+GP_API int64_t gp_plan_worker_feature(const gp_plan *plan, int32_t w);
+
 /**
  * Write the layers `grids` and `blocks` in the communities' CRS, as gp_plan_write_outputs
  * does with only the layers set and overwrite off: an existing layer or file of the same name
@@ -1095,7 +1227,9 @@ GP_API GP_NODISCARD gp_status gp_outputs_new(gp_outputs **out);
 GP_API void gp_outputs_free(gp_outputs *outputs);
 
 /**
- * Set where the layers `grids` and `blocks` go, in the communities' CRS.
+ * Set where the layers `grids` and `blocks` go, in the communities' CRS (and `workers` when
+ * the run had a roster, since 0.3: NAME.workers.EXT or workers.EXT in a one-layer-per-file
+ * format; an existing dataset's `workers` layer is replaced, or removed when the run had none).
  * - A dataset that holds several layers (GeoPackage ".gpkg", SQLite, a PostgreSQL/PostGIS
  *   connection "PG:dbname=city host=..."): the two layers are added to it, or replaced in it
  *   with overwrite, inside one transaction, so other layers stay and an interrupted write

@@ -29,6 +29,9 @@ static const char PARTITION_USAGE[] =
     "                          [--grids auto|N] [--seed N] [--threads N] [--effort X]\n"
     "                          [--split never|oversize|needed] [--overlaps error|first]\n"
     "                          [--crs CRS]\n"
+    "                          [--staffing RULE] [--residents-field FIELD]\n"
+    "                          [--workers PATH[:LAYER]] [--worker-id-field FIELD]\n"
+    "                          [--worker-community-field FIELD] [--worker-grid-field FIELD]\n"
     "                          -o OUT [--format DRIVER] [--report OUT.json] [--map OUT.svg]\n"
     "                          [--overwrite]\n"
     "\n"
@@ -66,12 +69,29 @@ static const char PARTITION_USAGE[] =
     "  --crs           the metric CRS to work in (default: the communities' own when projected\n"
     "                  in metres, else a CGCS2000 Gauss-Kruger or UTM zone); the report names it\n"
     "\n"
+    "staffing (一格一员: one worker per grid):\n"
+    "  --staffing      the workers each community needs, in the report (staffing.required):\n"
+    "      zhejiang[:base=6,above=2000,per=350]  base, plus one per `per` households or part\n"
+    "                  of them above `above` (Zhejiang 2021)\n"
+    "      per10k:N[,persons=2.6]  N per 10,000 residents, rounded up (Jinzhong 2022: 16, 18);\n"
+    "                  residents from --residents-field, else households x persons\n"
+    "      grid        one per grid\n"
+    "  --residents-field  a numeric field of the households layer: residents per feature\n"
+    "  --workers       the roster (a table, CSV works): worker_id, community and optionally\n"
+    "                  grid_code (the grid a worker holds now and keeps where possible); every\n"
+    "                  grid gets a worker of its community: one each when there are enough\n"
+    "                  (the rest listed as surplus), else contiguous sets of even workload;\n"
+    "                  a community without workers gets the flag no_worker. Adds the layer\n"
+    "                  `workers`; --worker-id-field, --worker-community-field and\n"
+    "                  --worker-grid-field rename the fields\n"
+    "\n"
     "outputs (checked before any work; written all or nothing at the end):\n"
     "  -o, --output    where the layers `grids` and `blocks` go, in the communities' CRS: a\n"
     "                  GeoPackage (.gpkg: added to an existing one, other layers untouched), a\n"
     "                  PostGIS database (PG:\"dbname=... host=...\"), a one-layer-per-file format\n"
     "                  (.geojson, .fgb, .shp, ...: blocks go to NAME.blocks.EXT), or a folder\n"
     "                  (a path without extension: grids.shp and blocks.shp inside)\n"
+    "                  (with --workers also the layer `workers`)\n"
     "  --format        the GDAL driver (GPKG, GeoJSON, FlatGeobuf, \"ESRI Shapefile\", ...);\n"
     "                  default: from the output's extension or connection prefix\n"
     "  --report        JSON report: per community households, grids, problems; the settings\n"
@@ -125,6 +145,8 @@ static const char MAIN_USAGE[] =
 typedef struct {
     const char *communities, *id_field, *streets, *class_field, *households, *count_field;
     const char *barriers, *out, *format, *report, *map, *crs;
+    const char *staffing, *residents_field, *workers, *worker_id_field, *worker_community_field,
+        *worker_grid_field;
     int64_t min, max, target; /* -1: not given */
     int32_t grids, threads;   /* -1: not given */
     int32_t split;            /* gp_split_mode, -1: not given */
@@ -216,7 +238,9 @@ enum {
     OPT_COMMUNITIES = 256, OPT_ID_FIELD, OPT_STREETS, OPT_CLASS_FIELD, OPT_HOUSEHOLDS,
     OPT_COUNT_FIELD, OPT_BARRIERS, OPT_MIN, OPT_MAX, OPT_TARGET, OPT_GRIDS, OPT_SEED,
     OPT_THREADS, OPT_EFFORT, OPT_SPLIT, OPT_OVERLAPS, OPT_CRS, OPT_FORMAT, OPT_REPORT, OPT_MAP, OPT_OVERWRITE,
-    OPT_PREVIOUS, OPT_PREVIOUS_CODE, OPT_PREVIOUS_COMMUNITY
+    OPT_PREVIOUS, OPT_PREVIOUS_CODE, OPT_PREVIOUS_COMMUNITY,
+    OPT_STAFFING, OPT_RESIDENTS_FIELD, OPT_WORKERS, OPT_WORKER_ID_FIELD, OPT_WORKER_COMMUNITY_FIELD,
+    OPT_WORKER_GRID_FIELD
 };
 
 static const struct option PARTITION_OPTIONS[] = {
@@ -245,6 +269,12 @@ static const struct option PARTITION_OPTIONS[] = {
     {"previous", required_argument, NULL, OPT_PREVIOUS},
     {"previous-code-field", required_argument, NULL, OPT_PREVIOUS_CODE},
     {"previous-community-field", required_argument, NULL, OPT_PREVIOUS_COMMUNITY},
+    {"staffing", required_argument, NULL, OPT_STAFFING},
+    {"residents-field", required_argument, NULL, OPT_RESIDENTS_FIELD},
+    {"workers", required_argument, NULL, OPT_WORKERS},
+    {"worker-id-field", required_argument, NULL, OPT_WORKER_ID_FIELD},
+    {"worker-community-field", required_argument, NULL, OPT_WORKER_COMMUNITY_FIELD},
+    {"worker-grid-field", required_argument, NULL, OPT_WORKER_GRID_FIELD},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -279,6 +309,12 @@ static int take_option(int opt, const char *value, args *a)
           : opt == OPT_PREVIOUS_CODE ? &a->previous_code_field
                                      : &a->previous_community_field) = value;
         break;
+    case OPT_STAFFING: a->staffing = value; break;
+    case OPT_RESIDENTS_FIELD: a->residents_field = value; break;
+    case OPT_WORKERS: a->workers = value; break;
+    case OPT_WORKER_ID_FIELD: a->worker_id_field = value; break;
+    case OPT_WORKER_COMMUNITY_FIELD: a->worker_community_field = value; break;
+    case OPT_WORKER_GRID_FIELD: a->worker_grid_field = value; break;
     case OPT_MIN:
     case OPT_MAX:
     case OPT_TARGET:
@@ -436,6 +472,9 @@ static gp_status set_options(gp_context *ctx, const args *a, gp_options *o)
     if (a->crs != NULL && (st = gp_options_set_work_crs(ctx, o, a->crs)) != GP_OK) {
         return st;
     }
+    if (a->staffing != NULL && (st = gp_options_set_staffing(ctx, o, a->staffing)) != GP_OK) {
+        return st;
+    }
     return GP_OK;
 }
 
@@ -449,7 +488,12 @@ static gp_status set_inputs(gp_context *ctx, const args *a, gp_inputs *in)
                                      a->previous_community_field)) != GP_OK) {
         return st;
     }
-    return gp_inputs_set_barriers(ctx, in, a->barriers);
+    if ((st = gp_inputs_set_barriers(ctx, in, a->barriers)) != GP_OK ||
+        (st = gp_inputs_set_residents_field(ctx, in, a->residents_field)) != GP_OK) {
+        return st;
+    }
+    return gp_inputs_set_workers(ctx, in, a->workers, a->worker_id_field,
+                                 a->worker_community_field, a->worker_grid_field);
 }
 
 static gp_status set_outputs(gp_context *ctx, const args *a, gp_outputs *out)
@@ -520,6 +564,15 @@ static void print_summary(const gp_plan *plan)
                gp_plan_community_grid_changes(plan, -1, GP_GRID_CHANGED),
                gp_plan_community_grid_changes(plan, -1, GP_GRID_NEW), gp_plan_retired_count(plan),
                gp_plan_households_moved(plan), 100.0 * gp_plan_previous_fit(plan, -1));
+    }
+    if (gp_plan_worker_count(plan) > 0) {
+        int32_t placed = 0;
+        for (int32_t w = 0; w < gp_plan_worker_count(plan); w++) {
+            placed += gp_plan_worker_grids(plan, w) > 0;
+        }
+        printf("gridpart: %" PRId32 " worker(s) on the roster, %" PRId32
+               " given grids (layer workers; staffing per community in the report)\n",
+               gp_plan_worker_count(plan), placed);
     }
     int32_t oob = gp_plan_out_of_bounds(plan);
     if (oob > 0) {

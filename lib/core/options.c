@@ -25,6 +25,10 @@ static const gp_options DEFAULTS = {
     .balance = GP_BALANCE_AUTO,
     .max_workload = 0.0,
     .work_crs = "",
+    /* Staffing rule parameters, used when a rule names no value: Zhejiang 2021 (6 workers up
+     * to 2,000 households, one more per 300-400 above: 350), 2.6 persons per household. */
+    .staffing = {.rule = GP_STAFFING_NONE, .base = 6, .above = 2000, .per = 350,
+                 .per10k = 0.0, .persons = 2.6},
 };
 
 const gp_options *gp_options_defaults(void)

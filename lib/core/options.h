@@ -6,6 +6,16 @@
 
 #include "gridpart.h"
 
+/* A staffing rule and its parameters (gp_options_set_staffing). */
+typedef struct {
+    int32_t rule;        /* gp_staffing_rule */
+    int64_t base;        /* zhejiang: workers up to `above` households */
+    int64_t above;       /* zhejiang: households covered by the base */
+    int64_t per;         /* zhejiang: one more worker per this many households above */
+    double per10k;       /* per10k: workers per 10,000 residents */
+    double persons;      /* per10k: residents per household when no residents field */
+} gp_staffing_rule_params;
+
 struct gp_options {
     int64_t min_households;
     int64_t max_households;
@@ -21,6 +31,7 @@ struct gp_options {
     int32_t balance;  /* gp_balance_mode */
     double max_workload; /* 0: no cap */
     char work_crs[256]; /* the working CRS the user chose ("EPSG:32650"), or "" to choose */
+    gp_staffing_rule_params staffing; /* the staffing rule (core/staffing.c) */
 };
 
 /** The defaults (the one DEFAULTS table), for internal callers given no options. */

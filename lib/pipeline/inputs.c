@@ -34,6 +34,11 @@ void gp_inputs_free(gp_inputs *in)
     gp_free(in->previous);
     gp_free(in->previous_code_field);
     gp_free(in->previous_community_field);
+    gp_free(in->workers);
+    gp_free(in->worker_id_field);
+    gp_free(in->worker_community_field);
+    gp_free(in->worker_grid_field);
+    gp_free(in->residents_field);
     gp_free(in);
 }
 
@@ -111,20 +116,56 @@ gp_status gp_inputs_set_previous(gp_context *ctx, gp_inputs *in, const char *sou
                     "the previous community field", 0);
 }
 
+gp_status gp_inputs_set_workers(gp_context *ctx, gp_inputs *in, const char *source,
+                                const char *id_field, const char *community_field,
+                                const char *grid_field)
+{
+    if (in == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_inputs_set_workers: inputs are NULL");
+    }
+    gp_status st = set(ctx, &in->workers, source, "the workers source", 0);
+    if (st == GP_OK) {
+        st = set(ctx, &in->worker_id_field, id_field, "the worker id field", 0);
+    }
+    if (st == GP_OK) {
+        st = set(ctx, &in->worker_community_field, community_field, "the worker community field",
+                 0);
+    }
+    return st ? st : set(ctx, &in->worker_grid_field, grid_field, "the worker grid field", 0);
+}
+
+gp_status gp_inputs_set_residents_field(gp_context *ctx, gp_inputs *in, const char *field)
+{
+    if (in == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_inputs_set_residents_field: inputs are NULL");
+    }
+    return set(ctx, &in->residents_field, field, "the residents field", 0);
+}
+
 gp_inputs *gp_inputs_copy_masked(const gp_inputs *in)
 {
     gp_inputs *c = gp_calloc(1, sizeof *c);
     if (c == NULL) {
         return NULL;
     }
-    const char *const from[] = {in->communities, in->id_field,    in->streets, in->class_field,
-                                in->households,  in->count_field, in->barriers,
-                                in->grids,       in->previous,    in->previous_code_field,
-                                in->previous_community_field};
-    char **to[] = {&c->communities, &c->id_field,    &c->streets, &c->class_field,
-                   &c->households,  &c->count_field, &c->barriers,
-                   &c->grids,       &c->previous,    &c->previous_code_field,
-                   &c->previous_community_field};
+    const char *const from[] = {in->communities,     in->id_field,
+                                in->streets,         in->class_field,
+                                in->households,      in->count_field,
+                                in->barriers,        in->grids,
+                                in->previous,        in->previous_code_field,
+                                in->previous_community_field,
+                                in->workers,         in->worker_id_field,
+                                in->worker_community_field,
+                                in->worker_grid_field, in->residents_field};
+    char **to[] = {&c->communities,     &c->id_field,
+                   &c->streets,         &c->class_field,
+                   &c->households,      &c->count_field,
+                   &c->barriers,        &c->grids,
+                   &c->previous,        &c->previous_code_field,
+                   &c->previous_community_field,
+                   &c->workers,         &c->worker_id_field,
+                   &c->worker_community_field,
+                   &c->worker_grid_field, &c->residents_field};
     for (size_t i = 0; i < sizeof from / sizeof from[0]; i++) {
         if (from[i] != NULL && (*to[i] = gp_layer_source_label(from[i])) == NULL) {
             gp_inputs_free(c);

@@ -15,6 +15,9 @@ struct gp_inputs {
     char *grids, *grids_code_field, *grids_community_field;
     /* adjust: the previous division and its fields (gp_inputs_set_previous). */
     char *previous, *previous_code_field, *previous_community_field;
+    /* The roster of workers (since 0.3) and the residents field of the households layer. */
+    char *workers, *worker_id_field, *worker_community_field, *worker_grid_field;
+    char *residents_field;
 };
 
 /**

@@ -182,20 +182,43 @@ gp_status gp_map_render(gp_context *ctx, const gp_plan *plan, char **out, size_t
     v.height = (v.maxy - v.miny) * v.scale;
 
     /* Greedy colouring: each grid takes the first colour none of its touching predecessors
-     * has; with bounding boxes as a cheap filter. */
+     * has. With a roster, a worker's grids are one unit (one colour for all of them, unlike
+     * the colours of the units touching any of them), so the map shows who serves where. */
+    uint8_t *done_ = gp_calloc((size_t)plan->n_grids + 1, 1);
+    if (done_ == NULL) {
+        st = gp_error_nomem(ctx, "the map");
+        goto done;
+    }
     for (int32_t i = 0; i < plan->n_grids; i++) {
+        if (done_[i]) {
+            continue;
+        }
+        const char *wk = plan->has_roster ? plan->grids[i].worker : NULL;
         unsigned used = 0;
-        for (int32_t j = 0; j < i && grids[i] != NULL; j++) {
-            if (grids[j] != NULL && GEOSIntersects_r(h, grids[i], grids[j]) == 1) {
-                used |= 1u << colour[j];
+        for (int32_t k = i; k < plan->n_grids; k++) {
+            if (k != i && (wk == NULL || plan->grids[k].worker == NULL ||
+                           strcmp(plan->grids[k].worker, wk) != 0)) {
+                continue;
+            }
+            for (int32_t j = 0; j < plan->n_grids && grids[k] != NULL; j++) {
+                if (done_[j] && grids[j] != NULL && GEOSIntersects_r(h, grids[k], grids[j]) == 1) {
+                    used |= 1u << colour[j];
+                }
             }
         }
         int c = 0;
         while (c < N_COLOURS - 1 && (used & (1u << c))) {
             c++;
         }
-        colour[i] = c;
+        for (int32_t k = i; k < plan->n_grids; k++) {
+            if (k == i || (wk != NULL && plan->grids[k].worker != NULL &&
+                           strcmp(plan->grids[k].worker, wk) == 0)) {
+                colour[k] = c;
+                done_[k] = 1;
+            }
+        }
     }
+    gp_free(done_);
     f = open_memstream(&buf, &len);
     if (f == NULL) {
         st = gp_error_nomem(ctx, "the map");
@@ -229,8 +252,15 @@ gp_status gp_map_render(gp_context *ctx, const gp_plan *plan, char **out, size_t
         emit_path(f, h, grids[i], &v);
         fputs("\"><title>", f);
         xml_text(f, g->code);
-        fprintf(f, ": %" PRId64 " households%s%s</title></path>\n", g->households,
-                g->change > 0 ? ", " : "", g->change > 0 ? gp_plan_grid_change(plan, i) : "");
+        fprintf(f, ": %" PRId64 " households", g->households);
+        if (g->change > 0) {
+            fprintf(f, ", %s", gp_plan_grid_change(plan, i));
+        }
+        if (g->worker != NULL) {
+            fputs(", worker ", f);
+            xml_text(f, g->worker);
+        }
+        fputs("</title></path>\n", f);
     }
     fputs("</g>\n<g id=\"streets\" fill=\"none\" stroke=\"#999\" stroke-width=\"0.5\">\n", f);
     for (int32_t i = 0; i < plan->n_streets; i++) {

@@ -179,9 +179,10 @@ static int names_ours(const char *layer)
 static gp_status check_not_inputs(gp_context *ctx, const gp_outputs *o, const gp_target *t,
                                   const gp_inputs *in)
 {
-    const char *role[] = {"communities", "streets", "households", "barriers", "previous grids"};
+    const char *role[] = {"communities", "streets", "households",    "barriers",
+                          "previous grids", "workers", "audited grids"};
     const char *spec[] = {in->communities, in->streets, in->households, in->barriers,
-                          in->previous};
+                          in->previous,    in->workers, in->grids};
     const char *files[2 + GP_LAYER_COUNT + 1] = {o->report, o->map};
     int n = 2;
     for (int i = 0; t != NULL && t->kind == GP_TARGET_LAYER_FILES && i < GP_LAYER_COUNT; i++) {
@@ -191,7 +192,7 @@ static gp_status check_not_inputs(gp_context *ctx, const gp_outputs *o, const gp
         files[n++] = t->dataset;
     }
     gp_status st = GP_OK;
-    for (int r = 0; r < 5 && st == GP_OK; r++) {
+    for (size_t r = 0; r < sizeof spec / sizeof spec[0] && st == GP_OK; r++) {
         char *path = NULL, *layer = NULL;
         if (spec[r] == NULL) {
             continue;

@@ -19,8 +19,9 @@ struct gp_outputs {
     int32_t overwrite;
 };
 
-/** The layers gridpart owns in a target; nothing else there is ever touched. */
-enum { GP_LAYER_GRIDS, GP_LAYER_BLOCKS, GP_LAYER_COUNT };
+/** The layers gridpart owns in a target; nothing else there is ever touched. `workers` is
+ * written only when the run had a roster (and removed from a dataset in place otherwise). */
+enum { GP_LAYER_GRIDS, GP_LAYER_BLOCKS, GP_LAYER_WORKERS, GP_LAYER_COUNT };
 extern const char *const GP_LAYER_NAME[GP_LAYER_COUNT];
 
 /** How the layers reach a target. */

@@ -50,6 +50,7 @@ void gp_plan_free(gp_plan *plan)
     }
     for (int32_t i = 0; i < plan->n_grids; i++) {
         gp_free(plan->grids[i].code);
+        gp_free(plan->grids[i].worker);
         gp_plan_shape_clear(&plan->grids[i].shape);
     }
     for (int32_t i = 0; i < plan->n_blocks; i++) {
@@ -62,6 +63,12 @@ void gp_plan_free(gp_plan *plan)
     gp_free(plan->grids);
     gp_free(plan->blocks);
     gp_free(plan->streets);
+    for (int32_t i = 0; i < plan->n_workers; i++) {
+        gp_free(plan->workers[i].id);
+        gp_free(plan->workers[i].grid_codes);
+        gp_plan_shape_clear(&plan->workers[i].shape);
+    }
+    gp_free(plan->workers);
     for (int32_t i = 0; i < plan->n_problems; i++) {
         problem_clear(&plan->problems[i]);
     }
@@ -134,6 +141,12 @@ gp_plan_shape *gp_plan_add_street(gp_context *ctx, gp_plan *plan)
                 sizeof *plan->streets, "a plan street");
 }
 
+gp_plan_worker *gp_plan_add_worker(gp_context *ctx, gp_plan *plan)
+{
+    return grow(ctx, (void **)&plan->workers, &plan->n_workers, &plan->cap_workers,
+                sizeof *plan->workers, "a plan worker");
+}
+
 /* A gp_malloc'd copy of n ids, or NULL for none; *failed set when out of memory. */
 static int64_t *copy_ids(const int64_t *ids, int32_t n, int *failed)
 {
@@ -195,6 +208,8 @@ gp_status gp_plan_absorb(gp_context *ctx, gp_plan *into, gp_plan *from)
          sizeof *into->problems},
         {(void **)&into->streets, &into->n_streets, &into->cap_streets, from->n_streets,
          sizeof *into->streets},
+        {(void **)&into->workers, &into->n_workers, &into->cap_workers, from->n_workers,
+         sizeof *into->workers},
     };
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         gp_status st = reserve(ctx, parts[i].array, parts[i].cap,
@@ -225,6 +240,11 @@ gp_status gp_plan_absorb(gp_context *ctx, gp_plan *into, gp_plan *from)
         p.community += p.community >= 0 ? c0 : 0;
         into->problems[into->n_problems++] = p;
     }
+    for (int32_t i = 0; i < from->n_workers; i++) {
+        gp_plan_worker wk = from->workers[i];
+        wk.community += c0;
+        into->workers[into->n_workers++] = wk;
+    }
     if (from->n_streets > 0) {
         memcpy(into->streets + into->n_streets, from->streets,
                (size_t)from->n_streets * sizeof *from->streets);
@@ -239,7 +259,7 @@ gp_status gp_plan_absorb(gp_context *ctx, gp_plan *into, gp_plan *from)
     }
     /* Ownership moved: leave `from` empty. */
     from->n_communities = from->n_grids = from->n_blocks = from->n_problems = 0;
-    from->n_streets = 0;
+    from->n_streets = from->n_workers = 0;
     return GP_OK;
 }
 
@@ -500,4 +520,87 @@ double gp_plan_previous_fit(const gp_plan *plan, int32_t c)
         }
     }
     return area > 0 ? matched / area : 1.0;
+}
+
+/* ---- staffing and workers ------------------------------------------------------------- */
+
+static const gp_plan_worker *worker(const gp_plan *plan, int32_t w)
+{
+    return plan != NULL && w >= 0 && w < plan->n_workers ? &plan->workers[w] : NULL;
+}
+
+const char *gp_plan_grid_worker(const gp_plan *plan, int32_t g)
+{
+    const gp_plan_grid *p = grid(plan, g);
+    return p ? p->worker : NULL;
+}
+
+int32_t gp_plan_has_staffing(const gp_plan *plan)
+{
+    return plan ? plan->has_staffing : 0;
+}
+
+int64_t gp_plan_community_staffing_required(const gp_plan *plan, int32_t c)
+{
+    const gp_plan_community *p = community(plan, c);
+    return p ? p->staffing_required : 0;
+}
+
+int32_t gp_plan_community_staffing_roster(const gp_plan *plan, int32_t c)
+{
+    const gp_plan_community *p = community(plan, c);
+    return p ? p->staffing_roster : 0;
+}
+
+double gp_plan_community_residents(const gp_plan *plan, int32_t c)
+{
+    const gp_plan_community *p = community(plan, c);
+    return p ? p->residents : 0.0;
+}
+
+int32_t gp_plan_worker_count(const gp_plan *plan)
+{
+    return plan ? plan->n_workers : 0;
+}
+
+const char *gp_plan_worker_id(const gp_plan *plan, int32_t w)
+{
+    const gp_plan_worker *p = worker(plan, w);
+    return p ? p->id : NULL;
+}
+
+int32_t gp_plan_worker_community(const gp_plan *plan, int32_t w)
+{
+    const gp_plan_worker *p = worker(plan, w);
+    return p ? p->community : -1;
+}
+
+int32_t gp_plan_worker_grids(const gp_plan *plan, int32_t w)
+{
+    const gp_plan_worker *p = worker(plan, w);
+    return p ? p->grids : 0;
+}
+
+const char *gp_plan_worker_grid_codes(const gp_plan *plan, int32_t w)
+{
+    const gp_plan_worker *p = worker(plan, w);
+    return p ? p->grid_codes : NULL;
+}
+
+int64_t gp_plan_worker_households(const gp_plan *plan, int32_t w)
+{
+    const gp_plan_worker *p = worker(plan, w);
+    return p ? p->households : 0;
+}
+
+double gp_plan_worker_workload(const gp_plan *plan, int32_t w)
+{
+    const gp_plan_worker *p = worker(plan, w);
+    return p ? p->workload : 0.0;
+}
+
+int64_t gp_plan_worker_feature(const gp_plan *plan, int32_t w)
+{
+    const gp_plan_worker *p = worker(plan, w);
+    return p ? p->fid : -1;
 }

@@ -33,6 +33,7 @@ typedef struct {
     gp_plan_shape shape;
     double off_streets_m; /* gp_check: border farther than the tolerance from streets (m) */
     int32_t change;          /* adjust: GP_CHANGE_* (codes.h); 0 outside adjust */
+    char *worker; /* the worker's id (roster.c), NULL when none */
 } gp_plan_grid;
 
 typedef struct {
@@ -71,7 +72,25 @@ typedef struct {
     double split_path_m;  /* metres of cut along internal paths */
     gp_plan_shape shape; /* the community itself (for the map) */
     gp_plan_adjusted adjusted; /* adjust: what became of its previous grids */
+    /* Staffing (roster.c): workers the rule requires, workers on the roster, of them given no
+     * grid, and the residents the per10k rule counted. */
+    int64_t staffing_required;
+    int32_t staffing_roster;
+    int32_t staffing_unassigned;
+    double residents;
 } gp_plan_community;
+
+/* A worker of the roster and the grids given to them (roster.c). */
+typedef struct {
+    char *id;
+    int32_t community; /* index into communities */
+    int64_t fid;       /* the roster's feature id */
+    char *grid_codes;  /* comma-separated, in code order; "" for a surplus worker */
+    int32_t grids;
+    int64_t households;
+    double workload;
+    gp_plan_shape shape; /* the union of the worker's grids; empty for a surplus worker */
+} gp_plan_worker;
 
 /* A problem a user sees: a record, never internal ids (graph vertices, grid indexes). */
 typedef struct {
@@ -134,6 +153,11 @@ struct gp_plan {
     int32_t adjust;
     char *previous;
     int64_t previous_outside;
+    /* Workers of the roster (since 0.3), in community order, then id order. has_staffing: a
+     * staffing rule or a roster was given; has_roster: a roster was given. */
+    gp_plan_worker *workers;
+    int32_t n_workers, cap_workers;
+    int32_t has_staffing, has_roster;
 };
 
 /** Create an empty plan. */
@@ -144,6 +168,7 @@ gp_plan_community *gp_plan_add_community(gp_context *ctx, gp_plan *plan);
 gp_plan_grid *gp_plan_add_grid(gp_context *ctx, gp_plan *plan);
 gp_plan_block *gp_plan_add_block(gp_context *ctx, gp_plan *plan);
 gp_plan_shape *gp_plan_add_street(gp_context *ctx, gp_plan *plan);
+gp_plan_worker *gp_plan_add_worker(gp_context *ctx, gp_plan *plan);
 
 /** Append a problem record with a formatted message. */
 gp_status gp_plan_add_problem(gp_context *ctx, gp_plan *plan, const gp_problem_where *where,

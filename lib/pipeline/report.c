@@ -138,6 +138,88 @@ static void json_adjusted(FILE *f, const gp_plan *plan, int32_t c)
     fputs("]}", f);
 }
 
+/* ---- staffing (since 0.3) ---------------------------------------------------------------- */
+
+/* Workers of community c (-1: all) given no grid, as a JSON array of ids. */
+static void json_surplus_ids(FILE *f, const gp_plan *plan, int32_t c)
+{
+    int n = 0;
+    fputc('[', f);
+    for (int32_t i = 0; i < plan->n_workers; i++) {
+        const gp_plan_worker *w = &plan->workers[i];
+        if ((c < 0 || w->community == c) && w->grids == 0) {
+            fputs(n++ ? ", " : "", f);
+            json_string(f, w->id);
+        }
+    }
+    fputc(']', f);
+}
+
+/* The civil-affairs table's row: households, grids, workers the rule requires, workers on the
+ * roster, shortfall and surplus against the rule, and the workers given no grid (surplus over
+ * the grids) by id. Community c, or the totals for c = -1. */
+static void json_staffing(FILE *f, const gp_plan *plan, int32_t c)
+{
+    int64_t households = 0, required = 0, roster = 0, unassigned = 0, grids = 0;
+    double residents = 0.0;
+    for (int32_t i = c < 0 ? 0 : c; i < (c < 0 ? plan->n_communities : c + 1); i++) {
+        const gp_plan_community *pc = &plan->communities[i];
+        households += pc->households;
+        grids += pc->n_grids;
+        required += pc->staffing_required;
+        roster += pc->staffing_roster;
+        unassigned += pc->staffing_unassigned;
+        residents += pc->residents;
+    }
+    char rule[160];
+    gp_options_staffing_text(&plan->options, rule, sizeof rule);
+    int has_rule = plan->options.staffing.rule != GP_STAFFING_NONE;
+    fputs("{\"rule\": ", f);
+    json_string(f, rule);
+    fprintf(f, ", \"households\": %" PRId64, households);
+    if (plan->options.staffing.rule == GP_STAFFING_PER10K) {
+        fprintf(f, ", \"residents\": %.1f", residents);
+    }
+    fprintf(f, ", \"grids\": %" PRId64, grids);
+    if (has_rule) {
+        fprintf(f, ", \"required\": %" PRId64, required);
+    } else {
+        fputs(", \"required\": null", f);
+    }
+    if (plan->has_roster) {
+        fprintf(f, ", \"roster\": %" PRId64, roster);
+    } else {
+        fputs(", \"roster\": null", f);
+    }
+    if (has_rule && plan->has_roster) {
+        fprintf(f, ", \"shortfall\": %" PRId64 ", \"surplus\": %" PRId64,
+                required > roster ? required - roster : 0, roster > required ? roster - required : 0);
+    } else {
+        fputs(", \"shortfall\": null, \"surplus\": null", f);
+    }
+    fprintf(f, ", \"without_grid\": %" PRId64 ", \"surplus_ids\": ", unassigned);
+    json_surplus_ids(f, plan, c);
+    fputc('}', f);
+}
+
+/* The workers table: each worker's community, grids, households and workload. */
+static void json_workers(FILE *f, const gp_plan *plan)
+{
+    fputs("  \"workers\": [", f);
+    for (int32_t i = 0; i < plan->n_workers; i++) {
+        const gp_plan_worker *w = &plan->workers[i];
+        fputs(i ? ",\n    {\"worker_id\": " : "\n    {\"worker_id\": ", f);
+        json_string(f, w->id);
+        fputs(", \"community\": ", f);
+        json_string(f, plan->communities[w->community].id);
+        fputs(", \"grid_codes\": ", f);
+        json_string(f, w->grid_codes);
+        fprintf(f, ", \"grids\": %" PRId32 ", \"households\": %" PRId64 ", \"workload\": %.2f}",
+                w->grids, w->households, w->workload);
+    }
+    fputs(plan->n_workers ? "\n  ],\n" : "],\n", f);
+}
+
 static void write_community(FILE *f, const gp_plan *plan, const gp_plan_community *c)
 {
     int64_t lo = 0, hi = 0, sum = 0;
@@ -166,11 +248,15 @@ static void write_community(FILE *f, const gp_plan *plan, const gp_plan_communit
             ", \"mean_households\": %.1f, \"workload_max_over_mean\": %.4f"
             ", \"cut_cost\": %.1f, \"grids_out_of_bounds\": %" PRId32
             ", \"feasible\": %s, \"split_blocks\": %" PRId32
-            ", \"split_cut_m\": {\"between_buildings\": %.1f, \"along_paths\": %.1f}"
-            ", \"problems\": ",
+            ", \"split_cut_m\": {\"between_buildings\": %.1f, \"along_paths\": %.1f}",
             c->households, c->n_blocks, c->n_grids, lo, hi, mean, wmean > 0 ? wmax / wmean : 0.0,
             c->cut_cost, c->out_of_bounds, c->feasible ? "true" : "false", c->split_blocks,
             c->split_off_m, c->split_path_m);
+    if (plan->has_staffing) {
+        fputs(", \"staffing\": ", f);
+        json_staffing(f, plan, (int32_t)(c - plan->communities));
+    }
+    fputs(", \"problems\": ", f);
     json_problems(f, plan, (int32_t)(c - plan->communities), "    ");
     if (plan->adjust) {
         fputs(", \"adjust\": ", f);
@@ -206,6 +292,12 @@ static void write_settings(FILE *f, const gp_plan *plan)
         json_member(f, "grids", in->grids, 0);
         json_member(f, "grids_code_field", in->grids_code_field, 0);
         json_member(f, "grids_community_field", in->grids_community_field, 0);
+    }
+    if (in != NULL && in->workers != NULL) {
+        json_member(f, "workers", in->workers, 0);
+    }
+    if (in != NULL && in->residents_field != NULL) {
+        json_member(f, "residents_field", in->residents_field, 0);
     }
     fputs("},\n", f);
     static const char *const split[] = {"never", "oversize", "needed"};
@@ -285,6 +377,14 @@ static void write_json(FILE *f, const gp_plan *plan)
         fputs("  \"adjust\": ", f);
         json_adjusted(f, plan, -1);
         fputs(",\n", f);
+    }
+    if (plan->has_staffing) {
+        fputs("  \"staffing\": ", f);
+        json_staffing(f, plan, -1);
+        fputs(",\n", f);
+    }
+    if (plan->has_roster) {
+        json_workers(f, plan);
     }
     fputs("  \"problems\": ", f);
     json_problems(f, plan, -1, "  ");

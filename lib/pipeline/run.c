@@ -7,6 +7,7 @@
 #include "divide.h"
 #include "inputs.h"
 #include "plan.h"
+#include "roster.h"
 
 #include "core/context.h"
 #include "core/memory.h"
@@ -42,6 +43,7 @@ typedef struct {
     int32_t n;
     int streetless; /* no street line reaches any community: one run-wide warning says so */
     const gp_previous *prev; /* adjust: the previous division, else NULL */
+    const gp_roster *roster; /* workers and residents, or NULL (roster.c) */
 } shared_work;
 
 /* The worker contexts' progress callback: cancellation requested by the main thread. */
@@ -163,6 +165,9 @@ static gp_status one_community(gp_context *ctx, const shared_work *w, int32_t c,
                                  w->ds->community_id[c], w->ds->notes[GP_ROLE_STREETS].label,
                                  w->opts->split == GP_SPLIT_NEVER ? " (cutting is off: one grid)"
                                                                   : "");
+    }
+    if (st == GP_OK) {
+        st = gp_roster_staff(ctx, w->roster, w->opts, c, plan);
     }
     plan->seconds[GP_STAGE_BLOCKS] += t1 - t0;
     plan->seconds[GP_STAGE_PARTITION] += t2 - t1;
@@ -494,6 +499,7 @@ static gp_status run_all(gp_context *ctx, const gp_inputs *in, const gp_options 
     gp_dataset *ds = NULL;
     gp_previous *prev = NULL;
     gp_plan *plan = NULL;
+    gp_roster *roster = NULL;
     shared_work w = {0};
     pthread_t *threads = NULL;
     int32_t n_threads = 0;
@@ -524,6 +530,12 @@ static gp_status run_all(gp_context *ctx, const gp_inputs *in, const gp_options 
         (st = gp_plan_new(ctx, &plan)) != GP_OK) {
         goto done;
     }
+    if ((st = gp_roster_read(ctx, in, ds, &roster)) != GP_OK) {
+        goto done;
+    }
+    plan->has_roster = roster != NULL && roster->has_workers;
+    plan->has_staffing = plan->has_roster || opts->staffing.rule != GP_STAFFING_NONE;
+    w.roster = roster;
     plan->seconds[GP_STAGE_READ] = now() - t0;
     plan->min_households = opts->min_households;
     plan->max_households = opts->max_households;
@@ -643,6 +655,7 @@ done:
     gp_free(w.message);
     gp_free(threads);
     gp_previous_free(prev);
+    gp_roster_free(roster);
     gp_dataset_free(ds);
     gp_options_free(opts);
     if (st == GP_OK) {

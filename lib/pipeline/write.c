@@ -33,7 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char *const GP_LAYER_NAME[GP_LAYER_COUNT] = {"grids", "blocks"};
+const char *const GP_LAYER_NAME[GP_LAYER_COUNT] = {"grids", "blocks", "workers"};
 
 static atomic_int vsi_counter;
 
@@ -546,7 +546,7 @@ static gp_status write_grids(layer_writer *lw, GDALDatasetH ds)
         OGR_F_SetFieldInteger64(feat, 2, g->households);
         OGR_F_SetFieldDouble(feat, 3, g->workload);
         OGR_F_SetFieldInteger(feat, 4, g->blocks);
-        OGR_F_SetFieldString(feat, 5, "");
+        OGR_F_SetFieldString(feat, 5, g->worker ? g->worker : "");
         OGR_F_SetFieldString(feat, 6, g->flags);
         if (plan->adjust) {
             OGR_F_SetFieldString(feat, 7, gp_plan_grid_change(plan, i));
@@ -591,8 +591,46 @@ static gp_status write_blocks(layer_writer *lw, GDALDatasetH ds)
     return st;
 }
 
+/* The roster's workers and their grids; a surplus worker (no grid) has no geometry. */
+static gp_status write_workers(layer_writer *lw, GDALDatasetH ds)
+{
+    static const field_def fields[] = {
+        {"worker_id", OFTString},     {"community", OFTString}, {"grid_codes", OFTString},
+        {"grids", OFTInteger},        {"households", OFTInteger64},
+        {"workload", OFTReal},
+    };
+    const gp_plan *plan = lw->plan;
+    OGRLayerH layer;
+    gp_status st = make_layer(lw, ds, GP_LAYER_NAME[GP_LAYER_WORKERS], 1, fields,
+                              (int)(sizeof fields / sizeof fields[0]), &layer);
+    OGRFeatureDefnH defn = st == GP_OK ? OGR_L_GetLayerDefn(layer) : NULL;
+    for (int32_t i = 0; i < plan->n_workers && st == GP_OK; i++) {
+        const gp_plan_worker *w = &plan->workers[i];
+        OGRFeatureH feat = OGR_F_Create(defn);
+        OGR_F_SetFieldString(feat, 0, w->id);
+        OGR_F_SetFieldString(feat, 1, plan->communities[w->community].id);
+        OGR_F_SetFieldString(feat, 2, w->grid_codes);
+        OGR_F_SetFieldInteger(feat, 3, w->grids);
+        OGR_F_SetFieldInteger64(feat, 4, w->households);
+        OGR_F_SetFieldDouble(feat, 5, w->workload);
+        char what[300];
+        snprintf(what, sizeof what, "worker %s", w->id);
+        if (w->grids > 0) {
+            st = put_feature(lw, layer, feat, &w->shape, 1, GP_LAYER_NAME[GP_LAYER_WORKERS], what);
+        } else if (OGR_L_CreateFeature(layer, feat) != OGRERR_NONE) {
+            st = gp_error(lw->ctx, GP_ERR_IO, "%s: layer '%s': cannot write %s: %s", lw->label,
+                          GP_LAYER_NAME[GP_LAYER_WORKERS], what, gp_ctx_engine_error(lw->ctx));
+        }
+        OGR_F_Destroy(feat);
+    }
+    return st;
+}
+
 static gp_status write_layer(layer_writer *lw, GDALDatasetH ds, int layer)
 {
+    if (layer == GP_LAYER_WORKERS) {
+        return lw->plan->has_roster ? write_workers(lw, ds) : GP_OK;
+    }
     return layer == GP_LAYER_GRIDS ? write_grids(lw, ds) : write_blocks(lw, ds);
 }
 
@@ -744,7 +782,7 @@ gp_status gp_layers_stage(gp_context *ctx, const gp_plan *plan, const gp_target 
     gp_gdal_push_errors(ctx);
     gp_status st = GP_OK;
     layer_writer lw = {ctx, plan, t->label, NULL, t->driver, 0,
-                       (int64_t)plan->n_grids + plan->n_blocks};
+                       (int64_t)plan->n_grids + plan->n_blocks + plan->n_workers};
     GDALDriverH drv = GDALGetDriverByName(t->driver);
     if (drv == NULL) {
         st = gp_error(ctx, GP_ERR_INTERNAL, "%s: driver %s vanished", t->label, t->driver);
@@ -763,14 +801,19 @@ gp_status gp_layers_stage(gp_context *ctx, const gp_plan *plan, const gp_target 
         st = write_in_place(&lw, drv, t, held);
         break;
     case GP_TARGET_NEW_DATASET:
-        st = stage_new_dataset(&lw, drv, t->dataset, (1u << GP_LAYER_COUNT) - 1, stage);
+        st = stage_new_dataset(&lw, drv, t->dataset,
+                               ((1u << GP_LAYER_COUNT) - 1) &
+                                   ~(plan->has_roster ? 0u : 1u << GP_LAYER_WORKERS),
+                               stage);
         break;
     case GP_TARGET_LAYER_FILES:
         if (t->folder != NULL) {
             st = gp_stage_make_folder(ctx, stage, t->folder);
         }
         for (int i = 0; i < GP_LAYER_COUNT && st == GP_OK; i++) {
-            st = stage_new_dataset(&lw, drv, t->file[i], 1u << i, stage);
+            if (i != GP_LAYER_WORKERS || plan->has_roster) {
+                st = stage_new_dataset(&lw, drv, t->file[i], 1u << i, stage);
+            }
         }
         break;
     }

@@ -253,3 +253,66 @@ Test(cli, split_modes_table)
                   cases[i].report, report);
     }
 }
+
+/* Staffing (--staffing, --workers): bad rules and bad rosters exit 2 naming the rule, or the
+ * roster's file, field and feature, and write nothing; a good roster adds the layer workers. */
+Test(cli, staffing_table)
+{
+    char base[1024];
+    providence(base, sizeof base);
+    char inputs[4096], args[16384], out[65536];
+    snprintf(inputs, sizeof inputs,
+             "--communities %s/communities.gpkg --id-field code --streets %s/streets.gpkg "
+             "--class-field class --households %s/households.gpkg --count-field households",
+             base, base, base);
+    const struct {
+        const char *file, *rows, *options, *expect;
+    } cases[] = {
+        {"w_ok.csv", "worker_id,community\nA,44007000101\n", "--staffing bogus",
+         "staffing rule 'bogus' is not one of"},
+        {"w_ok.csv", "worker_id,community\nA,44007000101\n", "--staffing zhejiang:per=0",
+         "per=0 is not a whole number"},
+        {"w_dup.csv", "worker_id,community\nA,44007000101\nA,44007000102\n", "",
+         "w_dup.csv:w_dup: feature 2: field 'worker_id': worker id 'A' repeats feature 1"},
+        {"w_unknown.csv", "worker_id,community\nA,44007000101\nB,nowhere\n", "",
+         "w_unknown.csv:w_unknown: feature 2: field 'community': worker 'B': community "
+         "'nowhere' is not in"},
+        {"w_empty.csv", "worker_id,community\n,44007000101\n", "",
+         "w_empty.csv:w_empty: feature 1: field 'worker_id': worker id is empty"},
+        {"w_field.csv", "id,community\nA,44007000101\n", "--worker-id-field wid",
+         "no field 'wid'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        clean("bad.gpkg");
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", env("GP_SCRATCH"), cases[i].file);
+        FILE *f = fopen(path, "w");
+        cr_assert_not_null(f, "%s", path);
+        fputs(cases[i].rows, f);
+        fclose(f);
+        snprintf(args, sizeof args, "partition %s --workers %s %s -o bad.gpkg", inputs,
+                 cases[i].file, cases[i].options);
+        int code = run(args, out, sizeof out);
+        cr_expect_eq(code, 2, "case %zu exited %d:\n%s", i, code, out);
+        cr_expect(strstr(out, cases[i].expect) != NULL, "case %zu: expected \"%s\" in:\n%s", i,
+                  cases[i].expect, out);
+        cr_expect(!exists("bad.gpkg"), "case %zu wrote an output", i);
+    }
+    /* A good roster: the layer workers, the report's staffing, a summary line. */
+    clean("good_staff.gpkg good_staff.json");
+    snprintf(args, sizeof args,
+             "partition %s --workers w_ok.csv --staffing zhejiang -o good_staff.gpkg "
+             "--report good_staff.json",
+             inputs);
+    int code = run(args, out, sizeof out);
+    cr_assert(code == 0 || code == 1, "exited %d:\n%s", code, out);
+    cr_expect(strstr(out, "1 worker(s) on the roster, 1 given grids") != NULL, "%s", out);
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && ogrinfo -q good_staff.gpkg workers -al | grep -q 'worker_id (String) = A'"
+             " && grep -q '\"community\": \"44007000101\", \"grid_codes\": \"44007000101001,'"
+             " good_staff.json",
+             env("GP_SCRATCH"));
+    cr_expect_eq(system(cmd), 0, "the layer workers or the report's workers lack worker A");
+    clean("w_*.csv good_staff.gpkg good_staff.json");
+}

@@ -159,7 +159,7 @@ class _Options(_Owner):
     _free = staticmethod(lib.gp_options_free)
 
     def __init__(self, min=None, max=None, target=None, grids=None, seed=None, threads=None,
-                 effort=None, split=None, crs=None, overlaps=None):
+                 effort=None, split=None, crs=None, overlaps=None, staffing=None):
         ptr = _lib.OptionsP()
         _check(lib.gp_options_new(byref(ptr)))
         super().__init__(ptr)
@@ -195,6 +195,8 @@ class _Options(_Owner):
                     raise ArgumentError(1, "overlaps must be one of %s, not %r"
                                         % (", ".join(OVERLAP_RULES), overlaps))
                 _check(lib.gp_options_set_overlaps(ctx, ptr, OVERLAP_RULES[overlaps]), ctx)
+            if staffing is not None:
+                _check(lib.gp_options_set_staffing(ctx, ptr, _text(staffing, "staffing")), ctx)
         except BaseException:
             self.close()
             raise
@@ -401,6 +403,35 @@ class _Outputs(_Owner):
 SEVERITIES = ("violation", "warning", "note")
 
 
+def staffing_required(rule, households, residents=None, grids=0):
+    """Workers a community needs under a staffing rule (as ``--staffing`` takes it:
+    "zhejiang[:base=6,above=2000,per=350]", "per10k:N[,persons=2.6]", "grid"), for its
+    households, residents (None: households x persons) and grids."""
+    with _Options(staffing=rule) as opts:
+        return lib.gp_staffing_required(opts.ptr, _whole(households, "households"),
+                                        -1.0 if residents is None else float(residents),
+                                        _whole(grids, "grids"))
+
+
+WORKER_COLUMNS = ("worker_id", "community", "grid_codes", "grids", "households", "workload")
+
+
+def _workers(plan, communities):
+    """The plan's workers as a list of dicts (WORKER_COLUMNS), grid_codes a list."""
+    out = []
+    for w in range(lib.gp_plan_worker_count(plan)):
+        codes = lib.gp_plan_worker_grid_codes(plan, w).decode()
+        out.append({
+            "worker_id": lib.gp_plan_worker_id(plan, w).decode(),
+            "community": communities[lib.gp_plan_worker_community(plan, w)]["id"],
+            "grid_codes": codes.split(",") if codes else [],
+            "grids": lib.gp_plan_worker_grids(plan, w),
+            "households": lib.gp_plan_worker_households(plan, w),
+            "workload": lib.gp_plan_worker_workload(plan, w),
+        })
+    return out
+
+
 def _ids(fn, plan, i):
     count = c_int32(0)
     ptr = fn(plan, i, byref(count))
@@ -430,6 +461,7 @@ class Result(_Owner):
     change: "kept", "changed" or "new" after :func:`adjust`, else "");
     ``communities``: one dict per community (id, households, grids, blocks, workload_ratio,
     split_blocks: street blocks the split stage cut);
+    ``workers``: the roster's workers and their grids (a pandas DataFrame);
     ``problems``: one dict per problem (severity "violation", "warning" or "note"; kind;
     community; grid_code; blocks; features; message), run-wide ones first;
     ``report``: the JSON report as a dict; ``out``: where the layers were written.
@@ -452,6 +484,8 @@ class Result(_Owner):
                 "blocks": lib.gp_plan_community_blocks(plan, c),
                 "workload_ratio": lib.gp_plan_community_workload_ratio(plan, c),
                 "split_blocks": lib.gp_plan_community_split_blocks(plan, c),
+                "staffing_required": lib.gp_plan_community_staffing_required(plan, c),
+                "staffing_roster": lib.gp_plan_community_staffing_roster(plan, c),
             }
             for c in range(nc)
         ]
@@ -464,6 +498,7 @@ class Result(_Owner):
                 "blocks": lib.gp_plan_grid_blocks(plan, g),
                 "flags": lib.gp_plan_grid_flags(plan, g).decode(),
                 "change": lib.gp_plan_grid_change(plan, g).decode(),
+                "worker": (lib.gp_plan_grid_worker(plan, g) or b"").decode() or None,
             }
             for g in range(lib.gp_plan_grid_count(plan))
         ]
@@ -481,6 +516,15 @@ class Result(_Owner):
             community["households_moved"] = lib.gp_plan_community_households_moved(plan, c)
             for k, name in ((1, "kept"), (2, "changed"), (3, "new"), (4, "retired")):
                 community["grids_" + name] = lib.gp_plan_community_grid_changes(plan, c, k)
+        self._workers = _workers(plan, self.communities)
+
+    @property
+    def workers(self):
+        """The roster's workers and their grids as a pandas DataFrame, one row per worker in
+        community then id order: worker_id, community, grid_codes (a list; empty for a surplus
+        worker), grids, households, workload. Empty without a roster."""
+        import pandas as pd
+        return pd.DataFrame(self._workers, columns=list(WORKER_COLUMNS))
 
     @property
     def violations(self):
@@ -530,7 +574,8 @@ def partition(communities, streets, households, out=None, *, id_field="code",
               class_field=None, count_field=None, barriers=None, min=None, max=None,
               target=None, grids=None, seed=None, threads=None, effort=None, split=None,
               crs=None, overlaps=None, format=None, report=None, map=None, overwrite=False,
-              progress=None):
+              progress=None, staffing=None, residents_field=None, workers=None,
+              worker_id_field=None, worker_community_field=None, worker_grid_field=None):
     """Run the pipeline like ``gridpart partition`` and return a :class:`Result`.
 
     Layers are ``PATH[:LAYER]`` strings or path-likes (any GDAL source, e.g.
@@ -540,7 +585,13 @@ def partition(communities, streets, households, out=None, *, id_field="code",
     community), ``seed``, ``threads``, ``effort``, ``split`` ("never", "oversize", "needed":
     when street blocks may be cut; see ``gridpart partition --help``), ``crs`` (the metric
     working CRS), ``overlaps`` ("error" or "first": overlapping communities refused, or given
-    to the community whose id sorts first). ``out`` receives the layers `grids` and `blocks` (``format``: a GDAL driver,
+    to the community whose id sorts first), ``staffing`` (a rule as ``--staffing`` takes it:
+    "zhejiang[:base=6,above=2000,per=350]", "per10k:N[,persons=2.6]", "grid"; the required
+    workers are in ``communities`` and the report), ``residents_field`` (residents per
+    household feature, for per10k), ``workers`` (the roster, ``PATH[:LAYER]``: worker_id,
+    community, optional grid_code; fields renamed by ``worker_*_field``): every grid gets a
+    worker of its community, listed in ``Result.workers``. ``out`` receives
+    the layers `grids` and `blocks` (and `workers` with a roster; ``format``: a GDAL driver,
     default from the extension), ``report`` the JSON report, ``map`` the SVG map. Outputs are
     checked before any work and written all or nothing; an existing one is an error unless
     ``overwrite``. ``progress(fraction, stage)`` may return True to cancel.
@@ -549,14 +600,20 @@ def partition(communities, streets, households, out=None, *, id_field="code",
                      class_field=class_field, count_field=count_field, barriers=barriers,
                      min=min, max=max, target=target, grids=grids, seed=seed, threads=threads,
                      effort=effort, split=split, crs=crs, overlaps=overlaps, format=format,
-                     report=report, map=map, overwrite=overwrite, progress=progress)
+                     report=report, map=map, overwrite=overwrite, progress=progress,
+                     staffing=staffing, residents_field=residents_field, workers=workers,
+                     worker_id_field=worker_id_field,
+                     worker_community_field=worker_community_field,
+                     worker_grid_field=worker_grid_field)
 
 
 def adjust(previous, communities, streets, households, out=None, *,
            previous_code_field=None, previous_community_field=None, id_field="code",
            class_field=None, count_field=None, barriers=None, min=None, max=None, target=None,
            grids=None, seed=None, threads=None, effort=None, split=None, crs=None,
-           overlaps=None, format=None, report=None, map=None, overwrite=False, progress=None):
+           overlaps=None, format=None, report=None, map=None, overwrite=False, progress=None,
+           staffing=None, residents_field=None, workers=None, worker_id_field=None,
+           worker_community_field=None, worker_grid_field=None):
     """Repair a previous division for changed inputs, like ``gridpart adjust``; returns a
     :class:`Result` whose grids carry ``change`` ("kept", "changed", "new").
 
@@ -571,13 +628,18 @@ def adjust(previous, communities, streets, households, out=None, *,
                      count_field=count_field, barriers=barriers, min=min, max=max,
                      target=target, grids=grids, seed=seed, threads=threads, effort=effort,
                      split=split, crs=crs, overlaps=overlaps, format=format, report=report,
-                     map=map, overwrite=overwrite, progress=progress)
+                     map=map, overwrite=overwrite, progress=progress, staffing=staffing,
+                     residents_field=residents_field, workers=workers,
+                     worker_id_field=worker_id_field,
+                     worker_community_field=worker_community_field,
+                     worker_grid_field=worker_grid_field)
 
 
 def _pipeline(communities, streets, households, out, previous, previous_code_field,
               previous_community_field, *, id_field, class_field, count_field, barriers, min,
               max, target, grids, seed, threads, effort, split, crs, overlaps, format, report,
-              map, overwrite, progress):
+              map, overwrite, progress, staffing, residents_field, workers, worker_id_field,
+              worker_community_field, worker_grid_field):
     """partition (previous None) or adjust."""
     ctx = _lib.context()
     outputs = None
@@ -585,7 +647,7 @@ def _pipeline(communities, streets, households, out, previous, previous_code_fie
         outputs = _Outputs(out, format, report, map, overwrite)
     try:
         with _Options(min, max, target, grids, seed, threads, effort, split, crs,
-                      overlaps) as opts:
+                      overlaps, staffing) as opts:
             iptr = _lib.InputsP()
             _check(lib.gp_inputs_new(byref(iptr)))
             with _Inputs(iptr) as inputs:
@@ -604,6 +666,13 @@ def _pipeline(communities, streets, households, out, previous, previous_code_fie
                         ctx, inputs.ptr, _text(previous, "previous"),
                         _text(previous_code_field, "previous_code_field"),
                         _text(previous_community_field, "previous_community_field")), ctx)
+                _check(lib.gp_inputs_set_residents_field(
+                    ctx, inputs.ptr, _text(residents_field, "residents_field")), ctx)
+                _check(lib.gp_inputs_set_workers(
+                    ctx, inputs.ptr, _text(workers, "workers"),
+                    _text(worker_id_field, "worker_id_field"),
+                    _text(worker_community_field, "worker_community_field"),
+                    _text(worker_grid_field, "worker_grid_field")), ctx)
                 # Every output is checked before any work, against the inputs too.
                 if outputs is not None:
                     _check(lib.gp_outputs_check(ctx, outputs.ptr, inputs.ptr), ctx)
