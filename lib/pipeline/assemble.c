@@ -379,13 +379,23 @@ gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_
         pg->blocks = start[g + 1] - start[g];
         total += pg->households;
         int64_t check = 0;
+        double work = 0;
         for (int32_t i = start[g]; i < start[g + 1]; i++) {
             check += b->households[members[i]];
+            work += b->workload ? b->workload[members[i]] : (double)b->households[members[i]];
         }
         if (check != pg->households) {
             st = gp_error(ctx, GP_ERR_INTERNAL,
                           "community %s: grid %s holds %" PRId64 " households, reported %" PRId64,
                           cid, code, check, pg->households);
+            goto done;
+        }
+        /* The workload written is the optimizer's sum over its vertices; the blocks (pieces)
+         * of the grid must give the same, up to rounding of the sums. */
+        if (fabs(work - pg->workload) > 1e-9 * fmax(1.0, fabs(work))) {
+            st = gp_error(ctx, GP_ERR_INTERNAL,
+                          "community %s: grid %s holds a workload of %.6f, reported %.6f", cid,
+                          code, work, pg->workload);
             goto done;
         }
         if (pieces != NULL && pieces->grid_split[g]) {

@@ -11,6 +11,14 @@ struct gp_inputs {
     char *streets, *class_field;
     char *households, *count_field;
     char *barriers;
+    /* Workload (0.3): weights on numeric fields of the households layer, and layers of other
+     * features adding load (gp_inputs_add_weight, gp_inputs_add_extra_load). */
+    int32_t n_weights;
+    char **weight_field;
+    double *weight;
+    int32_t n_loads;
+    char **load_source;
+    char **load_field; /* NULL entry: each feature adds 1 */
 };
 
 /**

@@ -346,6 +346,16 @@ int64_t gp_plan_households_read(const gp_plan *plan)
     return plan ? plan->households_read : 0;
 }
 
+double gp_plan_extra_load_read(const gp_plan *plan)
+{
+    return plan ? plan->extra_load_read : 0.0;
+}
+
+double gp_plan_extra_load_outside(const gp_plan *plan)
+{
+    return plan ? plan->extra_load_outside : 0.0;
+}
+
 int64_t gp_plan_households_outside(const gp_plan *plan)
 {
     return plan ? plan->households_outside : 0;

@@ -2,6 +2,7 @@
 /** @file run.c gp_run: the whole pipeline, communities in parallel, one context per thread. */
 
 #include "assemble.h"
+#include "loadfacts.h"
 #include "divide.h"
 #include "inputs.h"
 #include "plan.h"
@@ -489,6 +490,12 @@ gp_status gp_run(gp_context *ctx, const gp_inputs *in, const gp_options *user_op
         .barriers = in->barriers,
         .work_crs = opts->work_crs[0] ? opts->work_crs : NULL,
         .opts = opts,
+        .n_weights = in->n_weights,
+        .weight_field = (const char *const *)in->weight_field,
+        .weight = in->weight,
+        .n_loads = in->n_loads,
+        .load_source = (const char *const *)in->load_source,
+        .load_field = (const char *const *)in->load_field,
     };
     if ((st = gp_dataset_read(ctx, &din, &ds)) != GP_OK ||
         (st = gp_plan_new(ctx, &plan)) != GP_OK) {
@@ -509,7 +516,8 @@ gp_status gp_run(gp_context *ctx, const gp_inputs *in, const gp_options *user_op
         st = gp_error_nomem(ctx, "the output CRS");
         goto done;
     }
-    if ((st = run_facts(ctx, ds, plan)) != GP_OK || (st = run_streets(ctx, ds, plan)) != GP_OK) {
+    if ((st = run_facts(ctx, ds, plan)) != GP_OK || (st = run_streets(ctx, ds, plan)) != GP_OK ||
+        (st = gp_run_load_facts(ctx, ds, plan)) != GP_OK) {
         goto done;
     }
     int32_t n = ds->n_communities;
@@ -596,6 +604,9 @@ gp_status gp_run(gp_context *ctx, const gp_inputs *in, const gp_options *user_op
                       "households not conserved: %" PRId64 " read, %" PRId64 " in grids, %" PRId64
                       " outside every community",
                       plan->households_read, in_grids, plan->households_outside);
+        goto done;
+    }
+    if ((st = gp_run_check_workload(ctx, plan)) != GP_OK) {
         goto done;
     }
     plan->wall_seconds = now() - t0;
