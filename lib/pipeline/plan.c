@@ -336,7 +336,9 @@ int32_t gp_plan_out_of_bounds(const gp_plan *plan)
     int32_t n = 0;
     for (int32_t g = 0; plan != NULL && g < plan->n_grids; g++) {
         n += plan->grids[g].households < plan->min_households ||
-             plan->grids[g].households > plan->max_households;
+             plan->grids[g].households > plan->max_households ||
+             (plan->options.max_workload > 0 &&
+              plan->grids[g].workload > plan->options.max_workload);
     }
     return n;
 }
