@@ -352,3 +352,21 @@ def test_extra_load_in_another_crs_and_thread_count(demo, tmp_path):
     assert list(ga["grid_code"]) == list(gb["grid_code"])
     np.testing.assert_allclose(ga["workload"], gb["workload"], atol=1e-9)
     assert list(ga["households"]) == list(gb["households"])
+
+
+def test_extra_load_without_geometry_or_crs_is_named(demo, tmp_path):
+    shops = gpd.read_file(demo / "shops.gpkg")
+    shops.loc[shops.index[3], "geometry"] = None
+    shops.to_file(tmp_path / "nogeom.gpkg", layer="shops")
+    p = run(DEMO_ARGS + ["--households", str(demo / "hh.gpkg"),
+                         "--extra-load", f"{tmp_path / 'nogeom.gpkg'}=load",
+                         "-o", str(tmp_path / "a.gpkg")], check=2)
+    assert f"{tmp_path / 'nogeom.gpkg'}:shops: feature 4: no geometry" in p.stderr
+    plain = gpd.read_file(demo / "shops.gpkg")
+    gpd.GeoDataFrame(plain.drop(columns="geometry"), geometry=list(plain.geometry)).to_file(
+        tmp_path / "nocrs.gpkg", layer="shops")
+    p = run(DEMO_ARGS + ["--households", str(demo / "hh.gpkg"),
+                         "--extra-load", f"{tmp_path / 'nocrs.gpkg'}=load",
+                         "-o", str(tmp_path / "b.gpkg")], check=2)
+    assert f"extra load: {tmp_path / 'nocrs.gpkg'}:shops has no CRS" in p.stderr
+    assert not (tmp_path / "a.gpkg").exists() and not (tmp_path / "b.gpkg").exists()
