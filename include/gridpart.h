@@ -919,7 +919,7 @@ GP_API int64_t gp_plan_households_read(const gp_plan *plan);
 GP_API int64_t gp_plan_households_outside(const gp_plan *plan);
 /** @return the extra load of every extra-load feature read (0 without any). @since 0.3 */
 GP_API double gp_plan_extra_load_read(const gp_plan *plan);
-/** @return the extra load of features outside every community (reported, in no grid). @since 0.3 */
+/** @return the extra load of features outside every community (reported). @since 0.3 */
 GP_API double gp_plan_extra_load_outside(const gp_plan *plan);
 /**
  * How serious a problem is. Values are fixed and only appended.

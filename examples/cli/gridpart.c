@@ -126,7 +126,7 @@ typedef struct {
     double effort;            /* 0: not given */
     int64_t seed;             /* -1: not given */
     int overwrite;
-    /* Workload (0.3): --weight FIELD=W and --extra-load SPEC as given, --balance, --max-workload. */
+    /* Workload (0.3): --weight and --extra-load as given, --balance, --max-workload. */
     const char *weight[GP_CLI_MAX_LIST], *extra_load[GP_CLI_MAX_LIST];
     int32_t n_weights, n_extra_loads;
     int32_t balance;     /* gp_balance_mode; GP_BALANCE_AUTO: not given */
@@ -505,10 +505,12 @@ static gp_status set_options(gp_context *ctx, const args *a, gp_options *o)
     if (a->crs != NULL && (st = gp_options_set_work_crs(ctx, o, a->crs)) != GP_OK) {
         return st;
     }
-    if (a->balance != GP_BALANCE_AUTO && (st = gp_options_set_balance(ctx, o, a->balance)) != GP_OK) {
+    if (a->balance != GP_BALANCE_AUTO &&
+        (st = gp_options_set_balance(ctx, o, a->balance)) != GP_OK) {
         return st;
     }
-    if (a->max_workload > 0 && (st = gp_options_set_max_workload(ctx, o, a->max_workload)) != GP_OK) {
+    if (a->max_workload > 0 &&
+        (st = gp_options_set_max_workload(ctx, o, a->max_workload)) != GP_OK) {
         return st;
     }
     return GP_OK;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/** @file loads.c Workload inputs: weighted household fields, extra-load features and their places. */
+/** @file loads.c Workload inputs: weighted household fields, extra loads and where they lie. */
 
 #include "loads.h"
 
@@ -34,7 +34,8 @@ static void numeric_fields(const gp_layer *l, char *list, size_t size)
         if (!numeric(OGR_Fld_GetType(fd))) {
             continue;
         }
-        int w = snprintf(list + used, size - used, "%s%s", used ? ", " : "", OGR_Fld_GetNameRef(fd));
+        int w =
+            snprintf(list + used, size - used, "%s%s", used ? ", " : "", OGR_Fld_GetNameRef(fd));
         if (w < 0) {
             break;
         }
@@ -74,7 +75,8 @@ static gp_status field_value(gp_context *ctx, const gp_layer *l, OGRFeatureH f, 
     int64_t fid = (int64_t)OGR_F_GetFID(f);
     if (!OGR_F_IsFieldSetAndNotNull(f, i)) {
         return gp_error(ctx, GP_ERR_INPUT,
-                        "%s: feature %" PRId64 ": %s field '%s' is null (give it a value, 0 "
+                        "%s: feature %" PRId64
+                        ": %s field '%s' is null (give it a value, 0 "
                         "when there is none)",
                         l->label, fid, what, name);
     }
@@ -123,7 +125,8 @@ gp_status gp_weights_value(gp_context *ctx, const gp_layer *l, OGRFeatureH f,
     }
     if (!isfinite(sum)) {
         return gp_error(ctx, GP_ERR_INPUT,
-                        "%s: feature %" PRId64 ": its weighted fields add up to more than a "
+                        "%s: feature %" PRId64
+                        ": its weighted fields add up to more than a "
                         "number can hold",
                         l->label, (int64_t)OGR_F_GetFID(f));
     }
@@ -134,8 +137,7 @@ gp_status gp_weights_value(gp_context *ctx, const gp_layer *l, OGRFeatureH f,
 /* The representative point of feature f in the working CRS (polygons: a point inside, after
  * repairing an invalid one; lines and points: GEOSPointOnSurface too). */
 static gp_status feature_point(gp_context *ctx, GEOSContextHandle_t h, const gp_layer *l,
-                               OGRFeatureH f, OGRCoordinateTransformationH ct, double *x,
-                               double *y)
+                               OGRFeatureH f, OGRCoordinateTransformationH ct, double *x, double *y)
 {
     int64_t fid = (int64_t)OGR_F_GetFID(f);
     OGRGeometryH src = OGR_F_GetGeometryRef(f);
@@ -220,8 +222,7 @@ static gp_status layer_transform(gp_context *ctx, const gp_layer *l, OGRSpatialR
     if (srs == NULL || (name != NULL && (strcmp(name, "Undefined geographic SRS") == 0 ||
                                          strcmp(name, "Undefined Cartesian SRS") == 0))) {
         return gp_error(ctx, GP_ERR_CRS,
-                        "extra load: %s has no CRS; assign it one (e.g. ogr2ogr -a_srs)",
-                        l->label);
+                        "extra load: %s has no CRS; assign it one (e.g. ogr2ogr -a_srs)", l->label);
     }
     OGRSpatialReferenceH s = OSRClone(srs);
     if (s == NULL) {
@@ -319,8 +320,8 @@ static gp_status sort_loads(gp_context *ctx, gp_dataset *ds)
         return gp_error_nomem(ctx, "sorting extra loads");
     }
     for (size_t i = 0; i < n; i++) {
-        key[i] = (load_key){ds->load_x[i], ds->load_y[i], ds->load_value[i], ds->load_layer[i],
-                            ds->load_fid[i], (int64_t)i};
+        key[i] = (load_key){ds->load_x[i],     ds->load_y[i],   ds->load_value[i],
+                            ds->load_layer[i], ds->load_fid[i], (int64_t)i};
     }
     qsort(key, n, sizeof *key, cmp_load);
     for (size_t i = 0; i < n; i++) {
@@ -443,9 +444,9 @@ void gp_dataset_free_loads(gp_dataset *ds)
     for (int32_t k = 0; ds->load_label != NULL && k < ds->n_load_layers; k++) {
         gp_free(ds->load_label[k]);
     }
-    void *arrays[] = {ds->load_label, ds->load_fid,       ds->load_layer, ds->load_value,
-                      ds->load_x,     ds->load_y,         ds->load_community,
-                      ds->load_start, ds->load_list};
+    void *arrays[] = {ds->load_label,     ds->load_fid,   ds->load_layer,
+                      ds->load_value,     ds->load_x,     ds->load_y,
+                      ds->load_community, ds->load_start, ds->load_list};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         gp_free(arrays[i]);
     }

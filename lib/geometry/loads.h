@@ -35,8 +35,7 @@ GP_NODISCARD gp_status gp_weights_fields(gp_context *ctx, const gp_layer *l,
  *         id and field).
  */
 GP_NODISCARD gp_status gp_weights_value(gp_context *ctx, const gp_layer *l, OGRFeatureH f,
-                                        const gp_dataset_inputs *in, const int *widx,
-                                        double *out);
+                                        const gp_dataset_inputs *in, const int *widx, double *out);
 
 /**
  * Read the extra-load layers, project them into the working CRS `work`, put them in canonical

@@ -236,8 +236,9 @@ static gp_status cap_problem(gp_context *ctx, const grid_view *gv, int32_t g, do
     int32_t big = gv->members[gv->start[g]];
     for (int32_t k = 0; k < n; k++) {
         ids[k] = gv->members[gv->start[g] + k];
-        big = block_workload(gv->b, (int32_t)ids[k]) > block_workload(gv->b, big) ? (int32_t)ids[k]
-                                                                                   : big;
+        if (block_workload(gv->b, (int32_t)ids[k]) > block_workload(gv->b, big)) {
+            big = (int32_t)ids[k];
+        }
     }
     /* Grids the household bounds allow at most, and grids the cap needs at least. */
     int64_t kmax = gv->lo > 0 ? pc->households / gv->lo : (int64_t)gv->b->n;

@@ -41,10 +41,11 @@ static gp_status report_outside(gp_context *ctx, const gp_dataset *ds, int32_t k
         at += (size_t)snprintf(ids + at, sizeof ids - at, "%s%" PRId64, i ? ", " : "", fid[i]);
     }
     int32_t kept = (int32_t)(n < GP_FID_KEEP ? n : GP_FID_KEEP);
-    gp_problem_where w = {GP_SEVERITY_WARNING, GP_PROBLEM_LOAD_OUTSIDE, -1, NULL, NULL, 0, fid,
-                          kept};
+    gp_problem_where w = {
+        GP_SEVERITY_WARNING, GP_PROBLEM_LOAD_OUTSIDE, -1, NULL, NULL, 0, fid, kept};
     gp_status st = gp_plan_add_problem(ctx, plan, &w,
-                                       "%s: %" PRId64 " extra-load feature(s) holding a load of "
+                                       "%s: %" PRId64
+                                       " extra-load feature(s) holding a load of "
                                        "%g lie outside every community, so in no grid (feature "
                                        "ids %s%s)",
                                        ds->load_label[k], n, load, ids, n > 20 ? ", ..." : "");

@@ -57,7 +57,8 @@ static double *city_workload(const gp_synth_city *c, uint64_t seed)
         int32_t x0 = (int32_t)(next(&seed) % (uint64_t)cols);
         int32_t y0 = (int32_t)(next(&seed) % (uint64_t)rows);
         for (int s = 0; s < 12; s++) {
-            int32_t x = x0 + (int32_t)(next(&seed) % 5) - 2, y = y0 + (int32_t)(next(&seed) % 5) - 2;
+            int32_t x = x0 + (int32_t)(next(&seed) % 5) - 2,
+                    y = y0 + (int32_t)(next(&seed) % 5) - 2;
             int32_t v = y * cols + x;
             if (x >= 0 && x < cols && y >= 0 && v < c->n) {
                 w[v] += (double)(1 + next(&seed) % 10);
@@ -100,8 +101,8 @@ typedef struct {
 } outcome;
 
 /* Divide the city balancing `mode`; best time of `reps` runs (same result each time). */
-static int divide(gp_context *ctx, const gp_synth_city *c, const double *w, int32_t mode,
-                  int reps, outcome *out)
+static int divide(gp_context *ctx, const gp_synth_city *c, const double *w, int32_t mode, int reps,
+                  outcome *out)
 {
     gp_options *o = NULL;
     if (gp_options_new(&o) != GP_OK || gp_options_set_threads(ctx, o, 1) != GP_OK ||
@@ -179,10 +180,12 @@ int main(int argc, char **argv)
         free(w);
         gp_synth_city_free(&city);
     }
-    printf("total: households %.3f s, workload %.3f s: workload balancing costs %.2fx (goal <= "
-           "1.3x)\nwl_*: max/mean grid workload (grids with a gated compound left out) balancing households, "
-           "balancing workload\n",
-           sum_h, sum_w, sum_h > 0 ? sum_w / sum_h : 0.0);
+    printf(
+        "total: households %.3f s, workload %.3f s: workload balancing costs %.2fx (goal <= "
+        "1.3x)\nwl_*: max/mean grid workload (grids with a gated compound left out) balancing "
+        "households, "
+        "balancing workload\n",
+        sum_h, sum_w, sum_h > 0 ? sum_w / sum_h : 0.0);
     gp_context_free(ctx);
     /* Above the goal is a failure of the benchmark, so that a regression is seen. */
     return failed || (sum_h > 0 && sum_w / sum_h > 1.3);

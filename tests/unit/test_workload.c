@@ -33,8 +33,8 @@ Test(workload_inputs, weight_must_be_finite_and_not_negative)
     const double bad[] = {-0.5, NAN, INFINITY, -INFINITY};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         cr_assert_eq(gp_inputs_add_weight(ctx, in, "elderly", bad[i]), GP_ERR_ARG);
-        cr_assert(strstr(gp_context_last_error(ctx), "weight of field 'elderly'") != NULL,
-                  "%s", gp_context_last_error(ctx));
+        cr_assert(strstr(gp_context_last_error(ctx), "weight of field 'elderly'") != NULL, "%s",
+                  gp_context_last_error(ctx));
     }
     cr_assert_eq(gp_inputs_add_weight(ctx, in, "elderly", 0.0), GP_OK);
     cr_assert_eq(gp_inputs_add_weight(ctx, in, "disabled", 1.0), GP_OK);
@@ -87,8 +87,7 @@ Test(workload_inputs, weight_and_extra_load_add_exactly)
     /* Each household feature weighs 1 + 0.5 x households, and the same layer as extra load
      * adds its households again to the grid holding it: 2.5 x households per grid, exactly. */
     gp_plan *plan = NULL;
-    cr_assert_eq(demo_run(0.5, 1, "households", &plan), GP_OK, "%s",
-                 gp_context_last_error(ctx));
+    cr_assert_eq(demo_run(0.5, 1, "households", &plan), GP_OK, "%s", gp_context_last_error(ctx));
     int32_t ng = gp_plan_grid_count(plan);
     cr_assert_gt(ng, 80);
     double total = 0;
@@ -98,10 +97,9 @@ Test(workload_inputs, weight_and_extra_load_add_exactly)
                            gp_plan_grid_code(plan, g), gp_plan_grid_workload(plan, g), h);
         total += h;
     }
-    cr_assert_float_eq(gp_plan_extra_load_read(plan), (double)gp_plan_households_read(plan),
+    cr_assert_float_eq(gp_plan_extra_load_read(plan), (double)gp_plan_households_read(plan), 1e-9);
+    cr_assert_float_eq(gp_plan_extra_load_outside(plan), (double)gp_plan_households_outside(plan),
                        1e-9);
-    cr_assert_float_eq(gp_plan_extra_load_outside(plan),
-                       (double)gp_plan_households_outside(plan), 1e-9);
     cr_assert_float_eq(total + (double)gp_plan_households_outside(plan),
                        (double)gp_plan_households_read(plan), 1e-9);
     /* The features outside every community: a warning listing them, in both layers. */
