@@ -585,16 +585,21 @@ GP_API GP_NODISCARD gp_status gp_graph_set_shape(gp_context *ctx, gp_graph *grap
 
 /**
  * Set a previous assignment (copied) that the optimizer should change as little as possible,
- * in households moved. Every restart then starts from it (its grids made connected and brought
- * to the grid count), and a household leaving its grid costs as much as cutting 2/h of all the
- * component's street cost (h: its households), so the bounds and the workload band are
- * repaired first and shapes and borders are improved only where that moves few households.
- * gp_partition_households_moved reports the result.
+ * in households moved. A component whose previous division still holds (every vertex has a
+ * previous grid, each grid connected, within the bounds and under the workload cap, as many
+ * grids as the component gets) is kept exactly, without a search: partitioning again with a
+ * partition's own assignment moves nothing and returns the same grids. Otherwise a component
+ * keeps its previous grid count when that count is feasible, every restart starts from the
+ * previous division (made connected, brought to the grid count by dissolving the smallest
+ * grids or splitting the largest) and the objective counts the households that end in
+ * another grid right after the hard rules (see gp_graph_partition): the bounds are repaired
+ * first, with as few moves as they allow, before balance, borders and shapes. A vertex without
+ * a previous grid never counts as moved. gp_partition_households_moved reports the result.
  * @param[in,out] ctx receives the error message.
  * @param[in,out] graph the graph.
  * @param[in] previous n grid ids, -1 for a vertex that had no grid; or NULL to clear.
  * @return GP_OK; GP_ERR_ARG.
- * @since 0.1
+ * @since 0.1 (kept exactly when it holds, and moves counted before balance: 0.3)
  */
 GP_API GP_NODISCARD gp_status gp_graph_set_previous(gp_context *ctx, gp_graph *graph,
                                                     const int32_t *previous);
@@ -653,19 +658,28 @@ typedef enum {
 GP_API const char *gp_problem_kind_name(int32_t kind);
 
 /**
- * Divide the graph into contiguous grids of [min, max] households (options), minimising, in
- * order: bound violations, workload imbalance, cut cost (and shape), households moved from
- * the previous assignment. A vertex above the maximum is a grid of its own; households too
- * few for a grid that touch it join its grid (GP_PROBLEM_JOINED_OVER_MAX). Deterministic for
- * the same graph, options and seed on any thread count. Work is bounded (options' effort);
- * the context's progress callback can cancel.
+ * Divide the graph into contiguous grids of [min, max] households (options). One objective
+ * with five named terms, compared in order (each smaller better):
+ *   1. viol   (hard) households outside [min, max], summed over grids;
+ *   2. cap    (hard) workload above gp_options_set_max_workload, summed over grids;
+ *   3. moved  households in another grid than their previous one (gp_graph_set_previous);
+ *   4. excess the balanced quantity (workload or households, gp_options_set_balance) outside
+ *             a band of +-24% around the mean grid, summed over grids;
+ *   5. cost   street cut cost (border length x cut cost) plus a compactness penalty.
+ * Hard terms are met wherever any division meets them; what cannot be met is reported per
+ * grid (problems). A vertex above the maximum is a grid of its own; households too few for a
+ * grid that touch it join its grid (GP_PROBLEM_JOINED_OVER_MAX). With a workload cap a
+ * component gets at least as many grids as the cap needs while each can hold the minimum.
+ * Deterministic for the same graph, options and seed on any thread count. Work is bounded
+ * (options' effort); the context's progress callback can cancel.
  * @param[in,out] ctx receives errors, progress and log.
  * @param[in] graph the graph, with households set.
  * @param[in] opts options, or NULL for the defaults.
  * @param[out] out receives the partition; NULL on failure. A partition is returned whenever a
  *             division exists, even when some bound cannot be met: check
  *             gp_partition_problem_count.
- * @return GP_OK; GP_ERR_ARG (households not set, bad options); GP_ERR_CANCELED; GP_ERR_NOMEM.
+ * @return GP_OK; GP_ERR_ARG (households not set, bad options, a workload cap while households
+ *         are balanced against a workload that is set); GP_ERR_CANCELED; GP_ERR_NOMEM.
  * @since 0.1
  */
 GP_API GP_NODISCARD gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph,

@@ -46,6 +46,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Work (vertices and edges visited) the piece enumeration may spend per over-max neighbour. */
 static const double GP_LEFTOVER_CAP = 100000;
@@ -123,17 +124,16 @@ static int gp_int32_cmp(const void *x, const void *y)
 
 /* Tiers of a piece: its households, then the change in cut cost (`user`: the cost the host
  * shares with the whole component, which the region's cut counts as if nothing joined). */
-static int gp_leftover_score(void *user, const int64_t hh[2], const double wl[2], double cut,
-                             const double perimeter[2], const double area[2], const double bound[3],
-                             double out[3])
+static int gp_leftover_score(void *user, const gp_pairsplit_sides *sd,
+                             const double bound[GP_PAIRSPLIT_TERMS],
+                             double out[GP_PAIRSPLIT_TERMS])
 {
-    (void)wl;
-    (void)perimeter;
-    (void)area;
     const double *base = user;
-    out[0] = (double)hh[0];
-    out[1] = cut - *base;
-    out[2] = 0.0;
+    out[0] = (double)sd->hh[0];
+    out[1] = sd->cut - *base;
+    for (int i = 2; i < GP_PAIRSPLIT_TERMS; i++) {
+        out[i] = 0.0;
+    }
     if (out[0] != bound[0]) {
         return out[0] < bound[0];
     }
@@ -162,6 +162,10 @@ static int32_t gp_leftover_region(gp_leftover_work *w, const gp_graph *g, const 
                                   int32_t o, int32_t nv, int64_t hi)
 {
     gp_pairsplit_region *r = &w->region;
+    /* No previous division counts here: which pieces join a host is decided by size and cut. */
+    memset(r->home_a, 0, sizeof r->home_a);
+    memset(r->home_b, 0, sizeof r->home_b);
+    memset(r->home_any, 0, sizeof r->home_any);
     int32_t room = nv <= GP_PAIRSPLIT_MAX - 1 ? nv : GP_PAIRSPLIT_MAX - 2;
     int32_t m = 0;
     int32_t head = 0;
@@ -309,7 +313,7 @@ gp_leftover gp_leftover_find(gp_leftover_work *w, const gp_graph *g, const int64
     } else if (nh > 0) {
         int64_t lo = total - k * max;
         int64_t hi = total - k * min < min - 1 ? total - k * min : min - 1;
-        double bound[3] = {INFINITY, INFINITY, 0.0};
+        double bound[GP_PAIRSPLIT_TERMS] = {INFINITY, INFINITY, 0.0, 0.0, 0.0};
         int32_t np = 0;
         int32_t host = -1;
         for (int32_t i = 0; i < nh && lo <= hi; i++) {
@@ -327,7 +331,7 @@ gp_leftover gp_leftover_find(gp_leftover_work *w, const gp_graph *g, const int64
                         w->piece[np++] = w->rv[y];
                     }
                 }
-                for (int32_t y = 0; y < 3; y++) {
+                for (int32_t y = 0; y < GP_PAIRSPLIT_TERMS; y++) {
                     bound[y] = res.score[y];
                 }
             }

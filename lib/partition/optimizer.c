@@ -17,6 +17,7 @@
 
 #include "leftover.h"
 #include "partition.h"
+#include "previous.h"
 #include "search.h"
 
 #include "core/context.h"
@@ -60,6 +61,7 @@ typedef struct {
     int32_t task0;    /* first task, -1 when solved without search */
     int32_t best;     /* winning task */
     int32_t restarts; /* tasks of this component */
+    int kept;         /* its previous division holds and is kept (labels in `keep`) */
 } gp_comp;
 
 typedef struct {
@@ -170,6 +172,20 @@ static int32_t gp_auto_k(const gp_comp *c, int64_t mn, int64_t mx, int64_t targe
         }
     }
     return (int32_t)best;
+}
+
+/* With a workload cap: at least as many grids as the cap needs (total workload / cap), as
+ * long as each can still hold the minimum of households; the cap is held by the search where
+ * that count allows and reported grid by grid where it does not. */
+static int32_t gp_cap_k(const gp_comp *c, int64_t mn, double cap)
+{
+    int64_t need = (int64_t)ceil(c->wl / cap - 1e-9);
+    int64_t most = mn > 0 ? c->hh / mn : c->nv;
+    most = most > c->nv ? c->nv : (most < 1 ? 1 : most);
+    if (need <= c->k) {
+        return c->k;
+    }
+    return (int32_t)(need < most ? need : (most > c->k ? most : c->k));
 }
 
 /*
@@ -319,7 +335,7 @@ done:
     return status;
 }
 
-/* Fills the per-grid statistics and the summary values from p->part. */
+/* Fills the per-grid statistics and the summary values from p->part; wl is the workload. */
 static void gp_statistics(const gp_graph *g, const double *wl, int64_t mn, int64_t mx,
                           gp_partition *p, double *area, double *perim)
 {
@@ -496,11 +512,59 @@ static gp_status gp_report_over_max(gp_partition *p, const gp_graph *g, const ui
     return status;
 }
 
+/*
+ * With a previous division: the component keeps its previous grid count when that count is
+ * feasible (the nearest feasible count otherwise), and keeps the previous division itself,
+ * without a search, when it still holds (previous.c).
+ */
+static void gp_comp_previous(gp_previous_work *pw, const gp_graph *g, const int32_t *cverts,
+                             const gp_previous_rules *base, int fixed, int32_t *keep, gp_comp *c)
+{
+    const int32_t *vs = cverts + c->start;
+    int32_t had = gp_previous_count(pw, g, vs, c->nv);
+    if (had < 1) {
+        return;
+    }
+    int64_t lo = c->klo < 1 ? 1 : c->klo;
+    int64_t hi = c->khi < c->nv ? c->khi : c->nv;
+    if (!fixed && lo <= hi) {
+        c->k = (int32_t)(had < lo ? lo : (had > hi ? hi : had));
+    }
+    gp_previous_rules rules = *base;
+    rules.k = c->k;
+    c->kept = gp_previous_holds(pw, g, vs, c->nv, &rules, keep + c->start);
+}
+
+/* One violation per grid whose workload is above the cap. GP_ERR_NOMEM when the list cannot
+ * grow. */
+static gp_status gp_report_over_cap(gp_partition *p, double cap, int64_t mn, int64_t mx)
+{
+    gp_status status = GP_OK;
+    for (int32_t gid = 0; cap > 0 && gid < p->grids && status == GP_OK; gid++) {
+        if (!(p->workload[gid] > cap * (1 + 1e-12))) {
+            continue;
+        }
+        int32_t v = 0;
+        while (p->part[v] != gid) {
+            v++;
+        }
+        status = gp_partition_add_problem(
+            p, GP_PROBLEM_WORKLOAD_OVER_MAX, v,
+            "grid %d (lowest vertex %d, %d vertices) has workload %.1f above the cap %.1f: no "
+            "division of its component within [%" PRId64 ", %" PRId64 "] households found "
+            "keeps every grid under it",
+            (int)gid, (int)v, (int)p->vertices[gid], p->workload[gid], cap, mn, mx);
+    }
+    return status;
+}
+
 gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_options *opts,
                              gp_partition **out)
 {
     gp_status status = GP_OK;
     double *wl_own = NULL;
+    int32_t *keep = NULL;
+    gp_previous_work *pw = NULL;
     uint8_t *skip = NULL;
     int32_t *cid = NULL;
     int32_t *cverts = NULL;
@@ -547,8 +611,17 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
         goto done;
     }
     size_t nn = (size_t)(n > 0 ? n : 1);
-    const double *wl = g->workload;
-    if (wl == NULL) {
+    /* The workload (reported, capped) and the balanced quantity: the workload, or households
+     * when none is set or households are asked for. */
+    int by_households = g->workload == NULL || opts->balance == GP_BALANCE_HOUSEHOLDS;
+    if (g->workload != NULL && by_households && opts->max_workload > 0) {
+        status = gp_error(ctx, GP_ERR_ARG,
+                          "gp_graph_partition: a workload cap (%g) needs the workload balanced, "
+                          "not households",
+                          opts->max_workload);
+        goto done;
+    }
+    if (by_households) {
         wl_own = gp_malloc(sizeof *wl_own * nn);
         if (wl_own == NULL) {
             status = gp_error_nomem(ctx, "workload");
@@ -557,17 +630,24 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
         for (int32_t v = 0; v < n; v++) {
             wl_own[v] = (double)g->households[v];
         }
-        wl = wl_own;
     }
+    const double *wl = by_households ? wl_own : g->workload;
+    const double *load = g->workload != NULL ? g->workload : wl_own;
     skip = gp_calloc(nn, 1);
     cid = gp_malloc(sizeof *cid * nn);
     cverts = gp_malloc(sizeof *cverts * nn);
     comps = gp_calloc(nn, sizeof *comps);
     label = gp_malloc(sizeof *label * nn);
-    if (skip == NULL || cid == NULL || cverts == NULL || comps == NULL || label == NULL) {
+    if (g->previous != NULL) {
+        keep = gp_malloc(sizeof *keep * nn);
+        pw = gp_previous_work_new(n);
+    }
+    if (skip == NULL || cid == NULL || cverts == NULL || comps == NULL || label == NULL ||
+        (g->previous != NULL && (keep == NULL || pw == NULL))) {
         status = gp_error_nomem(ctx, "components");
         goto done;
     }
+    gp_previous_rules rules = {0, mn, mx, opts->max_workload, load, skip};
     int32_t n_over = 0;
     for (int32_t v = 0; v < n; v++) {
         skip[v] = g->households[v] > mx ? GP_SKIP_OVER : 0;
@@ -606,6 +686,9 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
             goto done;
         }
         c->k = c->nv > 0 ? gp_auto_k(c, mn, mx, target) : 0;
+        if (c->nv > 0 && opts->max_workload > 0) {
+            c->k = gp_cap_k(c, mn, opts->max_workload);
+        }
         ncomp++;
     }
     int count_ok = 1;
@@ -613,13 +696,18 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
     if (fixed > 0) {
         count_ok = gp_distribute(comps, ncomp, fixed - n_over);
     }
+    for (int32_t c = 0; g->previous != NULL && c < ncomp; c++) {
+        if (comps[c].nv > 0) {
+            gp_comp_previous(pw, g, cverts, &rules, fixed > 0, keep, &comps[c]);
+        }
+    }
     /* Tasks: components that need a search get a fixed number of seeded restarts. */
     int32_t restarts = (int32_t)lround(GP_RESTARTS * opts->effort);
     restarts = restarts < 1 ? 1 : (restarts > GP_MAX_RESTARTS ? GP_MAX_RESTARTS : restarts);
     int32_t ntasks = 0;
     for (int32_t c = 0; c < ncomp; c++) {
         gp_comp *cp = &comps[c];
-        if (cp->nv > 0 && cp->k > 1 && cp->k < cp->nv) {
+        if (cp->nv > 0 && cp->k > 1 && cp->k < cp->nv && !cp->kept) {
             ntasks += gp_restarts(restarts, cp->nv);
         }
     }
@@ -632,7 +720,7 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
     int32_t ti = 0;
     for (int32_t c = 0; c < ncomp; c++) {
         gp_comp *cp = &comps[c];
-        if (!(cp->nv > 0 && cp->k > 1 && cp->k < cp->nv)) {
+        if (!(cp->nv > 0 && cp->k > 1 && cp->k < cp->nv) || cp->kept) {
             continue;
         }
         cp->task0 = ti;
@@ -652,8 +740,9 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
         }
     }
     double shape_weight = g->area != NULL && g->perimeter != NULL ? GP_SHAPE_WEIGHT : 0.0;
-    gp_search_shared sh = {g,           g->households, wl,           skip, mn, mx, GP_WORKLOAD_BAND,
-                           &run.cancel, fixed > 0,     shape_weight};
+    gp_search_shared sh = {g,         g->households, wl,           skip, mn,
+                           mx,        GP_WORKLOAD_BAND, &run.cancel, fixed > 0, shape_weight,
+                           opts->max_workload};
     run.ctx = ctx;
     run.sh = &sh;
     run.tasks = tasks;
@@ -705,6 +794,13 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
         gp_comp *cp = &comps[c];
         const int32_t *vs = cverts + cp->start;
         if (cp->nv == 0) {
+            continue;
+        }
+        if (cp->kept) {
+            for (int32_t i = 0; i < cp->nv; i++) {
+                label[vs[i]] = next_label + keep[cp->start + i];
+            }
+            next_label += cp->k;
             continue;
         }
         if (cp->task0 < 0) {
@@ -768,7 +864,7 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
             goto done;
         }
     }
-    gp_statistics(g, wl, mn, mx, p, shape, shape ? shape + grids : NULL);
+    gp_statistics(g, load, mn, mx, p, shape, shape ? shape + grids : NULL);
     if (g->previous != NULL && n > 0) {
         status = gp_households_moved(ctx, g, p);
         if (status != GP_OK) {
@@ -777,6 +873,9 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
     }
     /* Problems: every bound that is not held is reported with its vertices and reason. */
     status = gp_report_over_max(p, g, skip, comps, ncomp, cverts, mn, mx);
+    if (status == GP_OK) {
+        status = gp_report_over_cap(p, opts->max_workload, mn, mx);
+    }
     for (int32_t c = 0; c < ncomp && status == GP_OK; c++) {
         gp_comp *cp = &comps[c];
         int32_t v0 = cverts[cp->start];
@@ -844,6 +943,8 @@ done:
     gp_free(threads);
     gp_partition_free(p);
     gp_free(wl_own);
+    gp_free(keep);
+    gp_previous_work_free(pw);
     gp_free(skip);
     gp_free(cid);
     gp_free(cverts);

@@ -13,15 +13,25 @@
 
 #include "pairsplit.h"
 
+/* Totals of a set, kept incrementally as vertices join it. */
+typedef struct {
+    int64_t h;    /* households */
+    double wl;    /* workload */
+    double cut;   /* cut cost to the rest */
+    double cutb;  /* cut length to the rest */
+    double q;     /* open perimeter */
+    double ar;    /* area */
+    int64_t sa;   /* households that started in the pair's first grid */
+    int64_t sb;   /* ... in its second grid */
+    int64_t sk;   /* ... in any grid */
+} gp_ps_sums;
+
 typedef struct {
     const gp_pairsplit_region *r;
     uint64_t full;
     int64_t lo;
     int64_t hi;
-    int64_t hs; /* region totals */
-    double ws;
-    double qs;
-    double as;
+    gp_ps_sums all; /* region totals (cut fields unused) */
     double cap;
     gp_pairsplit_score_fn score;
     void *user;
@@ -47,30 +57,62 @@ static int gp_ps_rest_connected(const gp_ps *c, uint64_t set)
     return reach == rest;
 }
 
-static void gp_ps_visit(gp_ps *c, uint64_t set, int64_t h, double wl, double cut, double cutb,
-                        double q, double ar)
+/* Households that change grid when the set takes the first grid's label, or the second's:
+ * the better of the two. */
+static int64_t gp_ps_moved(const gp_ps *c, const gp_ps_sums *s)
+{
+    const gp_ps_sums *t = &c->all;
+    int64_t rest_k = t->sk - s->sk;
+    int64_t as_a = (s->sk - s->sa) + (rest_k - (t->sb - s->sb));
+    int64_t as_b = (s->sk - s->sb) + (rest_k - (t->sa - s->sa));
+    return as_a < as_b ? as_a : as_b;
+}
+
+static void gp_ps_visit(gp_ps *c, uint64_t set, const gp_ps_sums *s)
 {
     gp_pairsplit_result *o = c->out;
-    int64_t hh[2] = {h, c->hs - h};
-    double w[2] = {wl, c->ws - wl};
-    double per[2] = {q + cutb, c->qs - q + cutb};
-    double area[2] = {ar, c->as - ar};
-    double sc[3];
+    gp_pairsplit_sides sides = {{s->h, c->all.h - s->h},
+                                {s->wl, c->all.wl - s->wl},
+                                s->cut,
+                                {s->q + s->cutb, c->all.q - s->q + s->cutb},
+                                {s->ar, c->all.ar - s->ar},
+                                gp_ps_moved(c, s)};
+    double sc[GP_PAIRSPLIT_TERMS];
     o->work += 4;
-    if (c->score(c->user, hh, w, cut, per, area, o->score, sc) && gp_ps_rest_connected(c, set)) {
+    if (c->score(c->user, &sides, o->score, sc) && gp_ps_rest_connected(c, set)) {
         o->found = 1;
         o->side = set;
-        o->score[0] = sc[0];
-        o->score[1] = sc[1];
-        o->score[2] = sc[2];
-        o->perimeter[0] = per[0];
-        o->perimeter[1] = per[1];
+        for (int i = 0; i < GP_PAIRSPLIT_TERMS; i++) {
+            o->score[i] = sc[i];
+        }
+        o->perimeter[0] = sides.perimeter[0];
+        o->perimeter[1] = sides.perimeter[1];
         o->work += c->r->n;
     }
 }
 
-static void gp_ps_grow(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr, int64_t h,
-                       double wl, double cut, double cutb, double q, double ar)
+/* The set's totals with vertex y added. */
+static gp_ps_sums gp_ps_add(const gp_pairsplit_region *r, uint64_t set, const gp_ps_sums *s,
+                            int y)
+{
+    gp_ps_sums t = *s;
+    for (int32_t e = r->xadj[y]; e < r->xadj[y + 1]; e++) {
+        /* An edge into the set stops being cut; an edge out of it starts. */
+        double sign = (set >> r->to[e]) & 1 ? -1.0 : 1.0;
+        t.cut += sign * r->cost[e];
+        t.cutb += sign * r->border[e];
+    }
+    t.h += r->hh[y];
+    t.wl += r->wl[y];
+    t.q += r->open[y];
+    t.ar += r->area[y];
+    t.sa += r->home_a[y];
+    t.sb += r->home_b[y];
+    t.sk += r->home_any[y];
+    return t;
+}
+
+static void gp_ps_grow(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr, const gp_ps_sums *s)
 {
     const gp_pairsplit_region *r = c->r;
     uint64_t front = nbr & ~banned;
@@ -83,40 +125,30 @@ static void gp_ps_grow(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr, in
     }
     int y = __builtin_ctzll(front);
     uint64_t bit = (uint64_t)1 << y;
-    if (h + r->hh[y] <= c->hi) {
-        double dcut = 0;
-        double dcutb = 0;
-        for (int32_t e = r->xadj[y]; e < r->xadj[y + 1]; e++) {
-            /* An edge into the set stops being cut; an edge out of it starts. */
-            double sign = (set >> r->to[e]) & 1 ? -1.0 : 1.0;
-            dcut += sign * r->cost[e];
-            dcutb += sign * r->border[e];
-        }
+    if (s->h + r->hh[y] <= c->hi) {
+        gp_ps_sums t = gp_ps_add(r, set, s, y);
         c->out->work += 1 + (double)(r->xadj[y + 1] - r->xadj[y]);
         uint64_t grown = set | bit;
-        int64_t h2 = h + r->hh[y];
-        if (h2 >= c->lo && grown != c->full) {
-            gp_ps_visit(c, grown, h2, wl + r->wl[y], cut + dcut, cutb + dcutb, q + r->open[y],
-                        ar + r->area[y]);
+        if (t.h >= c->lo && grown != c->full) {
+            gp_ps_visit(c, grown, &t);
         }
-        gp_ps_grow(c, grown, banned, (nbr | r->adj[y]) & ~grown, h2, wl + r->wl[y], cut + dcut,
-                   cutb + dcutb, q + r->open[y], ar + r->area[y]);
+        gp_ps_grow(c, grown, banned, (nbr | r->adj[y]) & ~grown, &t);
     }
     c->out->work += 1;
-    gp_ps_grow(c, set, banned | bit, nbr, h, wl, cut, cutb, q, ar);
+    gp_ps_grow(c, set, banned | bit, nbr, s);
 }
 
 void gp_pairsplit(const gp_pairsplit_region *r, int64_t lo, int64_t hi, double cap,
-                  gp_pairsplit_score_fn score, void *user, const double bound[3],
-                  gp_pairsplit_result *out)
+                  gp_pairsplit_score_fn score, void *user,
+                  const double bound[GP_PAIRSPLIT_TERMS], gp_pairsplit_result *out)
 {
-    gp_ps c = {r, 0, lo, hi, 0, 0, 0, 0, cap, score, user, out};
+    gp_ps c = {r, 0, lo, hi, {0, 0, 0, 0, 0, 0, 0, 0, 0}, cap, score, user, out};
     out->found = 0;
     out->complete = 1;
     out->side = 0;
-    out->score[0] = bound[0];
-    out->score[1] = bound[1];
-    out->score[2] = bound[2];
+    for (int i = 0; i < GP_PAIRSPLIT_TERMS; i++) {
+        out->score[i] = bound[i];
+    }
     out->perimeter[0] = 0;
     out->perimeter[1] = 0;
     out->work = 0;
@@ -125,22 +157,20 @@ void gp_pairsplit(const gp_pairsplit_region *r, int64_t lo, int64_t hi, double c
     }
     for (int32_t y = 0; y < r->n; y++) {
         c.full |= (uint64_t)1 << y;
-        c.hs += r->hh[y];
-        c.ws += r->wl[y];
-        c.qs += r->open[y];
-        c.as += r->area[y];
+        c.all.h += r->hh[y];
+        c.all.wl += r->wl[y];
+        c.all.q += r->open[y];
+        c.all.ar += r->area[y];
+        c.all.sa += r->home_a[y];
+        c.all.sb += r->home_b[y];
+        c.all.sk += r->home_any[y];
     }
-    double cut = 0;
-    double cutb = 0;
-    for (int32_t e = r->xadj[0]; e < r->xadj[1]; e++) {
-        cut += r->cost[e];
-        cutb += r->border[e];
+    gp_ps_sums none = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+    gp_ps_sums first = gp_ps_add(r, 0, &none, 0);
+    if (first.h >= lo && first.h <= hi) {
+        gp_ps_visit(&c, 1, &first);
     }
-    if (r->hh[0] >= lo && r->hh[0] <= hi) {
-        gp_ps_visit(&c, 1, r->hh[0], r->wl[0], cut, cutb, r->open[0], r->area[0]);
-    }
-    if (r->hh[0] <= hi) {
-        gp_ps_grow(&c, 1, 0, r->adj[0] & ~(uint64_t)1, r->hh[0], r->wl[0], cut, cutb,
-                   r->open[0], r->area[0]);
+    if (first.h <= hi) {
+        gp_ps_grow(&c, 1, 0, r->adj[0] & ~(uint64_t)1, &first);
     }
 }

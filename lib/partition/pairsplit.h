@@ -6,21 +6,35 @@
 
 #include <stdint.h>
 
-/* Regions of at most this many vertices are split exactly: vertex sets are bit sets. */
-enum { GP_PAIRSPLIT_MAX = 64 };
+/* Regions of at most this many vertices are split exactly: vertex sets are bit sets. Scores
+ * have as many terms as the optimizer's objective (search.h). */
+enum { GP_PAIRSPLIT_MAX = 64, GP_PAIRSPLIT_TERMS = 5 };
+
+/* One split: both sides' households, workloads, perimeters (border length of the cut
+ * included) and areas, the cut cost between them, and the households that change grid when
+ * the two sides are labelled with the pair's two grids in the better of the two ways. */
+typedef struct {
+    int64_t hh[2];
+    double wl[2];
+    double cut;
+    double perimeter[2];
+    double area[2];
+    int64_t moved;
+} gp_pairsplit_sides;
 
 /*
- * The cost of a split, given both sides' households, workloads, perimeters and areas and the
- * cut between them (cost, and border length in the perimeters); `out` receives it as three
- * lexicographic tiers, smaller better. Returns non-zero when the split beats `bound`, the best
- * so far, which lets the caller keep its own comparison rule.
+ * The objective of a split: `out` receives it as GP_PAIRSPLIT_TERMS lexicographic terms,
+ * smaller better. Returns non-zero when the split beats `bound`, the best so far, which lets
+ * the caller keep its own comparison rule.
  */
-typedef int (*gp_pairsplit_score_fn)(void *user, const int64_t hh[2], const double wl[2],
-                                     double cut, const double perimeter[2], const double area[2],
-                                     const double bound[3], double out[3]);
+typedef int (*gp_pairsplit_score_fn)(void *user, const gp_pairsplit_sides *sides,
+                                     const double bound[GP_PAIRSPLIT_TERMS],
+                                     double out[GP_PAIRSPLIT_TERMS]);
 
 /* A region: vertices 0 .. n-1, each with its neighbours in the region as a bit set and its
- * edges to them (adjacency lists by xadj, with the cut cost and border length of each). */
+ * edges to them (adjacency lists by xadj, with the cut cost and border length of each). With
+ * a previous division, home_a / home_b / home_any hold a vertex's households when it started
+ * in the pair's first grid / second grid / any grid (all 0 without one). */
 typedef struct {
     int32_t n;
     uint64_t adj[GP_PAIRSPLIT_MAX];
@@ -28,6 +42,9 @@ typedef struct {
     double wl[GP_PAIRSPLIT_MAX];
     double open[GP_PAIRSPLIT_MAX]; /* perimeter not shared with other region vertices */
     double area[GP_PAIRSPLIT_MAX];
+    int64_t home_a[GP_PAIRSPLIT_MAX];
+    int64_t home_b[GP_PAIRSPLIT_MAX];
+    int64_t home_any[GP_PAIRSPLIT_MAX];
     int32_t xadj[GP_PAIRSPLIT_MAX + 1];
     const int32_t *to;     /* region vertex at the other end of each edge */
     const double *cost;    /* cut cost of each edge */
@@ -38,7 +55,7 @@ typedef struct {
     int found;      /* a split beating the initial bound was found */
     int complete;   /* every connected split within the household range was seen */
     uint64_t side;  /* the best split's side holding vertex 0 */
-    double score[3];
+    double score[GP_PAIRSPLIT_TERMS];
     double perimeter[2]; /* of the side with vertex 0, and of the rest */
     double work;         /* vertices and edges visited */
 } gp_pairsplit_result;
@@ -50,7 +67,7 @@ typedef struct {
  * Stops after `cap` work units, and then says the result is not complete. Never allocates.
  */
 void gp_pairsplit(const gp_pairsplit_region *r, int64_t lo, int64_t hi, double cap,
-                  gp_pairsplit_score_fn score, void *user, const double bound[3],
-                  gp_pairsplit_result *out);
+                  gp_pairsplit_score_fn score, void *user,
+                  const double bound[GP_PAIRSPLIT_TERMS], gp_pairsplit_result *out);
 
 #endif /* GP_PARTITION_PAIRSPLIT_H */

@@ -43,12 +43,12 @@ static const double GP_ENUM_CAP = 20000;
 /* Random spanning trees the exact fallback tries before it gives up; rings of neighbouring
  * grids and vertices at most in a region that a local repair re-divides. */
 enum { GP_FALLBACK_TREES = 64, GP_REPAIR_RINGS = 3, GP_REPAIR_VERTICES = 2000 };
-/* Cost of moving all of a component's households from their previous grids, in multiples of
- * the cost of cutting every street in it (see gp_search_run). */
-static const double GP_MOVE_WEIGHT = 2.0;
 /* Share of the budget added for the fallback when the search spent all of it. */
 static const double GP_REPAIR_RESERVE = 0.25;
 static const double GP_SEARCH_PI = 3.14159265358979323846;
+/* The starting grid of a vertex whose previous grid was dissolved into its neighbours: no grid
+ * has this id, so the vertex counts as moved wherever it ends. */
+static const int32_t GP_HOME_DISSOLVED = INT32_MAX;
 
 typedef struct {
     double key;
@@ -103,10 +103,15 @@ struct gp_search_work {
     double *sq;
     double *sar;
     double *gbt;
-    /* With a previous assignment: per vertex the grid it started in (its previous grid, made
-     * connected), -1 for a vertex without one; and the cost of a household leaving it. */
+    /* With a previous assignment (has_home): per vertex the grid it started in (its previous
+     * grid, made connected), -1 for a vertex without one; per position of a recombined region
+     * the households that started in the pair's first grid, second grid or any grid, summed
+     * over a subtree. */
     int32_t *home;
-    double move_cost;
+    int has_home;
+    int64_t *sha;
+    int64_t *shb;
+    int64_t *shk;
     /* Exact pair splitting: the region, and its edges' far ends, cut costs and lengths. */
     gp_pairsplit_region region;
     int32_t *pto;
@@ -183,6 +188,9 @@ gp_search_work *gp_search_work_new(int32_t n, int32_t m, int64_t max)
     GP_ALLOC(sar, nn);
     GP_ALLOC(gbt, nn);
     GP_ALLOC(home, nn);
+    GP_ALLOC(sha, nn);
+    GP_ALLOC(shb, nn);
+    GP_ALLOC(shk, nn);
     GP_ALLOC(pto, mm);
     GP_ALLOC(pcost, mm);
     GP_ALLOC(pborder, mm);
@@ -211,7 +219,7 @@ void gp_search_work_free(gp_search_work *w)
                       w->tin,  w->tout, w->head,  w->next,  w->stack,  w->cand,  w->shh,  w->swl,
                       w->heap, w->ghh,  w->gwl,   w->gnv,   w->grep,   w->glab,  w->pairs, w->gtmp_label,
                       w->gper, w->gar,  w->qb,  w->sq,    w->sar,    w->gbt, w->pto, w->pcost,
-                      w->pborder, w->home};
+                      w->pborder, w->home, w->sha, w->shb, w->shk};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         gp_free(fields[i]);
     }
@@ -225,26 +233,45 @@ void gp_search_work_set_tick(gp_search_work *w, gp_search_tick_fn fn, void *user
     w->tick_user = user;
 }
 
+/* Real-valued terms compare with a relative tolerance, so that sums taken in another order
+ * (incremental against from scratch) do not decide. */
+static int gp_real_cmp(double a, double b)
+{
+    double t = 1e-9 * fmax(1.0, fmax(fabs(a), fabs(b)));
+    return a < b - t ? -1 : (a > b + t ? 1 : 0);
+}
+
 int gp_score_cmp(gp_score a, gp_score b)
 {
     if (a.viol != b.viol) {
         return a.viol < b.viol ? -1 : 1;
     }
-    double te = 1e-9 * fmax(1.0, fmax(fabs(a.excess), fabs(b.excess)));
-    if (a.excess < b.excess - te) {
-        return -1;
+    int c = gp_real_cmp(a.cap, b.cap);
+    if (c != 0) {
+        return c;
     }
-    if (a.excess > b.excess + te) {
-        return 1;
+    if (a.moved != b.moved) {
+        return a.moved < b.moved ? -1 : 1;
     }
-    double tc = 1e-9 * fmax(1.0, fmax(fabs(a.cut), fabs(b.cut)));
-    if (a.cut < b.cut - tc) {
-        return -1;
-    }
-    if (a.cut > b.cut + tc) {
-        return 1;
-    }
-    return 0;
+    c = gp_real_cmp(a.excess, b.excess);
+    return c != 0 ? c : gp_real_cmp(a.cost, b.cost);
+}
+
+/* The score as the pair splitter's array of terms, and back. */
+static void gp_score_put(gp_score sc, double out[GP_PAIRSPLIT_TERMS])
+{
+    out[0] = sc.viol == INT64_MAX ? 1e19 : (double)sc.viol;
+    out[1] = sc.cap;
+    out[2] = sc.moved == INT64_MAX ? 1e19 : (double)sc.moved;
+    out[3] = sc.excess;
+    out[4] = sc.cost;
+}
+
+static gp_score gp_score_get(const double in[GP_PAIRSPLIT_TERMS])
+{
+    gp_score sc = {in[0] >= 9e18 ? INT64_MAX : (int64_t)in[0], in[1],
+                   in[2] >= 9e18 ? INT64_MAX : (int64_t)in[2], in[3], in[4]};
+    return sc;
 }
 
 /* splitmix64: small, fast and good enough to drive the randomised choices. */
@@ -332,6 +359,12 @@ static int64_t gp_viol(const gp_search_work *w, int64_t h)
 {
     const gp_search_shared *sh = w->sh;
     return (h < sh->min ? sh->min - h : 0) + (h > sh->max ? h - sh->max : 0);
+}
+
+/* Workload above the cap (0 without one). */
+static double gp_cap(const gp_search_work *w, double x)
+{
+    return w->sh->cap > 0 && x > w->sh->cap ? x - w->sh->cap : 0.0;
 }
 
 static double gp_excess(const gp_search_work *w, double x)
@@ -458,9 +491,11 @@ static void gp_grow(gp_search_work *w)
     gp_bfs(w, x);
     gp_bfs(w, w->ord[nv - 1]);
     int32_t ptr = 0;
-    int64_t assigned = 0;
+    double assigned = 0; /* balanced quantity handed out so far */
     int32_t made = 0;
-    double avg = (double)t->households / (double)t->k;
+    /* Grids grow to an even share of the balanced quantity (the workload, or households), never
+     * above the household maximum nor stopping below the minimum. */
+    double avg = t->workload / (double)t->k;
     for (int32_t gid = 0;; gid++) {
         while (ptr < nv && w->part[w->ord[ptr]] >= 0) {
             ptr++;
@@ -472,7 +507,7 @@ static void gp_grow(gp_search_work *w)
         made = gid + 1;
         /* Pockets the sweep left behind become grids of their own rather than swelling a
          * neighbour; surplus grids are merged away afterwards. */
-        double goal = gid < t->k ? (double)(t->households - assigned) / (double)(t->k - gid) : avg;
+        double goal = gid < t->k ? (t->workload - assigned) / (double)(t->k - gid) : avg;
         if (goal < avg * 0.5) {
             goal = avg * 0.5;
         }
@@ -482,7 +517,7 @@ static void gp_grow(gp_search_work *w)
         w->dist[v] = 0;
         for (;;) {
             gp_assign(w, v, gid);
-            assigned += w->sh->hh[v];
+            assigned += w->sh->wl[v];
             for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
                 int32_t u = g->adjncy[e];
                 if (w->sh->skip[u] || w->part[u] >= 0) {
@@ -500,18 +535,18 @@ static void gp_grow(gp_search_work *w)
             }
             w->work += (double)(g->xadj[v + 1] - g->xadj[v]) * 3 + 4;
             v = -1;
-            while (w->hsize > 0 && (double)w->ghh[gid] < goal) {
+            while (w->hsize > 0 && (w->gwl[gid] < goal || w->ghh[gid] < w->sh->min)) {
                 gp_heap_item it = gp_heap_pop(w);
                 int32_t u = it.v;
                 if (w->part[u] >= 0 || it.aux != w->ver[u]) {
                     continue;
                 }
-                int64_t after = w->ghh[gid] + w->sh->hh[u];
-                if (after > w->sh->max) {
+                double after = w->gwl[gid] + w->sh->wl[u];
+                if (w->ghh[gid] + w->sh->hh[u] > w->sh->max ||
+                    (w->sh->cap > 0 && after > w->sh->cap && w->ghh[gid] >= w->sh->min)) {
                     continue;
                 }
-                if (w->ghh[gid] >= w->sh->min &&
-                    (double)after - goal > goal - (double)w->ghh[gid]) {
+                if (w->ghh[gid] >= w->sh->min && after - goal > goal - w->gwl[gid]) {
                     break;
                 }
                 v = u;
@@ -632,24 +667,30 @@ static void gp_make_connected(gp_search_work *w)
         }
         w->part[v] = w->glab[lab];
     }
+    /* Starting grids follow the renumbering: every label keeps its largest piece, so each has
+     * a new number; the vertices of its other pieces, now in other grids, count as moved. */
+    for (int32_t i = 0; w->has_home && i < nv; i++) {
+        int32_t v = t->verts[i];
+        if (w->home[v] >= 0) {
+            w->home[v] = w->glab[w->home[v]];
+        }
+    }
     w->k = k;
     gp_grid_totals(w);
 }
 
-/* The pair objective for gp_pairsplit: the same tiers and comparison as gp_recombine's. */
-static int gp_pair_score(void *user, const int64_t hh[2], const double wl[2], double cut,
-                         const double perimeter[2], const double area[2], const double bound[3],
-                         double out[3])
+/* The pair objective for gp_pairsplit: the same terms and comparison as gp_recombine's. */
+static int gp_pair_score(void *user, const gp_pairsplit_sides *sd,
+                         const double bound[GP_PAIRSPLIT_TERMS], double out[GP_PAIRSPLIT_TERMS])
 {
     gp_search_work *w = user;
-    gp_score sc = {gp_viol(w, hh[0]) + gp_viol(w, hh[1]),
-                   gp_excess(w, wl[0]) + gp_excess(w, wl[1]),
-                   cut + gp_shape(w, perimeter[0], area[0]) + gp_shape(w, perimeter[1], area[1])};
-    gp_score b = {bound[0] >= 9e18 ? INT64_MAX : (int64_t)bound[0], bound[1], bound[2]};
-    out[0] = (double)sc.viol;
-    out[1] = sc.excess;
-    out[2] = sc.cut;
-    return gp_score_cmp(sc, b) < 0;
+    gp_score sc = {gp_viol(w, sd->hh[0]) + gp_viol(w, sd->hh[1]),
+                   gp_cap(w, sd->wl[0]) + gp_cap(w, sd->wl[1]), sd->moved,
+                   gp_excess(w, sd->wl[0]) + gp_excess(w, sd->wl[1]),
+                   sd->cut + gp_shape(w, sd->perimeter[0], sd->area[0]) +
+                       gp_shape(w, sd->perimeter[1], sd->area[1])};
+    gp_score_put(sc, out);
+    return gp_score_cmp(sc, gp_score_get(bound)) < 0;
 }
 
 /*
@@ -708,11 +749,25 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
     if (ns != expect || ns < 2) {
         return 0; /* not adjacent any more, or nothing to split */
     }
-    gp_score cur = {INT64_MAX, INFINITY, INFINITY};
+    /* With a previous division: households of the region by where they started (the pair's
+     * first grid, its second, any), and those not where they started now. */
+    int64_t home_tot[3] = {0, 0, 0};
+    int64_t moved_now = 0;
+    for (int32_t y = 0; w->has_home && y < ns; y++) {
+        int32_t v = w->sv[y];
+        int64_t hv = w->sh->hh[v];
+        home_tot[0] += w->home[v] == a ? hv : 0;
+        home_tot[1] += w->home[v] == b ? hv : 0;
+        home_tot[2] += w->home[v] >= 0 ? hv : 0;
+        moved_now += w->home[v] >= 0 && w->part[v] != w->home[v] ? hv : 0;
+    }
+    gp_score cur = {INT64_MAX, INFINITY, INT64_MAX, INFINITY, INFINITY};
     if (!split) {
         cur.viol = gp_viol(w, w->ghh[a]) + gp_viol(w, w->ghh[b]);
+        cur.cap = gp_cap(w, w->gwl[a]) + gp_cap(w, w->gwl[b]);
+        cur.moved = moved_now;
         cur.excess = gp_excess(w, w->gwl[a]) + gp_excess(w, w->gwl[b]);
-        cur.cut = cut_ab / 2 + gp_shape(w, w->gper[a], w->gar[a]) + gp_shape(w, w->gper[b], w->gar[b]);
+        cur.cost = cut_ab / 2 + gp_shape(w, w->gper[a], w->gar[a]) + gp_shape(w, w->gper[b], w->gar[b]);
     }
     gp_score best = cur;
     double best_px = 0; /* perimeters of the two sides of the best split */
@@ -733,6 +788,10 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
             r->wl[y] = w->sh->wl[v];
             r->open[y] = w->qb[y];
             r->area[y] = shape ? g->area[v] : 0;
+            int64_t hv = w->has_home ? w->sh->hh[v] : 0;
+            r->home_a[y] = w->has_home && w->home[v] == a ? hv : 0;
+            r->home_b[y] = w->has_home && w->home[v] == b ? hv : 0;
+            r->home_any[y] = w->has_home && w->home[v] >= 0 ? hv : 0;
             r->xadj[y] = ne;
             for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
                 int32_t u = g->adjncy[e];
@@ -745,16 +804,15 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
             }
         }
         r->xadj[ns] = ne;
-        double bound[3] = {cur.viol == INT64_MAX ? 1e19 : (double)cur.viol, cur.excess, cur.cut};
+        double bound[GP_PAIRSPLIT_TERMS];
+        gp_score_put(cur, bound);
         gp_pairsplit_result res;
         gp_pairsplit(r, lo, hi, GP_ENUM_CAP, gp_pair_score, w, bound, &res);
         if (gp_spent(w, res.work + es) == 2) {
             return 0;
         }
         if (res.found) {
-            best.viol = (int64_t)res.score[0];
-            best.excess = res.score[1];
-            best.cut = res.score[2];
+            best = gp_score_get(res.score);
             best_px = res.perimeter[0];
             best_pr = res.perimeter[1];
             found = 1;
@@ -809,6 +867,13 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
             w->sq[i] = w->qb[i];
             w->sar[i] = shape ? g->area[w->sv[i]] : 0;
             w->head[i] = -1;
+            if (w->has_home) {
+                int32_t v = w->sv[i];
+                int64_t hv = w->sh->hh[v];
+                w->sha[i] = w->home[v] == a ? hv : 0;
+                w->shb[i] = w->home[v] == b ? hv : 0;
+                w->shk[i] = w->home[v] >= 0 ? hv : 0;
+            }
         }
         for (int32_t j = cnt - 1; j > 0; j--) {
             int32_t i = w->queue[j];
@@ -817,15 +882,28 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
             w->swl[p] += w->swl[i];
             w->sq[p] += w->sq[i];
             w->sar[p] += w->sar[i];
+            if (w->has_home) {
+                w->sha[p] += w->sha[i];
+                w->shb[p] += w->shb[i];
+                w->shk[p] += w->shk[i];
+            }
             w->next[i] = w->head[p];
             w->head[p] = i;
         }
-        /* Candidates: the tree edges whose split reaches the best (violation, excess) tier. */
+        /* Candidates: the tree edges whose split reaches the best tier of every term but cost. */
         int32_t nc = 0;
-        gp_score tier = {INT64_MAX, INFINITY, 0};
+        gp_score tier = {INT64_MAX, INFINITY, INT64_MAX, INFINITY, 0};
         for (int32_t j = 1; j < cnt; j++) {
             int32_t i = w->queue[j];
+            int64_t moved = 0;
+            if (w->has_home) {
+                int64_t rest_k = home_tot[2] - w->shk[i];
+                int64_t as_a = (w->shk[i] - w->sha[i]) + (rest_k - (home_tot[1] - w->shb[i]));
+                int64_t as_b = (w->shk[i] - w->shb[i]) + (rest_k - (home_tot[0] - w->sha[i]));
+                moved = as_a < as_b ? as_a : as_b;
+            }
             gp_score sc = {gp_viol(w, w->shh[i]) + gp_viol(w, hs - w->shh[i]),
+                           gp_cap(w, w->swl[i]) + gp_cap(w, ws - w->swl[i]), moved,
                            gp_excess(w, w->swl[i]) + gp_excess(w, ws - w->swl[i]), 0};
             int c = gp_score_cmp(sc, tier);
             if (c < 0) {
@@ -837,7 +915,7 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
             }
         }
         gp_score tier_best = best;
-        tier_best.cut = 0;
+        tier_best.cost = 0;
         if (nc == 0 || gp_score_cmp(tier, tier_best) > 0) {
             if (gp_spent(w, (double)ns * 8) == 2) {
                 return 0;
@@ -887,7 +965,7 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
             double px = w->sq[i] + cutb;
             double pr = qs - w->sq[i] + cutb;
             gp_score sc = tier;
-            sc.cut = cut + gp_shape(w, px, w->sar[i]) + gp_shape(w, pr, as - w->sar[i]);
+            sc.cost = cut + gp_shape(w, px, w->sar[i]) + gp_shape(w, pr, as - w->sar[i]);
             if (gp_score_cmp(sc, best) < 0) {
                 best = sc;
                 best_px = px;
@@ -905,47 +983,32 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
     if (!found) {
         return 0;
     }
-    /* Keep the labels where most vertices already are, so fewer vertices change grid. */
+    /* Keep the labels where most vertices already are, so fewer vertices change grid; with a
+     * previous division, the labelling that moves fewer households (the one scored). */
     int32_t in_x = 0;
     int32_t a_in_x = 0;
+    int64_t as_is = 0;   /* households moved with the best side labelled a */
+    int64_t swapped = 0; /* ... labelled b */
     for (int32_t y = 0; y < ns; y++) {
+        int32_t v = w->sv[y];
         if (w->bestin[y]) {
             in_x++;
-            a_in_x += w->part[w->sv[y]] == a;
+            a_in_x += w->part[v] == a;
+        }
+        if (w->has_home && w->home[v] >= 0) {
+            int64_t hv = w->sh->hh[v];
+            as_is += (w->bestin[y] ? a : b) != w->home[v] ? hv : 0;
+            swapped += (w->bestin[y] ? b : a) != w->home[v] ? hv : 0;
         }
     }
     int32_t lx = b;
     int32_t lr = a;
-    if (!split && 2 * a_in_x >= in_x) {
+    if (w->has_home && as_is != swapped) {
+        lx = as_is < swapped ? a : b;
+        lr = lx == a ? b : a;
+    } else if (!split && 2 * a_in_x >= in_x) {
         lx = a;
         lr = b;
-    }
-    if (!split && w->move_cost != 0) {
-        /* With a previous assignment: label the sides so that fewer households leave their
-         * starting grid, and take the split only if it still wins with those moves counted. */
-        double before = 0;
-        double as_is = 0;   /* moved with the split side labelled a */
-        double swapped = 0; /* ... labelled b */
-        for (int32_t y = 0; y < ns; y++) {
-            int32_t v = w->sv[y];
-            int32_t hv = w->home[v];
-            if (hv < 0) {
-                continue;
-            }
-            double h = (double)w->sh->hh[v];
-            before += h * (w->part[v] != hv);
-            as_is += h * ((w->bestin[y] ? a : b) != hv);
-            swapped += h * ((w->bestin[y] ? b : a) != hv);
-        }
-        lx = as_is <= swapped ? a : b;
-        lr = lx == a ? b : a;
-        gp_score with = best;
-        with.cut += w->move_cost * fmin(as_is, swapped);
-        gp_score was = cur;
-        was.cut += w->move_cost * before;
-        if (gp_score_cmp(with, was) >= 0) {
-            return 0;
-        }
     }
     gp_grid_reset(w, a);
     gp_grid_reset(w, b);
@@ -990,11 +1053,17 @@ static void gp_fix_count(gp_search_work *w)
             if (w->part[v] == a) {
                 w->part[v] = b;
             }
+            if (w->has_home && w->home[v] == a) {
+                w->home[v] = GP_HOME_DISSOLVED; /* its grid is gone: moved wherever it ends */
+            }
         }
         for (int32_t i = 0; i < t->nv; i++) {
             int32_t v = t->verts[i];
             if (w->part[v] == last) {
                 w->part[v] = a;
+            }
+            if (w->has_home && w->home[v] == last) {
+                w->home[v] = a;
             }
         }
         w->k--;
@@ -1127,7 +1196,7 @@ static int64_t gp_move_pass(gp_search_work *w)
         /* Perimeter of a without v; of a candidate b with v. */
         double pa_after = w->gper[a] - pv + 2 * ba;
         double shape_a = gp_shape(w, pa_after, w->gar[a] - av) - gp_shape(w, w->gper[a], w->gar[a]);
-        gp_score bestd = {0, 0, 0};
+        gp_score bestd = {0, 0, 0, 0, 0};
         int32_t bestb = -1;
         double best_pb = 0;
         for (int32_t c = 0; c < nb; c++) {
@@ -1135,19 +1204,25 @@ static int64_t gp_move_pass(gp_search_work *w)
             double pb_after = w->gper[b] + pv - 2 * w->gbt[b];
             double shape_d = shape_a + gp_shape(w, pb_after, w->gar[b] + av) -
                              gp_shape(w, w->gper[b], w->gar[b]);
-            gp_score before = {gp_viol(w, w->ghh[a]) + gp_viol(w, w->ghh[b]),
-                               gp_excess(w, w->gwl[a]) + gp_excess(w, w->gwl[b]), 0};
-            double moved_d = 0;
-            if (w->move_cost != 0 && w->home[v] >= 0) {
-                moved_d = w->move_cost * (double)hv * ((b != w->home[v]) - (a != w->home[v]));
+            int64_t moved_d = 0;
+            if (w->has_home && w->home[v] >= 0) {
+                moved_d = hv * ((b != w->home[v]) - (a != w->home[v]));
             }
-            gp_score after = {gp_viol(w, w->ghh[a] - hv) + gp_viol(w, w->ghh[b] + hv),
-                              gp_excess(w, w->gwl[a] - wv) + gp_excess(w, w->gwl[b] + wv),
-                              wa - w->gtmp[b] + shape_d + moved_d};
-            gp_score d = {after.viol - before.viol, after.excess - before.excess, after.cut};
+            double cap_before = gp_cap(w, w->gwl[a]) + gp_cap(w, w->gwl[b]);
+            double excess_before = gp_excess(w, w->gwl[a]) + gp_excess(w, w->gwl[b]);
+            gp_score d = {gp_viol(w, w->ghh[a] - hv) + gp_viol(w, w->ghh[b] + hv) -
+                              gp_viol(w, w->ghh[a]) - gp_viol(w, w->ghh[b]),
+                          gp_cap(w, w->gwl[a] - wv) + gp_cap(w, w->gwl[b] + wv) - cap_before,
+                          moved_d,
+                          gp_excess(w, w->gwl[a] - wv) + gp_excess(w, w->gwl[b] + wv) -
+                              excess_before,
+                          wa - w->gtmp[b] + shape_d};
             /* Compare deltas against zero with the same tolerances as whole scores. */
-            gp_score zero = {0, 0, 0};
-            if (fabs(d.excess) < 1e-9 * fmax(1.0, fabs(before.excess))) {
+            gp_score zero = {0, 0, 0, 0, 0};
+            if (fabs(d.cap) < 1e-9 * fmax(1.0, cap_before)) {
+                d.cap = 0;
+            }
+            if (fabs(d.excess) < 1e-9 * fmax(1.0, excess_before)) {
                 d.excess = 0;
             }
             if (gp_score_cmp(d, zero) < 0 && (bestb < 0 || gp_score_cmp(d, bestd) < 0)) {
@@ -1457,15 +1532,16 @@ static gp_score gp_save(gp_search_work *w)
     const gp_graph *g = w->sh->g;
     gp_search_task *t = w->t;
     gp_grid_totals(w);
-    gp_score sc = {0, 0, 0};
+    gp_score sc = {0, 0, 0, 0, 0};
     double shape = 0;
     for (int32_t gid = 0; gid < w->k; gid++) {
         sc.viol += gp_viol(w, w->ghh[gid]);
+        sc.cap += gp_cap(w, w->gwl[gid]);
         sc.excess += gp_excess(w, w->gwl[gid]);
         shape += gp_shape(w, w->gper[gid], w->gar[gid]);
     }
     double cut = 0;
-    double moved = 0; /* households out of their starting grid (home is set only then) */
+    int64_t moved = 0; /* households out of their starting grid */
     for (int32_t i = 0; i < t->nv; i++) {
         int32_t v = t->verts[i];
         t->out[i] = w->part[v];
@@ -1475,12 +1551,13 @@ static gp_score gp_save(gp_search_work *w)
                 cut += g->ecost[e];
             }
         }
-        if (w->move_cost != 0 && w->home[v] >= 0 && w->part[v] != w->home[v]) {
-            moved += (double)w->sh->hh[v];
+        if (w->has_home && w->home[v] >= 0 && w->part[v] != w->home[v]) {
+            moved += w->sh->hh[v];
         }
     }
     t->k_out = w->k;
-    sc.cut = cut / 2 + shape + w->move_cost * moved;
+    sc.moved = moved;
+    sc.cost = cut / 2 + shape;
     return sc;
 }
 
@@ -1503,7 +1580,10 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
     }
     w->lo_w = mean * (1 - sh->band);
     w->hi_w = mean * (1 + sh->band);
-    double streets = 0; /* the component's total street cost */
+    if (sh->cap > 0 && w->hi_w > sh->cap) {
+        /* The band never reaches above the cap: balancing then works towards it too. */
+        w->hi_w = sh->cap;
+    }
     for (int32_t i = 0; i < t->nv; i++) {
         int32_t v = t->verts[i];
         double tot = 0;
@@ -1511,22 +1591,22 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
             tot += g->ecost[e];
         }
         w->tot[v] = tot;
-        streets += tot / 2;
     }
-    w->move_cost = 0;
+    w->has_home = 0;
     if (g->previous != NULL && gp_start_previous(w)) {
         /* Every restart repairs the previous division rather than starting afresh: they differ
-         * in their random choices. A household leaving its starting grid costs
-         * GP_MOVE_WEIGHT x the component's street cost per household, so moving them all
-         * would cost more than cutting every street twice over. */
+         * in their random choices. Each vertex's starting grid is its previous one; the
+         * objective counts the households that end elsewhere (gp_score.moved), right after
+         * the hard rules, so grids are made connected, merged or split and then repaired
+         * with as few moves as the rules allow. */
+        for (int32_t i = 0; i < t->nv; i++) {
+            int32_t v = t->verts[i];
+            w->home[v] = w->part[v];
+        }
+        w->has_home = 1;
         w->k = t->nv; /* upper bound for the relabelling below */
         gp_make_connected(w);
         gp_fix_count(w);
-        for (int32_t i = 0; i < t->nv; i++) {
-            int32_t v = t->verts[i];
-            w->home[v] = g->previous[v] >= 0 ? w->part[v] : -1;
-        }
-        w->move_cost = t->households > 0 ? GP_MOVE_WEIGHT * streets / (double)t->households : 0;
     } else {
         gp_grow(w);
         gp_make_connected(w);

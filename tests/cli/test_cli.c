@@ -67,7 +67,7 @@ typedef struct {
 static const cli_case USAGE_CASES[] = {
     {"", 2, "usage: gridpart COMMAND"},
     {"--help", 0, "partition"},
-    {"--version", 0, "gridpart 0.2"},
+    {"--version", 0, "gridpart 0.3"},
     {"bogus", 2, "unknown command 'bogus'"},
     {"partition --help", 0, "--communities PATH[:LAYER]"},
     {"demo --help", 0, "gridpart demo"},

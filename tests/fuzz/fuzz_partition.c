@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file fuzz_partition.c libFuzzer target for the optimizer alone: bytes become a small graph
- * (vertices, edges, households, cut costs, optional shapes and previous assignment) and
- * options; the result must satisfy the optimizer's contract or the target aborts.
+ * (vertices, edges, households, cut costs, optional shapes, workload and previous assignment)
+ * and options (balance, workload cap); the result must satisfy the optimizer's contract or the
+ * target aborts. Part of the contract: a result within every bound, given back as the previous
+ * assignment, is kept exactly (0 households moved, the same grids).
  *
  * Build with `meson setup build-fuzz -Dfuzz=true` under clang (see tests/fuzz/meson.build);
  * `replay.c` runs the same checks on deterministic inputs in every test run.
@@ -208,6 +210,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
             gp_fail("valid previous assignment rejected");
         }
     }
+    if (flags & 16) {
+        double wl[GP_FUZZ_MAX_N + 1];
+        for (int32_t v = 0; v < n; v++) {
+            wl[v] = (double)hh[v] * (0.5 + gp_take(&b) / 128.0);
+        }
+        if (gp_graph_set_workload(ctx, g, wl) != GP_OK) {
+            gp_fail("valid workload rejected");
+        }
+    }
+    if ((flags & 32) && gp_options_set_balance(ctx, o, GP_BALANCE_HOUSEHOLDS) != GP_OK) {
+        gp_fail("valid balance rejected");
+    }
+    if ((flags & 64) && gp_options_set_max_workload(ctx, o, (double)mx * (0.5 + gp_take(&b) / 128.0)) != GP_OK) {
+        gp_fail("valid workload cap rejected");
+    }
     gp_partition *p1 = gp_fuzz_run(ctx, g, o, 1, n, xadj, adj, hh, mn, mx);
     gp_partition *p2 = gp_fuzz_run(ctx, g, o, 2, n, xadj, adj, hh, mn, mx);
     if ((p1 == NULL) != (p2 == NULL)) {
@@ -217,6 +234,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
                        memcmp(gp_partition_assignment(p1), gp_partition_assignment(p2),
                               sizeof(int32_t) * (size_t)n) != 0)) {
         gp_fail("grids depend on the thread count");
+    }
+    if (p1 != NULL && want == 0 && gp_partition_problem_count(p1) == 0 && n > 0) {
+        /* Within every bound: given back as the previous assignment, it is kept exactly. */
+        if (gp_graph_set_previous(ctx, g, gp_partition_assignment(p1)) != GP_OK) {
+            gp_fail("a partition's own assignment rejected as previous");
+        }
+        gp_partition *p3 = gp_fuzz_run(ctx, g, o, 1, n, xadj, adj, hh, mn, mx);
+        if (p3 == NULL || gp_partition_households_moved(p3) != 0 ||
+            gp_partition_grid_count(p3) != gp_partition_grid_count(p1) ||
+            memcmp(gp_partition_assignment(p1), gp_partition_assignment(p3),
+                   sizeof(int32_t) * (size_t)n) != 0) {
+            gp_fail("a division within every bound, given as previous, was not kept");
+        }
+        gp_partition_free(p3);
     }
     gp_partition_free(p1);
     gp_partition_free(p2);

@@ -14,7 +14,7 @@
 #include <math.h>
 #include <string.h>
 
-enum { N_MAX = 18 };
+enum { N_MAX = 18, T = GP_PAIRSPLIT_TERMS };
 
 typedef struct {
     gp_pairsplit_region r;
@@ -68,6 +68,12 @@ static void region_random(region *x, uint64_t seed, int32_t nmin, int32_t nmax)
         x->r.wl[v] = (double)(rng(&s) % 50);
         x->r.open[v] = (double)(rng(&s) % 200);
         x->r.area[v] = 100 + (double)(rng(&s) % 900);
+        /* A previous division: a third each started in the first grid, the second, or none
+         * (or another grid, which counts as moved whichever side it lands on). */
+        uint64_t home = rng(&s) % 4;
+        x->r.home_a[v] = home == 0 ? x->r.hh[v] : 0;
+        x->r.home_b[v] = home == 1 ? x->r.hh[v] : 0;
+        x->r.home_any[v] = home <= 2 ? x->r.hh[v] : 0;
     }
     x->r.xadj[n] = e;
     x->r.to = x->to;
@@ -75,19 +81,21 @@ static void region_random(region *x, uint64_t seed, int32_t nmin, int32_t nmax)
     x->r.border = x->border;
 }
 
-/* Tiers: households of the two sides apart, workload apart, cut plus a shape-like term. */
-static void objective(const int64_t hh[2], const double wl[2], double cut, const double per[2],
-                      const double area[2], double out[3])
+/* Terms: households of the two sides apart, 0, households moved, workload apart, cut plus a
+ * shape-like term. */
+static void objective(const gp_pairsplit_sides *sd, double out[T])
 {
-    out[0] = (double)llabs(hh[0] - hh[1]) / 10.0;
-    out[0] = floor(out[0]);
-    out[1] = fabs(wl[0] - wl[1]);
-    out[2] = cut + 0.01 * (per[0] * per[0] / (area[0] + 1) + per[1] * per[1] / (area[1] + 1));
+    out[0] = floor((double)llabs(sd->hh[0] - sd->hh[1]) / 10.0);
+    out[1] = 0;
+    out[2] = (double)(sd->moved / 50); /* coarse, so the later terms still decide ties */
+    out[3] = fabs(sd->wl[0] - sd->wl[1]);
+    out[4] = sd->cut + 0.01 * (sd->perimeter[0] * sd->perimeter[0] / (sd->area[0] + 1) +
+                               sd->perimeter[1] * sd->perimeter[1] / (sd->area[1] + 1));
 }
 
-static int less(const double a[3], const double b[3])
+static int less(const double a[T], const double b[T])
 {
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < T; i++) {
         if (a[i] != b[i]) {
             return a[i] < b[i];
         }
@@ -95,13 +103,11 @@ static int less(const double a[3], const double b[3])
     return 0;
 }
 
-static int score_fn(void *user, const int64_t hh[2], const double wl[2], double cut,
-                    const double per[2], const double area[2], const double bound[3],
-                    double out[3])
+static int score_fn(void *user, const gp_pairsplit_sides *sd, const double bound[T], double out[T])
 {
     int *calls = user;
     ++*calls;
-    objective(hh, wl, cut, per, area, out);
+    objective(sd, out);
     return less(out, bound);
 }
 
@@ -124,31 +130,36 @@ static int connected(const gp_pairsplit_region *r, uint64_t set)
     return reach == set;
 }
 
-/* The side's and the rest's totals and the cut, computed from scratch. */
-static void totals(const region *x, uint64_t side, int64_t hh[2], double wl[2], double *cut,
-                   double per[2], double area[2])
+/* The side's and the rest's totals, the cut and the households moved, from scratch. */
+static gp_pairsplit_sides totals(const region *x, uint64_t side)
 {
     const gp_pairsplit_region *r = &x->r;
-    hh[0] = hh[1] = 0;
-    wl[0] = wl[1] = per[0] = per[1] = area[0] = area[1] = 0;
+    gp_pairsplit_sides sd;
+    memset(&sd, 0, sizeof sd);
     double cutb = 0;
-    *cut = 0;
+    int64_t moved[2] = {0, 0}; /* side labelled a, or b */
     for (int32_t v = 0; v < r->n; v++) {
         int in = (int)((side >> v) & 1);
         int k = in ? 0 : 1;
-        hh[k] += r->hh[v];
-        wl[k] += r->wl[v];
-        per[k] += r->open[v];
-        area[k] += r->area[v];
+        sd.hh[k] += r->hh[v];
+        sd.wl[k] += r->wl[v];
+        sd.perimeter[k] += r->open[v];
+        sd.area[k] += r->area[v];
+        int64_t left_a = r->home_any[v] - r->home_a[v]; /* moved when it ends in grid a */
+        int64_t left_b = r->home_any[v] - r->home_b[v];
+        moved[0] += in ? left_a : left_b;
+        moved[1] += in ? left_b : left_a;
         for (int32_t u = v + 1; u < r->n; u++) {
             if (x->c[v][u] > 0 && in != (int)((side >> u) & 1)) {
-                *cut += x->c[v][u];
+                sd.cut += x->c[v][u];
                 cutb += x->b[v][u];
             }
         }
     }
-    per[0] += cutb;
-    per[1] += cutb;
+    sd.perimeter[0] += cutb;
+    sd.perimeter[1] += cutb;
+    sd.moved = moved[0] < moved[1] ? moved[0] : moved[1];
+    return sd;
 }
 
 Test(pairsplit, matches_brute_force)
@@ -164,8 +175,8 @@ Test(pairsplit, matches_brute_force)
         }
         int64_t lo = total / 4;
         int64_t hi = total - total / 5;
-        double inf[3] = {INFINITY, INFINITY, INFINITY};
-        double best[3] = {INFINITY, INFINITY, INFINITY};
+        double inf[T] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
+        double best[T] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
         int any = 0;
         uint64_t full = ((uint64_t)1 << r->n) - 1;
         for (uint64_t m = 0; m < ((uint64_t)1 << (r->n - 1)); m++) {
@@ -173,13 +184,12 @@ Test(pairsplit, matches_brute_force)
             if (side == full || !connected(r, side) || !connected(r, full & ~side)) {
                 continue;
             }
-            int64_t hh[2];
-            double wl[2], cut, per[2], area[2], sc[3];
-            totals(&x, side, hh, wl, &cut, per, area);
-            if (hh[0] < lo || hh[0] > hi) {
+            gp_pairsplit_sides sd = totals(&x, side);
+            if (sd.hh[0] < lo || sd.hh[0] > hi) {
                 continue;
             }
-            objective(hh, wl, cut, per, area, sc);
+            double sc[T];
+            objective(&sd, sc);
             if (less(sc, best)) {
                 memcpy(best, sc, sizeof best);
             }
@@ -195,7 +205,7 @@ Test(pairsplit, matches_brute_force)
             continue;
         }
         with_split++;
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < T; i++) {
             cr_assert(fabs(res.score[i] - best[i]) <= 1e-9 * fmax(1.0, fabs(best[i])),
                       "seed %llu (n=%d): tier %d is %.12g, brute force %.12g",
                       (unsigned long long)seed, r->n, i, res.score[i], best[i]);
@@ -203,14 +213,15 @@ Test(pairsplit, matches_brute_force)
         /* The reported side has that score, and its perimeters are right. */
         cr_assert(res.side & 1);
         cr_assert(connected(r, res.side) && connected(r, full & ~res.side));
-        int64_t hh[2];
-        double wl[2], cut, per[2], area[2], sc[3];
-        totals(&x, res.side, hh, wl, &cut, per, area);
-        objective(hh, wl, cut, per, area, sc);
-        cr_assert(fabs(sc[2] - best[2]) <= 1e-9 * fmax(1.0, best[2]));
-        cr_assert(fabs(res.perimeter[0] - per[0]) < 1e-9 && fabs(res.perimeter[1] - per[1]) < 1e-9);
+        gp_pairsplit_sides sd = totals(&x, res.side);
+        double sc[T];
+        objective(&sd, sc);
+        cr_assert(fabs(sc[4] - best[4]) <= 1e-9 * fmax(1.0, best[4]));
+        cr_assert_eq(sc[2], best[2], "seed %llu: moved term", (unsigned long long)seed);
+        cr_assert(fabs(res.perimeter[0] - sd.perimeter[0]) < 1e-9 &&
+                  fabs(res.perimeter[1] - sd.perimeter[1]) < 1e-9);
         /* Starting from the best as the bound, nothing beats it (beyond rounding). */
-        best[2] -= 1e-9 * fmax(1.0, fabs(best[2]));
+        best[4] -= 1e-9 * fmax(1.0, fabs(best[4]));
         gp_pairsplit(r, lo, hi, 1e12, score_fn, &calls, best, &res);
         cr_assert_not(res.found, "seed %llu: beat the optimum", (unsigned long long)seed);
     }
@@ -221,7 +232,7 @@ Test(pairsplit, cap_and_bounds)
 {
     region x;
     region_random(&x, 77, N_MAX, N_MAX);
-    double inf[3] = {INFINITY, INFINITY, INFINITY};
+    double inf[T] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
     gp_pairsplit_result res;
     int calls = 0;
     gp_pairsplit(&x.r, 0, INT64_MAX / 2, 50, score_fn, &calls, inf, &res);

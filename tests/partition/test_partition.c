@@ -9,6 +9,7 @@
 
 #include <criterion/criterion.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 /* A small owned CSR graph built edge by edge. */
@@ -333,6 +334,8 @@ static void gp_city_graph(const gp_synth_city *c, gp_graph **g, gp_context *ctx)
     cr_assert_eq(gp_graph_set_shape(ctx, *g, c->area, c->perimeter), GP_OK);
 }
 
+static int32_t gp_same_grids(int32_t n, const int32_t *a, const int32_t *b, int32_t kb);
+
 Test(partition, synthetic_city_properties)
 {
     gp_synth_city c;
@@ -366,7 +369,13 @@ Test(partition, synthetic_city_properties)
     for (int32_t v = 0; v < c.n; v++) {
         total += c.households[v];
     }
-    cr_assert(gp_partition_households_moved(q) >= 0 && gp_partition_households_moved(q) <= total);
+    /* Its own result as the previous division: kept exactly, grid for grid. */
+    cr_assert_eq(gp_partition_households_moved(q), 0, "moved %lld of %lld",
+                 (long long)gp_partition_households_moved(q), (long long)total);
+    cr_assert_eq(gp_partition_grid_count(q), gp_partition_grid_count(p));
+    cr_assert_eq(gp_same_grids(c.n, gp_partition_assignment(p), gp_partition_assignment(q),
+                               gp_partition_grid_count(q)),
+                 gp_partition_grid_count(q));
     gp_partition_free(q);
     gp_partition_free(p);
     gp_graph_free(g);
@@ -499,11 +508,13 @@ Test(partition, previous_assignment_keeps_households_in_place)
                 same2, k1);
     cr_assert_lt(moved1 * 4, moved2, "moved %lld with the previous assignment, %lld afresh",
                  (long long)moved1, (long long)moved2);
-    /* Moving whole blocks cannot match the excess exactly, but the search must not move
-     * much more than it (without the cost of moving it moves 2.5 times as much here). */
-    cr_assert_leq(moved1, 2 * need + 100, "moved %lld where %lld must move",
+    /* Moving whole blocks cannot match the excess exactly, but with households moved right
+     * after the bounds in the objective the search moves little more than it (194 where 134
+     * must, on this city) and changes only the grids around the hot one. */
+    cr_assert_leq(moved1, need + need / 2, "moved %lld where %lld must move",
                   (long long)moved1, (long long)need);
-    cr_assert_geq(same1 * 10, k1 * 8, "only %d of %d grids unchanged", same1, k1);
+    cr_assert_geq(same1, k1 - 3, "only %d of %d grids unchanged", same1, k1);
+    cr_assert_eq(k1, k0, "a grid count that still fits is kept: %d, then %d", k0, k1);
     gp_partition_free(p0);
     gp_partition_free(p1);
     gp_partition_free(p2);
@@ -663,6 +674,191 @@ Test(partition, allocation_failures_return_nomem)
     cr_assert(ok);
     free(part);
     gp_options_free(o);
+    gp_context_free(ctx);
+    gp_synth_city_free(&c);
+}
+
+/* A 30 x 30 lattice of 20 to 59 households per vertex (35,590 in all): the graph on which
+ * re-partitioning with its own result once moved up to 18,371 households and changed the grid
+ * count from 91 to 92. Now the previous division holds, so it is kept exactly, on any seed. */
+Test(partition, own_result_as_previous_moves_nothing)
+{
+    static gp_small s;
+    gp_lattice(&s, 30, 30, 0);
+    int64_t total = 0;
+    for (int32_t v = 0; v < s.n; v++) {
+        s.hh[v] = 20 + (int64_t)(((uint64_t)v * 2654435761u >> 7) % 40);
+        total += s.hh[v];
+    }
+    gp_small_build(&s);
+    gp_context *ctx = NULL;
+    gp_graph *g = NULL;
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    cr_assert_eq(gp_graph_new(ctx, s.n, s.xadj, s.adjncy, &g), GP_OK);
+    cr_assert_eq(gp_graph_set_households(ctx, g, s.hh), GP_OK);
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        gp_options *o = gp_opts();
+        cr_assert_eq(gp_options_set_seed(ctx, o, seed), GP_OK);
+        gp_partition *p = NULL, *q = NULL;
+        cr_assert_eq(gp_graph_set_previous(ctx, g, NULL), GP_OK);
+        cr_assert_eq(gp_graph_partition(ctx, g, o, &p), GP_OK);
+        int32_t k = gp_partition_grid_count(p);
+        cr_assert_eq(gp_partition_out_of_bounds(p), 0);
+        cr_assert_eq(gp_graph_set_previous(ctx, g, gp_partition_assignment(p)), GP_OK);
+        cr_assert_eq(gp_graph_partition(ctx, g, o, &q), GP_OK);
+        cr_assert_eq(gp_partition_households_moved(q), 0, "seed %d: moved %lld of %lld",
+                     (int)seed, (long long)gp_partition_households_moved(q), (long long)total);
+        cr_assert_eq(gp_partition_grid_count(q), k, "seed %d: %d grids, then %d", (int)seed, k,
+                     gp_partition_grid_count(q));
+        cr_assert_eq(gp_same_grids(s.n, gp_partition_assignment(p), gp_partition_assignment(q), k),
+                     k);
+        /* Kept grids come back numbered by their lowest vertex, like any result. */
+        cr_assert_arr_eq(gp_partition_assignment(p), gp_partition_assignment(q),
+                         sizeof(int32_t) * (size_t)s.n);
+        gp_partition_free(p);
+        gp_partition_free(q);
+        gp_options_free(o);
+    }
+    cr_assert_eq(total, 35591, "the lattice holds %lld", (long long)total);
+    gp_graph_free(g);
+    gp_context_free(ctx);
+}
+
+/* A workload that differs from households: blocks in the west carry 1.8 per household (say,
+ * many elderly), in the east 1.0. Blocks are first brought under 250 households, so that no
+ * grid is a single block above the maximum and the search alone decides every workload. */
+static double *gp_uneven_workload(gp_synth_city *c)
+{
+    double *wl = malloc(sizeof *wl * (size_t)c->n);
+    cr_assert(wl != NULL);
+    for (int32_t v = 0; v < c->n; v++) {
+        c->households[v] = c->households[v] > 250 ? 250 : c->households[v];
+        double west = (v % 30) < 15 ? 0.8 : 0.0;
+        wl[v] = (double)c->households[v] * (1.0 + west);
+    }
+    return wl;
+}
+
+static double gp_max_workload(const gp_partition *p)
+{
+    double m = 0;
+    for (int32_t k = 0; k < gp_partition_grid_count(p); k++) {
+        m = fmax(m, gp_partition_grid_workload(p, k));
+    }
+    return m;
+}
+
+Test(partition, workload_is_balanced_within_the_household_bounds)
+{
+    gp_synth_city c;
+    cr_assert_eq(gp_synth_city_new(900, 3, &c), 0);
+    gp_context *ctx = NULL;
+    gp_graph *g = NULL;
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    double *wl = gp_uneven_workload(&c);
+    gp_city_graph(&c, &g, ctx);
+    cr_assert_eq(gp_graph_set_workload(ctx, g, wl), GP_OK);
+    gp_options *o = gp_opts();
+    gp_partition *by_wl = NULL, *by_hh = NULL;
+    cr_assert_eq(gp_graph_partition(ctx, g, o, &by_wl), GP_OK); /* auto: the workload */
+    cr_assert_eq(gp_options_set_balance(ctx, o, GP_BALANCE_HOUSEHOLDS), GP_OK);
+    cr_assert_eq(gp_graph_partition(ctx, g, o, &by_hh), GP_OK);
+    /* Both hold the household bounds. */
+    cr_assert_eq(gp_partition_problem_count(by_wl), 0, "%s", gp_partition_problem_message(by_wl, 0));
+    cr_assert_eq(gp_partition_problem_count(by_hh), 0, "%s", gp_partition_problem_message(by_hh, 0));
+    double r_wl = gp_partition_workload_ratio(by_wl);
+    double r_hh = gp_partition_workload_ratio(by_hh);
+    cr_log_info("workload max/mean: %.3f balancing the workload, %.3f balancing households", r_wl,
+                r_hh);
+    cr_assert_lt(r_wl - 1, 0.8 * (r_hh - 1), "max/mean %.3f against %.3f", r_wl, r_hh);
+    /* The reported workload is the workload, whatever is balanced. */
+    double sum = 0, want = 0;
+    for (int32_t k = 0; k < gp_partition_grid_count(by_hh); k++) {
+        sum += gp_partition_grid_workload(by_hh, k);
+    }
+    for (int32_t v = 0; v < c.n; v++) {
+        want += wl[v];
+    }
+    cr_assert(fabs(sum - want) < 1e-6 * want, "%g against %g", sum, want);
+    /* A cap needs the workload balanced. */
+    cr_assert_eq(gp_options_set_max_workload(ctx, o, 900), GP_OK);
+    gp_partition *bad = NULL;
+    cr_assert_eq(gp_graph_partition(ctx, g, o, &bad), GP_ERR_ARG);
+    cr_assert(strstr(gp_context_last_error(ctx), "workload cap") != NULL);
+    gp_partition_free(by_wl);
+    gp_partition_free(by_hh);
+    gp_options_free(o);
+    gp_graph_free(g);
+    free(wl);
+    gp_context_free(ctx);
+    gp_synth_city_free(&c);
+}
+
+Test(partition, workload_cap_is_held_or_reported_grid_by_grid)
+{
+    gp_synth_city c;
+    cr_assert_eq(gp_synth_city_new(900, 3, &c), 0);
+    gp_context *ctx = NULL;
+    gp_graph *g = NULL;
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    double *wl = gp_uneven_workload(&c);
+    gp_city_graph(&c, &g, ctx);
+    cr_assert_eq(gp_graph_set_workload(ctx, g, wl), GP_OK);
+    gp_options *o = gp_opts();
+    gp_partition *free_p = NULL;
+    cr_assert_eq(gp_graph_partition(ctx, g, o, &free_p), GP_OK);
+    double top = gp_max_workload(free_p);
+    /* A cap 7% under the highest grid's workload: the workload above it shrinks, the bounds
+     * still hold, and every grid left above it is a violation of its own. (The search does not
+     * always reach such a cap: on this city it leaves about 27 grids of 180 above it.) */
+    double cap = 0.93 * top;
+    cr_assert_eq(gp_options_set_max_workload(ctx, o, cap), GP_OK);
+    gp_partition *capped = NULL;
+    cr_assert_eq(gp_graph_partition(ctx, g, o, &capped), GP_OK);
+    double above_free = 0, above_capped = 0;
+    for (int32_t k = 0; k < gp_partition_grid_count(free_p); k++) {
+        above_free += fmax(0, gp_partition_grid_workload(free_p, k) - cap);
+    }
+    int32_t over = 0;
+    for (int32_t k = 0; k < gp_partition_grid_count(capped); k++) {
+        int64_t h = gp_partition_grid_households(capped, k);
+        cr_assert(h >= 300 && h <= 500, "grid %d holds %lld households", k, (long long)h);
+        over += gp_partition_grid_workload(capped, k) > cap;
+        above_capped += fmax(0, gp_partition_grid_workload(capped, k) - cap);
+    }
+    int32_t reported = 0;
+    for (int32_t i = 0; i < gp_partition_problem_count(capped); i++) {
+        int32_t kind = gp_partition_problem_kind(capped, i);
+        reported += kind == GP_PROBLEM_WORKLOAD_OVER_MAX;
+        cr_assert_eq(kind, GP_PROBLEM_WORKLOAD_OVER_MAX, "%s",
+                     gp_partition_problem_message(capped, i));
+    }
+    cr_log_info("cap %.0f (highest grid was %.0f): %d grid(s) above it, workload above it %.0f "
+                "(%.0f without the cap)",
+                cap, top, over, above_capped, above_free);
+    cr_assert_eq(reported, over, "%d grids above the cap, %d reported", over, reported);
+    cr_assert_lt(above_capped, 0.8 * above_free, "workload above the cap %.0f, %.0f without it",
+                 above_capped, above_free);
+    /* A cap nothing can meet: every grid above it is a violation of its own. */
+    cr_assert_eq(gp_options_set_max_workload(ctx, o, 100), GP_OK);
+    gp_partition *hopeless = NULL;
+    cr_assert_eq(gp_graph_partition(ctx, g, o, &hopeless), GP_OK);
+    reported = 0;
+    for (int32_t i = 0; i < gp_partition_problem_count(hopeless); i++) {
+        reported += gp_partition_problem_kind(hopeless, i) == GP_PROBLEM_WORKLOAD_OVER_MAX;
+    }
+    over = 0;
+    for (int32_t k = 0; k < gp_partition_grid_count(hopeless); k++) {
+        over += gp_partition_grid_workload(hopeless, k) > 100;
+    }
+    cr_assert_eq(reported, over);
+    cr_assert_eq(over, gp_partition_grid_count(hopeless), "every grid of >= 300 households is over 100");
+    gp_partition_free(free_p);
+    gp_partition_free(capped);
+    gp_partition_free(hopeless);
+    gp_options_free(o);
+    gp_graph_free(g);
+    free(wl);
     gp_context_free(ctx);
     gp_synth_city_free(&c);
 }

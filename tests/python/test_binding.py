@@ -291,9 +291,9 @@ def test_partition_split_mirrors_the_cli(tmp_path):
 def test_library_compatibility_not_equality():
     from gridpart import _lib
     assert _lib.compatible(gridpart.version())
-    assert _lib.compatible("0.2.0") and _lib.compatible("0.2.7")
-    assert not _lib.compatible("0.1.9"), "older than the functions the binding declares"
-    assert not _lib.compatible("0.3.0"), "below 1.0 a minor release may change the API"
+    assert _lib.compatible("0.3.0") and _lib.compatible("0.3.7")
+    assert not _lib.compatible("0.2.9"), "older than the functions the binding declares"
+    assert not _lib.compatible("0.4.0"), "below 1.0 a minor release may change the API"
     assert not _lib.compatible("1.2.0") and not _lib.compatible("x.y")
 
 
