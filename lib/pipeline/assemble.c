@@ -193,6 +193,9 @@ static gp_status report_problems(gp_context *ctx, const grid_view *gv, const gp_
                                      gv->plan->communities[gv->pci].id, gv->lo, gv->hi, ng);
             continue;
         }
+        if (kind == GP_PROBLEM_WORKLOAD_OVER_MAX) {
+            continue; /* one record per grid above the cap, with the reason: report_workload_cap */
+        }
         int32_t g = gp_partition_assignment(part)[gp_partition_problem_vertex(part, i)];
         int64_t h = gv->plan->grids[gv->grid_index[g]].households;
         infeasible |= kind == GP_PROBLEM_COMPONENT_INFEASIBLE;
