@@ -941,6 +941,44 @@ GP_API GP_NODISCARD gp_status gp_inputs_set_workers(gp_context *ctx, gp_inputs *
 GP_API GP_NODISCARD gp_status gp_inputs_set_residents_field(gp_context *ctx, gp_inputs *inputs,
                                                             const char *field);
 
+/**
+ * Weigh a numeric field of the households layer in the workload: a household feature's
+ * workload is its households (the count field, or 1) plus, over the weights given, weight times
+ * the field's value (e.g. elderly 0.5, disabled 1). Any weight or extra load makes the run
+ * balance workload by default (gp_options_set_balance). When the run reads the layer, a field
+ * that is missing or not numeric is GP_ERR_INPUT naming the file, layer and field and listing
+ * the numeric fields there are; a feature whose value is null, negative, NaN or infinite is
+ * GP_ERR_INPUT naming the feature id (never counted as 0: the household would silently get
+ * less work than it makes).
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] field the field name (copied); each field at most once.
+ * @param[in] weight a finite number >= 0.
+ * @return GP_OK; GP_ERR_ARG (NULL or empty field, weight negative, NaN or infinite, the field
+ *         given twice: the message names it); GP_ERR_NOMEM.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_add_weight(gp_context *ctx, gp_inputs *inputs,
+                                                   const char *field, double weight);
+
+/**
+ * Add a layer of features that make work beside households (shops, firms, facilities,
+ * events): each adds its field's value (or 1) to the workload of the grid holding it (a point,
+ * or a polygon or line by its representative point), in any CRS (reprojected as households
+ * are). A feature outside every community adds to no grid and is reported (a warning,
+ * GP_PROBLEM_LOAD_OUTSIDE, by feature id). When the run reads the layer, a field that is
+ * missing or not numeric, or a feature whose value is null, negative or not finite, or whose
+ * geometry is empty, is GP_ERR_INPUT naming the file, layer, feature and field.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] source "PATH[:LAYER]" (copied); may be given several times.
+ * @param[in] field the numeric field holding each feature's load, or NULL for 1 each.
+ * @return GP_OK; GP_ERR_ARG (NULL or empty source); GP_ERR_NOMEM.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_add_extra_load(gp_context *ctx, gp_inputs *inputs,
+                                                       const char *source, const char *field);
+
 /** The result of a run: grids and blocks per community, statistics and problems. Immutable. */
 typedef struct gp_plan gp_plan;
 
@@ -1072,6 +1110,10 @@ GP_API int32_t gp_plan_out_of_bounds(const gp_plan *plan);
 GP_API int64_t gp_plan_households_read(const gp_plan *plan);
 /** @return households in features outside every community (reported, not lost). @since 0.1 */
 GP_API int64_t gp_plan_households_outside(const gp_plan *plan);
+/** @return the extra load of every extra-load feature read (0 without any). @since 0.3 */
+GP_API double gp_plan_extra_load_read(const gp_plan *plan);
+/** @return the extra load of features outside every community (reported). @since 0.3 */
+GP_API double gp_plan_extra_load_outside(const gp_plan *plan);
 /**
  * How serious a problem is. Values are fixed and only appended.
  * @since 0.2

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -32,6 +33,8 @@ static const char PARTITION_USAGE[] =
     "                          [--staffing RULE] [--residents-field FIELD]\n"
     "                          [--workers PATH[:LAYER]] [--worker-id-field FIELD]\n"
     "                          [--worker-community-field FIELD] [--worker-grid-field FIELD]\n"
+    "                          [--weight FIELD=W]... [--extra-load PATH[:LAYER][=FIELD]]...\n"
+    "                          [--balance workload|households] [--max-workload X]\n"
     "                          -o OUT [--format DRIVER] [--report OUT.json] [--map OUT.svg]\n"
     "                          [--overwrite]\n"
     "\n"
@@ -45,6 +48,15 @@ static const char PARTITION_USAGE[] =
     "  --households    address points or building polygons; --count-field the households each\n"
     "                  holds (without it every feature is one household)\n"
     "  --barriers      rivers, railways: lines no grid crosses\n"
+    "\n"
+    "workload (a grid's workload: its households + W x FIELD of its households + extra loads):\n"
+    "  --weight        FIELD=W: a numeric field of the households layer and its weight >= 0,\n"
+    "                  e.g. --weight elderly=0.5 --weight disabled=1 (repeatable)\n"
+    "  --extra-load    PATH[:LAYER][=FIELD]: features that make work (shops, firms, schools,\n"
+    "                  events): each adds FIELD (default 1) to the grid holding it (repeatable)\n"
+    "  --balance       what the optimizer evens within the household bounds: workload (the\n"
+    "                  default when a weight or extra load is given) or households\n"
+    "  --max-workload  a hard cap on a grid's workload (reported when no division meets it)\n"
     "\n"
     "division:\n"
     "  --min, --max    households per grid (default %" PRId64 " and %" PRId64 ")\n"
@@ -142,6 +154,9 @@ static const char MAIN_USAGE[] =
     "  gridpart COMMAND --help   help for one command\n"
     "  gridpart --version        the library version\n";
 
+/* At most this many --weight and --extra-load options each. */
+#define GP_CLI_MAX_LIST 64
+
 typedef struct {
     const char *communities, *id_field, *streets, *class_field, *households, *count_field;
     const char *barriers, *out, *format, *report, *map, *crs;
@@ -156,6 +171,11 @@ typedef struct {
     int overwrite;
     int adjust; /* the `adjust` command: */
     const char *previous, *previous_code_field, *previous_community_field;
+    /* Workload (0.3): --weight and --extra-load as given, --balance, --max-workload. */
+    const char *weight[GP_CLI_MAX_LIST], *extra_load[GP_CLI_MAX_LIST];
+    int32_t n_weights, n_extra_loads;
+    int32_t balance;     /* gp_balance_mode; GP_BALANCE_AUTO: not given */
+    double max_workload; /* 0: not given */
 } args;
 
 /* The signal that asked the run to stop, or 0. The progress callback passes it on. */
@@ -240,7 +260,8 @@ enum {
     OPT_THREADS, OPT_EFFORT, OPT_SPLIT, OPT_OVERLAPS, OPT_CRS, OPT_FORMAT, OPT_REPORT, OPT_MAP, OPT_OVERWRITE,
     OPT_PREVIOUS, OPT_PREVIOUS_CODE, OPT_PREVIOUS_COMMUNITY,
     OPT_STAFFING, OPT_RESIDENTS_FIELD, OPT_WORKERS, OPT_WORKER_ID_FIELD, OPT_WORKER_COMMUNITY_FIELD,
-    OPT_WORKER_GRID_FIELD
+    OPT_WORKER_GRID_FIELD,
+    OPT_WEIGHT, OPT_EXTRA_LOAD, OPT_BALANCE, OPT_MAX_WORKLOAD
 };
 
 static const struct option PARTITION_OPTIONS[] = {
@@ -275,11 +296,101 @@ static const struct option PARTITION_OPTIONS[] = {
     {"worker-id-field", required_argument, NULL, OPT_WORKER_ID_FIELD},
     {"worker-community-field", required_argument, NULL, OPT_WORKER_COMMUNITY_FIELD},
     {"worker-grid-field", required_argument, NULL, OPT_WORKER_GRID_FIELD},
+    {"weight", required_argument, NULL, OPT_WEIGHT},
+    {"extra-load", required_argument, NULL, OPT_EXTRA_LOAD},
+    {"balance", required_argument, NULL, OPT_BALANCE},
+    {"max-workload", required_argument, NULL, OPT_MAX_WORKLOAD},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
 /* One option's value into `a`; returns -1 when accepted, else an exit code. */
+/* FIELD=W of --weight: W a finite number >= 0; returns 0 when valid. */
+static int parse_weight(const char *spec, char *field, size_t size, double *w)
+{
+    const char *eq = strrchr(spec, '=');
+    if (eq == NULL || eq == spec || (size_t)(eq - spec) >= size || eq[1] == '\0') {
+        return -1;
+    }
+    char *end = NULL;
+    errno = 0;
+    *w = strtod(eq + 1, &end);
+    if (errno != 0 || *end != '\0' || !isfinite(*w) || *w < 0) {
+        return -1;
+    }
+    memcpy(field, spec, (size_t)(eq - spec));
+    field[eq - spec] = '\0';
+    return 0;
+}
+
+/* --weight, --extra-load (repeatable), --balance, --max-workload. */
+static int take_workload_option(int opt, const char *value, args *a)
+{
+    char field[256];
+    double x = 0;
+    char *end = NULL;
+    switch (opt) {
+    case OPT_WEIGHT:
+        if (parse_weight(value, field, sizeof field, &x) != 0) {
+            return usage_error("partition",
+                               "--weight needs FIELD=W with W a finite number >= 0, not '%s'",
+                               value);
+        }
+        if (a->n_weights >= GP_CLI_MAX_LIST) {
+            return usage_error("partition", "too many --weight options (at %s)", value);
+        }
+        a->weight[a->n_weights++] = value;
+        break;
+    case OPT_EXTRA_LOAD:
+        if (value[0] == '\0' || a->n_extra_loads >= GP_CLI_MAX_LIST) {
+            return usage_error("partition", "--extra-load needs PATH[:LAYER][=FIELD], not '%s'",
+                               value);
+        }
+        a->extra_load[a->n_extra_loads++] = value;
+        break;
+    case OPT_BALANCE:
+        if (strcmp(value, "workload") == 0) {
+            a->balance = GP_BALANCE_WORKLOAD;
+        } else if (strcmp(value, "households") == 0) {
+            a->balance = GP_BALANCE_HOUSEHOLDS;
+        } else {
+            return usage_error("partition", "--balance needs workload or households, not '%s'",
+                               value);
+        }
+        break;
+    default: /* OPT_MAX_WORKLOAD */
+        errno = 0;
+        x = strtod(value, &end);
+        if (value[0] == '\0' || errno != 0 || *end != '\0' || !isfinite(x) || x <= 0) {
+            return usage_error("partition", "--max-workload needs a finite number > 0, not '%s'",
+                               value);
+        }
+        a->max_workload = x;
+        break;
+    }
+    return -1;
+}
+
+/*
+ * Split --extra-load's PATH[:LAYER][=FIELD]: the text after the last '=' is the field when it
+ * is a plain name (no ':', '/', '\\', '.', space or quote) and the whole spec is not a file.
+ * So "shops.gpkg=load" and "PG:dbname=city:shops=load" name field load, while
+ * "PG:dbname=city:shops" names none.
+ */
+static void split_extra_load(const char *spec, char *source, size_t size, const char **field)
+{
+    snprintf(source, size, "%s", spec);
+    *field = NULL;
+    char *eq = strrchr(source, '=');
+    struct stat sb;
+    if (eq == NULL || eq == source || eq[1] == '\0' || strpbrk(eq + 1, ":/\\. \"'") != NULL ||
+        stat(spec, &sb) == 0) {
+        return;
+    }
+    *eq = '\0';
+    *field = spec + (eq - source) + 1;
+}
+
 static int take_option(int opt, const char *value, args *a)
 {
     int64_t v = 0;
@@ -381,6 +492,11 @@ static int take_option(int opt, const char *value, args *a)
             return usage_error("partition", "--overlaps needs error or first, not '%s'", value);
         }
         break;
+    case OPT_WEIGHT:
+    case OPT_EXTRA_LOAD:
+    case OPT_BALANCE:
+    case OPT_MAX_WORKLOAD:
+        return take_workload_option(opt, value, a);
     default:
         return EXIT_USAGE;
     }
@@ -472,10 +588,37 @@ static gp_status set_options(gp_context *ctx, const args *a, gp_options *o)
     if (a->crs != NULL && (st = gp_options_set_work_crs(ctx, o, a->crs)) != GP_OK) {
         return st;
     }
+    if (a->balance != GP_BALANCE_AUTO &&
+        (st = gp_options_set_balance(ctx, o, a->balance)) != GP_OK) {
+        return st;
+    }
+    if (a->max_workload > 0 &&
+        (st = gp_options_set_max_workload(ctx, o, a->max_workload)) != GP_OK) {
+        return st;
+    }
     if (a->staffing != NULL && (st = gp_options_set_staffing(ctx, o, a->staffing)) != GP_OK) {
         return st;
     }
     return GP_OK;
+}
+
+/* The weights and extra-load layers (checked when parsed). */
+static gp_status set_workload_inputs(gp_context *ctx, const args *a, gp_inputs *in)
+{
+    gp_status st = GP_OK;
+    for (int32_t i = 0; i < a->n_weights && st == GP_OK; i++) {
+        char field[256];
+        double w = 0;
+        (void)parse_weight(a->weight[i], field, sizeof field, &w);
+        st = gp_inputs_add_weight(ctx, in, field, w);
+    }
+    for (int32_t i = 0; i < a->n_extra_loads && st == GP_OK; i++) {
+        char source[4096];
+        const char *field = NULL;
+        split_extra_load(a->extra_load[i], source, sizeof source, &field);
+        st = gp_inputs_add_extra_load(ctx, in, source, field);
+    }
+    return st;
 }
 
 static gp_status set_inputs(gp_context *ctx, const args *a, gp_inputs *in)
@@ -486,6 +629,9 @@ static gp_status set_inputs(gp_context *ctx, const args *a, gp_inputs *in)
         (st = gp_inputs_set_households(ctx, in, a->households, a->count_field)) != GP_OK ||
         (st = gp_inputs_set_previous(ctx, in, a->previous, a->previous_code_field,
                                      a->previous_community_field)) != GP_OK) {
+        return st;
+    }
+    if ((st = set_workload_inputs(ctx, a, in)) != GP_OK) {
         return st;
     }
     if ((st = gp_inputs_set_barriers(ctx, in, a->barriers)) != GP_OK ||

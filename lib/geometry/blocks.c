@@ -41,6 +41,7 @@
  */
 
 #include "blocks.h"
+#include "loads.h"
 #include "hits.h"
 #include "planar.h"
 #include "width.h"
@@ -1449,6 +1450,9 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
     if (st == GP_OK) {
         st = gp_blocks_place_households(ctx, ds, b);
     }
+    if (st == GP_OK) {
+        st = gp_blocks_place_loads(ctx, ds, b);
+    }
     b->seconds_households = now() - t2;
     if (st == GP_OK && b->n_slivers + b->n_leftovers > 0) {
         gp_log(ctx, GP_LOG_DEBUG,
@@ -1498,8 +1502,10 @@ void gp_blocks_free(gp_blocks *b)
         return;
     }
     destroy_all(b->h, b->geom, b->n);
-    void *arrays[] = {b->area, b->perimeter, b->households,    b->hh_start,   b->hh_list,
-                      b->xadj, b->adjncy,    b->border_length, b->edge_class, b->edge_cost};
+    void *arrays[] = {b->area,         b->perimeter,  b->households, b->hh_start,
+                      b->hh_list,      b->xadj,       b->adjncy,     b->border_length,
+                      b->edge_class,   b->edge_cost,  b->workload,   b->load_start,
+                      b->load_list};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         gp_free(arrays[i]);
     }

@@ -32,6 +32,10 @@ typedef struct gp_blocks {
     int64_t *households;   /**< n household counts. */
     int32_t *hh_start;     /**< n + 1 offsets into hh_list. */
     int64_t *hh_list;      /**< dataset household indices (into ds->hh_*) per block. */
+    double *workload;      /**< n workloads: households weighted plus extra loads (loads.h);
+                                NULL without weights or extra loads (then the households). */
+    int32_t *load_start;   /**< n + 1 offsets into load_list (NULL in pieces). */
+    int64_t *load_list;    /**< dataset extra-load indices (into ds->load_*) per block. */
     int32_t *xadj;         /**< n + 1 offsets. */
     int32_t *adjncy;       /**< xadj[n] neighbours. */
     double *border_length; /**< shared border length per adjacency entry, m (> 0). */

@@ -50,6 +50,7 @@ static int cmp_line(const void *pa, const void *pb)
 typedef struct house_key {
     double x, y;
     int64_t count;
+    double work; /* workload (count plus weighted fields) */
     int32_t index;
 } house_key;
 
@@ -62,6 +63,9 @@ static int cmp_house(const void *pa, const void *pb)
     }
     if (c == 0) {
         c = (a->count > b->count) - (a->count < b->count);
+    }
+    if (c == 0) {
+        c = cmp_double(a->work, b->work);
     }
     return c;
 }
@@ -213,7 +217,8 @@ static gp_status sort_households(gp_context *ctx, gp_dataset *ds)
         goto done;
     }
     for (int64_t i = 0; i < n; i++) {
-        key[i] = (house_key){ds->hh_x[i], ds->hh_y[i], ds->hh_count[i], (int32_t)i};
+        key[i] = (house_key){ds->hh_x[i], ds->hh_y[i], ds->hh_count[i],
+                             ds->hh_workload ? ds->hh_workload[i] : 0, (int32_t)i};
     }
     qsort(key, (size_t)n, sizeof *key, cmp_house);
     for (int64_t k = 0; k < n; k++) {
@@ -225,6 +230,9 @@ static gp_status sort_households(gp_context *ctx, gp_dataset *ds)
         goto done;
     }
     st = permute(ctx, ds->hh_y, sizeof *ds->hh_y, order, n);
+    if (st == GP_OK && ds->hh_workload != NULL) {
+        st = permute(ctx, ds->hh_workload, sizeof *ds->hh_workload, order, n);
+    }
 done:
     gp_free(key);
     gp_free(order);

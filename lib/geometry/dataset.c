@@ -4,6 +4,7 @@
 #include "dataset.h"
 #include "canonical.h"
 #include "hits.h"
+#include "loads.h"
 #include "overlaps.h"
 
 #include "crs.h"
@@ -503,6 +504,7 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
     OGRFeatureH f = NULL;
     GEOSGeometry *g = NULL;
     int field = -1;
+    int *widx = NULL; /* households: the weight fields' indices */
     size_t cap = 0;
     int64_t n_features = 0;
     const char *fname = kind == KIND_POLY    ? r->in->id_field
@@ -515,6 +517,9 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
             goto done;
         }
     } else if (kind == KIND_HOUSE && (st = find_count_hint(ctx, l, ds)) != GP_OK) {
+        goto done;
+    }
+    if (kind == KIND_HOUSE && (st = gp_weights_fields(ctx, l, r->in, &widx)) != GP_OK) {
         goto done;
     }
     OGR_L_ResetReading(l->layer);
@@ -658,7 +663,8 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
                 }
                 continue;
             }
-            if (st != GP_OK) {
+            double work = 0;
+            if (st != GP_OK || (st = gp_weights_value(ctx, l, f, r->in, widx, &work)) != GP_OK) {
                 goto done;
             }
             GEOSGeometry *p = GEOSPointOnSurface_r(h, g);
@@ -677,10 +683,13 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
             if ((st = grow(ctx, (void **)&ds->hh_fid, i + 1, &c0, sizeof(int64_t))) ||
                 (c0 = cap, st = grow(ctx, (void **)&ds->hh_count, i + 1, &c0, sizeof(int64_t))) ||
                 (c0 = cap, st = grow(ctx, (void **)&ds->hh_x, i + 1, &c0, sizeof(double))) ||
-                (c0 = cap, st = grow(ctx, (void **)&ds->hh_y, i + 1, &c0, sizeof(double)))) {
+                (c0 = cap, st = grow(ctx, (void **)&ds->hh_y, i + 1, &c0, sizeof(double))) ||
+                (c0 = cap,
+                 st = grow(ctx, (void **)&ds->hh_workload, i + 1, &c0, sizeof(double)))) {
                 goto done;
             }
             cap = c0;
+            ds->hh_workload[i] = (double)count + work;
             ds->hh_fid[i] = fid;
             ds->hh_count[i] = count;
             ds->hh_x[i] = x;
@@ -707,6 +716,7 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
         st = gp_error(ctx, GP_ERR_INPUT, "%s: the layer is empty", l->label);
     }
 done:
+    gp_free(widx);
     if (g != NULL) {
         GEOSGeom_destroy_r(h, g);
     }
@@ -1023,17 +1033,18 @@ done:
     return st;
 }
 
-static char *srs_wkt(OGRSpatialReferenceH s)
+/* The CRS as WKT2 in our allocator's memory: GP_ERR_CRS when GDAL cannot describe it. */
+static gp_status srs_wkt(gp_context *ctx, OGRSpatialReferenceH s, char **out)
 {
     char *w = NULL;
     const char *opts[] = {"FORMAT=WKT2_2019", NULL};
     if (OSRExportToWktEx(s, &w, opts) != OGRERR_NONE) {
         CPLFree(w);
-        return NULL;
+        return gp_error(ctx, GP_ERR_CRS, "cannot describe the CRS as WKT");
     }
-    char *copy = gp_strdup(w);
+    *out = gp_strdup(w);
     CPLFree(w);
-    return copy;
+    return *out ? GP_OK : gp_error_nomem(ctx, "a CRS description");
 }
 
 static gp_status setup_costs(gp_context *ctx, const gp_dataset_inputs *in, gp_dataset *ds)
@@ -1191,10 +1202,8 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
     if (st != GP_OK) {
         goto done;
     }
-    ds->work_wkt = srs_wkt(work);
-    ds->output_wkt = srs_wkt(srs[L_COMM]);
-    if (ds->work_wkt == NULL || ds->output_wkt == NULL) {
-        st = gp_error(ctx, GP_ERR_CRS, "cannot describe the CRS as WKT");
+    if ((st = srs_wkt(ctx, work, &ds->work_wkt)) != GP_OK ||
+        (st = srs_wkt(ctx, srs[L_COMM], &ds->output_wkt)) != GP_OK) {
         goto done;
     }
     gp_gdal_push_errors(ctx);
@@ -1295,6 +1304,11 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
     if (st == GP_OK) {
         st = place_households(&r, comm);
     }
+    if (st == GP_OK) {
+        gp_gdal_push_errors(ctx);
+        st = gp_dataset_read_loads(ctx, in, ds, work, comm);
+        gp_gdal_pop_errors(ctx);
+    }
     ds->seconds_project += now() - t0;
 done:
     for (int32_t c = 0; comm != NULL && c < ds->n_communities; c++) {
@@ -1350,13 +1364,14 @@ void gp_dataset_free(gp_dataset *ds)
         gp_free(ds->notes[i].skipped_fid);
     }
     gp_free(ds->overlaps);
+    gp_dataset_free_loads(ds);
     void *arrays[] = {
         ds->community_id, ds->community_fid, ds->community_wkb, ds->street_wkb,   ds->street_fid,
         ds->street_class, ds->barrier_wkb,   ds->barrier_fid,   ds->class_name,   ds->class_cost,
         ds->street_start, ds->street_list,   ds->barrier_start, ds->barrier_list, ds->hh_fid,
         ds->hh_count,     ds->hh_x,          ds->hh_y,          ds->hh_community, ds->hh_start,
         ds->hh_list,      ds->outside_fid,   ds->skipped_fid,   ds->output_wkt,   ds->work_wkt,
-        ds->count_field_hint, ds->duplicate_fid};
+        ds->count_field_hint, ds->duplicate_fid, ds->hh_workload};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         gp_free(arrays[i]);
     }

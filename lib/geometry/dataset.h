@@ -65,6 +65,14 @@ typedef struct gp_dataset_inputs {
     double cost_unknown;           /**< cost of an unknown class or no street; <= 0: 3.0. */
     const gp_options *opts;        /**< snapping tolerance and sliver area (what an overlap of
                                         communities may be to count as a sliver); NULL: defaults. */
+    /* Workload (0.3, loads.c): weighted numeric fields of the households layer... */
+    int32_t n_weights;
+    const char *const *weight_field;
+    const double *weight;
+    /* ...and layers of features adding load: PATH[:LAYER] and field (NULL entry: 1 each). */
+    int32_t n_loads;
+    const char *const *load_source;
+    const char *const *load_field;
 } gp_dataset_inputs;
 
 /** The input layers, in the order of gp_dataset.notes. */
@@ -119,6 +127,22 @@ typedef struct gp_dataset {
                                 shared border: the community with the lowest id). */
     int32_t *hh_start;     /**< CSR per community into hh_list (household indices, ascending). */
     int64_t *hh_list;
+    /* Workload (loads.c). `weighted`: weights or extra loads were given, so vertices carry a
+     * workload of their own; otherwise the workload is the households. */
+    int32_t weighted;
+    double *hh_workload; /**< per household feature: count + sum of weight x field. */
+    int32_t n_load_layers;
+    char **load_label;     /**< per extra-load layer: "path:layer" for messages. */
+    int64_t n_loads;       /**< extra-load features, in canonical order (point, then value). */
+    int64_t *load_fid;
+    int32_t *load_layer;   /**< index into load_label. */
+    double *load_value;    /**< its load (the field's value, or 1). */
+    double *load_x, *load_y; /**< representative point in the working CRS. */
+    int32_t *load_community; /**< community index, or -1 outside every one. */
+    int32_t *load_start;     /**< CSR per community into load_list (ascending). */
+    int64_t *load_list;
+    double load_read;        /**< sum of all loads read. */
+    double load_outside;     /**< sum of loads outside every community. */
     /* Reporting. */
     int64_t households_read;    /**< sum of counts over usable features. */
     int64_t households_outside; /**< sum of counts of features outside every community. */

@@ -789,7 +789,8 @@ void gp_cells_free(gp_cells *c)
     }
     void *arrays[] = {c->block,      c->is_cell,       c->geom,      c->area,       c->perimeter,
                       c->households, c->sites,         c->hh_start,  c->hh_list,    c->xadj,
-                      c->adjncy,     c->border_length, c->edge_cost, c->off_street, c->on_path};
+                      c->adjncy,     c->border_length, c->edge_cost, c->off_street, c->on_path,
+                      c->workload};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         gp_free(arrays[i]);
     }
@@ -1106,11 +1107,12 @@ static gp_status alloc_vertices(cell_build *cb, int32_t n)
     cl->area = gp_malloc(((size_t)n + 1) * sizeof *cl->area);
     cl->perimeter = gp_malloc(((size_t)n + 1) * sizeof *cl->perimeter);
     cl->households = gp_calloc((size_t)n + 1, sizeof *cl->households);
+    cl->workload = gp_calloc((size_t)n + 1, sizeof *cl->workload);
     cl->sites = gp_calloc((size_t)n + 1, sizeof *cl->sites);
     cl->hh_start = gp_calloc((size_t)n + 2, sizeof *cl->hh_start);
     cl->hh_list = gp_malloc(((size_t)cb->b->hh_start[cb->n0] + 1) * sizeof *cl->hh_list);
     if (!cl->block || !cl->is_cell || !cl->geom || !cl->area || !cl->perimeter || !cl->households ||
-        !cl->sites || !cl->hh_start || !cl->hh_list) {
+        !cl->workload || !cl->sites || !cl->hh_start || !cl->hh_list) {
         return gp_error_nomem(cb->ctx, "cells");
     }
     return GP_OK;
@@ -1140,6 +1142,7 @@ static gp_status make_cells(cell_build *cb, int32_t v, const int32_t *fs, int32_
         GEOSArea_r(h, f, &cl->area[u]);
         GEOSLength_r(h, f, &cl->perimeter[u]);
         cl->households[u] = 0;
+        cl->workload[u] = 0;
         cl->sites[u] = 0;
     }
     for (int32_t i = b->hh_start[v]; i < b->hh_start[v + 1]; i++) {
@@ -1147,6 +1150,15 @@ static gp_status make_cells(cell_build *cb, int32_t v, const int32_t *fs, int32_
         int32_t f = locate(h, cb->fprep, cb->faces, fs, k, ds->hh_x[q], ds->hh_y[q]);
         hh_vert[i] = cb->fvert[fs[f < 0 ? 0 : f]];
         cl->households[hh_vert[i]] += ds->hh_count[q];
+        cl->workload[hh_vert[i]] += ds->hh_workload ? ds->hh_workload[q] : (double)ds->hh_count[q];
+    }
+    /* The block's extra loads go to the cells holding their points, so a load stays in the
+     * block it was placed in (loads.c) and every stage counts it once. */
+    for (int32_t i = b->load_start ? b->load_start[v] : 0;
+         b->load_start && i < b->load_start[v + 1]; i++) {
+        int64_t q = b->load_list[i];
+        int32_t f = locate(h, cb->fprep, cb->faces, fs, k, ds->load_x[q], ds->load_y[q]);
+        cl->workload[cb->fvert[fs[f < 0 ? 0 : f]]] += ds->load_value[q];
     }
     for (int32_t i = sp->site_start[v]; i < sp->site_start[v + 1]; i++) {
         int32_t f =
@@ -1181,6 +1193,7 @@ static gp_status make_vertices(cell_build *cb)
         cl->area[v] = b->area[v];
         cl->perimeter[v] = b->perimeter[v];
         cl->households[v] = b->households[v];
+        cl->workload[v] = b->workload ? b->workload[v] : (double)b->households[v];
         cl->sites[v] = gp_splitter_sites(cb->sp, v);
         for (int32_t i = b->hh_start[v]; i < b->hh_start[v + 1]; i++) {
             hh_vert[i] = v;
@@ -1474,6 +1487,7 @@ gp_status gp_splitter_pieces(gp_context *ctx, gp_splitter *sp, const gp_cells *c
     pb->area = gp_calloc((size_t)np + 1, sizeof *pb->area);
     pb->perimeter = gp_calloc((size_t)np + 1, sizeof *pb->perimeter);
     pb->households = gp_calloc((size_t)np + 1, sizeof *pb->households);
+    pb->workload = gp_calloc((size_t)np + 1, sizeof *pb->workload);
     pb->hh_start = gp_calloc((size_t)np + 2, sizeof *pb->hh_start);
     pb->hh_list = gp_malloc(((size_t)cells->hh_start[n] + 1) * sizeof *pb->hh_list);
     ps->assign = gp_malloc(((size_t)np + 1) * sizeof *ps->assign);
@@ -1483,7 +1497,8 @@ gp_status gp_splitter_pieces(gp_context *ctx, gp_splitter *sp, const gp_cells *c
     mstart = gp_calloc((size_t)np + 2, sizeof *mstart);
     members = gp_malloc(((size_t)n + 1) * sizeof *members);
     at = gp_malloc(((size_t)np + 1) * sizeof *at);
-    if (!pb->geom || !pb->area || !pb->perimeter || !pb->households || !pb->hh_start ||
+    if (!pb->geom || !pb->area || !pb->perimeter || !pb->households || !pb->workload ||
+        !pb->hh_start ||
         !pb->hh_list || !ps->assign || !ps->origin || !ps->on_streets || !ps->grid_split ||
         !mstart || !members || !at) {
         st = gp_error_nomem(ctx, "pieces");
@@ -1511,6 +1526,7 @@ gp_status gp_splitter_pieces(gp_context *ctx, gp_splitter *sp, const gp_cells *c
         for (int32_t i = 0; i < k; i++) {
             int32_t u = m[i];
             pb->households[p] += cells->households[u];
+            pb->workload[p] += cells->workload[u];
             pb->area[p] += cells->area[u];
             for (int32_t j = cells->hh_start[u]; j < cells->hh_start[u + 1]; j++) {
                 pb->hh_list[hh_at++] = cells->hh_list[j];

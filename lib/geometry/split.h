@@ -48,6 +48,7 @@ typedef struct gp_cells {
     double *area;          /**< n, m^2. */
     double *perimeter;     /**< n, m. */
     int64_t *households;   /**< n. */
+    double *workload;      /**< n: households weighted plus extra loads (loads.h). */
     int32_t *sites;        /**< n: distinct household locations inside (0, 1, ...). */
     int32_t *hh_start;     /**< n + 1 offsets into hh_list. */
     int64_t *hh_list;      /**< dataset household indices per vertex. */

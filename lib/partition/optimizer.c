@@ -740,9 +740,9 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
         }
     }
     double shape_weight = g->area != NULL && g->perimeter != NULL ? GP_SHAPE_WEIGHT : 0.0;
-    gp_search_shared sh = {g,         g->households, wl,           skip, mn,
-                           mx,        GP_WORKLOAD_BAND, &run.cancel, fixed > 0, shape_weight,
-                           opts->max_workload};
+    double band = by_households ? GP_WORKLOAD_BAND : GP_WORKLOAD_BAND_WEIGHTED;
+    gp_search_shared sh = {g,  g->households, wl,          skip,      mn,           mx,
+                           band, &run.cancel, fixed > 0, shape_weight, opts->max_workload};
     run.ctx = ctx;
     run.sh = &sh;
     run.tasks = tasks;

@@ -194,6 +194,9 @@ static gp_status report_problems(gp_context *ctx, const grid_view *gv, const gp_
                                      gv->plan->communities[gv->pci].id, gv->lo, gv->hi, ng);
             continue;
         }
+        if (kind == GP_PROBLEM_WORKLOAD_OVER_MAX) {
+            continue; /* one record per grid above the cap, with the reason: report_workload_cap */
+        }
         int32_t g = gp_partition_assignment(part)[gp_partition_problem_vertex(part, i)];
         int64_t h = gv->plan->grids[gv->grid_index[g]].households;
         infeasible |= kind == GP_PROBLEM_COMPONENT_INFEASIBLE;
@@ -212,6 +215,90 @@ static gp_status report_problems(gp_context *ctx, const grid_view *gv, const gp_
         }
     }
     gp_free(covered);
+    return st;
+}
+
+/* A grid's workload per block: the pieces' own, or the households without weights. */
+static double block_workload(const gp_blocks *b, int32_t v)
+{
+    return b->workload ? b->workload[v] : (double)b->households[v];
+}
+
+/* Why grid g of workload w is above the cap: one block alone, the community's totals, or the
+ * search. */
+static gp_status cap_problem(gp_context *ctx, const grid_view *gv, int32_t g, double cap,
+                             double total)
+{
+    gp_plan *plan = gv->plan;
+    const gp_plan_community *pc = &plan->communities[gv->pci];
+    const gp_plan_grid *pg = &plan->grids[gv->grid_index[g]];
+    int32_t n = gv->start[g + 1] - gv->start[g];
+    int64_t *ids = gp_malloc((size_t)(n > 0 ? n : 1) * sizeof *ids);
+    if (ids == NULL) {
+        return gp_error_nomem(ctx, "a problem record");
+    }
+    int32_t big = gv->members[gv->start[g]];
+    for (int32_t k = 0; k < n; k++) {
+        ids[k] = gv->members[gv->start[g] + k];
+        if (block_workload(gv->b, (int32_t)ids[k]) > block_workload(gv->b, big)) {
+            big = (int32_t)ids[k];
+        }
+    }
+    /* Grids the household bounds allow at most, and grids the cap needs at least. */
+    int64_t kmax = gv->lo > 0 ? pc->households / gv->lo : (int64_t)gv->b->n;
+    double kneed = ceil(total / cap - 1e-9);
+    gp_problem_where w = {GP_SEVERITY_VIOLATION, GP_PROBLEM_WORKLOAD_OVER_MAX, gv->pci, pg->code,
+                          ids, n, NULL, 0};
+    gp_status st;
+    if (block_workload(gv->b, big) > cap) {
+        st = gp_plan_add_problem(ctx, plan, &w,
+                                 "community %s: grid %s has a workload of %.1f, above the cap "
+                                 "%g: block %" PRId32 " alone has %.1f and is not cut",
+                                 pc->id, pg->code, pg->workload, cap, big,
+                                 block_workload(gv->b, big));
+    } else if (kneed > (double)kmax) {
+        st = gp_plan_add_problem(ctx, plan, &w,
+                                 "community %s: grid %s has a workload of %.1f, above the cap "
+                                 "%g: the community's workload %.1f needs at least %.0f grids, "
+                                 "and its %" PRId64 " households allow at most %" PRId64
+                                 " grids of %" PRId64 " or more",
+                                 pc->id, pg->code, pg->workload, cap, total, kneed,
+                                 pc->households, kmax, gv->lo);
+    } else {
+        st = gp_plan_add_problem(ctx, plan, &w,
+                                 "community %s: grid %s has a workload of %.1f, above the cap "
+                                 "%g: the search found no division within [%" PRId64 ", %" PRId64
+                                 "] households that keeps every grid at or below it",
+                                 pc->id, pg->code, pg->workload, cap, gv->lo, gv->hi);
+    }
+    gp_free(ids);
+    return st;
+}
+
+/* Every grid above the workload cap (gp_options_set_max_workload): flagged over_workload and
+ * a violation saying why. */
+static gp_status report_workload_cap(gp_context *ctx, const grid_view *gv, int32_t ng, double cap)
+{
+    if (!(cap > 0)) {
+        return GP_OK;
+    }
+    gp_plan *plan = gv->plan;
+    double total = 0;
+    for (int32_t g = 0; g < ng; g++) {
+        total += plan->grids[gv->grid_index[g]].workload;
+    }
+    gp_status st = GP_OK;
+    for (int32_t g = 0; g < ng && st == GP_OK; g++) {
+        gp_plan_grid *pg = &plan->grids[gv->grid_index[g]];
+        if (pg->workload <= cap) {
+            continue;
+        }
+        if (pg->households >= gv->lo && pg->households <= gv->hi) {
+            plan->communities[gv->pci].out_of_bounds++;
+        }
+        strcat(pg->flags, pg->flags[0] ? ",over_workload" : "over_workload");
+        st = cap_problem(ctx, gv, g, cap, total);
+    }
     return st;
 }
 
@@ -381,13 +468,23 @@ gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_
         pg->blocks = start[g + 1] - start[g];
         total += pg->households;
         int64_t check = 0;
+        double work = 0;
         for (int32_t i = start[g]; i < start[g + 1]; i++) {
             check += b->households[members[i]];
+            work += b->workload ? b->workload[members[i]] : (double)b->households[members[i]];
         }
         if (check != pg->households) {
             st = gp_error(ctx, GP_ERR_INTERNAL,
                           "community %s: grid %s holds %" PRId64 " households, reported %" PRId64,
                           cid, pg->code, check, pg->households);
+            goto done;
+        }
+        /* The workload written is the optimizer's sum over its vertices; the blocks (pieces)
+         * of the grid must give the same, up to rounding of the sums. */
+        if (fabs(work - pg->workload) > 1e-9 * fmax(1.0, fabs(work))) {
+            st = gp_error(ctx, GP_ERR_INTERNAL,
+                          "community %s: grid %s holds a workload of %.6f, reported %.6f", cid,
+                          code, work, pg->workload);
             goto done;
         }
         if (pieces != NULL && pieces->grid_split[g]) {
@@ -440,6 +537,9 @@ gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_
     }
     grid_view gv = {plan, pci, members, start, grid_index, b, lo, hi};
     st = report_problems(ctx, &gv, part);
+    if (st == GP_OK) {
+        st = report_workload_cap(ctx, &gv, ng, opts->max_workload);
+    }
 done:
     gp_border_free(border);
     for (int32_t g = 0; shape != NULL && g < ng; g++) {

@@ -584,7 +584,14 @@ static gp_status lines_of(audit *a, int32_t c, lines *l)
     GEOSWKBReader *r = GEOSWKBReader_create_r(h);
     l->g = gp_calloc((size_t)(ns + nb + 1), sizeof *l->g);
     l->tree = GEOSSTRtree_create_r(h, 10);
-    int ok = r != NULL && l->g != NULL && l->tree != NULL;
+    if (l->g == NULL) {
+        if (r != NULL) {
+            GEOSWKBReader_destroy_r(h, r);
+        }
+        lines_clear(h, l);
+        return gp_error_nomem(a->ctx, "the streets of a community");
+    }
+    int ok = r != NULL && l->tree != NULL;
     for (int32_t k = 0; ok && k <= ns + nb; k++) {
         const gp_wkb *w = k < ns ? &ds->street_wkb[ds->street_list[ds->street_start[c] + k]]
                           : k < ns + nb
@@ -609,10 +616,12 @@ static gp_status lines_of(audit *a, int32_t c, lines *l)
 }
 
 /* The lines near the border of grid g (within the tolerance of it; clipped to its extent plus a
- * margin), widened by the tolerance: where its border may lie. NULL when GEOS fails. */
-static GEOSGeometry *street_zone(audit *a, const lines *l, const GEOSGeometry *g,
-                                 const GEOSGeometry *border)
+ * margin), widened by the tolerance: where its border may lie. *zone NULL when GEOS fails;
+ * GP_ERR_NOMEM when our memory does. */
+static gp_status street_zone(audit *a, const lines *l, const GEOSGeometry *g,
+                             const GEOSGeometry *border, GEOSGeometry **zone)
 {
+    *zone = NULL;
     GEOSContextHandle_t h = a->h;
     double tol = a->opts->snap_tolerance > 0.01 ? a->opts->snap_tolerance : 0.01;
     double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
@@ -623,7 +632,7 @@ static GEOSGeometry *street_zone(audit *a, const lines *l, const GEOSGeometry *g
     double m = 2 * tol;
     GEOSGeometry *rect = GEOSGeom_createRectangle_r(h, x0 - m, y0 - m, x1 + m, y1 + m);
     if (rect == NULL) {
-        return NULL;
+        return GP_OK;
     }
     a->hs.n = 0;
     GEOSSTRtree_query_r(h, l->tree, rect, gp_hits_collect, &a->hs);
@@ -632,7 +641,7 @@ static GEOSGeometry *street_zone(audit *a, const lines *l, const GEOSGeometry *g
     GEOSGeometry **near = gp_calloc(a->hs.n + 1, sizeof *near);
     if (near == NULL || a->hs.failed) {
         gp_free(near);
-        return NULL;
+        return gp_error_nomem(a->ctx, "the streets near a grid");
     }
     const GEOSPreparedGeometry *pb = GEOSPrepare_r(h, border);
     unsigned n = 0;
@@ -652,11 +661,11 @@ static GEOSGeometry *street_zone(audit *a, const lines *l, const GEOSGeometry *g
     }
     GEOSGeometry *all = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, near, n);
     gp_free(near);
-    GEOSGeometry *zone = all ? GEOSBuffer_r(h, all, tol, 2) : NULL;
+    *zone = all ? GEOSBuffer_r(h, all, tol, 2) : NULL;
     if (all != NULL) {
         GEOSGeom_destroy_r(h, all);
     }
-    return zone;
+    return GP_OK;
 }
 
 /* The longest line of g (after merging) and its middle. */
@@ -688,12 +697,13 @@ static gp_status check_off_streets(audit *a, int32_t c, int32_t i, const lines *
     GEOSContextHandle_t h = a->h;
     gp_plan_grid *pg = &a->plan->grids[a->plan_grid[i]];
     GEOSGeometry *border = GEOSBoundary_r(h, a->grid[i]);
-    GEOSGeometry *zone = border ? street_zone(a, l, a->grid[i], border) : NULL;
+    GEOSGeometry *zone = NULL;
+    gp_status st = border ? street_zone(a, l, a->grid[i], border, &zone) : GP_OK;
     if (zone == NULL) {
         if (border != NULL) {
             GEOSGeom_destroy_r(h, border);
         }
-        return geos_failed(a, "the streets near it", pg->code);
+        return st != GP_OK ? st : geos_failed(a, "the streets near it", pg->code);
     }
     GEOSGeometry *off = GEOSDifference_r(h, border, zone);
     GEOSGeometry *merged = off ? GEOSLineMerge_r(h, off) : NULL;

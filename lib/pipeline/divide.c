@@ -84,16 +84,19 @@ typedef struct graph_view {
     const int64_t *households;
     const double *border, *cost, *area, *perimeter;
     const int32_t *sites; /* NULL: vertex v is block v (sites from the splitter) */
+    const double *workload; /* NULL: the households (no weights or extra loads given) */
 } graph_view;
 
 static graph_view view_of(const gp_blocks *b, const gp_cells *c)
 {
+    /* Blocks carry a workload only when weights or extra loads were given (loads.c). */
+    const double *wl = b->workload == NULL ? NULL : c ? c->workload : b->workload;
     if (c != NULL) {
         return (graph_view){c->n,         c->xadj, c->adjncy,    c->households, c->border_length,
-                            c->edge_cost, c->area, c->perimeter, c->sites};
+                            c->edge_cost, c->area, c->perimeter, c->sites,      wl};
     }
     return (graph_view){b->n,         b->xadj, b->adjncy,    b->households, b->border_length,
-                        b->edge_cost, b->area, b->perimeter, NULL};
+                        b->edge_cost, b->area, b->perimeter, NULL,          wl};
 }
 
 /* `adjust`: the previous grid of every vertex of a view: a block's own label; a cell holding
@@ -156,8 +159,8 @@ static gp_status keep_view(gp_context *ctx, const graph_view *g, const gp_option
         int32_t sites = g->sites ? g->sites[v] : sp ? gp_splitter_sites(sp, v) : 2;
         indivisible[v] = g->households[v] > opts->max_households && sites <= 1;
     }
-    gp_keep_view kv = {g->n, g->xadj, g->adjncy, g->households, g->border, g->cost,
-                       label, indivisible, pc->n};
+    gp_keep_view kv = {g->n,     g->xadj, g->adjncy, g->households, g->workload,
+                       g->border, g->cost, label,     indivisible,   pc->n};
     gp_status st = gp_keep_labels(ctx, &kv, opts, out);
     gp_free(label);
     gp_free(indivisible);
@@ -246,6 +249,7 @@ static gp_status partition_view(gp_context *ctx, const graph_view *g, const gp_o
     }
     if ((st = gp_graph_new(ctx, g->n, g->xadj, g->adjncy, &graph)) == GP_OK &&
         (st = gp_graph_set_households(ctx, graph, g->households)) == GP_OK &&
+        (g->workload == NULL || (st = gp_graph_set_workload(ctx, graph, g->workload)) == GP_OK) &&
         (st = gp_graph_set_edges(ctx, graph, g->border, g->cost)) == GP_OK &&
         (st = gp_graph_set_shape(ctx, graph, g->area, g->perimeter)) == GP_OK &&
         (pc == NULL ||

@@ -7,6 +7,9 @@
 #include "core/memory.h"
 #include "io/layer.h"
 
+#include <math.h>
+#include <string.h>
+
 gp_status gp_inputs_new(gp_inputs **out)
 {
     if (out == NULL) {
@@ -39,6 +42,17 @@ void gp_inputs_free(gp_inputs *in)
     gp_free(in->worker_community_field);
     gp_free(in->worker_grid_field);
     gp_free(in->residents_field);
+    for (int32_t i = 0; i < in->n_weights; i++) {
+        gp_free(in->weight_field[i]);
+    }
+    for (int32_t i = 0; i < in->n_loads; i++) {
+        gp_free(in->load_source[i]);
+        gp_free(in->load_field[i]);
+    }
+    gp_free(in->weight_field);
+    gp_free(in->weight);
+    gp_free(in->load_source);
+    gp_free(in->load_field);
     gp_free(in);
 }
 
@@ -142,6 +156,99 @@ gp_status gp_inputs_set_residents_field(gp_context *ctx, gp_inputs *in, const ch
     return set(ctx, &in->residents_field, field, "the residents field", 0);
 }
 
+/* Room for one more weight or extra load (the arrays grow one entry at a time: few inputs). */
+static gp_status grow_list(gp_context *ctx, char ***a, char ***b, double **w, int32_t n)
+{
+    char **na = gp_reallocarray(*a, (size_t)n + 1, sizeof *na);
+    if (na != NULL) {
+        *a = na;
+    }
+    char **nb = b ? gp_reallocarray(*b, (size_t)n + 1, sizeof *nb) : NULL;
+    if (nb != NULL) {
+        *b = nb;
+    }
+    double *nw = w ? gp_reallocarray(*w, (size_t)n + 1, sizeof *nw) : NULL;
+    if (nw != NULL) {
+        *w = nw;
+    }
+    if (na == NULL || (b != NULL && nb == NULL) || (w != NULL && nw == NULL)) {
+        return gp_error_nomem(ctx, "the workload inputs");
+    }
+    return GP_OK;
+}
+
+gp_status gp_inputs_add_weight(gp_context *ctx, gp_inputs *in, const char *field, double weight)
+{
+    if (in == NULL || field == NULL || field[0] == '\0') {
+        return gp_error(ctx, GP_ERR_ARG, "gp_inputs_add_weight: %s",
+                        in == NULL ? "inputs are NULL" : "the weight's field name is empty");
+    }
+    if (!isfinite(weight) || weight < 0) {
+        return gp_error(ctx, GP_ERR_ARG,
+                        "weight of field '%s': %g is not a finite number >= 0 (a household's "
+                        "workload is 1 plus weight times the field)",
+                        field, weight);
+    }
+    for (int32_t i = 0; i < in->n_weights; i++) {
+        if (strcmp(in->weight_field[i], field) == 0) {
+            return gp_error(ctx, GP_ERR_ARG, "weight of field '%s' given twice (%g and %g)",
+                            field, in->weight[i], weight);
+        }
+    }
+    gp_status st = grow_list(ctx, &in->weight_field, NULL, &in->weight, in->n_weights);
+    if (st != GP_OK) {
+        return st;
+    }
+    if ((in->weight_field[in->n_weights] = gp_strdup(field)) == NULL) {
+        return gp_error_nomem(ctx, "a weight's field name");
+    }
+    in->weight[in->n_weights++] = weight;
+    return GP_OK;
+}
+
+gp_status gp_inputs_add_extra_load(gp_context *ctx, gp_inputs *in, const char *source,
+                                   const char *field)
+{
+    if (in == NULL || source == NULL || source[0] == '\0') {
+        return gp_error(ctx, GP_ERR_ARG, "gp_inputs_add_extra_load: %s",
+                        in == NULL ? "inputs are NULL" : "the extra-load source is empty");
+    }
+    gp_status st = grow_list(ctx, &in->load_source, &in->load_field, NULL, in->n_loads);
+    if (st != GP_OK) {
+        return st;
+    }
+    char *src = gp_strdup(source);
+    char *fld = field && *field ? gp_strdup(field) : NULL;
+    if (src == NULL || (field && *field && fld == NULL)) {
+        gp_free(src);
+        gp_free(fld);
+        return gp_error_nomem(ctx, "an extra-load source");
+    }
+    in->load_source[in->n_loads] = src;
+    in->load_field[in->n_loads++] = fld;
+    return GP_OK;
+}
+
+/* The workload inputs of `in` into c, sources masked for a report. */
+static gp_status copy_workload(const gp_inputs *in, gp_inputs *c)
+{
+    for (int32_t i = 0; i < in->n_weights; i++) {
+        if (gp_inputs_add_weight(NULL, c, in->weight_field[i], in->weight[i]) != GP_OK) {
+            return GP_ERR_NOMEM;
+        }
+    }
+    for (int32_t i = 0; i < in->n_loads; i++) {
+        char *label = gp_layer_source_label(in->load_source[i]);
+        gp_status st = label ? gp_inputs_add_extra_load(NULL, c, label, in->load_field[i])
+                             : GP_ERR_NOMEM;
+        gp_free(label);
+        if (st != GP_OK) {
+            return st;
+        }
+    }
+    return GP_OK;
+}
+
 gp_inputs *gp_inputs_copy_masked(const gp_inputs *in)
 {
     gp_inputs *c = gp_calloc(1, sizeof *c);
@@ -174,7 +281,8 @@ gp_inputs *gp_inputs_copy_masked(const gp_inputs *in)
     }
     if ((in->grids_code_field && !(c->grids_code_field = gp_strdup(in->grids_code_field))) ||
         (in->grids_community_field &&
-         !(c->grids_community_field = gp_strdup(in->grids_community_field)))) {
+         !(c->grids_community_field = gp_strdup(in->grids_community_field))) ||
+        copy_workload(in, c) != GP_OK) {
         gp_inputs_free(c);
         return NULL;
     }

@@ -18,6 +18,14 @@ struct gp_inputs {
     /* The roster of workers (since 0.3) and the residents field of the households layer. */
     char *workers, *worker_id_field, *worker_community_field, *worker_grid_field;
     char *residents_field;
+    /* Workload (0.3): weights on numeric fields of the households layer, and layers of other
+     * features adding load (gp_inputs_add_weight, gp_inputs_add_extra_load). */
+    int32_t n_weights;
+    char **weight_field;
+    double *weight;
+    int32_t n_loads;
+    char **load_source;
+    char **load_field; /* NULL entry: each feature adds 1 */
 };
 
 /**

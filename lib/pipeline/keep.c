@@ -73,11 +73,13 @@ static int connected(const gp_keep_view *b, const int32_t *id, int32_t k, int32_
     return found == k;
 }
 
-/* Within the bounds, or above the maximum only by an indivisible block; problems for those. */
+/* Within the bounds and the workload cap, or above the maximum only by an indivisible block;
+ * problems for those. */
 static int bounds_hold(const gp_keep_view *b, const gp_options *opts, gp_partition *p)
 {
     for (int32_t g = 0; g < p->grids; g++) {
-        if (p->households[g] < opts->min_households) {
+        if (p->households[g] < opts->min_households ||
+            (opts->max_workload > 0 && p->workload[g] > opts->max_workload)) {
             return 0;
         }
         if (p->households[g] <= opts->max_households) {
@@ -105,14 +107,14 @@ static int bounds_hold(const gp_keep_view *b, const gp_options *opts, gp_partiti
     return 1;
 }
 
-/* Households, workload (households: the pipeline sets no other), cut cost, balance. */
+/* Households, workload (weighted, or the households), cut cost, balance. */
 static void statistics(const gp_keep_view *b, gp_partition *p)
 {
     double cut = 0.0;
     for (int32_t v = 0; v < b->n; v++) {
         int32_t g = p->part[v];
         p->households[g] += b->households[v];
-        p->workload[g] += (double)b->households[v];
+        p->workload[g] += b->workload ? b->workload[v] : (double)b->households[v];
         p->vertices[g]++;
         for (int32_t e = b->xadj[v]; e < b->xadj[v + 1]; e++) {
             if (p->part[b->adjncy[e]] != g) {
@@ -194,8 +196,9 @@ gp_status gp_keep_previous(gp_context *ctx, const gp_blocks *b, const gp_prev_co
         indivisible[v] = b->households[v] > opts->max_households &&
                          b->hh_start[v + 1] - b->hh_start[v] <= 1;
     }
-    gp_keep_view kv = {b->n,         b->xadj,   b->adjncy,   b->households, b->border_length,
-                       b->edge_cost, label,     indivisible, pc->n};
+    gp_keep_view kv = {b->n,         b->xadj,         b->adjncy, b->households,
+                       b->workload,  b->border_length, b->edge_cost, label,
+                       indivisible,  pc->n};
     gp_status st = gp_keep_labels(ctx, &kv, opts, out);
     gp_free(label);
     gp_free(indivisible);

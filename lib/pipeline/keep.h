@@ -14,6 +14,7 @@ typedef struct gp_keep_view {
     int32_t n;
     const int32_t *xadj, *adjncy;
     const int64_t *households;
+    const double *workload;      /**< per vertex, or NULL: the households (no weights given). */
     const double *border, *cost; /**< per adjacency entry, or NULL for 1. */
     const int32_t *label;        /**< per vertex: its previous grid; -1: none (no keeping). */
     const uint8_t *indivisible;  /**< per vertex: one household site above the maximum. */

@@ -362,7 +362,9 @@ int32_t gp_plan_out_of_bounds(const gp_plan *plan)
     int32_t n = 0;
     for (int32_t g = 0; plan != NULL && g < plan->n_grids; g++) {
         n += plan->grids[g].households < plan->min_households ||
-             plan->grids[g].households > plan->max_households;
+             plan->grids[g].households > plan->max_households ||
+             (plan->options.max_workload > 0 &&
+              plan->grids[g].workload > plan->options.max_workload);
     }
     return n;
 }
@@ -370,6 +372,16 @@ int32_t gp_plan_out_of_bounds(const gp_plan *plan)
 int64_t gp_plan_households_read(const gp_plan *plan)
 {
     return plan ? plan->households_read : 0;
+}
+
+double gp_plan_extra_load_read(const gp_plan *plan)
+{
+    return plan ? plan->extra_load_read : 0.0;
+}
+
+double gp_plan_extra_load_outside(const gp_plan *plan)
+{
+    return plan ? plan->extra_load_outside : 0.0;
 }
 
 int64_t gp_plan_households_outside(const gp_plan *plan)

@@ -128,6 +128,9 @@ struct gp_plan {
     int64_t households_read;    /* in every household feature */
     int64_t households_outside; /* in features outside every community */
     int64_t features_outside;
+    double extra_load_read;    /* extra loads of every extra-load feature (0.3) */
+    double extra_load_outside; /* of features outside every community */
+    double workload_in;        /* workload inside communities: what the grids must add up to */
     int64_t output_repaired; /* output geometries invalid in the output CRS, repaired */
     gp_problem_record *problems; /* run-wide ones first, then each community's, in order */
     int32_t n_problems, cap_problems;

@@ -245,11 +245,13 @@ static void write_community(FILE *f, const gp_plan *plan, const gp_plan_communit
     fprintf(f,
             ", \"households\": %" PRId64 ", \"blocks\": %" PRId32 ", \"grids\": %" PRId32
             ", \"min_households\": %" PRId64 ", \"max_households\": %" PRId64
-            ", \"mean_households\": %.1f, \"workload_max_over_mean\": %.4f"
+            ", \"mean_households\": %.1f, \"workload\": %.3f, \"max_workload\": %.3f"
+            ", \"mean_workload\": %.3f, \"workload_max_over_mean\": %.4f"
             ", \"cut_cost\": %.1f, \"grids_out_of_bounds\": %" PRId32
             ", \"feasible\": %s, \"split_blocks\": %" PRId32
             ", \"split_cut_m\": {\"between_buildings\": %.1f, \"along_paths\": %.1f}",
-            c->households, c->n_blocks, c->n_grids, lo, hi, mean, wmean > 0 ? wmax / wmean : 0.0,
+            c->households, c->n_blocks, c->n_grids, lo, hi, mean, wsum, wmax, wmean,
+            wmean > 0 ? wmax / wmean : 0.0,
             c->cut_cost, c->out_of_bounds, c->feasible ? "true" : "false", c->split_blocks,
             c->split_off_m, c->split_path_m);
     if (plan->has_staffing) {
@@ -276,6 +278,35 @@ static void json_member(FILE *f, const char *key, const char *value, int first)
     }
 }
 
+/* The quantity the optimizer balanced: AUTO resolves to workload when any weight or extra
+ * load was given. */
+static const char *balance_name(const gp_options *o, const gp_inputs *in)
+{
+    int weighted = in != NULL && (in->n_weights > 0 || in->n_loads > 0);
+    return o->balance == GP_BALANCE_HOUSEHOLDS                      ? "households"
+           : o->balance == GP_BALANCE_WORKLOAD || weighted ? "workload"
+                                                            : "households";
+}
+
+/* The workload inputs: "weights": {"FIELD": W, ...}, "extra_loads": [{"source", "field"}]. */
+static void write_workload_inputs(FILE *f, const gp_inputs *in)
+{
+    fputs(", \"weights\": {", f);
+    for (int32_t i = 0; in != NULL && i < in->n_weights; i++) {
+        fputs(i ? ", " : "", f);
+        json_string(f, in->weight_field[i]);
+        fprintf(f, ": %.17g", in->weight[i]);
+    }
+    fputs("}, \"extra_loads\": [", f);
+    for (int32_t i = 0; in != NULL && i < in->n_loads; i++) {
+        fputs(i ? ", {" : "{", f);
+        json_member(f, "source", in->load_source[i], 1);
+        json_member(f, "field", in->load_field[i], 0);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
 /* What the run was given: inputs, options, the working CRS. */
 static void write_settings(FILE *f, const gp_plan *plan)
 {
@@ -299,6 +330,7 @@ static void write_settings(FILE *f, const gp_plan *plan)
     if (in != NULL && in->residents_field != NULL) {
         json_member(f, "residents_field", in->residents_field, 0);
     }
+    write_workload_inputs(f, in);
     fputs("},\n", f);
     static const char *const split[] = {"never", "oversize", "needed"};
     const gp_options *o = &plan->options;
@@ -314,10 +346,10 @@ static void write_settings(FILE *f, const gp_plan *plan)
     fprintf(f,
             ", \"seed\": %" PRIu64 ", \"threads\": %" PRId32 ", \"split\": \"%s\""
             ", \"overlaps\": \"%s\", \"effort\": %g, \"snap_tolerance_m\": %g"
-            ", \"sliver_area_m2\": %g},\n",
+            ", \"sliver_area_m2\": %g, \"balance\": \"%s\", \"max_workload\": %g},\n",
             o->seed, o->threads, o->split >= 0 && o->split <= 2 ? split[o->split] : "?",
             o->overlaps == GP_OVERLAPS_FIRST ? "first" : "error", o->effort, o->snap_tolerance,
-            o->sliver_area);
+            o->sliver_area, balance_name(o, plan->inputs), o->max_workload);
     fputs("  \"working_crs\": ", f);
     if (plan->work_crs != NULL) {
         json_string(f, plan->work_crs);
@@ -337,6 +369,10 @@ static void write_json(FILE *f, const gp_plan *plan)
         households += plan->communities[c].households;
         split += plan->communities[c].split_blocks;
     }
+    double workload = 0;
+    for (int32_t g = 0; g < plan->n_grids; g++) {
+        workload += plan->grids[g].workload;
+    }
     for (int32_t i = 0; i < plan->n_problems; i++) {
         int32_t s = plan->problems[i].severity;
         severity[s >= 0 && s <= 2 ? s : 1]++;
@@ -351,10 +387,12 @@ static void write_json(FILE *f, const gp_plan *plan)
             ", \"households_outside\": %" PRId64 ", \"features_outside\": %" PRId64
             ", \"grids_out_of_bounds\": %" PRId32 ", \"split_blocks\": %" PRId32
             ", \"problems\": %" PRId32 ", \"violations\": %" PRId32 ", \"warnings\": %" PRId32
-            ", \"notes\": %" PRId32 "},\n",
+            ", \"notes\": %" PRId32 ", \"workload\": %.3f, \"extra_load_read\": %.3f"
+            ", \"extra_load_outside\": %.3f},\n",
             plan->n_communities, plan->n_grids, plan->n_blocks, households, plan->households_read,
             plan->households_outside, plan->features_outside, gp_plan_out_of_bounds(plan), split,
-            gp_plan_problem_count(plan), severity[0], severity[1], severity[2]);
+            gp_plan_problem_count(plan), severity[0], severity[1], severity[2], workload,
+            plan->extra_load_read, plan->extra_load_outside);
     if (plan->check_grids != NULL) { /* gp_check: the audit's own facts */
         fputs("  \"check\": {\"grids\": ", f);
         json_string(f, plan->check_grids);

@@ -4,6 +4,7 @@
 #include "adjust.h"
 #include "assemble.h"
 #include "check.h"
+#include "loadfacts.h"
 #include "divide.h"
 #include "inputs.h"
 #include "plan.h"
@@ -522,6 +523,12 @@ static gp_status run_all(gp_context *ctx, const gp_inputs *in, const gp_options 
         .barriers = in->barriers,
         .work_crs = opts->work_crs[0] ? opts->work_crs : NULL,
         .opts = opts,
+        .n_weights = in->n_weights,
+        .weight_field = (const char *const *)in->weight_field,
+        .weight = in->weight,
+        .n_loads = in->n_loads,
+        .load_source = (const char *const *)in->load_source,
+        .load_field = (const char *const *)in->load_field,
     };
     gp_grid_layer_source psrc = {in->previous, in->previous_code_field,
                                  in->previous_community_field};
@@ -552,7 +559,8 @@ static gp_status run_all(gp_context *ctx, const gp_inputs *in, const gp_options 
         goto done;
     }
     if ((st = run_facts(ctx, ds, plan)) != GP_OK || (st = run_streets(ctx, ds, plan)) != GP_OK ||
-        (prev && (st = gp_adjust_run_facts(ctx, prev, plan)) != GP_OK)) {
+        (prev && (st = gp_adjust_run_facts(ctx, prev, plan)) != GP_OK) ||
+        (st = gp_run_load_facts(ctx, ds, plan)) != GP_OK) {
         goto done;
     }
     int32_t n = ds->n_communities;
@@ -640,6 +648,9 @@ static gp_status run_all(gp_context *ctx, const gp_inputs *in, const gp_options 
                       "households not conserved: %" PRId64 " read, %" PRId64 " in grids, %" PRId64
                       " outside every community",
                       plan->households_read, in_grids, plan->households_outside);
+        goto done;
+    }
+    if ((st = gp_run_check_workload(ctx, plan)) != GP_OK) {
         goto done;
     }
     plan->wall_seconds = now() - t0;

@@ -507,6 +507,8 @@ class Result(_Owner):
         self.out_of_bounds = lib.gp_plan_out_of_bounds(plan)
         self.households_read = lib.gp_plan_households_read(plan)
         self.households_outside = lib.gp_plan_households_outside(plan)
+        self.extra_load_read = lib.gp_plan_extra_load_read(plan)
+        self.extra_load_outside = lib.gp_plan_extra_load_outside(plan)
         # adjust: households whose grid code changed, and the previous codes no grid keeps.
         self.adjusted = bool(lib.gp_plan_is_adjust(plan))
         self.moved = lib.gp_plan_households_moved(plan)
@@ -570,12 +572,56 @@ class Result(_Owner):
                 f"out_of_bounds={self.out_of_bounds}, problems={len(self.problems)})")
 
 
+BALANCE_MODES = {"workload": 1, "households": 2}
+
+
+def split_extra_load(spec):
+    """``"PATH[:LAYER][=FIELD]"`` -> (source, field or None), as the CLI splits it: the text
+    after the last '=' is the field when it is a plain name (no ':', '/', '\\', '.', space or
+    quote) and the whole spec is not an existing file."""
+    if isinstance(spec, (tuple, list)):
+        if len(spec) != 2:
+            raise ArgumentError(1, f"extra_load entries are 'PATH[:LAYER][=FIELD]' or "
+                                   f"(source, field), not {spec!r}")
+        return _text(spec[0], "extra_load"), (None if spec[1] is None
+                                              else _text(spec[1], "extra_load field"))
+    text = os.fspath(spec)
+    head, eq, field = text.rpartition("=")
+    if (not eq or not head or not field or any(c in field for c in ":/\\. \"'")
+            or os.path.exists(text)):
+        return _text(text, "extra_load"), None
+    return _text(head, "extra_load"), _text(field, "extra_load field")
+
+
+def _set_workload(ctx, inputs, opts, weights, extra_load, balance, max_workload):
+    """The workload inputs and options of ``partition``."""
+    for field, w in (weights or {}).items():
+        try:
+            w = float(w)
+        except (TypeError, ValueError):
+            raise ArgumentError(1, f"weight of field {field!r} must be a number, not {w!r}")
+        _check(lib.gp_inputs_add_weight(ctx, inputs, _text(field, "weights"), w), ctx)
+    if isinstance(extra_load, (str, bytes, os.PathLike)):
+        extra_load = [extra_load]
+    for spec in extra_load or []:
+        source, field = split_extra_load(spec)
+        _check(lib.gp_inputs_add_extra_load(ctx, inputs, source, field), ctx)
+    if balance is not None:
+        if balance not in BALANCE_MODES:
+            raise ArgumentError(1, "balance must be one of %s, not %r"
+                                % (", ".join(BALANCE_MODES), balance))
+        _check(lib.gp_options_set_balance(ctx, opts, BALANCE_MODES[balance]), ctx)
+    if max_workload is not None:
+        _check(lib.gp_options_set_max_workload(ctx, opts, float(max_workload)), ctx)
+
+
 def partition(communities, streets, households, out=None, *, id_field="code",
               class_field=None, count_field=None, barriers=None, min=None, max=None,
               target=None, grids=None, seed=None, threads=None, effort=None, split=None,
               crs=None, overlaps=None, format=None, report=None, map=None, overwrite=False,
               progress=None, staffing=None, residents_field=None, workers=None,
-              worker_id_field=None, worker_community_field=None, worker_grid_field=None):
+              worker_id_field=None, worker_community_field=None, worker_grid_field=None,
+              weights=None, extra_load=None, balance=None, max_workload=None):
     """Run the pipeline like ``gridpart partition`` and return a :class:`Result`.
 
     Layers are ``PATH[:LAYER]`` strings or path-likes (any GDAL source, e.g.
@@ -595,6 +641,13 @@ def partition(communities, streets, households, out=None, *, id_field="code",
     default from the extension), ``report`` the JSON report, ``map`` the SVG map. Outputs are
     checked before any work and written all or nothing; an existing one is an error unless
     ``overwrite``. ``progress(fraction, stage)`` may return True to cancel.
+
+    Workload (a grid's households + weight x field of its households + extra loads inside):
+    ``weights`` maps numeric household fields to weights >= 0 (``{"elderly": 0.5}``);
+    ``extra_load`` lists layers of features making work, each ``"PATH[:LAYER][=FIELD]"`` or a
+    ``(source, field)`` pair (field None: 1 per feature); ``balance`` ("workload" or
+    "households", default workload when weights or extra loads are given); ``max_workload`` a
+    hard cap per grid.
     """
     return _pipeline(communities, streets, households, out, None, None, None, id_field=id_field,
                      class_field=class_field, count_field=count_field, barriers=barriers,
@@ -604,7 +657,8 @@ def partition(communities, streets, households, out=None, *, id_field="code",
                      staffing=staffing, residents_field=residents_field, workers=workers,
                      worker_id_field=worker_id_field,
                      worker_community_field=worker_community_field,
-                     worker_grid_field=worker_grid_field)
+                     worker_grid_field=worker_grid_field, weights=weights,
+                     extra_load=extra_load, balance=balance, max_workload=max_workload)
 
 
 def adjust(previous, communities, streets, households, out=None, *,
@@ -613,7 +667,8 @@ def adjust(previous, communities, streets, households, out=None, *,
            grids=None, seed=None, threads=None, effort=None, split=None, crs=None,
            overlaps=None, format=None, report=None, map=None, overwrite=False, progress=None,
            staffing=None, residents_field=None, workers=None, worker_id_field=None,
-           worker_community_field=None, worker_grid_field=None):
+           worker_community_field=None, worker_grid_field=None, weights=None, extra_load=None,
+           balance=None, max_workload=None):
     """Repair a previous division for changed inputs, like ``gridpart adjust``; returns a
     :class:`Result` whose grids carry ``change`` ("kept", "changed", "new").
 
@@ -632,14 +687,16 @@ def adjust(previous, communities, streets, households, out=None, *,
                      residents_field=residents_field, workers=workers,
                      worker_id_field=worker_id_field,
                      worker_community_field=worker_community_field,
-                     worker_grid_field=worker_grid_field)
+                     worker_grid_field=worker_grid_field, weights=weights,
+                     extra_load=extra_load, balance=balance, max_workload=max_workload)
 
 
 def _pipeline(communities, streets, households, out, previous, previous_code_field,
               previous_community_field, *, id_field, class_field, count_field, barriers, min,
               max, target, grids, seed, threads, effort, split, crs, overlaps, format, report,
               map, overwrite, progress, staffing, residents_field, workers, worker_id_field,
-              worker_community_field, worker_grid_field):
+              worker_community_field, worker_grid_field, weights, extra_load, balance,
+              max_workload):
     """partition (previous None) or adjust."""
     ctx = _lib.context()
     outputs = None
@@ -673,6 +730,8 @@ def _pipeline(communities, streets, households, out, previous, previous_code_fie
                     _text(worker_id_field, "worker_id_field"),
                     _text(worker_community_field, "worker_community_field"),
                     _text(worker_grid_field, "worker_grid_field")), ctx)
+                _set_workload(ctx, inputs.ptr, opts.ptr, weights, extra_load, balance,
+                              max_workload)
                 # Every output is checked before any work, against the inputs too.
                 if outputs is not None:
                     _check(lib.gp_outputs_check(ctx, outputs.ptr, inputs.ptr), ctx)

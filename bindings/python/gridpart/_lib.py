@@ -158,6 +158,13 @@ FUNCTIONS = {
     "gp_inputs_set_streets": (status, [ContextP, InputsP, c_char_p, c_char_p]),
     "gp_inputs_set_households": (status, [ContextP, InputsP, c_char_p, c_char_p]),
     "gp_inputs_set_barriers": (status, [ContextP, InputsP, c_char_p]),
+    # workload (0.3)
+    "gp_inputs_add_weight": (status, [ContextP, InputsP, c_char_p, c_double]),
+    "gp_inputs_add_extra_load": (status, [ContextP, InputsP, c_char_p, c_char_p]),
+    "gp_options_set_balance": (status, [ContextP, OptionsP, c_int32]),
+    "gp_options_set_max_workload": (status, [ContextP, OptionsP, c_double]),
+    "gp_plan_extra_load_read": (c_double, [PlanP]),
+    "gp_plan_extra_load_outside": (c_double, [PlanP]),
     "gp_run": (status, [ContextP, InputsP, OptionsP, POINTER(PlanP)]),
     "gp_inputs_set_previous": (status, [ContextP, InputsP, c_char_p, c_char_p, c_char_p]),
     "gp_adjust": (status, [ContextP, InputsP, OptionsP, POINTER(PlanP)]),

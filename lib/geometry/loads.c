@@ -1,0 +1,559 @@
+/* SPDX-License-Identifier: MIT */
+/** @file loads.c Workload inputs: weighted household fields, extra loads and where they lie. */
+
+#include "loads.h"
+
+#include "canonical.h"
+#include "hits.h"
+
+#include "core/context.h"
+#include "core/memory.h"
+
+#define GEOS_USE_ONLY_R_API
+#include <geos_c.h>
+#include <ogr_api.h>
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int numeric(OGRFieldType t)
+{
+    return t == OFTInteger || t == OFTInteger64 || t == OFTReal;
+}
+
+/* "a, b, c": the numeric fields of layer l, for messages. */
+static void numeric_fields(const gp_layer *l, char *list, size_t size)
+{
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(l->layer);
+    size_t used = 0;
+    list[0] = '\0';
+    for (int i = 0; i < OGR_FD_GetFieldCount(defn) && used + 1 < size; i++) {
+        OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, i);
+        if (!numeric(OGR_Fld_GetType(fd))) {
+            continue;
+        }
+        int w =
+            snprintf(list + used, size - used, "%s%s", used ? ", " : "", OGR_Fld_GetNameRef(fd));
+        if (w < 0) {
+            break;
+        }
+        used += (size_t)w;
+    }
+    if (used == 0) {
+        snprintf(list, size, "none");
+    }
+}
+
+/* The index of numeric field `name` of l; `what` says what it is for ("weight", "load"). */
+static gp_status numeric_field(gp_context *ctx, const gp_layer *l, const char *name,
+                               const char *what, int *index)
+{
+    char list[512];
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(l->layer);
+    int i = OGR_FD_GetFieldIndex(defn, name);
+    *index = i;
+    if (i >= 0 && numeric(OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, i)))) {
+        return GP_OK;
+    }
+    numeric_fields(l, list, sizeof list);
+    if (i < 0) {
+        return gp_error(ctx, GP_ERR_INPUT, "%s: %s field '%s': no such field (numeric fields: %s)",
+                        l->label, what, name, list);
+    }
+    return gp_error(ctx, GP_ERR_INPUT,
+                    "%s: %s field '%s' is not numeric (it holds %s; numeric fields: %s)", l->label,
+                    what, name, OGR_GetFieldTypeName(OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, i))),
+                    list);
+}
+
+/* Feature f's value of numeric field i: set, finite, >= 0; else GP_ERR_INPUT naming it. */
+static gp_status field_value(gp_context *ctx, const gp_layer *l, OGRFeatureH f, int i,
+                             const char *name, const char *what, double *out)
+{
+    int64_t fid = (int64_t)OGR_F_GetFID(f);
+    if (!OGR_F_IsFieldSetAndNotNull(f, i)) {
+        return gp_error(ctx, GP_ERR_INPUT,
+                        "%s: feature %" PRId64
+                        ": %s field '%s' is null (give it a value, 0 "
+                        "when there is none)",
+                        l->label, fid, what, name);
+    }
+    double v = OGR_F_GetFieldAsDouble(f, i);
+    if (!isfinite(v) || v < 0) {
+        return gp_error(ctx, GP_ERR_INPUT, "%s: feature %" PRId64 ": %s field '%s': %g is %s",
+                        l->label, fid, what, name, v, isfinite(v) ? "negative" : "not finite");
+    }
+    *out = v;
+    return GP_OK;
+}
+
+gp_status gp_weights_fields(gp_context *ctx, const gp_layer *l, const gp_dataset_inputs *in,
+                            int **widx)
+{
+    *widx = NULL;
+    if (in->n_weights <= 0) {
+        return GP_OK;
+    }
+    int *idx = gp_malloc((size_t)in->n_weights * sizeof *idx);
+    if (idx == NULL) {
+        return gp_error_nomem(ctx, "the weight fields");
+    }
+    for (int32_t k = 0; k < in->n_weights; k++) {
+        gp_status st = numeric_field(ctx, l, in->weight_field[k], "weight", &idx[k]);
+        if (st != GP_OK) {
+            gp_free(idx);
+            return st;
+        }
+    }
+    *widx = idx;
+    return GP_OK;
+}
+
+gp_status gp_weights_value(gp_context *ctx, const gp_layer *l, OGRFeatureH f,
+                           const gp_dataset_inputs *in, const int *widx, double *out)
+{
+    double sum = 0;
+    for (int32_t k = 0; k < in->n_weights; k++) {
+        double v = 0;
+        gp_status st = field_value(ctx, l, f, widx[k], in->weight_field[k], "weight", &v);
+        if (st != GP_OK) {
+            return st;
+        }
+        sum += in->weight[k] * v;
+    }
+    if (!isfinite(sum)) {
+        return gp_error(ctx, GP_ERR_INPUT,
+                        "%s: feature %" PRId64
+                        ": its weighted fields add up to more than a "
+                        "number can hold",
+                        l->label, (int64_t)OGR_F_GetFID(f));
+    }
+    *out = sum;
+    return GP_OK;
+}
+
+/* The representative point of feature f in the working CRS (polygons: a point inside, after
+ * repairing an invalid one; lines and points: GEOSPointOnSurface too). */
+static gp_status feature_point(gp_context *ctx, GEOSContextHandle_t h, const gp_layer *l,
+                               OGRFeatureH f, OGRCoordinateTransformationH ct, double *x, double *y)
+{
+    int64_t fid = (int64_t)OGR_F_GetFID(f);
+    OGRGeometryH src = OGR_F_GetGeometryRef(f);
+    if (src == NULL || OGR_G_IsEmpty(src)) {
+        return gp_error(ctx, GP_ERR_INPUT, "%s: feature %" PRId64 ": no geometry", l->label, fid);
+    }
+    gp_status st = GP_OK;
+    unsigned char *wkb = NULL;
+    GEOSGeometry *g = NULL, *p = NULL;
+    OGRGeometryH og = OGR_G_HasCurveGeometry(src, TRUE) ? OGR_G_GetLinearGeometry(src, 0, NULL)
+                                                        : OGR_G_Clone(src);
+    if (og == NULL) {
+        return gp_error_nomem(ctx, "a feature geometry");
+    }
+    OGR_G_FlattenTo2D(og);
+    if (ct != NULL && OGR_G_Transform(og, ct) != OGRERR_NONE) {
+        st = gp_error(ctx, GP_ERR_CRS, "%s: feature %" PRId64 ": cannot project its geometry%s%s",
+                      l->label, fid, ctx->engine_error[0] ? ": " : "", ctx->engine_error);
+        goto done;
+    }
+    size_t n = (size_t)OGR_G_WkbSize(og);
+    if ((wkb = gp_malloc(n)) == NULL) {
+        st = gp_error_nomem(ctx, "a feature geometry");
+        goto done;
+    }
+    OGR_G_ExportToWkb(og, wkbNDR, wkb);
+    g = GEOSGeomFromWKB_buf_r(h, wkb, n);
+    if (g != NULL && GEOSisValid_r(h, g) != 1) {
+        GEOSGeometry *fixed = GEOSMakeValid_r(h, g);
+        GEOSGeom_destroy_r(h, g);
+        g = fixed;
+    }
+    p = g ? GEOSPointOnSurface_r(h, g) : NULL;
+    if (p == NULL || GEOSisEmpty_r(h, p) || GEOSGeomGetX_r(h, p, x) != 1 ||
+        GEOSGeomGetY_r(h, p, y) != 1) {
+        st = gp_error(ctx, GP_ERR_INPUT, "%s: feature %" PRId64 ": no usable geometry%s%s",
+                      l->label, fid, ctx->engine_error[0] ? ": " : "", ctx->engine_error);
+    }
+done:
+    if (p != NULL) {
+        GEOSGeom_destroy_r(h, p);
+    }
+    if (g != NULL) {
+        GEOSGeom_destroy_r(h, g);
+    }
+    gp_free(wkb);
+    OGR_G_DestroyGeometry(og);
+    return st;
+}
+
+/* Room for load i (arrays grow by doubling). */
+static gp_status grow_loads(gp_context *ctx, gp_dataset *ds, size_t *cap)
+{
+    size_t need = (size_t)ds->n_loads + 1;
+    if (need <= *cap) {
+        return GP_OK;
+    }
+    size_t c = *cap ? 2 * *cap : 64;
+    void **arr[] = {(void **)&ds->load_fid, (void **)&ds->load_layer, (void **)&ds->load_value,
+                    (void **)&ds->load_x, (void **)&ds->load_y};
+    size_t size[] = {sizeof(int64_t), sizeof(int32_t), sizeof(double), sizeof(double),
+                     sizeof(double)};
+    for (size_t k = 0; k < sizeof arr / sizeof arr[0]; k++) {
+        void *p = gp_reallocarray(*arr[k], c, size[k]);
+        if (p == NULL) {
+            return gp_error_nomem(ctx, "the extra loads");
+        }
+        *arr[k] = p;
+    }
+    *cap = c;
+    return GP_OK;
+}
+
+/* The layer's transform into the working CRS (NULL when it is the same); a layer without a
+ * CRS is an error, as for the other inputs. */
+static gp_status layer_transform(gp_context *ctx, const gp_layer *l, OGRSpatialReferenceH work,
+                                 OGRCoordinateTransformationH *ct)
+{
+    *ct = NULL;
+    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(l->layer);
+    const char *name = srs ? OSRGetName(srs) : NULL;
+    if (srs == NULL || (name != NULL && (strcmp(name, "Undefined geographic SRS") == 0 ||
+                                         strcmp(name, "Undefined Cartesian SRS") == 0))) {
+        return gp_error(ctx, GP_ERR_CRS,
+                        "extra load: %s has no CRS; assign it one (e.g. ogr2ogr -a_srs)", l->label);
+    }
+    OGRSpatialReferenceH s = OSRClone(srs);
+    if (s == NULL) {
+        return gp_error_nomem(ctx, "a CRS");
+    }
+    OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
+    gp_status st = GP_OK;
+    if (!OSRIsSame(s, work) && (*ct = OCTNewCoordinateTransformation(s, work)) == NULL) {
+        st = gp_error(ctx, GP_ERR_CRS, "%s: cannot project into the working CRS%s%s", l->label,
+                      ctx->engine_error[0] ? ": " : "", ctx->engine_error);
+    }
+    OSRRelease(s);
+    return st;
+}
+
+/* Read extra-load layer k into the dataset's load arrays. */
+static gp_status read_load_layer(gp_context *ctx, const gp_dataset_inputs *in, gp_dataset *ds,
+                                 int32_t k, OGRSpatialReferenceH work, size_t *cap)
+{
+    GEOSContextHandle_t h = gp_ctx_geos(ctx);
+    gp_layer *l = NULL;
+    OGRCoordinateTransformationH ct = NULL;
+    OGRFeatureH f = NULL;
+    int field = -1;
+    const char *fname = in->load_field ? in->load_field[k] : NULL;
+    gp_status st = gp_layer_open(ctx, in->load_source[k], "extra load", &l);
+    if (st != GP_OK) {
+        return st;
+    }
+    if ((ds->load_label[k] = gp_strdup(l->label)) == NULL) {
+        st = gp_error_nomem(ctx, "a layer name");
+        goto done;
+    }
+    if ((fname != NULL && (st = numeric_field(ctx, l, fname, "load", &field)) != GP_OK) ||
+        (st = layer_transform(ctx, l, work, &ct)) != GP_OK) {
+        goto done;
+    }
+    OGR_L_ResetReading(l->layer);
+    while ((f = OGR_L_GetNextFeature(l->layer)) != NULL) {
+        double v = 1, x = 0, y = 0;
+        if ((field >= 0 && (st = field_value(ctx, l, f, field, fname, "load", &v)) != GP_OK) ||
+            (st = feature_point(ctx, h, l, f, ct, &x, &y)) != GP_OK ||
+            (st = grow_loads(ctx, ds, cap)) != GP_OK) {
+            goto done;
+        }
+        int64_t i = ds->n_loads++;
+        ds->load_fid[i] = (int64_t)OGR_F_GetFID(f);
+        ds->load_layer[i] = k;
+        ds->load_value[i] = v;
+        ds->load_x[i] = x;
+        ds->load_y[i] = y;
+        ds->load_read += v;
+        OGR_F_Destroy(f);
+        f = NULL;
+    }
+done:
+    if (f != NULL) {
+        OGR_F_Destroy(f);
+    }
+    if (ct != NULL) {
+        OCTDestroyCoordinateTransformation(ct);
+    }
+    gp_layer_close(l);
+    return st;
+}
+
+typedef struct load_key {
+    double x, y, value;
+    int32_t layer;
+    int64_t fid;
+    int64_t index;
+} load_key;
+
+static int cmp_load(const void *pa, const void *pb)
+{
+    const load_key *a = pa, *b = pb;
+    if (a->x != b->x) {
+        return a->x < b->x ? -1 : 1;
+    }
+    if (a->y != b->y) {
+        return a->y < b->y ? -1 : 1;
+    }
+    if (a->value != b->value) {
+        return a->value < b->value ? -1 : 1;
+    }
+    return (a->layer > b->layer) - (a->layer < b->layer);
+}
+
+/* Loads in canonical order (point, value, layer): sums do not depend on the file order. */
+static gp_status sort_loads(gp_context *ctx, gp_dataset *ds)
+{
+    size_t n = (size_t)ds->n_loads;
+    load_key *key = gp_malloc((n + 1) * sizeof *key);
+    if (key == NULL) {
+        return gp_error_nomem(ctx, "sorting extra loads");
+    }
+    for (size_t i = 0; i < n; i++) {
+        key[i] = (load_key){ds->load_x[i],     ds->load_y[i],   ds->load_value[i],
+                            ds->load_layer[i], ds->load_fid[i], (int64_t)i};
+    }
+    qsort(key, n, sizeof *key, cmp_load);
+    for (size_t i = 0; i < n; i++) {
+        ds->load_x[i] = key[i].x;
+        ds->load_y[i] = key[i].y;
+        ds->load_value[i] = key[i].value;
+        ds->load_layer[i] = key[i].layer;
+        ds->load_fid[i] = key[i].fid;
+    }
+    gp_free(key);
+    return GP_OK;
+}
+
+/* Each load's community (lowest id on a shared border) and the per-community CSR lists. */
+static gp_status place_loads(gp_context *ctx, gp_dataset *ds, GEOSGeometry *const *comm)
+{
+    GEOSContextHandle_t h = gp_ctx_geos(ctx);
+    int32_t nc = ds->n_communities;
+    size_t nl = (size_t)ds->n_loads;
+    gp_status st = GP_OK;
+    int32_t *rank = NULL, *fill = NULL;
+    gp_hits hs = {0};
+    const GEOSPreparedGeometry **prep = gp_calloc((size_t)nc + 1, sizeof *prep);
+    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
+    ds->load_community = gp_malloc((nl + 1) * sizeof *ds->load_community);
+    ds->load_start = gp_calloc((size_t)nc + 1, sizeof *ds->load_start);
+    ds->load_list = gp_malloc((nl + 1) * sizeof *ds->load_list);
+    fill = gp_malloc(((size_t)nc + 1) * sizeof *fill);
+    if (prep == NULL || tree == NULL || ds->load_community == NULL || ds->load_start == NULL ||
+        ds->load_list == NULL || fill == NULL) {
+        st = gp_error_nomem(ctx, "the extra-load index");
+        goto done;
+    }
+    if ((st = gp_dataset_community_rank(ctx, ds, &rank)) != GP_OK) {
+        goto done;
+    }
+    for (int32_t c = 0; c < nc; c++) {
+        if ((prep[c] = GEOSPrepare_r(h, comm[c])) == NULL) {
+            st = gp_error(ctx, GP_ERR_GEOMETRY, "cannot prepare community %s", ds->community_id[c]);
+            goto done;
+        }
+        GEOSSTRtree_insert_r(h, tree, comm[c], (void *)(intptr_t)c);
+    }
+    for (size_t i = 0; i < nl; i++) {
+        GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, ds->load_x[i], ds->load_y[i]);
+        if (p == NULL) {
+            st = gp_error_nomem(ctx, "a point");
+            goto done;
+        }
+        int32_t c = gp_hits_first_intersecting(h, tree, prep, rank, p, &hs);
+        GEOSGeom_destroy_r(h, p);
+        if (hs.failed) {
+            st = gp_error_nomem(ctx, "a spatial index query");
+            goto done;
+        }
+        ds->load_community[i] = c;
+        if (c < 0) {
+            ds->load_outside += ds->load_value[i];
+        } else {
+            ds->load_start[c + 1]++;
+        }
+    }
+    for (int32_t c = 0; c < nc; c++) {
+        ds->load_start[c + 1] += ds->load_start[c];
+    }
+    memcpy(fill, ds->load_start, (size_t)nc * sizeof *fill);
+    for (size_t i = 0; i < nl; i++) {
+        if (ds->load_community[i] >= 0) {
+            ds->load_list[fill[ds->load_community[i]]++] = (int64_t)i;
+        }
+    }
+done:
+    if (tree != NULL) {
+        GEOSSTRtree_destroy_r(h, tree);
+    }
+    for (int32_t c = 0; prep != NULL && c < nc; c++) {
+        if (prep[c] != NULL) {
+            GEOSPreparedGeom_destroy_r(h, prep[c]);
+        }
+    }
+    gp_free(prep);
+    gp_free(rank);
+    gp_free(fill);
+    gp_free(hs.v);
+    return st;
+}
+
+gp_status gp_dataset_read_loads(gp_context *ctx, const gp_dataset_inputs *in, gp_dataset *ds,
+                                OGRSpatialReferenceH work, GEOSGeometry *const *comm)
+{
+    ds->weighted = in->n_weights > 0 || in->n_loads > 0;
+    if (in->n_loads <= 0) {
+        return GP_OK;
+    }
+    if (in->load_source == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "extra loads: no sources given");
+    }
+    ds->load_label = gp_calloc((size_t)in->n_loads, sizeof *ds->load_label);
+    if (ds->load_label == NULL) {
+        return gp_error_nomem(ctx, "the extra loads");
+    }
+    ds->n_load_layers = in->n_loads;
+    size_t cap = 0;
+    gp_status st = GP_OK;
+    for (int32_t k = 0; k < in->n_loads && st == GP_OK; k++) {
+        st = read_load_layer(ctx, in, ds, k, work, &cap);
+    }
+    if (st == GP_OK && !isfinite(ds->load_read)) {
+        st = gp_error(ctx, GP_ERR_INPUT, "extra loads add up to more than a number can hold");
+    }
+    if (st == GP_OK && (st = grow_loads(ctx, ds, &cap)) == GP_OK &&
+        (st = sort_loads(ctx, ds)) == GP_OK) {
+        st = place_loads(ctx, ds, comm);
+    }
+    return st;
+}
+
+void gp_dataset_free_loads(gp_dataset *ds)
+{
+    for (int32_t k = 0; ds->load_label != NULL && k < ds->n_load_layers; k++) {
+        gp_free(ds->load_label[k]);
+    }
+    void *arrays[] = {ds->load_label,     ds->load_fid,   ds->load_layer,
+                      ds->load_value,     ds->load_x,     ds->load_y,
+                      ds->load_community, ds->load_start, ds->load_list};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
+        gp_free(arrays[i]);
+    }
+}
+
+/* The block holding point (x, y): the lowest id covering it, else the nearest; -1 on failure
+ * (hs->failed: out of memory). */
+static int32_t block_of_point(GEOSContextHandle_t h, const gp_blocks *b, GEOSSTRtree *tree,
+                              const GEOSPreparedGeometry *const *prep, double x, double y,
+                              gp_hits *hs)
+{
+    GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, x, y);
+    if (p == NULL) {
+        hs->failed = 1;
+        return -1;
+    }
+    int32_t k = gp_hits_first_intersecting(h, tree, prep, NULL, p, hs);
+    if (k < 0) {
+        /* Inside the community but in no block (within rounding of its border). */
+        double best = 0;
+        for (int32_t j = 0; j < b->n; j++) {
+            double d = 0;
+            if (GEOSDistance_r(h, b->geom[j], p, &d) == 1 && (k < 0 || d < best)) {
+                best = d;
+                k = j;
+            }
+        }
+    }
+    GEOSGeom_destroy_r(h, p);
+    return k;
+}
+
+gp_status gp_blocks_place_loads(gp_context *ctx, const gp_dataset *ds, gp_blocks *b)
+{
+    GEOSContextHandle_t h = b->h;
+    int32_t c = b->community;
+    if (!ds->weighted) {
+        return GP_OK; /* the workload is the households */
+    }
+    b->workload = gp_calloc((size_t)b->n + 1, sizeof *b->workload);
+    b->load_start = gp_calloc((size_t)b->n + 2, sizeof *b->load_start);
+    if (b->workload == NULL || b->load_start == NULL) {
+        return gp_error_nomem(ctx, "block workloads");
+    }
+    for (int32_t k = 0; k < b->n; k++) {
+        for (int32_t i = b->hh_start[k]; i < b->hh_start[k + 1]; i++) {
+            int64_t q = b->hh_list[i];
+            b->workload[k] += ds->hh_workload ? ds->hh_workload[q] : (double)ds->hh_count[q];
+        }
+    }
+    int32_t first = ds->load_start ? ds->load_start[c] : 0;
+    int32_t count = ds->load_start ? ds->load_start[c + 1] - first : 0;
+    b->load_list = gp_malloc(((size_t)count + 1) * sizeof *b->load_list);
+    if (b->load_list == NULL) {
+        return gp_error_nomem(ctx, "block workloads");
+    }
+    if (count == 0) {
+        return GP_OK;
+    }
+    gp_status st = GP_OK;
+    gp_hits hs = {0};
+    int32_t *where = gp_malloc((size_t)count * sizeof *where);
+    int32_t *fill = gp_malloc(((size_t)b->n + 1) * sizeof *fill);
+    const GEOSPreparedGeometry **prep = gp_calloc((size_t)b->n + 1, sizeof *prep);
+    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
+    if (where == NULL || fill == NULL || prep == NULL || tree == NULL) {
+        st = gp_error_nomem(ctx, "extra-load placement");
+        goto done;
+    }
+    for (int32_t k = 0; k < b->n; k++) {
+        if ((prep[k] = GEOSPrepare_r(h, b->geom[k])) == NULL) {
+            st = gp_error(ctx, GP_ERR_GEOMETRY, "cannot prepare block %d", k);
+            goto done;
+        }
+        GEOSSTRtree_insert_r(h, tree, b->geom[k], (void *)(intptr_t)k);
+    }
+    for (int32_t i = 0; i < count; i++) {
+        int64_t q = ds->load_list[first + i];
+        where[i] = block_of_point(h, b, tree, prep, ds->load_x[q], ds->load_y[q], &hs);
+        if (where[i] < 0) {
+            st = hs.failed ? gp_error_nomem(ctx, "a spatial query")
+                           : gp_error(ctx, GP_ERR_INTERNAL, "%s: feature %" PRId64 ": no block",
+                                      ds->load_label[ds->load_layer[q]], ds->load_fid[q]);
+            goto done;
+        }
+        b->load_start[where[i] + 1]++;
+        b->workload[where[i]] += ds->load_value[q];
+    }
+    for (int32_t k = 0; k < b->n; k++) {
+        b->load_start[k + 1] += b->load_start[k];
+    }
+    memcpy(fill, b->load_start, (size_t)b->n * sizeof *fill);
+    for (int32_t i = 0; i < count; i++) {
+        b->load_list[fill[where[i]]++] = ds->load_list[first + i];
+    }
+done:
+    if (tree != NULL) {
+        GEOSSTRtree_destroy_r(h, tree);
+    }
+    for (int32_t k = 0; prep != NULL && k < b->n; k++) {
+        if (prep[k] != NULL) {
+            GEOSPreparedGeom_destroy_r(h, prep[k]);
+        }
+    }
+    gp_free(prep);
+    gp_free(where);
+    gp_free(fill);
+    gp_free(hs.v);
+    return st;
+}
