@@ -12,6 +12,8 @@ Errors raise a :class:`GridpartError` subclass carrying the C status code and me
 """
 
 import ctypes
+import functools
+import inspect
 import json
 import os
 import tempfile
@@ -104,7 +106,7 @@ def _check(status, ctx=None):
 
 def _text(value, what="value"):
     """A str, bytes or os.PathLike as the bytes C wants; None stays None. Anything else (a
-    GeoDataFrame, a number) is a TypeError naming the parameter."""
+    number, a list) is a TypeError naming the parameter."""
     if value is None or isinstance(value, bytes):
         return value
     if isinstance(value, (str, os.PathLike)):
@@ -615,6 +617,76 @@ def _set_workload(ctx, inputs, opts, weights, extra_load, balance, max_workload)
         _check(lib.gp_options_set_max_workload(ctx, opts, float(max_workload)), ctx)
 
 
+
+# ---- layers given as data frames ------------------------------------------------------------
+
+def _is_frame(value):
+    """A pandas DataFrame or geopandas GeoDataFrame (without importing either)."""
+    return type(value).__module__.split(".")[0] in ("pandas", "geopandas") and hasattr(
+        value, "to_csv")
+
+
+class _Frames:
+    """Layers given as data frames, written for the C library into a private temporary folder
+    removed when the call returns: a GeoDataFrame as a GeoPackage layer (its CRS kept; feature
+    ids in messages are row positions + 1), a DataFrame without geometry (a roster) as CSV."""
+
+    def __init__(self):
+        self._dir = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self._dir is not None:
+            self._dir.cleanup()
+
+    def source(self, name, value):
+        if not _is_frame(value):
+            return value
+        if self._dir is None:
+            self._dir = tempfile.TemporaryDirectory(prefix="gridpart-frames-")
+        base = os.path.join(self._dir.name, f"{name}{len(os.listdir(self._dir.name))}")
+        if hasattr(value, "geometry") and type(value).__name__ == "GeoDataFrame":
+            value.to_file(base + ".gpkg", layer=name, driver="GPKG", index=False)
+            return f"{base}.gpkg:{name}"
+        value.to_csv(base + ".csv", index=False)
+        return base + ".csv"
+
+    def extra_load(self, value):
+        if value is None or isinstance(value, (str, bytes, os.PathLike)) or _is_frame(value):
+            value = [] if value is None else [value]
+        out = []
+        for spec in value:
+            if _is_frame(spec):
+                out.append((self.source("extra_load", spec), None))
+            elif isinstance(spec, (tuple, list)) and len(spec) == 2 and _is_frame(spec[0]):
+                out.append((self.source("extra_load", spec[0]), spec[1]))
+            else:
+                out.append(spec)
+        return out
+
+
+def _frames_accepted(*names):
+    """Let the layer arguments `names` of a pipeline call be (Geo)DataFrames too."""
+    def wrap(fn):
+        sig = inspect.signature(fn)
+
+        @functools.wraps(fn)
+        def call(*args, **kwargs):
+            bound = sig.bind(*args, **kwargs)
+            with _Frames() as frames:
+                for name in names:
+                    value = bound.arguments.get(name)
+                    bound.arguments[name] = (frames.extra_load(value) if name == "extra_load"
+                                             else frames.source(name, value))
+                return fn(*bound.args, **bound.kwargs)
+        return call
+    return wrap
+
+
+@_frames_accepted("communities", "streets", "households", "barriers", "workers",
+                  "extra_load")
 def partition(communities, streets, households, out=None, *, id_field="code",
               class_field=None, count_field=None, barriers=None, min=None, max=None,
               target=None, grids=None, seed=None, threads=None, effort=None, split=None,
@@ -625,7 +697,9 @@ def partition(communities, streets, households, out=None, *, id_field="code",
     """Run the pipeline like ``gridpart partition`` and return a :class:`Result`.
 
     Layers are ``PATH[:LAYER]`` strings or path-likes (any GDAL source, e.g.
-    ``"PG:dbname=city:communities"``). Options left at None take the library's defaults
+    ``"PG:dbname=city:communities"``), or GeoDataFrames (the roster ``workers`` a DataFrame),
+    written for the run to a private temporary folder removed afterwards; feature ids in
+    messages are then row positions + 1. Options left at None take the library's defaults
     (bounds 300-500, automatic grid count, seed 1, one thread per core, split "needed"):
     ``min``/``max``/``target`` households per grid, ``grids`` ("auto" or a count per
     community), ``seed``, ``threads``, ``effort``, ``split`` ("never", "oversize", "needed":
@@ -661,6 +735,8 @@ def partition(communities, streets, households, out=None, *, id_field="code",
                      extra_load=extra_load, balance=balance, max_workload=max_workload)
 
 
+@_frames_accepted("previous", "communities", "streets", "households", "barriers",
+                  "workers", "extra_load")
 def adjust(previous, communities, streets, households, out=None, *,
            previous_code_field=None, previous_community_field=None, id_field="code",
            class_field=None, count_field=None, barriers=None, min=None, max=None, target=None,
@@ -756,6 +832,7 @@ def _pipeline(communities, streets, households, out, previous, previous_code_fie
             outputs.close()
 
 
+@_frames_accepted("grids", "communities", "streets", "households", "barriers")
 def check(grids, communities, streets, households, out=None, *, grids_code_field=None,
           grids_community_field=None, id_field="code", class_field=None, count_field=None,
           barriers=None, min=None, max=None, crs=None, overlaps=None, format=None, report=None,
