@@ -684,6 +684,23 @@ static void print_problems(const gp_plan *plan)
     }
 }
 
+/* The exit status of a command that ended with st (code when it succeeded), its error printed:
+ * 128 + the signal when one stopped it, EXIT_USAGE for any other error. */
+static int finish(gp_context *ctx, gp_status st, int code)
+{
+    if (st == GP_ERR_CANCELED && stop_signal) {
+        fprintf(stderr, "gridpart: interrupted by %s: nothing was written\n",
+                stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+        return 128 + stop_signal;
+    }
+    if (st != GP_OK) {
+        const char *msg = gp_context_last_error(ctx);
+        fprintf(stderr, "gridpart: error: %s\n", *msg ? msg : gp_status_string(st));
+        return EXIT_USAGE;
+    }
+    return code;
+}
+
 static void print_summary(const gp_plan *plan)
 {
     int64_t households = 0;
@@ -754,22 +771,15 @@ static int run_partition(const args *a)
         goto done;
     }
     /* Every output is checked before any work: a bad path costs nothing. */
-    if ((st = gp_outputs_check(ctx, out, in)) != GP_OK || (st = (a->adjust ? gp_adjust : gp_run)(ctx, in, opts, &plan)) != GP_OK ||
+    if ((st = gp_outputs_check(ctx, out, in)) != GP_OK ||
+        (st = (a->adjust ? gp_adjust : gp_run)(ctx, in, opts, &plan)) != GP_OK ||
         (st = gp_plan_write_outputs(ctx, plan, out)) != GP_OK) {
         goto done;
     }
     print_summary(plan);
     code = gp_plan_out_of_bounds(plan) > 0 ? EXIT_BOUNDS : EXIT_DONE;
 done:
-    if (st == GP_ERR_CANCELED && stop_signal) {
-        fprintf(stderr, "gridpart: interrupted by %s: nothing was written\n",
-                stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
-        code = 128 + stop_signal;
-    } else if (st != GP_OK) {
-        const char *msg = gp_context_last_error(ctx);
-        fprintf(stderr, "gridpart: error: %s\n", *msg ? msg : gp_status_string(st));
-        code = EXIT_USAGE;
-    }
+    code = finish(ctx, st, code);
     gp_plan_free(plan);
     gp_outputs_free(out);
     gp_inputs_free(in);
@@ -1038,15 +1048,7 @@ static int cmd_check(int argc, char **argv)
     print_check_summary(plan);
     code = gp_plan_hard_failures(plan) > 0 ? EXIT_BOUNDS : EXIT_DONE;
 done:
-    if (st == GP_ERR_CANCELED && stop_signal) {
-        fprintf(stderr, "gridpart: interrupted by %s: nothing was written\n",
-                stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
-        code = 128 + stop_signal;
-    } else if (st != GP_OK) {
-        const char *msg = gp_context_last_error(ctx);
-        fprintf(stderr, "gridpart: error: %s\n", *msg ? msg : gp_status_string(st));
-        code = EXIT_USAGE;
-    }
+    code = finish(ctx, st, code);
     gp_plan_free(plan);
     gp_outputs_free(out);
     gp_inputs_free(in);
