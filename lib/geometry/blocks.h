@@ -179,6 +179,16 @@ GP_NODISCARD gp_status gp_block_graph(gp_context *ctx, const gp_dataset *ds, gp_
                                       const gp_shared_seg *segs, int64_t n_segs,
                                       const int32_t *block_of);
 
+/**
+ * The block holding each of n points (x[list[i]], y[list[i]]) in where[i]: the lowest block id
+ * covering it (a point on a shared border), else the nearest block (a point within rounding
+ * outside them all, counted in *nearest); -1 only when no block has a distance to it.
+ * @return GP_OK; GP_ERR_NOMEM; GP_ERR_GEOMETRY (a block GEOS cannot prepare).
+ */
+GP_NODISCARD gp_status gp_blocks_locate_points(gp_context *ctx, const gp_blocks *b, int32_t n,
+                                               const int64_t *list, const double *x,
+                                               const double *y, int32_t *where, int32_t *nearest);
+
 /** Put the community's households into blocks (lowest block id on shared borders). */
 GP_NODISCARD gp_status gp_blocks_place_households(gp_context *ctx, const gp_dataset *ds,
                                                   gp_blocks *b);

@@ -9,36 +9,29 @@
 
 #include <string.h>
 
-gp_status gp_blocks_place_households(gp_context *ctx, const gp_dataset *ds, gp_blocks *b)
+gp_status gp_blocks_locate_points(gp_context *ctx, const gp_blocks *b, int32_t n,
+                                  const int64_t *list, const double *x, const double *y,
+                                  int32_t *where, int32_t *nearest)
 {
     gp_status st = GP_OK;
     GEOSContextHandle_t h = b->h;
-    int32_t c = b->community;
-    int32_t first = ds->hh_start[c], count = ds->hh_start[c + 1] - first;
     const GEOSPreparedGeometry **prep = gp_calloc((size_t)b->n + 1, sizeof *prep);
-    int32_t *where = gp_malloc(((size_t)count + 1) * sizeof *where);
-    int32_t *fill = NULL;
     GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
     gp_hits hs = {0};
-    b->households = gp_calloc((size_t)b->n + 1, sizeof *b->households);
-    b->hh_start = gp_calloc((size_t)b->n + 1, sizeof *b->hh_start);
-    b->hh_list = gp_malloc(((size_t)count + 1) * sizeof *b->hh_list);
-    if (prep == NULL || where == NULL || tree == NULL || b->households == NULL ||
-        b->hh_start == NULL || b->hh_list == NULL) {
-        st = gp_error_nomem(ctx, "household placement");
+    *nearest = 0;
+    if (prep == NULL || tree == NULL) {
+        st = gp_error_nomem(ctx, "locating points in blocks");
         goto done;
     }
     for (int32_t k = 0; k < b->n; k++) {
-        prep[k] = GEOSPrepare_r(h, b->geom[k]);
-        if (prep[k] == NULL) {
+        if ((prep[k] = GEOSPrepare_r(h, b->geom[k])) == NULL) {
             st = gp_error(ctx, GP_ERR_GEOMETRY, "cannot prepare block %d", k);
             goto done;
         }
         GEOSSTRtree_insert_r(h, tree, b->geom[k], (void *)(intptr_t)k);
     }
-    for (int32_t i = 0; i < count; i++) {
-        int64_t hh = ds->hh_list[first + i];
-        GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, ds->hh_x[hh], ds->hh_y[hh]);
+    for (int32_t i = 0; i < n; i++) {
+        GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, x[list[i]], y[list[i]]);
         if (p == NULL) {
             st = gp_error_nomem(ctx, "a point");
             goto done;
@@ -47,7 +40,7 @@ gp_status gp_blocks_place_households(gp_context *ctx, const gp_dataset *ds, gp_b
         where[i] = gp_hits_first_intersecting(h, tree, prep, NULL, p, &hs);
         if (where[i] < 0) {
             /* Inside the community but in no block (only possible within rounding of the
-             * border): the nearest block takes it, and the report counts it. */
+             * border): the nearest block takes it, and the caller counts it. */
             double best = 0;
             for (int32_t k = 0; k < b->n; k++) {
                 double d = 0;
@@ -56,30 +49,13 @@ gp_status gp_blocks_place_households(gp_context *ctx, const gp_dataset *ds, gp_b
                     where[i] = k;
                 }
             }
-            b->n_households_nearest++;
+            ++*nearest;
         }
         GEOSGeom_destroy_r(h, p);
-        if (hs.failed || where[i] < 0) {
-            st = hs.failed ? gp_error_nomem(ctx, "a spatial query")
-                           : gp_error(ctx, GP_ERR_INTERNAL, "household feature %lld: no block",
-                                      (long long)ds->hh_fid[hh]);
+        if (hs.failed) {
+            st = gp_error_nomem(ctx, "a spatial query");
             goto done;
         }
-        b->hh_start[where[i] + 1]++;
-        b->households[where[i]] += ds->hh_count[hh];
-        b->households_assigned += ds->hh_count[hh];
-    }
-    for (int32_t k = 0; k < b->n; k++) {
-        b->hh_start[k + 1] += b->hh_start[k];
-    }
-    fill = gp_malloc(((size_t)b->n + 1) * sizeof *fill);
-    if (fill == NULL) {
-        st = gp_error_nomem(ctx, "household placement");
-        goto done;
-    }
-    memcpy(fill, b->hh_start, (size_t)b->n * sizeof *fill);
-    for (int32_t i = 0; i < count; i++) {
-        b->hh_list[fill[where[i]]++] = ds->hh_list[first + i];
     }
 done:
     if (tree != NULL) {
@@ -91,8 +67,52 @@ done:
         }
     }
     gp_free(prep);
+    gp_free(hs.v);
+    return st;
+}
+
+gp_status gp_blocks_place_households(gp_context *ctx, const gp_dataset *ds, gp_blocks *b)
+{
+    int32_t c = b->community;
+    int32_t first = ds->hh_start[c], count = ds->hh_start[c + 1] - first;
+    int32_t *where = gp_malloc(((size_t)count + 1) * sizeof *where);
+    int32_t *fill = gp_malloc(((size_t)b->n + 1) * sizeof *fill);
+    b->households = gp_calloc((size_t)b->n + 1, sizeof *b->households);
+    b->hh_start = gp_calloc((size_t)b->n + 1, sizeof *b->hh_start);
+    b->hh_list = gp_malloc(((size_t)count + 1) * sizeof *b->hh_list);
+    gp_status st = GP_OK;
+    int32_t nearest = 0;
+    if (where == NULL || fill == NULL || b->households == NULL || b->hh_start == NULL ||
+        b->hh_list == NULL) {
+        st = gp_error_nomem(ctx, "household placement");
+        goto done;
+    }
+    st = gp_blocks_locate_points(ctx, b, count, ds->hh_list + first, ds->hh_x, ds->hh_y, where,
+                                 &nearest);
+    if (st != GP_OK) {
+        goto done;
+    }
+    b->n_households_nearest += nearest;
+    for (int32_t i = 0; i < count; i++) {
+        int64_t hh = ds->hh_list[first + i];
+        if (where[i] < 0) {
+            st = gp_error(ctx, GP_ERR_INTERNAL, "household feature %lld: no block",
+                          (long long)ds->hh_fid[hh]);
+            goto done;
+        }
+        b->hh_start[where[i] + 1]++;
+        b->households[where[i]] += ds->hh_count[hh];
+        b->households_assigned += ds->hh_count[hh];
+    }
+    for (int32_t k = 0; k < b->n; k++) {
+        b->hh_start[k + 1] += b->hh_start[k];
+    }
+    memcpy(fill, b->hh_start, (size_t)b->n * sizeof *fill);
+    for (int32_t i = 0; i < count; i++) {
+        b->hh_list[fill[where[i]]++] = ds->hh_list[first + i];
+    }
+done:
     gp_free(where);
     gp_free(fill);
-    gp_free(hs.v);
     return st;
 }

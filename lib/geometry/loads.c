@@ -452,36 +452,8 @@ void gp_dataset_free_loads(gp_dataset *ds)
     }
 }
 
-/* The block holding point (x, y): the lowest id covering it, else the nearest; -1 on failure
- * (hs->failed: out of memory). */
-static int32_t block_of_point(GEOSContextHandle_t h, const gp_blocks *b, GEOSSTRtree *tree,
-                              const GEOSPreparedGeometry *const *prep, double x, double y,
-                              gp_hits *hs)
-{
-    GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, x, y);
-    if (p == NULL) {
-        hs->failed = 1;
-        return -1;
-    }
-    int32_t k = gp_hits_first_intersecting(h, tree, prep, NULL, p, hs);
-    if (k < 0) {
-        /* Inside the community but in no block (within rounding of its border). */
-        double best = 0;
-        for (int32_t j = 0; j < b->n; j++) {
-            double d = 0;
-            if (GEOSDistance_r(h, b->geom[j], p, &d) == 1 && (k < 0 || d < best)) {
-                best = d;
-                k = j;
-            }
-        }
-    }
-    GEOSGeom_destroy_r(h, p);
-    return k;
-}
-
 gp_status gp_blocks_place_loads(gp_context *ctx, const gp_dataset *ds, gp_blocks *b)
 {
-    GEOSContextHandle_t h = b->h;
     int32_t c = b->community;
     if (!ds->weighted) {
         return GP_OK; /* the workload is the households */
@@ -506,34 +478,26 @@ gp_status gp_blocks_place_loads(gp_context *ctx, const gp_dataset *ds, gp_blocks
     if (count == 0) {
         return GP_OK;
     }
-    gp_status st = GP_OK;
-    gp_hits hs = {0};
     int32_t *where = gp_malloc((size_t)count * sizeof *where);
     int32_t *fill = gp_malloc(((size_t)b->n + 1) * sizeof *fill);
-    const GEOSPreparedGeometry **prep = gp_calloc((size_t)b->n + 1, sizeof *prep);
-    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
-    if (where == NULL || fill == NULL || prep == NULL || tree == NULL) {
-        st = gp_error_nomem(ctx, "extra-load placement");
-        goto done;
+    int32_t nearest = 0;
+    gp_status st = where && fill ? GP_OK : gp_error_nomem(ctx, "extra-load placement");
+    if (st == GP_OK) {
+        st = gp_blocks_locate_points(ctx, b, count, ds->load_list + first, ds->load_x, ds->load_y,
+                                     where, &nearest);
     }
-    for (int32_t k = 0; k < b->n; k++) {
-        if ((prep[k] = GEOSPrepare_r(h, b->geom[k])) == NULL) {
-            st = gp_error(ctx, GP_ERR_GEOMETRY, "cannot prepare block %d", k);
-            goto done;
-        }
-        GEOSSTRtree_insert_r(h, tree, b->geom[k], (void *)(intptr_t)k);
-    }
-    for (int32_t i = 0; i < count; i++) {
+    for (int32_t i = 0; st == GP_OK && i < count; i++) {
         int64_t q = ds->load_list[first + i];
-        where[i] = block_of_point(h, b, tree, prep, ds->load_x[q], ds->load_y[q], &hs);
         if (where[i] < 0) {
-            st = hs.failed ? gp_error_nomem(ctx, "a spatial query")
-                           : gp_error(ctx, GP_ERR_INTERNAL, "%s: feature %" PRId64 ": no block",
-                                      ds->load_label[ds->load_layer[q]], ds->load_fid[q]);
-            goto done;
+            st = gp_error(ctx, GP_ERR_INTERNAL, "%s: feature %" PRId64 ": no block",
+                          ds->load_label[ds->load_layer[q]], ds->load_fid[q]);
+            break;
         }
         b->load_start[where[i] + 1]++;
         b->workload[where[i]] += ds->load_value[q];
+    }
+    if (st != GP_OK) {
+        goto done;
     }
     for (int32_t k = 0; k < b->n; k++) {
         b->load_start[k + 1] += b->load_start[k];
@@ -543,17 +507,7 @@ gp_status gp_blocks_place_loads(gp_context *ctx, const gp_dataset *ds, gp_blocks
         b->load_list[fill[where[i]]++] = ds->load_list[first + i];
     }
 done:
-    if (tree != NULL) {
-        GEOSSTRtree_destroy_r(h, tree);
-    }
-    for (int32_t k = 0; prep != NULL && k < b->n; k++) {
-        if (prep[k] != NULL) {
-            GEOSPreparedGeom_destroy_r(h, prep[k]);
-        }
-    }
-    gp_free(prep);
     gp_free(where);
     gp_free(fill);
-    gp_free(hs.v);
     return st;
 }
