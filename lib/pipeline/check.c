@@ -59,8 +59,8 @@ typedef struct parts {
 
 static gp_status geos_failed(audit *a, const char *what, const char *code)
 {
-    return gp_error(a->ctx, GP_ERR_GEOMETRY, "%s: grid '%s': cannot compute %s: %s",
-                    a->gl->label, code, what, gp_ctx_engine_error(a->ctx));
+    return gp_error(a->ctx, GP_ERR_GEOMETRY, "%s: grid '%s': cannot compute %s: %s", a->gl->label,
+                    code, what, gp_ctx_engine_error(a->ctx));
 }
 
 /* Add the polygons of g that matter to s (g may be any collection). */
@@ -191,8 +191,8 @@ static gp_status decode(audit *a)
         goto done;
     }
     for (int32_t c = 0; c < ds->n_communities; c++) {
-        a->comm[c] = GEOSWKBReader_read_r(h, r, ds->community_wkb[c].data,
-                                          ds->community_wkb[c].size);
+        a->comm[c] =
+            GEOSWKBReader_read_r(h, r, ds->community_wkb[c].data, ds->community_wkb[c].size);
         if (a->comm[c] == NULL) {
             st = gp_error(a->ctx, GP_ERR_GEOMETRY, "cannot decode community %d", c);
             goto done;
@@ -311,9 +311,8 @@ static gp_status recount(audit *a)
     a->plan->check_households_no_grid = no_grid;
     if (in_grids + no_grid + outside != ds->households_read) {
         return gp_error(a->ctx, GP_ERR_INTERNAL,
-                        "households not conserved: %" PRId64 " read, %" PRId64
-                        " in grids, %" PRId64 " in no grid, %" PRId64
-                        " outside every community and grid",
+                        "households not conserved: %" PRId64 " read, %" PRId64 " in grids, %" PRId64
+                        " in no grid, %" PRId64 " outside every community and grid",
                         ds->households_read, in_grids, no_grid, outside);
     }
     return GP_OK;
@@ -327,17 +326,17 @@ static gp_status report_outside_grids(audit *a)
     char msg[GP_MESSAGE_MAX];
     for (int32_t i = gl->first[a->ds->n_communities]; i < gl->n && st == GP_OK; i++) {
         snprintf(msg, sizeof msg,
-                 "%s: grid '%s' (feature %" PRId64 ") lies outside every community: it is not "
+                 "%s: grid '%s' (feature %" PRId64
+                 ") lies outside every community: it is not "
                  "audited",
                  gl->label, gl->code[i], gl->fid[i]);
-        st = problem(a, GP_SEVERITY_VIOLATION, GP_PROBLEM_GRID_CROSSES_COMMUNITY, -1,
-                     gl->code[i], &gl->fid[i], 1, msg);
+        st = problem(a, GP_SEVERITY_VIOLATION, GP_PROBLEM_GRID_CROSSES_COMMUNITY, -1, gl->code[i],
+                     &gl->fid[i], 1, msg);
     }
     if (st == GP_OK && gl->n_repaired > 0) {
         snprintf(msg, sizeof msg, "%s: %" PRId64 " invalid grid polygon(s) repaired", gl->label,
                  gl->n_repaired);
-        st = problem(a, GP_SEVERITY_WARNING, GP_PROBLEM_GEOMETRY_REPAIRED, -1, NULL, NULL, 0,
-                     msg);
+        st = problem(a, GP_SEVERITY_WARNING, GP_PROBLEM_GEOMETRY_REPAIRED, -1, NULL, NULL, 0, msg);
     }
     return st;
 }
@@ -358,8 +357,8 @@ static gp_status check_gap(audit *a, int32_t c)
     for (size_t k = 0; k < a->hs.n; k++) {
         near[k] = GEOSGeom_clone_r(h, a->grid[a->hs.v[k]]);
     }
-    GEOSGeometry *all = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, near,
-                                                    (unsigned)a->hs.n);
+    GEOSGeometry *all =
+        GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, near, (unsigned)a->hs.n);
     gp_free(near);
     GEOSGeometry *u = all ? GEOSUnaryUnion_r(h, all) : NULL;
     GEOSGeometry *gap = u ? GEOSDifference_r(h, a->comm[c], u) : NULL;
@@ -384,7 +383,8 @@ static gp_status check_gap(audit *a, int32_t c)
                  cid, s.area, s.n, a->no_grid[c], s.largest, where);
     } else {
         snprintf(msg, sizeof msg,
-                 "community %s: %" PRId64 " household(s) lie in slivers between its grids, in no "
+                 "community %s: %" PRId64
+                 " household(s) lie in slivers between its grids, in no "
                  "grid",
                  cid, a->no_grid[c]);
     }
@@ -410,16 +410,19 @@ static gp_status check_bounds(audit *a, int32_t c, int32_t i)
     char msg[GP_MESSAGE_MAX], why[200] = "";
     if (indivisible) {
         snprintf(why, sizeof why,
-                 ": household feature %" PRId64 " alone holds %" PRId64 ", which no grid can "
+                 ": household feature %" PRId64 " alone holds %" PRId64
+                 ", which no grid can "
                  "divide, and its other %" PRId64 " are too few for a grid of their own",
                  a->big_fid[g], a->big[g], pg->households - a->big[g]);
     } else if (!pc->feasible) {
-        snprintf(why, sizeof why, " (no whole number of grids within the bounds can hold the "
-                                  "community's %" PRId64 " households)",
+        snprintf(why, sizeof why,
+                 " (no whole number of grids within the bounds can hold the "
+                 "community's %" PRId64 " households)",
                  pc->households);
     }
-    snprintf(msg, sizeof msg, "community %s: grid %s holds %" PRId64 " households, %s %" PRId64 "%s",
-             pc->id, pg->code, pg->households, over ? "above the maximum" : "below the minimum",
+    snprintf(msg, sizeof msg,
+             "community %s: grid %s holds %" PRId64 " households, %s %" PRId64 "%s", pc->id,
+             pg->code, pg->households, over ? "above the maximum" : "below the minimum",
              over ? hi : lo, why);
     int hard = pc->feasible && !indivisible;
     return problem(a, hard ? GP_SEVERITY_VIOLATION : GP_SEVERITY_WARNING,
@@ -442,7 +445,8 @@ static gp_status check_contiguous(audit *a, int32_t c, int32_t i)
     char msg[GP_MESSAGE_MAX], where[64];
     place(a, pg->label_x, pg->label_y, where, sizeof where);
     snprintf(msg, sizeof msg,
-             "community %s: grid %s (feature %" PRId64 ") is in %" PRId32 " separate pieces, "
+             "community %s: grid %s (feature %" PRId64 ") is in %" PRId32
+             " separate pieces, "
              "%.0f m^2 in all; one at %s",
              a->ds->community_id[c], pg->code, a->gl->fid[i], s.n, s.area, where);
     return problem(a, GP_SEVERITY_VIOLATION, GP_PROBLEM_GRID_NOT_CONTIGUOUS, c, pg->code,
@@ -496,7 +500,8 @@ static gp_status check_crossing(audit *a, int32_t c, int32_t i)
         snprintf(into, sizeof into, "outside every community");
     }
     snprintf(msg, sizeof msg,
-             "community %s: grid %s (feature %" PRId64 ") reaches %.0f m^2 beyond the community, "
+             "community %s: grid %s (feature %" PRId64
+             ") reaches %.0f m^2 beyond the community, "
              "%s; the largest part at %s",
              a->ds->community_id[c], pg->code, a->gl->fid[i], s.area, into, where);
     return problem(a, GP_SEVERITY_VIOLATION, GP_PROBLEM_GRID_CROSSES_COMMUNITY, c, pg->code,
@@ -545,11 +550,10 @@ static gp_status check_overlaps(audit *a, int32_t c, int32_t i)
         snprintf(msg, sizeof msg,
                  "community %s: grids %s (feature %" PRId64 ") and %s (feature %" PRId64
                  ") overlap by %.0f m^2 at %s; households there count in %s",
-                 a->ds->community_id[c], pi->code, a->gl->fid[i], pj->code, a->gl->fid[j],
-                 s.area, where, pi->code);
+                 a->ds->community_id[c], pi->code, a->gl->fid[i], pj->code, a->gl->fid[j], s.area,
+                 where, pi->code);
         int64_t fids[2] = {a->gl->fid[i], a->gl->fid[j]};
-        st = problem(a, GP_SEVERITY_VIOLATION, GP_PROBLEM_GRIDS_OVERLAP, c, pi->code, fids, 2,
-                     msg);
+        st = problem(a, GP_SEVERITY_VIOLATION, GP_PROBLEM_GRIDS_OVERLAP, c, pi->code, fids, 2, msg);
     }
     gp_free(hits);
     return st;
@@ -597,8 +601,8 @@ static gp_status lines_of(audit *a, int32_t c, lines *l)
                           : k < ns + nb
                               ? &ds->barrier_wkb[ds->barrier_list[ds->barrier_start[c] + k - ns]]
                               : NULL;
-        GEOSGeometry *g = w ? GEOSWKBReader_read_r(h, r, w->data, w->size)
-                            : GEOSBoundary_r(h, a->comm[c]);
+        GEOSGeometry *g =
+            w ? GEOSWKBReader_read_r(h, r, w->data, w->size) : GEOSBoundary_r(h, a->comm[c]);
         if ((ok = g != NULL) != 0) {
             l->g[l->n++] = g;
             GEOSSTRtree_insert_r(h, l->tree, g, (void *)(intptr_t)k);
@@ -731,8 +735,8 @@ static gp_status check_off_streets(audit *a, int32_t c, int32_t i, const lines *
              "community %s: grid %s: %.0f m of its border lie farther than %g m from every "
              "street, barrier and community border; the longest stretch, %.0f m, at %s",
              a->ds->community_id[c], pg->code, len, a->opts->snap_tolerance, longest, where);
-    return problem(a, GP_SEVERITY_WARNING, GP_PROBLEM_GRID_OFF_STREETS, c, pg->code,
-                   &a->gl->fid[i], 1, msg);
+    return problem(a, GP_SEVERITY_WARNING, GP_PROBLEM_GRID_OFF_STREETS, c, pg->code, &a->gl->fid[i],
+                   1, msg);
 }
 
 /* Every rule on community c and its grids. */
@@ -841,8 +845,7 @@ static gp_status plan_settings(gp_context *ctx, const gp_dataset *ds, const gp_i
     return GP_OK;
 }
 
-gp_status gp_check(gp_context *ctx, const gp_inputs *in, const gp_options *user_opts,
-                   gp_plan **out)
+gp_status gp_check(gp_context *ctx, const gp_inputs *in, const gp_options *user_opts, gp_plan **out)
 {
     if (out == NULL) {
         return gp_error(ctx, GP_ERR_ARG, "gp_check: out is NULL");
@@ -850,8 +853,9 @@ gp_status gp_check(gp_context *ctx, const gp_inputs *in, const gp_options *user_
     *out = NULL;
     if (in == NULL || in->communities == NULL || in->streets == NULL || in->households == NULL ||
         in->grids == NULL) {
-        return gp_error(ctx, GP_ERR_ARG, "gp_check: the grids, communities, streets and "
-                                         "households layers are required");
+        return gp_error(ctx, GP_ERR_ARG,
+                        "gp_check: the grids, communities, streets and "
+                        "households layers are required");
     }
     gp_options *opts = NULL;
     gp_dataset *ds = NULL;

@@ -83,7 +83,7 @@ typedef struct graph_view {
     const int32_t *xadj, *adjncy;
     const int64_t *households;
     const double *border, *cost, *area, *perimeter;
-    const int32_t *sites; /* NULL: vertex v is block v (sites from the splitter) */
+    const int32_t *sites;   /* NULL: vertex v is block v (sites from the splitter) */
     const double *workload; /* NULL: the households (no weights or extra loads given) */
 } graph_view;
 
@@ -119,8 +119,8 @@ static gp_status view_labels(gp_context *ctx, const gp_prev_community *pc, const
         if (!c->is_cell[v]) {
             continue;
         }
-        int32_t by_hh = gp_prev_majority(pc, c->hh_list + c->hh_start[v],
-                                         c->hh_start[v + 1] - c->hh_start[v]);
+        int32_t by_hh =
+            gp_prev_majority(pc, c->hh_list + c->hh_start[v], c->hh_start[v + 1] - c->hh_start[v]);
         if (by_hh >= 0) {
             label[v] = by_hh;
         } else if (c->geom[v] != NULL) {
@@ -153,13 +153,13 @@ static gp_status keep_view(gp_context *ctx, const graph_view *g, const gp_option
     for (int32_t v = 0; v < g->n; v++) {
         int32_t blk = cells ? cells->block[v] : v;
         int whole = cells == NULL || !cells->is_cell[v];
-        int ok = !whole || (pc->block_share[blk] >= GP_PREV_MATCH_SHARE &&
-                            !pc->block_hh_split[blk]);
+        int ok =
+            !whole || (pc->block_share[blk] >= GP_PREV_MATCH_SHARE && !pc->block_hh_split[blk]);
         label[v] = ok ? (labels ? labels[v] : pc->block_label[v]) : -1;
         int32_t sites = g->sites ? g->sites[v] : sp ? gp_splitter_sites(sp, v) : 2;
         indivisible[v] = g->households[v] > opts->max_households && sites <= 1;
     }
-    gp_keep_view kv = {g->n,     g->xadj, g->adjncy, g->households, g->workload,
+    gp_keep_view kv = {g->n,      g->xadj, g->adjncy, g->households, g->workload,
                        g->border, g->cost, label,     indivisible,   pc->n};
     gp_status st = gp_keep_labels(ctx, &kv, opts, out);
     gp_free(label);
@@ -241,9 +241,9 @@ static gp_status partition_view(gp_context *ctx, const graph_view *g, const gp_o
     int32_t *labels = NULL;
     gp_status st = GP_OK;
     *out = NULL;
-    if (pc != NULL && ((st = view_labels(ctx, pc, cells, &labels)) != GP_OK ||
-                       (st = keep_view(ctx, g, opts, pc, cells, sp, labels, out)) != GP_OK ||
-                       *out != NULL)) {
+    if (pc != NULL &&
+        ((st = view_labels(ctx, pc, cells, &labels)) != GP_OK ||
+         (st = keep_view(ctx, g, opts, pc, cells, sp, labels, out)) != GP_OK || *out != NULL)) {
         gp_free(labels);
         return st;
     }
@@ -298,8 +298,8 @@ static gp_status violation(gp_context *ctx, const gp_splitter *sp, const graph_v
 
 /* Cut the blocks of `mode`, partition, score. GP_ERR_GEOMETRY: the cells could not be made. */
 static gp_status run_trial(gp_context *ctx, gp_splitter *sp, const gp_blocks *b,
-                           const uint8_t *mode, const gp_options *opts,
-                           const gp_prev_community *pc, trial *t)
+                           const uint8_t *mode, const gp_options *opts, const gp_prev_community *pc,
+                           trial *t)
 {
     memset(t, 0, sizeof *t);
     gp_status st = GP_OK;
@@ -624,8 +624,8 @@ gp_status gp_divide_community(gp_context *ctx, const gp_dataset *ds, const gp_bl
 }
 
 /* `adjust`: open the blocks the previous division cut (their households in two grids, or
- * GP_PREV_CUT_SHARE of their area in a second one), so that their cells can fall on the sides they were
- * on (GP_CUT_PREVIOUS). */
+ * GP_PREV_CUT_SHARE of their area in a second one), so that their cells can fall on the sides they
+ * were on (GP_CUT_PREVIOUS). */
 static gp_status open_previous_cuts(gp_context *ctx, gp_splitter *sp, const gp_blocks *b,
                                     const gp_prev_community *pc, uint8_t *mode)
 {
@@ -654,8 +654,8 @@ gp_status gp_divide_adjust(gp_context *ctx, const gp_dataset *ds, const gp_block
     trial cur = {0};
     gp_status st = GP_OK;
     /* adjust: a previous division that still holds is kept as it was (keep.c). */
-    if (pc != NULL && ((st = gp_keep_previous(ctx, b, pc, opts, &out->part)) != GP_OK ||
-                       out->part != NULL)) {
+    if (pc != NULL &&
+        ((st = gp_keep_previous(ctx, b, pc, opts, &out->part)) != GP_OK || out->part != NULL)) {
         return st;
     }
     if (opts->split == GP_SPLIT_NEVER) {
@@ -721,8 +721,7 @@ gp_status gp_divide_adjust(gp_context *ctx, const gp_dataset *ds, const gp_block
             out->reason[v] = mode[v] == GP_CELLS_OPEN        ? GP_CUT_BOUNDS
                              : mode[v] == GP_CELLS_BUILDINGS ? GP_CUT_OVERSIZE
                                                              : GP_CUT_NONE;
-            if (first_mode != NULL && mode[v] == GP_CELLS_OPEN &&
-                first_mode[v] == GP_CELLS_NONE &&
+            if (first_mode != NULL && mode[v] == GP_CELLS_OPEN && first_mode[v] == GP_CELLS_NONE &&
                 (pc->block_hh_split[v] || pc->block_second[v] >= GP_PREV_CUT_SHARE)) {
                 out->reason[v] = GP_CUT_PREVIOUS;
             }

@@ -142,8 +142,8 @@ gp_status gp_inputs_set_workers(gp_context *ctx, gp_inputs *in, const char *sour
         st = set(ctx, &in->worker_id_field, id_field, "the worker id field", 0);
     }
     if (st == GP_OK) {
-        st = set(ctx, &in->worker_community_field, community_field, "the worker community field",
-                 0);
+        st =
+            set(ctx, &in->worker_community_field, community_field, "the worker community field", 0);
     }
     return st ? st : set(ctx, &in->worker_grid_field, grid_field, "the worker grid field", 0);
 }
@@ -191,8 +191,8 @@ gp_status gp_inputs_add_weight(gp_context *ctx, gp_inputs *in, const char *field
     }
     for (int32_t i = 0; i < in->n_weights; i++) {
         if (strcmp(in->weight_field[i], field) == 0) {
-            return gp_error(ctx, GP_ERR_ARG, "weight of field '%s' given twice (%g and %g)",
-                            field, in->weight[i], weight);
+            return gp_error(ctx, GP_ERR_ARG, "weight of field '%s' given twice (%g and %g)", field,
+                            in->weight[i], weight);
         }
     }
     gp_status st = grow_list(ctx, &in->weight_field, NULL, &in->weight, in->n_weights);
@@ -239,8 +239,8 @@ static gp_status copy_workload(const gp_inputs *in, gp_inputs *c)
     }
     for (int32_t i = 0; i < in->n_loads; i++) {
         char *label = gp_layer_source_label(in->load_source[i]);
-        gp_status st = label ? gp_inputs_add_extra_load(NULL, c, label, in->load_field[i])
-                             : GP_ERR_NOMEM;
+        gp_status st =
+            label ? gp_inputs_add_extra_load(NULL, c, label, in->load_field[i]) : GP_ERR_NOMEM;
         gp_free(label);
         if (st != GP_OK) {
             return st;
@@ -255,24 +255,38 @@ gp_inputs *gp_inputs_copy_masked(const gp_inputs *in)
     if (c == NULL) {
         return NULL;
     }
-    const char *const from[] = {in->communities,     in->id_field,
-                                in->streets,         in->class_field,
-                                in->households,      in->count_field,
-                                in->barriers,        in->grids,
-                                in->previous,        in->previous_code_field,
+    const char *const from[] = {in->communities,
+                                in->id_field,
+                                in->streets,
+                                in->class_field,
+                                in->households,
+                                in->count_field,
+                                in->barriers,
+                                in->grids,
+                                in->previous,
+                                in->previous_code_field,
                                 in->previous_community_field,
-                                in->workers,         in->worker_id_field,
+                                in->workers,
+                                in->worker_id_field,
                                 in->worker_community_field,
-                                in->worker_grid_field, in->residents_field};
-    char **to[] = {&c->communities,     &c->id_field,
-                   &c->streets,         &c->class_field,
-                   &c->households,      &c->count_field,
-                   &c->barriers,        &c->grids,
-                   &c->previous,        &c->previous_code_field,
+                                in->worker_grid_field,
+                                in->residents_field};
+    char **to[] = {&c->communities,
+                   &c->id_field,
+                   &c->streets,
+                   &c->class_field,
+                   &c->households,
+                   &c->count_field,
+                   &c->barriers,
+                   &c->grids,
+                   &c->previous,
+                   &c->previous_code_field,
                    &c->previous_community_field,
-                   &c->workers,         &c->worker_id_field,
+                   &c->workers,
+                   &c->worker_id_field,
                    &c->worker_community_field,
-                   &c->worker_grid_field, &c->residents_field};
+                   &c->worker_grid_field,
+                   &c->residents_field};
     for (size_t i = 0; i < sizeof from / sizeof from[0]; i++) {
         if (from[i] != NULL && (*to[i] = gp_layer_source_label(from[i])) == NULL) {
             gp_inputs_free(c);
@@ -299,6 +313,7 @@ gp_status gp_inputs_set_grids(gp_context *ctx, gp_inputs *in, const char *source
     if (st == GP_OK) {
         st = set(ctx, &in->grids_code_field, code_field, "the grid code field", 0);
     }
-    return st ? st : set(ctx, &in->grids_community_field, community_field,
-                         "the grids' community field", 0);
+    return st ? st
+              : set(ctx, &in->grids_community_field, community_field, "the grids' community field",
+                    0);
 }

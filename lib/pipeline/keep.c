@@ -193,12 +193,12 @@ gp_status gp_keep_previous(gp_context *ctx, const gp_blocks *b, const gp_prev_co
         int ok = pc->block_share[v] >= GP_PREV_MATCH_SHARE && !pc->block_hh_split[v];
         label[v] = ok ? pc->block_label[v] : -1;
         /* One household feature: nothing divides the block. */
-        indivisible[v] = b->households[v] > opts->max_households &&
-                         b->hh_start[v + 1] - b->hh_start[v] <= 1;
+        indivisible[v] =
+            b->households[v] > opts->max_households && b->hh_start[v + 1] - b->hh_start[v] <= 1;
     }
-    gp_keep_view kv = {b->n,         b->xadj,         b->adjncy, b->households,
-                       b->workload,  b->border_length, b->edge_cost, label,
-                       indivisible,  pc->n};
+    gp_keep_view kv = {
+        b->n,         b->xadj, b->adjncy,   b->households, b->workload, b->border_length,
+        b->edge_cost, label,   indivisible, pc->n};
     gp_status st = gp_keep_labels(ctx, &kv, opts, out);
     gp_free(label);
     gp_free(indivisible);
