@@ -332,11 +332,16 @@ def test_paths_as_bytes_and_pathlike_and_clear_type_errors(tmp_path):
                            prov("households"))
     assert str(tmp_path / "nope.gpkg") in e.value.message
     assert "b'" not in e.value.message
+    with pytest.raises(TypeError) as e:
+        gridpart.partition(3, prov("streets"), prov("households"))
+    assert "communities: expected a path" in str(e.value) and "not int" in str(e.value)
+    # A GeoDataFrame is a layer too (test_frames.py); messages name it, not its copy.
     import geopandas as gpd
     frame = gpd.read_file(os.path.join(DEMO, "communities.gpkg"))
-    with pytest.raises(TypeError) as e:
+    with pytest.raises(gridpart.InputError) as e:
         gridpart.partition(frame, prov("streets"), prov("households"))
-    assert "communities: expected a path" in str(e.value) and "GeoDataFrame" in str(e.value)
+    assert "lies in any community of the GeoDataFrame communities:" in e.value.message
+    assert "gridpart-frames-" not in str(e.value)
 
 
 def demo(name):

@@ -595,6 +595,18 @@ def split_extra_load(spec):
     return _text(head, "extra_load"), _text(field, "extra_load field")
 
 
+def _set_layers(ctx, inputs, communities, id_field, streets, class_field, households,
+                count_field, barriers):
+    """The four layers every pipeline call reads, and their fields."""
+    _check(lib.gp_inputs_set_communities(ctx, inputs, _text(communities, "communities"),
+                                         _text(id_field, "id_field")), ctx)
+    _check(lib.gp_inputs_set_streets(ctx, inputs, _text(streets, "streets"),
+                                     _text(class_field, "class_field")), ctx)
+    _check(lib.gp_inputs_set_households(ctx, inputs, _text(households, "households"),
+                                        _text(count_field, "count_field")), ctx)
+    _check(lib.gp_inputs_set_barriers(ctx, inputs, _text(barriers, "barriers")), ctx)
+
+
 def _set_workload(ctx, inputs, opts, weights, extra_load, balance, max_workload):
     """The workload inputs and options of ``partition``."""
     for field, w in (weights or {}).items():
@@ -633,13 +645,22 @@ class _Frames:
 
     def __init__(self):
         self._dir = None
+        self._names = {}  # the copy's source text -> how messages name the frame
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, kind, error, trace):
         if self._dir is not None:
             self._dir.cleanup()
+        if isinstance(error, GridpartError) and self._names:
+            # Messages name the frame the caller gave, not the temporary copy.
+            message = error.message
+            for source, name in self._names.items():
+                message = message.replace(source, name)
+                message = message.replace(source.rpartition(":")[0], name)
+            if message != error.message:
+                raise type(error)(error.status, message) from None
 
     def source(self, name, value):
         if not _is_frame(value):
@@ -649,9 +670,13 @@ class _Frames:
         base = os.path.join(self._dir.name, f"{name}{len(os.listdir(self._dir.name))}")
         if hasattr(value, "geometry") and type(value).__name__ == "GeoDataFrame":
             value.to_file(base + ".gpkg", layer=name, driver="GPKG", index=False)
-            return f"{base}.gpkg:{name}"
-        value.to_csv(base + ".csv", index=False)
-        return base + ".csv"
+            source = f"{base}.gpkg:{name}"
+            self._names[source] = f"the GeoDataFrame {name}"
+        else:
+            value.to_csv(base + ".csv", index=False)
+            source = base + ".csv"
+            self._names[source + ":" + os.path.basename(base)] = f"the DataFrame {name}"
+        return source
 
     def extra_load(self, value):
         if value is None or isinstance(value, (str, bytes, os.PathLike)) or _is_frame(value):
@@ -784,16 +809,8 @@ def _pipeline(communities, streets, households, out, previous, previous_code_fie
             iptr = _lib.InputsP()
             _check(lib.gp_inputs_new(byref(iptr)))
             with _Inputs(iptr) as inputs:
-                _check(lib.gp_inputs_set_communities(ctx, inputs.ptr,
-                                                     _text(communities, "communities"),
-                                                     _text(id_field, "id_field")), ctx)
-                _check(lib.gp_inputs_set_streets(ctx, inputs.ptr, _text(streets, "streets"),
-                                                 _text(class_field, "class_field")), ctx)
-                _check(lib.gp_inputs_set_households(ctx, inputs.ptr,
-                                                    _text(households, "households"),
-                                                    _text(count_field, "count_field")), ctx)
-                _check(lib.gp_inputs_set_barriers(ctx, inputs.ptr, _text(barriers, "barriers")),
-                       ctx)
+                _set_layers(ctx, inputs.ptr, communities, id_field, streets, class_field,
+                            households, count_field, barriers)
                 if previous is not None:
                     _check(lib.gp_inputs_set_previous(
                         ctx, inputs.ptr, _text(previous, "previous"),
@@ -859,16 +876,8 @@ def check(grids, communities, streets, households, out=None, *, grids_code_field
             iptr = _lib.InputsP()
             _check(lib.gp_inputs_new(byref(iptr)))
             with _Inputs(iptr) as inputs:
-                _check(lib.gp_inputs_set_communities(ctx, inputs.ptr,
-                                                     _text(communities, "communities"),
-                                                     _text(id_field, "id_field")), ctx)
-                _check(lib.gp_inputs_set_streets(ctx, inputs.ptr, _text(streets, "streets"),
-                                                 _text(class_field, "class_field")), ctx)
-                _check(lib.gp_inputs_set_households(ctx, inputs.ptr,
-                                                    _text(households, "households"),
-                                                    _text(count_field, "count_field")), ctx)
-                _check(lib.gp_inputs_set_barriers(ctx, inputs.ptr, _text(barriers, "barriers")),
-                       ctx)
+                _set_layers(ctx, inputs.ptr, communities, id_field, streets, class_field,
+                            households, count_field, barriers)
                 _check(lib.gp_inputs_set_grids(ctx, inputs.ptr, _text(grids, "grids"),
                                                _text(grids_code_field, "grids_code_field"),
                                                _text(grids_community_field,
