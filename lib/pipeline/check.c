@@ -868,17 +868,7 @@ gp_status gp_check(gp_context *ctx, const gp_inputs *in, const gp_options *user_
         gp_error(ctx, st, "gp_check: cannot copy the options");
         goto done;
     }
-    gp_dataset_inputs din = {
-        .communities = in->communities,
-        .id_field = in->id_field,
-        .streets = in->streets,
-        .class_field = in->class_field,
-        .households = in->households,
-        .count_field = in->count_field,
-        .barriers = in->barriers,
-        .work_crs = opts->work_crs[0] ? opts->work_crs : NULL,
-        .opts = opts,
-    };
+    gp_dataset_inputs din = gp_inputs_dataset(in, opts);
     gp_grid_layer_source src = {in->grids, in->grids_code_field, in->grids_community_field};
     if ((st = gp_progress(ctx, 0.0, "read")) != GP_OK ||
         (st = gp_dataset_read(ctx, &din, &ds)) != GP_OK ||

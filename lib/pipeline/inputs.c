@@ -5,6 +5,7 @@
 
 #include "core/context.h"
 #include "core/memory.h"
+#include "core/options.h"
 #include "io/layer.h"
 
 #include <math.h>
@@ -316,4 +317,25 @@ gp_status gp_inputs_set_grids(gp_context *ctx, gp_inputs *in, const char *source
     return st ? st
               : set(ctx, &in->grids_community_field, community_field, "the grids' community field",
                     0);
+}
+
+gp_dataset_inputs gp_inputs_dataset(const gp_inputs *in, const gp_options *opts)
+{
+    return (gp_dataset_inputs){
+        .communities = in->communities,
+        .id_field = in->id_field,
+        .streets = in->streets,
+        .class_field = in->class_field,
+        .households = in->households,
+        .count_field = in->count_field,
+        .barriers = in->barriers,
+        .work_crs = opts->work_crs[0] ? opts->work_crs : NULL,
+        .opts = opts,
+        .n_weights = in->n_weights,
+        .weight_field = (const char *const *)in->weight_field,
+        .weight = in->weight,
+        .n_loads = in->n_loads,
+        .load_source = (const char *const *)in->load_source,
+        .load_field = (const char *const *)in->load_field,
+    };
 }

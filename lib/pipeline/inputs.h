@@ -6,6 +6,8 @@
 
 #include "gridpart.h"
 
+#include "geometry/dataset.h"
+
 struct gp_inputs {
     char *communities, *id_field;
     char *streets, *class_field;
@@ -37,5 +39,8 @@ gp_status gp_text_replace(gp_context *ctx, char **slot, const char *value, const
 
 /** A copy of inputs for a report: sources with any password masked. NULL when out of memory. */
 gp_inputs *gp_inputs_copy_masked(const gp_inputs *in);
+
+/** What the dataset reader reads for these inputs and options (views: nothing is copied). */
+gp_dataset_inputs gp_inputs_dataset(const gp_inputs *in, const gp_options *opts);
 
 #endif /* GP_PIPELINE_INPUTS_H */

@@ -513,23 +513,7 @@ static gp_status run_all(gp_context *ctx, const gp_inputs *in, const gp_options 
         goto done;
     }
     double t0 = now();
-    gp_dataset_inputs din = {
-        .communities = in->communities,
-        .id_field = in->id_field,
-        .streets = in->streets,
-        .class_field = in->class_field,
-        .households = in->households,
-        .count_field = in->count_field,
-        .barriers = in->barriers,
-        .work_crs = opts->work_crs[0] ? opts->work_crs : NULL,
-        .opts = opts,
-        .n_weights = in->n_weights,
-        .weight_field = (const char *const *)in->weight_field,
-        .weight = in->weight,
-        .n_loads = in->n_loads,
-        .load_source = (const char *const *)in->load_source,
-        .load_field = (const char *const *)in->load_field,
-    };
+    gp_dataset_inputs din = gp_inputs_dataset(in, opts);
     gp_grid_layer_source psrc = {in->previous, in->previous_code_field,
                                  in->previous_community_field};
     if ((st = gp_dataset_read(ctx, &din, &ds)) != GP_OK ||
