@@ -27,6 +27,7 @@
 #include <cpl_error.h>
 #include <cpl_string.h>
 #include <cpl_vsi.h>
+#include <gdal.h>
 
 #include <stdint.h>
 #include <stdio.h>
@@ -277,6 +278,12 @@ static void gp_fuzz_init(void)
     CPLSetErrorHandler(CPLQuietErrorHandler);
     CPLSetConfigOption("GML_DOWNLOAD_WFS_SCHEMA", "NO");
     CPLSetConfigOption("GDAL_HTTP_TIMEOUT", "1");
+    /* GDAL 3.6.2 opens a GML file that mentions "NAS-Operationen" with its NAS (German ALKIS)
+     * driver, which leaks the layer's SRS (39 KB) on open: plain `ogrinfo` under valgrind shows
+     * the same (regressions/fuzz_households/nas-driver-leak). The target fuzzes GML through the
+     * GML driver; the NAS driver is skipped, before and after any registration. */
+    CPLSetConfigOption("GDAL_SKIP", "NAS");
+    GDALAllRegister();
     for (int f = 0; f < GP_FIXTURE_N; f++) {
         for (int l = 0; l < GP_LAYER_BARRIERS; l++) {
             char from[4096];
