@@ -1567,25 +1567,22 @@ gp_status gp_splitter_pieces(gp_context *ctx, gp_splitter *sp, const gp_cells *c
         goto done;
     }
     int32_t *cut_index = at; /* reuse: block -> index among cut blocks, or -1 */
-    int32_t k = 0, pk = 0;
+    int32_t k = 0;
     for (int32_t v = 0; v < n0; v++) {
         cut_index[v] = -1;
         if (n_pieces_of[v] <= 1) {
             continue;
         }
         cut_index[v] = k;
-        ps->cut_block[k] = v;
-        ps->cut_first[k] = pk;
-        ps->cut_piece[pk++] = v;
-        k++;
+        ps->cut_block[k++] = v;
     }
-    /* Further pieces were numbered in block order, so appending keeps each run ascending. */
+    /* Each cut block's run: its own id first; further pieces were numbered in block order, so
+     * appending keeps each run ascending. */
     int32_t *fill = parent; /* reuse: per cut block, pieces placed so far */
     for (int32_t i = 0; i < k; i++) {
-        fill[i] = 1;
-    }
-    for (int32_t i = 0; i < k; i++) {
         ps->cut_first[i + 1] = ps->cut_first[i] + n_pieces_of[ps->cut_block[i]];
+        ps->cut_piece[ps->cut_first[i]] = ps->cut_block[i];
+        fill[i] = 1;
     }
     for (int32_t p = n0; p < np; p++) {
         int32_t i = cut_index[ps->origin[p]];
