@@ -507,8 +507,8 @@ static void emit_panel(FILE *f, const gp_plan *plan, const view *v, const legend
             "<text x=\"0\" y=\"38\" font-size=\"18\" font-weight=\"bold\" "
             "text-anchor=\"middle\">N</text></g>\n",
             x + 30, y + 36);
-    /* A round length (1, 2 or 5 times a power of ten metres) near 240 pixels. */
-    double target = 240.0 / v->scale;
+    /* A round length (1, 2 or 5 times a power of ten metres) of 120 to 300 pixels. */
+    double target = 300.0 / v->scale;
     double p = pow(10, floor(log10(target)));
     double len = target / p >= 5 ? 5 * p : target / p >= 2 ? 2 * p : p;
     double px = len * v->scale;
