@@ -153,8 +153,8 @@ static void emit_shape(FILE *f, GEOSContextHandle_t h, GEOSWKBReader *r, const g
  * pixels whatever the city's size, so the panel and the title read the same on every city. */
 enum { MAP_SPAN = 1600, MARGIN = 20, TITLE_H = 100, PANEL_GAP = 30, PANEL_W = 400 };
 
-/* Label sizes (pixels): the font grows with the grid (the square root of its area on the map),
- * between LABEL_MIN and LABEL_MAX. A label's box is estimated from DejaVu Sans / Helvetica
+/* Label sizes (pixels): the font grows with the grid's side on the map (place_labels), between
+ * LABEL_MIN and LABEL_MAX. A label's box is estimated from DejaVu Sans / Helvetica
  * metrics: digits advance 0.64 em at most; the box spans 0.86 em above the baseline and 0.14 em
  * below (cap height 0.73 em plus room). tests/pipeline/map_check.py reads boxes the same way. */
 #define LABEL_MIN 8.0
@@ -262,7 +262,13 @@ static gp_status place_labels(gp_context *ctx, const gp_plan *plan, const view *
         const gp_plan_grid *g = &plan->grids[i];
         char text[32];
         int n = snprintf(text, sizeof text, "%" PRId64, g->households);
-        double side = sqrt(fmax(g->area, 0)) * v->scale;
+        /* The grid's side: sqrt(area) for a compact grid, 4 area / perimeter (twice the width)
+         * for a long thin one, so that a strip's label does not spill across its neighbours. */
+        double side = sqrt(fmax(g->area, 0));
+        if (g->perimeter > 0) {
+            side = fmin(side, 4 * g->area / g->perimeter);
+        }
+        side *= v->scale;
         double font = fmin(LABEL_MAX, fmax(LABEL_MIN, side / LABEL_PER_SIDE));
         font = floor(font * 2) / 2; /* half pixels: stable text in the file */
         label_box *b = &box[i];
