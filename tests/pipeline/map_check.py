@@ -71,14 +71,15 @@ def shoelace(ring):
 
 def run(cli, scratch, name, comm, streets, hh, extra):
     out = os.path.join(scratch, name)
-    os.makedirs(out, exist_ok=True)
+    shutil.rmtree(out, ignore_errors=True)  # never judge a previous run's map
+    os.makedirs(out)
     svg = os.path.join(out, "map.svg")
     env = dict(os.environ, SOURCE_DATE_EPOCH=DATE_EPOCH)
     p = subprocess.run([cli, "partition", "--communities", comm, "--id-field", "code",
                         "--streets", streets, "--class-field", "class", "--households", hh,
                         "--count-field", "households", "-o", os.path.join(out, "grids.gpkg"),
-                        "--report", os.path.join(out, "report.json"), "--map", svg,
-                        "--overwrite"] + extra, capture_output=True, text=True, env=env)
+                        "--report", os.path.join(out, "report.json"), "--map", svg] + extra, capture_output=True, text=True, env=env)
+    sys.stderr.write(p.stderr)  # where sanitize-wrapper.sh looks for sanitizer reports
     if p.returncode not in (0, 1):
         fail("gridpart exit %d: %s" % (p.returncode, p.stderr))
     return out, svg
