@@ -1280,6 +1280,10 @@ GP_API void gp_outputs_free(gp_outputs *outputs);
  *   goes to the path and `blocks` beside it as NAME.blocks.EXT; a path without an extension
  *   names a folder (made when missing) that gets grids.EXT and blocks.EXT (a folder of
  *   shapefiles by default). Each file is written whole under a temporary name, then renamed.
+ * - Since 0.3, any of these paths (and the report's and map's) may be a GDAL virtual path
+ *   such as "/vsimem/city.gpkg": a program holding its data in memory never touches the disk.
+ *   The same rules hold there (the folder must exist, an existing output is kept unless
+ *   overwrite is set, all or nothing); "/vsimem" itself always exists.
  * @param[in,out] ctx receives the error message.
  * @param[in,out] outputs the output set.
  * @param[in] target the path or connection string (copied), or NULL for no layers.
