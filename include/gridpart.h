@@ -869,6 +869,99 @@ GP_API GP_NODISCARD gp_status gp_inputs_set_households(gp_context *ctx, gp_input
                                                        const char *source,
                                                        const char *count_field);
 
+/* ---- Layers given as arrays, read from memory (since 0.3) -------------------------------- */
+/*
+ * For a program that holds its geometries in memory: each layer is given as n features, each
+ * a WKB geometry with its size and an id, and the one field the run needs. The arrays are
+ * copied (into a GeoPackage in GDAL's memory file system, "/vsimem/gridpart-input-...", which
+ * the ordinary reader opens: every check a file gets, nothing on disk) and may be freed when
+ * the call returns; the copy is removed when the inputs are freed or the layer is set again.
+ * Feature ids are what problems name and what gp_plan_household_grid takes; NULL gives 1 .. n.
+ * The CRS is any text GDAL's OSRSetFromUserInput takes ("EPSG:4490", WKT, a PROJ string); a
+ * run needs one for every layer, as for files (a layer given without one is GP_ERR_CRS there).
+ * Each returns GP_OK; GP_ERR_ARG (inputs NULL, n < 0, an array missing); GP_ERR_CRS (a CRS
+ * GDAL does not know); GP_ERR_INPUT (a WKB that does not parse or a repeated id: the message
+ * gives the index and id); GP_ERR_IO (GDAL failed); GP_ERR_NOMEM.
+ */
+
+/**
+ * Set the communities layer from arrays (see above); as gp_inputs_set_communities.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] n the number of communities.
+ * @param[in] wkb n polygons or multipolygons as WKB.
+ * @param[in] wkb_size n sizes in bytes.
+ * @param[in] fids n feature ids, or NULL for 1 .. n.
+ * @param[in] ids n community ids (codes such as "640106003001"; the grid codes start with
+ *            them), required.
+ * @param[in] crs the CRS of the geometries, or NULL for none.
+ * @return see above.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_set_communities_wkb(gp_context *ctx, gp_inputs *inputs,
+                                                            int64_t n, const uint8_t *const *wkb,
+                                                            const size_t *wkb_size,
+                                                            const int64_t *fids,
+                                                            const char *const *ids,
+                                                            const char *crs);
+
+/**
+ * Set the streets layer from arrays (see above); as gp_inputs_set_streets.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] n the number of streets.
+ * @param[in] wkb n lines or multilines as WKB.
+ * @param[in] wkb_size n sizes in bytes.
+ * @param[in] fids n feature ids, or NULL for 1 .. n.
+ * @param[in] classes n street classes (NULL entries: unknown), or NULL: no class field.
+ * @param[in] crs the CRS of the geometries, or NULL for none.
+ * @return see above.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_set_streets_wkb(gp_context *ctx, gp_inputs *inputs,
+                                                        int64_t n, const uint8_t *const *wkb,
+                                                        const size_t *wkb_size,
+                                                        const int64_t *fids,
+                                                        const char *const *classes,
+                                                        const char *crs);
+
+/**
+ * Set the households layer from arrays (see above); as gp_inputs_set_households.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] n the number of household features.
+ * @param[in] wkb n points or polygons as WKB.
+ * @param[in] wkb_size n sizes in bytes.
+ * @param[in] fids n feature ids (gp_plan_household_grid takes them), or NULL for 1 .. n.
+ * @param[in] counts n household counts, or NULL: one household each.
+ * @param[in] crs the CRS of the geometries, or NULL for none.
+ * @return see above.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_set_households_wkb(gp_context *ctx, gp_inputs *inputs,
+                                                           int64_t n, const uint8_t *const *wkb,
+                                                           const size_t *wkb_size,
+                                                           const int64_t *fids,
+                                                           const int64_t *counts,
+                                                           const char *crs);
+
+/**
+ * Set the barriers layer from arrays (see above); as gp_inputs_set_barriers.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] n the number of barriers.
+ * @param[in] wkb n lines or polygons as WKB.
+ * @param[in] wkb_size n sizes in bytes.
+ * @param[in] fids n feature ids, or NULL for 1 .. n.
+ * @param[in] crs the CRS of the geometries, or NULL for none.
+ * @return see above.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_set_barriers_wkb(gp_context *ctx, gp_inputs *inputs,
+                                                         int64_t n, const uint8_t *const *wkb,
+                                                         const size_t *wkb_size,
+                                                         const int64_t *fids, const char *crs);
+
 /**
  * Set the optional barriers layer (rivers, railways: lines or polygons).
  * @param[in,out] ctx receives the error message.

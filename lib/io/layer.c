@@ -3,6 +3,8 @@
 
 #include "layer.h"
 
+#include "fs.h"
+
 #include "core/context.h"
 #include "core/memory.h"
 
@@ -11,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 /* ---- PostgreSQL connection strings ------------------------------------------------------ */
 
@@ -279,9 +280,8 @@ static const char *layer_colon(const char *spec)
         const char *colon = strrchr(spec + 3, ':');
         return colon != NULL && plausible_table(colon + 1) ? colon : NULL;
     }
-    struct stat sb;
     const char *colon = strrchr(spec, ':');
-    if (stat(spec, &sb) == 0 || colon == NULL || colon == spec || colon[1] == '\0' ||
+    if (gp_fs_kind_of(spec) != GP_FS_NONE || colon == NULL || colon == spec || colon[1] == '\0' ||
         strchr(colon, '/') != NULL || strchr(colon, '\\') != NULL) {
         return NULL;
     }
@@ -319,8 +319,7 @@ static gp_status open_file(gp_context *ctx, gp_layer *l, const char *role, const
 {
     l->ds = GDALOpenEx(l->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     if (l->ds == NULL) {
-        struct stat sb;
-        if (stat(l->path, &sb) != 0) {
+        if (gp_fs_kind_of(l->path) == GP_FS_NONE) {
             return gp_error(ctx, GP_ERR_IO, "%s: %s: no such file", role, shown);
         }
         return gp_error(ctx, GP_ERR_IO, "%s: %s: cannot open as a vector data source%s%s", role,

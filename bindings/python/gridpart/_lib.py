@@ -137,6 +137,17 @@ FUNCTIONS = {
     "gp_plan_household_count": (c_int64, [PlanP]),
     "gp_plan_household_grids": (status, [ContextP, PlanP, i64p, i32p, c_int64]),
     "gp_plan_household_grid": (status, [ContextP, PlanP, c_int64, i32p]),
+    # layers given as arrays (0.3): n, WKB pointers, sizes, ids, the field, the CRS
+    "gp_inputs_set_communities_wkb": (status, [ContextP, InputsP, c_int64, POINTER(c_void_p),
+                                               POINTER(c_size_t), i64p, POINTER(c_char_p),
+                                               c_char_p]),
+    "gp_inputs_set_streets_wkb": (status, [ContextP, InputsP, c_int64, POINTER(c_void_p),
+                                           POINTER(c_size_t), i64p, POINTER(c_char_p),
+                                           c_char_p]),
+    "gp_inputs_set_households_wkb": (status, [ContextP, InputsP, c_int64, POINTER(c_void_p),
+                                              POINTER(c_size_t), i64p, i64p, c_char_p]),
+    "gp_inputs_set_barriers_wkb": (status, [ContextP, InputsP, c_int64, POINTER(c_void_p),
+                                            POINTER(c_size_t), i64p, c_char_p]),
     # graph and optimizer
     "gp_graph_new": (status, [ContextP, c_int32, i32p, i32p, POINTER(GraphP)]),
     "gp_graph_free": (None, [GraphP]),
