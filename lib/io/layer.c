@@ -9,6 +9,7 @@
 #include "core/memory.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -477,4 +478,19 @@ gp_status gp_layer_field(gp_context *ctx, const gp_layer *layer, const char *nam
     }
     return gp_error(ctx, GP_ERR_INPUT, "%s: no field '%s' (fields: %s)", layer->label,
                     name ? name : "(null)", n ? list : "none");
+}
+
+int gp_ogr_finite(OGRGeometryH g)
+{
+    for (int i = 0; i < OGR_G_GetGeometryCount(g); i++) {
+        if (!gp_ogr_finite(OGR_G_GetGeometryRef(g, i))) {
+            return 0;
+        }
+    }
+    for (int i = 0; i < OGR_G_GetPointCount(g); i++) {
+        if (!isfinite(OGR_G_GetX(g, i)) || !isfinite(OGR_G_GetY(g, i))) {
+            return 0;
+        }
+    }
+    return 1;
 }

@@ -7,6 +7,8 @@
 
 #include "memlayer.h"
 
+#include "layer.h"
+
 #include "core/context.h"
 #include "core/memory.h"
 
@@ -45,6 +47,15 @@ static gp_status write_features(gp_context *ctx, const gp_memlayer *m, GDALDatas
                           "): its WKB (%zu bytes) does "
                           "not parse",
                           m->role, i, fid, m->wkb[i] ? m->wkb_size[i] : (size_t)0);
+            break;
+        }
+        if (!gp_ogr_finite(geom)) {
+            /* GeoPackage writes NaN into its SQL (and fails); GEOS would throw and leak. */
+            OGR_G_DestroyGeometry(geom);
+            st = gp_error(ctx, GP_ERR_INPUT,
+                          "%s: feature %" PRId64 " (id %" PRId64 "): a coordinate is not a "
+                          "finite number (NaN or infinite)",
+                          m->role, i, fid);
             break;
         }
         OGRFeatureH f = OGR_F_Create(defn);

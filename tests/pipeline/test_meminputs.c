@@ -17,6 +17,7 @@
 #include <ogr_srs_api.h>
 
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,16 @@ Test(meminputs, bad_arrays)
                  GP_ERR_ARG);
     cr_assert_eq(gp_inputs_set_households_wkb(ctx, in, 2, NULL, size, NULL, NULL, comm.crs),
                  GP_ERR_ARG);
+    /* A NaN coordinate: unusable input, never stored (fuzz_wkb, nan-street-geos-leak). */
+    uint8_t nan_point[21] = {1, 1, 0, 0, 0};
+    double xy[2] = {500100.0, NAN};
+    memcpy(nan_point + 5, xy, sizeof xy);
+    const uint8_t *one[1] = {nan_point};
+    size_t one_size[1] = {sizeof nan_point};
+    cr_assert_eq(gp_inputs_set_households_wkb(ctx, in, 1, one, one_size, NULL, NULL, comm.crs),
+                 GP_ERR_INPUT);
+    cr_assert_not_null(strstr(gp_context_last_error(ctx), "not a finite number"), "%s",
+                       gp_context_last_error(ctx));
     cr_assert_eq(memory_layers(in), 0);
     gp_inputs_free(in);
 }
