@@ -869,6 +869,99 @@ GP_API GP_NODISCARD gp_status gp_inputs_set_households(gp_context *ctx, gp_input
                                                        const char *source,
                                                        const char *count_field);
 
+/* ---- Layers given as arrays, read from memory (since 0.3) -------------------------------- */
+/*
+ * For a program that holds its geometries in memory: each layer is given as n features, each
+ * a WKB geometry with its size and an id, and the one field the run needs. The arrays are
+ * copied (into a GeoPackage in GDAL's memory file system, "/vsimem/gridpart-input-...", which
+ * the ordinary reader opens: every check a file gets, nothing on disk) and may be freed when
+ * the call returns; the copy is removed when the inputs are freed or the layer is set again.
+ * Feature ids are what problems name and what gp_plan_household_grid takes; NULL gives 1 .. n.
+ * The CRS is any text GDAL's OSRSetFromUserInput takes ("EPSG:4490", WKT, a PROJ string); a
+ * run needs one for every layer, as for files (a layer given without one is GP_ERR_CRS there).
+ * Each returns GP_OK; GP_ERR_ARG (inputs NULL, n < 0, an array missing); GP_ERR_CRS (a CRS
+ * GDAL does not know); GP_ERR_INPUT (a WKB that does not parse or a repeated id: the message
+ * gives the index and id); GP_ERR_IO (GDAL failed); GP_ERR_NOMEM.
+ */
+
+/**
+ * Set the communities layer from arrays (see above); as gp_inputs_set_communities.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] n the number of communities.
+ * @param[in] wkb n polygons or multipolygons as WKB.
+ * @param[in] wkb_size n sizes in bytes.
+ * @param[in] fids n feature ids, or NULL for 1 .. n.
+ * @param[in] ids n community ids (codes such as "640106003001"; the grid codes start with
+ *            them), required.
+ * @param[in] crs the CRS of the geometries, or NULL for none.
+ * @return see above.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_set_communities_wkb(gp_context *ctx, gp_inputs *inputs,
+                                                            int64_t n, const uint8_t *const *wkb,
+                                                            const size_t *wkb_size,
+                                                            const int64_t *fids,
+                                                            const char *const *ids,
+                                                            const char *crs);
+
+/**
+ * Set the streets layer from arrays (see above); as gp_inputs_set_streets.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] n the number of streets.
+ * @param[in] wkb n lines or multilines as WKB.
+ * @param[in] wkb_size n sizes in bytes.
+ * @param[in] fids n feature ids, or NULL for 1 .. n.
+ * @param[in] classes n street classes (NULL entries: unknown), or NULL: no class field.
+ * @param[in] crs the CRS of the geometries, or NULL for none.
+ * @return see above.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_set_streets_wkb(gp_context *ctx, gp_inputs *inputs,
+                                                        int64_t n, const uint8_t *const *wkb,
+                                                        const size_t *wkb_size,
+                                                        const int64_t *fids,
+                                                        const char *const *classes,
+                                                        const char *crs);
+
+/**
+ * Set the households layer from arrays (see above); as gp_inputs_set_households.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] n the number of household features.
+ * @param[in] wkb n points or polygons as WKB.
+ * @param[in] wkb_size n sizes in bytes.
+ * @param[in] fids n feature ids (gp_plan_household_grid takes them), or NULL for 1 .. n.
+ * @param[in] counts n household counts, or NULL: one household each.
+ * @param[in] crs the CRS of the geometries, or NULL for none.
+ * @return see above.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_set_households_wkb(gp_context *ctx, gp_inputs *inputs,
+                                                           int64_t n, const uint8_t *const *wkb,
+                                                           const size_t *wkb_size,
+                                                           const int64_t *fids,
+                                                           const int64_t *counts,
+                                                           const char *crs);
+
+/**
+ * Set the barriers layer from arrays (see above); as gp_inputs_set_barriers.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] n the number of barriers.
+ * @param[in] wkb n lines or polygons as WKB.
+ * @param[in] wkb_size n sizes in bytes.
+ * @param[in] fids n feature ids, or NULL for 1 .. n.
+ * @param[in] crs the CRS of the geometries, or NULL for none.
+ * @return see above.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_set_barriers_wkb(gp_context *ctx, gp_inputs *inputs,
+                                                         int64_t n, const uint8_t *const *wkb,
+                                                         const size_t *wkb_size,
+                                                         const int64_t *fids, const char *crs);
+
 /**
  * Set the optional barriers layer (rivers, railways: lines or polygons).
  * @param[in,out] ctx receives the error message.
@@ -1187,6 +1280,113 @@ GP_API double gp_plan_worker_workload(const gp_plan *plan, int32_t w);
 /** @return the roster's feature id of worker w, or -1. @since 0.3 */
 GP_API int64_t gp_plan_worker_feature(const gp_plan *plan, int32_t w);
 
+/* ---- Results in memory: geometries, blocks, household features (since 0.3) --------------- */
+/*
+ * What gp_plan_write puts in the layers, read straight from the plan, so that a program holding
+ * its data in memory needs no file.
+ *
+ * One convention for every array here (H3's "ask the size, then fill"): the caller owns the
+ * memory. A `_size` or `_count` function says how much room is needed; the filling function
+ * takes the caller's buffer and its capacity, fills it and returns GP_OK, or, when the buffer
+ * is too small or an index is out of range, writes nothing and returns GP_ERR_ARG with a
+ * message. Nothing here allocates, so nothing is to be freed, and numpy or ctypes buffers fit.
+ *
+ * Geometries are 2D WKB (each starts with its byte-order flag; GEOS writes the machine's) in
+ * the output CRS, the communities' (gp_plan_write writes the same shapes): a grid or block is
+ * a Polygon, or a MultiPolygon when it is in several parts (a grid flagged "multipart").
+ */
+
+/**
+ * @return the size in bytes of grid g's geometry as WKB; 0 when g is out of range (or for a
+ *         grid of gp_check without a shape).
+ * @since 0.3
+ */
+GP_API size_t gp_plan_grid_wkb_size(const gp_plan *plan, int32_t g);
+
+/**
+ * Copy grid g's geometry as WKB in the output CRS into the caller's buffer.
+ * @param[in,out] ctx receives the error message.
+ * @param[in] plan the plan.
+ * @param[in] g the grid, 0 .. gp_plan_grid_count - 1.
+ * @param[out] buf receives gp_plan_grid_wkb_size(plan, g) bytes.
+ * @param[in] size the capacity of buf in bytes.
+ * @return GP_OK; GP_ERR_ARG (plan or buf NULL, g out of range, size too small: nothing
+ *         written).
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_plan_grid_wkb(gp_context *ctx, const gp_plan *plan, int32_t g,
+                                               uint8_t *buf, size_t size);
+
+/** @return the number of street blocks (pieces of cut blocks included), all communities
+ *          together, in community order. @since 0.3 */
+GP_API int32_t gp_plan_block_count(const gp_plan *plan);
+/** @return block b's id within its community (the `block_id` of the blocks layer), or -1
+ *          when out of range. @since 0.3 */
+GP_API int64_t gp_plan_block_id(const gp_plan *plan, int32_t b);
+/** @return the index of block b's community, or -1. @since 0.3 */
+GP_API int32_t gp_plan_block_community(const gp_plan *plan, int32_t b);
+/** @return the index of block b's grid (for gp_plan_grid_code), or -1. @since 0.3 */
+GP_API int32_t gp_plan_block_grid(const gp_plan *plan, int32_t b);
+/** @return households in block b (0 when out of range). @since 0.3 */
+GP_API int64_t gp_plan_block_households(const gp_plan *plan, int32_t b);
+/** @return 1 when every side of block b runs along streets or the community border, 0 when a
+ *          side is a cut through a street block (the `on_streets` field), -1 when out of
+ *          range. @since 0.3 */
+GP_API int32_t gp_plan_block_on_streets(const gp_plan *plan, int32_t b);
+/** @return the size in bytes of block b's geometry as WKB; 0 when out of range. @since 0.3 */
+GP_API size_t gp_plan_block_wkb_size(const gp_plan *plan, int32_t b);
+
+/**
+ * Copy block b's geometry as WKB in the output CRS into the caller's buffer.
+ * @param[in,out] ctx receives the error message.
+ * @param[in] plan the plan.
+ * @param[in] b the block, 0 .. gp_plan_block_count - 1.
+ * @param[out] buf receives gp_plan_block_wkb_size(plan, b) bytes.
+ * @param[in] size the capacity of buf in bytes.
+ * @return GP_OK; GP_ERR_ARG (plan or buf NULL, b out of range, size too small: nothing
+ *         written).
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_plan_block_wkb(gp_context *ctx, const gp_plan *plan, int32_t b,
+                                                uint8_t *buf, size_t size);
+
+/**
+ * @return the number of household features of the input that the plan assigns: every feature
+ *         gp_run or gp_adjust used (those skipped as unusable are problems, not here), inside
+ *         a community or not; 0 for gp_check's plan.
+ * @since 0.3
+ */
+GP_API int64_t gp_plan_household_count(const gp_plan *plan);
+
+/**
+ * The grid of every household feature, by feature id (the input layer's FID; for a layer given
+ * as arrays, the id given with each feature), in ascending id order.
+ * @param[in,out] ctx receives the error message.
+ * @param[in] plan the plan.
+ * @param[out] fids receives gp_plan_household_count(plan) feature ids, ascending; may be NULL.
+ * @param[out] grids receives the grid index of each (for gp_plan_grid_code), or -1 for a
+ *             feature outside every community; may be NULL.
+ * @param[in] size the capacity of each non-NULL array, in entries.
+ * @return GP_OK; GP_ERR_ARG (plan NULL, size below the count: nothing written).
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_plan_household_grids(gp_context *ctx, const gp_plan *plan,
+                                                      int64_t *fids, int32_t *grids,
+                                                      int64_t size);
+
+/**
+ * The grid of one household feature.
+ * @param[in,out] ctx receives the error message.
+ * @param[in] plan the plan.
+ * @param[in] fid the feature's id.
+ * @param[out] grid receives its grid index, or -1 when it lies outside every community.
+ * @return GP_OK; GP_ERR_ARG (plan or grid NULL, or no feature of that id was used: the
+ *         message says so; *grid is -1).
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_plan_household_grid(gp_context *ctx, const gp_plan *plan,
+                                                     int64_t fid, int32_t *grid);
+
 /**
  * Write the layers `grids` and `blocks` in the communities' CRS, as gp_plan_write_outputs
  * does with only the layers set and overwrite off: an existing layer or file of the same name
@@ -1280,6 +1480,10 @@ GP_API void gp_outputs_free(gp_outputs *outputs);
  *   goes to the path and `blocks` beside it as NAME.blocks.EXT; a path without an extension
  *   names a folder (made when missing) that gets grids.EXT and blocks.EXT (a folder of
  *   shapefiles by default). Each file is written whole under a temporary name, then renamed.
+ * - Since 0.3, any of these paths (and the report's and map's) may be a GDAL virtual path
+ *   such as "/vsimem/city.gpkg": a program holding its data in memory never touches the disk.
+ *   The same rules hold there (the folder must exist, an existing output is kept unless
+ *   overwrite is set, all or nothing); "/vsimem" itself always exists.
  * @param[in,out] ctx receives the error message.
  * @param[in,out] outputs the output set.
  * @param[in] target the path or connection string (copied), or NULL for no layers.

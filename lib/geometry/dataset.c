@@ -180,6 +180,16 @@ static gp_status feature_geometry(reader *r, const gp_layer *l, OGRFeatureH f, i
         goto done;
     }
     OGR_G_FlattenTo2D(g);
+    /* GEOS 3.11 throws on NaN or infinite coordinates deep inside an overlay and leaks what
+     * it had built (fuzz_wkb found it, regressions/fuzz_wkb/nan-street-geos-leak): they never
+     * reach it. */
+    if (!gp_ogr_finite(g)) {
+        st = gp_error(ctx, GP_ERR_INPUT,
+                      "%s: feature %" PRId64 ": a coordinate is not a finite number (NaN or "
+                      "infinite)",
+                      l->label, fid);
+        goto done;
+    }
     if (ct != NULL && OGR_G_Transform(g, ct) != OGRERR_NONE) {
         st = gp_error(ctx, GP_ERR_CRS, "%s: feature %" PRId64 ": cannot project its geometry%s%s",
                       l->label, fid, ctx->engine_error[0] ? ": " : "", ctx->engine_error);

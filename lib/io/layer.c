@@ -3,15 +3,17 @@
 
 #include "layer.h"
 
+#include "fs.h"
+
 #include "core/context.h"
 #include "core/memory.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 /* ---- PostgreSQL connection strings ------------------------------------------------------ */
 
@@ -279,9 +281,8 @@ static const char *layer_colon(const char *spec)
         const char *colon = strrchr(spec + 3, ':');
         return colon != NULL && plausible_table(colon + 1) ? colon : NULL;
     }
-    struct stat sb;
     const char *colon = strrchr(spec, ':');
-    if (stat(spec, &sb) == 0 || colon == NULL || colon == spec || colon[1] == '\0' ||
+    if (gp_fs_kind_of(spec) != GP_FS_NONE || colon == NULL || colon == spec || colon[1] == '\0' ||
         strchr(colon, '/') != NULL || strchr(colon, '\\') != NULL) {
         return NULL;
     }
@@ -319,8 +320,7 @@ static gp_status open_file(gp_context *ctx, gp_layer *l, const char *role, const
 {
     l->ds = GDALOpenEx(l->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     if (l->ds == NULL) {
-        struct stat sb;
-        if (stat(l->path, &sb) != 0) {
+        if (gp_fs_kind_of(l->path) == GP_FS_NONE) {
             return gp_error(ctx, GP_ERR_IO, "%s: %s: no such file", role, shown);
         }
         return gp_error(ctx, GP_ERR_IO, "%s: %s: cannot open as a vector data source%s%s", role,
@@ -478,4 +478,19 @@ gp_status gp_layer_field(gp_context *ctx, const gp_layer *layer, const char *nam
     }
     return gp_error(ctx, GP_ERR_INPUT, "%s: no field '%s' (fields: %s)", layer->label,
                     name ? name : "(null)", n ? list : "none");
+}
+
+int gp_ogr_finite(OGRGeometryH g)
+{
+    for (int i = 0; i < OGR_G_GetGeometryCount(g); i++) {
+        if (!gp_ogr_finite(OGR_G_GetGeometryRef(g, i))) {
+            return 0;
+        }
+    }
+    for (int i = 0; i < OGR_G_GetPointCount(g); i++) {
+        if (!isfinite(OGR_G_GetX(g, i)) || !isfinite(OGR_G_GetY(g, i))) {
+            return 0;
+        }
+    }
+    return 1;
 }

@@ -67,4 +67,7 @@ void gp_layer_close(gp_layer *layer);
 GP_NODISCARD gp_status gp_layer_field(gp_context *ctx, const gp_layer *layer, const char *name,
                                       int *index_out);
 
+/** 1 when every coordinate of g (its parts, rings and points) is a finite number, else 0. */
+int gp_ogr_finite(OGRGeometryH g);
+
 #endif /* GP_IO_LAYER_H */

@@ -2,12 +2,22 @@
 /**
  * @file atomic.c Whole-or-nothing outputs: every file written in full under a temporary name
  * beside its target (writes, fsync and close checked), then renamed into place by one commit.
+ *
+ * Real files go through POSIX (open, write, fsync, rename, then an fsync of the folder, so a
+ * finished output survives a power cut); GDAL virtual paths ("/vsimem/...") through GDAL's VSI
+ * layer (VSIFOpenL, VSIFWriteL, VSIFFlushL, VSIFCloseL, VSIRename), which has no fsync: what
+ * durability a virtual file system offers is its own.
  */
 
 #include "atomic.h"
 
 #include "core/context.h"
 #include "core/memory.h"
+#include "io/fs.h"
+
+#include <cpl_error.h>
+#include <cpl_vsi.h>
+#include <cpl_vsi_error.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -49,6 +59,27 @@ int gp_path_folder(const char *path, char *out, size_t size)
     return n > 0 && (size_t)n < size;
 }
 
+/* Remove a file, real or virtual (best effort: it is a temporary or a replaced file). */
+static void remove_file(const char *path)
+{
+    if (gp_fs_is_virtual(path)) {
+        VSIUnlink(path);
+    } else {
+        unlink(path);
+    }
+}
+
+/* Why GDAL's virtual file system failed, for a message. */
+static const char *vsi_reason(void)
+{
+    const char *m = VSIGetLastErrorMsg();
+    if (m != NULL && *m != '\0') {
+        return m;
+    }
+    m = CPLGetLastErrorMsg();
+    return m != NULL && *m != '\0' ? m : "GDAL's virtual file system refused";
+}
+
 gp_status gp_stage_new(gp_context *ctx, gp_stage **out)
 {
     *out = gp_calloc(1, sizeof **out);
@@ -62,14 +93,19 @@ void gp_stage_free(gp_stage *s)
     }
     for (int32_t i = 0; i < s->n_files; i++) {
         if (!s->committed && s->files[i].tmp != NULL) {
-            unlink(s->files[i].tmp);
+            remove_file(s->files[i].tmp);
         }
         gp_free(s->files[i].tmp);
         gp_free(s->files[i].path);
     }
     for (int32_t i = s->n_folders - 1; i >= 0; i--) {
         if (!s->committed) {
-            rmdir(s->folders[i]); /* only when empty: never anything the stage did not write */
+            /* Only when empty: never anything the stage did not write. */
+            if (gp_fs_is_virtual(s->folders[i])) {
+                VSIRmdir(s->folders[i]);
+            } else {
+                rmdir(s->folders[i]);
+            }
         }
         gp_free(s->folders[i]);
     }
@@ -97,13 +133,20 @@ static gp_status push_string(gp_context *ctx, char ***list, int32_t *n, const ch
 
 gp_status gp_stage_make_folder(gp_context *ctx, gp_stage *s, const char *path)
 {
-    struct stat st;
-    if (stat(path, &st) == 0) {
-        return S_ISDIR(st.st_mode)
+    gp_fs_kind kind = gp_fs_kind_of(path);
+    if (kind != GP_FS_NONE) {
+        return kind == GP_FS_FOLDER
                    ? GP_OK
                    : gp_error(ctx, GP_ERR_IO, "%s: exists and is not a folder", path);
     }
-    if (mkdir(path, 0777) != 0) {
+    if (gp_fs_is_virtual(path)) {
+        VSIErrorReset();
+        CPLErrorReset();
+        if (VSIMkdir(path, 0777) != 0) {
+            return gp_error(ctx, GP_ERR_IO, "%s: cannot make the output folder: %s", path,
+                            vsi_reason());
+        }
+    } else if (mkdir(path, 0777) != 0) {
         return gp_error(ctx, GP_ERR_IO, "%s: cannot make the output folder: %s", path,
                         strerror(errno));
     }
@@ -130,6 +173,62 @@ static int write_all(int fd, const unsigned char *data, size_t size)
         size -= (size_t)w;
     }
     return 0;
+}
+
+/* Write the stage's newest file (its tmp and path set) to a real file: created exclusively,
+ * every write, the fsync and the close checked. */
+static gp_status write_real(gp_context *ctx, gp_stage *s, const void *data, size_t size)
+{
+    staged *f = &s->files[s->n_files];
+    int fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        int e = errno;
+        gp_status st =
+            gp_error(ctx, GP_ERR_IO, "%s: cannot write beside it: %s", f->path, strerror(e));
+        gp_free(f->tmp);
+        gp_free(f->path);
+        return st;
+    }
+    s->n_files++; /* from here on the stage removes tmp unless committed */
+    int e = write_all(fd, data, size);
+    if (e == 0 && fsync(fd) != 0) {
+        e = errno;
+    }
+    if (close(fd) != 0 && e == 0) {
+        e = errno;
+    }
+    if (e != 0) {
+        return gp_error(ctx, GP_ERR_IO, "%s: writing %zu bytes failed: %s", f->path, size,
+                        strerror(e));
+    }
+    return GP_OK;
+}
+
+/* The same through GDAL's virtual file system: the temporary must not exist yet (VSI has no
+ * O_EXCL; the name holds our process id and a counter), every write, the flush and the close
+ * checked. */
+static gp_status write_virtual(gp_context *ctx, gp_stage *s, const void *data, size_t size)
+{
+    staged *f = &s->files[s->n_files];
+    VSIErrorReset();
+    CPLErrorReset();
+    VSILFILE *fp = gp_fs_kind_of(f->tmp) == GP_FS_NONE ? VSIFOpenL(f->tmp, "wb") : NULL;
+    if (fp == NULL) {
+        gp_status st =
+            gp_error(ctx, GP_ERR_IO, "%s: cannot write beside it: %s", f->path, vsi_reason());
+        gp_free(f->tmp);
+        gp_free(f->path);
+        return st;
+    }
+    s->n_files++; /* from here on the stage removes tmp unless committed */
+    int ok = size == 0 || VSIFWriteL(data, 1, size, fp) == size;
+    ok = VSIFFlushL(fp) == 0 && ok;
+    ok = VSIFCloseL(fp) == 0 && ok;
+    if (!ok) {
+        return gp_error(ctx, GP_ERR_IO, "%s: writing %zu bytes failed: %s", f->path, size,
+                        vsi_reason());
+    }
+    return GP_OK;
 }
 
 gp_status gp_stage_file(gp_context *ctx, gp_stage *s, const char *path, const void *data,
@@ -164,33 +263,15 @@ gp_status gp_stage_file(gp_context *ctx, gp_stage *s, const char *path, const vo
         gp_free(f->path);
         return gp_error_nomem(ctx, "an output path");
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        int e = errno;
-        gp_free(f->tmp);
-        gp_free(f->path);
-        return gp_error(ctx, GP_ERR_IO, "%s: cannot write beside it: %s", path, strerror(e));
-    }
-    s->n_files++; /* from here on the stage removes tmp unless committed */
-    int e = write_all(fd, data, size);
-    if (e == 0 && fsync(fd) != 0) {
-        e = errno;
-    }
-    if (close(fd) != 0 && e == 0) {
-        e = errno;
-    }
-    if (e != 0) {
-        return gp_error(ctx, GP_ERR_IO, "%s: writing %zu bytes failed: %s", path, size,
-                        strerror(e));
-    }
-    return GP_OK;
+    return gp_fs_is_virtual(path) ? write_virtual(ctx, s, data, size)
+                                  : write_real(ctx, s, data, size);
 }
 
 /* Make the renames in a folder durable (best effort: some file systems refuse). */
 static void sync_folder(const char *path)
 {
     char dir[4096];
-    if (!gp_path_folder(path, dir, sizeof dir)) {
+    if (gp_fs_is_virtual(path) || !gp_path_folder(path, dir, sizeof dir)) {
         return;
     }
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -204,16 +285,23 @@ static void sync_folder(const char *path)
  * place and it must not be removed after the commit. */
 static int replaced_by_staged(const gp_stage *s, const char *path)
 {
-    struct stat a, b;
-    if (stat(path, &a) != 0) {
-        return 0;
-    }
     for (int32_t i = 0; i < s->n_files; i++) {
-        if (stat(s->files[i].path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+        if (gp_fs_same_file(path, s->files[i].path)) {
             return 1;
         }
     }
     return 0;
+}
+
+/* Move a finished temporary into place; NULL on success, else the reason. */
+static const char *move_into_place(const char *tmp, const char *path)
+{
+    if (gp_fs_is_virtual(path)) {
+        VSIErrorReset();
+        CPLErrorReset();
+        return VSIRename(tmp, path) == 0 ? NULL : vsi_reason();
+    }
+    return rename(tmp, path) == 0 ? NULL : strerror(errno);
 }
 
 gp_status gp_stage_commit(gp_context *ctx, gp_stage *s)
@@ -225,17 +313,18 @@ gp_status gp_stage_commit(gp_context *ctx, gp_stage *s)
         }
     }
     for (int32_t i = 0; i < s->n_files; i++) {
-        if (rename(s->files[i].tmp, s->files[i].path) != 0) {
-            int e = errno;
+        const char *why = move_into_place(s->files[i].tmp, s->files[i].path);
+        if (why != NULL) {
+            gp_status st = gp_error(ctx, GP_ERR_IO,
+                                    "%s: cannot move the finished output into place: %s (%d of "
+                                    "%d output files were already replaced)",
+                                    s->files[i].path, why, (int)i, (int)s->n_files);
             /* Earlier files are in place already; the rest stay as they were. */
             for (int32_t j = i; j < s->n_files; j++) {
-                unlink(s->files[j].tmp);
+                remove_file(s->files[j].tmp);
             }
             s->committed = 1;
-            return gp_error(ctx, GP_ERR_IO,
-                            "%s: cannot move the finished output into place: %s (%d of %d "
-                            "output files were already replaced)",
-                            s->files[i].path, strerror(e), (int)i, (int)s->n_files);
+            return st;
         }
         gp_free(s->files[i].tmp);
         s->files[i].tmp = NULL;
@@ -243,7 +332,7 @@ gp_status gp_stage_commit(gp_context *ctx, gp_stage *s)
     s->committed = 1;
     for (int32_t i = 0; i < s->n_remove; i++) {
         if (s->remove[i] != NULL) {
-            unlink(s->remove[i]);
+            remove_file(s->remove[i]);
         }
     }
     for (int32_t i = 0; i < s->n_files; i++) {
@@ -284,6 +373,11 @@ static long temp_owner(const char *name)
 
 void gp_stage_clean_stale(const char *folder)
 {
+    if (gp_fs_is_virtual(folder)) {
+        /* A memory file system dies with its process, temporaries included; another virtual
+         * one (a bucket) may be shared by machines whose process ids mean nothing here. */
+        return;
+    }
     DIR *d = opendir(folder);
     if (d == NULL) {
         return;

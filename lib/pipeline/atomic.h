@@ -15,6 +15,8 @@
  * committed removes its temporaries, so a failed or cancelled write leaves every existing file
  * as it was. A temporary left by a killed process is removed by the next write into the same
  * folder (gp_stage_clean_stale), once no live process owns it.
+ * Paths may be real (written with POSIX calls, fsync'd) or GDAL virtual paths such as
+ * "/vsimem/out.gpkg" (written with GDAL's VSI calls, io/fs.h).
  */
 typedef struct gp_stage gp_stage;
 

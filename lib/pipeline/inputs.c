@@ -7,6 +7,7 @@
 #include "core/memory.h"
 #include "core/options.h"
 #include "io/layer.h"
+#include "io/memlayer.h"
 
 #include <math.h>
 #include <string.h>
@@ -54,6 +55,10 @@ void gp_inputs_free(gp_inputs *in)
     gp_free(in->weight);
     gp_free(in->load_source);
     gp_free(in->load_field);
+    for (int i = 0; i < 4; i++) {
+        gp_memlayer_remove(in->mem_file[i]);
+        gp_free(in->mem_file[i]);
+    }
     gp_free(in);
 }
 
@@ -106,6 +111,107 @@ gp_status gp_inputs_set_households(gp_context *ctx, gp_inputs *in, const char *s
     }
     gp_status st = set(ctx, &in->households, source, "the households source", 1);
     return st ? st : set(ctx, &in->count_field, count_field, "the household count field", 0);
+}
+
+/* ---- layers given as arrays (since 0.3) --------------------------------------------------- */
+
+enum { MEM_COMMUNITIES, MEM_STREETS, MEM_HOUSEHOLDS, MEM_BARRIERS };
+
+/* Write `m` to memory and make it the source of role `slot`, with its field (none: NULL). */
+static gp_status set_memory(gp_context *ctx, gp_inputs *in, const char *fn, int slot,
+                            const gp_memlayer *m)
+{
+    if (in == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "%s: inputs are NULL", fn);
+    }
+    char **sources[] = {&in->communities, &in->streets, &in->households, &in->barriers};
+    char **fields[] = {&in->id_field, &in->class_field, &in->count_field, NULL};
+    char **source = sources[slot], **field = fields[slot];
+    char *path = NULL;
+    gp_status st = gp_memlayer_write(ctx, m, &path);
+    if (st == GP_OK) {
+        st = gp_text_replace(ctx, source, path, "a memory layer's path");
+    }
+    if (st == GP_OK && field != NULL) {
+        st = gp_text_replace(ctx, field, m->kind != GP_MEMFIELD_NONE && m->values ? m->field : NULL,
+                             "a memory layer's field");
+    }
+    if (st != GP_OK) {
+        gp_memlayer_remove(path);
+        gp_free(path);
+        return st;
+    }
+    gp_memlayer_remove(in->mem_file[slot]);
+    gp_free(in->mem_file[slot]);
+    in->mem_file[slot] = path;
+    return GP_OK;
+}
+
+gp_status gp_inputs_set_communities_wkb(gp_context *ctx, gp_inputs *in, int64_t n,
+                                        const uint8_t *const *wkb, const size_t *wkb_size,
+                                        const int64_t *fids, const char *const *ids,
+                                        const char *crs)
+{
+    if (ids == NULL && n > 0) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_inputs_set_communities_wkb: the ids are required");
+    }
+    gp_memlayer m = {.role = "communities",
+                     .n = n,
+                     .wkb = wkb,
+                     .wkb_size = wkb_size,
+                     .fids = fids,
+                     .field = "id",
+                     .kind = GP_MEMFIELD_TEXT,
+                     .values = ids,
+                     .crs = crs};
+    return set_memory(ctx, in, "gp_inputs_set_communities_wkb", MEM_COMMUNITIES, &m);
+}
+
+gp_status gp_inputs_set_streets_wkb(gp_context *ctx, gp_inputs *in, int64_t n,
+                                    const uint8_t *const *wkb, const size_t *wkb_size,
+                                    const int64_t *fids, const char *const *classes,
+                                    const char *crs)
+{
+    gp_memlayer m = {.role = "streets",
+                     .n = n,
+                     .wkb = wkb,
+                     .wkb_size = wkb_size,
+                     .fids = fids,
+                     .field = "class",
+                     .kind = classes ? GP_MEMFIELD_TEXT : GP_MEMFIELD_NONE,
+                     .values = classes,
+                     .crs = crs};
+    return set_memory(ctx, in, "gp_inputs_set_streets_wkb", MEM_STREETS, &m);
+}
+
+gp_status gp_inputs_set_households_wkb(gp_context *ctx, gp_inputs *in, int64_t n,
+                                       const uint8_t *const *wkb, const size_t *wkb_size,
+                                       const int64_t *fids, const int64_t *counts, const char *crs)
+{
+    gp_memlayer m = {.role = "households",
+                     .n = n,
+                     .wkb = wkb,
+                     .wkb_size = wkb_size,
+                     .fids = fids,
+                     .field = "households",
+                     .kind = counts ? GP_MEMFIELD_INT64 : GP_MEMFIELD_NONE,
+                     .values = counts,
+                     .crs = crs};
+    return set_memory(ctx, in, "gp_inputs_set_households_wkb", MEM_HOUSEHOLDS, &m);
+}
+
+gp_status gp_inputs_set_barriers_wkb(gp_context *ctx, gp_inputs *in, int64_t n,
+                                     const uint8_t *const *wkb, const size_t *wkb_size,
+                                     const int64_t *fids, const char *crs)
+{
+    gp_memlayer m = {.role = "barriers",
+                     .n = n,
+                     .wkb = wkb,
+                     .wkb_size = wkb_size,
+                     .fids = fids,
+                     .kind = GP_MEMFIELD_NONE,
+                     .crs = crs};
+    return set_memory(ctx, in, "gp_inputs_set_barriers_wkb", MEM_BARRIERS, &m);
 }
 
 gp_status gp_inputs_set_barriers(gp_context *ctx, gp_inputs *in, const char *source)

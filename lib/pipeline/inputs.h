@@ -28,6 +28,9 @@ struct gp_inputs {
     int32_t n_loads;
     char **load_source;
     char **load_field; /* NULL entry: each feature adds 1 */
+    /* Layers given as arrays (since 0.3, gp_inputs_set_*_wkb): the memory GeoPackages written
+     * for communities, streets, households and barriers (io/memlayer.h), removed on free. */
+    char *mem_file[4];
 };
 
 /**

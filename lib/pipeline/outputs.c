@@ -4,24 +4,18 @@
  * written all or nothing after it.
  */
 
-/* realpath */
-#define _XOPEN_SOURCE 700
-
 #include "outputs.h"
 #include "inputs.h"
 
 #include "core/context.h"
 #include "core/memory.h"
+#include "io/fs.h"
 #include "io/layer.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 gp_status gp_outputs_new(gp_outputs **out)
 {
@@ -85,12 +79,12 @@ gp_status gp_outputs_set_overwrite(gp_context *ctx, gp_outputs *o, int32_t overw
 static gp_status check_file(gp_context *ctx, const char *path, const char *what, int32_t overwrite)
 {
     char dir[4096];
-    struct stat st;
     if (!gp_path_folder(path, dir, sizeof dir)) {
         return gp_error(ctx, GP_ERR_ARG, "%s: %s path too long", path, what);
     }
-    if (stat(path, &st) == 0) {
-        if (S_ISDIR(st.st_mode)) {
+    gp_fs_kind kind = gp_fs_kind_of(path);
+    if (kind != GP_FS_NONE) {
+        if (kind == GP_FS_FOLDER) {
             return gp_error(ctx, GP_ERR_ARG, "%s: the %s path names a folder, not a file", path,
                             what);
         }
@@ -101,27 +95,15 @@ static gp_status check_file(gp_context *ctx, const char *path, const char *what,
                             path, what);
         }
     }
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (gp_fs_kind_of(dir) != GP_FS_FOLDER) {
         return gp_error(ctx, GP_ERR_IO, "%s: cannot write the %s: the folder %s does not exist",
                         path, what, dir);
     }
-    if (access(dir, W_OK) != 0) {
+    if (!gp_fs_folder_writable(dir)) {
         return gp_error(ctx, GP_ERR_IO, "%s: cannot write the %s: the folder %s is not writable",
                         path, what, dir);
     }
     return GP_OK;
-}
-
-/* The canonical name of a (possibly not yet existing) file: its folder resolved. */
-static void canonical(const char *path, char *out, size_t size)
-{
-    char dir[4096], real[PATH_MAX];
-    const char *slash = strrchr(path, '/');
-    if (gp_path_folder(path, dir, sizeof dir) && realpath(dir, real) != NULL) {
-        snprintf(out, size, "%s/%s", real, slash ? slash + 1 : path);
-    } else {
-        snprintf(out, size, "%s", path);
-    }
 }
 
 /* The files this output set would write: two outputs must never be the same file. */
@@ -136,14 +118,14 @@ static gp_status check_distinct(gp_context *ctx, const gp_outputs *o, const gp_t
     } else if (t != NULL) {
         paths[n++] = t->dataset;
     }
-    char a[PATH_MAX + 256], b[PATH_MAX + 256];
+    char a[4096 + 256], b[4096 + 256];
     for (int i = 0; i < n; i++) {
         for (int j = i + 1; j < n && paths[i] != NULL; j++) {
             if (paths[j] == NULL) {
                 continue;
             }
-            canonical(paths[i], a, sizeof a);
-            canonical(paths[j], b, sizeof b);
+            gp_fs_canonical(paths[i], a, sizeof a);
+            gp_fs_canonical(paths[j], b, sizeof b);
             if (strcmp(a, b) == 0) {
                 return gp_error(ctx, GP_ERR_ARG, "%s: two outputs would be the same file",
                                 paths[i]);
@@ -151,14 +133,6 @@ static gp_status check_distinct(gp_context *ctx, const gp_outputs *o, const gp_t
         }
     }
     return GP_OK;
-}
-
-/* Is `path` the same file as `other` (both exist)? */
-static int same_file(const char *path, const char *other)
-{
-    struct stat a, b;
-    return path != NULL && other != NULL && stat(path, &a) == 0 && stat(other, &b) == 0 &&
-           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 /* Does a layer name ("grids", "public.grids") name one of the layers gridpart replaces? */
@@ -201,7 +175,7 @@ static gp_status check_not_inputs(gp_context *ctx, const gp_outputs *o, const gp
             break;
         }
         for (int k = 0; k < n && st == GP_OK; k++) {
-            if (same_file(files[k], path)) {
+            if (gp_fs_same_file(files[k], path)) {
                 st = gp_error(ctx, GP_ERR_ARG,
                               "%s: is the %s input; gridpart never replaces an input, not even "
                               "with overwrite",
@@ -209,7 +183,7 @@ static gp_status check_not_inputs(gp_context *ctx, const gp_outputs *o, const gp
             }
         }
         if (st == GP_OK && t != NULL && t->kind == GP_TARGET_IN_PLACE && names_ours(layer) &&
-            (same_file(t->dataset, path) || strcmp(t->dataset, path) == 0)) {
+            (gp_fs_same_file(t->dataset, path) || strcmp(t->dataset, path) == 0)) {
             st = gp_error(ctx, GP_ERR_ARG,
                           "%s: its layer '%s' is the %s input; gridpart never replaces an input, "
                           "not even with overwrite",
@@ -299,6 +273,8 @@ gp_status gp_plan_write_outputs(gp_context *ctx, const gp_plan *plan, const gp_o
     int has_target = 0;
     gp_stage *stage = NULL;
     GDALDatasetH held = NULL;
+    /* Virtual paths (/vsimem/...) report through GDAL's error handler: route it to ctx. */
+    gp_gdal_push_errors(ctx);
     gp_status st = check_all(ctx, o, plan->inputs, &t, &has_target);
     if (st != GP_OK || (st = gp_stage_new(ctx, &stage)) != GP_OK) {
         goto done;
@@ -336,6 +312,7 @@ done:
     if (has_target) {
         gp_target_clear(&t);
     }
+    gp_gdal_pop_errors(ctx);
     return st;
 }
 

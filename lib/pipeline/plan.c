@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 gp_status gp_plan_new(gp_context *ctx, gp_plan **out)
@@ -69,6 +70,7 @@ void gp_plan_free(gp_plan *plan)
         gp_plan_shape_clear(&plan->workers[i].shape);
     }
     gp_free(plan->workers);
+    gp_free(plan->hh);
     for (int32_t i = 0; i < plan->n_problems; i++) {
         problem_clear(&plan->problems[i]);
     }
@@ -115,6 +117,47 @@ static void *grow(gp_context *ctx, void **array, int32_t *n, int32_t *cap, size_
     memset(item, 0, size);
     (*n)++;
     return item;
+}
+
+/* Room for `need` household features (64-bit counts: a city may have millions). */
+static gp_status reserve_households(gp_context *ctx, gp_plan *plan, int64_t need)
+{
+    if (need <= plan->cap_hh) {
+        return GP_OK;
+    }
+    int64_t cap = plan->cap_hh ? plan->cap_hh : 256;
+    while (cap < need) {
+        cap *= 2;
+    }
+    gp_plan_household *p = gp_reallocarray(plan->hh, (size_t)cap, sizeof *p);
+    if (p == NULL) {
+        return gp_error_nomem(ctx, "the household features' grids");
+    }
+    plan->hh = p;
+    plan->cap_hh = cap;
+    return GP_OK;
+}
+
+gp_status gp_plan_add_household(gp_context *ctx, gp_plan *plan, int64_t fid, int32_t grid)
+{
+    gp_status st = reserve_households(ctx, plan, plan->n_hh + 1);
+    if (st == GP_OK) {
+        plan->hh[plan->n_hh++] = (gp_plan_household){fid, grid};
+    }
+    return st;
+}
+
+static int by_fid(const void *a, const void *b)
+{
+    const gp_plan_household *x = a, *y = b;
+    return x->fid < y->fid ? -1 : x->fid > y->fid ? 1 : (x->grid > y->grid) - (x->grid < y->grid);
+}
+
+void gp_plan_sort_households(gp_plan *plan)
+{
+    if (plan->n_hh > 1) {
+        qsort(plan->hh, (size_t)plan->n_hh, sizeof *plan->hh, by_fid);
+    }
 }
 
 gp_plan_community *gp_plan_add_community(gp_context *ctx, gp_plan *plan)
@@ -218,6 +261,16 @@ gp_status gp_plan_absorb(gp_context *ctx, gp_plan *into, gp_plan *from)
             return st;
         }
     }
+    gp_status hst = reserve_households(ctx, into, into->n_hh + from->n_hh);
+    if (hst != GP_OK) {
+        return hst;
+    }
+    for (int64_t i = 0; i < from->n_hh; i++) {
+        gp_plan_household h = from->hh[i];
+        h.grid += h.grid >= 0 ? g0 : 0;
+        into->hh[into->n_hh++] = h;
+    }
+    from->n_hh = 0;
     for (int32_t i = 0; i < from->n_communities; i++) {
         gp_plan_community c = from->communities[i];
         c.first_grid += g0;

@@ -92,6 +92,14 @@ typedef struct {
     gp_plan_shape shape; /* the union of the worker's grids; empty for a surplus worker */
 } gp_plan_worker;
 
+/* A household feature of the input and the grid it went to (since 0.3): gp_run and gp_adjust
+ * record one per usable feature (grid -1: outside every community), in ascending fid order
+ * once the run is complete (gp_plan_sort_households). */
+typedef struct {
+    int64_t fid;
+    int32_t grid; /* index into grids, or -1 */
+} gp_plan_household;
+
 /* A problem a user sees: a record, never internal ids (graph vertices, grid indexes). */
 typedef struct {
     int32_t severity;   /* gp_severity */
@@ -161,6 +169,9 @@ struct gp_plan {
     gp_plan_worker *workers;
     int32_t n_workers, cap_workers;
     int32_t has_staffing, has_roster;
+    /* Household features and their grids (since 0.3; empty for gp_check). */
+    gp_plan_household *hh;
+    int64_t n_hh, cap_hh;
 };
 
 /** Create an empty plan. */
@@ -172,6 +183,12 @@ gp_plan_grid *gp_plan_add_grid(gp_context *ctx, gp_plan *plan);
 gp_plan_block *gp_plan_add_block(gp_context *ctx, gp_plan *plan);
 gp_plan_shape *gp_plan_add_street(gp_context *ctx, gp_plan *plan);
 gp_plan_worker *gp_plan_add_worker(gp_context *ctx, gp_plan *plan);
+
+/** Append household feature `fid`, in grid `grid` (-1: outside every community). */
+gp_status gp_plan_add_household(gp_context *ctx, gp_plan *plan, int64_t fid, int32_t grid);
+
+/** Sort the household features by fid (a complete plan, before it is returned). */
+void gp_plan_sort_households(gp_plan *plan);
 
 /** Append a problem record with a formatted message. */
 gp_status gp_plan_add_problem(gp_context *ctx, gp_plan *plan, const gp_problem_where *where,

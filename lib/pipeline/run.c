@@ -104,6 +104,26 @@ static gp_status report_cuts(gp_context *ctx, const gp_dataset *ds, const gp_blo
     return st;
 }
 
+/* Record the grid of each household feature of the community just assembled: the plan's blocks
+ * of the community are `out`'s blocks in order, and each block lists its household features. */
+static gp_status record_households(gp_context *ctx, const gp_dataset *ds, const gp_blocks *out,
+                                   gp_plan *plan)
+{
+    const gp_plan_community *pc = &plan->communities[plan->n_communities - 1];
+    if (pc->n_blocks != out->n) {
+        return gp_error(ctx, GP_ERR_INTERNAL, "community %s: %d plan blocks for %d blocks", pc->id,
+                        (int)pc->n_blocks, (int)out->n);
+    }
+    gp_status st = GP_OK;
+    for (int32_t v = 0; v < out->n && st == GP_OK; v++) {
+        int32_t grid = plan->blocks[pc->first_block + v].grid;
+        for (int32_t k = out->hh_start[v]; k < out->hh_start[v + 1] && st == GP_OK; k++) {
+            st = gp_plan_add_household(ctx, plan, ds->hh_fid[out->hh_list[k]], grid);
+        }
+    }
+    return st;
+}
+
 static gp_status one_community(gp_context *ctx, const shared_work *w, int32_t c,
                                OGRCoordinateTransformationH ct, gp_plan *plan)
 {
@@ -137,7 +157,7 @@ static gp_status one_community(gp_context *ctx, const shared_work *w, int32_t c,
     }
     st = gp_assemble_community(ctx, w->ds, out_blocks, dv.part, dv.pieces, w->opts, ct,
                                pc ? &codes : NULL, plan);
-    if (st != GP_OK || (pc && (st = gp_adjust_record(ctx, pc, &codes, plan)) != GP_OK) ||
+    if (st != GP_OK || (st = record_households(ctx, w->ds, out_blocks, plan)) != GP_OK || (pc && (st = gp_adjust_record(ctx, pc, &codes, plan)) != GP_OK) ||
         (st = report_cuts(ctx, w->ds, blocks, &dv, w->opts, plan)) != GP_OK) {
         goto done;
     }
@@ -619,9 +639,20 @@ static gp_status run_all(gp_context *ctx, const gp_inputs *in, const gp_options 
             goto done;
         }
     }
-    if ((st = run_repairs(ctx, plan)) != GP_OK) {
+    for (int64_t i = 0; i < ds->n_households && st == GP_OK; i++) {
+        if (ds->hh_community[i] < 0) {
+            st = gp_plan_add_household(ctx, plan, ds->hh_fid[i], -1);
+        }
+    }
+    if (st == GP_OK && plan->n_hh != ds->n_households) {
+        st = gp_error(ctx, GP_ERR_INTERNAL,
+                      "%" PRId64 " household features read, %" PRId64 " given a grid or none",
+                      ds->n_households, plan->n_hh);
+    }
+    if (st != GP_OK || (st = run_repairs(ctx, plan)) != GP_OK) {
         goto done;
     }
+    gp_plan_sort_households(plan);
     /* Conservation: every household in a community is in exactly one grid. */
     int64_t in_grids = 0;
     for (int32_t g = 0; g < plan->n_grids; g++) {

@@ -23,6 +23,7 @@
 
 #include "core/context.h"
 #include "core/memory.h"
+#include "io/fs.h"
 #include "io/layer.h"
 
 #include <errno.h>
@@ -193,16 +194,16 @@ static gp_status add_replaced(gp_context *ctx, gp_target *t, const char *path)
 static gp_status check_folder(gp_context *ctx, const char *label, const char *path)
 {
     char dir[4096];
-    struct stat st;
     if (!gp_path_folder(path, dir, sizeof dir)) {
         return gp_error(ctx, GP_ERR_ARG, "%s: output path too long", label);
     }
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (gp_fs_kind_of(dir) != GP_FS_FOLDER) {
         return gp_error(ctx, GP_ERR_IO, "%s: the folder %s does not exist", label, dir);
     }
-    if (access(dir, W_OK) != 0) {
-        return gp_error(ctx, GP_ERR_IO, "%s: the folder %s is not writable: %s", label, dir,
-                        strerror(errno));
+    if (!gp_fs_folder_writable(dir)) {
+        return gp_error(ctx, GP_ERR_IO, "%s: the folder %s is not writable%s%s", label, dir,
+                        gp_fs_is_virtual(dir) ? "" : ": ",
+                        gp_fs_is_virtual(dir) ? "" : strerror(errno));
     }
     return GP_OK;
 }
@@ -275,11 +276,11 @@ static gp_status resolve_layer_file(gp_context *ctx, GDALDriverH drv, int32_t ov
                                     gp_target *t, int layer)
 {
     const char *path = t->file[layer];
-    struct stat st;
-    if (stat(path, &st) != 0) {
+    gp_fs_kind kind = gp_fs_kind_of(path);
+    if (kind == GP_FS_NONE) {
         return t->folder ? GP_OK : check_folder(ctx, t->label, path);
     }
-    if (S_ISDIR(st.st_mode)) {
+    if (kind == GP_FS_FOLDER) {
         return gp_error(ctx, GP_ERR_ARG, "%s: %s is a folder, not a %s file", t->label, path,
                         GDALGetDriverShortName(drv));
     }
@@ -328,8 +329,8 @@ static gp_status resolve_layer_files(gp_context *ctx, GDALDriverH drv, const cha
                                      int32_t overwrite, gp_target *t)
 {
     t->kind = GP_TARGET_LAYER_FILES;
-    struct stat st;
-    int is_dir = stat(target, &st) == 0 && S_ISDIR(st.st_mode);
+    gp_fs_kind kind = gp_fs_kind_of(target);
+    int is_dir = kind == GP_FS_FOLDER;
     if (*extension(target) == '\0' || is_dir) {
         /* A folder: grids.EXT and blocks.EXT inside it. */
         const char *ext = GDALGetMetadataItem(drv, GDAL_DMD_EXTENSION, NULL);
@@ -338,7 +339,7 @@ static gp_status resolve_layer_files(gp_context *ctx, GDALDriverH drv, const cha
                             "name the layers' files in a folder", t->label,
                             GDALGetDriverShortName(drv));
         }
-        if (!is_dir && stat(target, &st) == 0) {
+        if (kind == GP_FS_FILE) {
             return gp_error(ctx, GP_ERR_ARG,
                             "%s: is a file; a path without an extension names a folder of %s "
                             "files: give the file's extension or choose a format",
@@ -353,9 +354,10 @@ static gp_status resolve_layer_files(gp_context *ctx, GDALDriverH drv, const cha
             if (t->folder == NULL) {
                 return gp_error_nomem(ctx, "an output path");
             }
-        } else if (access(target, W_OK) != 0) {
-            return gp_error(ctx, GP_ERR_IO, "%s: the folder is not writable: %s", t->label,
-                            strerror(errno));
+        } else if (!gp_fs_folder_writable(target)) {
+            return gp_error(ctx, GP_ERR_IO, "%s: the folder is not writable%s%s", t->label,
+                            gp_fs_is_virtual(target) ? "" : ": ",
+                            gp_fs_is_virtual(target) ? "" : strerror(errno));
         }
         for (int i = 0; i < GP_LAYER_COUNT; i++) {
             t->file[i] = join_path(target, GP_LAYER_NAME[i], ext);
@@ -412,15 +414,15 @@ gp_status gp_target_resolve(gp_context *ctx, const char *target, const char *for
         st = gp_error_nomem(ctx, "an output path");
         goto done;
     }
-    struct stat sb;
+    gp_fs_kind kind = gp_fs_kind_of(target);
     if (connection) {
         st = resolve_existing_dataset(ctx, drv, overwrite, t);
         if (st == GP_OK && t->kind != GP_TARGET_IN_PLACE) {
             st = gp_error(ctx, GP_ERR_ARG, "%s: GDAL's %s driver has no transactions here: "
                           "gridpart cannot write to it safely", t->label, t->driver);
         }
-    } else if (stat(target, &sb) == 0) {
-        st = S_ISDIR(sb.st_mode)
+    } else if (kind != GP_FS_NONE) {
+        st = kind == GP_FS_FOLDER
                  ? gp_error(ctx, GP_ERR_ARG, "%s: is a folder, not a %s file", t->label, t->driver)
                  : check_folder(ctx, t->label, target);
         if (st == GP_OK) {

@@ -310,6 +310,30 @@ Test(outputs, a_full_disk_is_an_error_and_leaves_nothing)
     cr_assert_eq(count_entries(dir), 0, "files were left:\n%s", out);
 }
 
+/* GDAL virtual paths are outputs like files (issue #14): the run writes into GDAL's memory
+ * file system (gone when the process ends; tests/pipeline/test_vsimem.c reads it back) and
+ * nothing reaches the disk. A missing memory folder is refused before any work. */
+Test(outputs, gdal_memory_paths)
+{
+    const char *dir = fresh("vsimem");
+    char out[65536];
+    int code = sh(dir, out, sizeof out,
+                  "\"$GP_CLI\" partition " DEMO_INPUTS
+                  " -o /vsimem/city.gpkg --report /vsimem/report.json --map /vsimem/map.svg");
+    cr_assert_eq(code, DEMO_EXIT, "exit %d:\n%s", code, out);
+    cr_assert_eq(count_entries(dir), 0, "files were left:\n%s", out);
+    code = sh(dir, out, sizeof out,
+              "\"$GP_CLI\" partition " DEMO_INPUTS " -o /vsimem/grids.geojson");
+    cr_assert_eq(code, DEMO_EXIT, "exit %d:\n%s", code, out);
+    code = sh(dir, out, sizeof out,
+              "\"$GP_CLI\" partition " DEMO_INPUTS
+              " -o /vsimem/city.gpkg --report /vsimem/none/report.json");
+    cr_assert_eq(code, 2, "exit %d:\n%s", code, out);
+    cr_assert(strstr(out, "/vsimem/none") != NULL && strstr(out, "does not exist") != NULL,
+              "%s", out);
+    cr_assert_eq(count_entries(dir), 0, "files were left:\n%s", out);
+}
+
 /* Community codes are input: in the map they are text, never markup. */
 Test(outputs, the_map_escapes_input_text)
 {

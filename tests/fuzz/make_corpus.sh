@@ -80,4 +80,25 @@ graph('two-components-all-flags', 8, 50, 120, 15, 5, [40, 30, 20, 50, 60, 10, 40
       shape=[(5, 20)] * 8, prev=[0, 0, 1, 1, 2, 2, 3, 3])
 graph('empty', 0, 100, 200, 0, 0, [], [])
 PY
+# The WKB arrays target's seeds (fuzz_wkb.c): the selector byte (layer, fixture), then each
+# feature of that layer as a 2-byte little-endian length and its ISO WKB.
+/usr/bin/python3 - "$tmp" "$here/corpus/fuzz_wkb" <<'PY'
+import os, struct, sys
+from osgeo import ogr
+src, out = sys.argv[1], sys.argv[2]
+os.makedirs(out, exist_ok=True)
+for f in os.listdir(out):
+    os.remove(os.path.join(out, f))
+def seed(name, selector, path):
+    body = bytes([selector])
+    ds = ogr.Open(path)  # kept alive while its layer is read
+    for f in ds.GetLayer(0):
+        w = bytes(f.GetGeometryRef().ExportToIsoWkb(ogr.wkbNDR))
+        body += struct.pack('<H', len(w)) + w
+    with open(os.path.join(out, name), 'wb') as fh:
+        fh.write(body)
+for sel, layer in enumerate(['communities', 'streets', 'households', 'barriers']):
+    seed(layer + '-leaftrap', sel, os.path.join(src, 'leaftrap_' + layer + '.geojson'))
+    seed(layer + '-oversize', sel + 4, os.path.join(src, 'oversize_' + layer + '.geojson'))
+PY
 echo "make_corpus: wrote $(find "$here"/corpus -type f | wc -l) seeds" >&2

@@ -432,3 +432,35 @@ def test_overlapping_communities_refused_or_resolved(tmp_path):
         assert r.report["options"]["overlaps"] == "first"
     with pytest.raises(gridpart.ArgumentError):
         gridpart.partition(str(c), streets, households, overlaps="sometimes", **kw)
+
+
+def test_results_in_memory():
+    """Grid and block shapes as WKB and each household feature's grid, from the plan (#14)."""
+    from shapely import wkb
+    with gridpart.partition(os.path.join(DEMO, "communities.gpkg"),
+                            os.path.join(DEMO, "streets.gpkg"),
+                            os.path.join(DEMO, "households.gpkg"), id_field="code",
+                            class_field="class", count_field="households") as r:
+        shapes = [wkb.loads(r.grid_wkb(g)) for g in range(len(r.grids))]
+        assert all(s.geom_type in ("Polygon", "MultiPolygon") and s.area > 0 for s in shapes)
+        with pytest.raises(IndexError):
+            r.grid_wkb(len(r.grids))
+        blocks = [r.block(b) for b in range(r.block_count)]
+        assert sum(b["households"] for b in blocks) == sum(g["households"] for g in r.grids)
+        area = {}
+        for b in range(r.block_count):
+            code = blocks[b]["grid_code"]
+            area[code] = area.get(code, 0.0) + wkb.loads(r.block_wkb(b)).area
+        for g, shape in zip(r.grids, shapes):
+            assert abs(area[g["grid_code"]] - shape.area) <= 1e-9 * shape.area
+        fids, grids = r.household_grids()
+        assert len(fids) == 1188 and (np.diff(fids) > 0).all()
+        assert sorted(fids[grids < 0].tolist()) == [1186, 1187, 1188]
+        counts = np.zeros(len(r.grids), np.int64)
+        from osgeo import ogr
+        ds = ogr.Open(os.path.join(DEMO, "households.gpkg"))
+        count = {f.GetFID(): f.GetField("households") for f in ds.GetLayer(0)}
+        for fid, g in zip(fids.tolist(), grids.tolist()):
+            if g >= 0:
+                counts[g] += count[fid]
+        assert counts.tolist() == [g["households"] for g in r.grids]

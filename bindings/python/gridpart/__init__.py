@@ -466,7 +466,9 @@ class Result(_Owner):
     ``workers``: the roster's workers and their grids (a pandas DataFrame);
     ``problems``: one dict per problem (severity "violation", "warning" or "note"; kind;
     community; grid_code; blocks; features; message), run-wide ones first;
-    ``report``: the JSON report as a dict; ``out``: where the layers were written.
+    ``report``: the JSON report as a dict; ``out``: where the layers were written;
+    ``grid_wkb(g)``, ``block(b)``, ``block_wkb(b)`` and ``household_grids()`` read the shapes
+    and each household feature's grid straight from the plan (0.3).
     After :func:`adjust`: ``moved`` (households whose grid code changed), ``retired`` (previous
     codes no grid keeps), and per community households_moved, grids_kept, grids_changed,
     grids_new, grids_retired.
@@ -545,6 +547,54 @@ class Result(_Owner):
             return json.loads(ctypes.string_at(buf).decode("utf-8"))
         finally:
             lib.gp_free(buf)
+
+    def _wkb(self, size_fn, fill_fn, i):
+        size = size_fn(self.ptr, i)
+        if size == 0:
+            raise IndexError(i)
+        buf = ctypes.create_string_buffer(size)
+        ctx = _lib.context()
+        _check(fill_fn(ctx, self.ptr, i, buf, size), ctx)
+        return buf.raw
+
+    def grid_wkb(self, g):
+        """Grid ``g``'s polygon as WKB bytes in the output CRS (the communities'), the shape the
+        `grids` layer gets; e.g. ``shapely.wkb.loads(result.grid_wkb(0))``."""
+        return self._wkb(lib.gp_plan_grid_wkb_size, lib.gp_plan_grid_wkb, g)
+
+    @property
+    def block_count(self):
+        """The number of street blocks (pieces of cut blocks included), in community order."""
+        return lib.gp_plan_block_count(self.ptr)
+
+    def block(self, b):
+        """Block ``b`` as a dict: block_id, community, grid_code, households, on_streets."""
+        if not 0 <= b < self.block_count:
+            raise IndexError(b)
+        return {
+            "block_id": lib.gp_plan_block_id(self.ptr, b),
+            "community": self.communities[lib.gp_plan_block_community(self.ptr, b)]["id"],
+            "grid_code": self.grids[lib.gp_plan_block_grid(self.ptr, b)]["grid_code"],
+            "households": lib.gp_plan_block_households(self.ptr, b),
+            "on_streets": lib.gp_plan_block_on_streets(self.ptr, b),
+        }
+
+    def block_wkb(self, b):
+        """Block ``b``'s polygon as WKB bytes in the output CRS."""
+        return self._wkb(lib.gp_plan_block_wkb_size, lib.gp_plan_block_wkb, b)
+
+    def household_grids(self):
+        """The grid of every household feature: two numpy arrays, the feature ids (ascending)
+        and the index into ``grids`` of each (-1: outside every community)."""
+        import numpy as np
+        n = lib.gp_plan_household_count(self.ptr)
+        fids = np.zeros(n, np.int64)
+        grids = np.zeros(n, np.int32)
+        ctx = _lib.context()
+        _check(lib.gp_plan_household_grids(
+            ctx, self.ptr, fids.ctypes.data_as(_lib.i64p), grids.ctypes.data_as(_lib.i32p), n),
+            ctx)
+        return fids, grids
 
     def write(self, path=None, driver=None, *, report=None, map=None, overwrite=False):
         """Write the layers `grids` and `blocks` to ``path`` (and the ``report`` and ``map``
