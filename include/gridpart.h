@@ -1072,6 +1072,48 @@ GP_API GP_NODISCARD gp_status gp_inputs_add_weight(gp_context *ctx, gp_inputs *i
 GP_API GP_NODISCARD gp_status gp_inputs_add_extra_load(gp_context *ctx, gp_inputs *inputs,
                                                        const char *source, const char *field);
 
+/* ---- How input layers are opened (since 0.3) ---------------------------------------------- */
+/*
+ * A layer source is "PATH[:LAYER]" or, as QGIS writes it, "PATH|layername=LAYER" (the path
+ * then taken as it is, ':' and all) or "PATH|layerid=N" (the N-th layer, from 0); either may
+ * end in "|option:KEY=VALUE" parts, GDAL open options for that layer alone (an option its
+ * driver does not list is GP_ERR_ARG when the run opens it). This holds for every source:
+ * communities, streets, households, barriers, previous grids, audited grids, roster, extra
+ * loads. A source naming an existing file is always a plain path.
+ */
+
+/**
+ * Add a GDAL open option given to every input layer the run opens, as ogr2ogr -oo does: e.g.
+ * "X_POSSIBLE_NAMES=lon" and "Y_POSSIBLE_NAMES=lat" read a CSV of points without a VRT. A
+ * driver ignores options it does not list (GDAL logs a warning at debug level), so options
+ * for the CSV households do not disturb a GeoPackage of communities; a layer's own |option:
+ * comes first and wins.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] option "KEY=VALUE" (copied); repeatable.
+ * @return GP_OK; GP_ERR_ARG (inputs NULL, not KEY=VALUE, or a key that no GDAL vector driver
+ *         lists among its open options: a misspelling GDAL would ignore); GP_ERR_NOMEM.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_add_open_option(gp_context *ctx, gp_inputs *inputs,
+                                                        const char *option);
+
+/**
+ * Set the CRS of input layers that have none (a CSV of coordinates, a shapefile without .prj, a
+ * GeoPackage layer with an undefined srs_id), as if each had it. Layers with a CRS keep theirs.
+ * Without it, such a layer is GP_ERR_CRS in gp_run (a grids or previous-grids layer is taken
+ * to be in the communities' CRS, with a warning).
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] crs any text GDAL's OSRSetFromUserInput reads ("EPSG:4326", "EPSG:4490", a WKT),
+ *            copied; NULL or "" for none.
+ * @return GP_OK; GP_ERR_ARG (inputs NULL); GP_ERR_CRS (a CRS GDAL does not know: the message
+ *         quotes it); GP_ERR_NOMEM.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_set_assume_crs(gp_context *ctx, gp_inputs *inputs,
+                                                       const char *crs);
+
 /** The result of a run: grids and blocks per community, statistics and problems. Immutable. */
 typedef struct gp_plan gp_plan;
 
@@ -1531,6 +1573,35 @@ GP_API GP_NODISCARD gp_status gp_outputs_set_map(gp_context *ctx, gp_outputs *ou
  */
 GP_API GP_NODISCARD gp_status gp_outputs_set_overwrite(gp_context *ctx, gp_outputs *outputs,
                                                        int32_t overwrite);
+
+/**
+ * Add a GDAL layer creation option for the layers written (as ogr2ogr -lco), e.g.
+ * "ENCODING=UTF-8" for a shapefile, "RFC7946=YES" for GeoJSON, "SPATIAL_INDEX=NO". Checked
+ * with the outputs: a key the output driver does not list among its layer creation options is
+ * GP_ERR_ARG naming it (GDAL would only warn and ignore it, leaving a file unlike the one asked
+ * for). gridpart's own choices (a CSV's GEOMETRY=AS_WKT) give way to the user's.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] outputs the output set.
+ * @param[in] option "KEY=VALUE" (copied); repeatable.
+ * @return GP_OK; GP_ERR_ARG (outputs NULL, not KEY=VALUE); GP_ERR_NOMEM.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_outputs_add_layer_option(gp_context *ctx, gp_outputs *outputs,
+                                                          const char *option);
+
+/**
+ * Add a GDAL dataset creation option for a dataset the layers make (as ogr2ogr -dsco), e.g.
+ * "VERSION=1.2" for a GeoPackage. Used when a new dataset or file is made, not when the layers
+ * go into an existing dataset. Checked with the outputs as gp_outputs_add_layer_option is,
+ * against the driver's dataset creation options.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] outputs the output set.
+ * @param[in] option "KEY=VALUE" (copied); repeatable.
+ * @return GP_OK; GP_ERR_ARG (outputs NULL, not KEY=VALUE); GP_ERR_NOMEM.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_outputs_add_dataset_option(gp_context *ctx, gp_outputs *outputs,
+                                                            const char *option);
 
 /**
  * Check, before any work, that the outputs can be written: the format is known, folders exist

@@ -35,19 +35,27 @@ static const char PARTITION_USAGE[] =
     "                          [--worker-community-field FIELD] [--worker-grid-field FIELD]\n"
     "                          [--weight FIELD=W]... [--extra-load PATH[:LAYER][=FIELD]]...\n"
     "                          [--balance workload|households] [--max-workload X]\n"
-    "                          -o OUT [--format DRIVER] [--report OUT.json] [--map OUT.svg]\n"
-    "                          [--overwrite]\n"
+    "                          [--oo KEY=VALUE]... [--assume-crs CRS]\n"
+    "                          -o OUT [--format DRIVER] [--lco KEY=VALUE]... [--dsco KEY=VALUE]...\n"
+    "                          [--report OUT.json] [--map OUT.svg] [--overwrite]\n"
     "\n"
     "Divide every community into contiguous grids of --min..--max households whose borders\n"
     "follow streets.\n"
     "\n"
-    "inputs (any format and CRS GDAL reads; PATH:LAYER names a layer, PG:CONNINFO:TABLE a table):\n"
+    "inputs (any format and CRS GDAL reads; PATH:LAYER or PATH|layername=LAYER names a layer,\n"
+    "PATH|layerid=N the N-th from 0, PG:CONNINFO:TABLE a table; |option:KEY=VALUE appended to\n"
+    "any of them is a GDAL open option for that layer alone):\n"
     "  --communities   community polygons; --id-field names their id (it starts grid codes)\n"
     "  --streets       street lines; --class-field their class (OSM highway values: arterials\n"
     "                  are preferred as grid borders)\n"
     "  --households    address points or building polygons; --count-field the households each\n"
     "                  holds (without it every feature is one household)\n"
     "  --barriers      rivers, railways: lines no grid crosses\n"
+    "  --oo            KEY=VALUE: a GDAL open option for every input (as ogr2ogr -oo; drivers\n"
+    "                  ignore options they lack), e.g. a CSV of points: --households pts.csv\n"
+    "                  --oo X_POSSIBLE_NAMES=lon --oo Y_POSSIBLE_NAMES=lat (repeatable)\n"
+    "  --assume-crs    the CRS of inputs that have none (a CSV, a .shp without .prj), e.g.\n"
+    "                  EPSG:4326; inputs with a CRS keep theirs\n"
     "\n"
     "workload (a grid's workload: its households + W x FIELD of its households + extra loads):\n"
     "  --weight        FIELD=W: a numeric field of the households layer and its weight >= 0,\n"
@@ -106,6 +114,11 @@ static const char PARTITION_USAGE[] =
     "                  (with --workers also the layer `workers`)\n"
     "  --format        the GDAL driver (GPKG, GeoJSON, FlatGeobuf, \"ESRI Shapefile\", ...);\n"
     "                  default: from the output's extension or connection prefix\n"
+    "  --lco           KEY=VALUE: a GDAL layer creation option (as ogr2ogr -lco), e.g.\n"
+    "                  ENCODING=UTF-8 for a shapefile (repeatable; one the driver lacks is\n"
+    "                  an error)\n"
+    "  --dsco          KEY=VALUE: a GDAL dataset creation option for a new dataset (as\n"
+    "                  ogr2ogr -dsco, repeatable)\n"
     "  --report        JSON report: per community households, grids, problems; the settings\n"
     "  --map           SVG map of the grids\n"
     "  --overwrite     replace outputs that exist (only the layers grids and blocks of a\n"
@@ -176,6 +189,10 @@ typedef struct {
     int32_t n_weights, n_extra_loads;
     int32_t balance;     /* gp_balance_mode; GP_BALANCE_AUTO: not given */
     double max_workload; /* 0: not given */
+    /* GDAL conventions (0.3): --oo, --assume-crs for inputs; --lco, --dsco for the layers. */
+    const char *oo[GP_CLI_MAX_LIST], *lco[GP_CLI_MAX_LIST], *dsco[GP_CLI_MAX_LIST];
+    int32_t n_oo, n_lco, n_dsco;
+    const char *assume_crs;
 } args;
 
 /* The signal that asked the run to stop, or 0. The progress callback passes it on. */
@@ -261,7 +278,8 @@ enum {
     OPT_PREVIOUS, OPT_PREVIOUS_CODE, OPT_PREVIOUS_COMMUNITY,
     OPT_STAFFING, OPT_RESIDENTS_FIELD, OPT_WORKERS, OPT_WORKER_ID_FIELD, OPT_WORKER_COMMUNITY_FIELD,
     OPT_WORKER_GRID_FIELD,
-    OPT_WEIGHT, OPT_EXTRA_LOAD, OPT_BALANCE, OPT_MAX_WORKLOAD
+    OPT_WEIGHT, OPT_EXTRA_LOAD, OPT_BALANCE, OPT_MAX_WORKLOAD,
+    OPT_OO, OPT_ASSUME_CRS, OPT_LCO, OPT_DSCO
 };
 
 static const struct option PARTITION_OPTIONS[] = {
@@ -287,6 +305,10 @@ static const struct option PARTITION_OPTIONS[] = {
     {"report", required_argument, NULL, OPT_REPORT},
     {"map", required_argument, NULL, OPT_MAP},
     {"overwrite", no_argument, NULL, OPT_OVERWRITE},
+    {"oo", required_argument, NULL, OPT_OO},
+    {"assume-crs", required_argument, NULL, OPT_ASSUME_CRS},
+    {"lco", required_argument, NULL, OPT_LCO},
+    {"dsco", required_argument, NULL, OPT_DSCO},
     {"previous", required_argument, NULL, OPT_PREVIOUS},
     {"previous-code-field", required_argument, NULL, OPT_PREVIOUS_CODE},
     {"previous-community-field", required_argument, NULL, OPT_PREVIOUS_COMMUNITY},
@@ -391,6 +413,51 @@ static void split_extra_load(const char *spec, char *source, size_t size, const 
     *field = spec + (eq - source) + 1;
 }
 
+/* --oo, --lco, --dsco KEY=VALUE (repeatable) and --assume-crs: GDAL's conventions. */
+static int take_gdal_option(int opt, const char *value, args *a)
+{
+    if (opt == OPT_ASSUME_CRS) {
+        a->assume_crs = value;
+        return -1;
+    }
+    const char *flag = opt == OPT_OO ? "--oo" : opt == OPT_LCO ? "--lco" : "--dsco";
+    const char **list = opt == OPT_OO ? a->oo : opt == OPT_LCO ? a->lco : a->dsco;
+    int32_t *n = opt == OPT_OO ? &a->n_oo : opt == OPT_LCO ? &a->n_lco : &a->n_dsco;
+    const char *eq = strchr(value, '=');
+    if (eq == NULL || eq == value) {
+        fprintf(stderr, "gridpart: %s needs KEY=VALUE, not '%s'\n", flag, value);
+        return EXIT_USAGE;
+    }
+    if (*n >= GP_CLI_MAX_LIST) {
+        fprintf(stderr, "gridpart: too many %s options (at %s)\n", flag, value);
+        return EXIT_USAGE;
+    }
+    list[(*n)++] = value;
+    return -1;
+}
+
+/* The inputs' open options and assumed CRS, the outputs' creation options. */
+static gp_status set_gdal_inputs(gp_context *ctx, const args *a, gp_inputs *in)
+{
+    gp_status st = gp_inputs_set_assume_crs(ctx, in, a->assume_crs);
+    for (int32_t i = 0; i < a->n_oo && st == GP_OK; i++) {
+        st = gp_inputs_add_open_option(ctx, in, a->oo[i]);
+    }
+    return st;
+}
+
+static gp_status set_gdal_outputs(gp_context *ctx, const args *a, gp_outputs *out)
+{
+    gp_status st = GP_OK;
+    for (int32_t i = 0; i < a->n_lco && st == GP_OK; i++) {
+        st = gp_outputs_add_layer_option(ctx, out, a->lco[i]);
+    }
+    for (int32_t i = 0; i < a->n_dsco && st == GP_OK; i++) {
+        st = gp_outputs_add_dataset_option(ctx, out, a->dsco[i]);
+    }
+    return st;
+}
+
 static int take_option(int opt, const char *value, args *a)
 {
     int64_t v = 0;
@@ -408,6 +475,10 @@ static int take_option(int opt, const char *value, args *a)
     case OPT_MAP: a->map = value; break;
     case OPT_CRS: a->crs = value; break;
     case OPT_OVERWRITE: a->overwrite = 1; break;
+    case OPT_OO:
+    case OPT_ASSUME_CRS:
+    case OPT_LCO:
+    case OPT_DSCO: return take_gdal_option(opt, value, a);
     case OPT_PREVIOUS:
     case OPT_PREVIOUS_CODE:
     case OPT_PREVIOUS_COMMUNITY:
@@ -631,7 +702,8 @@ static gp_status set_inputs(gp_context *ctx, const args *a, gp_inputs *in)
                                      a->previous_community_field)) != GP_OK) {
         return st;
     }
-    if ((st = set_workload_inputs(ctx, a, in)) != GP_OK) {
+    if ((st = set_workload_inputs(ctx, a, in)) != GP_OK ||
+        (st = set_gdal_inputs(ctx, a, in)) != GP_OK) {
         return st;
     }
     if ((st = gp_inputs_set_barriers(ctx, in, a->barriers)) != GP_OK ||
@@ -647,7 +719,8 @@ static gp_status set_outputs(gp_context *ctx, const args *a, gp_outputs *out)
     gp_status st;
     if ((st = gp_outputs_set_layers(ctx, out, a->out, a->format)) != GP_OK ||
         (st = gp_outputs_set_report(ctx, out, a->report)) != GP_OK ||
-        (st = gp_outputs_set_map(ctx, out, a->map)) != GP_OK) {
+        (st = gp_outputs_set_map(ctx, out, a->map)) != GP_OK ||
+        (st = set_gdal_outputs(ctx, a, out)) != GP_OK) {
         return st;
     }
     return gp_outputs_set_overwrite(ctx, out, a->overwrite);
@@ -889,8 +962,9 @@ static const char CHECK_USAGE[] =
     "                      --households PATH[:LAYER] [--count-field FIELD]\n"
     "                      [--barriers PATH[:LAYER]] [--min 300] [--max 500] [--crs CRS]\n"
     "                      [--overlaps error|first]\n"
-    "                      [-o OUT [--format DRIVER]] [--report OUT.json] [--map OUT.svg]\n"
-    "                      [--overwrite]\n"
+    "                      [--oo KEY=VALUE]... [--assume-crs CRS]\n"
+    "                      [-o OUT [--format DRIVER] [--lco KEY=VALUE]... [--dsco KEY=VALUE]...]\n"
+    "                      [--report OUT.json] [--map OUT.svg] [--overwrite]\n"
     "\n"
     "Judge an existing grids layer (a city's hand-drawn one, or gridpart's) against the rules:\n"
     "households per grid (recounted from --households) within --min..--max where the\n"
@@ -933,6 +1007,10 @@ static const struct option CHECK_OPTIONS[] = {
     {"report", required_argument, NULL, OPT_REPORT},
     {"map", required_argument, NULL, OPT_MAP},
     {"overwrite", no_argument, NULL, OPT_OVERWRITE},
+    {"oo", required_argument, NULL, OPT_OO},
+    {"assume-crs", required_argument, NULL, OPT_ASSUME_CRS},
+    {"lco", required_argument, NULL, OPT_LCO},
+    {"dsco", required_argument, NULL, OPT_DSCO},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -1040,6 +1118,7 @@ static int cmd_check(int argc, char **argv)
         (st = gp_outputs_set_report(ctx, out, a.base.report)) != GP_OK ||
         (st = gp_outputs_set_map(ctx, out, a.base.map)) != GP_OK ||
         (st = gp_outputs_set_overwrite(ctx, out, a.base.overwrite)) != GP_OK ||
+        (st = set_gdal_outputs(ctx, &a.base, out)) != GP_OK ||
         (any && (st = gp_outputs_check(ctx, out, in)) != GP_OK) ||
         (st = gp_check(ctx, in, opts, &plan)) != GP_OK ||
         (any && (st = gp_plan_write_outputs(ctx, plan, out)) != GP_OK)) {

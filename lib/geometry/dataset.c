@@ -1131,7 +1131,7 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
         if (i == L_BARRIER && (spec[i] == NULL || spec[i][0] == '\0')) {
             continue;
         }
-        st = gp_layer_open(ctx, spec[i], ROLE[i], &layer[i]);
+        st = gp_layer_open_with(ctx, spec[i], ROLE[i], in->layers, &layer[i]);
         if (st != GP_OK) {
             goto done;
         }
@@ -1153,15 +1153,9 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
         if (layer[i] == NULL) {
             continue;
         }
-        srs[i] = OGR_L_GetSpatialRef(layer[i]->layer);
-        /* A GeoPackage layer with srs_id 0 or -1 has a placeholder CRS of this name: it says
-         * nothing about the coordinates, so it counts as none. */
-        const char *name = srs[i] ? OSRGetName(srs[i]) : NULL;
-        if (name != NULL && (strcmp(name, "Undefined geographic SRS") == 0 ||
-                             strcmp(name, "Undefined Cartesian SRS") == 0)) {
-            srs[i] = NULL;
-            undefined[i] = 1;
-        }
+        /* A GeoPackage layer with srs_id 0 or -1 has a placeholder CRS: it says nothing
+         * about the coordinates, so it counts as none (unless a CRS is assumed). */
+        srs[i] = gp_layer_srs(layer[i], &undefined[i]);
         if (srs[i] != NULL && first_with < 0) {
             first_with = i;
         }
@@ -1175,13 +1169,14 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
     if (first_without >= 0 && first_with >= 0) {
         st = gp_error(ctx, GP_ERR_CRS,
                       "%s: %s %s while %s has one; assign it one "
-                      "(e.g. ogr2ogr -a_srs)",
+                      "(e.g. ogr2ogr -a_srs) or assume one (CLI --assume-crs)",
                       ROLE[first_without], layer[first_without]->label, none,
                       layer[first_with]->label);
     } else if (first_without >= 0) {
         st = gp_error(ctx, GP_ERR_CRS,
                       "%s: %s %s, and no other input has one; "
-                      "assign one (e.g. ogr2ogr -a_srs EPSG:4490)",
+                      "assign one (e.g. ogr2ogr -a_srs EPSG:4490) or assume one "
+                      "(CLI --assume-crs EPSG:4490)",
                       ROLE[first_without], layer[first_without]->label, none);
     }
     gp_gdal_pop_errors(ctx);

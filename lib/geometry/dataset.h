@@ -73,6 +73,8 @@ typedef struct gp_dataset_inputs {
     int32_t n_loads;
     const char *const *load_source;
     const char *const *load_field;
+    /* How every layer is opened: open options, assumed CRS (io/layer.h); NULL: plainly. */
+    const struct gp_layer_settings *layers;
 } gp_dataset_inputs;
 
 /** The input layers, in the order of gp_dataset.notes. */

@@ -545,10 +545,8 @@ static gp_status layer_crs(greader *r, char **wkt, int32_t *assumed)
     gp_context *ctx = r->ctx;
     *wkt = NULL;
     *assumed = 0;
-    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(r->l->layer);
-    const char *name = srs ? OSRGetName(srs) : NULL;
-    if (srs == NULL || (name != NULL && (strcmp(name, "Undefined geographic SRS") == 0 ||
-                                         strcmp(name, "Undefined Cartesian SRS") == 0))) {
+    OGRSpatialReferenceH srs = gp_layer_srs(r->l, NULL);
+    if (srs == NULL) {
         *assumed = 1;
         return GP_OK;
     }
@@ -621,7 +619,7 @@ gp_status gp_grid_layer_read(gp_context *ctx, const gp_dataset *ds,
     gp_layer *l = NULL;
     OGRCoordinateTransformationH ct = NULL;
     char *wkt = NULL;
-    gp_status st = gp_layer_open(ctx, src->path, "grids", &l);
+    gp_status st = gp_layer_open_with(ctx, src->path, "grids", src->layers, &l);
     if (st != GP_OK) {
         return st;
     }

@@ -42,6 +42,7 @@ typedef struct gp_grid_layer_source {
     const char *path;            /**< PATH[:LAYER]. */
     const char *code_field;      /**< the grid code field; NULL: "grid_code". */
     const char *community_field; /**< the community id field, or NULL: by area. */
+    const struct gp_layer_settings *layers; /**< open options, assumed CRS; NULL: none. */
 } gp_grid_layer_source;
 
 /**

@@ -217,12 +217,12 @@ static gp_status layer_transform(gp_context *ctx, const gp_layer *l, OGRSpatialR
                                  OGRCoordinateTransformationH *ct)
 {
     *ct = NULL;
-    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(l->layer);
-    const char *name = srs ? OSRGetName(srs) : NULL;
-    if (srs == NULL || (name != NULL && (strcmp(name, "Undefined geographic SRS") == 0 ||
-                                         strcmp(name, "Undefined Cartesian SRS") == 0))) {
+    OGRSpatialReferenceH srs = gp_layer_srs(l, NULL);
+    if (srs == NULL) {
         return gp_error(ctx, GP_ERR_CRS,
-                        "extra load: %s has no CRS; assign it one (e.g. ogr2ogr -a_srs)", l->label);
+                        "extra load: %s has no CRS; assign it one (e.g. ogr2ogr -a_srs) or "
+                        "assume one (CLI --assume-crs)",
+                        l->label);
     }
     OGRSpatialReferenceH s = OSRClone(srs);
     if (s == NULL) {
@@ -248,7 +248,7 @@ static gp_status read_load_layer(gp_context *ctx, const gp_dataset_inputs *in, g
     OGRFeatureH f = NULL;
     int field = -1;
     const char *fname = in->load_field ? in->load_field[k] : NULL;
-    gp_status st = gp_layer_open(ctx, in->load_source[k], "extra load", &l);
+    gp_status st = gp_layer_open_with(ctx, in->load_source[k], "extra load", in->layers, &l);
     if (st != GP_OK) {
         return st;
     }

@@ -8,6 +8,9 @@
 #include "core/context.h"
 #include "core/memory.h"
 
+#include <cpl_minixml.h>
+#include <cpl_string.h>
+
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -289,42 +292,279 @@ static const char *layer_colon(const char *spec)
     return colon;
 }
 
-gp_status gp_layer_split_spec(gp_context *ctx, const char *spec, char **path, char **name)
+/* Copy [s, s + n) into a new string. */
+static char *copy_n(const char *s, size_t n)
+{
+    char *c = gp_malloc(n + 1);
+    if (c != NULL) {
+        memcpy(c, s, n);
+        c[n] = '\0';
+    }
+    return c;
+}
+
+/* Where the QGIS-style |parts of a spec begin: the first '|' followed by a word and '=' or ':'
+ * ("|layername=", "|option:"); NULL when there are none, for a PG: spec and for a spec naming
+ * an existing file. */
+static const char *qgis_parts(const char *spec)
+{
+    if (is_pg(spec) || gp_fs_kind_of(spec) != GP_FS_NONE) {
+        return NULL;
+    }
+    for (const char *bar = strchr(spec, '|'); bar != NULL; bar = strchr(bar + 1, '|')) {
+        const char *w = bar + 1;
+        while (isalpha((unsigned char)*w) || *w == '_') {
+            w++;
+        }
+        if (w > bar + 1 && (*w == '=' || *w == ':')) {
+            return bar;
+        }
+    }
+    return NULL;
+}
+
+/* One |part of a QGIS-style source, [p, p + n), into out. */
+static gp_status take_part(gp_context *ctx, const char *spec, const char *p, size_t n,
+                           gp_layer_spec *out)
+{
+    static const char ACCEPTED[] =
+        "gridpart reads |layername=NAME, |layerid=N and |option:KEY=VALUE";
+    if (n > 10 && strncasecmp(p, "layername=", 10) == 0 && out->name == NULL &&
+        out->index < 0) {
+        out->name = copy_n(p + 10, n - 10);
+        return out->name ? GP_OK : gp_error_nomem(ctx, "a layer name");
+    }
+    if (n > 8 && strncasecmp(p, "layerid=", 8) == 0 && out->name == NULL && out->index < 0) {
+        int64_t v = 0;
+        size_t i = 8;
+        for (; i < n && isdigit((unsigned char)p[i]) && v < INT32_MAX; i++) {
+            v = v * 10 + (p[i] - '0');
+        }
+        if (i == n && v <= INT32_MAX) {
+            out->index = (int32_t)v;
+            return GP_OK;
+        }
+    }
+    const char *eq = n > 7 ? memchr(p + 7, '=', n - 7) : NULL;
+    if (n > 7 && strncasecmp(p, "option:", 7) == 0 && eq != NULL && eq > p + 7) {
+        char *kv = copy_n(p + 7, n - 7);
+        if (kv == NULL) {
+            return gp_error_nomem(ctx, "an open option");
+        }
+        out->open_options = CSLAddString(out->open_options, kv);
+        gp_free(kv);
+        return GP_OK;
+    }
+    return gp_error(ctx, GP_ERR_ARG, "'%s': cannot use the part '|%.*s' (%s, the layer named once)",
+                    spec, (int)n, p, ACCEPTED);
+}
+
+void gp_layer_spec_clear(gp_layer_spec *s)
+{
+    gp_free(s->path);
+    gp_free(s->name);
+    CSLDestroy(s->open_options);
+    memset(s, 0, sizeof *s);
+    s->index = -1;
+}
+
+gp_status gp_layer_parse_spec(gp_context *ctx, const char *spec, gp_layer_spec *out)
 {
     gp_status st = GP_OK;
-    *path = NULL;
-    *name = NULL;
-    const char *colon = layer_colon(spec);
-    size_t n = colon != NULL ? (size_t)(colon - spec) : strlen(spec);
-    *path = gp_malloc(n + 1);
-    if (*path == NULL || (colon != NULL && (*name = gp_strdup(colon + 1)) == NULL)) {
-        st = gp_error_nomem(ctx, "a layer path");
+    memset(out, 0, sizeof *out);
+    out->index = -1;
+    const char *bar = qgis_parts(spec);
+    for (const char *p = bar; p != NULL && st == GP_OK;) {
+        const char *next = strchr(p + 1, '|');
+        size_t n = next ? (size_t)(next - p - 1) : strlen(p + 1);
+        st = take_part(ctx, spec, p + 1, n, out);
+        p = next;
+    }
+    if (st != GP_OK) {
         goto done;
     }
-    memcpy(*path, spec, n);
-    (*path)[n] = '\0';
+    if (bar != NULL && (out->name != NULL || out->index >= 0)) {
+        out->path = copy_n(spec, (size_t)(bar - spec));
+    } else {
+        char *whole = bar != NULL ? copy_n(spec, (size_t)(bar - spec)) : NULL;
+        const char *s = bar != NULL ? whole : spec;
+        const char *colon = s != NULL ? layer_colon(s) : NULL;
+        out->path = s != NULL ? copy_n(s, colon ? (size_t)(colon - s) : strlen(s)) : NULL;
+        if (colon != NULL && out->path != NULL) {
+            out->name = gp_strdup(colon + 1);
+        }
+        gp_free(whole);
+        if (colon != NULL && out->name == NULL) {
+            gp_free(out->path);
+            out->path = NULL;
+        }
+    }
+    if (out->path == NULL) {
+        st = gp_error_nomem(ctx, "a layer path");
+    }
 done:
     if (st != GP_OK) {
-        gp_free(*path);
-        gp_free(*name);
-        *path = NULL;
-        *name = NULL;
+        gp_layer_spec_clear(out);
     }
     return st;
 }
 
-/* Open a file (or any non-PostgreSQL source) and pick its layer: the named one, else the only
- * one. `shown` is the path as messages show it. */
-static gp_status open_file(gp_context *ctx, gp_layer *l, const char *role, const char *shown,
-                           const char *layer_name)
+gp_status gp_layer_split_spec(gp_context *ctx, const char *spec, char **path, char **name)
 {
-    l->ds = GDALOpenEx(l->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    gp_layer_spec s;
+    gp_status st = gp_layer_parse_spec(ctx, spec, &s);
+    *path = s.path;
+    *name = s.name;
+    s.path = NULL;
+    s.name = NULL;
+    gp_layer_spec_clear(&s);
+    return st;
+}
+
+/* The <Option> element of a parsed option list naming `key` (name or alias), or NULL. */
+static const CPLXMLNode *find_option(const CPLXMLNode *root, const char *key, size_t key_len)
+{
+    static const char *const ATTRS[] = {"name", "alias", "deprecated_alias"};
+    for (const CPLXMLNode *n = root->psChild; n != NULL; n = n->psNext) {
+        if (n->eType != CXT_Element || !EQUAL(n->pszValue, "Option")) {
+            continue;
+        }
+        for (size_t a = 0; a < sizeof ATTRS / sizeof ATTRS[0]; a++) {
+            const char *name = CPLGetXMLValue(n, ATTRS[a], NULL);
+            if (name != NULL && strlen(name) == key_len && strncasecmp(name, key, key_len) == 0) {
+                return n;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Whether `value` fits the option's declared type: one of its <Value>s for string-select, a
+ * boolean word, a whole number; other types (string, float, ...) take anything. On a misfit,
+ * `why` says what it takes. */
+static int value_fits(const CPLXMLNode *opt, const char *value, char *why, size_t size)
+{
+    const char *type = CPLGetXMLValue(opt, "type", "string");
+    if (EQUAL(type, "boolean")) {
+        snprintf(why, size, "YES or NO");
+        static const char *const WORDS[] = {"YES", "NO", "TRUE", "FALSE", "ON", "OFF", "1", "0"};
+        for (size_t i = 0; i < sizeof WORDS / sizeof WORDS[0]; i++) {
+            if (EQUAL(value, WORDS[i])) {
+                return 1;
+            }
+        }
+        return 0;
+    }
+    if (EQUAL(type, "int") || EQUAL(type, "integer") || EQUAL(type, "unsigned int")) {
+        char *end = NULL;
+        (void)strtoll(value, &end, 10);
+        snprintf(why, size, "a whole number");
+        return *value != '\0' && *end == '\0';
+    }
+    if (!EQUAL(type, "string-select")) {
+        return 1;
+    }
+    text_out o = {why, size, 0};
+    put(&o, "one of ", 7);
+    int n = 0;
+    for (const CPLXMLNode *v = opt->psChild; v != NULL; v = v->psNext) {
+        if (v->eType != CXT_Element || !EQUAL(v->pszValue, "Value")) {
+            continue;
+        }
+        const char *text = CPLGetXMLValue(v, "", "");
+        const char *alias = CPLGetXMLValue(v, "alias", NULL);
+        if (EQUAL(text, value) || (alias != NULL && EQUAL(alias, value))) {
+            return 1;
+        }
+        put(&o, ", ", n > 0 ? 2 : 0);
+        put(&o, text, strlen(text));
+        n++;
+    }
+    return n == 0; /* a select with no values listed takes anything */
+}
+
+int gp_gdal_option_check(const char *xml, const char *option, char *why, size_t size)
+{
+    size_t key_len = strcspn(option, "=");
+    const char *value = option[key_len] == '=' ? option + key_len + 1 : NULL;
+    CPLXMLNode *root = xml != NULL ? CPLParseXMLString(xml) : NULL;
+    if (root == NULL) {
+        return -1;
+    }
+    const CPLXMLNode *opt = find_option(root, option, key_len);
+    int ok = opt != NULL;
+    if (size > 0) {
+        why[0] = '\0';
+    }
+    if (opt == NULL && size > 0) {
+        snprintf(why, size, "no such option");
+    } else if (value != NULL) {
+        ok = value_fits(opt, value, why, size);
+    }
+    CPLDestroyXMLNode(root);
+    return ok;
+}
+
+int gp_gdal_option_listed(const char *xml, const char *option)
+{
+    char key[256];
+    snprintf(key, sizeof key, "%.*s", (int)strcspn(option, "="), option);
+    return gp_gdal_option_check(xml, key, NULL, 0);
+}
+
+/* The layer's own |option: entries, first, then the settings' (GDAL takes the first of a key). */
+static char **merged_options(char *const *own, const gp_layer_settings *settings)
+{
+    char **all = CSLDuplicate((CSLConstList)own);
+    for (int i = 0; settings != NULL && settings->open_options != NULL &&
+                    settings->open_options[i] != NULL;
+         i++) {
+        all = CSLAddString(all, settings->open_options[i]);
+    }
+    return all;
+}
+
+/* Each |option: of the spec must be an open option of the driver that opened it (GDAL would
+ * only warn and ignore a misspelt one). A driver that lists none is taken at its word. */
+static gp_status check_own_options(gp_context *ctx, const gp_layer *l, const char *role,
+                                   const char *shown, char *const *own)
+{
+    GDALDriverH drv = GDALGetDatasetDriver(l->ds);
+    const char *xml = drv ? GDALGetMetadataItem(drv, GDAL_DMD_OPENOPTIONLIST, NULL) : NULL;
+    char why[512];
+    for (int i = 0; own != NULL && own[i] != NULL; i++) {
+        if (gp_gdal_option_check(xml, own[i], why, sizeof why) == 0) {
+            return gp_error(ctx, GP_ERR_ARG,
+                            "%s: %s: GDAL's %s driver %s open option '%.*s' (|option:%s)%s%s",
+                            role, shown, GDALGetDriverShortName(drv),
+                            strcmp(why, "no such option") == 0 ? "has no" : "takes another value for its",
+                            (int)strcspn(own[i], "="), own[i], own[i],
+                            strcmp(why, "no such option") == 0 ? "" : ": ",
+                            strcmp(why, "no such option") == 0 ? "" : why);
+        }
+    }
+    return GP_OK;
+}
+
+/* Open a file (or any non-PostgreSQL source) and pick its layer: the named one, the one at
+ * `index` (>= 0), else the only one. `shown` is the path as messages show it. */
+static gp_status open_file(gp_context *ctx, gp_layer *l, const char *role, const char *shown,
+                           const gp_layer_spec *spec, const gp_layer_settings *settings)
+{
+    char **oo = merged_options(spec->open_options, settings);
+    l->ds = GDALOpenEx(l->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, (const char *const *)oo, NULL);
+    CSLDestroy(oo);
+    const char *layer_name = spec->name;
     if (l->ds == NULL) {
         if (gp_fs_kind_of(l->path) == GP_FS_NONE) {
             return gp_error(ctx, GP_ERR_IO, "%s: %s: no such file", role, shown);
         }
         return gp_error(ctx, GP_ERR_IO, "%s: %s: cannot open as a vector data source%s%s", role,
                         shown, ctx->engine_error[0] ? ": " : "", ctx->engine_error);
+    }
+    gp_status st = check_own_options(ctx, l, role, shown, spec->open_options);
+    if (st != GP_OK) {
+        return st;
     }
     int n_layers = GDALDatasetGetLayerCount(l->ds);
     if (layer_name != NULL) {
@@ -333,20 +573,69 @@ static gp_status open_file(gp_context *ctx, gp_layer *l, const char *role, const
             return gp_error(ctx, GP_ERR_INPUT, "%s: %s: no layer named '%s' (it has %d layer%s)",
                             role, shown, layer_name, n_layers, n_layers == 1 ? "" : "s");
         }
+    } else if (spec->index >= 0) {
+        if (spec->index >= n_layers) {
+            return gp_error(ctx, GP_ERR_INPUT,
+                            "%s: %s: no layer %d (|layerid= counts from 0; it has %d layer%s)",
+                            role, shown, (int)spec->index, n_layers, n_layers == 1 ? "" : "s");
+        }
+        l->layer = GDALDatasetGetLayer(l->ds, spec->index);
     } else if (n_layers == 1) {
         l->layer = GDALDatasetGetLayer(l->ds, 0);
     } else {
-        return gp_error(ctx, GP_ERR_INPUT, "%s: %s: has %d layers; name one as PATH:LAYER", role,
-                        shown, n_layers);
+        return gp_error(ctx, GP_ERR_INPUT,
+                        "%s: %s: has %d layers; name one as PATH:LAYER or PATH|layername=LAYER",
+                        role, shown, n_layers);
     }
     return GP_OK;
+}
+
+/* The settings' assumed CRS, for a layer without one. */
+static gp_status assume_crs(gp_context *ctx, gp_layer *l, const char *role,
+                            const gp_layer_settings *settings)
+{
+    if (settings == NULL || settings->assume_crs == NULL) {
+        return GP_OK;
+    }
+    int undefined = 0;
+    if (gp_layer_srs(l, &undefined) != NULL) {
+        return GP_OK;
+    }
+    l->assumed = OSRNewSpatialReference(NULL);
+    if (l->assumed == NULL) {
+        return gp_error_nomem(ctx, "a CRS");
+    }
+    if (OSRSetFromUserInput(l->assumed, settings->assume_crs) != OGRERR_NONE) {
+        return gp_error(ctx, GP_ERR_CRS, "%s: the CRS assumed for inputs without one, '%s', is "
+                        "not one GDAL knows", role, settings->assume_crs);
+    }
+    OSRSetAxisMappingStrategy(l->assumed, OAMS_TRADITIONAL_GIS_ORDER);
+    return GP_OK;
+}
+
+OGRSpatialReferenceH gp_layer_srs(const gp_layer *layer, int *undefined)
+{
+    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(layer->layer);
+    const char *name = srs ? OSRGetName(srs) : NULL;
+    if (undefined != NULL) {
+        *undefined = 0;
+    }
+    int placeholder = name != NULL && (strcmp(name, "Undefined geographic SRS") == 0 ||
+                                       strcmp(name, "Undefined Cartesian SRS") == 0);
+    if (srs != NULL && !placeholder) {
+        return srs;
+    }
+    if (undefined != NULL) {
+        *undefined = placeholder && layer->assumed == NULL;
+    }
+    return layer->assumed;
 }
 
 /* Connect to a PostgreSQL database and pick the table: the named one, else the only one its
  * connection string names with tables=. A database is not a file: it never picks a table by
  * itself, and failing to connect is not "no such file". */
 static gp_status open_pg(gp_context *ctx, gp_layer *l, const char *role, const char *shown,
-                         const char *table)
+                         const char *table, const gp_layer_settings *settings)
 {
     char reason[GP_MESSAGE_MAX];
     char tables[512];
@@ -358,7 +647,9 @@ static gp_status open_pg(gp_context *ctx, gp_layer *l, const char *role, const c
     if (target == NULL) {
         return gp_error_nomem(ctx, "a connection string");
     }
-    l->ds = GDALOpenEx(target, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    char **oo = merged_options(NULL, settings);
+    l->ds = GDALOpenEx(target, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, (const char *const *)oo, NULL);
+    CSLDestroy(oo);
     gp_free(target);
     if (l->ds == NULL) {
         engine_reason(ctx, reason, sizeof reason);
@@ -388,11 +679,12 @@ static gp_status open_pg(gp_context *ctx, gp_layer *l, const char *role, const c
     return GP_OK;
 }
 
-gp_status gp_layer_open(gp_context *ctx, const char *spec, const char *role, gp_layer **out)
+gp_status gp_layer_open_with(gp_context *ctx, const char *spec, const char *role,
+                             const gp_layer_settings *settings, gp_layer **out)
 {
     gp_status st = GP_OK;
     gp_layer *l = NULL;
-    char *layer_name = NULL;
+    gp_layer_spec parts = {.index = -1};
     char *shown = NULL;
     if (out == NULL) {
         return gp_error(ctx, GP_ERR_ARG, "gp_layer_open: out is NULL");
@@ -408,19 +700,21 @@ gp_status gp_layer_open(gp_context *ctx, const char *spec, const char *role, gp_
         st = gp_error_nomem(ctx, "a layer");
         goto done;
     }
-    st = gp_layer_split_spec(ctx, spec, &l->path, &layer_name);
+    st = gp_layer_parse_spec(ctx, spec, &parts);
     if (st != GP_OK) {
         goto done;
     }
+    l->path = parts.path;
+    parts.path = NULL;
     shown = gp_layer_source_label(l->path);
     if (shown == NULL) {
         st = gp_error_nomem(ctx, "a layer path");
         goto done;
     }
     ctx->engine_error[0] = '\0';
-    st = is_pg(l->path) ? open_pg(ctx, l, role, shown, layer_name)
-                        : open_file(ctx, l, role, shown, layer_name);
-    if (st != GP_OK) {
+    st = is_pg(l->path) ? open_pg(ctx, l, role, shown, parts.name, settings)
+                        : open_file(ctx, l, role, shown, &parts, settings);
+    if (st != GP_OK || (st = assume_crs(ctx, l, role, settings)) != GP_OK) {
         goto done;
     }
     l->name = gp_strdup(OGR_L_GetName(l->layer));
@@ -433,7 +727,7 @@ gp_status gp_layer_open(gp_context *ctx, const char *spec, const char *role, gp_
     snprintf(l->label, n, "%s:%s", shown, l->name);
 done:
     gp_gdal_pop_errors(ctx);
-    gp_free(layer_name);
+    gp_layer_spec_clear(&parts);
     gp_free(shown);
     if (st != GP_OK) {
         gp_layer_close(l);
@@ -443,6 +737,11 @@ done:
     return st;
 }
 
+gp_status gp_layer_open(gp_context *ctx, const char *spec, const char *role, gp_layer **out)
+{
+    return gp_layer_open_with(ctx, spec, role, NULL, out);
+}
+
 void gp_layer_close(gp_layer *layer)
 {
     if (layer == NULL) {
@@ -450,6 +749,9 @@ void gp_layer_close(gp_layer *layer)
     }
     if (layer->ds != NULL) {
         GDALClose(layer->ds);
+    }
+    if (layer->assumed != NULL) {
+        OSRDestroySpatialReference(layer->assumed);
     }
     gp_free(layer->path);
     gp_free(layer->name);

@@ -869,7 +869,8 @@ gp_status gp_check(gp_context *ctx, const gp_inputs *in, const gp_options *user_
         goto done;
     }
     gp_dataset_inputs din = gp_inputs_dataset(in, opts);
-    gp_grid_layer_source src = {in->grids, in->grids_code_field, in->grids_community_field};
+    gp_grid_layer_source src = {in->grids, in->grids_code_field, in->grids_community_field,
+                                &in->layer_settings};
     if ((st = gp_progress(ctx, 0.0, "read")) != GP_OK ||
         (st = gp_dataset_read(ctx, &din, &ds)) != GP_OK ||
         (st = gp_grid_layer_read(ctx, ds, &src, &gl)) != GP_OK ||

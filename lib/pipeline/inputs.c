@@ -9,6 +9,9 @@
 #include "io/layer.h"
 #include "io/memlayer.h"
 
+#include <cpl_string.h>
+#include <ogr_srs_api.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -59,6 +62,8 @@ void gp_inputs_free(gp_inputs *in)
         gp_memlayer_remove(in->mem_file[i]);
         gp_free(in->mem_file[i]);
     }
+    CSLDestroy(in->layer_settings.open_options);
+    gp_free(in->layer_settings.assume_crs);
     gp_free(in);
 }
 
@@ -443,5 +448,72 @@ gp_dataset_inputs gp_inputs_dataset(const gp_inputs *in, const gp_options *opts)
         .n_loads = in->n_loads,
         .load_source = (const char *const *)in->load_source,
         .load_field = (const char *const *)in->load_field,
+        .layers = &in->layer_settings,
     };
+}
+
+/* ---- how layers are opened: GDAL open options, an assumed CRS (since 0.3) ----------------- */
+
+/* Whether some GDAL vector driver lists the key of `option` among its open options. */
+static int known_open_option(const char *option)
+{
+    gp_gdal_register_once();
+    for (int i = 0; i < GDALGetDriverCount(); i++) {
+        GDALDriverH d = GDALGetDriver(i);
+        if (GDALGetMetadataItem(d, GDAL_DCAP_VECTOR, NULL) != NULL &&
+            gp_gdal_option_listed(GDALGetMetadataItem(d, GDAL_DMD_OPENOPTIONLIST, NULL),
+                                  option) == 1) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+gp_status gp_inputs_add_open_option(gp_context *ctx, gp_inputs *in, const char *option)
+{
+    if (in == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_inputs_add_open_option: inputs are NULL");
+    }
+    const char *eq = option != NULL ? strchr(option, '=') : NULL;
+    if (eq == NULL || eq == option) {
+        return gp_error(ctx, GP_ERR_ARG, "open option '%s': expected KEY=VALUE",
+                        option ? option : "(null)");
+    }
+    if (!known_open_option(option)) {
+        return gp_error(ctx, GP_ERR_ARG,
+                        "open option '%s': no GDAL vector driver has an open option '%.*s' "
+                        "(see ogrinfo --format DRIVER)",
+                        option, (int)(eq - option), option);
+    }
+    char **grown = CSLAddString(in->layer_settings.open_options, option);
+    if (grown == NULL) {
+        return gp_error_nomem(ctx, "an open option");
+    }
+    in->layer_settings.open_options = grown;
+    return GP_OK;
+}
+
+gp_status gp_inputs_set_assume_crs(gp_context *ctx, gp_inputs *in, const char *crs)
+{
+    if (in == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_inputs_set_assume_crs: inputs are NULL");
+    }
+    if (crs != NULL && *crs != '\0') {
+        gp_gdal_register_once();
+        OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+        if (srs == NULL) {
+            return gp_error_nomem(ctx, "a CRS");
+        }
+        gp_gdal_push_errors(ctx);
+        OGRErr err = OSRSetFromUserInput(srs, crs);
+        gp_gdal_pop_errors(ctx);
+        OSRDestroySpatialReference(srs);
+        if (err != OGRERR_NONE) {
+            return gp_error(ctx, GP_ERR_CRS,
+                            "the CRS assumed for inputs without one, '%s', is not one GDAL knows "
+                            "(e.g. EPSG:4326, EPSG:4490, a WKT or PROJ string)",
+                            crs);
+        }
+    }
+    return gp_text_replace(ctx, &in->layer_settings.assume_crs, crs, "the assumed CRS");
 }

@@ -7,6 +7,7 @@
 #include "gridpart.h"
 
 #include "geometry/dataset.h"
+#include "io/layer.h"
 
 struct gp_inputs {
     char *communities, *id_field;
@@ -31,6 +32,9 @@ struct gp_inputs {
     /* Layers given as arrays (since 0.3, gp_inputs_set_*_wkb): the memory GeoPackages written
      * for communities, streets, households and barriers (io/memlayer.h), removed on free. */
     char *mem_file[4];
+    /* GDAL open options for every layer and the CRS assumed for a layer without one
+     * (gp_inputs_add_open_option, gp_inputs_set_assume_crs; since 0.3). */
+    gp_layer_settings layer_settings;
 };
 
 /**

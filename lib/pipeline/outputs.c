@@ -12,6 +12,8 @@
 #include "io/fs.h"
 #include "io/layer.h"
 
+#include <cpl_string.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,8 @@ void gp_outputs_free(gp_outputs *o)
     gp_free(o->format);
     gp_free(o->report);
     gp_free(o->map);
+    CSLDestroy(o->layer_options);
+    CSLDestroy(o->dataset_options);
     gp_free(o);
 }
 
@@ -72,6 +76,38 @@ gp_status gp_outputs_set_overwrite(gp_context *ctx, gp_outputs *o, int32_t overw
     }
     o->overwrite = overwrite;
     return GP_OK;
+}
+
+/* Append "KEY=VALUE" to a creation option list. */
+static gp_status add_option(gp_context *ctx, gp_outputs *o, char ***list, const char *option,
+                            const char *fn)
+{
+    if (o == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "%s: outputs are NULL", fn);
+    }
+    const char *eq = option != NULL ? strchr(option, '=') : NULL;
+    if (eq == NULL || eq == option) {
+        return gp_error(ctx, GP_ERR_ARG, "creation option '%s': expected KEY=VALUE",
+                        option ? option : "(null)");
+    }
+    char **grown = CSLAddString(*list, option);
+    if (grown == NULL) {
+        return gp_error_nomem(ctx, "a creation option");
+    }
+    *list = grown;
+    return GP_OK;
+}
+
+gp_status gp_outputs_add_layer_option(gp_context *ctx, gp_outputs *o, const char *option)
+{
+    return add_option(ctx, o, o ? &o->layer_options : NULL, option,
+                      "gp_outputs_add_layer_option");
+}
+
+gp_status gp_outputs_add_dataset_option(gp_context *ctx, gp_outputs *o, const char *option)
+{
+    return add_option(ctx, o, o ? &o->dataset_options : NULL, option,
+                      "gp_outputs_add_dataset_option");
 }
 
 /* A plain output file (report, map): its folder exists and is writable, and it is absent or
@@ -210,6 +246,11 @@ static gp_status check_all(gp_context *ctx, const gp_outputs *o, const gp_inputs
     if (o->layers != NULL) {
         st = gp_target_resolve(ctx, o->layers, o->format, o->overwrite, t);
         *has_target = st == GP_OK;
+        if (st == GP_OK) {
+            t->layer_options = o->layer_options;
+            t->dataset_options = o->dataset_options;
+            st = gp_target_check_options(ctx, t);
+        }
     }
     if (st == GP_OK && o->report != NULL) {
         st = check_file(ctx, o->report, "report", o->overwrite);
@@ -320,7 +361,8 @@ done:
 static gp_status write_one(gp_context *ctx, const gp_plan *plan, const char *layers,
                            const char *format, const char *report, const char *map)
 {
-    gp_outputs o = {(char *)layers, (char *)format, (char *)report, (char *)map, 0};
+    gp_outputs o = {.layers = (char *)layers, .format = (char *)format, .report = (char *)report,
+                    .map = (char *)map};
     return gp_plan_write_outputs(ctx, plan, &o);
 }
 

@@ -17,6 +17,8 @@ struct gp_outputs {
     char *report;  /* JSON report path, or NULL */
     char *map;     /* SVG map path, or NULL */
     int32_t overwrite;
+    char **layer_options;   /* GDAL layer creation options (CPL string list), or NULL */
+    char **dataset_options; /* GDAL dataset creation options, or NULL */
 };
 
 /** The layers gridpart owns in a target; nothing else there is ever touched. `workers` is
@@ -45,6 +47,8 @@ typedef struct {
     char *folder;                   /* LAYER_FILES into a folder that does not exist yet */
     char **replaced;                /* files of replaced datasets, removed after the commit */
     int32_t n_replaced;
+    char *const *layer_options;     /* borrowed from gp_outputs: -lco, -dsco */
+    char *const *dataset_options;
 } gp_target;
 
 /**
@@ -57,6 +61,12 @@ typedef struct {
 gp_status gp_target_resolve(gp_context *ctx, const char *target, const char *format,
                             int32_t overwrite, gp_target *out);
 void gp_target_clear(gp_target *t);
+
+/**
+ * Check the target's layer and dataset creation options against its driver's lists.
+ * @return GP_OK; GP_ERR_ARG naming the option, the driver and the options it has.
+ */
+gp_status gp_target_check_options(gp_context *ctx, const gp_target *t);
 
 /**
  * Write the plan's layers to a resolved target: staged files, or for GP_TARGET_IN_PLACE the

@@ -30,7 +30,7 @@ static int cmp_fid(const void *pa, const void *pb)
 /* The optional `households` and `blocks` fields of a grids layer gridpart wrote: what each
  * previous grid held then, to tell a grid whose households or blocks changed from one kept. A
  * layer without them (drawn by hand) leaves -1. */
-static gp_status read_recorded(gp_context *ctx, const char *path, gp_previous *p)
+static gp_status read_recorded(gp_context *ctx, const gp_grid_layer_source *src, gp_previous *p)
 {
     const gp_grid_layer *g = p->layer;
     for (int32_t i = 0; i < g->n; i++) {
@@ -38,7 +38,7 @@ static gp_status read_recorded(gp_context *ctx, const char *path, gp_previous *p
         p->recorded_blocks[i] = -1;
     }
     gp_layer *l = NULL;
-    gp_status st = gp_layer_open(ctx, path, "previous grids", &l);
+    gp_status st = gp_layer_open_with(ctx, src->path, "previous grids", src->layers, &l);
     if (st != GP_OK) {
         return st;
     }
@@ -88,7 +88,7 @@ gp_status gp_previous_read(gp_context *ctx, const gp_dataset *ds, const gp_grid_
         p->recorded_households = gp_malloc(n * sizeof *p->recorded_households);
         p->recorded_blocks = gp_malloc(n * sizeof *p->recorded_blocks);
         st = p->recorded_households && p->recorded_blocks
-                 ? read_recorded(ctx, src->path, p)
+                 ? read_recorded(ctx, src, p)
                  : gp_error_nomem(ctx, "the previous grids");
     }
     if (st != GP_OK) {

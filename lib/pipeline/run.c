@@ -535,7 +535,7 @@ static gp_status run_all(gp_context *ctx, const gp_inputs *in, const gp_options 
     double t0 = now();
     gp_dataset_inputs din = gp_inputs_dataset(in, opts);
     gp_grid_layer_source psrc = {in->previous, in->previous_code_field,
-                                 in->previous_community_field};
+                                 in->previous_community_field, &in->layer_settings};
     if ((st = gp_dataset_read(ctx, &din, &ds)) != GP_OK ||
         (adjust && (st = gp_previous_read(ctx, ds, &psrc, &prev)) != GP_OK) ||
         (st = gp_plan_new(ctx, &plan)) != GP_OK) {

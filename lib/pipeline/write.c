@@ -13,6 +13,7 @@
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
+#include <cpl_minixml.h>
 #include <cpl_string.h>
 #include <cpl_vsi.h>
 #include <gdal.h>
@@ -440,6 +441,71 @@ done:
     return st;
 }
 
+/* ---- creation options (-lco, -dsco) ------------------------------------------------------ */
+
+/* "A, B, C" for the option names of GDAL's option list `xml`. */
+static void option_names(const char *xml, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    CPLXMLNode *root = xml != NULL ? CPLParseXMLString(xml) : NULL;
+    size_t used = 0;
+    for (const CPLXMLNode *n = root ? root->psChild : NULL; n != NULL && used + 1 < size;
+         n = n->psNext) {
+        const char *name = n->eType == CXT_Element && EQUAL(n->pszValue, "Option")
+                               ? CPLGetXMLValue(n, "name", NULL)
+                               : NULL;
+        if (name != NULL) {
+            int w = snprintf(buf + used, size - used, "%s%s", used ? ", " : "", name);
+            used += w > 0 ? (size_t)w : 0;
+        }
+    }
+    if (root != NULL) {
+        CPLDestroyXMLNode(root);
+    }
+}
+
+/* Every option of `list` must be one the driver lists under `item`: GDAL only warns about an
+ * unknown one and writes the file without it, unlike what was asked for. */
+static gp_status check_option_list(gp_context *ctx, const gp_target *t, GDALDriverH drv,
+                                   char *const *list, const char *item, const char *what,
+                                   const char *flag)
+{
+    const char *xml = GDALGetMetadataItem(drv, item, NULL);
+    char why[512];
+    for (int i = 0; list != NULL && list[i] != NULL; i++) {
+        if (gp_gdal_option_check(xml, list[i], why, sizeof why) != 0) {
+            continue;
+        }
+        int key_len = (int)strcspn(list[i], "=");
+        if (strcmp(why, "no such option") != 0) {
+            return gp_error(ctx, GP_ERR_ARG,
+                            "%s: GDAL's %s driver's %s creation option %.*s takes %s (%s %s)",
+                            t->label, t->driver, what, key_len, list[i], why, flag, list[i]);
+        }
+        char names[1024];
+        option_names(xml, names, sizeof names);
+        return gp_error(ctx, GP_ERR_ARG,
+                        "%s: GDAL's %s driver has no %s creation option '%.*s' (%s %s; it has: "
+                        "%s)",
+                        t->label, t->driver, what, key_len, list[i], flag, list[i],
+                        names[0] ? names : "none");
+    }
+    return GP_OK;
+}
+
+gp_status gp_target_check_options(gp_context *ctx, const gp_target *t)
+{
+    GDALDriverH drv = GDALGetDriverByName(t->driver);
+    if (drv == NULL) {
+        return gp_error(ctx, GP_ERR_INTERNAL, "%s: driver %s vanished", t->label, t->driver);
+    }
+    gp_status st = check_option_list(ctx, t, drv, t->layer_options,
+                                     GDAL_DS_LAYER_CREATIONOPTIONLIST, "layer", "--lco");
+    return st != GP_OK ? st
+                       : check_option_list(ctx, t, drv, t->dataset_options,
+                                           GDAL_DMD_CREATIONOPTIONLIST, "dataset", "--dsco");
+}
+
 /* ---- writing features --------------------------------------------------------------------- */
 
 typedef struct {
@@ -466,15 +532,17 @@ typedef struct {
     const char *label;
     OGRSpatialReferenceH srs;
     const char *driver;
-    int64_t written, total; /* features, for progress */
+    int64_t written, total;        /* features, for progress */
+    char *const *layer_options;    /* the user's -lco, or NULL */
+    char *const *dataset_options;  /* the user's -dsco, or NULL */
 } layer_writer;
 
 static gp_status make_layer(layer_writer *lw, GDALDatasetH ds, const char *name, int multi,
                             const field_def *fields, int n_fields, OGRLayerH *out)
 {
     gp_context *ctx = lw->ctx;
-    char **lco = NULL;
-    if (EQUAL(lw->driver, "CSV")) {
+    char **lco = CSLDuplicate((CSLConstList)lw->layer_options);
+    if (EQUAL(lw->driver, "CSV") && CSLFetchNameValue(lco, "GEOMETRY") == NULL) {
         lco = CSLSetNameValue(lco, "GEOMETRY", "AS_WKT");
     }
     *out = GDALDatasetCreateLayer(ds, name, lw->srs, multi ? wkbMultiPolygon : wkbPolygon, lco);
@@ -700,7 +768,8 @@ static gp_status stage_new_dataset(layer_writer *lw, GDALDriverH drv, const char
     }
     gp_status st = GP_OK;
     VSIMkdir(vdir, 0777); /* some drivers (CSV) want the folder to exist */
-    GDALDatasetH ds = GDALCreate(drv, vpath, 0, 0, 0, GDT_Unknown, NULL);
+    GDALDatasetH ds =
+        GDALCreate(drv, vpath, 0, 0, 0, GDT_Unknown, (CSLConstList)lw->dataset_options);
     if (ds == NULL) {
         st = gp_error(ctx, GP_ERR_IO, "%s: GDAL cannot create a %s dataset: %s", lw->label,
                       GDALGetDriverShortName(drv), gp_ctx_engine_error(ctx));
@@ -784,7 +853,8 @@ gp_status gp_layers_stage(gp_context *ctx, const gp_plan *plan, const gp_target 
     gp_gdal_push_errors(ctx);
     gp_status st = GP_OK;
     layer_writer lw = {ctx, plan, t->label, NULL, t->driver, 0,
-                       (int64_t)plan->n_grids + plan->n_blocks + plan->n_workers};
+                       (int64_t)plan->n_grids + plan->n_blocks + plan->n_workers,
+                       t->layer_options, t->dataset_options};
     GDALDriverH drv = GDALGetDriverByName(t->driver);
     if (drv == NULL) {
         st = gp_error(ctx, GP_ERR_INTERNAL, "%s: driver %s vanished", t->label, t->driver);
