@@ -479,13 +479,13 @@ static gp_status check_option_list(gp_context *ctx, const gp_target *t, GDALDriv
         int key_len = (int)strcspn(list[i], "=");
         if (strcmp(why, "no such option") != 0) {
             return gp_error(ctx, GP_ERR_ARG,
-                            "%s: GDAL's %s driver's %s creation option %.*s takes %s (%s %s)",
+                            "%s: GDAL's %s driver's %s creation option %.*s takes %s (CLI %s %s)",
                             t->label, t->driver, what, key_len, list[i], why, flag, list[i]);
         }
         char names[1024];
         option_names(xml, names, sizeof names);
         return gp_error(ctx, GP_ERR_ARG,
-                        "%s: GDAL's %s driver has no %s creation option '%.*s' (%s %s; it has: "
+                        "%s: GDAL's %s driver has no %s creation option '%.*s' (CLI %s %s; it has: "
                         "%s)",
                         t->label, t->driver, what, key_len, list[i], flag, list[i],
                         names[0] ? names : "none");

@@ -382,7 +382,8 @@ class _Inputs(_Owner):
 class _Outputs(_Owner):
     _free = staticmethod(lib.gp_outputs_free)
 
-    def __init__(self, layers=None, format=None, report=None, map=None, overwrite=False):
+    def __init__(self, layers=None, format=None, report=None, map=None, overwrite=False,
+                 gdal=None):
         ptr = _lib.OutputsP()
         _check(lib.gp_outputs_new(byref(ptr)))
         super().__init__(ptr)
@@ -393,6 +394,7 @@ class _Outputs(_Owner):
             _check(lib.gp_outputs_set_report(ctx, ptr, _text(report, "report")), ctx)
             _check(lib.gp_outputs_set_map(ctx, ptr, _text(map, "map")), ctx)
             _check(lib.gp_outputs_set_overwrite(ctx, ptr, 1 if overwrite else 0), ctx)
+            _set_gdal_outputs(ctx, ptr, gdal)
         except BaseException:
             self.close()
             raise
@@ -596,11 +598,14 @@ class Result(_Owner):
             ctx)
         return fids, grids
 
-    def write(self, path=None, driver=None, *, report=None, map=None, overwrite=False):
+    def write(self, path=None, driver=None, *, report=None, map=None, overwrite=False,
+              layer_options=None, dataset_options=None):
         """Write the layers `grids` and `blocks` to ``path`` (and the ``report`` and ``map``
         files), all or nothing. An existing layer or file is an error unless ``overwrite``;
-        only gridpart's own layers and files are ever replaced."""
-        with _Outputs(path, driver, report, map, overwrite) as outputs:
+        only gridpart's own layers and files are ever replaced. ``layer_options`` and
+        ``dataset_options``: GDAL creation options, as for :func:`partition`."""
+        gdal = {"layer_options": layer_options, "dataset_options": dataset_options}
+        with _Outputs(path, driver, report, map, overwrite, gdal) as outputs:
             outputs.write(self.ptr)
 
     def write_report(self, path, overwrite=False):
@@ -678,6 +683,48 @@ def _set_workload(ctx, inputs, opts, weights, extra_load, balance, max_workload)
     if max_workload is not None:
         _check(lib.gp_options_set_max_workload(ctx, opts, float(max_workload)), ctx)
 
+
+
+# ---- GDAL conventions: open options, assumed CRS, creation options (0.3) ------------------
+
+def _gdal_options(value, name):
+    """KEY=VALUE strings from a dict, a list of "KEY=VALUE" strings or one such string."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        value = [f"{k}={v}" for k, v in value.items()]
+    elif isinstance(value, (str, bytes)):
+        value = [value]
+    return [_text(v, name) for v in value]
+
+
+def _set_gdal_inputs(ctx, inputs, gdal):
+    """``open_options`` for every input layer and ``assume_crs`` for those without a CRS."""
+    gdal = gdal or {}
+    _check(lib.gp_inputs_set_assume_crs(ctx, inputs, _text(gdal.get("assume_crs"),
+                                                           "assume_crs")), ctx)
+    for option in _gdal_options(gdal.get("open_options"), "open_options"):
+        _check(lib.gp_inputs_add_open_option(ctx, inputs, option), ctx)
+
+
+def _set_gdal_outputs(ctx, outputs, gdal):
+    """``layer_options`` and ``dataset_options``: GDAL creation options of the layers."""
+    gdal = gdal or {}
+    for option in _gdal_options(gdal.get("layer_options"), "layer_options"):
+        _check(lib.gp_outputs_add_layer_option(ctx, outputs, option), ctx)
+    for option in _gdal_options(gdal.get("dataset_options"), "dataset_options"):
+        _check(lib.gp_outputs_add_dataset_option(ctx, outputs, option), ctx)
+
+
+_GDAL_DOC = """
+    GDAL conventions: a layer is also ``"PATH|layername=NAME"`` or ``"PATH|layerid=N"`` (as
+    QGIS writes it), optionally with ``"|option:KEY=VALUE"`` parts (open options for that layer
+    alone); ``open_options`` (a dict or "KEY=VALUE" strings) go to every input, as ogr2ogr -oo
+    (e.g. ``{"X_POSSIBLE_NAMES": "lon", "Y_POSSIBLE_NAMES": "lat"}`` for a CSV of points);
+    ``assume_crs`` is the CRS of inputs that have none; ``layer_options`` and
+    ``dataset_options`` are GDAL creation options of the layers written (ogr2ogr -lco, -dsco;
+    one the driver lacks is an error).
+"""
 
 
 # ---- layers given as data frames ------------------------------------------------------------
@@ -768,7 +815,8 @@ def partition(communities, streets, households, out=None, *, id_field="code",
               crs=None, overlaps=None, format=None, report=None, map=None, overwrite=False,
               progress=None, staffing=None, residents_field=None, workers=None,
               worker_id_field=None, worker_community_field=None, worker_grid_field=None,
-              weights=None, extra_load=None, balance=None, max_workload=None):
+              weights=None, extra_load=None, balance=None, max_workload=None,
+              open_options=None, assume_crs=None, layer_options=None, dataset_options=None):
     """Run the pipeline like ``gridpart partition`` and return a :class:`Result`.
 
     Layers are ``PATH[:LAYER]`` strings or path-likes (any GDAL source, e.g.
@@ -807,7 +855,12 @@ def partition(communities, streets, households, out=None, *, id_field="code",
                      worker_id_field=worker_id_field,
                      worker_community_field=worker_community_field,
                      worker_grid_field=worker_grid_field, weights=weights,
-                     extra_load=extra_load, balance=balance, max_workload=max_workload)
+                     extra_load=extra_load, balance=balance, max_workload=max_workload,
+                     gdal=dict(open_options=open_options, assume_crs=assume_crs,
+                               layer_options=layer_options, dataset_options=dataset_options))
+
+
+partition.__doc__ += _GDAL_DOC
 
 
 @_frames_accepted("previous", "communities", "streets", "households", "barriers",
@@ -819,7 +872,8 @@ def adjust(previous, communities, streets, households, out=None, *,
            overlaps=None, format=None, report=None, map=None, overwrite=False, progress=None,
            staffing=None, residents_field=None, workers=None, worker_id_field=None,
            worker_community_field=None, worker_grid_field=None, weights=None, extra_load=None,
-           balance=None, max_workload=None):
+           balance=None, max_workload=None, open_options=None, assume_crs=None,
+           layer_options=None, dataset_options=None):
     """Repair a previous division for changed inputs, like ``gridpart adjust``; returns a
     :class:`Result` whose grids carry ``change`` ("kept", "changed", "new").
 
@@ -839,7 +893,12 @@ def adjust(previous, communities, streets, households, out=None, *,
                      worker_id_field=worker_id_field,
                      worker_community_field=worker_community_field,
                      worker_grid_field=worker_grid_field, weights=weights,
-                     extra_load=extra_load, balance=balance, max_workload=max_workload)
+                     extra_load=extra_load, balance=balance, max_workload=max_workload,
+                     gdal=dict(open_options=open_options, assume_crs=assume_crs,
+                               layer_options=layer_options, dataset_options=dataset_options))
+
+
+adjust.__doc__ += _GDAL_DOC
 
 
 def _pipeline(communities, streets, households, out, previous, previous_code_field,
@@ -847,12 +906,12 @@ def _pipeline(communities, streets, households, out, previous, previous_code_fie
               max, target, grids, seed, threads, effort, split, crs, overlaps, format, report,
               map, overwrite, progress, staffing, residents_field, workers, worker_id_field,
               worker_community_field, worker_grid_field, weights, extra_load, balance,
-              max_workload):
+              max_workload, gdal=None):
     """partition (previous None) or adjust."""
     ctx = _lib.context()
     outputs = None
     if out is not None or report is not None or map is not None:
-        outputs = _Outputs(out, format, report, map, overwrite)
+        outputs = _Outputs(out, format, report, map, overwrite, gdal)
     try:
         with _Options(min, max, target, grids, seed, threads, effort, split, crs,
                       overlaps, staffing) as opts:
@@ -875,6 +934,7 @@ def _pipeline(communities, streets, households, out, previous, previous_code_fie
                     _text(worker_grid_field, "worker_grid_field")), ctx)
                 _set_workload(ctx, inputs.ptr, opts.ptr, weights, extra_load, balance,
                               max_workload)
+                _set_gdal_inputs(ctx, inputs.ptr, gdal)
                 # Every output is checked before any work, against the inputs too.
                 if outputs is not None:
                     _check(lib.gp_outputs_check(ctx, outputs.ptr, inputs.ptr), ctx)
@@ -903,7 +963,8 @@ def _pipeline(communities, streets, households, out, previous, previous_code_fie
 def check(grids, communities, streets, households, out=None, *, grids_code_field=None,
           grids_community_field=None, id_field="code", class_field=None, count_field=None,
           barriers=None, min=None, max=None, crs=None, overlaps=None, format=None, report=None,
-          map=None, overwrite=False, progress=None):
+          map=None, overwrite=False, progress=None, open_options=None, assume_crs=None,
+          layer_options=None, dataset_options=None):
     """Audit an existing grids layer like ``gridpart check`` and return a :class:`Result`.
 
     ``grids`` is any polygon layer (``PATH[:LAYER]``, any CRS; one without a CRS is taken to
@@ -919,8 +980,10 @@ def check(grids, communities, streets, households, out=None, *, grids_code_field
     """
     ctx = _lib.context()
     outputs = None
+    gdal = dict(open_options=open_options, assume_crs=assume_crs, layer_options=layer_options,
+                dataset_options=dataset_options)
     if out is not None or report is not None or map is not None:
-        outputs = _Outputs(out, format, report, map, overwrite)
+        outputs = _Outputs(out, format, report, map, overwrite, gdal)
     try:
         with _Options(min, max, None, None, None, None, None, None, crs, overlaps) as opts:
             iptr = _lib.InputsP()
@@ -932,6 +995,7 @@ def check(grids, communities, streets, households, out=None, *, grids_code_field
                                                _text(grids_code_field, "grids_code_field"),
                                                _text(grids_community_field,
                                                      "grids_community_field")), ctx)
+                _set_gdal_inputs(ctx, inputs.ptr, gdal)
                 if outputs is not None:
                     _check(lib.gp_outputs_check(ctx, outputs.ptr, inputs.ptr), ctx)
                 cb = _progress_callback(progress)
@@ -956,3 +1020,6 @@ def check(grids, communities, streets, households, out=None, *, grids_code_field
     finally:
         if outputs is not None:
             outputs.close()
+
+
+check.__doc__ += _GDAL_DOC

@@ -241,6 +241,11 @@ FUNCTIONS = {
     "gp_outputs_set_report": (status, [ContextP, OutputsP, c_char_p]),
     "gp_outputs_set_map": (status, [ContextP, OutputsP, c_char_p]),
     "gp_outputs_set_overwrite": (status, [ContextP, OutputsP, c_int32]),
+    # GDAL conventions (0.3): open options, assumed CRS, creation options
+    "gp_inputs_add_open_option": (status, [ContextP, InputsP, c_char_p]),
+    "gp_inputs_set_assume_crs": (status, [ContextP, InputsP, c_char_p]),
+    "gp_outputs_add_layer_option": (status, [ContextP, OutputsP, c_char_p]),
+    "gp_outputs_add_dataset_option": (status, [ContextP, OutputsP, c_char_p]),
     "gp_outputs_check": (status, [ContextP, OutputsP, InputsP]),
     "gp_plan_write_outputs": (status, [ContextP, PlanP, OutputsP]),
     # check: audit an existing grids layer (0.3)
