@@ -1135,6 +1135,9 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
         if (st != GP_OK) {
             goto done;
         }
+        if ((st = gp_layer_need_geometry(ctx, layer[i], ROLE[i])) != GP_OK) {
+            goto done;
+        }
         /* L_* and GP_ROLE_* list the layers in the same order. */
         ds->notes[i].label = gp_strdup(layer[i]->label); /* masked already */
         if (ds->notes[i].label == NULL) {

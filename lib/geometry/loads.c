@@ -256,6 +256,9 @@ static gp_status read_load_layer(gp_context *ctx, const gp_dataset_inputs *in, g
         st = gp_error_nomem(ctx, "a layer name");
         goto done;
     }
+    if ((st = gp_layer_need_geometry(ctx, l, "extra load")) != GP_OK) {
+        goto done;
+    }
     if ((fname != NULL && (st = numeric_field(ctx, l, fname, "load", &field)) != GP_OK) ||
         (st = layer_transform(ctx, l, work, &ct)) != GP_OK) {
         goto done;

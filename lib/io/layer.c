@@ -742,6 +742,18 @@ gp_status gp_layer_open(gp_context *ctx, const char *spec, const char *role, gp_
     return gp_layer_open_with(ctx, spec, role, NULL, out);
 }
 
+gp_status gp_layer_need_geometry(gp_context *ctx, const gp_layer *layer, const char *role)
+{
+    if (OGR_FD_GetGeomFieldCount(OGR_L_GetLayerDefn(layer->layer)) > 0) {
+        return GP_OK;
+    }
+    return gp_error(ctx, GP_ERR_INPUT,
+                    "%s: %s has no geometry column; for a CSV name its coordinate columns "
+                    "(open options X_POSSIBLE_NAMES=lon, Y_POSSIBLE_NAMES=lat, or "
+                    "GEOM_POSSIBLE_NAMES=wkt; CLI --oo KEY=VALUE)",
+                    role, layer->label);
+}
+
 void gp_layer_close(gp_layer *layer)
 {
     if (layer == NULL) {

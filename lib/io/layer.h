@@ -127,6 +127,14 @@ int gp_gdal_option_listed(const char *xml, const char *option);
  */
 int gp_gdal_option_check(const char *xml, const char *option, char *why, size_t size);
 
+/**
+ * A layer that must hold geometries has a geometry column: a CSV read without naming its
+ * coordinate or WKT columns has none, and every feature would be "no geometry".
+ * @return GP_OK; GP_ERR_INPUT naming the role and layer and how to name the columns.
+ */
+GP_NODISCARD gp_status gp_layer_need_geometry(gp_context *ctx, const gp_layer *layer,
+                                              const char *role);
+
 /** Close a layer and free it; NULL is a no-op. */
 void gp_layer_close(gp_layer *layer);
 

@@ -128,6 +128,126 @@ Test(split, an_existing_file_with_a_colon_is_a_path)
     check_split(&gone);
 }
 
+/* QGIS writes a layer source as PATH|layername=NAME (|layerid=N, |option:KEY=VALUE): the path
+ * before the first such part is then taken as it is, Windows drive, ':' and '/vsizip/' too. */
+Test(split, qgis_layername_names_the_layer_as_path_colon_layer_does)
+{
+    static const struct split_case cases[] = {
+        {"city.gpkg|layername=streets", "city.gpkg", "streets"},
+        {"no/such/dir/city.gpkg|layername=grids", "no/such/dir/city.gpkg", "grids"},
+        {"C:\\data\\city.gpkg|layername=grids", "C:\\data\\city.gpkg", "grids"},
+        {"C:/data/city.gpkg|layername=grids", "C:/data/city.gpkg", "grids"},
+        {"C:\\data\\city.gpkg:grids", "C:\\data\\city.gpkg", "grids"},
+        {"a:b.gpkg|layername=grids", "a:b.gpkg", "grids"}, /* ':' kept in the path */
+        {"/vsizip/d/city.zip/city.gpkg|layername=grids", "/vsizip/d/city.zip/city.gpkg", "grids"},
+        {"/vsizip/d/city.zip/city.shp", "/vsizip/d/city.zip/city.shp", NULL},
+        {"/vsizip//abs/city.zip/x.shp:x", "/vsizip//abs/city.zip/x.shp", "x"},
+        {"city.gpkg|layername=社区", "city.gpkg", "社区"},
+        {"city.gpkg|LAYERNAME=grids", "city.gpkg", "grids"},
+        {"city.gpkg|layername=a:b", "city.gpkg", "a:b"},
+        /* open options do not name the layer: the path before them splits at ':' as usual */
+        {"city.gpkg|layername=grids|option:LIST_ALL_TABLES=NO", "city.gpkg", "grids"},
+        {"city.gpkg:grids|option:LIST_ALL_TABLES=NO", "city.gpkg", "grids"},
+        {"pts.csv|option:X_POSSIBLE_NAMES=lon", "pts.csv", NULL},
+        {"city.gpkg|layerid=2", "city.gpkg", NULL},
+        /* a '|' not followed by WORD= or WORD: belongs to the path */
+        {"a|b.gpkg", "a|b.gpkg", NULL},
+        {"a|b.gpkg:grids", "a|b.gpkg", "grids"},
+        {"a|1=b.gpkg", "a|1=b.gpkg", NULL},
+        /* a PG connection string is never split at '|' (a password may hold one) */
+        {"PG:dbname=x password=a|b=c:grids", "PG:dbname=x password=a|b=c", "grids"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        check_split(&cases[i]);
+    }
+}
+
+Test(split, qgis_layerid_and_options_are_parsed_in_order)
+{
+    gp_layer_spec s;
+    cr_assert_eq(gp_layer_parse_spec(ctx,
+                                     "C:\\d\\pts.csv|layerid=0|option:X_POSSIBLE_NAMES=lon"
+                                     "|option:Y_POSSIBLE_NAMES=lat",
+                                     &s),
+                 GP_OK, "%s", gp_context_last_error(ctx));
+    cr_assert_str_eq(s.path, "C:\\d\\pts.csv");
+    cr_assert_null(s.name);
+    cr_assert_eq(s.index, 0);
+    cr_assert_not_null(s.open_options);
+    cr_assert_str_eq(s.open_options[0], "X_POSSIBLE_NAMES=lon");
+    cr_assert_str_eq(s.open_options[1], "Y_POSSIBLE_NAMES=lat");
+    cr_assert_null(s.open_options[2]);
+    gp_layer_spec_clear(&s);
+    cr_assert_eq(gp_layer_parse_spec(ctx, "city.gpkg:grids", &s), GP_OK);
+    cr_assert_eq(s.index, -1);
+    cr_assert_null(s.open_options);
+    gp_layer_spec_clear(&s);
+}
+
+Test(split, qgis_parts_gridpart_cannot_honour_are_errors_quoting_the_spec)
+{
+    static const char *const bad[] = {
+        "city.gpkg|subset=\"code\" = 'a'", /* a filter would silently drop features */
+        "city.gpkg|geometrytype=Point",
+        "city.gpkg|layername=",
+        "city.gpkg|layername=a|layername=b",
+        "city.gpkg|layername=a|layerid=0",
+        "city.gpkg|layerid=-1",
+        "city.gpkg|layerid=x",
+        "city.gpkg|layerid=99999999999",
+        "city.gpkg|option:NOVALUE",
+        "city.gpkg|option:=x",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        gp_layer_spec s;
+        cr_assert_eq(gp_layer_parse_spec(ctx, bad[i], &s), GP_ERR_ARG, "spec \"%s\"", bad[i]);
+        cr_assert_null(s.path);
+        cr_assert_not_null(strstr(gp_context_last_error(ctx), bad[i]), "%s",
+                           gp_context_last_error(ctx));
+        cr_assert_not_null(strstr(gp_context_last_error(ctx), "|layername=NAME"));
+        char *path = NULL, *name = NULL;
+        cr_assert_eq(gp_layer_split_spec(ctx, bad[i], &path, &name), GP_ERR_ARG);
+        cr_assert_null(path);
+        cr_assert_null(name);
+    }
+}
+
+/* GDAL's option lists: keys (aliases too) and, for typed options, values. */
+Test(split, gdal_option_lists_check_keys_and_typed_values)
+{
+    static const char XML[] =
+        "<OptionList>"
+        "<Option name='ENCODING' type='string'/>"
+        "<Option name='SPATIAL_INDEX' type='boolean'/>"
+        "<Option name='PRECISION' type='int'/>"
+        "<Option name='VERSION' type='string-select'><Value>AUTO</Value><Value>1.2</Value>"
+        "<Value alias='ONE_THREE'>1.3</Value></Option>"
+        "<Option name='GEOMETRY_NAME' alias='GEOM' type='string'/>"
+        "</OptionList>";
+    static const struct {
+        const char *option;
+        int expect;
+    } cases[] = {
+        {"ENCODING=UTF-8", 1}, {"encoding=cp936", 1},  {"ENCODNG=UTF-8", 0},
+        {"SPATIAL_INDEX=NO", 1}, {"SPATIAL_INDEX=yes", 1}, {"SPATIAL_INDEX=MAYBE", 0},
+        {"PRECISION=6", 1},    {"PRECISION=6.5", 0},   {"PRECISION=", 0},
+        {"VERSION=1.2", 1},    {"VERSION=auto", 1},    {"VERSION=9", 0},
+        {"VERSION=ONE_THREE", 1}, {"GEOM=g", 1},       {"VERSION", 1},
+    };
+    char why[256];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cr_assert_eq(gp_gdal_option_check(XML, cases[i].option, why, sizeof why),
+                     cases[i].expect, "%s", cases[i].option);
+    }
+    cr_assert_eq(gp_gdal_option_check(XML, "VERSION=9", why, sizeof why), 0);
+    cr_assert_str_eq(why, "one of AUTO, 1.2, 1.3");
+    cr_assert_eq(gp_gdal_option_check(XML, "NOPE=1", why, sizeof why), 0);
+    cr_assert_str_eq(why, "no such option");
+    cr_assert_eq(gp_gdal_option_check(NULL, "ANY=1", why, sizeof why), -1);
+    cr_assert_eq(gp_gdal_option_listed(XML, "VERSION=anything"), 1);
+    cr_assert_eq(gp_gdal_option_listed(XML, "VERSON=1.2"), 0);
+}
+
 static void check_mask(const char *path, const char *expect)
 {
     char *shown = gp_layer_source_label(path);
