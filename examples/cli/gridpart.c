@@ -393,11 +393,25 @@ static int take_workload_option(int opt, const char *value, args *a)
     return -1;
 }
 
+/* Whether `source` ends in a QGIS-style "|layername", "|layerid" or "|option:KEY" whose '='
+ * follows it: that '=' belongs to the source, not to a field. */
+static int ends_in_qgis_key(const char *source)
+{
+    const char *bar = strrchr(source, '|');
+    if (bar == NULL || bar[1] == '\0') {
+        return 0;
+    }
+    size_t word = strspn(bar + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_");
+    const char *rest = bar + 1 + word;
+    return word > 0 && (*rest == '\0' || (*rest == ':' && strpbrk(rest + 1, ":/\\=") == NULL));
+}
+
 /*
  * Split --extra-load's PATH[:LAYER][=FIELD]: the text after the last '=' is the field when it
  * is a plain name (no ':', '/', '\\', '.', space or quote) and the whole spec is not a file.
  * So "shops.gpkg=load" and "PG:dbname=city:shops=load" name field load, while
- * "PG:dbname=city:shops" names none.
+ * "PG:dbname=city:shops" names none; "shops.gpkg|layername=shops" names none and
+ * "shops.gpkg|layername=shops=load" names load.
  */
 static void split_extra_load(const char *spec, char *source, size_t size, const char **field)
 {
@@ -410,6 +424,10 @@ static void split_extra_load(const char *spec, char *source, size_t size, const 
         return;
     }
     *eq = '\0';
+    if (ends_in_qgis_key(source)) {
+        *eq = '=';
+        return;
+    }
     *field = spec + (eq - source) + 1;
 }
 

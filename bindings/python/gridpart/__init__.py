@@ -16,6 +16,7 @@ import functools
 import inspect
 import json
 import os
+import re
 import tempfile
 from ctypes import byref, c_double, c_int32, c_int64, c_void_p
 
@@ -632,6 +633,14 @@ class Result(_Owner):
 BALANCE_MODES = {"workload": 1, "households": 2}
 
 
+def _ends_in_qgis_key(source):
+    """Whether ``source`` ends in "|layername", "|layerid" or "|option:KEY": the '=' after it
+    belongs to that QGIS-style part, not to a field."""
+    if not isinstance(source, str) or "|" not in source:
+        return False
+    return re.fullmatch(r"[A-Za-z_]+(:[^:/\\=]*)?", source.rpartition("|")[2]) is not None
+
+
 def split_extra_load(spec):
     """``"PATH[:LAYER][=FIELD]"`` -> (source, field or None), as the CLI splits it: the text
     after the last '=' is the field when it is a plain name (no ':', '/', '\\', '.', space or
@@ -645,7 +654,7 @@ def split_extra_load(spec):
     text = os.fspath(spec)
     head, eq, field = text.rpartition("=")
     if (not eq or not head or not field or any(c in field for c in ":/\\. \"'")
-            or os.path.exists(text)):
+            or os.path.exists(text) or _ends_in_qgis_key(head)):
         return _text(text, "extra_load"), None
     return _text(head, "extra_load"), _text(field, "extra_load field")
 
