@@ -412,6 +412,14 @@ gp_inputs *gp_inputs_copy_masked(const gp_inputs *in)
         gp_inputs_free(c);
         return NULL;
     }
+    /* How layers were opened, for the report (open options hold no passwords of ours). */
+    c->layer_settings.open_options = CSLDuplicate(in->layer_settings.open_options);
+    if ((in->layer_settings.open_options != NULL && c->layer_settings.open_options == NULL) ||
+        (in->layer_settings.assume_crs != NULL &&
+         (c->layer_settings.assume_crs = gp_strdup(in->layer_settings.assume_crs)) == NULL)) {
+        gp_inputs_free(c);
+        return NULL;
+    }
     return c;
 }
 

@@ -203,13 +203,16 @@ static gp_status check_not_inputs(gp_context *ctx, const gp_outputs *o, const gp
     }
     gp_status st = GP_OK;
     for (size_t r = 0; r < sizeof spec / sizeof spec[0] && st == GP_OK; r++) {
-        char *path = NULL, *layer = NULL;
         if (spec[r] == NULL) {
             continue;
         }
-        if ((st = gp_layer_split_spec(ctx, spec[r], &path, &layer)) != GP_OK) {
+        gp_layer_spec parts;
+        if ((st = gp_layer_parse_spec(ctx, spec[r], &parts)) != GP_OK) {
             break;
         }
+        const char *path = parts.path, *layer = parts.name;
+        /* |layerid=N names a layer only by its place: any layer might be ours. */
+        int ours = parts.index >= 0 || names_ours(layer);
         for (int k = 0; k < n && st == GP_OK; k++) {
             if (gp_fs_same_file(files[k], path)) {
                 st = gp_error(ctx, GP_ERR_ARG,
@@ -218,15 +221,14 @@ static gp_status check_not_inputs(gp_context *ctx, const gp_outputs *o, const gp
                               files[k], role[r]);
             }
         }
-        if (st == GP_OK && t != NULL && t->kind == GP_TARGET_IN_PLACE && names_ours(layer) &&
+        if (st == GP_OK && t != NULL && t->kind == GP_TARGET_IN_PLACE && ours &&
             (gp_fs_same_file(t->dataset, path) || strcmp(t->dataset, path) == 0)) {
             st = gp_error(ctx, GP_ERR_ARG,
                           "%s: its layer '%s' is the %s input; gridpart never replaces an input, "
                           "not even with overwrite",
-                          t->label, layer, role[r]);
+                          t->label, layer ? layer : spec[r], role[r]);
         }
-        gp_free(path);
-        gp_free(layer);
+        gp_layer_spec_clear(&parts);
     }
     return st;
 }

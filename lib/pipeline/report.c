@@ -331,6 +331,19 @@ static void write_settings(FILE *f, const gp_plan *plan)
         json_member(f, "residents_field", in->residents_field, 0);
     }
     write_workload_inputs(f, in);
+    /* GDAL conventions (0.3): open options for every input, the CRS assumed where none. */
+    char *const *oo = in != NULL ? in->layer_settings.open_options : NULL;
+    if (oo != NULL) {
+        fputs(", \"open_options\": [", f);
+        for (int i = 0; oo[i] != NULL; i++) {
+            fputs(i ? ", " : "", f);
+            json_string(f, oo[i]);
+        }
+        fputs("]", f);
+    }
+    if (in != NULL && in->layer_settings.assume_crs != NULL) {
+        json_member(f, "assume_crs", in->layer_settings.assume_crs, 0);
+    }
     fputs("},\n", f);
     static const char *const split[] = {"never", "oversize", "needed"};
     const gp_options *o = &plan->options;

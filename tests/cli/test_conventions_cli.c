@@ -165,8 +165,12 @@ Test(conventions, csv_households_through_oo_give_the_geopackage_grids)
                     "\"$GP_CLI\" partition " COMMUNITIES STREETS
                     "--households pts.csv --count-field households "
                     "--oo X_POSSIBLE_NAMES=lon --oo Y_POSSIBLE_NAMES=lat --assume-crs EPSG:4490 "
-                    "-o csv.gpkg"),
+                    "-o csv.gpkg --report csv.json; rc=$?; cat csv.json; (exit $rc)"),
                  DEMO_EXIT, "%s", out);
+    /* the report says how the inputs were read */
+    cr_assert_not_null(strstr(out, "\"open_options\": [\"X_POSSIBLE_NAMES=lon\", "
+                                   "\"Y_POSSIBLE_NAMES=lat\"], \"assume_crs\": \"EPSG:4490\""),
+                       "%s", out);
     cr_assert_eq(grid_lines(dir, "csv.gpkg", lines, sizeof lines), n);
     cr_assert_str_eq(lines, base_lines, "grid codes and households differ");
     /* Without --assume-crs the CSV has no CRS: refused, saying how to give one. */
@@ -309,6 +313,18 @@ Test(conventions, qgis_layername_equals_path_colon_layer_everywhere)
                  0, "%s", b);
     cr_assert_not_null(strstr(a, " grids checked in "), "%s", a);
     cr_assert_str_eq(b, a);
+    /* An input is never replaced, whichever form names it (|layerid= by place: any layer). */
+    for (int k = 0; k < 2; k++) {
+        cr_assert_eq(sh(dir, out, sizeof out,
+                        "\"$GP_CLI\" adjust --previous \"base.gpkg|%s\" " DEMO_INPUTS
+                        " -o base.gpkg --overwrite",
+                        k ? "layerid=0" : "layername=grids"),
+                     2, "%s", out);
+        cr_assert_not_null(strstr(out, "is the previous grids input; gridpart never replaces an "
+                                       "input"),
+                           "%s", out);
+    }
+    cr_assert_eq(grid_lines(dir, "base.gpkg", lines, sizeof lines), n);
     /* The roster too: a CSV table named QGIS style. */
     cr_assert_eq(sh(dir, out, sizeof out,
                     "printf 'worker_id,community\\nw1,640106003001\\n' > roster.csv && "
