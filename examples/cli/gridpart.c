@@ -36,7 +36,7 @@ static const char PARTITION_USAGE[] =
     "                          [--weight FIELD=W]... [--extra-load PATH[:LAYER][=FIELD]]...\n"
     "                          [--balance workload|households] [--max-workload X]\n"
     "                          [--oo KEY=VALUE]... [--assume-crs CRS]\n"
-    "                          -o OUT [--format DRIVER] [--lco KEY=VALUE]... [--dsco KEY=VALUE]...\n"
+    "                          -o OUT [--format DRIVER] [--lco KEY=VALUE]... [--dsco K=V]...\n"
     "                          [--report OUT.json] [--map OUT.svg] [--overwrite]\n"
     "\n"
     "Divide every community into contiguous grids of --min..--max households whose borders\n"

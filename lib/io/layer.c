@@ -534,13 +534,13 @@ static gp_status check_own_options(gp_context *ctx, const gp_layer *l, const cha
     char why[512];
     for (int i = 0; own != NULL && own[i] != NULL; i++) {
         if (gp_gdal_option_check(xml, own[i], why, sizeof why) == 0) {
-            return gp_error(ctx, GP_ERR_ARG,
-                            "%s: %s: GDAL's %s driver %s open option '%.*s' (|option:%s)%s%s",
-                            role, shown, GDALGetDriverShortName(drv),
-                            strcmp(why, "no such option") == 0 ? "has no" : "takes another value for its",
-                            (int)strcspn(own[i], "="), own[i], own[i],
-                            strcmp(why, "no such option") == 0 ? "" : ": ",
-                            strcmp(why, "no such option") == 0 ? "" : why);
+            return gp_error(
+                ctx, GP_ERR_ARG, "%s: %s: GDAL's %s driver %s open option '%.*s' (|option:%s)%s%s",
+                role, shown, GDALGetDriverShortName(drv),
+                strcmp(why, "no such option") == 0 ? "has no" : "takes another value for its",
+                (int)strcspn(own[i], "="), own[i], own[i],
+                strcmp(why, "no such option") == 0 ? "" : ": ",
+                strcmp(why, "no such option") == 0 ? "" : why);
         }
     }
     return GP_OK;
@@ -552,7 +552,8 @@ static gp_status open_file(gp_context *ctx, gp_layer *l, const char *role, const
                            const gp_layer_spec *spec, const gp_layer_settings *settings)
 {
     char **oo = merged_options(spec->open_options, settings);
-    l->ds = GDALOpenEx(l->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, (const char *const *)oo, NULL);
+    l->ds =
+        GDALOpenEx(l->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, (const char *const *)oo, NULL);
     CSLDestroy(oo);
     const char *layer_name = spec->name;
     if (l->ds == NULL) {
@@ -606,8 +607,10 @@ static gp_status assume_crs(gp_context *ctx, gp_layer *l, const char *role,
         return gp_error_nomem(ctx, "a CRS");
     }
     if (OSRSetFromUserInput(l->assumed, settings->assume_crs) != OGRERR_NONE) {
-        return gp_error(ctx, GP_ERR_CRS, "%s: the CRS assumed for inputs without one, '%s', is "
-                        "not one GDAL knows", role, settings->assume_crs);
+        return gp_error(ctx, GP_ERR_CRS,
+                        "%s: the CRS assumed for inputs without one, '%s', is "
+                        "not one GDAL knows",
+                        role, settings->assume_crs);
     }
     OSRSetAxisMappingStrategy(l->assumed, OAMS_TRADITIONAL_GIS_ORDER);
     return GP_OK;
@@ -648,7 +651,8 @@ static gp_status open_pg(gp_context *ctx, gp_layer *l, const char *role, const c
         return gp_error_nomem(ctx, "a connection string");
     }
     char **oo = merged_options(NULL, settings);
-    l->ds = GDALOpenEx(target, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, (const char *const *)oo, NULL);
+    l->ds =
+        GDALOpenEx(target, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, (const char *const *)oo, NULL);
     CSLDestroy(oo);
     gp_free(target);
     if (l->ds == NULL) {

@@ -469,8 +469,8 @@ static int known_open_option(const char *option)
     for (int i = 0; i < GDALGetDriverCount(); i++) {
         GDALDriverH d = GDALGetDriver(i);
         if (GDALGetMetadataItem(d, GDAL_DCAP_VECTOR, NULL) != NULL &&
-            gp_gdal_option_listed(GDALGetMetadataItem(d, GDAL_DMD_OPENOPTIONLIST, NULL),
-                                  option) == 1) {
+            gp_gdal_option_listed(GDALGetMetadataItem(d, GDAL_DMD_OPENOPTIONLIST, NULL), option) ==
+                1) {
             return 1;
         }
     }

@@ -299,7 +299,8 @@ static gp_status read_residents(gp_context *ctx, const gp_inputs *in, const gp_d
     int64_t n = 0, cap = 0;
     int field = -1;
     r->residents = gp_calloc((size_t)ds->n_communities + 1, sizeof *r->residents);
-    gp_status st = r->residents ? gp_layer_open_with(ctx, in->households, "households", &in->layer_settings, &l)
+    gp_status st = r->residents ? gp_layer_open_with(ctx, in->households, "households",
+                                                     &in->layer_settings, &l)
                                 : gp_error_nomem(ctx, "residents");
     if (st == GP_OK) {
         st = gp_layer_field(ctx, l, in->residents_field, &field);

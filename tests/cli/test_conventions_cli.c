@@ -64,7 +64,7 @@ static int sh(const char *dir, char *out, size_t size, const char *fmt, ...)
 
 #define STREETS "--streets \"$GP_DEMO/streets.gpkg\" --class-field class "
 #define COMMUNITIES "--communities \"$GP_DEMO/communities.gpkg\" --id-field code "
-#define DEMO_INPUTS                                                                            \
+#define DEMO_INPUTS                                                                                \
     COMMUNITIES STREETS "--households \"$GP_DEMO/households.gpkg\" --count-field households"
 /* The demo exits 1: it holds one building of 560 households, above the maximum. */
 enum { DEMO_EXIT = 1 };
@@ -92,9 +92,10 @@ static int64_t grid_lines(const char *dir, const char *source, char *buf, size_t
     OGRFeatureH f;
     buf[0] = '\0';
     while ((f = OGR_L_GetNextFeature(l)) != NULL) {
-        int w = snprintf(buf + used, size - used, "%s %lld\n",
-                         OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "grid_code")),
-                         (long long)OGR_F_GetFieldAsInteger64(f, OGR_F_GetFieldIndex(f, "households")));
+        int w =
+            snprintf(buf + used, size - used, "%s %lld\n",
+                     OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "grid_code")),
+                     (long long)OGR_F_GetFieldAsInteger64(f, OGR_F_GetFieldIndex(f, "households")));
         cr_assert(w > 0 && (size_t)w < size - used, "grid list too long");
         used += (size_t)w;
         n++;
@@ -168,8 +169,9 @@ Test(conventions, csv_households_through_oo_give_the_geopackage_grids)
                     "-o csv.gpkg --report csv.json; rc=$?; cat csv.json; (exit $rc)"),
                  DEMO_EXIT, "%s", out);
     /* the report says how the inputs were read */
-    cr_assert_not_null(strstr(out, "\"open_options\": [\"X_POSSIBLE_NAMES=lon\", "
-                                   "\"Y_POSSIBLE_NAMES=lat\"], \"assume_crs\": \"EPSG:4490\""),
+    cr_assert_not_null(strstr(out,
+                              "\"open_options\": [\"X_POSSIBLE_NAMES=lon\", "
+                              "\"Y_POSSIBLE_NAMES=lat\"], \"assume_crs\": \"EPSG:4490\""),
                        "%s", out);
     cr_assert_eq(grid_lines(dir, "csv.gpkg", lines, sizeof lines), n);
     cr_assert_str_eq(lines, base_lines, "grid codes and households differ");
@@ -245,12 +247,11 @@ Test(conventions, bad_gdal_options_are_refused_before_any_work)
     };
     const char *dir = fresh("bad");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        cr_assert_eq(sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " %s",
-                        cases[i].args),
-                     2, "%s: %s", cases[i].args, out);
+        cr_assert_eq(
+            sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " %s", cases[i].args), 2,
+            "%s: %s", cases[i].args, out);
         cr_assert_not_null(strstr(out, cases[i].message), "%s: %s", cases[i].args, out);
-        cr_assert(!exists_in(dir, "x.shp") && !exists_in(dir, "x.gpkg"), "%s wrote",
-                  cases[i].args);
+        cr_assert(!exists_in(dir, "x.shp") && !exists_in(dir, "x.gpkg"), "%s wrote", cases[i].args);
     }
     /* The same holds for check's outputs. */
     cr_assert_eq(sh(dir, out, sizeof out,
@@ -280,12 +281,14 @@ Test(conventions, qgis_layername_equals_path_colon_layer_everywhere)
     cr_assert_eq(sh(dir, with_colon, sizeof with_colon,
                     "\"$GP_CLI\" partition " DEMO_INPUTS
                     " --extra-load \"$GP_DEMO/households.gpkg:households=households\""
-                    " --report colon.json -o l1.gpkg; rc=$?; grep -o '\"extra_load[^,]*' colon.json; (exit $rc)"),
+                    " --report colon.json -o l1.gpkg; rc=$?; grep -o '\"extra_load[^,]*' "
+                    "colon.json; (exit $rc)"),
                  DEMO_EXIT, "%s", with_colon);
     cr_assert_eq(sh(dir, with_bar, sizeof with_bar,
                     "\"$GP_CLI\" partition " DEMO_INPUTS
                     " --extra-load \"$GP_DEMO/households.gpkg|layername=households=households\""
-                    " --report bar.json -o l2.gpkg; rc=$?; grep -o '\"extra_load[^,]*' bar.json; (exit $rc)"),
+                    " --report bar.json -o l2.gpkg; rc=$?; grep -o '\"extra_load[^,]*' bar.json; "
+                    "(exit $rc)"),
                  DEMO_EXIT, "%s", with_bar);
     /* the field was taken: each feature's households as its load (34532 in all) */
     cr_assert_not_null(strstr(with_colon, "\"extra_load_read\": 34532.000"), "%s", with_colon);
@@ -306,8 +309,8 @@ Test(conventions, qgis_layername_equals_path_colon_layer_everywhere)
     cr_assert_eq(grid_lines(dir, "adj1.gpkg", base_lines, sizeof base_lines), n);
     cr_assert_eq(grid_lines(dir, "adj2.gpkg", lines, sizeof lines), n);
     cr_assert_str_eq(lines, base_lines);
-    cr_assert_eq(sh(dir, a, sizeof a, "\"$GP_CLI\" check --grids base.gpkg:grids " DEMO_INPUTS),
-                 0, "%s", a);
+    cr_assert_eq(sh(dir, a, sizeof a, "\"$GP_CLI\" check --grids base.gpkg:grids " DEMO_INPUTS), 0,
+                 "%s", a);
     cr_assert_eq(sh(dir, b, sizeof b,
                     "\"$GP_CLI\" check --grids \"base.gpkg|layername=grids\" " DEMO_INPUTS),
                  0, "%s", b);
@@ -320,8 +323,9 @@ Test(conventions, qgis_layername_equals_path_colon_layer_everywhere)
                         " -o base.gpkg --overwrite",
                         k ? "layerid=0" : "layername=grids"),
                      2, "%s", out);
-        cr_assert_not_null(strstr(out, "is the previous grids input; gridpart never replaces an "
-                                       "input"),
+        cr_assert_not_null(strstr(out,
+                                  "is the previous grids input; gridpart never replaces an "
+                                  "input"),
                            "%s", out);
     }
     cr_assert_eq(grid_lines(dir, "base.gpkg", lines, sizeof lines), n);

@@ -67,9 +67,10 @@ static const char *households_csv(void)
     int n = 0;
     while ((feat = OGR_L_GetNextFeature(l)) != NULL) {
         OGRGeometryH g = OGR_F_GetGeometryRef(feat);
-        fprintf(f, "%lld,%.17g,%.17g,%lld\n", (long long)OGR_F_GetFID(feat), OGR_G_GetX(g, 0),
-                OGR_G_GetY(g, 0),
-                (long long)OGR_F_GetFieldAsInteger64(feat, OGR_F_GetFieldIndex(feat, "households")));
+        fprintf(
+            f, "%lld,%.17g,%.17g,%lld\n", (long long)OGR_F_GetFID(feat), OGR_G_GetX(g, 0),
+            OGR_G_GetY(g, 0),
+            (long long)OGR_F_GetFieldAsInteger64(feat, OGR_F_GetFieldIndex(feat, "households")));
         OGR_F_Destroy(feat);
         n++;
     }
@@ -113,8 +114,8 @@ static void same_grids(const gp_plan *a, const gp_plan *b, const char *what)
     int64_t total = 0;
     for (int32_t g = 0; g < gp_plan_grid_count(a); g++) {
         cr_assert_str_eq(gp_plan_grid_code(b, g), gp_plan_grid_code(a, g), "%s: grid %d", what, g);
-        cr_assert_eq(gp_plan_grid_households(b, g), gp_plan_grid_households(a, g),
-                     "%s: grid %s", what, gp_plan_grid_code(a, g));
+        cr_assert_eq(gp_plan_grid_households(b, g), gp_plan_grid_households(a, g), "%s: grid %s",
+                     what, gp_plan_grid_code(a, g));
         total += gp_plan_grid_households(b, g);
     }
     cr_assert_eq(gp_plan_households_read(b), gp_plan_households_read(a), "%s", what);
@@ -128,23 +129,21 @@ Test(open_options, csv_of_lon_lat_households_gives_the_geopackage_grids)
 {
     const char *csv = households_csv();
     gp_plan *gpkg = NULL, *by_all = NULL, *by_layer = NULL;
-    cr_assert_eq(run(demo("communities.gpkg"), demo("streets.gpkg"), demo("households.gpkg"),
-                     NULL, NULL, &gpkg),
+    cr_assert_eq(run(demo("communities.gpkg"), demo("streets.gpkg"), demo("households.gpkg"), NULL,
+                     NULL, &gpkg),
                  GP_OK, "%s", gp_context_last_error(ctx));
     cr_assert_eq(gp_plan_households_read(gpkg), 34532);
     /* --oo for every input: the GeoPackages ignore the CSV driver's options. */
     static const char *const oo[] = {"X_POSSIBLE_NAMES=lon", "Y_POSSIBLE_NAMES=lat", NULL};
-    cr_assert_eq(run(demo("communities.gpkg"), demo("streets.gpkg"), csv, oo, "EPSG:4490",
-                     &by_all),
+    cr_assert_eq(run(demo("communities.gpkg"), demo("streets.gpkg"), csv, oo, "EPSG:4490", &by_all),
                  GP_OK, "%s", gp_context_last_error(ctx));
     same_grids(gpkg, by_all, "CSV with open options for every input");
     /* The same options given to the CSV alone, QGIS style. */
     char spec[4200];
-    snprintf(spec, sizeof spec, "%s|option:X_POSSIBLE_NAMES=lon|option:Y_POSSIBLE_NAMES=lat",
-             csv);
-    cr_assert_eq(run(demo("communities.gpkg"), demo("streets.gpkg"), spec, NULL, "EPSG:4490",
-                     &by_layer),
-                 GP_OK, "%s", gp_context_last_error(ctx));
+    snprintf(spec, sizeof spec, "%s|option:X_POSSIBLE_NAMES=lon|option:Y_POSSIBLE_NAMES=lat", csv);
+    cr_assert_eq(
+        run(demo("communities.gpkg"), demo("streets.gpkg"), spec, NULL, "EPSG:4490", &by_layer),
+        GP_OK, "%s", gp_context_last_error(ctx));
     same_grids(gpkg, by_layer, "CSV with its own |option: parts");
     gp_plan_free(gpkg);
     gp_plan_free(by_all);
@@ -171,8 +170,7 @@ Test(open_options, csv_without_its_coordinate_columns_named_is_an_input_error_sa
 {
     const char *csv = households_csv();
     gp_plan *plan = NULL;
-    cr_assert_eq(run(demo("communities.gpkg"), demo("streets.gpkg"), csv, NULL, "EPSG:4490",
-                     &plan),
+    cr_assert_eq(run(demo("communities.gpkg"), demo("streets.gpkg"), csv, NULL, "EPSG:4490", &plan),
                  GP_ERR_INPUT);
     const char *msg = gp_context_last_error(ctx);
     cr_assert_not_null(strstr(msg, "households: "), "%s", msg);
@@ -184,12 +182,12 @@ Test(open_options, csv_without_its_coordinate_columns_named_is_an_input_error_sa
 Test(open_options, an_assumed_crs_leaves_layers_with_one_alone)
 {
     gp_plan *plain = NULL, *assumed = NULL;
-    cr_assert_eq(run(demo("communities.gpkg"), demo("streets.gpkg"), demo("households.gpkg"),
-                     NULL, NULL, &plain),
+    cr_assert_eq(run(demo("communities.gpkg"), demo("streets.gpkg"), demo("households.gpkg"), NULL,
+                     NULL, &plain),
                  GP_OK);
     /* EPSG:3857 is metres: were it applied to the demo's degrees, nothing would match. */
-    cr_assert_eq(run(demo("communities.gpkg"), demo("streets.gpkg"), demo("households.gpkg"),
-                     NULL, "EPSG:3857", &assumed),
+    cr_assert_eq(run(demo("communities.gpkg"), demo("streets.gpkg"), demo("households.gpkg"), NULL,
+                     "EPSG:3857", &assumed),
                  GP_OK, "%s", gp_context_last_error(ctx));
     same_grids(plain, assumed, "assumed CRS on layers that have one");
     gp_plan_free(plain);
@@ -205,8 +203,7 @@ Test(open_options, a_layers_own_option_its_driver_lacks_is_an_argument_error)
                  GP_ERR_ARG);
     const char *msg = gp_context_last_error(ctx);
     cr_assert_not_null(strstr(msg, "households: "), "%s", msg);
-    cr_assert_not_null(strstr(msg, "GPKG driver has no open option 'X_POSSIBLE_NAMES'"), "%s",
-                       msg);
+    cr_assert_not_null(strstr(msg, "GPKG driver has no open option 'X_POSSIBLE_NAMES'"), "%s", msg);
     snprintf(spec, sizeof spec, "%s|option:LIST_ALL_TABLES=PERHAPS", demo("households.gpkg"));
     cr_assert_eq(run(demo("communities.gpkg"), demo("streets.gpkg"), spec, NULL, NULL, &plan),
                  GP_ERR_ARG);
@@ -282,8 +279,8 @@ Test(sources, a_missing_layer_is_named_in_either_form)
 static gp_plan *demo_plan(void)
 {
     gp_plan *plan = NULL;
-    cr_assert_eq(run(demo("communities.gpkg"), demo("streets.gpkg"), demo("households.gpkg"),
-                     NULL, NULL, &plan),
+    cr_assert_eq(run(demo("communities.gpkg"), demo("streets.gpkg"), demo("households.gpkg"), NULL,
+                     NULL, &plan),
                  GP_OK, "%s", gp_context_last_error(ctx));
     return plan;
 }
@@ -312,20 +309,21 @@ Test(creation_options, options_the_driver_lacks_are_argument_errors_before_any_w
                  gp_context_last_error(ctx));
     cr_assert_eq(check_with("/vsimem/co/x.shp", NULL, "ENCODNG=UTF-8", NULL), GP_ERR_ARG);
     const char *msg = gp_context_last_error(ctx);
-    cr_assert_not_null(
-        strstr(msg, "ESRI Shapefile driver has no layer creation option 'ENCODNG'"), "%s", msg);
+    cr_assert_not_null(strstr(msg, "ESRI Shapefile driver has no layer creation option 'ENCODNG'"),
+                       "%s", msg);
     cr_assert_not_null(strstr(msg, "ENCODING"), "the options it has are listed: %s", msg);
     cr_assert_eq(check_with("/vsimem/co/x.shp", NULL, "SPATIAL_INDEX=MAYBE", NULL), GP_ERR_ARG);
     cr_assert_not_null(strstr(gp_context_last_error(ctx), "takes YES or NO"));
     cr_assert_eq(check_with("/vsimem/co/x.gpkg", NULL, NULL, "VERSION=1.2"), GP_OK);
     cr_assert_eq(check_with("/vsimem/co/x.gpkg", NULL, NULL, "VERSION=9"), GP_ERR_ARG);
-    cr_assert_not_null(strstr(gp_context_last_error(ctx), "dataset creation option VERSION"),
-                       "%s", gp_context_last_error(ctx));
+    cr_assert_not_null(strstr(gp_context_last_error(ctx), "dataset creation option VERSION"), "%s",
+                       gp_context_last_error(ctx));
     cr_assert_eq(check_with("/vsimem/co/x.gpkg", NULL, NULL, "ENCODING=UTF-8"), GP_ERR_ARG);
     cr_assert_eq(check_with("/vsimem/co/x.json", "GeoJSON", "RFC7946=YES", NULL), GP_OK);
     cr_assert_eq(check_with("/vsimem/co/x.json", "NoSuchDriver", NULL, NULL), GP_ERR_ARG);
-    cr_assert_not_null(strstr(gp_context_last_error(ctx), "no GDAL vector format named "
-                                                          "'NoSuchDriver'"));
+    cr_assert_not_null(strstr(gp_context_last_error(ctx),
+                              "no GDAL vector format named "
+                              "'NoSuchDriver'"));
     gp_outputs *o = NULL;
     cr_assert_eq(gp_outputs_new(&o), GP_OK);
     cr_assert_eq(gp_outputs_add_layer_option(ctx, o, "ENCODING"), GP_ERR_ARG);
