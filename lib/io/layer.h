@@ -95,7 +95,8 @@ void gp_layer_spec_clear(gp_layer_spec *spec);
  * Split `spec` into the data source and the layer name (NULL when none is named), as
  * gp_layer_open does (QGIS-style |layername= included; |option: parts are dropped). For a PG
  * spec the text after the last ':' is the table only when it is a plausible [schema.]table
- * name (no space, '=', quote, '/', '@', ...; no part starting with a digit), so "PG:dbname=x host=y:communities" names table communities and "PG:dbname=x" or
+ * name (no space, '=', quote, '/', '@', ...; no part starting with a digit), so
+ * "PG:dbname=x host=y:communities" names table communities and "PG:dbname=x" or
  * "PG:host=::1" none. Otherwise a spec naming an existing file is a path even if it holds ':';
  * else the text after its last ':' is the layer unless it is empty or holds '/' or '\'.
  * @return GP_OK; GP_ERR_ARG (a bad |part, see gp_layer_parse_spec); GP_ERR_NOMEM. *path and
