@@ -1351,6 +1351,28 @@ GP_API GP_NODISCARD gp_status gp_plan_block_wkb(gp_context *ctx, const gp_plan *
                                                 uint8_t *buf, size_t size);
 
 /**
+ * The output CRS (the communities', the CRS of every geometry above and of gp_plan_write's
+ * layers) as WKT, by the same "ask the size, then fill" convention.
+ * @return the size in bytes of the WKT including its terminating NUL; 0 when plan is NULL or
+ *         the output has no CRS.
+ * @since 0.3
+ */
+GP_API size_t gp_plan_crs_wkt_size(const gp_plan *plan);
+
+/**
+ * Copy the output CRS as NUL-terminated WKT into the caller's buffer.
+ * @param[in,out] ctx receives the error message.
+ * @param[in] plan the plan.
+ * @param[out] buf receives gp_plan_crs_wkt_size(plan) bytes.
+ * @param[in] size the capacity of buf in bytes.
+ * @return GP_OK; GP_ERR_ARG (plan or buf NULL, the output has no CRS, size too small: nothing
+ *         written).
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_plan_crs_wkt(gp_context *ctx, const gp_plan *plan, char *buf,
+                                              size_t size);
+
+/**
  * @return the number of household features of the input that the plan assigns: every feature
  *         gp_run or gp_adjust used (those skipped as unusable are problems, not here), inside
  *         a community or not; 0 for gp_check's plan.
