@@ -11,16 +11,30 @@ Python bindings (ctypes) over libgridpart. Two entry points:
 Errors raise a :class:`GridpartError` subclass carrying the C status code and message.
 """
 
+from __future__ import annotations
+
 import ctypes
 import functools
 import inspect
 import json
 import os
 import tempfile
+import warnings
 from ctypes import byref, c_double, c_int32, c_int64, c_void_p
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional,
+                    Sequence, Tuple, Union)
 
-from . import _lib
+from . import _frames, _lib
 from ._lib import lib
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas
+    import numpy
+    import pandas
+
+# A layer: "PATH[:LAYER]" text, a path-like or (for the four base layers) a GeoDataFrame.
+PathLike = Union[str, bytes, "os.PathLike[str]"]
+Layer = Union[str, bytes, "os.PathLike[str]", "geopandas.GeoDataFrame"]
 
 __all__ = [
     "partition", "adjust", "partition_graph", "check", "Result", "GraphResult", "version",
@@ -459,28 +473,45 @@ def _problem(plan, i, communities):
 class Result(_Owner):
     """The grids of a run. Holds the C plan until ``close()`` (or the end of a ``with`` block).
 
-    ``grids``: one dict per grid (grid_code, community, households, workload, blocks, flags,
-    change: "kept", "changed" or "new" after :func:`adjust`, else "");
-    ``communities``: one dict per community (id, households, grids, blocks, workload_ratio,
-    split_blocks: street blocks the split stage cut);
-    ``workers``: the roster's workers and their grids (a pandas DataFrame);
-    ``problems``: one dict per problem (severity "violation", "warning" or "note"; kind;
-    community; grid_code; blocks; features; message), run-wide ones first;
-    ``report``: the JSON report as a dict; ``out``: where the layers were written;
-    ``grid_wkb(g)``, ``block(b)``, ``block_wkb(b)`` and ``household_grids()`` read the shapes
-    and each household feature's grid straight from the plan (0.3).
-    After :func:`adjust`: ``moved`` (households whose grid code changed), ``retired`` (previous
-    codes no grid keeps), and per community households_moved, grids_kept, grids_changed,
-    grids_new, grids_retired.
+    Attributes
+    ----------
+    grids : geopandas.GeoDataFrame
+        The `grids` layer as the CLI writes it: grid_code, community, households (int64),
+        workload, blocks (int32), worker ("" without one), flags, change (after
+        :func:`adjust` only: "kept", "changed" or "new"), the polygons in the output CRS (the
+        communities'); after :func:`check` also off_streets_m. Read from memory, no file.
+    blocks : geopandas.GeoDataFrame
+        The `blocks` layer: block_id, community, grid_code, households, on_streets.
+    problems : pandas.DataFrame
+        One row per problem: severity ("violation", "warning" or "note"), kind, community,
+        grid_code, blocks, features (lists of ids), message; run-wide ones first.
+    assignment : pandas.Series
+        The grid code of every household feature (None: outside every community), indexed like
+        the households GeoDataFrame given, else by feature id.
+    report : dict
+        The JSON report (as ``--report`` writes it).
+    communities : list of dict
+        One dict per community (id, households, grids, blocks, workload_ratio, split_blocks,
+        staffing and adjust counts).
+    workers : pandas.DataFrame
+        The roster's workers and their grids.
+    grid_records, problem_records : list of dict
+        Deprecated (0.3): the grids and problems as lists of dicts, what ``grids`` and
+        ``problems`` were before 0.3; ``violations`` is still such a list.
+    out : str or None
+        Where the layers were written.
     """
 
     _free = staticmethod(lib.gp_plan_free)
 
-    def __init__(self, plan, out):
+    def __init__(self, plan: Any, out: Any) -> None:
         super().__init__(plan)
         self.out = out
+        self._households: Optional["pandas.DataFrame"] = None
+        self._cache: Dict[str, Any] = {}
+        self._grid_extra: List[str] = []
         nc = lib.gp_plan_community_count(plan)
-        self.communities = [
+        self.communities: List[Dict[str, Any]] = [
             {
                 "id": lib.gp_plan_community_id(plan, c).decode(),
                 "households": lib.gp_plan_community_households(plan, c),
@@ -493,7 +524,7 @@ class Result(_Owner):
             }
             for c in range(nc)
         ]
-        self.grids = [
+        self.grid_records: List[Dict[str, Any]] = [
             {
                 "grid_code": lib.gp_plan_grid_code(plan, g).decode(),
                 "community": self.communities[lib.gp_plan_grid_community(plan, g)]["id"],
@@ -506,8 +537,8 @@ class Result(_Owner):
             }
             for g in range(lib.gp_plan_grid_count(plan))
         ]
-        self.problems = [_problem(plan, i, self.communities)
-                         for i in range(lib.gp_plan_problem_count(plan))]
+        self.problem_records: List[Dict[str, Any]] = [
+            _problem(plan, i, self.communities) for i in range(lib.gp_plan_problem_count(plan))]
         self.out_of_bounds = lib.gp_plan_out_of_bounds(plan)
         self.households_read = lib.gp_plan_households_read(plan)
         self.households_outside = lib.gp_plan_households_outside(plan)
@@ -524,6 +555,45 @@ class Result(_Owner):
                 community["grids_" + name] = lib.gp_plan_community_grid_changes(plan, c, k)
         self._workers = _workers(plan, self.communities)
 
+    def _cached(self, key: str, make: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key].copy()
+
+    @property
+    def grids(self) -> "geopandas.GeoDataFrame":
+        """The `grids` layer as a GeoDataFrame (see the class doc), read from the plan."""
+        return self._cached("grids", lambda: _frames.grids_frame(
+            self.ptr, self.grid_records, self.adjusted, self._grid_extra))
+
+    @property
+    def blocks(self) -> "geopandas.GeoDataFrame":
+        """The `blocks` layer as a GeoDataFrame: block_id, community, grid_code, households,
+        on_streets (0 when a side is a cut through a street block), geometry."""
+        return self._cached("blocks", lambda: _frames.blocks_frame(
+            self.ptr, [c["id"] for c in self.communities],
+            [g["grid_code"] for g in self.grid_records]))
+
+    @property
+    def problems(self) -> "pandas.DataFrame":
+        """The problems as a DataFrame: severity, kind, community, grid_code, blocks,
+        features, message."""
+        return self._cached("problems", lambda: _frames.problems_frame(self.problem_records))
+
+    @property
+    def assignment(self) -> "pandas.Series":
+        """The grid code of every household feature, a Series named grid_code: indexed like
+        the households GeoDataFrame given (row i is feature id i + 1), or by feature id when
+        households were a path. None where a feature lies outside every community or was not
+        used (a problem says why)."""
+        return self._cached("assignment", lambda: _frames.assignment(
+            self.ptr, [g["grid_code"] for g in self.grid_records], self._households))
+
+    @property
+    def crs(self) -> Optional[str]:
+        """The output CRS (the communities') as WKT, or None."""
+        return _frames.crs_wkt(self.ptr)
+
     @property
     def workers(self):
         """The roster's workers and their grids as a pandas DataFrame, one row per worker in
@@ -533,13 +603,14 @@ class Result(_Owner):
         return pd.DataFrame(self._workers, columns=list(WORKER_COLUMNS))
 
     @property
-    def violations(self):
-        """The problems that break a rule (a grid outside the bounds)."""
-        return [p for p in self.problems if p["severity"] == "violation"]
+    def violations(self) -> List[Dict[str, Any]]:
+        """The problems that break a rule (a grid outside the bounds), as a list of dicts
+        (``problems[problems.severity == "violation"]`` is the same as a DataFrame)."""
+        return [p for p in self.problem_records if p["severity"] == "violation"]
 
     @property
-    def report(self):
-        """The JSON report (as ``--report`` writes it), parsed."""
+    def report(self) -> Dict[str, Any]:
+        """The JSON report (as ``--report`` writes it), parsed into a dict."""
         ctx = _lib.context()
         buf = c_void_p()
         _check(lib.gp_plan_report_json(ctx, self.ptr, byref(buf)), ctx)
@@ -548,7 +619,7 @@ class Result(_Owner):
         finally:
             lib.gp_free(buf)
 
-    def _wkb(self, size_fn, fill_fn, i):
+    def _wkb(self, size_fn: Callable, fill_fn: Callable, i: int) -> bytes:
         size = size_fn(self.ptr, i)
         if size == 0:
             raise IndexError(i)
@@ -557,71 +628,108 @@ class Result(_Owner):
         _check(fill_fn(ctx, self.ptr, i, buf, size), ctx)
         return buf.raw
 
-    def grid_wkb(self, g):
-        """Grid ``g``'s polygon as WKB bytes in the output CRS (the communities'), the shape the
-        `grids` layer gets; e.g. ``shapely.wkb.loads(result.grid_wkb(0))``."""
+    def grid_wkb(self, g: int) -> bytes:
+        """Grid ``g``'s polygon as WKB.
+
+        Parameters
+        ----------
+        g : int
+            The grid's row in ``grids`` (0-based).
+
+        Returns
+        -------
+        bytes
+            The polygon in the output CRS (the communities'), the shape the `grids` layer
+            gets; e.g. ``shapely.wkb.loads(result.grid_wkb(0))``.
+        """
         return self._wkb(lib.gp_plan_grid_wkb_size, lib.gp_plan_grid_wkb, g)
 
     @property
-    def block_count(self):
+    def block_count(self) -> int:
         """The number of street blocks (pieces of cut blocks included), in community order."""
         return lib.gp_plan_block_count(self.ptr)
 
-    def block(self, b):
-        """Block ``b`` as a dict: block_id, community, grid_code, households, on_streets."""
+    def block(self, b: int) -> Dict[str, Any]:
+        """Block ``b`` (0-based, the row of ``blocks``) as a dict: block_id, community,
+        grid_code, households, on_streets."""
         if not 0 <= b < self.block_count:
             raise IndexError(b)
         return {
             "block_id": lib.gp_plan_block_id(self.ptr, b),
             "community": self.communities[lib.gp_plan_block_community(self.ptr, b)]["id"],
-            "grid_code": self.grids[lib.gp_plan_block_grid(self.ptr, b)]["grid_code"],
+            "grid_code": self.grid_records[lib.gp_plan_block_grid(self.ptr, b)]["grid_code"],
             "households": lib.gp_plan_block_households(self.ptr, b),
             "on_streets": lib.gp_plan_block_on_streets(self.ptr, b),
         }
 
-    def block_wkb(self, b):
-        """Block ``b``'s polygon as WKB bytes in the output CRS."""
+    def block_wkb(self, b: int) -> bytes:
+        """Block ``b``'s polygon (0-based, the row of ``blocks``) as WKB in the output CRS."""
         return self._wkb(lib.gp_plan_block_wkb_size, lib.gp_plan_block_wkb, b)
 
-    def household_grids(self):
-        """The grid of every household feature: two numpy arrays, the feature ids (ascending)
-        and the index into ``grids`` of each (-1: outside every community)."""
-        import numpy as np
-        n = lib.gp_plan_household_count(self.ptr)
-        fids = np.zeros(n, np.int64)
-        grids = np.zeros(n, np.int32)
-        ctx = _lib.context()
-        _check(lib.gp_plan_household_grids(
-            ctx, self.ptr, fids.ctypes.data_as(_lib.i64p), grids.ctypes.data_as(_lib.i32p), n),
-            ctx)
-        return fids, grids
+    def household_grids(self) -> Tuple["numpy.ndarray", "numpy.ndarray"]:
+        """The grid of every household feature.
 
-    def write(self, path=None, driver=None, *, report=None, map=None, overwrite=False):
-        """Write the layers `grids` and `blocks` to ``path`` (and the ``report`` and ``map``
-        files), all or nothing. An existing layer or file is an error unless ``overwrite``;
-        only gridpart's own layers and files are ever replaced."""
+        Returns
+        -------
+        fids : numpy.ndarray of int64
+            The feature ids, ascending.
+        grids : numpy.ndarray of int32
+            The row in ``grids`` of each (-1: outside every community). ``assignment`` gives
+            the same as grid codes, indexed like the input.
+        """
+        return _frames.household_grids(self.ptr)
+
+    def write(self, path: Optional[PathLike] = None, driver: Optional[str] = None, *,
+              report: Optional[PathLike] = None, map: Optional[PathLike] = None,
+              overwrite: bool = False) -> None:
+        """Write the layers `grids` and `blocks` (and the report and map), all or nothing.
+
+        Parameters
+        ----------
+        path : str or os.PathLike, optional
+            The layers' target: a file, a folder or a connection string ("PG:dbname=city").
+        driver : str, optional
+            A GDAL vector driver name; default from the extension.
+        report : str or os.PathLike, optional
+            The JSON report's file.
+        map : str or os.PathLike, optional
+            The SVG map's file.
+        overwrite : bool
+            Replace gridpart's own existing layers and files (else they are an error).
+        """
         with _Outputs(path, driver, report, map, overwrite) as outputs:
             outputs.write(self.ptr)
 
-    def write_report(self, path, overwrite=False):
+    def write_report(self, path: PathLike, overwrite: bool = False) -> None:
+        """Write the JSON report to ``path`` (see :meth:`write`)."""
         self.write(report=path, overwrite=overwrite)
 
-    def write_map(self, path, overwrite=False):
+    def write_map(self, path: PathLike, overwrite: bool = False) -> None:
+        """Write the SVG map to ``path`` (see :meth:`write`)."""
         self.write(map=path, overwrite=overwrite)
 
-    def to_geopandas(self, layer="grids"):
-        """The `grids` (or `blocks`) layer as a GeoDataFrame (needs geopandas)."""
-        import geopandas as gpd
-        if self.out is not None and str(self.out).lower().endswith(".gpkg"):
-            return gpd.read_file(self.out, layer=layer)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "plan.gpkg")
-            self.write(path)
-            return gpd.read_file(path, layer=layer)
+    def to_geopandas(self, layer: str = "grids") -> "geopandas.GeoDataFrame":
+        """The `grids` or `blocks` layer as a GeoDataFrame, from memory (no file).
 
-    def __repr__(self):
-        return (f"Result(communities={len(self.communities)}, grids={len(self.grids)}, "
-                f"out_of_bounds={self.out_of_bounds}, problems={len(self.problems)})")
+        Parameters
+        ----------
+        layer : {"grids", "blocks"}
+            Which layer.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            ``grids`` or ``blocks``.
+        """
+        if layer == "grids":
+            return self.grids
+        if layer == "blocks":
+            return self.blocks
+        raise ArgumentError(1, f"layer must be 'grids' or 'blocks', not {layer!r}")
+
+    def __repr__(self) -> str:
+        return (f"Result(communities={len(self.communities)}, grids={len(self.grid_records)}, "
+                f"out_of_bounds={self.out_of_bounds}, problems={len(self.problem_records)})")
 
 
 BALANCE_MODES = {"workload": 1, "households": 2}
@@ -645,16 +753,21 @@ def split_extra_load(spec):
     return _text(head, "extra_load"), _text(field, "extra_load field")
 
 
-def _set_layers(ctx, inputs, communities, id_field, streets, class_field, households,
-                count_field, barriers):
-    """The four layers every pipeline call reads, and their fields."""
-    _check(lib.gp_inputs_set_communities(ctx, inputs, _text(communities, "communities"),
-                                         _text(id_field, "id_field")), ctx)
-    _check(lib.gp_inputs_set_streets(ctx, inputs, _text(streets, "streets"),
-                                     _text(class_field, "class_field")), ctx)
-    _check(lib.gp_inputs_set_households(ctx, inputs, _text(households, "households"),
-                                        _text(count_field, "count_field")), ctx)
-    _check(lib.gp_inputs_set_barriers(ctx, inputs, _text(barriers, "barriers")), ctx)
+def _set_layers(ctx: Any, inputs: Any, communities: Any, id_field: Optional[str],
+                streets: Any, class_field: Optional[str], households: Any,
+                count_field: Optional[str], barriers: Any) -> None:
+    """The four layers every pipeline call reads, and their fields: each a source text or a
+    layer held in memory (:class:`_frames.MemLayer`, its field already taken)."""
+    def give(layer: Any, setter: Any, name: str, *fields: Tuple[Optional[str], str]) -> None:
+        if isinstance(layer, _frames.MemLayer):
+            _check(layer.set(ctx, inputs), ctx)
+        else:
+            _check(setter(ctx, inputs, _text(layer, name),
+                          *[_text(f, what) for f, what in fields]), ctx)
+    give(communities, lib.gp_inputs_set_communities, "communities", (id_field, "id_field"))
+    give(streets, lib.gp_inputs_set_streets, "streets", (class_field, "class_field"))
+    give(households, lib.gp_inputs_set_households, "households", (count_field, "count_field"))
+    give(barriers, lib.gp_inputs_set_barriers, "barriers")
 
 
 def _set_workload(ctx, inputs, opts, weights, extra_load, balance, max_workload):
@@ -682,37 +795,61 @@ def _set_workload(ctx, inputs, opts, weights, extra_load, balance, max_workload)
 
 # ---- layers given as data frames ------------------------------------------------------------
 
-def _is_frame(value):
+def _is_frame(value: Any) -> bool:
     """A pandas DataFrame or geopandas GeoDataFrame (without importing either)."""
     return type(value).__module__.split(".")[0] in ("pandas", "geopandas") and hasattr(
         value, "to_csv")
 
 
+# The field argument naming each in-memory layer's one field.
+_MEMORY_FIELDS = {"communities": "id_field", "streets": "class_field",
+                  "households": "count_field", "barriers": None}
+
+
 class _Frames:
-    """Layers given as data frames, written for the C library into a private temporary folder
-    removed when the call returns: a GeoDataFrame as a GeoPackage layer (its CRS kept; feature
-    ids in messages are row positions + 1), a DataFrame without geometry (a roster) as CSV."""
+    """Layers given as data frames. A GeoDataFrame for communities, streets, households or
+    barriers goes to the library from memory, as WKB arrays (:class:`_frames.MemLayer`; feature
+    ids are row positions + 1, messages name the frame and row index label). The others (the
+    previous or audited grids, the roster, extra loads, and households when ``weights`` or
+    ``residents_field`` need more of their columns than the count) are written for the C
+    library into a private temporary folder removed when the call returns: a GeoDataFrame as a
+    GeoPackage layer (feature ids row positions + 1), a DataFrame (a roster) as CSV."""
 
-    def __init__(self):
-        self._dir = None
-        self._names = {}  # the copy's source text -> how messages name the frame
+    def __init__(self) -> None:
+        self._dir: Optional[tempfile.TemporaryDirectory] = None
+        self._names: Dict[str, str] = {}  # the copy's source text -> how messages name it
+        self.memory: List[_frames.MemLayer] = []
 
-    def __enter__(self):
+    def __enter__(self) -> "_Frames":
         return self
 
-    def __exit__(self, kind, error, trace):
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
         if self._dir is not None:
             self._dir.cleanup()
-        if isinstance(error, GridpartError) and self._names:
-            # Messages name the frame the caller gave, not the temporary copy.
+        if isinstance(error, GridpartError) and (self._names or self.memory):
+            # Messages name the frame the caller gave, not the copy.
             message = error.message
             for source, name in self._names.items():
                 message = message.replace(source, name)
                 message = message.replace(source.rpartition(":")[0], name)
+            for layer in self.memory:
+                message = layer.rename(message)
             if message != error.message:
                 raise type(error)(error.status, message) from None
 
-    def source(self, name, value):
+    def in_memory(self, name: str, value: Any, field: Optional[str]) -> Any:
+        """A GeoDataFrame for one of the four base layers as a MemLayer; anything else as
+        :meth:`source` gives it."""
+        if not _frames.is_geoframe(value):
+            return self.source(name, value)
+        try:
+            layer = _frames.MemLayer(name, value, field)
+        except _frames.FrameError as e:
+            raise InputError(4, str(e)) from None
+        self.memory.append(layer)
+        return layer
+
+    def source(self, name: str, value: Any) -> Any:
         if not _is_frame(value):
             return value
         if self._dir is None:
@@ -721,14 +858,14 @@ class _Frames:
         if hasattr(value, "geometry") and type(value).__name__ == "GeoDataFrame":
             value.to_file(base + ".gpkg", layer=name, driver="GPKG", index=False)
             source = f"{base}.gpkg:{name}"
-            self._names[source] = f"the GeoDataFrame {name}"
+            self._names[source] = f"the {name} GeoDataFrame"
         else:
             value.to_csv(base + ".csv", index=False)
             source = base + ".csv"
-            self._names[source + ":" + os.path.basename(base)] = f"the DataFrame {name}"
+            self._names[source + ":" + os.path.basename(base)] = f"the {name} DataFrame"
         return source
 
-    def extra_load(self, value):
+    def extra_load(self, value: Any) -> Any:
         if value is None or isinstance(value, (str, bytes, os.PathLike)) or _is_frame(value):
             value = [] if value is None else [value]
         out = []
@@ -742,20 +879,39 @@ class _Frames:
         return out
 
 
-def _frames_accepted(*names):
-    """Let the layer arguments `names` of a pipeline call be (Geo)DataFrames too."""
-    def wrap(fn):
+def _frames_accepted(*names: str) -> Callable[[Callable[..., "Result"]], Callable[..., "Result"]]:
+    """Let the layer arguments `names` of a pipeline call be (Geo)DataFrames too: the four
+    base layers from memory (households through a temporary file when ``weights`` or
+    ``residents_field`` read more of its columns), the others through temporary files. The
+    result's ``assignment`` is indexed like a households frame."""
+    def wrap(fn: Callable[..., "Result"]) -> Callable[..., "Result"]:
         sig = inspect.signature(fn)
 
         @functools.wraps(fn)
-        def call(*args, **kwargs):
+        def call(*args: Any, **kwargs: Any) -> "Result":
             bound = sig.bind(*args, **kwargs)
+            args_ = bound.arguments
+            households = args_.get("households")
+            needs_columns = bool(args_.get("weights")) or args_.get("residents_field")
             with _Frames() as frames:
                 for name in names:
-                    value = bound.arguments.get(name)
-                    bound.arguments[name] = (frames.extra_load(value) if name == "extra_load"
-                                             else frames.source(name, value))
-                return fn(*bound.args, **bound.kwargs)
+                    value = args_.get(name)
+                    field = _MEMORY_FIELDS.get(name, "")
+                    if name == "extra_load":
+                        args_[name] = frames.extra_load(value)
+                    elif field != "" and not (name == "households" and needs_columns):
+                        args_[name] = frames.in_memory(
+                            name, value, args_.get(field, sig.parameters[field].default)
+                            if field else None)
+                    else:
+                        args_[name] = frames.source(name, value)
+                result = fn(*bound.args, **bound.kwargs)
+                for problem in result.problem_records:
+                    for layer in frames.memory:
+                        problem["message"] = layer.rename(problem["message"])
+            if _is_frame(households):
+                result._households = households
+            return result
         return call
     return wrap
 
@@ -945,8 +1101,9 @@ def check(grids, communities, streets, households, out=None, *, grids_code_field
         try:
             result.hard_failures = lib.gp_plan_hard_failures(result.ptr)
             result.households_no_grid = lib.gp_plan_households_no_grid(result.ptr)
-            for g, grid in enumerate(result.grids):
+            for g, grid in enumerate(result.grid_records):
                 grid["off_streets_m"] = lib.gp_plan_grid_off_streets(result.ptr, g)
+            result._grid_extra = ["off_streets_m"]
             if outputs is not None:
                 outputs.write(result.ptr)
         except BaseException:

@@ -137,6 +137,9 @@ FUNCTIONS = {
     "gp_plan_household_count": (c_int64, [PlanP]),
     "gp_plan_household_grids": (status, [ContextP, PlanP, i64p, i32p, c_int64]),
     "gp_plan_household_grid": (status, [ContextP, PlanP, c_int64, i32p]),
+    # the output CRS as WKT (0.3, issue #14)
+    "gp_plan_crs_wkt_size": (c_size_t, [PlanP]),
+    "gp_plan_crs_wkt": (status, [ContextP, PlanP, c_void_p, c_size_t]),
     # layers given as arrays (0.3): n, WKB pointers, sizes, ids, the field, the CRS
     "gp_inputs_set_communities_wkb": (status, [ContextP, InputsP, c_int64, POINTER(c_void_p),
                                                POINTER(c_size_t), i64p, POINTER(c_char_p),
