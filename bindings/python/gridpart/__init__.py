@@ -43,8 +43,14 @@ __all__ = [
     "LimitError",
 ]
 
-def version():
-    """The loaded library's version string."""
+def version() -> str:
+    """The loaded library's version.
+
+    Returns
+    -------
+    str
+        e.g. "0.3.0".
+    """
     return lib.gp_version().decode()
 
 
@@ -274,10 +280,23 @@ def _array(values, ctype, n=None, name="array"):
 
 
 class GraphResult:
-    """A division of a graph: ``assignment`` (grid id per vertex), ``grids`` (per-grid stats),
-    ``problems`` (bounds that could not be met, with vertex ids) and summary statistics."""
+    """A division of a graph (:func:`partition_graph`).
 
-    def __init__(self, part):
+    Attributes
+    ----------
+    assignment : numpy.ndarray of int32
+        The grid of each vertex.
+    grids : list of dict
+        Per grid: households, workload, vertices, polsby_popper.
+    problems : list of dict
+        Bounds that could not be met: kind, vertex, message.
+    cut_cost, workload_ratio, mean_polsby_popper : float
+        Summary statistics.
+    households_moved, out_of_bounds : int
+        Households moved from ``previous``; grids outside the bounds.
+    """
+
+    def __init__(self, part: Any) -> None:
         n = lib.gp_partition_vertex_count(part)
         ng = lib.gp_partition_grid_count(part)
         raw = lib.gp_partition_assignment(part)
@@ -325,16 +344,55 @@ class _Partition(_Owner):
     _free = staticmethod(lib.gp_partition_free)
 
 
-def partition_graph(xadj, adjncy, households, *, border_length=None, cut_cost=None,
-                    workload=None, area=None, perimeter=None, previous=None, min=None,
-                    max=None, target=None, grids=None, seed=None, threads=None, effort=None,
-                    progress=None):
+ArrayLike = Union[Sequence[float], "numpy.ndarray"]
+
+
+def partition_graph(xadj: ArrayLike, adjncy: ArrayLike, households: ArrayLike, *,
+                    border_length: Optional[ArrayLike] = None,
+                    cut_cost: Optional[ArrayLike] = None, workload: Optional[ArrayLike] = None,
+                    area: Optional[ArrayLike] = None, perimeter: Optional[ArrayLike] = None,
+                    previous: Optional[ArrayLike] = None, min: Optional[int] = None,
+                    max: Optional[int] = None, target: Optional[int] = None,
+                    grids: Union[int, str, None] = None, seed: Optional[int] = None,
+                    threads: Optional[int] = None, effort: Optional[float] = None,
+                    progress: Optional[Callable[[float, str], Any]] = None) -> GraphResult:
     """Divide a CSR graph (METIS layout) into contiguous grids of [min, max] households.
 
-    ``xadj`` has n + 1 offsets and ``adjncy`` the neighbours; ``households`` one count per
-    vertex. Optional per-edge ``border_length`` and ``cut_cost`` (laid out like adjncy),
-    per-vertex ``workload``, ``area`` and ``perimeter``, and a ``previous`` assignment to stay
-    close to. ``progress(fraction, stage)`` may return True to cancel. Returns a GraphResult.
+    Parameters
+    ----------
+    xadj : array_like of int
+        n + 1 offsets into ``adjncy``, starting at 0, never decreasing.
+    adjncy : array_like of int
+        The neighbours of each vertex, ``xadj[-1]`` entries.
+    households : array_like of int
+        Households per vertex (n).
+    border_length, cut_cost : array_like of float, optional
+        Per edge, laid out like ``adjncy``: the shared border and the cost of cutting it.
+    workload : array_like of float, optional
+        Workload per vertex (default its households).
+    area, perimeter : array_like of float, optional
+        Per vertex, together: for the compactness (Polsby-Popper) of the grids.
+    previous : array_like of int, optional
+        A previous grid per vertex to stay close to.
+    min, max : int, optional
+        Households per grid (default 300 and 500).
+    target : int, optional
+        Households per grid to aim at.
+    grids : int or "auto", optional
+        The number of grids.
+    seed : int, optional
+        Seed of the search (default 1).
+    threads : int, optional
+        Threads (default one per core).
+    effort : float, optional
+        Search effort factor.
+    progress : callable, optional
+        ``progress(fraction, stage)``; returning True cancels the run.
+
+    Returns
+    -------
+    GraphResult
+        ``assignment`` (grid per vertex), ``grids`` (per-grid stats), ``problems``.
     """
     ctx = _lib.context()
     xadj_p, xadj_a = _array(xadj, c_int32, name="xadj")
@@ -419,10 +477,27 @@ class _Outputs(_Owner):
 SEVERITIES = ("violation", "warning", "note")
 
 
-def staffing_required(rule, households, residents=None, grids=0):
-    """Workers a community needs under a staffing rule (as ``--staffing`` takes it:
-    "zhejiang[:base=6,above=2000,per=350]", "per10k:N[,persons=2.6]", "grid"), for its
-    households, residents (None: households x persons) and grids."""
+def staffing_required(rule: str, households: int, residents: Optional[float] = None,
+                      grids: int = 0) -> int:
+    """Workers a community needs under a staffing rule.
+
+    Parameters
+    ----------
+    rule : str
+        As ``--staffing`` takes it: "zhejiang[:base=6,above=2000,per=350]",
+        "per10k:N[,persons=2.6]", "grid".
+    households : int
+        The community's households.
+    residents : float, optional
+        Its residents (None: households x persons).
+    grids : int
+        Its grids.
+
+    Returns
+    -------
+    int
+        The workers required.
+    """
     with _Options(staffing=rule) as opts:
         return lib.gp_staffing_required(opts.ptr, _whole(households, "households"),
                                         -1.0 if residents is None else float(residents),
@@ -595,7 +670,7 @@ class Result(_Owner):
         return _frames.crs_wkt(self.ptr)
 
     @property
-    def workers(self):
+    def workers(self) -> pandas.DataFrame:
         """The roster's workers and their grids as a pandas DataFrame, one row per worker in
         community then id order: worker_id, community, grid_codes (a list; empty for a surplus
         worker), grids, households, workload. Empty without a roster."""
@@ -735,10 +810,22 @@ class Result(_Owner):
 BALANCE_MODES = {"workload": 1, "households": 2}
 
 
-def split_extra_load(spec):
-    """``"PATH[:LAYER][=FIELD]"`` -> (source, field or None), as the CLI splits it: the text
-    after the last '=' is the field when it is a plain name (no ':', '/', '\\', '.', space or
-    quote) and the whole spec is not an existing file."""
+def split_extra_load(spec: Union[PathLike, Tuple[Any, Optional[str]]]
+                     ) -> Tuple[bytes, Optional[bytes]]:
+    """Split an extra load spec as the CLI does.
+
+    Parameters
+    ----------
+    spec : str, os.PathLike or (source, field) pair
+        ``"PATH[:LAYER][=FIELD]"``: the text after the last '=' is the field when it is a plain
+        name (no ':', '/', '\\', '.', space or quote) and the whole spec is not an existing
+        file.
+
+    Returns
+    -------
+    (bytes, bytes or None)
+        The source and the field (None: 1 per feature).
+    """
     if isinstance(spec, (tuple, list)):
         if len(spec) != 2:
             raise ArgumentError(1, f"extra_load entries are 'PATH[:LAYER][=FIELD]' or "
@@ -916,43 +1003,154 @@ def _frames_accepted(*names: str) -> Callable[[Callable[..., "Result"]], Callabl
     return wrap
 
 
+# Parameter documentation shared by partition, adjust and check (numpy style), put into their
+# docstrings by _doc so that help() shows every parameter.
+_DOC = {
+    "LAYERS": """communities : str, os.PathLike or geopandas.GeoDataFrame
+    The community polygons: ``"PATH[:LAYER]"`` (any GDAL source, e.g.
+    ``"PG:dbname=city:communities"``) or a GeoDataFrame, given from memory (WKB, no file;
+    feature ids are row positions + 1; messages name the frame and the row's index label).
+streets : str, os.PathLike or geopandas.GeoDataFrame
+    The street lines, as ``communities``.
+households : str, os.PathLike or geopandas.GeoDataFrame
+    The household points or building polygons, as ``communities``. ``Result.assignment`` is
+    indexed like this frame.
+out : str or os.PathLike, optional
+    Where to write the layers `grids` and `blocks` (and `workers` with a roster); None: write
+    nothing (the result holds them as GeoDataFrames).""",
+    "FIELDS": """id_field : str
+    The communities' id field (default "code"); grid codes start with the id.
+class_field : str, optional
+    The streets' class field; None: no classes.
+count_field : str, optional
+    The households' count field; None: one household per feature.
+barriers : str, os.PathLike or geopandas.GeoDataFrame, optional
+    Rivers, railways (lines or polygons) no grid crosses.""",
+    "BOUNDS": """min, max : int, optional
+    Households per grid (default 300 and 500).""",
+    "RUN": """target : int, optional
+    Households per grid to aim at (default the middle of the bounds).
+grids : int or "auto", optional
+    Grids per community ("auto": from the bounds).
+seed : int, optional
+    Seed of the search (default 1): the same seed gives the same grids on any thread count.
+threads : int, optional
+    Threads (default one per core).
+effort : float, optional
+    Search effort factor (default 1).
+split : {"never", "oversize", "needed"}, optional
+    When street blocks may be cut (default "needed"; see ``gridpart partition --help``).""",
+    "CRS": """crs : str, optional
+    The metric working CRS (default: a UTM zone of the communities).
+overlaps : {"error", "first"}, optional
+    Overlapping communities refused (default), or given to the community whose id sorts
+    first.""",
+    "OUTPUTS": """format : str, optional
+    The GDAL driver of ``out`` (default from the extension).
+report : str or os.PathLike, optional
+    Where to write the JSON report.
+map : str or os.PathLike, optional
+    Where to write the SVG map.
+overwrite : bool
+    Replace gridpart's own existing outputs (else an existing one is an error). Outputs are
+    checked before any work and written all or nothing.
+progress : callable, optional
+    ``progress(fraction, stage)``, called as the run goes; returning True cancels it
+    (:class:`CanceledError`).""",
+    "STAFF": """staffing : str, optional
+    A staffing rule as ``--staffing`` takes it: "zhejiang[:base=6,above=2000,per=350]",
+    "per10k:N[,persons=2.6]" or "grid"; the workers each community needs are in
+    ``Result.communities`` and the report.
+residents_field : str, optional
+    Residents per household feature (for per10k). With a households GeoDataFrame, that
+    layer goes through a temporary GeoPackage (the memory setters carry only the count).
+workers : str, os.PathLike or pandas.DataFrame, optional
+    The roster (worker_id, community, optional grid_code): every grid gets a worker of its
+    community, listed in ``Result.workers``. A DataFrame goes through a temporary CSV.
+worker_id_field, worker_community_field, worker_grid_field : str, optional
+    The roster's field names, when not the defaults.""",
+    "WORKLOAD": """weights : dict of str to float, optional
+    Numeric household fields and their weights >= 0 (``{"elderly": 0.5}``): a grid's workload
+    is its households + weight x field of its households (+ extra loads). With a households
+    GeoDataFrame, that layer goes through a temporary GeoPackage.
+extra_load : str, tuple or list of them, optional
+    Layers of features making work, each ``"PATH[:LAYER][=FIELD]"``, a GeoDataFrame or a
+    ``(source, field)`` pair (field None: 1 per feature); frames go through temporary files.
+balance : {"workload", "households"}, optional
+    What the grids balance (default workload when weights or extra loads are given).
+max_workload : float, optional
+    A hard cap on a grid's workload.""",
+    "RESULT": """Returns
+-------
+Result
+    The grids: ``grids`` and ``blocks`` GeoDataFrames, ``problems`` DataFrame, ``report``
+    dict, ``assignment`` Series (household -> grid code). Close it (or use ``with``) to free
+    the plan.
+
+Raises
+------
+GridpartError
+    A subclass per C status (:class:`InputError`, :class:`CRSError`, ...), with the message
+    naming the input at fault.""",
+}
+
+
+def _doc(fn: Callable) -> Callable:
+    """Put the shared parameter sections (@NAME@ markers) into fn's docstring."""
+    for key, text in _DOC.items():
+        fn.__doc__ = fn.__doc__.replace(f"@{key}@", text.replace("\n", "\n    "))
+    return fn
+
+
+@_doc
 @_frames_accepted("communities", "streets", "households", "barriers", "workers",
                   "extra_load")
-def partition(communities, streets, households, out=None, *, id_field="code",
-              class_field=None, count_field=None, barriers=None, min=None, max=None,
-              target=None, grids=None, seed=None, threads=None, effort=None, split=None,
-              crs=None, overlaps=None, format=None, report=None, map=None, overwrite=False,
-              progress=None, staffing=None, residents_field=None, workers=None,
-              worker_id_field=None, worker_community_field=None, worker_grid_field=None,
-              weights=None, extra_load=None, balance=None, max_workload=None):
-    """Run the pipeline like ``gridpart partition`` and return a :class:`Result`.
+def partition(communities: Layer, streets: Layer, households: Layer,
+              out: Optional[PathLike] = None, *, id_field: str = "code",
+              class_field: Optional[str] = None, count_field: Optional[str] = None,
+              barriers: Optional[Layer] = None, min: Optional[int] = None,
+              max: Optional[int] = None, target: Optional[int] = None,
+              grids: Union[int, str, None] = None, seed: Optional[int] = None,
+              threads: Optional[int] = None, effort: Optional[float] = None,
+              split: Optional[str] = None, crs: Optional[str] = None,
+              overlaps: Optional[str] = None, format: Optional[str] = None,
+              report: Optional[PathLike] = None, map: Optional[PathLike] = None,
+              overwrite: bool = False,
+              progress: Optional[Callable[[float, str], Any]] = None,
+              staffing: Optional[str] = None, residents_field: Optional[str] = None,
+              workers: Union[PathLike, pandas.DataFrame, None] = None,
+              worker_id_field: Optional[str] = None,
+              worker_community_field: Optional[str] = None,
+              worker_grid_field: Optional[str] = None,
+              weights: Optional[Mapping[str, float]] = None, extra_load: Any = None,
+              balance: Optional[str] = None,
+              max_workload: Optional[float] = None) -> Result:
+    """Divide communities into grids along streets, like ``gridpart partition``.
 
-    Layers are ``PATH[:LAYER]`` strings or path-likes (any GDAL source, e.g.
-    ``"PG:dbname=city:communities"``), or GeoDataFrames (the roster ``workers`` a DataFrame),
-    written for the run to a private temporary folder removed afterwards; feature ids in
-    messages are then row positions + 1. Options left at None take the library's defaults
-    (bounds 300-500, automatic grid count, seed 1, one thread per core, split "needed"):
-    ``min``/``max``/``target`` households per grid, ``grids`` ("auto" or a count per
-    community), ``seed``, ``threads``, ``effort``, ``split`` ("never", "oversize", "needed":
-    when street blocks may be cut; see ``gridpart partition --help``), ``crs`` (the metric
-    working CRS), ``overlaps`` ("error" or "first": overlapping communities refused, or given
-    to the community whose id sorts first), ``staffing`` (a rule as ``--staffing`` takes it:
-    "zhejiang[:base=6,above=2000,per=350]", "per10k:N[,persons=2.6]", "grid"; the required
-    workers are in ``communities`` and the report), ``residents_field`` (residents per
-    household feature, for per10k), ``workers`` (the roster, ``PATH[:LAYER]``: worker_id,
-    community, optional grid_code; fields renamed by ``worker_*_field``): every grid gets a
-    worker of its community, listed in ``Result.workers``. ``out`` receives
-    the layers `grids` and `blocks` (and `workers` with a roster; ``format``: a GDAL driver,
-    default from the extension), ``report`` the JSON report, ``map`` the SVG map. Outputs are
-    checked before any work and written all or nothing; an existing one is an error unless
-    ``overwrite``. ``progress(fraction, stage)`` may return True to cancel.
+    Options left at None take the library's defaults (bounds 300-500, automatic grid count,
+    seed 1, one thread per core, split "needed").
 
-    Workload (a grid's households + weight x field of its households + extra loads inside):
-    ``weights`` maps numeric household fields to weights >= 0 (``{"elderly": 0.5}``);
-    ``extra_load`` lists layers of features making work, each ``"PATH[:LAYER][=FIELD]"`` or a
-    ``(source, field)`` pair (field None: 1 per feature); ``balance`` ("workload" or
-    "households", default workload when weights or extra loads are given); ``max_workload`` a
-    hard cap per grid.
+    Parameters
+    ----------
+    @LAYERS@
+    @FIELDS@
+    @BOUNDS@
+    @RUN@
+    @CRS@
+    @OUTPUTS@
+    @STAFF@
+    @WORKLOAD@
+
+    @RESULT@
+
+    Examples
+    --------
+    >>> import geopandas as gpd, gridpart
+    >>> layers = {k: gpd.read_file(f"examples/data/{k}.gpkg")
+    ...           for k in ("communities", "streets", "households")}
+    >>> with gridpart.partition(**layers, class_field="class",
+    ...                         count_field="households") as result:
+    ...     grids = result.grids              # a GeoDataFrame
     """
     return _pipeline(communities, streets, households, out, None, None, None, id_field=id_field,
                      class_field=class_field, count_field=count_field, barriers=barriers,
@@ -966,24 +1164,53 @@ def partition(communities, streets, households, out=None, *, id_field="code",
                      extra_load=extra_load, balance=balance, max_workload=max_workload)
 
 
+@_doc
 @_frames_accepted("previous", "communities", "streets", "households", "barriers",
                   "workers", "extra_load")
-def adjust(previous, communities, streets, households, out=None, *,
-           previous_code_field=None, previous_community_field=None, id_field="code",
-           class_field=None, count_field=None, barriers=None, min=None, max=None, target=None,
-           grids=None, seed=None, threads=None, effort=None, split=None, crs=None,
-           overlaps=None, format=None, report=None, map=None, overwrite=False, progress=None,
-           staffing=None, residents_field=None, workers=None, worker_id_field=None,
-           worker_community_field=None, worker_grid_field=None, weights=None, extra_load=None,
-           balance=None, max_workload=None):
-    """Repair a previous division for changed inputs, like ``gridpart adjust``; returns a
-    :class:`Result` whose grids carry ``change`` ("kept", "changed", "new").
+def adjust(previous: Layer, communities: Layer, streets: Layer, households: Layer,
+           out: Optional[PathLike] = None, *, previous_code_field: Optional[str] = None,
+           previous_community_field: Optional[str] = None, id_field: str = "code",
+           class_field: Optional[str] = None, count_field: Optional[str] = None,
+           barriers: Optional[Layer] = None, min: Optional[int] = None,
+           max: Optional[int] = None, target: Optional[int] = None,
+           grids: Union[int, str, None] = None, seed: Optional[int] = None,
+           threads: Optional[int] = None, effort: Optional[float] = None,
+           split: Optional[str] = None, crs: Optional[str] = None,
+           overlaps: Optional[str] = None, format: Optional[str] = None,
+           report: Optional[PathLike] = None, map: Optional[PathLike] = None,
+           overwrite: bool = False, progress: Optional[Callable[[float, str], Any]] = None,
+           staffing: Optional[str] = None, residents_field: Optional[str] = None,
+           workers: Union[PathLike, pandas.DataFrame, None] = None,
+           worker_id_field: Optional[str] = None, worker_community_field: Optional[str] = None,
+           worker_grid_field: Optional[str] = None,
+           weights: Optional[Mapping[str, float]] = None, extra_load: Any = None,
+           balance: Optional[str] = None, max_workload: Optional[float] = None) -> Result:
+    """Repair a previous division for changed inputs, like ``gridpart adjust``.
 
-    ``previous`` is the previous grids layer (``PATH[:LAYER]``): gridpart's own output or grids
-    drawn by hand (any codes, any CRS); ``previous_code_field`` its code field (default
-    "grid_code"), ``previous_community_field`` the field naming each grid's community (default:
-    the community holding most of its area). A division that still holds is kept as it was;
-    elsewhere the fewest households move. The other arguments are those of :func:`partition`.
+    A division that still holds is kept as it was; elsewhere the fewest households move. The
+    result's grids carry ``change`` ("kept", "changed", "new"); ``moved`` counts households
+    whose grid code changed and ``retired`` lists previous codes no grid keeps.
+
+    Parameters
+    ----------
+    previous : str, os.PathLike or geopandas.GeoDataFrame
+        The previous grids layer (``PATH[:LAYER]``): gridpart's own output or grids drawn by
+        hand (any codes, any CRS). A GeoDataFrame goes through a temporary GeoPackage.
+    @LAYERS@
+    previous_code_field : str, optional
+        The previous grids' code field (default "grid_code").
+    previous_community_field : str, optional
+        The field naming each previous grid's community (default: the community holding most
+        of its area).
+    @FIELDS@
+    @BOUNDS@
+    @RUN@
+    @CRS@
+    @OUTPUTS@
+    @STAFF@
+    @WORKLOAD@
+
+    @RESULT@
     """
     return _pipeline(communities, streets, households, out, previous, previous_code_field,
                      previous_community_field, id_field=id_field, class_field=class_field,
@@ -1055,23 +1282,41 @@ def _pipeline(communities, streets, households, out, previous, previous_code_fie
             outputs.close()
 
 
+@_doc
 @_frames_accepted("grids", "communities", "streets", "households", "barriers")
-def check(grids, communities, streets, households, out=None, *, grids_code_field=None,
-          grids_community_field=None, id_field="code", class_field=None, count_field=None,
-          barriers=None, min=None, max=None, crs=None, overlaps=None, format=None, report=None,
-          map=None, overwrite=False, progress=None):
-    """Audit an existing grids layer like ``gridpart check`` and return a :class:`Result`.
+def check(grids: Layer, communities: Layer, streets: Layer, households: Layer,
+          out: Optional[PathLike] = None, *, grids_code_field: Optional[str] = None,
+          grids_community_field: Optional[str] = None, id_field: str = "code",
+          class_field: Optional[str] = None, count_field: Optional[str] = None,
+          barriers: Optional[Layer] = None, min: Optional[int] = None,
+          max: Optional[int] = None, crs: Optional[str] = None, overlaps: Optional[str] = None,
+          format: Optional[str] = None, report: Optional[PathLike] = None,
+          map: Optional[PathLike] = None, overwrite: bool = False,
+          progress: Optional[Callable[[float, str], Any]] = None) -> Result:
+    """Audit an existing grids layer, like ``gridpart check``.
 
-    ``grids`` is any polygon layer (``PATH[:LAYER]``, any CRS; one without a CRS is taken to
-    be in the communities' CRS) with a code field ``grids_code_field`` (default "grid_code")
-    and optionally a community id field ``grids_community_field`` (else each grid belongs to
-    the community holding most of its area). The other inputs and options are as for
-    :func:`partition` (only the bounds, CRS and overlap options matter). The result holds the
-    audited grids with households recounted from ``households`` and flags (over_max,
-    under_min, not_contiguous, crosses_community, overlaps, off_streets), each grid also with
-    ``off_streets_m``; problems as for a run; ``hard_failures`` (violations of hard rules:
-    the CLI exits 1 when there are any) and ``households_no_grid``. ``out``, ``report`` and
-    ``map`` are written as by :func:`partition`.
+    The result holds the audited grids with households recounted from ``households`` and
+    flags (over_max, under_min, not_contiguous, crosses_community, overlaps, off_streets),
+    each grid also with ``off_streets_m`` (a column of ``Result.grids``); problems as for a
+    run; ``hard_failures`` (violations of hard rules: the CLI exits 1 when there are any) and
+    ``households_no_grid``.
+
+    Parameters
+    ----------
+    grids : str, os.PathLike or geopandas.GeoDataFrame
+        Any polygon layer (``PATH[:LAYER]``, any CRS; one without a CRS is taken to be in the
+        communities' CRS). A GeoDataFrame goes through a temporary GeoPackage.
+    @LAYERS@
+    grids_code_field : str, optional
+        The grids' code field (default "grid_code").
+    grids_community_field : str, optional
+        The grids' community id field (default: the community holding most of its area).
+    @FIELDS@
+    @BOUNDS@
+    @CRS@
+    @OUTPUTS@
+
+    @RESULT@
     """
     ctx = _lib.context()
     outputs = None
