@@ -272,9 +272,15 @@ def _candidates():
         yield env
         return
     here = os.path.dirname(os.path.abspath(__file__))
-    root = os.path.normpath(os.path.join(here, "..", "..", ".."))
-    for build in ("build", "builddir"):
-        yield os.path.join(root, build, "libgridpart.so")
+    roots = [os.path.normpath(os.path.join(here, "..", "..", ".."))]
+    try:  # an installed package: the source tree it was installed from (setup.py)
+        from ._install import SOURCE_ROOT
+        roots.append(SOURCE_ROOT)
+    except ImportError:
+        pass
+    for root in roots:
+        for build in ("build", "builddir"):
+            yield os.path.join(root, build, "libgridpart.so")
     found = ctypes.util.find_library("gridpart")
     if found:
         yield found
