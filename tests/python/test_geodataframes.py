@@ -210,7 +210,10 @@ def test_barriers_frame_equals_barriers_file(tmp_path):
         assert a.assignment.equals(b.assignment)
 
 
-def test_weights_keep_the_file_route_and_index():
+def test_weights_and_residents_from_memory(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a GeoDataFrame was written to a file")
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", refuse)
     f = demo_frames()
     hh = f["households"].assign(elderly=2.0)
     hh.index = hh.index * 10
@@ -223,6 +226,27 @@ def test_weights_keep_the_file_route_and_index():
                            rtol=0, atol=1e-9)
         per = hh["households"].groupby(r.assignment).sum()
         assert per.to_dict() == grids["households"].to_dict()
+    hh.loc[40, "elderly"] = np.nan  # row 4 (index label 40) has no value
+    with pytest.raises(gridpart.InputError, match=r"the households GeoDataFrame: row index 40: "
+                                                  r"weight field 'elderly' is null"):
+        gridpart.partition(f["communities"], f["streets"], hh, weights={"elderly": 0.5},
+                           **FIELDS)
+    with pytest.raises(gridpart.InputError, match=r"households GeoDataFrame: column 'code' is "
+                                                  r"not numeric"):
+        gridpart.partition(f["communities"], f["streets"], hh.assign(code="x"),
+                           weights={"code": 1}, **FIELDS)
+    # residents for per10k staffing: 3 per household
+    hh = f["households"].assign(people=f["households"]["households"] * 3.0)
+    with gridpart.partition(f["communities"], f["streets"], hh, residents_field="people",
+                            staffing="per10k:5", **FIELDS, threads=2) as r:
+        people = {c["id"]: c["staffing_required"] for c in r.communities}
+        community = r.assignment.map(r.grids.set_index("grid_code")["community"])
+        residents = hh["people"].groupby(community).sum()
+        want = {c["id"]: gridpart.staffing_required("per10k:5", c["households"],
+                                                    residents[c["id"]])
+                for c in r.communities}
+        assert sum(want.values()) > len(want)  # residents 3 x households: more than 1 each
+        assert people == want
 
 
 def test_every_public_function_documents_every_parameter():

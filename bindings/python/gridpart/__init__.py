@@ -896,11 +896,11 @@ _MEMORY_FIELDS = {"communities": "id_field", "streets": "class_field",
 class _Frames:
     """Layers given as data frames. A GeoDataFrame for communities, streets, households or
     barriers goes to the library from memory, as WKB arrays (:class:`_frames.MemLayer`; feature
-    ids are row positions + 1, messages name the frame and row index label). The others (the
-    previous or audited grids, the roster, extra loads, and households when ``weights`` or
-    ``residents_field`` need more of their columns than the count) are written for the C
-    library into a private temporary folder removed when the call returns: a GeoDataFrame as a
-    GeoPackage layer (feature ids row positions + 1), a DataFrame (a roster) as CSV."""
+    ids are row positions + 1, messages name the frame and row index label; households carry
+    the numeric columns ``weights`` and ``residents_field`` read). The others (the previous or
+    audited grids, the roster, extra loads) are written for the C library into a private
+    temporary folder removed when the call returns: a GeoDataFrame as a GeoPackage layer
+    (feature ids row positions + 1), a DataFrame (a roster) as CSV."""
 
     def __init__(self) -> None:
         self._dir: Optional[tempfile.TemporaryDirectory] = None
@@ -924,13 +924,14 @@ class _Frames:
             if message != error.message:
                 raise type(error)(error.status, message) from None
 
-    def in_memory(self, name: str, value: Any, field: Optional[str]) -> Any:
-        """A GeoDataFrame for one of the four base layers as a MemLayer; anything else as
-        :meth:`source` gives it."""
+    def in_memory(self, name: str, value: Any, field: Optional[str],
+                  reals: Sequence[Optional[str]] = ()) -> Any:
+        """A GeoDataFrame for one of the four base layers as a MemLayer (with the numeric
+        columns `reals` for households); anything else as :meth:`source` gives it."""
         if not _frames.is_geoframe(value):
             return self.source(name, value)
         try:
-            layer = _frames.MemLayer(name, value, field)
+            layer = _frames.MemLayer(name, value, field, [r for r in reals if r])
         except _frames.FrameError as e:
             raise InputError(4, str(e)) from None
         self.memory.append(layer)
@@ -968,9 +969,8 @@ class _Frames:
 
 def _frames_accepted(*names: str) -> Callable[[Callable[..., "Result"]], Callable[..., "Result"]]:
     """Let the layer arguments `names` of a pipeline call be (Geo)DataFrames too: the four
-    base layers from memory (households through a temporary file when ``weights`` or
-    ``residents_field`` read more of its columns), the others through temporary files. The
-    result's ``assignment`` is indexed like a households frame."""
+    base layers from memory, the others through temporary files. The result's
+    ``assignment`` is indexed like a households frame."""
     def wrap(fn: Callable[..., "Result"]) -> Callable[..., "Result"]:
         sig = inspect.signature(fn)
 
@@ -979,17 +979,18 @@ def _frames_accepted(*names: str) -> Callable[[Callable[..., "Result"]], Callabl
             bound = sig.bind(*args, **kwargs)
             args_ = bound.arguments
             households = args_.get("households")
-            needs_columns = bool(args_.get("weights")) or args_.get("residents_field")
+            # the households' columns weights and residents read, besides the count
+            reals = list(args_.get("weights") or {}) + [args_.get("residents_field")]
             with _Frames() as frames:
                 for name in names:
                     value = args_.get(name)
                     field = _MEMORY_FIELDS.get(name, "")
                     if name == "extra_load":
                         args_[name] = frames.extra_load(value)
-                    elif field != "" and not (name == "households" and needs_columns):
+                    elif field != "":
                         args_[name] = frames.in_memory(
                             name, value, args_.get(field, sig.parameters[field].default)
-                            if field else None)
+                            if field else None, reals if name == "households" else ())
                     else:
                         args_[name] = frames.source(name, value)
                 result = fn(*bound.args, **bound.kwargs)
@@ -1062,8 +1063,8 @@ progress : callable, optional
     "per10k:N[,persons=2.6]" or "grid"; the workers each community needs are in
     ``Result.communities`` and the report.
 residents_field : str, optional
-    Residents per household feature (for per10k). With a households GeoDataFrame, that
-    layer goes through a temporary GeoPackage (the memory setters carry only the count).
+    Residents per household feature (for per10k); a households GeoDataFrame's column
+    goes from memory too.
 workers : str, os.PathLike or pandas.DataFrame, optional
     The roster (worker_id, community, optional grid_code): every grid gets a worker of its
     community, listed in ``Result.workers``. A DataFrame goes through a temporary CSV.
@@ -1071,8 +1072,8 @@ worker_id_field, worker_community_field, worker_grid_field : str, optional
     The roster's field names, when not the defaults.""",
     "WORKLOAD": """weights : dict of str to float, optional
     Numeric household fields and their weights >= 0 (``{"elderly": 0.5}``): a grid's workload
-    is its households + weight x field of its households (+ extra loads). With a households
-    GeoDataFrame, that layer goes through a temporary GeoPackage.
+    is its households + weight x field of its households (+ extra loads); a households
+    GeoDataFrame's columns go from memory too.
 extra_load : str, tuple or list of them, optional
     Layers of features making work, each ``"PATH[:LAYER][=FIELD]"``, a GeoDataFrame or a
     ``(source, field)`` pair (field None: 1 per feature); frames go through temporary files.

@@ -86,7 +86,8 @@ class MemLayer:
     """A GeoDataFrame as the arrays one ``gp_inputs_set_<role>_wkb`` call takes (kept alive
     here until the call returns: the C library copies them)."""
 
-    def __init__(self, role: str, frame: "geopandas.GeoDataFrame", field: Optional[str]):
+    def __init__(self, role: str, frame: "geopandas.GeoDataFrame", field: Optional[str],
+                 reals: Sequence[str] = ()):
         import numpy as np
         self.role = role
         self.frame = frame
@@ -117,6 +118,15 @@ class MemLayer:
             self._field = self._texts(field, required=False)
         elif role == "households" and field is not None:
             self._field = self._counts(field)
+        # households' numeric columns that weights and residents read
+        names = list(dict.fromkeys(r for r in reals if r is not None))
+        self._real_names = (ctypes.c_char_p * max(len(names), 1))(
+            *[n.encode() for n in names])
+        columns = [self._reals(name) for name in names]
+        self._keep.append(columns)
+        self._real_values = (ctypes.POINTER(ctypes.c_double) * max(len(names), 1))(
+            *[c.ctypes.data_as(ctypes.POINTER(ctypes.c_double)) for c in columns])
+        self._n_reals = len(names)
 
     def _column(self, field: str) -> "pandas.Series":
         if field not in self.frame.columns:
@@ -155,6 +165,17 @@ class MemLayer:
         self._keep.append(counts)
         return counts.ctypes.data_as(_lib.i64p)
 
+    def _reals(self, field: str) -> "numpy.ndarray":
+        """A numeric column as float64 (missing values NaN: null for the library, which
+        names the feature when a weight meets one)."""
+        import numpy as np
+        import pandas as pd
+        col = self._column(field)
+        if not (pd.api.types.is_numeric_dtype(col) or col.isna().all()):
+            raise FrameError(f"{self.name}: column {field!r} is not numeric (it holds "
+                             f"{col.dtype})")
+        return np.ascontiguousarray(col.to_numpy(dtype=np.float64, na_value=np.nan))
+
     def set(self, ctx: Any, inputs: Any) -> int:
         """Give the layer to the inputs; returns the C status."""
         ptrs = self._ptrs.ctypes.data_as(ctypes.POINTER(c_void_p))
@@ -163,6 +184,10 @@ class MemLayer:
         setter = getattr(lib, f"gp_inputs_set_{self.role}_wkb")
         if self.role == "barriers":
             return setter(ctx, inputs, self.n, ptrs, sizes, fids, self.crs)
+        if self.role == "households" and self._n_reals:
+            return lib.gp_inputs_set_households_wkb_fields(
+                ctx, inputs, self.n, ptrs, sizes, fids, self._field, self._n_reals,
+                self._real_names, self._real_values, self.crs)
         return setter(ctx, inputs, self.n, ptrs, sizes, fids, self._field, self.crs)
 
     def rename(self, message: str) -> str:

@@ -149,6 +149,10 @@ FUNCTIONS = {
                                            c_char_p]),
     "gp_inputs_set_households_wkb": (status, [ContextP, InputsP, c_int64, POINTER(c_void_p),
                                               POINTER(c_size_t), i64p, i64p, c_char_p]),
+    "gp_inputs_set_households_wkb_fields": (status, [ContextP, InputsP, c_int64,
+                                                     POINTER(c_void_p), POINTER(c_size_t),
+                                                     i64p, i64p, c_int32, POINTER(c_char_p),
+                                                     POINTER(f64p), c_char_p]),
     "gp_inputs_set_barriers_wkb": (status, [ContextP, InputsP, c_int64, POINTER(c_void_p),
                                             POINTER(c_size_t), i64p, c_char_p]),
     # graph and optimizer
