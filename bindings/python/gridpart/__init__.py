@@ -19,10 +19,9 @@ import inspect
 import json
 import os
 import tempfile
-import warnings
 from ctypes import byref, c_double, c_int32, c_int64, c_void_p
-from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional,
-                    Sequence, Tuple, Union)
+from typing import (TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence,
+                    Tuple, Union)
 
 from . import _frames, _lib
 from ._lib import lib

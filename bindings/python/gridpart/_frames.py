@@ -16,7 +16,7 @@ from __future__ import annotations
 import ctypes
 import math
 import re
-from ctypes import byref, c_int32, c_size_t, c_void_p
+from ctypes import byref, c_size_t, c_void_p
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
 
 from . import _lib
@@ -26,10 +26,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import geopandas
     import numpy
     import pandas
-
-# The setter of each role taking arrays, and whether its field is text or a count.
-ROLES = ("communities", "streets", "households", "barriers")
-
 
 def is_geoframe(value: Any) -> bool:
     """Whether value is a geopandas GeoDataFrame (without importing geopandas)."""
