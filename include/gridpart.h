@@ -946,6 +946,30 @@ GP_API GP_NODISCARD gp_status gp_inputs_set_households_wkb(gp_context *ctx, gp_i
                                                            const char *crs);
 
 /**
+ * Set the households layer from arrays with numeric fields besides the count: those that
+ * gp_inputs_add_weight and gp_inputs_set_residents_field name (as gp_inputs_set_households_wkb
+ * otherwise; the count field is named "households", so a field of that name is refused).
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] n the number of household features.
+ * @param[in] wkb n points or polygons as WKB.
+ * @param[in] wkb_size n sizes in bytes.
+ * @param[in] fids n feature ids, or NULL for 1 .. n.
+ * @param[in] counts n household counts, or NULL: one household each.
+ * @param[in] n_fields the number of numeric fields, >= 0.
+ * @param[in] names n_fields field names (non-empty, distinct).
+ * @param[in] values n_fields arrays of n values each (NaN: no value, as a null field).
+ * @param[in] crs the CRS of the geometries, or NULL for none.
+ * @return as gp_inputs_set_households_wkb; GP_ERR_ARG also for a field without a name or
+ *         values, or named twice.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_set_households_wkb_fields(
+    gp_context *ctx, gp_inputs *inputs, int64_t n, const uint8_t *const *wkb,
+    const size_t *wkb_size, const int64_t *fids, const int64_t *counts, int32_t n_fields,
+    const char *const *names, const double *const *values, const char *crs);
+
+/**
  * Set the barriers layer from arrays (see above); as gp_inputs_set_barriers.
  * @param[in,out] ctx receives the error message.
  * @param[in,out] inputs the inputs.
@@ -1391,6 +1415,28 @@ GP_API size_t gp_plan_block_wkb_size(const gp_plan *plan, int32_t b);
  */
 GP_API GP_NODISCARD gp_status gp_plan_block_wkb(gp_context *ctx, const gp_plan *plan, int32_t b,
                                                 uint8_t *buf, size_t size);
+
+/**
+ * The output CRS (the communities', the CRS of every geometry above and of gp_plan_write's
+ * layers) as WKT, by the same "ask the size, then fill" convention.
+ * @return the size in bytes of the WKT including its terminating NUL; 0 when plan is NULL or
+ *         the output has no CRS.
+ * @since 0.3
+ */
+GP_API size_t gp_plan_crs_wkt_size(const gp_plan *plan);
+
+/**
+ * Copy the output CRS as NUL-terminated WKT into the caller's buffer.
+ * @param[in,out] ctx receives the error message.
+ * @param[in] plan the plan.
+ * @param[out] buf receives gp_plan_crs_wkt_size(plan) bytes.
+ * @param[in] size the capacity of buf in bytes.
+ * @return GP_OK; GP_ERR_ARG (plan or buf NULL, the output has no CRS, size too small: nothing
+ *         written).
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_plan_crs_wkt(gp_context *ctx, const gp_plan *plan, char *buf,
+                                              size_t size);
 
 /**
  * @return the number of household features of the input that the plan assigns: every feature

@@ -20,12 +20,27 @@
 #include <ogr_srs_api.h>
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 static atomic_int counter;
+
+/* Feature i's real fields (after the one field, when there is one); NaN is null. */
+static void set_reals(const gp_memlayer *m, OGRFeatureH f, int64_t i)
+{
+    int first = m->kind != GP_MEMFIELD_NONE ? 1 : 0;
+    for (int32_t k = 0; k < m->n_reals; k++) {
+        double v = m->real_values[k][i];
+        if (isnan(v)) {
+            OGR_F_SetFieldNull(f, first + k);
+        } else {
+            OGR_F_SetFieldDouble(f, first + k, v);
+        }
+    }
+}
 
 /* Write the features inside one transaction (a GeoPackage commits each insert otherwise). */
 static gp_status write_features(gp_context *ctx, const gp_memlayer *m, GDALDatasetH ds,
@@ -71,6 +86,7 @@ static gp_status write_features(gp_context *ctx, const gp_memlayer *m, GDALDatas
         } else if (m->kind == GP_MEMFIELD_INT64 && m->values != NULL) {
             OGR_F_SetFieldInteger64(f, 0, ((const int64_t *)m->values)[i]);
         }
+        set_reals(m, f, i);
         if (OGR_L_CreateFeature(layer, f) != OGRERR_NONE) {
             st = gp_error(ctx, GP_ERR_INPUT,
                           "%s: feature %" PRId64 " (id %" PRId64
@@ -87,6 +103,33 @@ static gp_status write_features(gp_context *ctx, const gp_memlayer *m, GDALDatas
         GDALDatasetRollbackTransaction(ds);
     }
     return st;
+}
+
+/* The real fields of a layer; a name given twice (or the one field's) is GP_ERR_ARG. */
+static gp_status make_reals(gp_context *ctx, const gp_memlayer *m, OGRLayerH layer)
+{
+    for (int32_t k = 0; k < m->n_reals; k++) {
+        const char *name = m->real_names[k];
+        if (name == NULL || *name == '\0' || m->real_values[k] == NULL) {
+            return gp_error(ctx, GP_ERR_ARG, "%s: field %d needs a name and %" PRId64 " values",
+                            m->role, (int)k, m->n);
+        }
+        int taken = m->kind != GP_MEMFIELD_NONE && strcmp(name, m->field) == 0;
+        for (int32_t j = 0; j < k && !taken; j++) {
+            taken = strcmp(name, m->real_names[j]) == 0;
+        }
+        if (taken) {
+            return gp_error(ctx, GP_ERR_ARG, "%s: the field '%s' is given twice", m->role, name);
+        }
+        OGRFieldDefnH fd = OGR_Fld_Create(name, OFTReal);
+        OGRErr err = OGR_L_CreateField(layer, fd, TRUE);
+        OGR_Fld_Destroy(fd);
+        if (err != OGRERR_NONE) {
+            return gp_error(ctx, GP_ERR_IO, "%s: cannot make the field '%s': %s", m->role, name,
+                            gp_ctx_engine_error(ctx));
+        }
+    }
+    return GP_OK;
 }
 
 static gp_status make_layer(gp_context *ctx, const gp_memlayer *m, GDALDatasetH ds, OGRLayerH *out)
@@ -121,14 +164,15 @@ static gp_status make_layer(gp_context *ctx, const gp_memlayer *m, GDALDatasetH 
                             gp_ctx_engine_error(ctx));
         }
     }
-    return GP_OK;
+    return make_reals(ctx, m, *out);
 }
 
 gp_status gp_memlayer_write(gp_context *ctx, const gp_memlayer *m, char **path)
 {
     *path = NULL;
     if (m->n < 0 || (m->n > 0 && (m->wkb == NULL || m->wkb_size == NULL)) ||
-        (m->kind != GP_MEMFIELD_NONE && m->field == NULL)) {
+        (m->kind != GP_MEMFIELD_NONE && m->field == NULL) || m->n_reals < 0 ||
+        (m->n_reals > 0 && (m->real_names == NULL || m->real_values == NULL))) {
         return gp_error(ctx, GP_ERR_ARG,
                         "%s: %" PRId64 " features need their WKB and sizes (arrays of n)", m->role,
                         m->n);

@@ -23,6 +23,9 @@ typedef struct gp_memlayer {
     gp_memfield_kind kind;     /**< what `values` holds. */
     const void *values;        /**< n strings (const char *const *) or int64_t, or NULL. */
     const char *crs;           /**< any text OSRSetFromUserInput takes, or NULL: none. */
+    int32_t n_reals;           /**< more fields, real numbers (since 0.3, issue #14). */
+    const char *const *real_names;   /**< their n_reals names. */
+    const double *const *real_values; /**< n_reals arrays of n values (NaN: null). */
 } gp_memlayer;
 
 /**

@@ -152,3 +152,26 @@ gp_status gp_plan_household_grid(gp_context *ctx, const gp_plan *plan, int64_t f
     *grid = plan->hh[lo].grid;
     return GP_OK;
 }
+
+/* ---- the output CRS ------------------------------------------------------------------------ */
+
+size_t gp_plan_crs_wkt_size(const gp_plan *plan)
+{
+    return plan != NULL && plan->crs_wkt != NULL ? strlen(plan->crs_wkt) + 1 : 0;
+}
+
+gp_status gp_plan_crs_wkt(gp_context *ctx, const gp_plan *plan, char *buf, size_t size)
+{
+    size_t need = gp_plan_crs_wkt_size(plan);
+    if (need == 0) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_plan_crs_wkt: %s",
+                        plan == NULL ? "plan is NULL" : "the output has no CRS");
+    }
+    if (buf == NULL || size < need) {
+        return gp_error(ctx, GP_ERR_ARG,
+                        "gp_plan_crs_wkt: the CRS needs %zu bytes, the buffer has %zu", need,
+                        buf == NULL ? (size_t)0 : size);
+    }
+    memcpy(buf, plan->crs_wkt, need);
+    return GP_OK;
+}

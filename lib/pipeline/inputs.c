@@ -205,6 +205,27 @@ gp_status gp_inputs_set_households_wkb(gp_context *ctx, gp_inputs *in, int64_t n
     return set_memory(ctx, in, "gp_inputs_set_households_wkb", MEM_HOUSEHOLDS, &m);
 }
 
+gp_status gp_inputs_set_households_wkb_fields(gp_context *ctx, gp_inputs *in, int64_t n,
+                                              const uint8_t *const *wkb, const size_t *wkb_size,
+                                              const int64_t *fids, const int64_t *counts,
+                                              int32_t n_fields, const char *const *names,
+                                              const double *const *values, const char *crs)
+{
+    gp_memlayer m = {.role = "households",
+                     .n = n,
+                     .wkb = wkb,
+                     .wkb_size = wkb_size,
+                     .fids = fids,
+                     .field = "households",
+                     .kind = counts ? GP_MEMFIELD_INT64 : GP_MEMFIELD_NONE,
+                     .values = counts,
+                     .crs = crs,
+                     .n_reals = n_fields,
+                     .real_names = names,
+                     .real_values = values};
+    return set_memory(ctx, in, "gp_inputs_set_households_wkb_fields", MEM_HOUSEHOLDS, &m);
+}
+
 gp_status gp_inputs_set_barriers_wkb(gp_context *ctx, gp_inputs *in, int64_t n,
                                      const uint8_t *const *wkb, const size_t *wkb_size,
                                      const int64_t *fids, const char *crs)

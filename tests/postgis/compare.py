@@ -60,7 +60,9 @@ def binding(files_out):
     with gridpart.partition(f"{pg}:communities", f"{pg}:streets", f"{pg}:households",
                             id_field="code", class_field="class",
                             count_field="households") as result:
-        got = sorted((g["grid_code"], g["households"], g["flags"]) for g in result.grids)
+        grids = result.grids  # a GeoDataFrame since 0.3
+        got = sorted(zip(grids["grid_code"].tolist(), grids["households"].tolist(),
+                         grids["flags"].tolist()))
         read, outside = result.households_read, result.households_outside
     ref = rows(files_out, "grids", "grid_code")
     expect = sorted(zip(ref["grid_code"], (int(h) for h in ref["households"]),

@@ -23,7 +23,7 @@ def old(tmp_path_factory):
     """The demo city partitioned: (its grids layer path, the result's grids)."""
     path = str(tmp_path_factory.mktemp("adjust") / "old.gpkg")
     with gridpart.partition(out=path, **LAYERS, **FIELDS) as r:
-        return path, list(r.grids)
+        return path, list(r.grid_records)
 
 
 def test_own_output_is_kept_as_it_was(old, tmp_path):
@@ -31,9 +31,9 @@ def test_own_output_is_kept_as_it_was(old, tmp_path):
     out = str(tmp_path / "new.gpkg")
     with gridpart.adjust(path + ":grids", out=out, **LAYERS, **FIELDS) as r:
         assert r.adjusted and r.moved == 0 and r.retired == []
-        assert [(g["grid_code"], g["households"], g["blocks"]) for g in r.grids] == \
+        assert [(g["grid_code"], g["households"], g["blocks"]) for g in r.grid_records] == \
             [(g["grid_code"], g["households"], g["blocks"]) for g in grids]
-        assert {g["change"] for g in r.grids} == {"kept"}
+        assert {g["change"] for g in r.grid_records} == {"kept"}
         assert sum(c["grids_kept"] for c in r.communities) == len(grids)
         assert r.report["adjust"]["households_moved"] == 0
     a = gpd.read_file(path, layer="grids").set_index("grid_code").sort_index()
@@ -65,11 +65,11 @@ def test_half_covered_community_gets_new_grids(old, tmp_path):
         assert c["grids_new"] >= 1
         assert r.report["communities"][r.communities.index(c)]["adjust"]["fit"][
             "blocks_unmatched"] > 0
-        new = [x["grid_code"] for x in r.grids if x["change"] == "new"]
+        new = [x["grid_code"] for x in r.grid_records if x["change"] == "new"]
         assert new and not set(new) & set(g["grid_code"])
         # Other communities are untouched.
-        assert all(x["change"] == "kept" for x in r.grids if x["community"] != first)
-        assert any(p["kind"] == "previous_fit" and p["community"] == first for p in r.problems)
+        assert all(x["change"] == "kept" for x in r.grid_records if x["community"] != first)
+        assert any(p["kind"] == "previous_fit" and p["community"] == first for p in r.problem_records)
 
 
 def test_duplicate_codes_are_an_error(old, tmp_path):
@@ -96,9 +96,9 @@ def test_layer_without_crs_is_taken_as_the_communities(old, tmp_path):
     g.to_file(bare, layer="grids", driver="GPKG")
     with gridpart.adjust(bare + ":grids", **LAYERS, **FIELDS) as r:
         assert r.moved == 0
-        assert {x["change"] for x in r.grids} == {"kept"}
+        assert {x["change"] for x in r.grid_records} == {"kept"}
         assert any(p["kind"] == "previous_fit" and p["severity"] == "warning" and
-                   "no CRS" in p["message"] for p in r.problems)
+                   "no CRS" in p["message"] for p in r.problem_records)
 
 
 def test_cli_adjust_writes_change_and_refuses_its_input(old, tmp_path):

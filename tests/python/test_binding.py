@@ -229,11 +229,11 @@ def test_partition_matches_cli(tmp_path):
         assert len(r.communities) == 39
         assert sum(c["households"] for c in r.communities) + r.households_outside \
             == r.households_read
-        assert len(r.grids) == sum(c["grids"] for c in r.communities)
+        assert len(r.grid_records) == sum(c["grids"] for c in r.communities)
         report = r.report
-        assert report["totals"]["grids"] == len(r.grids)
+        assert report["totals"]["grids"] == len(r.grid_records)
         gdf = r.to_geopandas()
-        assert len(gdf) == len(r.grids)
+        assert len(gdf) == len(r.grid_records)
         assert set(gdf.columns) >= {"grid_code", "community", "households", "workload",
                                     "blocks", "flags", "geometry"}
     cmd = [CLI, "partition", "--communities", prov("communities"), "--id-field", "code",
@@ -274,11 +274,11 @@ def test_partition_split_mirrors_the_cli(tmp_path):
                             split="never", **kw) as r:
         assert r.out_of_bounds == 2
         assert all(c["split_blocks"] == 0 for c in r.communities)
-        assert any("over_max" in g["flags"] for g in r.grids)
+        assert any("over_max" in g["flags"] for g in r.grid_records)
     with gridpart.partition(*fixture("oversize"), out=str(tmp_path / "split.gpkg"), **kw) as r:
         assert r.out_of_bounds == 0
         assert [c["split_blocks"] for c in r.communities] == [1, 1]
-        assert all("split_block" in g["flags"] for g in r.grids)
+        assert all("split_block" in g["flags"] for g in r.grid_records)
         assert r.report["totals"]["split_blocks"] == 2
         blocks = r.to_geopandas("blocks")
         assert sorted(blocks["on_streets"]) == [0] * 5 + [1]
@@ -340,7 +340,7 @@ def test_paths_as_bytes_and_pathlike_and_clear_type_errors(tmp_path):
     frame = gpd.read_file(os.path.join(DEMO, "communities.gpkg"))
     with pytest.raises(gridpart.InputError) as e:
         gridpart.partition(frame, prov("streets"), prov("households"))
-    assert "lies in any community of the GeoDataFrame communities:" in e.value.message
+    assert "lies in any community of the communities GeoDataFrame:" in e.value.message
     assert "gridpart-frames-" not in str(e.value)
 
 
@@ -364,7 +364,7 @@ def test_outputs_are_never_replaced_without_overwrite(tmp_path):
     assert report.read_text() == "mine"
     with gridpart.partition(demo("communities"), demo("streets"), demo("households"),
                             out=city, **DEMO_KW) as r:
-        assert len(r.grids) == 84
+        assert len(r.grid_records) == 84
         with pytest.raises(gridpart.ArgumentError) as e:
             r.write(city)
         assert "layer 'grids' already exists" in e.value.message
@@ -385,7 +385,7 @@ def json_load(path):
 def test_problems_are_records_with_codes_and_ids():
     with gridpart.partition(demo("communities"), demo("streets"), demo("households"),
                             **DEMO_KW) as r:
-        kinds = {(p["severity"], p["kind"]) for p in r.problems}
+        kinds = {(p["severity"], p["kind"]) for p in r.problem_records}
         assert ("violation", "vertex_over_max") in kinds
         assert ("warning", "households_outside") in kinds
         assert ("note", "block_cut") in kinds
@@ -400,7 +400,7 @@ def test_problems_are_records_with_codes_and_ids():
         mine = blocks[(blocks["community"] == v["community"]) &
                       (blocks["block_id"] == v["blocks"][0])]
         assert list(mine["households"]) == [560] and list(mine["grid_code"]) == [v["grid_code"]]
-        outside = next(p for p in r.problems if p["kind"] == "households_outside")
+        outside = next(p for p in r.problem_records if p["kind"] == "households_outside")
         assert outside["features"] == [1186, 1187, 1188] and outside["community"] is None
         report = r.report
         assert report["totals"]["violations"] == 1
@@ -426,9 +426,9 @@ def test_overlapping_communities_refused_or_resolved(tmp_path):
         gridpart.partition(str(c), streets, households, **kw)
     assert "'C1' (feature 0) and 'C2' (feature 1) overlap by 20000.0 m^2" in e.value.message
     with gridpart.partition(str(c), streets, households, overlaps="first", **kw) as r:
-        over = [p for p in r.problems if p["kind"] == "community_overlap"]
+        over = [p for p in r.problem_records if p["kind"] == "community_overlap"]
         assert over and over[0]["features"] == [0, 1]
-        assert sum(g["households"] for g in r.grids) == 1700
+        assert sum(g["households"] for g in r.grid_records) == 1700
         assert r.report["options"]["overlaps"] == "first"
     with pytest.raises(gridpart.ArgumentError):
         gridpart.partition(str(c), streets, households, overlaps="sometimes", **kw)
@@ -441,26 +441,26 @@ def test_results_in_memory():
                             os.path.join(DEMO, "streets.gpkg"),
                             os.path.join(DEMO, "households.gpkg"), id_field="code",
                             class_field="class", count_field="households") as r:
-        shapes = [wkb.loads(r.grid_wkb(g)) for g in range(len(r.grids))]
+        shapes = [wkb.loads(r.grid_wkb(g)) for g in range(len(r.grid_records))]
         assert all(s.geom_type in ("Polygon", "MultiPolygon") and s.area > 0 for s in shapes)
         with pytest.raises(IndexError):
-            r.grid_wkb(len(r.grids))
+            r.grid_wkb(len(r.grid_records))
         blocks = [r.block(b) for b in range(r.block_count)]
-        assert sum(b["households"] for b in blocks) == sum(g["households"] for g in r.grids)
+        assert sum(b["households"] for b in blocks) == sum(g["households"] for g in r.grid_records)
         area = {}
         for b in range(r.block_count):
             code = blocks[b]["grid_code"]
             area[code] = area.get(code, 0.0) + wkb.loads(r.block_wkb(b)).area
-        for g, shape in zip(r.grids, shapes):
+        for g, shape in zip(r.grid_records, shapes):
             assert abs(area[g["grid_code"]] - shape.area) <= 1e-9 * shape.area
         fids, grids = r.household_grids()
         assert len(fids) == 1188 and (np.diff(fids) > 0).all()
         assert sorted(fids[grids < 0].tolist()) == [1186, 1187, 1188]
-        counts = np.zeros(len(r.grids), np.int64)
+        counts = np.zeros(len(r.grid_records), np.int64)
         from osgeo import ogr
         ds = ogr.Open(os.path.join(DEMO, "households.gpkg"))
         count = {f.GetFID(): f.GetField("households") for f in ds.GetLayer(0)}
         for fid, g in zip(fids.tolist(), grids.tolist()):
             if g >= 0:
                 counts[g] += count[fid]
-        assert counts.tolist() == [g["households"] for g in r.grids]
+        assert counts.tolist() == [g["households"] for g in r.grid_records]

@@ -34,7 +34,7 @@ def own(tmp_path_factory):
     d = tmp_path_factory.mktemp("own")
     path = str(d / "own.gpkg")
     with gridpart.partition(out=path, **DEMO_INPUTS) as r:
-        grids = {g["grid_code"]: g["households"] for g in r.grids}
+        grids = {g["grid_code"]: g["households"] for g in r.grid_records}
     return grids, gpd.read_file(path, layer="grids"), path
 
 
@@ -43,11 +43,11 @@ def audit(grids, **kw):
 
 
 def kinds(result, kind):
-    return [p for p in result.problems if p["kind"] == kind]
+    return [p for p in result.problem_records if p["kind"] == kind]
 
 
 def conserved(r):
-    assert (sum(g["households"] for g in r.grids) + r.households_no_grid
+    assert (sum(g["households"] for g in r.grid_records) + r.households_no_grid
             + r.households_outside) == r.households_read == 34532
 
 
@@ -64,8 +64,8 @@ def test_own_output_checks_clean(own):
     with audit(path + ":grids") as r:
         assert r.hard_failures == 0
         assert r.violations == []
-        assert len(r.grids) == 84 == len(households)
-        assert {g["grid_code"]: g["households"] for g in r.grids} == households
+        assert len(r.grid_records) == 84 == len(households)
+        assert {g["grid_code"]: g["households"] for g in r.grid_records} == households
         assert r.households_no_grid == 0
         conserved(r)
         assert r.report["check"]["hard_failures"] == 0
@@ -82,7 +82,7 @@ def test_deleted_grid_is_a_gap(own, tmp_path):
     path = str(tmp_path / "gap.gpkg")
     gdf.drop(index=20).to_file(path, layer="grids")
     with audit(path) as r:
-        assert len(r.grids) == 83
+        assert len(r.grid_records) == 83
         gaps = kinds(r, "grids_gap")
         assert len(gaps) == 1
         assert gaps[0]["severity"] == "violation"
@@ -135,7 +135,7 @@ def test_multipart_grid_is_not_contiguous(own, tmp_path):
         pieces = kinds(r, "grid_not_contiguous")
         assert [p["grid_code"] for p in pieces] == [first["grid_code"]]
         assert "is in 2 separate pieces" in pieces[0]["message"]
-        grid = next(x for x in r.grids if x["grid_code"] == first["grid_code"])
+        grid = next(x for x in r.grid_records if x["grid_code"] == first["grid_code"])
         assert "not_contiguous" in grid["flags"]
         assert kinds(r, "grids_gap") == []
         conserved(r)
@@ -162,16 +162,16 @@ def test_hand_drawn_copy(own, tmp_path):
     g.to_file(path, layer="drawn")
     with audit(path + ":drawn", grids_code_field="name") as r:
         assert r.hard_failures == 0, [p["message"] for p in r.violations]
-        assert len(r.grids) == 84
-        assert {x["grid_code"][2:]: x["households"] for x in r.grids} == households
-        bounded = [x for x in r.grids if "over_max" not in x["flags"]]
+        assert len(r.grid_records) == 84
+        assert {x["grid_code"][2:]: x["households"] for x in r.grid_records} == households
+        bounded = [x for x in r.grid_records if "over_max" not in x["flags"]]
         assert all(300 <= x["households"] <= 500 for x in bounded)
         for kind in ("grids_gap", "grids_overlap", "grid_not_contiguous",
                      "grid_crosses_community"):
             assert kinds(r, kind) == []
         # Off streets only where the run cut blocks between buildings (flag split_block).
         split = set(gdf.loc[gdf["flags"].fillna("").str.contains("split_block"), "grid_code"])
-        assert sum(x["off_streets_m"] for x in r.grids if x["grid_code"][2:] not in split) < 20
+        assert sum(x["off_streets_m"] for x in r.grid_records if x["grid_code"][2:] not in split) < 20
         conserved(r)
 
 
@@ -209,10 +209,10 @@ def test_providence_own_output_checks_clean(tmp_path):
                   class_field="class", count_field="households")
     out = str(tmp_path / "prov.gpkg")
     with gridpart.partition(out=out, **inputs) as run:
-        expected = {g["grid_code"]: g["households"] for g in run.grids}
+        expected = {g["grid_code"]: g["households"] for g in run.grid_records}
     with gridpart.check(out + ":grids", **inputs) as r:
         assert r.hard_failures == 0
-        assert len(r.grids) == 177
-        assert {g["grid_code"]: g["households"] for g in r.grids} == expected
+        assert len(r.grid_records) == 177
+        assert {g["grid_code"]: g["households"] for g in r.grid_records} == expected
         assert r.households_no_grid == 0
         assert r.households_read == 71188

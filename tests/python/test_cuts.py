@@ -21,7 +21,7 @@ def test_block_cut_notes_list_each_piece_once_own_id_first():
                             os.path.join(DEMO, "households.gpkg"), id_field="code",
                             class_field="class", count_field="households", min=8, max=20,
                             threads=2) as r:
-        cuts = [p for p in r.problems if p["kind"] == "block_cut"]
+        cuts = [p for p in r.problem_records if p["kind"] == "block_cut"]
         blocks = {c["id"]: c["blocks"] for c in r.communities}
     per_community = collections.Counter(p["community"] for p in cuts)
     assert len(cuts) > 100 and per_community.most_common(1)[0][1] > 10

@@ -27,7 +27,7 @@ def frames():
 
 def grids_of(result):
     return [(g["grid_code"], g["households"], g["blocks"], round(g["workload"], 6), g["worker"])
-            for g in result.grids]
+            for g in result.grid_records]
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_adjust_with_previous_as_geodataframe_keeps_everything(by_path):
     previous = gpd.read_file(by_path[0], layer="grids").to_crs(4326)
     with gridpart.adjust(previous, **frames(), **FIELDS) as r:
         assert r.moved == 0 and r.retired == []
-        assert {g["change"] for g in r.grids} == {"kept"}
+        assert {g["change"] for g in r.grid_records} == {"kept"}
         assert [g[:3] for g in grids_of(r)] == [g[:3] for g in by_path[1]]
 
 
@@ -82,12 +82,12 @@ def test_extra_load_and_roster_as_frames_equal_files(tmp_path):
 def test_check_on_a_geodataframe_equals_the_file(by_path):
     with gridpart.check(by_path[0] + ":grids", **PATHS, id_field="code", class_field="class",
                         count_field="households") as a:
-        want = [(g["grid_code"], g["households"], g["flags"]) for g in a.grids]
+        want = [(g["grid_code"], g["households"], g["flags"]) for g in a.grid_records]
         failures = a.hard_failures
     grids = gpd.read_file(by_path[0], layer="grids")
     with gridpart.check(grids, **frames(), id_field="code", class_field="class",
                         count_field="households") as b:
-        assert [(g["grid_code"], g["households"], g["flags"]) for g in b.grids] == want
+        assert [(g["grid_code"], g["households"], g["flags"]) for g in b.grid_records] == want
         assert b.hard_failures == failures
 
 

@@ -43,7 +43,7 @@ def test_rules_at_their_thresholds():
 def test_roster_on_providence(tmp_path):
     with run() as base:
         codes = collections.defaultdict(list)
-        for g in base.grids:
+        for g in base.grid_records:
             codes[g["community"]].append(g["grid_code"])
     roster = tmp_path / "workers.csv"
     expected = {}
@@ -60,7 +60,7 @@ def test_roster_on_providence(tmp_path):
         assert list(df.columns) == list(gridpart.WORKER_COLUMNS)
         assert len(df) == sum(expected.values())
         assert df["worker_id"].is_unique
-        by_code = {g["grid_code"]: g for g in r.grids}
+        by_code = {g["grid_code"]: g for g in r.grid_records}
         report = {c["id"]: c for c in r.report["communities"]}
         for c in r.communities:
             cid = c["id"]
@@ -103,5 +103,5 @@ def test_bad_roster_names_file_field_and_feature(tmp_path):
 def test_no_roster_empty_workers():
     with run(staffing="grid") as r:
         assert r.workers.empty
-        assert all(g["worker"] is None for g in r.grids)
+        assert all(g["worker"] is None for g in r.grid_records)
         assert all(c["staffing_required"] == c["grids"] for c in r.communities)

@@ -168,7 +168,7 @@ def test_python_matches_cli(demo, tmp_path):
                             weights={"elderly": 0.5},
                             extra_load=[(str(demo / "shops.gpkg"), "load")],
                             balance="workload") as r:
-        py = {g["grid_code"]: g["workload"] for g in r.grids}
+        py = {g["grid_code"]: g["workload"] for g in r.grid_records}
         assert r.extra_load_read == pytest.approx(
             gpd.read_file(demo / "shops.gpkg")["load"].sum())
         assert r.extra_load_outside >= gpd.read_file(demo / "shops.gpkg")["load"].iloc[-3:].sum()
@@ -419,15 +419,15 @@ def test_adjust_keeps_weighted_workloads_and_repairs_above_the_cap(demo, tmp_pat
               extra_load=[(str(demo / "shops.gpkg"), "load")])
     first = tmp_path / "first.gpkg"
     with gridpart.partition(*args, out=str(first), **kw) as r:
-        households = {g["grid_code"]: g["households"] for g in r.grids}
-        workload = {g["grid_code"]: g["workload"] for g in r.grids}
-        flags = {g["grid_code"]: g["flags"] for g in r.grids}
+        households = {g["grid_code"]: g["households"] for g in r.grid_records}
+        workload = {g["grid_code"]: g["workload"] for g in r.grid_records}
+        flags = {g["grid_code"]: g["flags"] for g in r.grid_records}
     assert any(workload[c] != households[c] for c in workload)
     with gridpart.adjust(f"{first}:grids", *args, **kw) as a:
         assert a.moved == 0
-        assert [g["change"] for g in a.grids] == ["kept"] * len(households)
-        assert {g["grid_code"]: g["households"] for g in a.grids} == households
-        assert {g["grid_code"]: g["workload"] for g in a.grids} == pytest.approx(workload)
+        assert [g["change"] for g in a.grid_records] == ["kept"] * len(households)
+        assert {g["grid_code"]: g["households"] for g in a.grid_records} == households
+        assert {g["grid_code"]: g["workload"] for g in a.grid_records} == pytest.approx(workload)
     # The heaviest grid not above the household maximum (an indivisible block above it stays a
     # grid of its own, above any cap below its workload too).
     divisible = [c for c in workload if "over_max" not in flags[c]]
@@ -435,7 +435,7 @@ def test_adjust_keeps_weighted_workloads_and_repairs_above_the_cap(demo, tmp_pat
     cap = workload[heaviest] - 1
     with gridpart.adjust(f"{first}:grids", *args, max_workload=cap, **kw) as a:
         assert a.moved > 0
-        assert not [g for g in a.grids if g["grid_code"] == heaviest and g["change"] == "kept"]
-        above = [g for g in a.grids if g["workload"] > cap]
+        assert not [g for g in a.grid_records if g["grid_code"] == heaviest and g["change"] == "kept"]
+        above = [g for g in a.grid_records if g["workload"] > cap]
         assert above and all("over_max" in g["flags"] and g["blocks"] == 1 for g in above)
         assert {g["grid_code"] for g in above} <= {c for c in workload if c not in divisible}

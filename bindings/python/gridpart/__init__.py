@@ -11,6 +11,8 @@ Python bindings (ctypes) over libgridpart. Two entry points:
 Errors raise a :class:`GridpartError` subclass carrying the C status code and message.
 """
 
+from __future__ import annotations
+
 import ctypes
 import functools
 import inspect
@@ -19,9 +21,20 @@ import os
 import re
 import tempfile
 from ctypes import byref, c_double, c_int32, c_int64, c_void_p
+from typing import (TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence,
+                    Tuple, Union)
 
-from . import _lib
+from . import _frames, _lib
 from ._lib import lib
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas
+    import numpy
+    import pandas
+
+# A layer: "PATH[:LAYER]" text, a path-like or (for the four base layers) a GeoDataFrame.
+PathLike = Union[str, bytes, "os.PathLike[str]"]
+Layer = Union[str, bytes, "os.PathLike[str]", "geopandas.GeoDataFrame"]
 
 __all__ = [
     "partition", "adjust", "partition_graph", "check", "Result", "GraphResult", "version",
@@ -30,8 +43,14 @@ __all__ = [
     "LimitError",
 ]
 
-def version():
-    """The loaded library's version string."""
+def version() -> str:
+    """The loaded library's version.
+
+    Returns
+    -------
+    str
+        e.g. "0.3.0".
+    """
     return lib.gp_version().decode()
 
 
@@ -261,10 +280,23 @@ def _array(values, ctype, n=None, name="array"):
 
 
 class GraphResult:
-    """A division of a graph: ``assignment`` (grid id per vertex), ``grids`` (per-grid stats),
-    ``problems`` (bounds that could not be met, with vertex ids) and summary statistics."""
+    """A division of a graph (:func:`partition_graph`).
 
-    def __init__(self, part):
+    Attributes
+    ----------
+    assignment : numpy.ndarray of int32
+        The grid of each vertex.
+    grids : list of dict
+        Per grid: households, workload, vertices, polsby_popper.
+    problems : list of dict
+        Bounds that could not be met: kind, vertex, message.
+    cut_cost, workload_ratio, mean_polsby_popper : float
+        Summary statistics.
+    households_moved, out_of_bounds : int
+        Households moved from ``previous``; grids outside the bounds.
+    """
+
+    def __init__(self, part: Any) -> None:
         n = lib.gp_partition_vertex_count(part)
         ng = lib.gp_partition_grid_count(part)
         raw = lib.gp_partition_assignment(part)
@@ -312,16 +344,55 @@ class _Partition(_Owner):
     _free = staticmethod(lib.gp_partition_free)
 
 
-def partition_graph(xadj, adjncy, households, *, border_length=None, cut_cost=None,
-                    workload=None, area=None, perimeter=None, previous=None, min=None,
-                    max=None, target=None, grids=None, seed=None, threads=None, effort=None,
-                    progress=None):
+ArrayLike = Union[Sequence[float], "numpy.ndarray"]
+
+
+def partition_graph(xadj: ArrayLike, adjncy: ArrayLike, households: ArrayLike, *,
+                    border_length: Optional[ArrayLike] = None,
+                    cut_cost: Optional[ArrayLike] = None, workload: Optional[ArrayLike] = None,
+                    area: Optional[ArrayLike] = None, perimeter: Optional[ArrayLike] = None,
+                    previous: Optional[ArrayLike] = None, min: Optional[int] = None,
+                    max: Optional[int] = None, target: Optional[int] = None,
+                    grids: Union[int, str, None] = None, seed: Optional[int] = None,
+                    threads: Optional[int] = None, effort: Optional[float] = None,
+                    progress: Optional[Callable[[float, str], Any]] = None) -> GraphResult:
     """Divide a CSR graph (METIS layout) into contiguous grids of [min, max] households.
 
-    ``xadj`` has n + 1 offsets and ``adjncy`` the neighbours; ``households`` one count per
-    vertex. Optional per-edge ``border_length`` and ``cut_cost`` (laid out like adjncy),
-    per-vertex ``workload``, ``area`` and ``perimeter``, and a ``previous`` assignment to stay
-    close to. ``progress(fraction, stage)`` may return True to cancel. Returns a GraphResult.
+    Parameters
+    ----------
+    xadj : array_like of int
+        n + 1 offsets into ``adjncy``, starting at 0, never decreasing.
+    adjncy : array_like of int
+        The neighbours of each vertex, ``xadj[-1]`` entries.
+    households : array_like of int
+        Households per vertex (n).
+    border_length, cut_cost : array_like of float, optional
+        Per edge, laid out like ``adjncy``: the shared border and the cost of cutting it.
+    workload : array_like of float, optional
+        Workload per vertex (default its households).
+    area, perimeter : array_like of float, optional
+        Per vertex, together: for the compactness (Polsby-Popper) of the grids.
+    previous : array_like of int, optional
+        A previous grid per vertex to stay close to.
+    min, max : int, optional
+        Households per grid (default 300 and 500).
+    target : int, optional
+        Households per grid to aim at.
+    grids : int or "auto", optional
+        The number of grids.
+    seed : int, optional
+        Seed of the search (default 1).
+    threads : int, optional
+        Threads (default one per core).
+    effort : float, optional
+        Search effort factor.
+    progress : callable, optional
+        ``progress(fraction, stage)``; returning True cancels the run.
+
+    Returns
+    -------
+    GraphResult
+        ``assignment`` (grid per vertex), ``grids`` (per-grid stats), ``problems``.
     """
     ctx = _lib.context()
     xadj_p, xadj_a = _array(xadj, c_int32, name="xadj")
@@ -408,10 +479,27 @@ class _Outputs(_Owner):
 SEVERITIES = ("violation", "warning", "note")
 
 
-def staffing_required(rule, households, residents=None, grids=0):
-    """Workers a community needs under a staffing rule (as ``--staffing`` takes it:
-    "zhejiang[:base=6,above=2000,per=350]", "per10k:N[,persons=2.6]", "grid"), for its
-    households, residents (None: households x persons) and grids."""
+def staffing_required(rule: str, households: int, residents: Optional[float] = None,
+                      grids: int = 0) -> int:
+    """Workers a community needs under a staffing rule.
+
+    Parameters
+    ----------
+    rule : str
+        As ``--staffing`` takes it: "zhejiang[:base=6,above=2000,per=350]",
+        "per10k:N[,persons=2.6]", "grid".
+    households : int
+        The community's households.
+    residents : float, optional
+        Its residents (None: households x persons).
+    grids : int
+        Its grids.
+
+    Returns
+    -------
+    int
+        The workers required.
+    """
     with _Options(staffing=rule) as opts:
         return lib.gp_staffing_required(opts.ptr, _whole(households, "households"),
                                         -1.0 if residents is None else float(residents),
@@ -462,28 +550,45 @@ def _problem(plan, i, communities):
 class Result(_Owner):
     """The grids of a run. Holds the C plan until ``close()`` (or the end of a ``with`` block).
 
-    ``grids``: one dict per grid (grid_code, community, households, workload, blocks, flags,
-    change: "kept", "changed" or "new" after :func:`adjust`, else "");
-    ``communities``: one dict per community (id, households, grids, blocks, workload_ratio,
-    split_blocks: street blocks the split stage cut);
-    ``workers``: the roster's workers and their grids (a pandas DataFrame);
-    ``problems``: one dict per problem (severity "violation", "warning" or "note"; kind;
-    community; grid_code; blocks; features; message), run-wide ones first;
-    ``report``: the JSON report as a dict; ``out``: where the layers were written;
-    ``grid_wkb(g)``, ``block(b)``, ``block_wkb(b)`` and ``household_grids()`` read the shapes
-    and each household feature's grid straight from the plan (0.3).
-    After :func:`adjust`: ``moved`` (households whose grid code changed), ``retired`` (previous
-    codes no grid keeps), and per community households_moved, grids_kept, grids_changed,
-    grids_new, grids_retired.
+    Attributes
+    ----------
+    grids : geopandas.GeoDataFrame
+        The `grids` layer as the CLI writes it: grid_code, community, households (int64),
+        workload, blocks (int32), worker ("" without one), flags, change (after
+        :func:`adjust` only: "kept", "changed" or "new"), the polygons in the output CRS (the
+        communities'); after :func:`check` also off_streets_m. Read from memory, no file.
+    blocks : geopandas.GeoDataFrame
+        The `blocks` layer: block_id, community, grid_code, households, on_streets.
+    problems : pandas.DataFrame
+        One row per problem: severity ("violation", "warning" or "note"), kind, community,
+        grid_code, blocks, features (lists of ids), message; run-wide ones first.
+    assignment : pandas.Series
+        The grid code of every household feature (None: outside every community), indexed like
+        the households GeoDataFrame given, else by feature id.
+    report : dict
+        The JSON report (as ``--report`` writes it).
+    communities : list of dict
+        One dict per community (id, households, grids, blocks, workload_ratio, split_blocks,
+        staffing and adjust counts).
+    workers : pandas.DataFrame
+        The roster's workers and their grids.
+    grid_records, problem_records : list of dict
+        Deprecated (0.3): the grids and problems as lists of dicts, what ``grids`` and
+        ``problems`` were before 0.3; ``violations`` is still such a list.
+    out : str or None
+        Where the layers were written.
     """
 
     _free = staticmethod(lib.gp_plan_free)
 
-    def __init__(self, plan, out):
+    def __init__(self, plan: Any, out: Any) -> None:
         super().__init__(plan)
         self.out = out
+        self._households: Optional["pandas.DataFrame"] = None
+        self._cache: Dict[str, Any] = {}
+        self._grid_extra: List[str] = []
         nc = lib.gp_plan_community_count(plan)
-        self.communities = [
+        self.communities: List[Dict[str, Any]] = [
             {
                 "id": lib.gp_plan_community_id(plan, c).decode(),
                 "households": lib.gp_plan_community_households(plan, c),
@@ -496,7 +601,7 @@ class Result(_Owner):
             }
             for c in range(nc)
         ]
-        self.grids = [
+        self.grid_records: List[Dict[str, Any]] = [
             {
                 "grid_code": lib.gp_plan_grid_code(plan, g).decode(),
                 "community": self.communities[lib.gp_plan_grid_community(plan, g)]["id"],
@@ -509,8 +614,8 @@ class Result(_Owner):
             }
             for g in range(lib.gp_plan_grid_count(plan))
         ]
-        self.problems = [_problem(plan, i, self.communities)
-                         for i in range(lib.gp_plan_problem_count(plan))]
+        self.problem_records: List[Dict[str, Any]] = [
+            _problem(plan, i, self.communities) for i in range(lib.gp_plan_problem_count(plan))]
         self.out_of_bounds = lib.gp_plan_out_of_bounds(plan)
         self.households_read = lib.gp_plan_households_read(plan)
         self.households_outside = lib.gp_plan_households_outside(plan)
@@ -527,8 +632,47 @@ class Result(_Owner):
                 community["grids_" + name] = lib.gp_plan_community_grid_changes(plan, c, k)
         self._workers = _workers(plan, self.communities)
 
+    def _cached(self, key: str, make: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key].copy()
+
     @property
-    def workers(self):
+    def grids(self) -> "geopandas.GeoDataFrame":
+        """The `grids` layer as a GeoDataFrame (see the class doc), read from the plan."""
+        return self._cached("grids", lambda: _frames.grids_frame(
+            self.ptr, self.grid_records, self.adjusted, self._grid_extra))
+
+    @property
+    def blocks(self) -> "geopandas.GeoDataFrame":
+        """The `blocks` layer as a GeoDataFrame: block_id, community, grid_code, households,
+        on_streets (0 when a side is a cut through a street block), geometry."""
+        return self._cached("blocks", lambda: _frames.blocks_frame(
+            self.ptr, [c["id"] for c in self.communities],
+            [g["grid_code"] for g in self.grid_records]))
+
+    @property
+    def problems(self) -> "pandas.DataFrame":
+        """The problems as a DataFrame: severity, kind, community, grid_code, blocks,
+        features, message."""
+        return self._cached("problems", lambda: _frames.problems_frame(self.problem_records))
+
+    @property
+    def assignment(self) -> "pandas.Series":
+        """The grid code of every household feature, a Series named grid_code: indexed like
+        the households GeoDataFrame given (row i is feature id i + 1), or by feature id when
+        households were a path. None where a feature lies outside every community or was not
+        used (a problem says why)."""
+        return self._cached("assignment", lambda: _frames.assignment(
+            self.ptr, [g["grid_code"] for g in self.grid_records], self._households))
+
+    @property
+    def crs(self) -> Optional[str]:
+        """The output CRS (the communities') as WKT, or None."""
+        return _frames.crs_wkt(self.ptr)
+
+    @property
+    def workers(self) -> pandas.DataFrame:
         """The roster's workers and their grids as a pandas DataFrame, one row per worker in
         community then id order: worker_id, community, grid_codes (a list; empty for a surplus
         worker), grids, households, workload. Empty without a roster."""
@@ -536,13 +680,14 @@ class Result(_Owner):
         return pd.DataFrame(self._workers, columns=list(WORKER_COLUMNS))
 
     @property
-    def violations(self):
-        """The problems that break a rule (a grid outside the bounds)."""
-        return [p for p in self.problems if p["severity"] == "violation"]
+    def violations(self) -> List[Dict[str, Any]]:
+        """The problems that break a rule (a grid outside the bounds), as a list of dicts
+        (``problems[problems.severity == "violation"]`` is the same as a DataFrame)."""
+        return [p for p in self.problem_records if p["severity"] == "violation"]
 
     @property
-    def report(self):
-        """The JSON report (as ``--report`` writes it), parsed."""
+    def report(self) -> Dict[str, Any]:
+        """The JSON report (as ``--report`` writes it), parsed into a dict."""
         ctx = _lib.context()
         buf = c_void_p()
         _check(lib.gp_plan_report_json(ctx, self.ptr, byref(buf)), ctx)
@@ -551,7 +696,7 @@ class Result(_Owner):
         finally:
             lib.gp_free(buf)
 
-    def _wkb(self, size_fn, fill_fn, i):
+    def _wkb(self, size_fn: Callable, fill_fn: Callable, i: int) -> bytes:
         size = size_fn(self.ptr, i)
         if size == 0:
             raise IndexError(i)
@@ -560,74 +705,115 @@ class Result(_Owner):
         _check(fill_fn(ctx, self.ptr, i, buf, size), ctx)
         return buf.raw
 
-    def grid_wkb(self, g):
-        """Grid ``g``'s polygon as WKB bytes in the output CRS (the communities'), the shape the
-        `grids` layer gets; e.g. ``shapely.wkb.loads(result.grid_wkb(0))``."""
+    def grid_wkb(self, g: int) -> bytes:
+        """Grid ``g``'s polygon as WKB.
+
+        Parameters
+        ----------
+        g : int
+            The grid's row in ``grids`` (0-based).
+
+        Returns
+        -------
+        bytes
+            The polygon in the output CRS (the communities'), the shape the `grids` layer
+            gets; e.g. ``shapely.wkb.loads(result.grid_wkb(0))``.
+        """
         return self._wkb(lib.gp_plan_grid_wkb_size, lib.gp_plan_grid_wkb, g)
 
     @property
-    def block_count(self):
+    def block_count(self) -> int:
         """The number of street blocks (pieces of cut blocks included), in community order."""
         return lib.gp_plan_block_count(self.ptr)
 
-    def block(self, b):
-        """Block ``b`` as a dict: block_id, community, grid_code, households, on_streets."""
+    def block(self, b: int) -> Dict[str, Any]:
+        """Block ``b`` (0-based, the row of ``blocks``) as a dict: block_id, community,
+        grid_code, households, on_streets."""
         if not 0 <= b < self.block_count:
             raise IndexError(b)
         return {
             "block_id": lib.gp_plan_block_id(self.ptr, b),
             "community": self.communities[lib.gp_plan_block_community(self.ptr, b)]["id"],
-            "grid_code": self.grids[lib.gp_plan_block_grid(self.ptr, b)]["grid_code"],
+            "grid_code": self.grid_records[lib.gp_plan_block_grid(self.ptr, b)]["grid_code"],
             "households": lib.gp_plan_block_households(self.ptr, b),
             "on_streets": lib.gp_plan_block_on_streets(self.ptr, b),
         }
 
-    def block_wkb(self, b):
-        """Block ``b``'s polygon as WKB bytes in the output CRS."""
+    def block_wkb(self, b: int) -> bytes:
+        """Block ``b``'s polygon (0-based, the row of ``blocks``) as WKB in the output CRS."""
         return self._wkb(lib.gp_plan_block_wkb_size, lib.gp_plan_block_wkb, b)
 
-    def household_grids(self):
-        """The grid of every household feature: two numpy arrays, the feature ids (ascending)
-        and the index into ``grids`` of each (-1: outside every community)."""
-        import numpy as np
-        n = lib.gp_plan_household_count(self.ptr)
-        fids = np.zeros(n, np.int64)
-        grids = np.zeros(n, np.int32)
-        ctx = _lib.context()
-        _check(lib.gp_plan_household_grids(
-            ctx, self.ptr, fids.ctypes.data_as(_lib.i64p), grids.ctypes.data_as(_lib.i32p), n),
-            ctx)
-        return fids, grids
+    def household_grids(self) -> Tuple["numpy.ndarray", "numpy.ndarray"]:
+        """The grid of every household feature.
 
-    def write(self, path=None, driver=None, *, report=None, map=None, overwrite=False,
-              layer_options=None, dataset_options=None):
-        """Write the layers `grids` and `blocks` to ``path`` (and the ``report`` and ``map``
-        files), all or nothing. An existing layer or file is an error unless ``overwrite``;
-        only gridpart's own layers and files are ever replaced. ``layer_options`` and
-        ``dataset_options``: GDAL creation options, as for :func:`partition`."""
+        Returns
+        -------
+        fids : numpy.ndarray of int64
+            The feature ids, ascending.
+        grids : numpy.ndarray of int32
+            The row in ``grids`` of each (-1: outside every community). ``assignment`` gives
+            the same as grid codes, indexed like the input.
+        """
+        return _frames.household_grids(self.ptr)
+
+    def write(self, path: Optional[PathLike] = None, driver: Optional[str] = None, *,
+              report: Optional[PathLike] = None, map: Optional[PathLike] = None,
+              overwrite: bool = False,
+              layer_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
+              dataset_options: Union[Mapping[str, Any], Sequence[str], str, None] = None
+              ) -> None:
+        """Write the layers `grids` and `blocks` (and the report and map), all or nothing.
+
+        Parameters
+        ----------
+        path : str or os.PathLike, optional
+            The layers' target: a file, a folder or a connection string ("PG:dbname=city").
+        driver : str, optional
+            A GDAL vector driver name; default from the extension.
+        report : str or os.PathLike, optional
+            The JSON report's file.
+        map : str or os.PathLike, optional
+            The SVG map's file.
+        overwrite : bool
+            Replace gridpart's own existing layers and files (else they are an error).
+        layer_options, dataset_options : dict or sequence of "KEY=VALUE", optional
+            GDAL creation options of the layers and their dataset (ogr2ogr -lco, -dsco); one
+            the driver lacks is an error.
+        """
         gdal = {"layer_options": layer_options, "dataset_options": dataset_options}
         with _Outputs(path, driver, report, map, overwrite, gdal) as outputs:
             outputs.write(self.ptr)
 
-    def write_report(self, path, overwrite=False):
+    def write_report(self, path: PathLike, overwrite: bool = False) -> None:
+        """Write the JSON report to ``path`` (see :meth:`write`)."""
         self.write(report=path, overwrite=overwrite)
 
-    def write_map(self, path, overwrite=False):
+    def write_map(self, path: PathLike, overwrite: bool = False) -> None:
+        """Write the SVG map to ``path`` (see :meth:`write`)."""
         self.write(map=path, overwrite=overwrite)
 
-    def to_geopandas(self, layer="grids"):
-        """The `grids` (or `blocks`) layer as a GeoDataFrame (needs geopandas)."""
-        import geopandas as gpd
-        if self.out is not None and str(self.out).lower().endswith(".gpkg"):
-            return gpd.read_file(self.out, layer=layer)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "plan.gpkg")
-            self.write(path)
-            return gpd.read_file(path, layer=layer)
+    def to_geopandas(self, layer: str = "grids") -> "geopandas.GeoDataFrame":
+        """The `grids` or `blocks` layer as a GeoDataFrame, from memory (no file).
 
-    def __repr__(self):
-        return (f"Result(communities={len(self.communities)}, grids={len(self.grids)}, "
-                f"out_of_bounds={self.out_of_bounds}, problems={len(self.problems)})")
+        Parameters
+        ----------
+        layer : {"grids", "blocks"}
+            Which layer.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            ``grids`` or ``blocks``.
+        """
+        if layer == "grids":
+            return self.grids
+        if layer == "blocks":
+            return self.blocks
+        raise ArgumentError(1, f"layer must be 'grids' or 'blocks', not {layer!r}")
+
+    def __repr__(self) -> str:
+        return (f"Result(communities={len(self.communities)}, grids={len(self.grid_records)}, "
+                f"out_of_bounds={self.out_of_bounds}, problems={len(self.problem_records)})")
 
 
 BALANCE_MODES = {"workload": 1, "households": 2}
@@ -641,10 +827,22 @@ def _ends_in_qgis_key(source):
     return re.fullmatch(r"[A-Za-z_]+(:[^:/\\=]*)?", source.rpartition("|")[2]) is not None
 
 
-def split_extra_load(spec):
-    """``"PATH[:LAYER][=FIELD]"`` -> (source, field or None), as the CLI splits it: the text
-    after the last '=' is the field when it is a plain name (no ':', '/', '\\', '.', space or
-    quote) and the whole spec is not an existing file."""
+def split_extra_load(spec: Union[PathLike, Tuple[Any, Optional[str]]]
+                     ) -> Tuple[bytes, Optional[bytes]]:
+    """Split an extra load spec as the CLI does.
+
+    Parameters
+    ----------
+    spec : str, os.PathLike or (source, field) pair
+        ``"PATH[:LAYER][=FIELD]"``: the text after the last '=' is the field when it is a plain
+        name (no ':', '/', '\\', '.', space or quote) and the whole spec is not an existing
+        file.
+
+    Returns
+    -------
+    (bytes, bytes or None)
+        The source and the field (None: 1 per feature).
+    """
     if isinstance(spec, (tuple, list)):
         if len(spec) != 2:
             raise ArgumentError(1, f"extra_load entries are 'PATH[:LAYER][=FIELD]' or "
@@ -659,16 +857,21 @@ def split_extra_load(spec):
     return _text(head, "extra_load"), _text(field, "extra_load field")
 
 
-def _set_layers(ctx, inputs, communities, id_field, streets, class_field, households,
-                count_field, barriers):
-    """The four layers every pipeline call reads, and their fields."""
-    _check(lib.gp_inputs_set_communities(ctx, inputs, _text(communities, "communities"),
-                                         _text(id_field, "id_field")), ctx)
-    _check(lib.gp_inputs_set_streets(ctx, inputs, _text(streets, "streets"),
-                                     _text(class_field, "class_field")), ctx)
-    _check(lib.gp_inputs_set_households(ctx, inputs, _text(households, "households"),
-                                        _text(count_field, "count_field")), ctx)
-    _check(lib.gp_inputs_set_barriers(ctx, inputs, _text(barriers, "barriers")), ctx)
+def _set_layers(ctx: Any, inputs: Any, communities: Any, id_field: Optional[str],
+                streets: Any, class_field: Optional[str], households: Any,
+                count_field: Optional[str], barriers: Any) -> None:
+    """The four layers every pipeline call reads, and their fields: each a source text or a
+    layer held in memory (:class:`_frames.MemLayer`, its field already taken)."""
+    def give(layer: Any, setter: Any, name: str, *fields: Tuple[Optional[str], str]) -> None:
+        if isinstance(layer, _frames.MemLayer):
+            _check(layer.set(ctx, inputs), ctx)
+        else:
+            _check(setter(ctx, inputs, _text(layer, name),
+                          *[_text(f, what) for f, what in fields]), ctx)
+    give(communities, lib.gp_inputs_set_communities, "communities", (id_field, "id_field"))
+    give(streets, lib.gp_inputs_set_streets, "streets", (class_field, "class_field"))
+    give(households, lib.gp_inputs_set_households, "households", (count_field, "count_field"))
+    give(barriers, lib.gp_inputs_set_barriers, "barriers")
 
 
 def _set_workload(ctx, inputs, opts, weights, extra_load, balance, max_workload):
@@ -738,37 +941,62 @@ _GDAL_DOC = """
 
 # ---- layers given as data frames ------------------------------------------------------------
 
-def _is_frame(value):
+def _is_frame(value: Any) -> bool:
     """A pandas DataFrame or geopandas GeoDataFrame (without importing either)."""
     return type(value).__module__.split(".")[0] in ("pandas", "geopandas") and hasattr(
         value, "to_csv")
 
 
+# The field argument naming each in-memory layer's one field.
+_MEMORY_FIELDS = {"communities": "id_field", "streets": "class_field",
+                  "households": "count_field", "barriers": None}
+
+
 class _Frames:
-    """Layers given as data frames, written for the C library into a private temporary folder
-    removed when the call returns: a GeoDataFrame as a GeoPackage layer (its CRS kept; feature
-    ids in messages are row positions + 1), a DataFrame without geometry (a roster) as CSV."""
+    """Layers given as data frames. A GeoDataFrame for communities, streets, households or
+    barriers goes to the library from memory, as WKB arrays (:class:`_frames.MemLayer`; feature
+    ids are row positions + 1, messages name the frame and row index label; households carry
+    the numeric columns ``weights`` and ``residents_field`` read). The others (the previous or
+    audited grids, the roster, extra loads) are written for the C library into a private
+    temporary folder removed when the call returns: a GeoDataFrame as a GeoPackage layer
+    (feature ids row positions + 1), a DataFrame (a roster) as CSV."""
 
-    def __init__(self):
-        self._dir = None
-        self._names = {}  # the copy's source text -> how messages name the frame
+    def __init__(self) -> None:
+        self._dir: Optional[tempfile.TemporaryDirectory] = None
+        self._names: Dict[str, str] = {}  # the copy's source text -> how messages name it
+        self.memory: List[_frames.MemLayer] = []
 
-    def __enter__(self):
+    def __enter__(self) -> "_Frames":
         return self
 
-    def __exit__(self, kind, error, trace):
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
         if self._dir is not None:
             self._dir.cleanup()
-        if isinstance(error, GridpartError) and self._names:
-            # Messages name the frame the caller gave, not the temporary copy.
+        if isinstance(error, GridpartError) and (self._names or self.memory):
+            # Messages name the frame the caller gave, not the copy.
             message = error.message
             for source, name in self._names.items():
                 message = message.replace(source, name)
                 message = message.replace(source.rpartition(":")[0], name)
+            for layer in self.memory:
+                message = layer.rename(message)
             if message != error.message:
                 raise type(error)(error.status, message) from None
 
-    def source(self, name, value):
+    def in_memory(self, name: str, value: Any, field: Optional[str],
+                  reals: Sequence[Optional[str]] = ()) -> Any:
+        """A GeoDataFrame for one of the four base layers as a MemLayer (with the numeric
+        columns `reals` for households); anything else as :meth:`source` gives it."""
+        if not _frames.is_geoframe(value):
+            return self.source(name, value)
+        try:
+            layer = _frames.MemLayer(name, value, field, [r for r in reals if r])
+        except _frames.FrameError as e:
+            raise InputError(4, str(e)) from None
+        self.memory.append(layer)
+        return layer
+
+    def source(self, name: str, value: Any) -> Any:
         if not _is_frame(value):
             return value
         if self._dir is None:
@@ -777,14 +1005,14 @@ class _Frames:
         if hasattr(value, "geometry") and type(value).__name__ == "GeoDataFrame":
             value.to_file(base + ".gpkg", layer=name, driver="GPKG", index=False)
             source = f"{base}.gpkg:{name}"
-            self._names[source] = f"the GeoDataFrame {name}"
+            self._names[source] = f"the {name} GeoDataFrame"
         else:
             value.to_csv(base + ".csv", index=False)
             source = base + ".csv"
-            self._names[source + ":" + os.path.basename(base)] = f"the DataFrame {name}"
+            self._names[source + ":" + os.path.basename(base)] = f"the {name} DataFrame"
         return source
 
-    def extra_load(self, value):
+    def extra_load(self, value: Any) -> Any:
         if value is None or isinstance(value, (str, bytes, os.PathLike)) or _is_frame(value):
             value = [] if value is None else [value]
         out = []
@@ -798,62 +1026,196 @@ class _Frames:
         return out
 
 
-def _frames_accepted(*names):
-    """Let the layer arguments `names` of a pipeline call be (Geo)DataFrames too."""
-    def wrap(fn):
+def _frames_accepted(*names: str) -> Callable[[Callable[..., "Result"]], Callable[..., "Result"]]:
+    """Let the layer arguments `names` of a pipeline call be (Geo)DataFrames too: the four
+    base layers from memory, the others through temporary files. The result's
+    ``assignment`` is indexed like a households frame."""
+    def wrap(fn: Callable[..., "Result"]) -> Callable[..., "Result"]:
         sig = inspect.signature(fn)
 
         @functools.wraps(fn)
-        def call(*args, **kwargs):
+        def call(*args: Any, **kwargs: Any) -> "Result":
             bound = sig.bind(*args, **kwargs)
+            args_ = bound.arguments
+            households = args_.get("households")
+            # the households' columns weights and residents read, besides the count
+            reals = list(args_.get("weights") or {}) + [args_.get("residents_field")]
             with _Frames() as frames:
                 for name in names:
-                    value = bound.arguments.get(name)
-                    bound.arguments[name] = (frames.extra_load(value) if name == "extra_load"
-                                             else frames.source(name, value))
-                return fn(*bound.args, **bound.kwargs)
+                    value = args_.get(name)
+                    field = _MEMORY_FIELDS.get(name, "")
+                    if name == "extra_load":
+                        args_[name] = frames.extra_load(value)
+                    elif field != "":
+                        args_[name] = frames.in_memory(
+                            name, value, args_.get(field, sig.parameters[field].default)
+                            if field else None, reals if name == "households" else ())
+                    else:
+                        args_[name] = frames.source(name, value)
+                result = fn(*bound.args, **bound.kwargs)
+                for problem in result.problem_records:
+                    for layer in frames.memory:
+                        problem["message"] = layer.rename(problem["message"])
+            if _is_frame(households):
+                result._households = households
+            return result
         return call
     return wrap
 
 
+# Parameter documentation shared by partition, adjust and check (numpy style), put into their
+# docstrings by _doc so that help() shows every parameter.
+_DOC = {
+    "LAYERS": """communities : str, os.PathLike or geopandas.GeoDataFrame
+    The community polygons: ``"PATH[:LAYER]"`` (any GDAL source, e.g.
+    ``"PG:dbname=city:communities"``) or a GeoDataFrame, given from memory (WKB, no file;
+    feature ids are row positions + 1; messages name the frame and the row's index label).
+streets : str, os.PathLike or geopandas.GeoDataFrame
+    The street lines, as ``communities``.
+households : str, os.PathLike or geopandas.GeoDataFrame
+    The household points or building polygons, as ``communities``. ``Result.assignment`` is
+    indexed like this frame.
+out : str or os.PathLike, optional
+    Where to write the layers `grids` and `blocks` (and `workers` with a roster); None: write
+    nothing (the result holds them as GeoDataFrames).""",
+    "FIELDS": """id_field : str
+    The communities' id field (default "code"); grid codes start with the id.
+class_field : str, optional
+    The streets' class field; None: no classes.
+count_field : str, optional
+    The households' count field; None: one household per feature.
+barriers : str, os.PathLike or geopandas.GeoDataFrame, optional
+    Rivers, railways (lines or polygons) no grid crosses.""",
+    "BOUNDS": """min, max : int, optional
+    Households per grid (default 300 and 500).""",
+    "RUN": """target : int, optional
+    Households per grid to aim at (default the middle of the bounds).
+grids : int or "auto", optional
+    Grids per community ("auto": from the bounds).
+seed : int, optional
+    Seed of the search (default 1): the same seed gives the same grids on any thread count.
+threads : int, optional
+    Threads (default one per core).
+effort : float, optional
+    Search effort factor (default 1).
+split : {"never", "oversize", "needed"}, optional
+    When street blocks may be cut (default "needed"; see ``gridpart partition --help``).""",
+    "CRS": """crs : str, optional
+    The metric working CRS (default: a UTM zone of the communities).
+overlaps : {"error", "first"}, optional
+    Overlapping communities refused (default), or given to the community whose id sorts
+    first.""",
+    "OUTPUTS": """format : str, optional
+    The GDAL driver of ``out`` (default from the extension).
+report : str or os.PathLike, optional
+    Where to write the JSON report.
+map : str or os.PathLike, optional
+    Where to write the SVG map.
+overwrite : bool
+    Replace gridpart's own existing outputs (else an existing one is an error). Outputs are
+    checked before any work and written all or nothing.
+progress : callable, optional
+    ``progress(fraction, stage)``, called as the run goes; returning True cancels it
+    (:class:`CanceledError`).""",
+    "STAFF": """staffing : str, optional
+    A staffing rule as ``--staffing`` takes it: "zhejiang[:base=6,above=2000,per=350]",
+    "per10k:N[,persons=2.6]" or "grid"; the workers each community needs are in
+    ``Result.communities`` and the report.
+residents_field : str, optional
+    Residents per household feature (for per10k); a households GeoDataFrame's column
+    goes from memory too.
+workers : str, os.PathLike or pandas.DataFrame, optional
+    The roster (worker_id, community, optional grid_code): every grid gets a worker of its
+    community, listed in ``Result.workers``. A DataFrame goes through a temporary CSV.
+worker_id_field, worker_community_field, worker_grid_field : str, optional
+    The roster's field names, when not the defaults.""",
+    "WORKLOAD": """weights : dict of str to float, optional
+    Numeric household fields and their weights >= 0 (``{"elderly": 0.5}``): a grid's workload
+    is its households + weight x field of its households (+ extra loads); a households
+    GeoDataFrame's columns go from memory too.
+extra_load : str, tuple or list of them, optional
+    Layers of features making work, each ``"PATH[:LAYER][=FIELD]"``, a GeoDataFrame or a
+    ``(source, field)`` pair (field None: 1 per feature); frames go through temporary files.
+balance : {"workload", "households"}, optional
+    What the grids balance (default workload when weights or extra loads are given).
+max_workload : float, optional
+    A hard cap on a grid's workload.""",
+    "RESULT": """Returns
+-------
+Result
+    The grids: ``grids`` and ``blocks`` GeoDataFrames, ``problems`` DataFrame, ``report``
+    dict, ``assignment`` Series (household -> grid code). Close it (or use ``with``) to free
+    the plan.
+
+Raises
+------
+GridpartError
+    A subclass per C status (:class:`InputError`, :class:`CRSError`, ...), with the message
+    naming the input at fault.""",
+}
+
+
+def _doc(fn: Callable) -> Callable:
+    """Put the shared parameter sections (@NAME@ markers) into fn's docstring."""
+    for key, text in _DOC.items():
+        fn.__doc__ = fn.__doc__.replace(f"@{key}@", text.replace("\n", "\n    "))
+    return fn
+
+
+@_doc
 @_frames_accepted("communities", "streets", "households", "barriers", "workers",
                   "extra_load")
-def partition(communities, streets, households, out=None, *, id_field="code",
-              class_field=None, count_field=None, barriers=None, min=None, max=None,
-              target=None, grids=None, seed=None, threads=None, effort=None, split=None,
-              crs=None, overlaps=None, format=None, report=None, map=None, overwrite=False,
-              progress=None, staffing=None, residents_field=None, workers=None,
-              worker_id_field=None, worker_community_field=None, worker_grid_field=None,
-              weights=None, extra_load=None, balance=None, max_workload=None,
-              open_options=None, assume_crs=None, layer_options=None, dataset_options=None):
-    """Run the pipeline like ``gridpart partition`` and return a :class:`Result`.
+def partition(communities: Layer, streets: Layer, households: Layer,
+              out: Optional[PathLike] = None, *, id_field: str = "code",
+              class_field: Optional[str] = None, count_field: Optional[str] = None,
+              barriers: Optional[Layer] = None, min: Optional[int] = None,
+              max: Optional[int] = None, target: Optional[int] = None,
+              grids: Union[int, str, None] = None, seed: Optional[int] = None,
+              threads: Optional[int] = None, effort: Optional[float] = None,
+              split: Optional[str] = None, crs: Optional[str] = None,
+              overlaps: Optional[str] = None, format: Optional[str] = None,
+              report: Optional[PathLike] = None, map: Optional[PathLike] = None,
+              overwrite: bool = False,
+              progress: Optional[Callable[[float, str], Any]] = None,
+              staffing: Optional[str] = None, residents_field: Optional[str] = None,
+              workers: Union[PathLike, pandas.DataFrame, None] = None,
+              worker_id_field: Optional[str] = None,
+              worker_community_field: Optional[str] = None,
+              worker_grid_field: Optional[str] = None,
+              weights: Optional[Mapping[str, float]] = None, extra_load: Any = None,
+              balance: Optional[str] = None,
+              max_workload: Optional[float] = None,
+              open_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
+              assume_crs: Optional[str] = None,
+              layer_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
+              dataset_options: Union[Mapping[str, Any], Sequence[str], str, None] = None
+              ) -> Result:
+    """Divide communities into grids along streets, like ``gridpart partition``.
 
-    Layers are ``PATH[:LAYER]`` strings or path-likes (any GDAL source, e.g.
-    ``"PG:dbname=city:communities"``), or GeoDataFrames (the roster ``workers`` a DataFrame),
-    written for the run to a private temporary folder removed afterwards; feature ids in
-    messages are then row positions + 1. Options left at None take the library's defaults
-    (bounds 300-500, automatic grid count, seed 1, one thread per core, split "needed"):
-    ``min``/``max``/``target`` households per grid, ``grids`` ("auto" or a count per
-    community), ``seed``, ``threads``, ``effort``, ``split`` ("never", "oversize", "needed":
-    when street blocks may be cut; see ``gridpart partition --help``), ``crs`` (the metric
-    working CRS), ``overlaps`` ("error" or "first": overlapping communities refused, or given
-    to the community whose id sorts first), ``staffing`` (a rule as ``--staffing`` takes it:
-    "zhejiang[:base=6,above=2000,per=350]", "per10k:N[,persons=2.6]", "grid"; the required
-    workers are in ``communities`` and the report), ``residents_field`` (residents per
-    household feature, for per10k), ``workers`` (the roster, ``PATH[:LAYER]``: worker_id,
-    community, optional grid_code; fields renamed by ``worker_*_field``): every grid gets a
-    worker of its community, listed in ``Result.workers``. ``out`` receives
-    the layers `grids` and `blocks` (and `workers` with a roster; ``format``: a GDAL driver,
-    default from the extension), ``report`` the JSON report, ``map`` the SVG map. Outputs are
-    checked before any work and written all or nothing; an existing one is an error unless
-    ``overwrite``. ``progress(fraction, stage)`` may return True to cancel.
+    Options left at None take the library's defaults (bounds 300-500, automatic grid count,
+    seed 1, one thread per core, split "needed").
 
-    Workload (a grid's households + weight x field of its households + extra loads inside):
-    ``weights`` maps numeric household fields to weights >= 0 (``{"elderly": 0.5}``);
-    ``extra_load`` lists layers of features making work, each ``"PATH[:LAYER][=FIELD]"`` or a
-    ``(source, field)`` pair (field None: 1 per feature); ``balance`` ("workload" or
-    "households", default workload when weights or extra loads are given); ``max_workload`` a
-    hard cap per grid.
+    Parameters
+    ----------
+    @LAYERS@
+    @FIELDS@
+    @BOUNDS@
+    @RUN@
+    @CRS@
+    @OUTPUTS@
+    @STAFF@
+    @WORKLOAD@
+
+    @RESULT@
+
+    Examples
+    --------
+    >>> import geopandas as gpd, gridpart
+    >>> layers = {k: gpd.read_file(f"examples/data/{k}.gpkg")
+    ...           for k in ("communities", "streets", "households")}
+    >>> with gridpart.partition(**layers, class_field="class",
+    ...                         count_field="households") as result:
+    ...     grids = result.grids              # a GeoDataFrame
     """
     return _pipeline(communities, streets, households, out, None, None, None, id_field=id_field,
                      class_field=class_field, count_field=count_field, barriers=barriers,
@@ -872,25 +1234,58 @@ def partition(communities, streets, households, out=None, *, id_field="code",
 partition.__doc__ += _GDAL_DOC
 
 
+@_doc
 @_frames_accepted("previous", "communities", "streets", "households", "barriers",
                   "workers", "extra_load")
-def adjust(previous, communities, streets, households, out=None, *,
-           previous_code_field=None, previous_community_field=None, id_field="code",
-           class_field=None, count_field=None, barriers=None, min=None, max=None, target=None,
-           grids=None, seed=None, threads=None, effort=None, split=None, crs=None,
-           overlaps=None, format=None, report=None, map=None, overwrite=False, progress=None,
-           staffing=None, residents_field=None, workers=None, worker_id_field=None,
-           worker_community_field=None, worker_grid_field=None, weights=None, extra_load=None,
-           balance=None, max_workload=None, open_options=None, assume_crs=None,
-           layer_options=None, dataset_options=None):
-    """Repair a previous division for changed inputs, like ``gridpart adjust``; returns a
-    :class:`Result` whose grids carry ``change`` ("kept", "changed", "new").
+def adjust(previous: Layer, communities: Layer, streets: Layer, households: Layer,
+           out: Optional[PathLike] = None, *, previous_code_field: Optional[str] = None,
+           previous_community_field: Optional[str] = None, id_field: str = "code",
+           class_field: Optional[str] = None, count_field: Optional[str] = None,
+           barriers: Optional[Layer] = None, min: Optional[int] = None,
+           max: Optional[int] = None, target: Optional[int] = None,
+           grids: Union[int, str, None] = None, seed: Optional[int] = None,
+           threads: Optional[int] = None, effort: Optional[float] = None,
+           split: Optional[str] = None, crs: Optional[str] = None,
+           overlaps: Optional[str] = None, format: Optional[str] = None,
+           report: Optional[PathLike] = None, map: Optional[PathLike] = None,
+           overwrite: bool = False, progress: Optional[Callable[[float, str], Any]] = None,
+           staffing: Optional[str] = None, residents_field: Optional[str] = None,
+           workers: Union[PathLike, pandas.DataFrame, None] = None,
+           worker_id_field: Optional[str] = None, worker_community_field: Optional[str] = None,
+           worker_grid_field: Optional[str] = None,
+           weights: Optional[Mapping[str, float]] = None, extra_load: Any = None,
+           balance: Optional[str] = None, max_workload: Optional[float] = None,
+           open_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
+           assume_crs: Optional[str] = None,
+           layer_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
+           dataset_options: Union[Mapping[str, Any], Sequence[str], str, None] = None
+           ) -> Result:
+    """Repair a previous division for changed inputs, like ``gridpart adjust``.
 
-    ``previous`` is the previous grids layer (``PATH[:LAYER]``): gridpart's own output or grids
-    drawn by hand (any codes, any CRS); ``previous_code_field`` its code field (default
-    "grid_code"), ``previous_community_field`` the field naming each grid's community (default:
-    the community holding most of its area). A division that still holds is kept as it was;
-    elsewhere the fewest households move. The other arguments are those of :func:`partition`.
+    A division that still holds is kept as it was; elsewhere the fewest households move. The
+    result's grids carry ``change`` ("kept", "changed", "new"); ``moved`` counts households
+    whose grid code changed and ``retired`` lists previous codes no grid keeps.
+
+    Parameters
+    ----------
+    previous : str, os.PathLike or geopandas.GeoDataFrame
+        The previous grids layer (``PATH[:LAYER]``): gridpart's own output or grids drawn by
+        hand (any codes, any CRS). A GeoDataFrame goes through a temporary GeoPackage.
+    @LAYERS@
+    previous_code_field : str, optional
+        The previous grids' code field (default "grid_code").
+    previous_community_field : str, optional
+        The field naming each previous grid's community (default: the community holding most
+        of its area).
+    @FIELDS@
+    @BOUNDS@
+    @RUN@
+    @CRS@
+    @OUTPUTS@
+    @STAFF@
+    @WORKLOAD@
+
+    @RESULT@
     """
     return _pipeline(communities, streets, households, out, previous, previous_code_field,
                      previous_community_field, id_field=id_field, class_field=class_field,
@@ -968,24 +1363,46 @@ def _pipeline(communities, streets, households, out, previous, previous_code_fie
             outputs.close()
 
 
+@_doc
 @_frames_accepted("grids", "communities", "streets", "households", "barriers")
-def check(grids, communities, streets, households, out=None, *, grids_code_field=None,
-          grids_community_field=None, id_field="code", class_field=None, count_field=None,
-          barriers=None, min=None, max=None, crs=None, overlaps=None, format=None, report=None,
-          map=None, overwrite=False, progress=None, open_options=None, assume_crs=None,
-          layer_options=None, dataset_options=None):
-    """Audit an existing grids layer like ``gridpart check`` and return a :class:`Result`.
+def check(grids: Layer, communities: Layer, streets: Layer, households: Layer,
+          out: Optional[PathLike] = None, *, grids_code_field: Optional[str] = None,
+          grids_community_field: Optional[str] = None, id_field: str = "code",
+          class_field: Optional[str] = None, count_field: Optional[str] = None,
+          barriers: Optional[Layer] = None, min: Optional[int] = None,
+          max: Optional[int] = None, crs: Optional[str] = None, overlaps: Optional[str] = None,
+          format: Optional[str] = None, report: Optional[PathLike] = None,
+          map: Optional[PathLike] = None, overwrite: bool = False,
+          progress: Optional[Callable[[float, str], Any]] = None,
+          open_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
+          assume_crs: Optional[str] = None,
+          layer_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
+          dataset_options: Union[Mapping[str, Any], Sequence[str], str, None] = None
+          ) -> Result:
+    """Audit an existing grids layer, like ``gridpart check``.
 
-    ``grids`` is any polygon layer (``PATH[:LAYER]``, any CRS; one without a CRS is taken to
-    be in the communities' CRS) with a code field ``grids_code_field`` (default "grid_code")
-    and optionally a community id field ``grids_community_field`` (else each grid belongs to
-    the community holding most of its area). The other inputs and options are as for
-    :func:`partition` (only the bounds, CRS and overlap options matter). The result holds the
-    audited grids with households recounted from ``households`` and flags (over_max,
-    under_min, not_contiguous, crosses_community, overlaps, off_streets), each grid also with
-    ``off_streets_m``; problems as for a run; ``hard_failures`` (violations of hard rules:
-    the CLI exits 1 when there are any) and ``households_no_grid``. ``out``, ``report`` and
-    ``map`` are written as by :func:`partition`.
+    The result holds the audited grids with households recounted from ``households`` and
+    flags (over_max, under_min, not_contiguous, crosses_community, overlaps, off_streets),
+    each grid also with ``off_streets_m`` (a column of ``Result.grids``); problems as for a
+    run; ``hard_failures`` (violations of hard rules: the CLI exits 1 when there are any) and
+    ``households_no_grid``.
+
+    Parameters
+    ----------
+    grids : str, os.PathLike or geopandas.GeoDataFrame
+        Any polygon layer (``PATH[:LAYER]``, any CRS; one without a CRS is taken to be in the
+        communities' CRS). A GeoDataFrame goes through a temporary GeoPackage.
+    @LAYERS@
+    grids_code_field : str, optional
+        The grids' code field (default "grid_code").
+    grids_community_field : str, optional
+        The grids' community id field (default: the community holding most of its area).
+    @FIELDS@
+    @BOUNDS@
+    @CRS@
+    @OUTPUTS@
+
+    @RESULT@
     """
     ctx = _lib.context()
     outputs = None
@@ -1018,8 +1435,9 @@ def check(grids, communities, streets, households, out=None, *, grids_code_field
         try:
             result.hard_failures = lib.gp_plan_hard_failures(result.ptr)
             result.households_no_grid = lib.gp_plan_households_no_grid(result.ptr)
-            for g, grid in enumerate(result.grids):
+            for g, grid in enumerate(result.grid_records):
                 grid["off_streets_m"] = lib.gp_plan_grid_off_streets(result.ptr, g)
+            result._grid_extra = ["off_streets_m"]
             if outputs is not None:
                 outputs.write(result.ptr)
         except BaseException:

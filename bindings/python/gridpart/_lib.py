@@ -137,6 +137,9 @@ FUNCTIONS = {
     "gp_plan_household_count": (c_int64, [PlanP]),
     "gp_plan_household_grids": (status, [ContextP, PlanP, i64p, i32p, c_int64]),
     "gp_plan_household_grid": (status, [ContextP, PlanP, c_int64, i32p]),
+    # the output CRS as WKT (0.3, issue #14)
+    "gp_plan_crs_wkt_size": (c_size_t, [PlanP]),
+    "gp_plan_crs_wkt": (status, [ContextP, PlanP, c_void_p, c_size_t]),
     # layers given as arrays (0.3): n, WKB pointers, sizes, ids, the field, the CRS
     "gp_inputs_set_communities_wkb": (status, [ContextP, InputsP, c_int64, POINTER(c_void_p),
                                                POINTER(c_size_t), i64p, POINTER(c_char_p),
@@ -146,6 +149,10 @@ FUNCTIONS = {
                                            c_char_p]),
     "gp_inputs_set_households_wkb": (status, [ContextP, InputsP, c_int64, POINTER(c_void_p),
                                               POINTER(c_size_t), i64p, i64p, c_char_p]),
+    "gp_inputs_set_households_wkb_fields": (status, [ContextP, InputsP, c_int64,
+                                                     POINTER(c_void_p), POINTER(c_size_t),
+                                                     i64p, i64p, c_int32, POINTER(c_char_p),
+                                                     POINTER(f64p), c_char_p]),
     "gp_inputs_set_barriers_wkb": (status, [ContextP, InputsP, c_int64, POINTER(c_void_p),
                                             POINTER(c_size_t), i64p, c_char_p]),
     # graph and optimizer
@@ -274,9 +281,15 @@ def _candidates():
         yield env
         return
     here = os.path.dirname(os.path.abspath(__file__))
-    root = os.path.normpath(os.path.join(here, "..", "..", ".."))
-    for build in ("build", "builddir"):
-        yield os.path.join(root, build, "libgridpart.so")
+    roots = [os.path.normpath(os.path.join(here, "..", "..", ".."))]
+    try:  # an installed package: the source tree it was installed from (setup.py)
+        from ._install import SOURCE_ROOT
+        roots.append(SOURCE_ROOT)
+    except ImportError:
+        pass
+    for root in roots:
+        for build in ("build", "builddir"):
+            yield os.path.join(root, build, "libgridpart.so")
     found = ctypes.util.find_library("gridpart")
     if found:
         yield found
