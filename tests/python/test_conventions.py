@@ -20,7 +20,7 @@ def demo(name):
 
 
 def grids(result):
-    return [(g["grid_code"], g["households"]) for g in result.grids]
+    return [(g["grid_code"], g["households"]) for g in result.grid_records]
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +89,8 @@ def test_qgis_sources_equal_path_colon_layer(baseline, tmp_path):
                         demo("households"), **KW) as a, \
             gridpart.check(out + ":grids", demo("communities"), demo("streets"),
                            demo("households"), **KW) as b:
-        assert [(g["grid_code"], g["households"]) for g in a.grids] == \
-            [(g["grid_code"], g["households"]) for g in b.grids] == baseline
+        assert [(g["grid_code"], g["households"]) for g in a.grid_records] == \
+            [(g["grid_code"], g["households"]) for g in b.grid_records] == baseline
     with gridpart.adjust(out + "|layername=grids", demo("communities"), demo("streets"),
                          demo("households"), **KW) as r:
         assert grids(r) == baseline

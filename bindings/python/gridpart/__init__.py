@@ -928,15 +928,6 @@ def _set_gdal_outputs(ctx, outputs, gdal):
         _check(lib.gp_outputs_add_dataset_option(ctx, outputs, option), ctx)
 
 
-_GDAL_DOC = """
-    GDAL conventions: a layer is also ``"PATH|layername=NAME"`` or ``"PATH|layerid=N"`` (as
-    QGIS writes it), optionally with ``"|option:KEY=VALUE"`` parts (open options for that layer
-    alone); ``open_options`` (a dict or "KEY=VALUE" strings) go to every input, as ogr2ogr -oo
-    (e.g. ``{"X_POSSIBLE_NAMES": "lon", "Y_POSSIBLE_NAMES": "lat"}`` for a CSV of points);
-    ``assume_crs`` is the CRS of inputs that have none; ``layer_options`` and
-    ``dataset_options`` are GDAL creation options of the layers written (ogr2ogr -lco, -dsco;
-    one the driver lacks is an error).
-"""
 
 
 # ---- layers given as data frames ------------------------------------------------------------
@@ -1140,6 +1131,16 @@ balance : {"workload", "households"}, optional
     What the grids balance (default workload when weights or extra loads are given).
 max_workload : float, optional
     A hard cap on a grid's workload.""",
+    "GDAL": """open_options : dict or sequence of "KEY=VALUE", optional
+    GDAL open options for every input layer, as ogr2ogr -oo (e.g.
+    ``{"X_POSSIBLE_NAMES": "lon", "Y_POSSIBLE_NAMES": "lat"}`` for a CSV of points). A
+    layer is also ``"PATH|layername=NAME"`` or ``"PATH|layerid=N"`` as QGIS writes it,
+    optionally with ``"|option:KEY=VALUE"`` parts (open options for that layer alone).
+assume_crs : str, optional
+    The CRS of input layers that have none (a CSV, a shapefile without .prj).
+layer_options, dataset_options : dict or sequence of "KEY=VALUE", optional
+    GDAL creation options of the layers written and their dataset (ogr2ogr -lco, -dsco); one
+    the driver lacks is an error.""",
     "RESULT": """Returns
 -------
 Result
@@ -1203,6 +1204,7 @@ def partition(communities: Layer, streets: Layer, households: Layer,
     @RUN@
     @CRS@
     @OUTPUTS@
+    @GDAL@
     @STAFF@
     @WORKLOAD@
 
@@ -1231,7 +1233,6 @@ def partition(communities: Layer, streets: Layer, households: Layer,
                                layer_options=layer_options, dataset_options=dataset_options))
 
 
-partition.__doc__ += _GDAL_DOC
 
 
 @_doc
@@ -1282,6 +1283,7 @@ def adjust(previous: Layer, communities: Layer, streets: Layer, households: Laye
     @RUN@
     @CRS@
     @OUTPUTS@
+    @GDAL@
     @STAFF@
     @WORKLOAD@
 
@@ -1302,7 +1304,6 @@ def adjust(previous: Layer, communities: Layer, streets: Layer, households: Laye
                                layer_options=layer_options, dataset_options=dataset_options))
 
 
-adjust.__doc__ += _GDAL_DOC
 
 
 def _pipeline(communities, streets, households, out, previous, previous_code_field,
@@ -1401,6 +1402,7 @@ def check(grids: Layer, communities: Layer, streets: Layer, households: Layer,
     @BOUNDS@
     @CRS@
     @OUTPUTS@
+    @GDAL@
 
     @RESULT@
     """
@@ -1449,4 +1451,3 @@ def check(grids: Layer, communities: Layer, streets: Layer, households: Layer,
             outputs.close()
 
 
-check.__doc__ += _GDAL_DOC
