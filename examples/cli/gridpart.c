@@ -36,6 +36,7 @@ static const char PARTITION_USAGE[] =
     "                          [--weight FIELD=W]... [--extra-load PATH[:LAYER][=FIELD]]...\n"
     "                          [--balance workload|households] [--max-workload X]\n"
     "                          -o OUT [--format DRIVER] [--report OUT.json] [--map OUT.svg]\n"
+    "                          [--map-sheets DIR] [--map-colour grid|worker|change|community]\n"
     "                          [--overwrite]\n"
     "\n"
     "Divide every community into contiguous grids of --min..--max households whose borders\n"
@@ -107,7 +108,16 @@ static const char PARTITION_USAGE[] =
     "  --format        the GDAL driver (GPKG, GeoJSON, FlatGeobuf, \"ESRI Shapefile\", ...);\n"
     "                  default: from the output's extension or connection prefix\n"
     "  --report        JSON report: per community households, grids, problems; the settings\n"
-    "  --map           SVG map of the grids\n"
+    "  --map           SVG map of the grids: title, legend, scale bar, labels that fit\n"
+    "  --map-sheets    DIR: the maps of a whole city: DIR/overview.svg (communities coloured\n"
+    "                  by grid count, hatched when a grid breaks a bound; click one for its\n"
+    "                  sheet) and one printable sheet per community, DIR/ID.svg (ID with\n"
+    "                  characters other than letters, digits, - _ . as _); DIR is made when\n"
+    "                  missing, other files in it are never touched\n"
+    "  --map-colour    what the fills tell apart on the map and sheets: grid (neighbouring\n"
+    "                  grids differ; the default without --workers), worker (each worker's\n"
+    "                  grids; the default with --workers), change (kept, changed, new: adjust\n"
+    "                  only) or community\n"
     "  --overwrite     replace outputs that exist (only the layers grids and blocks of a\n"
     "                  dataset, and the files named); without it an existing one is an error\n"
     "\n"
@@ -160,6 +170,8 @@ static const char MAIN_USAGE[] =
 typedef struct {
     const char *communities, *id_field, *streets, *class_field, *households, *count_field;
     const char *barriers, *out, *format, *report, *map, *crs;
+    const char *map_sheets; /* --map-sheets DIR */
+    int32_t map_colour;     /* gp_map_colour; 0 (auto): not given */
     const char *staffing, *residents_field, *workers, *worker_id_field, *worker_community_field,
         *worker_grid_field;
     int64_t min, max, target; /* -1: not given */
@@ -261,7 +273,8 @@ enum {
     OPT_PREVIOUS, OPT_PREVIOUS_CODE, OPT_PREVIOUS_COMMUNITY,
     OPT_STAFFING, OPT_RESIDENTS_FIELD, OPT_WORKERS, OPT_WORKER_ID_FIELD, OPT_WORKER_COMMUNITY_FIELD,
     OPT_WORKER_GRID_FIELD,
-    OPT_WEIGHT, OPT_EXTRA_LOAD, OPT_BALANCE, OPT_MAX_WORKLOAD
+    OPT_WEIGHT, OPT_EXTRA_LOAD, OPT_BALANCE, OPT_MAX_WORKLOAD,
+    OPT_MAP_SHEETS, OPT_MAP_COLOUR
 };
 
 static const struct option PARTITION_OPTIONS[] = {
@@ -286,6 +299,9 @@ static const struct option PARTITION_OPTIONS[] = {
     {"format", required_argument, NULL, OPT_FORMAT},
     {"report", required_argument, NULL, OPT_REPORT},
     {"map", required_argument, NULL, OPT_MAP},
+    {"map-sheets", required_argument, NULL, OPT_MAP_SHEETS},
+    {"map-colour", required_argument, NULL, OPT_MAP_COLOUR},
+    {"map-color", required_argument, NULL, OPT_MAP_COLOUR},
     {"overwrite", no_argument, NULL, OPT_OVERWRITE},
     {"previous", required_argument, NULL, OPT_PREVIOUS},
     {"previous-code-field", required_argument, NULL, OPT_PREVIOUS_CODE},
@@ -406,6 +422,22 @@ static int take_option(int opt, const char *value, args *a)
     case OPT_FORMAT: a->format = value; break;
     case OPT_REPORT: a->report = value; break;
     case OPT_MAP: a->map = value; break;
+    case OPT_MAP_SHEETS: a->map_sheets = value; break;
+    case OPT_MAP_COLOUR: {
+        static const char *const names[] = {"grid", "worker", "change", "community"};
+        a->map_colour = -1;
+        for (int32_t k = 0; k < 4; k++) {
+            if (strcmp(value, names[k]) == 0) {
+                a->map_colour = GP_MAP_COLOUR_GRID + k;
+            }
+        }
+        if (a->map_colour < 0) {
+            return usage_error(a->adjust ? "adjust" : "partition",
+                               "--map-colour: '%s' is not grid, worker, change or community",
+                               value);
+        }
+        break;
+    }
     case OPT_CRS: a->crs = value; break;
     case OPT_OVERWRITE: a->overwrite = 1; break;
     case OPT_PREVIOUS:
@@ -647,7 +679,9 @@ static gp_status set_outputs(gp_context *ctx, const args *a, gp_outputs *out)
     gp_status st;
     if ((st = gp_outputs_set_layers(ctx, out, a->out, a->format)) != GP_OK ||
         (st = gp_outputs_set_report(ctx, out, a->report)) != GP_OK ||
-        (st = gp_outputs_set_map(ctx, out, a->map)) != GP_OK) {
+        (st = gp_outputs_set_map(ctx, out, a->map)) != GP_OK ||
+        (st = gp_outputs_set_map_sheets(ctx, out, a->map_sheets)) != GP_OK ||
+        (st = gp_outputs_set_map_colour(ctx, out, a->map_colour)) != GP_OK) {
         return st;
     }
     return gp_outputs_set_overwrite(ctx, out, a->overwrite);
@@ -890,7 +924,7 @@ static const char CHECK_USAGE[] =
     "                      [--barriers PATH[:LAYER]] [--min 300] [--max 500] [--crs CRS]\n"
     "                      [--overlaps error|first]\n"
     "                      [-o OUT [--format DRIVER]] [--report OUT.json] [--map OUT.svg]\n"
-    "                      [--overwrite]\n"
+    "                      [--map-sheets DIR] [--map-colour grid|community] [--overwrite]\n"
     "\n"
     "Judge an existing grids layer (a city's hand-drawn one, or gridpart's) against the rules:\n"
     "households per grid (recounted from --households) within --min..--max where the\n"
@@ -932,6 +966,9 @@ static const struct option CHECK_OPTIONS[] = {
     {"format", required_argument, NULL, OPT_FORMAT},
     {"report", required_argument, NULL, OPT_REPORT},
     {"map", required_argument, NULL, OPT_MAP},
+    {"map-sheets", required_argument, NULL, OPT_MAP_SHEETS},
+    {"map-colour", required_argument, NULL, OPT_MAP_COLOUR},
+    {"map-color", required_argument, NULL, OPT_MAP_COLOUR},
     {"overwrite", no_argument, NULL, OPT_OVERWRITE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -1020,7 +1057,8 @@ static int cmd_check(int argc, char **argv)
     gp_outputs *out = NULL;
     gp_plan *plan = NULL;
     int bar = isatty(STDERR_FILENO);
-    int any = a.base.out != NULL || a.base.report != NULL || a.base.map != NULL;
+    int any = a.base.out != NULL || a.base.report != NULL || a.base.map != NULL ||
+              a.base.map_sheets != NULL;
     code = EXIT_USAGE;
     gp_status st = gp_context_new(&ctx);
     if (st != GP_OK) {
@@ -1039,6 +1077,8 @@ static int cmd_check(int argc, char **argv)
     if ((a.base.out != NULL && (st = gp_outputs_set_layers(ctx, out, a.base.out, a.base.format))) ||
         (st = gp_outputs_set_report(ctx, out, a.base.report)) != GP_OK ||
         (st = gp_outputs_set_map(ctx, out, a.base.map)) != GP_OK ||
+        (st = gp_outputs_set_map_sheets(ctx, out, a.base.map_sheets)) != GP_OK ||
+        (st = gp_outputs_set_map_colour(ctx, out, a.base.map_colour)) != GP_OK ||
         (st = gp_outputs_set_overwrite(ctx, out, a.base.overwrite)) != GP_OK ||
         (any && (st = gp_outputs_check(ctx, out, in)) != GP_OK) ||
         (st = gp_check(ctx, in, opts, &plan)) != GP_OK ||
