@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /** @file map_overview.c The whole-city overview: communities coloured by their grid count
- * (equal-interval classes), hatched when a grid breaks a bound, grid borders thin, community
+ * (equal-interval classes), grid borders thin, the grids that break a bound hatched, community
  * labels (id and grid count) sized to the community and left out where they would collide, each
  * community a link to its sheet; title, north arrow, scale bar and legend as on every map. */
 
@@ -248,14 +248,18 @@ static void emit_labels(FILE *f, const gp_plan *plan, const community_item *it, 
 static int32_t legend_items(const gp_plan *plan, const classes *k, const community_item *it,
                             int32_t dropped, gp_map_legend_item *out)
 {
-    int32_t n = 0, none = 0, flagged = 0;
+    int32_t n = 0, none = 0, over = 0, under = 0;
     int32_t count[MAX_CLASSES] = {0};
     for (int32_t c = 0; c < plan->n_communities; c++) {
         int32_t cls = class_of(k, plan->communities[c].n_grids);
         none += cls < 0;
         count[cls < 0 ? 0 : cls] += cls >= 0;
-        flagged += it[c].out > 0;
     }
+    for (int32_t g = 0; g < plan->n_grids; g++) {
+        over += plan->grids[g].households > plan->max_households;
+        under += plan->grids[g].households < plan->min_households;
+    }
+    (void)it;
     for (int32_t cls = 0; cls < k->n; cls++) {
         int32_t lo = k->lo + cls * k->width, hi = lo + k->width - 1;
         out[n] = (gp_map_legend_item){GP_SW_SOLID, class_fill(k, cls), "", ""};
@@ -273,13 +277,19 @@ static int32_t legend_items(const gp_plan *plan, const classes *k, const communi
                  none == 1 ? "y" : "ies");
     }
     out[n++] = (gp_map_legend_item){GP_SW_LABEL, NULL, "Community id, its grid count", ""};
-    if (flagged > 0) {
-        out[n] = (gp_map_legend_item){GP_SW_OUT, CLASS_FILL[1], "", ""};
-        snprintf(out[n].text, sizeof out[n].text,
-                 "A grid outside %" PRId64 " to %" PRId64 " households", plan->min_households,
+    if (over > 0) {
+        out[n] = (gp_map_legend_item){GP_SW_OVER, CLASS_FILL[1], "", ""};
+        snprintf(out[n].text, sizeof out[n].text, "Grid over the maximum of %" PRId64,
                  plan->max_households);
-        snprintf(out[n++].detail, sizeof out[0].detail, "%" PRId32 " communit%s", flagged,
-                 flagged == 1 ? "y" : "ies");
+        snprintf(out[n++].detail, sizeof out[0].detail, "%" PRId32 " grid%s", over,
+                 over == 1 ? "" : "s");
+    }
+    if (under > 0) {
+        out[n] = (gp_map_legend_item){GP_SW_UNDER, CLASS_FILL[1], "", ""};
+        snprintf(out[n].text, sizeof out[n].text, "Grid under the minimum of %" PRId64,
+                 plan->min_households);
+        snprintf(out[n++].detail, sizeof out[0].detail, "%" PRId32 " grid%s", under,
+                 under == 1 ? "" : "s");
     }
     out[n++] = (gp_map_legend_item){GP_SW_GRID_LINE, NULL, "Grid border", ""};
     out[n++] = (gp_map_legend_item){GP_SW_COMMUNITY_LINE, NULL, "Community border", ""};
@@ -321,12 +331,22 @@ static void emit_body(FILE *f, GEOSContextHandle_t h, GEOSWKBReader *rd, const g
 {
     emit_communities(f, h, plan, k, it, sheet, v);
     emit_grid_borders(f, h, rd, plan, v);
+    /* The grids themselves, not their community: where a bound breaks, and the community's
+     * class colour still shows around them. */
     fputs("<g id=\"marks\" pointer-events=\"none\">\n", f);
-    for (int32_t c = 0; c < plan->n_communities; c++) {
-        if (it[c].out > 0 && it[c].shape != NULL) {
-            fprintf(f, "<path %s fill-rule=\"evenodd\" d=\"", gp_map_mark_style(GP_SW_OUT));
-            gp_map_emit_path(f, h, it[c].shape, v);
+    for (int32_t g = 0; g < plan->n_grids; g++) {
+        int64_t hh = plan->grids[g].households;
+        int over = hh > plan->max_households, under = hh < plan->min_households;
+        const gp_plan_shape *s = &plan->grids[g].shape;
+        GEOSGeometry *geom = (over || under) && s->wkb_work
+                                 ? GEOSWKBReader_read_r(h, rd, s->wkb_work, s->wkb_work_size)
+                                 : NULL;
+        if (geom != NULL) {
+            fprintf(f, "<path %s fill-rule=\"evenodd\" d=\"",
+                    gp_map_mark_style(over ? GP_SW_OVER : GP_SW_UNDER));
+            gp_map_emit_path(f, h, geom, v);
             fputs("\"/>\n", f);
+            GEOSGeom_destroy_r(h, geom);
         }
     }
     fputs("</g>\n<g id=\"communities\" fill=\"none\" stroke=\"#000\" stroke-width=\"2\" "
