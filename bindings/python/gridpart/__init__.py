@@ -379,10 +379,24 @@ class _Inputs(_Owner):
     _free = staticmethod(lib.gp_inputs_free)
 
 
+MAP_COLOURS = ("auto", "grid", "worker", "change", "community")
+
+
+def _map_colour(name):
+    """A map colour mode's gp_map_colour value (None: auto)."""
+    if name is None:
+        return 0
+    if name not in MAP_COLOURS:
+        raise ArgumentError(1, "map_colour must be one of %s, not %r"
+                            % (", ".join(MAP_COLOURS[1:]), name))
+    return MAP_COLOURS.index(name)
+
+
 class _Outputs(_Owner):
     _free = staticmethod(lib.gp_outputs_free)
 
-    def __init__(self, layers=None, format=None, report=None, map=None, overwrite=False):
+    def __init__(self, layers=None, format=None, report=None, map=None, overwrite=False,
+                 map_sheets=None, map_colour=None):
         ptr = _lib.OutputsP()
         _check(lib.gp_outputs_new(byref(ptr)))
         super().__init__(ptr)
@@ -392,6 +406,9 @@ class _Outputs(_Owner):
                                              _text(format, "format")), ctx)
             _check(lib.gp_outputs_set_report(ctx, ptr, _text(report, "report")), ctx)
             _check(lib.gp_outputs_set_map(ctx, ptr, _text(map, "map")), ctx)
+            _check(lib.gp_outputs_set_map_sheets(ctx, ptr, _text(map_sheets, "map_sheets")),
+                   ctx)
+            _check(lib.gp_outputs_set_map_colour(ctx, ptr, _map_colour(map_colour)), ctx)
             _check(lib.gp_outputs_set_overwrite(ctx, ptr, 1 if overwrite else 0), ctx)
         except BaseException:
             self.close()
@@ -596,18 +613,26 @@ class Result(_Owner):
             ctx)
         return fids, grids
 
-    def write(self, path=None, driver=None, *, report=None, map=None, overwrite=False):
+    def write(self, path=None, driver=None, *, report=None, map=None, overwrite=False,
+              map_sheets=None, map_colour=None):
         """Write the layers `grids` and `blocks` to ``path`` (and the ``report`` and ``map``
-        files), all or nothing. An existing layer or file is an error unless ``overwrite``;
-        only gridpart's own layers and files are ever replaced."""
-        with _Outputs(path, driver, report, map, overwrite) as outputs:
+        files, and the folder ``map_sheets``), all or nothing. An existing layer or file is an
+        error unless ``overwrite``; only gridpart's own layers and files are ever replaced.
+        ``map_colour`` ("grid", "worker", "change", "community"; None: worker with a roster,
+        else grid) says what the map's fills tell apart."""
+        with _Outputs(path, driver, report, map, overwrite, map_sheets, map_colour) as outputs:
             outputs.write(self.ptr)
 
     def write_report(self, path, overwrite=False):
         self.write(report=path, overwrite=overwrite)
 
-    def write_map(self, path, overwrite=False):
-        self.write(map=path, overwrite=overwrite)
+    def write_map(self, path, overwrite=False, colour=None):
+        self.write(map=path, overwrite=overwrite, map_colour=colour)
+
+    def write_map_sheets(self, folder, overwrite=False, colour=None):
+        """The maps of a whole city in ``folder`` (made when missing): overview.svg, the
+        communities coloured by grid count, and one printable sheet per community, ID.svg."""
+        self.write(map_sheets=folder, overwrite=overwrite, map_colour=colour)
 
     def to_geopandas(self, layer="grids"):
         """The `grids` (or `blocks`) layer as a GeoDataFrame (needs geopandas)."""
@@ -768,7 +793,8 @@ def partition(communities, streets, households, out=None, *, id_field="code",
               crs=None, overlaps=None, format=None, report=None, map=None, overwrite=False,
               progress=None, staffing=None, residents_field=None, workers=None,
               worker_id_field=None, worker_community_field=None, worker_grid_field=None,
-              weights=None, extra_load=None, balance=None, max_workload=None):
+              weights=None, extra_load=None, balance=None, max_workload=None,
+              map_sheets=None, map_colour=None):
     """Run the pipeline like ``gridpart partition`` and return a :class:`Result`.
 
     Layers are ``PATH[:LAYER]`` strings or path-likes (any GDAL source, e.g.
@@ -787,7 +813,9 @@ def partition(communities, streets, households, out=None, *, id_field="code",
     community, optional grid_code; fields renamed by ``worker_*_field``): every grid gets a
     worker of its community, listed in ``Result.workers``. ``out`` receives
     the layers `grids` and `blocks` (and `workers` with a roster; ``format``: a GDAL driver,
-    default from the extension), ``report`` the JSON report, ``map`` the SVG map. Outputs are
+    default from the extension), ``report`` the JSON report, ``map`` the SVG map, ``map_sheets`` a folder for the whole-city
+    maps (overview.svg and one sheet per community), ``map_colour`` what the maps' fills tell
+    apart ("grid", "worker", "change", "community"). Outputs are
     checked before any work and written all or nothing; an existing one is an error unless
     ``overwrite``. ``progress(fraction, stage)`` may return True to cancel.
 
@@ -807,7 +835,8 @@ def partition(communities, streets, households, out=None, *, id_field="code",
                      worker_id_field=worker_id_field,
                      worker_community_field=worker_community_field,
                      worker_grid_field=worker_grid_field, weights=weights,
-                     extra_load=extra_load, balance=balance, max_workload=max_workload)
+                     extra_load=extra_load, balance=balance, max_workload=max_workload,
+                     map_sheets=map_sheets, map_colour=map_colour)
 
 
 @_frames_accepted("previous", "communities", "streets", "households", "barriers",
@@ -819,7 +848,7 @@ def adjust(previous, communities, streets, households, out=None, *,
            overlaps=None, format=None, report=None, map=None, overwrite=False, progress=None,
            staffing=None, residents_field=None, workers=None, worker_id_field=None,
            worker_community_field=None, worker_grid_field=None, weights=None, extra_load=None,
-           balance=None, max_workload=None):
+           balance=None, max_workload=None, map_sheets=None, map_colour=None):
     """Repair a previous division for changed inputs, like ``gridpart adjust``; returns a
     :class:`Result` whose grids carry ``change`` ("kept", "changed", "new").
 
@@ -839,7 +868,8 @@ def adjust(previous, communities, streets, households, out=None, *,
                      worker_id_field=worker_id_field,
                      worker_community_field=worker_community_field,
                      worker_grid_field=worker_grid_field, weights=weights,
-                     extra_load=extra_load, balance=balance, max_workload=max_workload)
+                     extra_load=extra_load, balance=balance, max_workload=max_workload,
+                     map_sheets=map_sheets, map_colour=map_colour)
 
 
 def _pipeline(communities, streets, households, out, previous, previous_code_field,
@@ -847,12 +877,12 @@ def _pipeline(communities, streets, households, out, previous, previous_code_fie
               max, target, grids, seed, threads, effort, split, crs, overlaps, format, report,
               map, overwrite, progress, staffing, residents_field, workers, worker_id_field,
               worker_community_field, worker_grid_field, weights, extra_load, balance,
-              max_workload):
+              max_workload, map_sheets=None, map_colour=None):
     """partition (previous None) or adjust."""
     ctx = _lib.context()
     outputs = None
-    if out is not None or report is not None or map is not None:
-        outputs = _Outputs(out, format, report, map, overwrite)
+    if out is not None or report is not None or map is not None or map_sheets is not None:
+        outputs = _Outputs(out, format, report, map, overwrite, map_sheets, map_colour)
     try:
         with _Options(min, max, target, grids, seed, threads, effort, split, crs,
                       overlaps, staffing) as opts:

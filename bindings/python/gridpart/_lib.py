@@ -240,6 +240,14 @@ FUNCTIONS = {
     "gp_outputs_set_layers": (status, [ContextP, OutputsP, c_char_p, c_char_p]),
     "gp_outputs_set_report": (status, [ContextP, OutputsP, c_char_p]),
     "gp_outputs_set_map": (status, [ContextP, OutputsP, c_char_p]),
+    # whole-city maps (0.3): overview + one sheet per community; what the fills tell apart
+    "gp_outputs_set_map_sheets": (status, [ContextP, OutputsP, c_char_p]),
+    "gp_outputs_set_map_colour": (status, [ContextP, OutputsP, c_int32]),
+    "gp_plan_write_map_sheets": (status, [ContextP, PlanP, c_char_p]),
+    # whole-city maps (0.3): overview + one sheet per community; what the fills tell apart
+    "gp_outputs_set_map_sheets": (status, [ContextP, OutputsP, c_char_p]),
+    "gp_outputs_set_map_colour": (status, [ContextP, OutputsP, c_int32]),
+    "gp_plan_write_map_sheets": (status, [ContextP, PlanP, c_char_p]),
     "gp_outputs_set_overwrite": (status, [ContextP, OutputsP, c_int32]),
     "gp_outputs_check": (status, [ContextP, OutputsP, InputsP]),
     "gp_plan_write_outputs": (status, [ContextP, PlanP, OutputsP]),
