@@ -14,8 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Fills of the colour mode "change": kept grids grey, changed ones blue, new ones purple. */
-static const char *const CHANGE_FILL[] = {"#e3e3e3", "#e3e3e3", "#9ecae1", "#d4b9da"};
+/* Fills of the colour mode "change": kept grids grey, changed ones blue, new ones purple, each
+ * in CHANGE_TONES tones so that touching grids of one kind still differ (ColorBrewer Greys,
+ * Blues, PuRd: light enough for dark labels). Index: kind * CHANGE_TONES + tone. */
+enum { CHANGE_TONES = 4 };
+static const char *const CHANGE_FILL[] = {
+    "#e3e3e3", "#cccccc", "#f2f2f2", "#d6d6d6", /* no change (outside adjust): as kept */
+    "#e3e3e3", "#cccccc", "#f2f2f2", "#d6d6d6", /* kept */
+    "#9ecae1", "#c6dbef", "#6baed6", "#b3d3ea", /* changed */
+    "#d4b9da", "#e7d4e8", "#c994c7", "#dcc6e0"  /* new */
+};
 
 /* Label sizes (pixels): the font grows with the grid's side on the map (place_labels), between
  * LABEL_MIN and LABEL_MAX; digits advance 0.64 em at most (DejaVu Sans 0.636). */
@@ -115,19 +123,18 @@ static gp_status colour_grids(gp_context *ctx, GEOSContextHandle_t h, const gp_p
                               const range *r, GEOSGeometry *const *grids, int *colour)
 {
     int32_t n = r->g1 - r->g0;
-    if (r->colour == GP_MAP_COLOUR_CHANGE) {
-        for (int32_t i = 0; i < n; i++) {
-            int32_t c = plan->grids[r->g0 + i].change;
-            colour[i] = c >= 0 && c <= 3 ? c : 0;
-        }
-        return GP_OK;
-    }
+    int change = r->colour == GP_MAP_COLOUR_CHANGE;
     int32_t *xadj = NULL, *adj = NULL;
     int32_t *unit = gp_calloc((size_t)n + 1, sizeof *unit);
     gp_status st = unit == NULL ? gp_error_nomem(ctx, "the map") : GP_OK;
     if (st == GP_OK && (st = units_of(ctx, plan, r, unit)) == GP_OK &&
         (st = gp_map_adjacency(ctx, h, grids, n, &xadj, &adj)) == GP_OK) {
-        st = gp_map_colour_units(ctx, n, xadj, adj, unit, GP_MAP_N_COLOURS, colour);
+        st = gp_map_colour_units(ctx, n, xadj, adj, unit,
+                                 change ? CHANGE_TONES : GP_MAP_N_COLOURS, colour);
+    }
+    for (int32_t i = 0; change && i < n; i++) {
+        int32_t c = plan->grids[r->g0 + i].change;
+        colour[i] += (c >= 0 && c <= 3 ? c : 0) * CHANGE_TONES;
     }
     gp_free(unit);
     gp_free(xadj);
@@ -313,9 +320,11 @@ static int32_t fill_items(const range *r, const map_facts *m, gp_map_legend_item
         static const char *const what[] = {"Kept grid", "Changed grid", "New grid"};
         const int32_t count[] = {m->kept, m->changed, m->added};
         for (int k = 0; k < 3; k++) {
-            it[n] = (gp_map_legend_item){GP_SW_SOLID, CHANGE_FILL[k + 1], "", ""};
+            it[n] = (gp_map_legend_item){GP_SW_SOLID, CHANGE_FILL[(k + 1) * CHANGE_TONES], "",
+                                         ""};
             snprintf(it[n].text, sizeof it[n].text, "%s", what[k]);
-            snprintf(it[n++].detail, sizeof it[0].detail, "%" PRId32 " since the previous division",
+            snprintf(it[n++].detail, sizeof it[0].detail,
+                     "%" PRId32 " grids; tones tell touching ones apart",
                      count[k]);
         }
         break;

@@ -72,3 +72,32 @@ def test_example_colours_touching_grids_apart():
     for _, group in grids.groupby("community"):
         if len(group) > 1:
             assert len({colours[k] for k in group.index}) > 1
+
+
+def test_change_colours(tmp_path):
+    """adjust's map coloured by change: kept grey, changed blue, new purple, as counted."""
+    with demo(out=str(tmp_path / "prev.gpkg")):
+        pass
+    layer = lambda name: os.path.join(DEMO, name + ".gpkg")  # noqa: E731
+    svg = tmp_path / "change.svg"
+    with gridpart.adjust(str(tmp_path / "prev.gpkg") + ":grids", layer("communities"),
+                         layer("streets"), layer("households"), id_field="code",
+                         class_field="class", count_field="households", min=250, max=450,
+                         map=str(svg), map_colour="change") as r:
+        kinds = [g["change"] for g in r.grids]
+    text = svg.read_text()
+    body = text[text.index('<g id="grids"'):]
+    body = body[:body.index("</g>")]
+    tones = {"kept": {"#e3e3e3", "#cccccc", "#f2f2f2", "#d6d6d6"},
+             "changed": {"#9ecae1", "#c6dbef", "#6baed6", "#b3d3ea"},
+             "new": {"#d4b9da", "#e7d4e8", "#c994c7", "#dcc6e0"}}
+    fills = re.findall(r'<path fill="(#[0-9a-f]{6})"[^>]*class="(\w+)"', body)
+    assert len(fills) == len(kinds) and {k for _, k in fills} == set(kinds)
+    assert all(f in tones[k] for f, k in fills)
+    for kind in ("kept", "changed", "new"):
+        n = kinds.count(kind)
+        assert "%s grid</text>" % kind.capitalize() in text
+        assert ">%d grids; tones tell touching ones apart<" % n in text
+    with pytest.raises(gridpart.ArgumentError) as e:
+        demo(map=str(tmp_path / "x.svg"), map_colour="change")
+    assert "adjust" in e.value.message
