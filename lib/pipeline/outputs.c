@@ -148,8 +148,14 @@ static gp_status check_file(gp_context *ctx, const char *path, const char *what,
 /* The files this output set would write: two outputs must never be the same file. */
 static gp_status check_distinct(gp_context *ctx, const gp_outputs *o, const gp_target *t)
 {
-    const char *paths[2 + GP_LAYER_COUNT + 1] = {o->report, o->map};
+    char overview[4096 + 16];
+    const char *paths[3 + GP_LAYER_COUNT + 1] = {o->report, o->map};
     int n = 2;
+    if (o->map_sheets != NULL) {
+        /* the one file of the sheets' folder whose name is known before the run */
+        snprintf(overview, sizeof overview, "%s/overview.svg", o->map_sheets);
+        paths[n++] = overview;
+    }
     if (t != NULL && t->kind == GP_TARGET_LAYER_FILES) {
         for (int i = 0; i < GP_LAYER_COUNT; i++) {
             paths[n++] = t->file[i];

@@ -101,3 +101,19 @@ def test_change_colours(tmp_path):
     with pytest.raises(gridpart.ArgumentError) as e:
         demo(map=str(tmp_path / "x.svg"), map_colour="change")
     assert "adjust" in e.value.message
+
+
+def test_audit_sheets(tmp_path):
+    """gridpart check's plan has sheets too: an audit's overview and one sheet per community."""
+    with demo(out=str(tmp_path / "own.gpkg")) as r:
+        ids = [c["id"] for c in r.communities]
+    layer = lambda name: os.path.join(DEMO, name + ".gpkg")  # noqa: E731
+    maps = tmp_path / "audit"
+    with gridpart.check(str(tmp_path / "own.gpkg") + ":grids", layer("communities"),
+                        layer("streets"), layer("households"), id_field="code",
+                        class_field="class", count_field="households",
+                        map_sheets=str(maps), map_colour="community") as a:
+        assert a.hard_failures == 0
+    assert sorted(os.listdir(maps)) == sorted(["overview.svg"] + [i + ".svg" for i in ids])
+    assert "Service grids of 12 communities (audit): overview" in (maps / "overview.svg").read_text()
+    assert "Service grids of community %s (audit)" % ids[3] in (maps / (ids[3] + ".svg")).read_text()

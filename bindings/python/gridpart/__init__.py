@@ -933,7 +933,7 @@ def _pipeline(communities, streets, households, out, previous, previous_code_fie
 def check(grids, communities, streets, households, out=None, *, grids_code_field=None,
           grids_community_field=None, id_field="code", class_field=None, count_field=None,
           barriers=None, min=None, max=None, crs=None, overlaps=None, format=None, report=None,
-          map=None, overwrite=False, progress=None):
+          map=None, overwrite=False, progress=None, map_sheets=None, map_colour=None):
     """Audit an existing grids layer like ``gridpart check`` and return a :class:`Result`.
 
     ``grids`` is any polygon layer (``PATH[:LAYER]``, any CRS; one without a CRS is taken to
@@ -945,12 +945,12 @@ def check(grids, communities, streets, households, out=None, *, grids_code_field
     under_min, not_contiguous, crosses_community, overlaps, off_streets), each grid also with
     ``off_streets_m``; problems as for a run; ``hard_failures`` (violations of hard rules:
     the CLI exits 1 when there are any) and ``households_no_grid``. ``out``, ``report`` and
-    ``map`` are written as by :func:`partition`.
+    ``map`` (and ``map_sheets``, ``map_colour``) are written as by :func:`partition`.
     """
     ctx = _lib.context()
     outputs = None
-    if out is not None or report is not None or map is not None:
-        outputs = _Outputs(out, format, report, map, overwrite)
+    if out is not None or report is not None or map is not None or map_sheets is not None:
+        outputs = _Outputs(out, format, report, map, overwrite, map_sheets, map_colour)
     try:
         with _Options(min, max, None, None, None, None, None, None, crs, overlaps) as opts:
             iptr = _lib.InputsP()
