@@ -249,7 +249,7 @@ static gp_status check_all(gp_context *ctx, const gp_outputs *o, const gp_inputs
         return gp_error(ctx, GP_ERR_ARG, "outputs are NULL");
     }
     if (o->layers == NULL && o->report == NULL && o->map == NULL && o->map_sheets == NULL) {
-        return gp_error(ctx, GP_ERR_ARG, "no output given (layers, report, map or map sheets)");
+        return gp_error(ctx, GP_ERR_ARG, "no output given (layers, report or map)");
     }
     gp_status st = GP_OK;
     if (o->layers != NULL) {
