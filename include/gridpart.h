@@ -1528,6 +1528,43 @@ GP_API GP_NODISCARD gp_status gp_plan_report_json(gp_context *ctx, const gp_plan
 GP_API GP_NODISCARD gp_status gp_plan_write_map(gp_context *ctx, const gp_plan *plan,
                                                 const char *path);
 
+/**
+ * What the fills of a map tell apart (since 0.3; gp_outputs_set_map_colour).
+ * @since 0.3
+ */
+typedef enum {
+    /** GP_MAP_COLOUR_WORKER when the run had a roster, else GP_MAP_COLOUR_GRID (the default). */
+    GP_MAP_COLOUR_AUTO = 0,
+    /** Each grid: touching grids get different colours (greedy colouring on adjacency). */
+    GP_MAP_COLOUR_GRID = 1,
+    /** Each worker's grids one colour, touching workers different (needs a roster). */
+    GP_MAP_COLOUR_WORKER = 2,
+    /** Kept, changed and new grids (needs an adjust run). */
+    GP_MAP_COLOUR_CHANGE = 3,
+    /** Each community's grids one colour, touching communities different. */
+    GP_MAP_COLOUR_COMMUNITY = 4
+} gp_map_colour;
+
+/**
+ * Write the maps of a whole city into a folder: `overview.svg` (every community coloured by
+ * its grid count, hatched red when one of its grids breaks a bound, labelled with its id and
+ * grid count where the label fits, each a link to its sheet) and one sheet per community
+ * (the printable map of gp_plan_write_map restricted to that community, at its own scale),
+ * named by the community's id: `ID.svg`, where characters other than letters, digits, '-',
+ * '_' and '.' (and a leading '.') become '_', and a name taken already (ignoring case, or
+ * "overview") gets "~2", "~3", ... in community order. The folder is made when missing (its
+ * parent must exist). As gp_plan_write_outputs with only the sheets set: an existing file of
+ * those names is an error; other files in the folder are never touched.
+ * @param[in,out] ctx receives the error message.
+ * @param[in] plan the plan.
+ * @param[in] folder the folder (a GDAL virtual path such as "/vsimem/maps" works too).
+ * @return as gp_plan_write_outputs; GP_ERR_IO naming the folder when it cannot be made or
+ *         written, and then nothing is written.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_plan_write_map_sheets(gp_context *ctx, const gp_plan *plan,
+                                                       const char *folder);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Outputs: where a plan goes, checked before a run, written all or nothing after it          */
 /* ------------------------------------------------------------------------------------------ */
@@ -1606,6 +1643,31 @@ GP_API GP_NODISCARD gp_status gp_outputs_set_report(gp_context *ctx, gp_outputs 
  */
 GP_API GP_NODISCARD gp_status gp_outputs_set_map(gp_context *ctx, gp_outputs *outputs,
                                                  const char *path);
+
+/**
+ * Set the folder of the whole-city maps: an overview and one sheet per community (see
+ * gp_plan_write_map_sheets). Existing files of those names are replaced only with overwrite.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] outputs the output set.
+ * @param[in] folder the folder (copied), or NULL for none.
+ * @return GP_OK; GP_ERR_ARG; GP_ERR_NOMEM.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_outputs_set_map_sheets(gp_context *ctx, gp_outputs *outputs,
+                                                        const char *folder);
+
+/**
+ * Set what the fills of the map and of the sheets tell apart (default GP_MAP_COLOUR_AUTO).
+ * GP_MAP_COLOUR_WORKER without a roster and GP_MAP_COLOUR_CHANGE outside adjust are errors
+ * when the outputs are checked against the inputs, and when written.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] outputs the output set.
+ * @param[in] colour a gp_map_colour value.
+ * @return GP_OK; GP_ERR_ARG (outputs NULL, not a gp_map_colour value).
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_outputs_set_map_colour(gp_context *ctx, gp_outputs *outputs,
+                                                        int32_t colour);
 
 /**
  * Allow replacing outputs that exist: the layers `grids` and `blocks` of the target (only

@@ -37,7 +37,8 @@ static const char PARTITION_USAGE[] =
     "                          [--balance workload|households] [--max-workload X]\n"
     "                          [--oo KEY=VALUE]... [--assume-crs CRS]\n"
     "                          -o OUT [--format DRIVER] [--lco KEY=VALUE]... [--dsco K=V]...\n"
-    "                          [--report OUT.json] [--map OUT.svg] [--overwrite]\n"
+    "                          [--report OUT.json] [--map OUT.svg] [--map-sheets DIR]\n"
+    "                          [--map-colour grid|worker|change|community] [--overwrite]\n"
     "\n"
     "Divide every community into contiguous grids of --min..--max households whose borders\n"
     "follow streets.\n"
@@ -120,7 +121,16 @@ static const char PARTITION_USAGE[] =
     "  --dsco          KEY=VALUE: a GDAL dataset creation option for a new dataset (as\n"
     "                  ogr2ogr -dsco, repeatable)\n"
     "  --report        JSON report: per community households, grids, problems; the settings\n"
-    "  --map           SVG map of the grids\n"
+    "  --map           SVG map of the grids: title, legend, scale bar, labels that fit\n"
+    "  --map-sheets    DIR: the maps of a whole city: DIR/overview.svg (communities coloured\n"
+    "                  by grid count, hatched when a grid breaks a bound; click one for its\n"
+    "                  sheet) and one printable sheet per community, DIR/ID.svg (ID with\n"
+    "                  characters other than letters, digits, - _ . as _); DIR is made when\n"
+    "                  missing, other files in it are never touched\n"
+    "  --map-colour    what the fills tell apart on the map and sheets: grid (neighbouring\n"
+    "                  grids differ; the default without --workers), worker (each worker's\n"
+    "                  grids; the default with --workers), change (kept, changed, new: adjust\n"
+    "                  only) or community\n"
     "  --overwrite     replace outputs that exist (only the layers grids and blocks of a\n"
     "                  dataset, and the files named); without it an existing one is an error\n"
     "\n"
@@ -173,6 +183,8 @@ static const char MAIN_USAGE[] =
 typedef struct {
     const char *communities, *id_field, *streets, *class_field, *households, *count_field;
     const char *barriers, *out, *format, *report, *map, *crs;
+    const char *map_sheets; /* --map-sheets DIR */
+    int32_t map_colour;     /* gp_map_colour; 0 (auto): not given */
     const char *staffing, *residents_field, *workers, *worker_id_field, *worker_community_field,
         *worker_grid_field;
     int64_t min, max, target; /* -1: not given */
@@ -279,7 +291,7 @@ enum {
     OPT_STAFFING, OPT_RESIDENTS_FIELD, OPT_WORKERS, OPT_WORKER_ID_FIELD, OPT_WORKER_COMMUNITY_FIELD,
     OPT_WORKER_GRID_FIELD,
     OPT_WEIGHT, OPT_EXTRA_LOAD, OPT_BALANCE, OPT_MAX_WORKLOAD,
-    OPT_OO, OPT_ASSUME_CRS, OPT_LCO, OPT_DSCO
+    OPT_OO, OPT_ASSUME_CRS, OPT_LCO, OPT_DSCO, OPT_MAP_SHEETS, OPT_MAP_COLOUR
 };
 
 static const struct option PARTITION_OPTIONS[] = {
@@ -304,6 +316,9 @@ static const struct option PARTITION_OPTIONS[] = {
     {"format", required_argument, NULL, OPT_FORMAT},
     {"report", required_argument, NULL, OPT_REPORT},
     {"map", required_argument, NULL, OPT_MAP},
+    {"map-sheets", required_argument, NULL, OPT_MAP_SHEETS},
+    {"map-colour", required_argument, NULL, OPT_MAP_COLOUR},
+    {"map-color", required_argument, NULL, OPT_MAP_COLOUR},
     {"overwrite", no_argument, NULL, OPT_OVERWRITE},
     {"oo", required_argument, NULL, OPT_OO},
     {"assume-crs", required_argument, NULL, OPT_ASSUME_CRS},
@@ -491,6 +506,22 @@ static int take_option(int opt, const char *value, args *a)
     case OPT_FORMAT: a->format = value; break;
     case OPT_REPORT: a->report = value; break;
     case OPT_MAP: a->map = value; break;
+    case OPT_MAP_SHEETS: a->map_sheets = value; break;
+    case OPT_MAP_COLOUR: {
+        static const char *const names[] = {"grid", "worker", "change", "community"};
+        a->map_colour = -1;
+        for (int32_t k = 0; k < 4; k++) {
+            if (strcmp(value, names[k]) == 0) {
+                a->map_colour = GP_MAP_COLOUR_GRID + k;
+            }
+        }
+        if (a->map_colour < 0) {
+            return usage_error(a->adjust ? "adjust" : "partition",
+                               "--map-colour: '%s' is not grid, worker, change or community",
+                               value);
+        }
+        break;
+    }
     case OPT_CRS: a->crs = value; break;
     case OPT_OVERWRITE: a->overwrite = 1; break;
     case OPT_OO:
@@ -738,7 +769,9 @@ static gp_status set_outputs(gp_context *ctx, const args *a, gp_outputs *out)
     if ((st = gp_outputs_set_layers(ctx, out, a->out, a->format)) != GP_OK ||
         (st = gp_outputs_set_report(ctx, out, a->report)) != GP_OK ||
         (st = gp_outputs_set_map(ctx, out, a->map)) != GP_OK ||
-        (st = set_gdal_outputs(ctx, a, out)) != GP_OK) {
+        (st = set_gdal_outputs(ctx, a, out)) != GP_OK ||
+        (st = gp_outputs_set_map_sheets(ctx, out, a->map_sheets)) != GP_OK ||
+        (st = gp_outputs_set_map_colour(ctx, out, a->map_colour)) != GP_OK) {
         return st;
     }
     return gp_outputs_set_overwrite(ctx, out, a->overwrite);
@@ -982,7 +1015,8 @@ static const char CHECK_USAGE[] =
     "                      [--overlaps error|first]\n"
     "                      [--oo KEY=VALUE]... [--assume-crs CRS]\n"
     "                      [-o OUT [--format DRIVER] [--lco KEY=VALUE]... [--dsco KEY=VALUE]...]\n"
-    "                      [--report OUT.json] [--map OUT.svg] [--overwrite]\n"
+    "                      [--report OUT.json] [--map OUT.svg] [--map-sheets DIR]\n"
+    "                      [--map-colour grid|community] [--overwrite]\n"
     "\n"
     "Judge an existing grids layer (a city's hand-drawn one, or gridpart's) against the rules:\n"
     "households per grid (recounted from --households) within --min..--max where the\n"
@@ -1024,6 +1058,9 @@ static const struct option CHECK_OPTIONS[] = {
     {"format", required_argument, NULL, OPT_FORMAT},
     {"report", required_argument, NULL, OPT_REPORT},
     {"map", required_argument, NULL, OPT_MAP},
+    {"map-sheets", required_argument, NULL, OPT_MAP_SHEETS},
+    {"map-colour", required_argument, NULL, OPT_MAP_COLOUR},
+    {"map-color", required_argument, NULL, OPT_MAP_COLOUR},
     {"overwrite", no_argument, NULL, OPT_OVERWRITE},
     {"oo", required_argument, NULL, OPT_OO},
     {"assume-crs", required_argument, NULL, OPT_ASSUME_CRS},
@@ -1116,7 +1153,8 @@ static int cmd_check(int argc, char **argv)
     gp_outputs *out = NULL;
     gp_plan *plan = NULL;
     int bar = isatty(STDERR_FILENO);
-    int any = a.base.out != NULL || a.base.report != NULL || a.base.map != NULL;
+    int any = a.base.out != NULL || a.base.report != NULL || a.base.map != NULL ||
+              a.base.map_sheets != NULL;
     code = EXIT_USAGE;
     gp_status st = gp_context_new(&ctx);
     if (st != GP_OK) {
@@ -1135,6 +1173,8 @@ static int cmd_check(int argc, char **argv)
     if ((a.base.out != NULL && (st = gp_outputs_set_layers(ctx, out, a.base.out, a.base.format))) ||
         (st = gp_outputs_set_report(ctx, out, a.base.report)) != GP_OK ||
         (st = gp_outputs_set_map(ctx, out, a.base.map)) != GP_OK ||
+        (st = gp_outputs_set_map_sheets(ctx, out, a.base.map_sheets)) != GP_OK ||
+        (st = gp_outputs_set_map_colour(ctx, out, a.base.map_colour)) != GP_OK ||
         (st = gp_outputs_set_overwrite(ctx, out, a.base.overwrite)) != GP_OK ||
         (st = set_gdal_outputs(ctx, &a.base, out)) != GP_OK ||
         (any && (st = gp_outputs_check(ctx, out, in)) != GP_OK) ||

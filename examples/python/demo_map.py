@@ -15,6 +15,25 @@ import matplotlib.pyplot as plt  # noqa: E402
 import gridpart  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data")
+# ColorBrewer Set3 (red swapped for Pastel1's beige: red is for broken bounds), as the SVG map.
+PALETTE = ["#8dd3c7", "#ffffb3", "#bebada", "#e5d8bd", "#80b1d3", "#fdb462", "#b3de69",
+           "#fccde5", "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f"]
+
+
+def greedy_colours(grids):
+    """A colour index per grid such that grids that touch differ: each grid, in order, takes
+    the smallest index none of its already coloured neighbours has (found with the spatial
+    index, so a city's thousands of grids take no time)."""
+    geoms = list(grids.geometry)
+    colour = [-1] * len(geoms)
+    for i, g in enumerate(geoms):
+        used = {colour[j] for j in grids.sindex.query(g, predicate="intersects")
+                if j != i and colour[j] >= 0}
+        c = 0
+        while c in used:
+            c += 1
+        colour[i] = c
+    return colour
 
 
 def main():
@@ -33,8 +52,11 @@ def main():
         grids = result.to_geopandas()
         print(f"{len(result.grids)} grids in {len(result.communities)} communities; "
               f"{result.out_of_bounds} outside the bounds")
-    ax = grids.plot(column="grid_code", cmap="tab20", edgecolor="#555", linewidth=0.4,
-                    figsize=(10, 10))
+    # Colour by adjacency, not by community or code: touching grids always differ, so the
+    # grids of one community can be told apart (the SVG map, gridpart's --map, does the same).
+    colours = greedy_colours(grids)
+    ax = grids.plot(color=[PALETTE[c % len(PALETTE)] for c in colours], edgecolor="#555",
+                    linewidth=0.4, figsize=(10, 10))
     grids.dissolve("community").boundary.plot(ax=ax, color="black", linewidth=1.5)
     for _, g in grids.iterrows():
         p = g.geometry.representative_point()

@@ -6,6 +6,7 @@
 
 #include "outputs.h"
 #include "inputs.h"
+#include "map.h"
 
 #include "core/context.h"
 #include "core/memory.h"
@@ -39,6 +40,7 @@ void gp_outputs_free(gp_outputs *o)
     gp_free(o->map);
     CSLDestroy(o->layer_options);
     CSLDestroy(o->dataset_options);
+    gp_free(o->map_sheets);
     gp_free(o);
 }
 
@@ -66,6 +68,43 @@ gp_status gp_outputs_set_map(gp_context *ctx, gp_outputs *o, const char *path)
         return gp_error(ctx, GP_ERR_ARG, "gp_outputs_set_map: outputs are NULL");
     }
     return gp_text_replace(ctx, &o->map, path, "the map's path");
+}
+
+gp_status gp_outputs_set_map_sheets(gp_context *ctx, gp_outputs *o, const char *folder)
+{
+    if (o == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_outputs_set_map_sheets: outputs are NULL");
+    }
+    return gp_text_replace(ctx, &o->map_sheets, folder, "the map sheets' folder");
+}
+
+gp_status gp_outputs_set_map_colour(gp_context *ctx, gp_outputs *o, int32_t colour)
+{
+    if (o == NULL || colour < GP_MAP_COLOUR_AUTO || colour > GP_MAP_COLOUR_COMMUNITY) {
+        return gp_error(ctx, GP_ERR_ARG,
+                        "gp_outputs_set_map_colour: %s (grid, worker, change or community)",
+                        o == NULL ? "outputs are NULL" : "not a gp_map_colour value");
+    }
+    o->map_colour = colour;
+    return GP_OK;
+}
+
+/* The maps' colour against the run's inputs: worker needs a roster, change a previous
+ * division. */
+static gp_status check_map_colour(gp_context *ctx, const gp_outputs *o, const gp_inputs *in)
+{
+    if (o->map == NULL && o->map_sheets == NULL) {
+        return GP_OK;
+    }
+    if (o->map_colour == GP_MAP_COLOUR_WORKER && in->workers == NULL) {
+        return gp_error(ctx, GP_ERR_ARG,
+                        "the map's colour 'worker' needs a roster of workers (CLI --workers)");
+    }
+    if (o->map_colour == GP_MAP_COLOUR_CHANGE && in->previous == NULL) {
+        return gp_error(ctx, GP_ERR_ARG,
+                        "the map's colour 'change' needs a previous division (gridpart adjust)");
+    }
+    return GP_OK;
 }
 
 gp_status gp_outputs_set_overwrite(gp_context *ctx, gp_outputs *o, int32_t overwrite)
@@ -145,8 +184,14 @@ static gp_status check_file(gp_context *ctx, const char *path, const char *what,
 /* The files this output set would write: two outputs must never be the same file. */
 static gp_status check_distinct(gp_context *ctx, const gp_outputs *o, const gp_target *t)
 {
-    const char *paths[2 + GP_LAYER_COUNT + 1] = {o->report, o->map};
+    char overview[4096 + 16];
+    const char *paths[3 + GP_LAYER_COUNT + 1] = {o->report, o->map};
     int n = 2;
+    if (o->map_sheets != NULL) {
+        /* the one file of the sheets' folder whose name is known before the run */
+        snprintf(overview, sizeof overview, "%s/overview.svg", o->map_sheets);
+        paths[n++] = overview;
+    }
     if (t != NULL && t->kind == GP_TARGET_LAYER_FILES) {
         for (int i = 0; i < GP_LAYER_COUNT; i++) {
             paths[n++] = t->file[i];
@@ -241,7 +286,7 @@ static gp_status check_all(gp_context *ctx, const gp_outputs *o, const gp_inputs
     if (o == NULL) {
         return gp_error(ctx, GP_ERR_ARG, "outputs are NULL");
     }
-    if (o->layers == NULL && o->report == NULL && o->map == NULL) {
+    if (o->layers == NULL && o->report == NULL && o->map == NULL && o->map_sheets == NULL) {
         return gp_error(ctx, GP_ERR_ARG, "no output given (layers, report or map)");
     }
     gp_status st = GP_OK;
@@ -259,6 +304,12 @@ static gp_status check_all(gp_context *ctx, const gp_outputs *o, const gp_inputs
     }
     if (st == GP_OK && o->map != NULL) {
         st = check_file(ctx, o->map, "map", o->overwrite);
+    }
+    if (st == GP_OK && o->map_sheets != NULL) {
+        st = gp_map_sheets_check_folder(ctx, o->map_sheets, o->overwrite);
+    }
+    if (st == GP_OK && in != NULL) {
+        st = check_map_colour(ctx, o, in);
     }
     if (st == GP_OK) {
         st = check_distinct(ctx, o, *has_target ? t : NULL);
@@ -324,6 +375,9 @@ gp_status gp_plan_write_outputs(gp_context *ctx, const gp_plan *plan, const gp_o
     }
     clean_folder_of(o->report);
     clean_folder_of(o->map);
+    if (o->map_sheets != NULL && gp_fs_kind_of(o->map_sheets) == GP_FS_FOLDER) {
+        gp_stage_clean_stale(o->map_sheets);
+    }
     if (has_target) {
         for (int i = 0; i < GP_LAYER_COUNT; i++) {
             clean_folder_of(t.file[i]);
@@ -334,7 +388,12 @@ gp_status gp_plan_write_outputs(gp_context *ctx, const gp_plan *plan, const gp_o
         (st = stage_rendered(ctx, plan, stage, o->report, gp_report_render)) != GP_OK) {
         goto done;
     }
-    if (o->map != NULL && (st = stage_rendered(ctx, plan, stage, o->map, gp_map_render)) != GP_OK) {
+    if (o->map != NULL && (st = gp_map_stage(ctx, plan, o->map_colour, stage, o->map)) != GP_OK) {
+        goto done;
+    }
+    if (o->map_sheets != NULL &&
+        (st = gp_map_sheets_stage(ctx, plan, o->map_colour, o->overwrite, stage,
+                                  o->map_sheets)) != GP_OK) {
         goto done;
     }
     if (has_target && (st = gp_layers_stage(ctx, plan, &t, stage, &held)) != GP_OK) {
@@ -390,4 +449,13 @@ gp_status gp_plan_write_map(gp_context *ctx, const gp_plan *plan, const char *pa
         return gp_error(ctx, GP_ERR_ARG, "gp_plan_write_map: path is required");
     }
     return write_one(ctx, plan, NULL, NULL, NULL, path);
+}
+
+gp_status gp_plan_write_map_sheets(gp_context *ctx, const gp_plan *plan, const char *folder)
+{
+    if (folder == NULL || *folder == '\0') {
+        return gp_error(ctx, GP_ERR_ARG, "gp_plan_write_map_sheets: folder is required");
+    }
+    gp_outputs o = {.map_sheets = (char *)folder};
+    return gp_plan_write_outputs(ctx, plan, &o);
 }

@@ -16,6 +16,8 @@ struct gp_outputs {
     char *format;  /* GDAL driver short name, or NULL: from the target */
     char *report;  /* JSON report path, or NULL */
     char *map;     /* SVG map path, or NULL */
+    char *map_sheets; /* folder of the overview and the community sheets, or NULL */
+    int32_t map_colour; /* gp_map_colour */
     int32_t overwrite;
     char **layer_options;   /* GDAL layer creation options (CPL string list), or NULL */
     char **dataset_options; /* GDAL dataset creation options, or NULL */

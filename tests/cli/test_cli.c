@@ -101,6 +101,11 @@ static const cli_case USAGE_CASES[] = {
     {"partition --help", 0, "[--split never|oversize|needed]"},
     {"partition --split sometimes", 2, "--split needs never, oversize or needed"},
     {"partition --split", 2, "--split needs a value"},
+    /* the whole-city maps (issue #14) */
+    {"partition --help", 0, "[--map-sheets DIR] [--map-colour grid|worker|change|community]"},
+    {"partition --map-colour purple", 2,
+     "--map-colour: 'purple' is not grid, worker, change or community"},
+    {"check --help", 0, "[--map-sheets DIR]"},
 };
 
 Test(cli, usage_table)
@@ -315,4 +320,39 @@ Test(cli, staffing_table)
              env("GP_SCRATCH"));
     cr_expect_eq(system(cmd), 0, "the layer workers or the report's workers lack worker A");
     clean("w_*.csv good_staff.gpkg good_staff.json");
+}
+
+/* The whole-city maps (issue #14): --map-sheets DIR writes overview.svg and one sheet per
+ * community; a missing parent folder or a colour the run cannot have stops the run before any
+ * work, naming the cause, and writes nothing. */
+Test(cli, map_sheets)
+{
+    char base[1024];
+    providence(base, sizeof base);
+    char common[8192], args[16384], out[65536];
+    snprintf(common, sizeof common,
+             "--communities %s/communities.gpkg --id-field code --streets %s/streets.gpkg "
+             "--class-field class --households %s/households.gpkg --count-field households",
+             base, base, base);
+    clean("sheets.gpkg sheets_dir nodir");
+    snprintf(args, sizeof args, "partition %s -o sheets.gpkg --map-sheets nodir/maps", common);
+    int code = run(args, out, sizeof out);
+    cr_assert_eq(code, 2, "exit %d:\n%s", code, out);
+    cr_assert(strstr(out, "nodir/maps: cannot make the map sheets' folder") != NULL, "%s", out);
+    cr_assert(!exists("sheets.gpkg") && !exists("nodir"));
+    snprintf(args, sizeof args,
+             "partition %s -o sheets.gpkg --map-sheets sheets_dir --map-colour worker", common);
+    code = run(args, out, sizeof out);
+    cr_assert_eq(code, 2, "exit %d:\n%s", code, out);
+    cr_assert(strstr(out, "needs a roster") != NULL, "%s", out);
+    cr_assert(!exists("sheets.gpkg") && !exists("sheets_dir"));
+    snprintf(args, sizeof args,
+             "partition %s -o sheets.gpkg --map-sheets sheets_dir --map-colour community", common);
+    code = run(args, out, sizeof out);
+    cr_assert_eq(code, 1, "exit %d:\n%s", code, out);
+    cr_assert(exists("sheets_dir/overview.svg") && exists("sheets_dir/44007000101.svg") &&
+              exists("sheets_dir/44007003700.svg"));
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "test $(ls '%s/sheets_dir' | wc -l) -eq 40", env("GP_SCRATCH"));
+    cr_assert_eq(system(cmd), 0, "overview.svg and 39 sheets, nothing else");
 }

@@ -12,6 +12,17 @@
 - with MIN_DROPPED given, at least that many labels were left out (the collision test ran);
 - the PNG has the SVG's size and shows text in the title band and in the legend panel
   (a PNG without fonts, or blank, fails).
+With --sheets as the first of ARGS, the whole-city maps (--map-sheets) are judged too:
+- the folder holds overview.svg and one sheet per community, each community's sheet is the one
+  its overview entry links to, and nothing else;
+- the overview: its title, legend (grid-count classes that add up to the communities), scale
+  bar (true to the community areas), north arrow, community labels (placed + left out =
+  communities) none overlapping, each label's grid count the community's;
+- every sheet: its title names its community, the legend, north arrow, scale bar (true to its
+  grids), labels none overlapping, placed + left out = the community's grids;
+- the overview and three sheets (the first, the largest, the smallest) rendered to PNG show
+  text in the title band and the legend.
+Label boxes are measured with the font itself (DejaVu Sans through PIL), not map.c's estimate.
 usage: map_check.py CLI SCRATCH NAME COMMUNITIES STREETS HOUSEHOLDS [MIN_DROPPED [ARGS...]]
 ARGS go to gridpart partition (--min 8 --max 20 makes many small grids). Fails loudly when an
 input or rsvg-convert (Debian librsvg2-bin) is absent."""
@@ -25,13 +36,24 @@ import sys
 import xml.etree.ElementTree as ET
 
 from osgeo import ogr, osr
-from PIL import Image
+from PIL import Image, ImageFont
 
 ogr.UseExceptions()
 osr.UseExceptions()
 SVG = "{http://www.w3.org/2000/svg}"
 DATE_EPOCH = "1764892800"  # 2025-12-05 UTC, through SOURCE_DATE_EPOCH
 DIGIT_EM, UP_EM, DOWN_EM = 0.64, 0.86, 0.14
+FONT_FILE = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"  # Debian fonts-dejavu-core
+_FONT = []
+
+
+def text_em(text):
+    """A text's advance in em, measured with DejaVu Sans (what rsvg-convert draws here)."""
+    if not _FONT:
+        if not os.path.isfile(FONT_FILE):
+            fail("%s is absent: apt-get install fonts-dejavu-core" % FONT_FILE)
+        _FONT.append(ImageFont.truetype(FONT_FILE, 1000))
+    return _FONT[0].getlength(text) / 1000
 
 
 def fail(msg):
@@ -69,7 +91,7 @@ def shoelace(ring):
     return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1]))) / 2
 
 
-def run(cli, scratch, name, comm, streets, hh, extra):
+def run(cli, scratch, name, comm, streets, hh, extra, sheets=False):
     out = os.path.join(scratch, name)
     shutil.rmtree(out, ignore_errors=True)  # never judge a previous run's map
     os.makedirs(out)
@@ -78,7 +100,9 @@ def run(cli, scratch, name, comm, streets, hh, extra):
     p = subprocess.run([cli, "partition", "--communities", comm, "--id-field", "code",
                         "--streets", streets, "--class-field", "class", "--households", hh,
                         "--count-field", "households", "-o", os.path.join(out, "grids.gpkg"),
-                        "--report", os.path.join(out, "report.json"), "--map", svg] + extra, capture_output=True, text=True, env=env)
+                        "--report", os.path.join(out, "report.json"), "--map", svg]
+                       + (["--map-sheets", os.path.join(out, "sheets")] if sheets else [])
+                       + extra, capture_output=True, text=True, env=env)
     sys.stderr.write(p.stderr)  # where sanitize-wrapper.sh looks for sanitizer reports
     if p.returncode not in (0, 1):
         fail("gridpart exit %d: %s" % (p.returncode, p.stderr))
@@ -95,7 +119,7 @@ def check_title(root, n_communities, lo, hi):
     check("2025-12-05" in title, "title gives the date (SOURCE_DATE_EPOCH)")
 
 
-def check_scale(root, out):
+def check_scale(root, out, min_grids=3):
     bar = by_id(root, "scale-bar")
     rects = list(bar.iter(SVG + "rect"))
     check(len(rects) == 2, "scale bar: two halves")
@@ -131,7 +155,7 @@ def check_scale(root, out):
         gcode = t.text.split(":")[0] if t is not None and t.text else None
         if len(rings) == 1 and gcode in area and area[gcode] > 0:
             ratios.append(shoelace(rings[0]) / area[gcode])
-    check(len(ratios) >= 3, "%d one-ring grids to measure the scale" % len(ratios))
+    check(len(ratios) >= min_grids, "%d one-ring grids to measure the scale" % len(ratios))
     ratios.sort()
     want = (px / metres) ** 2
     mid = ratios[len(ratios) // 2]
@@ -139,21 +163,20 @@ def check_scale(root, out):
           % (mid, want))
 
 
-def check_labels(root, min_dropped):
-    group = by_id(root, "labels")
-    n_grids = sum(1 for _ in by_id(root, "grids").iter(SVG + "path"))
-    placed, dropped = int(group.get("data-placed")), int(group.get("data-dropped"))
+def label_boxes(group, lo, hi):
+    """Every label text's box, its width measured with the font; fonts within [lo, hi]."""
     boxes = []
     for t in group.iter(SVG + "text"):
         x, y, f = float(t.get("x")), float(t.get("y")), float(t.get("font-size"))
-        half = len(t.text) * DIGIT_EM * f / 2
-        if not 8 <= f <= 22:
-            fail("label %r: font %g px outside [8, 22]" % (t.text, f))
+        half = max(len(t.text) * DIGIT_EM if t.text.isdigit() else 0, text_em(t.text)) * f / 2
+        if not lo <= f <= hi:
+            fail("label %r: font %g px outside [%g, %g]" % (t.text, f, lo, hi))
         boxes.append((x - half, y - UP_EM * f, x + half, y + DOWN_EM * f))
-    check(placed == len(boxes) and placed + dropped == n_grids,
-          "labels: %d placed + %d left out = %d grids" % (placed, dropped, n_grids))
-    check(dropped >= min_dropped, "at least %d labels left out: %d" % (min_dropped, dropped))
-    boxes.sort()
+    return boxes
+
+
+def check_no_overlap(boxes):
+    boxes = sorted(boxes)
     overlaps = []
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
@@ -161,7 +184,19 @@ def check_labels(root, min_dropped):
                 break  # sorted by x0: no later box reaches back to a
             if a[1] < b[3] and b[1] < a[3]:
                 overlaps.append((a, b))
-    check(not overlaps, "no two label boxes overlap %s" % overlaps[:3])
+    check(not overlaps, "no two of %d label boxes overlap %s" % (len(boxes), overlaps[:3]))
+
+
+def check_labels(root, min_dropped, n_grids=None):
+    group = by_id(root, "labels")
+    if n_grids is None:
+        n_grids = sum(1 for _ in by_id(root, "grids").iter(SVG + "path"))
+    placed, dropped = int(group.get("data-placed")), int(group.get("data-dropped"))
+    boxes = label_boxes(group, 8, 22)
+    check(placed == len(boxes) and placed + dropped == n_grids,
+          "labels: %d placed + %d left out = %d grids" % (placed, dropped, n_grids))
+    check(dropped >= min_dropped, "at least %d labels left out: %d" % (min_dropped, dropped))
+    check_no_overlap(boxes)
     fonts = sorted({float(t.get("font-size")) for t in group.iter(SVG + "text")})
     print("labels: %d placed, %d left out; fonts %g to %g px" % (placed, dropped, fonts[0],
                                                                    fonts[-1]))
@@ -192,30 +227,118 @@ def check_png(svg, root, name):
                                                        os.path.getsize(png), w, h))
 
 
+def check_panel(root):
+    legend = " | ".join(texts(by_id(root, "legend")))
+    arrow = by_id(root, "north-arrow")
+    check(arrow.find(SVG + "path") is not None and "N" in texts(arrow), "north arrow with N")
+    return legend
+
+
+def sheet_file(cid):
+    """The sheet's name as the C API documents it (ids here are plain, so no ~N suffix)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", cid) + ".svg"
+
+
+def check_overview(folder, comm_ids, grids_of, lo, hi):
+    svg = os.path.join(folder, "overview.svg")
+    root = ET.parse(svg).getroot()
+    check_title(root, len(comm_ids), lo, hi)
+    legend = check_panel(root)
+    for item in ("Community id, its grid count", "Grid border", "Community border",
+                 "Click a community for its sheet"):
+        check(item in legend, "overview legend explains %r" % item)
+    entries = texts(by_id(root, "legend"))
+    entries = entries[1:entries.index("ID")]  # the classes: a range, then its communities
+    classes = entries[0::2]
+    counts = [int(re.fullmatch(r"(\d+) communit(?:y|ies)", t).group(1)) for t in entries[1::2]]
+    check(all(re.fullmatch(r"\d+ grids?|\d+ to \d+ grids|No grid \(no households\)", t)
+              for t in classes) and sum(counts) == len(comm_ids),
+          "overview legend: classes %s holding %s communities" % (classes, counts))
+    links = {}
+    for a in by_id(root, "community-fills").iter(SVG + "a"):
+        t = a.find(SVG + "path").find(SVG + "title").text
+        links[t.split(":")[0]] = a.get("href")
+        m = re.search(r": (\d+) grids?,", t)
+        check(m is not None and int(m.group(1)) == grids_of[t.split(":")[0]],
+              "overview: %s has %d grids" % (t.split(":")[0], grids_of[t.split(":")[0]]))
+    check(links == {c: sheet_file(c) for c in comm_ids},
+          "overview links every community to its sheet (%d)" % len(links))
+    files = sorted(os.listdir(folder))
+    want = sorted(["overview.svg"] + [sheet_file(c) for c in comm_ids])
+    check([f for f in files if f.endswith(".svg")] == want,
+          "the folder holds overview.svg and %d sheets, nothing else" % len(comm_ids))
+    group = by_id(root, "labels")
+    placed, dropped = int(group.get("data-placed")), int(group.get("data-dropped"))
+    check(placed + dropped == len(comm_ids) and placed > 0,
+          "overview labels: %d placed + %d left out = %d communities" % (placed, dropped,
+                                                                         len(comm_ids)))
+    tx = list(group.iter(SVG + "text"))
+    check(len(tx) == 2 * placed, "each placed label: id and grid count")
+    for a, b in zip(tx[0::2], tx[1::2]):
+        n = int(b.text.split()[0])
+        check(n == grids_of[a.text], "label %s says %d grids" % (a.text, n))
+    check_no_overlap(label_boxes(group, 7, 20))
+    check_png(svg, root, "overview")
+    return root
+
+
+def check_sheets(folder, comm_ids, grids_of, lo, hi, out):
+    order = sorted(comm_ids, key=lambda c: grids_of[c])
+    render = {comm_ids[0], order[0], order[-1]}
+    for k, cid in enumerate(comm_ids):
+        svg = os.path.join(folder, sheet_file(cid))
+        root = ET.parse(svg).getroot()
+        title = " | ".join(texts(by_id(root, "map-title")))
+        if "Service grids of community %s" % cid not in title or \
+                "%d to %d households per grid" % (lo, hi) not in title or \
+                "Sheet %d of %d" % (k + 1, len(comm_ids)) not in title:
+            fail("sheet %s: title %r" % (cid, title))
+        legend = check_panel(root)
+        for item in ("Households in the grid", "Community border", "Street"):
+            if item not in legend:
+                fail("sheet %s: legend lacks %r" % (cid, item))
+        n = sum(1 for _ in by_id(root, "grids").iter(SVG + "path"))
+        if n != grids_of[cid]:
+            fail("sheet %s: %d grids drawn, the community has %d" % (cid, n, grids_of[cid]))
+        check_scale(root, out, min_grids=1)
+        check_labels(root, 0, grids_of[cid])
+        if cid in render:
+            check_png(svg, root, "sheet " + cid)
+    print("%d sheets judged, %d rendered to PNG" % (len(comm_ids), len(render)))
+
+
 def main():
     if len(sys.argv) < 7:
         fail(__doc__)
     cli, scratch, name, comm, streets, hh = sys.argv[1:7]
     min_dropped = int(sys.argv[7]) if len(sys.argv) > 7 else 0
     extra = sys.argv[8:]
+    sheets = bool(extra) and extra[0] == "--sheets"
+    extra = extra[1:] if sheets else extra
     for need in (comm, streets, hh):
         if not os.path.isfile(need):
             fail("%s is absent: put the shared data beside the repository (../shared)" % need)
-    out, svg = run(cli, scratch, name, comm, streets, hh, extra)
+    out, svg = run(cli, scratch, name, comm, streets, hh, extra, sheets)
     root = ET.parse(svg).getroot()
     ds = ogr.Open(comm)
     n_comm = ds.GetLayer(0).GetFeatureCount()
     lo = int(extra[extra.index("--min") + 1]) if "--min" in extra else 300
     hi = int(extra[extra.index("--max") + 1]) if "--max" in extra else 500
     check_title(root, n_comm, lo, hi)
-    legend = " | ".join(texts(by_id(root, "legend")))
+    legend = check_panel(root)
     for item in ("Grid", "Households in the grid", "Community border", "Street"):
         check(item in legend, "legend explains %r" % item)
-    arrow = by_id(root, "north-arrow")
-    check(arrow.find(SVG + "path") is not None and "N" in texts(arrow), "north arrow with N")
     check_scale(root, out)
     check_labels(root, min_dropped)
     check_png(svg, root, name)
+    if sheets:
+        comm_ids = [f["code"] for f in ds.GetLayer(0)]
+        rep = json.load(open(os.path.join(out, "report.json")))
+        grids_of = {c["id"]: c["grids"] for c in rep["communities"]}
+        check(sorted(grids_of) == sorted(comm_ids), "the report lists every community")
+        folder = os.path.join(out, "sheets")
+        check_overview(folder, [c["id"] for c in rep["communities"]], grids_of, lo, hi)
+        check_sheets(folder, [c["id"] for c in rep["communities"]], grids_of, lo, hi, out)
 
 
 if __name__ == "__main__":

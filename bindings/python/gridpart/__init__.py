@@ -451,11 +451,24 @@ class _Inputs(_Owner):
     _free = staticmethod(lib.gp_inputs_free)
 
 
+MAP_COLOURS = ("auto", "grid", "worker", "change", "community")
+
+
+def _map_colour(name):
+    """A map colour mode's gp_map_colour value (None: auto)."""
+    if name is None:
+        return 0
+    if name not in MAP_COLOURS:
+        raise ArgumentError(1, "map_colour must be one of %s, not %r"
+                            % (", ".join(MAP_COLOURS[1:]), name))
+    return MAP_COLOURS.index(name)
+
+
 class _Outputs(_Owner):
     _free = staticmethod(lib.gp_outputs_free)
 
     def __init__(self, layers=None, format=None, report=None, map=None, overwrite=False,
-                 gdal=None):
+                 gdal=None, map_sheets=None, map_colour=None):
         ptr = _lib.OutputsP()
         _check(lib.gp_outputs_new(byref(ptr)))
         super().__init__(ptr)
@@ -465,6 +478,9 @@ class _Outputs(_Owner):
                                              _text(format, "format")), ctx)
             _check(lib.gp_outputs_set_report(ctx, ptr, _text(report, "report")), ctx)
             _check(lib.gp_outputs_set_map(ctx, ptr, _text(map, "map")), ctx)
+            _check(lib.gp_outputs_set_map_sheets(ctx, ptr, _text(map_sheets, "map_sheets")),
+                   ctx)
+            _check(lib.gp_outputs_set_map_colour(ctx, ptr, _map_colour(map_colour)), ctx)
             _check(lib.gp_outputs_set_overwrite(ctx, ptr, 1 if overwrite else 0), ctx)
             _set_gdal_outputs(ctx, ptr, gdal)
         except BaseException:
@@ -758,7 +774,8 @@ class Result(_Owner):
 
     def write(self, path: Optional[PathLike] = None, driver: Optional[str] = None, *,
               report: Optional[PathLike] = None, map: Optional[PathLike] = None,
-              overwrite: bool = False,
+              overwrite: bool = False, map_sheets: Optional[PathLike] = None,
+              map_colour: Optional[str] = None,
               layer_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
               dataset_options: Union[Mapping[str, Any], Sequence[str], str, None] = None
               ) -> None:
@@ -776,21 +793,35 @@ class Result(_Owner):
             The SVG map's file.
         overwrite : bool
             Replace gridpart's own existing layers and files (else they are an error).
+        map_sheets : str or os.PathLike, optional
+            A folder (made when missing) for the maps of a whole city: overview.svg and one
+            printable sheet per community, ID.svg.
+        map_colour : {"grid", "worker", "change", "community"}, optional
+            What the maps' fills tell apart (None: worker with a roster, else grid).
         layer_options, dataset_options : dict or sequence of "KEY=VALUE", optional
             GDAL creation options of the layers and their dataset (ogr2ogr -lco, -dsco); one
             the driver lacks is an error.
         """
         gdal = {"layer_options": layer_options, "dataset_options": dataset_options}
-        with _Outputs(path, driver, report, map, overwrite, gdal) as outputs:
+        with _Outputs(path, driver, report, map, overwrite, gdal, map_sheets,
+                      map_colour) as outputs:
             outputs.write(self.ptr)
 
     def write_report(self, path: PathLike, overwrite: bool = False) -> None:
         """Write the JSON report to ``path`` (see :meth:`write`)."""
         self.write(report=path, overwrite=overwrite)
 
-    def write_map(self, path: PathLike, overwrite: bool = False) -> None:
-        """Write the SVG map to ``path`` (see :meth:`write`)."""
-        self.write(map=path, overwrite=overwrite)
+    def write_map(self, path: PathLike, overwrite: bool = False,
+                  colour: Optional[str] = None) -> None:
+        """Write the SVG map to ``path`` (see :meth:`write`; ``colour`` is its map_colour)."""
+        self.write(map=path, overwrite=overwrite, map_colour=colour)
+
+    def write_map_sheets(self, folder: PathLike, overwrite: bool = False,
+                         colour: Optional[str] = None) -> None:
+        """The maps of a whole city in ``folder`` (made when missing): overview.svg, the
+        communities coloured by grid count, and one printable sheet per community, ID.svg
+        (see :meth:`write`; ``colour`` is its map_colour)."""
+        self.write(map_sheets=folder, overwrite=overwrite, map_colour=colour)
 
     def to_geopandas(self, layer: str = "grids") -> "geopandas.GeoDataFrame":
         """The `grids` or `blocks` layer as a GeoDataFrame, from memory (no file).
@@ -1102,6 +1133,13 @@ report : str or os.PathLike, optional
     Where to write the JSON report.
 map : str or os.PathLike, optional
     Where to write the SVG map.
+map_sheets : str or os.PathLike, optional
+    A folder (made when missing) for the maps of a whole city: overview.svg (communities
+    coloured by grid count, grids breaking a bound hatched) and one printable sheet per
+    community, ID.svg.
+map_colour : {"grid", "worker", "change", "community"}, optional
+    What the maps' fills tell apart (default: worker with a roster, else grid; change only
+    for adjust).
 overwrite : bool
     Replace gridpart's own existing outputs (else an existing one is an error). Outputs are
     checked before any work and written all or nothing.
@@ -1186,6 +1224,8 @@ def partition(communities: Layer, streets: Layer, households: Layer,
               weights: Optional[Mapping[str, float]] = None, extra_load: Any = None,
               balance: Optional[str] = None,
               max_workload: Optional[float] = None,
+              map_sheets: Optional[PathLike] = None,
+              map_colour: Optional[str] = None,
               open_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
               assume_crs: Optional[str] = None,
               layer_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
@@ -1230,7 +1270,8 @@ def partition(communities: Layer, streets: Layer, households: Layer,
                      worker_grid_field=worker_grid_field, weights=weights,
                      extra_load=extra_load, balance=balance, max_workload=max_workload,
                      gdal=dict(open_options=open_options, assume_crs=assume_crs,
-                               layer_options=layer_options, dataset_options=dataset_options))
+                               layer_options=layer_options, dataset_options=dataset_options),
+                     map_sheets=map_sheets, map_colour=map_colour)
 
 
 
@@ -1256,6 +1297,8 @@ def adjust(previous: Layer, communities: Layer, streets: Layer, households: Laye
            worker_grid_field: Optional[str] = None,
            weights: Optional[Mapping[str, float]] = None, extra_load: Any = None,
            balance: Optional[str] = None, max_workload: Optional[float] = None,
+           map_sheets: Optional[PathLike] = None,
+           map_colour: Optional[str] = None,
            open_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
            assume_crs: Optional[str] = None,
            layer_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
@@ -1301,7 +1344,8 @@ def adjust(previous: Layer, communities: Layer, streets: Layer, households: Laye
                      worker_grid_field=worker_grid_field, weights=weights,
                      extra_load=extra_load, balance=balance, max_workload=max_workload,
                      gdal=dict(open_options=open_options, assume_crs=assume_crs,
-                               layer_options=layer_options, dataset_options=dataset_options))
+                               layer_options=layer_options, dataset_options=dataset_options),
+                     map_sheets=map_sheets, map_colour=map_colour)
 
 
 
@@ -1311,12 +1355,12 @@ def _pipeline(communities, streets, households, out, previous, previous_code_fie
               max, target, grids, seed, threads, effort, split, crs, overlaps, format, report,
               map, overwrite, progress, staffing, residents_field, workers, worker_id_field,
               worker_community_field, worker_grid_field, weights, extra_load, balance,
-              max_workload, gdal=None):
+              max_workload, gdal=None, map_sheets=None, map_colour=None):
     """partition (previous None) or adjust."""
     ctx = _lib.context()
     outputs = None
-    if out is not None or report is not None or map is not None:
-        outputs = _Outputs(out, format, report, map, overwrite, gdal)
+    if out is not None or report is not None or map is not None or map_sheets is not None:
+        outputs = _Outputs(out, format, report, map, overwrite, gdal, map_sheets, map_colour)
     try:
         with _Options(min, max, target, grids, seed, threads, effort, split, crs,
                       overlaps, staffing) as opts:
@@ -1375,6 +1419,8 @@ def check(grids: Layer, communities: Layer, streets: Layer, households: Layer,
           format: Optional[str] = None, report: Optional[PathLike] = None,
           map: Optional[PathLike] = None, overwrite: bool = False,
           progress: Optional[Callable[[float, str], Any]] = None,
+          map_sheets: Optional[PathLike] = None,
+          map_colour: Optional[str] = None,
           open_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
           assume_crs: Optional[str] = None,
           layer_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
@@ -1410,8 +1456,8 @@ def check(grids: Layer, communities: Layer, streets: Layer, households: Layer,
     outputs = None
     gdal = dict(open_options=open_options, assume_crs=assume_crs, layer_options=layer_options,
                 dataset_options=dataset_options)
-    if out is not None or report is not None or map is not None:
-        outputs = _Outputs(out, format, report, map, overwrite, gdal)
+    if out is not None or report is not None or map is not None or map_sheets is not None:
+        outputs = _Outputs(out, format, report, map, overwrite, gdal, map_sheets, map_colour)
     try:
         with _Options(min, max, None, None, None, None, None, None, crs, overlaps) as opts:
             iptr = _lib.InputsP()

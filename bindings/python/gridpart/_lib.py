@@ -247,6 +247,14 @@ FUNCTIONS = {
     "gp_outputs_set_layers": (status, [ContextP, OutputsP, c_char_p, c_char_p]),
     "gp_outputs_set_report": (status, [ContextP, OutputsP, c_char_p]),
     "gp_outputs_set_map": (status, [ContextP, OutputsP, c_char_p]),
+    # whole-city maps (0.3): overview + one sheet per community; what the fills tell apart
+    "gp_outputs_set_map_sheets": (status, [ContextP, OutputsP, c_char_p]),
+    "gp_outputs_set_map_colour": (status, [ContextP, OutputsP, c_int32]),
+    "gp_plan_write_map_sheets": (status, [ContextP, PlanP, c_char_p]),
+    # whole-city maps (0.3): overview + one sheet per community; what the fills tell apart
+    "gp_outputs_set_map_sheets": (status, [ContextP, OutputsP, c_char_p]),
+    "gp_outputs_set_map_colour": (status, [ContextP, OutputsP, c_int32]),
+    "gp_plan_write_map_sheets": (status, [ContextP, PlanP, c_char_p]),
     "gp_outputs_set_overwrite": (status, [ContextP, OutputsP, c_int32]),
     # GDAL conventions (0.3): open options, assumed CRS, creation options
     "gp_inputs_add_open_option": (status, [ContextP, InputsP, c_char_p]),
