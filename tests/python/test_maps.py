@@ -84,7 +84,7 @@ def test_change_colours(tmp_path):
                          layer("streets"), layer("households"), id_field="code",
                          class_field="class", count_field="households", min=250, max=450,
                          map=str(svg), map_colour="change") as r:
-        kinds = [g["change"] for g in r.grids]
+        kinds = [g["change"] for g in r.grid_records]
     text = svg.read_text()
     body = text[text.index('<g id="grids"'):]
     body = body[:body.index("</g>")]
