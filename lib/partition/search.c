@@ -316,6 +316,12 @@ static int gp_spent(gp_search_work *w, double units)
     return w->stop;
 }
 
+/* The tree DP's poll (treedp.h): its work counts like any other; stop only when cancelled. */
+static int gp_treedp_spend(void *user, double units)
+{
+    return gp_spent(user, units) == 2;
+}
+
 static void gp_heap_push(gp_search_work *w, double key, int32_t v, int32_t aux)
 {
     int32_t i = w->hsize++;
@@ -1721,7 +1727,7 @@ static int gp_local_repair(gp_search_work *w, int32_t a)
             int32_t parts = gp_treedp_split(w->dp, g, w->sh->hh, w->seen2, s, w->sv, ns,
                                             w->sh->min, w->sh->max, hs / nr, &w->rng,
                                             w->gtmp_label);
-            if (gp_spent(w, (double)ns * 40) == 2) {
+            if (gp_spent(w, gp_treedp_unpolled(w->dp)) == 2) {
                 break;
             }
             if (parts != nr) {
@@ -1779,7 +1785,7 @@ static void gp_exact_fallback(gp_search_work *w)
     for (int32_t i = 0; i < trees && !w->stop; i++) {
         int32_t parts = gp_treedp_split(w->dp, w->sh->g, w->sh->hh, w->seen2, s, t->verts, t->nv,
                                         w->sh->min, w->sh->max, target, &w->rng, w->gtmp_label);
-        w->work += (double)t->nv * 40;
+        gp_spent(w, gp_treedp_unpolled(w->dp));
         if (parts <= 0 || (w->sh->fixed_k && parts != t->k)) {
             continue;
         }
@@ -1868,6 +1874,9 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
     }
     for (int32_t i = 0; i < t->nv; i++) {
         w->vpos[t->verts[i]] = i;
+    }
+    if (w->dp != NULL) {
+        gp_treedp_set_poll(w->dp, gp_treedp_spend, w);
     }
     w->has_home = 0;
     if (g->previous != NULL && gp_start_previous(w)) {

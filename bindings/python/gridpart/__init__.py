@@ -161,7 +161,8 @@ class _Options(_Owner):
     _free = staticmethod(lib.gp_options_free)
 
     def __init__(self, min=None, max=None, target=None, grids=None, seed=None, threads=None,
-                 effort=None, split=None, crs=None, overlaps=None, staffing=None):
+                 effort=None, split=None, crs=None, overlaps=None, staffing=None,
+                 time_limit=None):
         ptr = _lib.OptionsP()
         _check(lib.gp_options_new(byref(ptr)))
         super().__init__(ptr)
@@ -185,6 +186,8 @@ class _Options(_Owner):
                 _check(lib.gp_options_set_threads(ctx, ptr, _whole(threads, "threads")), ctx)
             if effort is not None:
                 _check(lib.gp_options_set_effort(ctx, ptr, float(effort)), ctx)
+            if time_limit is not None:
+                _check(lib.gp_options_set_time_limit(ctx, ptr, float(time_limit)), ctx)
             if split is not None:
                 if split not in SPLIT_MODES:
                     raise ArgumentError(1, "split must be one of %s, not %r"
@@ -314,13 +317,14 @@ class _Partition(_Owner):
 def partition_graph(xadj, adjncy, households, *, border_length=None, cut_cost=None,
                     workload=None, area=None, perimeter=None, previous=None, min=None,
                     max=None, target=None, grids=None, seed=None, threads=None, effort=None,
-                    progress=None):
+                    progress=None, time_limit=None):
     """Divide a CSR graph (METIS layout) into contiguous grids of [min, max] households.
 
     ``xadj`` has n + 1 offsets and ``adjncy`` the neighbours; ``households`` one count per
     vertex. Optional per-edge ``border_length`` and ``cut_cost`` (laid out like adjncy),
     per-vertex ``workload``, ``area`` and ``perimeter``, and a ``previous`` assignment to stay
-    close to. ``progress(fraction, stage)`` may return True to cancel. Returns a GraphResult.
+    close to. ``progress(fraction, stage)`` may return True to cancel; ``time_limit`` (seconds)
+    stops the run once it has passed, raising CanceledError (no result). Returns a GraphResult.
     """
     ctx = _lib.context()
     xadj_p, xadj_a = _array(xadj, c_int32, name="xadj")
@@ -337,7 +341,8 @@ def partition_graph(xadj, adjncy, households, *, border_length=None, cut_cost=No
                                "says it holds that many")
     hh_p, _hh = _array(households, c_int64, n, "households")
     keep = [xadj_a, adj_a, _hh]
-    with _Options(min, max, target, grids, seed, threads, effort) as opts:
+    with _Options(min, max, target, grids, seed, threads, effort,
+                  time_limit=time_limit) as opts:
         gptr = _lib.GraphP()
         _check(lib.gp_graph_new(ctx, n, xadj_p, adj_p if m else None, byref(gptr)), ctx)
         with _Graph(gptr) as graph:
@@ -768,7 +773,8 @@ def partition(communities, streets, households, out=None, *, id_field="code",
               crs=None, overlaps=None, format=None, report=None, map=None, overwrite=False,
               progress=None, staffing=None, residents_field=None, workers=None,
               worker_id_field=None, worker_community_field=None, worker_grid_field=None,
-              weights=None, extra_load=None, balance=None, max_workload=None):
+              weights=None, extra_load=None, balance=None, max_workload=None,
+              time_limit=None):
     """Run the pipeline like ``gridpart partition`` and return a :class:`Result`.
 
     Layers are ``PATH[:LAYER]`` strings or path-likes (any GDAL source, e.g.
@@ -797,6 +803,10 @@ def partition(communities, streets, households, out=None, *, id_field="code",
     ``(source, field)`` pair (field None: 1 per feature); ``balance`` ("workload" or
     "households", default workload when weights or extra loads are given); ``max_workload`` a
     hard cap per grid.
+
+    ``time_limit`` (seconds, like ``--time-limit``): once it has passed (reading to
+    assembling; writing is not counted) the run stops within half a second and raises
+    CanceledError, writing nothing; a run that ends in time gives the same grids as without one.
     """
     return _pipeline(communities, streets, households, out, None, None, None, id_field=id_field,
                      class_field=class_field, count_field=count_field, barriers=barriers,
@@ -807,7 +817,8 @@ def partition(communities, streets, households, out=None, *, id_field="code",
                      worker_id_field=worker_id_field,
                      worker_community_field=worker_community_field,
                      worker_grid_field=worker_grid_field, weights=weights,
-                     extra_load=extra_load, balance=balance, max_workload=max_workload)
+                     extra_load=extra_load, balance=balance, max_workload=max_workload,
+                     time_limit=time_limit)
 
 
 @_frames_accepted("previous", "communities", "streets", "households", "barriers",
@@ -819,7 +830,7 @@ def adjust(previous, communities, streets, households, out=None, *,
            overlaps=None, format=None, report=None, map=None, overwrite=False, progress=None,
            staffing=None, residents_field=None, workers=None, worker_id_field=None,
            worker_community_field=None, worker_grid_field=None, weights=None, extra_load=None,
-           balance=None, max_workload=None):
+           balance=None, max_workload=None, time_limit=None):
     """Repair a previous division for changed inputs, like ``gridpart adjust``; returns a
     :class:`Result` whose grids carry ``change`` ("kept", "changed", "new").
 
@@ -839,7 +850,8 @@ def adjust(previous, communities, streets, households, out=None, *,
                      worker_id_field=worker_id_field,
                      worker_community_field=worker_community_field,
                      worker_grid_field=worker_grid_field, weights=weights,
-                     extra_load=extra_load, balance=balance, max_workload=max_workload)
+                     extra_load=extra_load, balance=balance, max_workload=max_workload,
+                     time_limit=time_limit)
 
 
 def _pipeline(communities, streets, households, out, previous, previous_code_field,
@@ -847,7 +859,7 @@ def _pipeline(communities, streets, households, out, previous, previous_code_fie
               max, target, grids, seed, threads, effort, split, crs, overlaps, format, report,
               map, overwrite, progress, staffing, residents_field, workers, worker_id_field,
               worker_community_field, worker_grid_field, weights, extra_load, balance,
-              max_workload):
+              max_workload, time_limit=None):
     """partition (previous None) or adjust."""
     ctx = _lib.context()
     outputs = None
@@ -855,7 +867,7 @@ def _pipeline(communities, streets, households, out, previous, previous_code_fie
         outputs = _Outputs(out, format, report, map, overwrite)
     try:
         with _Options(min, max, target, grids, seed, threads, effort, split, crs,
-                      overlaps, staffing) as opts:
+                      overlaps, staffing, time_limit=time_limit) as opts:
             iptr = _lib.InputsP()
             _check(lib.gp_inputs_new(byref(iptr)))
             with _Inputs(iptr) as inputs:
