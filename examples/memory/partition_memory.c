@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file partition_memory.c Divide a community held in memory into grids and print each grid's
- * code, households and WKB size: geometries in as WKB arrays, results out as WKB buffers, no
+ * code, households and WKB (hex): geometries in as WKB arrays, results out as WKB buffers, no
  * file written or read by the program (issue #14, "C in memory").
  *
  * The community is a square of ROWS x COLS street blocks of 100 m in UTM zone 50N (EPSG:32650),
@@ -192,7 +192,7 @@ static int usage(const char *msg)
     fprintf(stderr,
             "%s%susage: partition_memory [ROWS COLS]\n"
             "  divides a square community of ROWS x COLS street blocks (default 10 x 10, each\n"
-            "  1 to 50) held in memory and prints each grid's code, households and WKB size\n",
+            "  1 to 50) held in memory and prints each grid's code, households and WKB (hex) as CSV\n",
             msg, *msg ? "\n" : "");
     return 2;
 }
@@ -254,6 +254,10 @@ int main(int argc, char **argv)
     int32_t n = gp_plan_grid_count(plan);
     int64_t total = 0;
     printf("%d grids\n", (int)n);
+    /* One CSV row per grid: its code, households and geometry as hex WKB (as PostGIS prints
+     * it; ST_GeomFromWKB(decode(wkb, 'hex')) or shapely.from_wkb(bytes.fromhex(wkb)) reads it),
+     * in the output CRS: the communities' CRS, here EPSG:32650. */
+    printf("grid_code,households,wkb\n");
     for (int32_t g = 0; g < n; g++) {
         /* Ask the size, then fill the buffer (gridpart.h, "Results in memory"). */
         size_t size = gp_plan_grid_wkb_size(plan, g);
@@ -266,14 +270,11 @@ int main(int argc, char **argv)
         if (failed(ctx, gp_plan_grid_wkb(ctx, plan, g, buf, size), "gp_plan_grid_wkb")) {
             goto done;
         }
-        /* The geometry type follows the byte-order flag (1: little-endian). */
-        unsigned type = buf[0] == 1 ? (unsigned)buf[1] | (unsigned)buf[2] << 8
-                                    : (unsigned)buf[4] | (unsigned)buf[3] << 8;
-        printf("%s  %4lld households  WKB %zu bytes (%s)\n", gp_plan_grid_code(plan, g),
-               (long long)gp_plan_grid_households(plan, g), size,
-               type == 3   ? "Polygon"
-               : type == 6 ? "MultiPolygon"
-                           : "?");
+        printf("%s,%lld,", gp_plan_grid_code(plan, g), (long long)gp_plan_grid_households(plan, g));
+        for (size_t i = 0; i < size; i++) {
+            printf("%02X", buf[i]);
+        }
+        putchar('\n');
         total += gp_plan_grid_households(plan, g);
     }
     int32_t first = -1;
