@@ -41,7 +41,8 @@ def test_graph_time_limit_stops_a_long_run():
         gridpart.partition_graph(xadj, adj, hh, threads=1, time_limit=0.5, progress=progress)
     took = time.monotonic() - started[0]
     assert "time limit of 0.5 s" in str(e.value)
-    assert took < 1.0, f"a 0.5 s limit returned after {took:.2f} s"
+    # 0.50-0.53 s on a quiet machine; loose for the loaded CI (a load of 9 on 2 cores).
+    assert took < 2.0, f"a 0.5 s limit returned after {took:.2f} s"
 
 
 def test_graph_limit_not_reached_gives_the_same_grids():
@@ -73,5 +74,5 @@ def test_pipeline_time_limit(tmp_path):
                            count_field="households", time_limit=0.3)
     took = time.monotonic() - t0
     assert "time limit of 0.3 s reached" in str(e.value)
-    assert took < 1.3, f"a 0.3 s limit returned after {took:.2f} s"  # the run takes 4 s
+    assert took < 2.5, f"a 0.3 s limit returned after {took:.2f} s"  # the run takes 4-10 s
     assert not out.exists()
