@@ -336,6 +336,24 @@ GP_API GP_NODISCARD gp_status gp_options_set_effort(gp_context *ctx, gp_options 
                                                     double effort);
 
 /**
+ * Set a time limit on a run (gp_run for partition and adjust, gp_graph_partition): once it
+ * has passed, the run stops within half a second, whatever the input, and returns
+ * GP_ERR_CANCELED with a message naming the limit; no plan or partition is produced. The
+ * limit covers reading, block building, splitting, optimizing and assembling; writing
+ * (gp_plan_write) is a separate call, outside it. A run that ends within its limit gives the
+ * same result as without one (deterministic); one that hits it gives nothing, so a limit never
+ * makes results depend on the machine's speed. Block building (GEOS) of one community polls
+ * between stages only, so a single huge community can overrun it by that stage's time.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] opts the options.
+ * @param[in] seconds finite and > 0, or 0 for none (the default).
+ * @return GP_OK; GP_ERR_ARG when negative or not finite.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_options_set_time_limit(gp_context *ctx, gp_options *opts,
+                                                        double seconds);
+
+/**
  * When the split stage may cut a street block into pieces (DESIGN step 5). A cut is the only
  * grid border allowed off the streets: grids whose border includes one carry the flag
  * `split_block`, and in the `blocks` layer a piece with a side on a cut between buildings has
@@ -486,6 +504,8 @@ GP_API double gp_options_get_snap_tolerance(const gp_options *opts);
 GP_API double gp_options_get_sliver_area(const gp_options *opts);
 /** @return the effort multiplier. @since 0.1 */
 GP_API double gp_options_get_effort(const gp_options *opts);
+/** @return the time limit in seconds; 0 for none. @since 0.3 */
+GP_API double gp_options_get_time_limit(const gp_options *opts);
 /** @return the split mode (a gp_split_mode value). @since 0.2 */
 GP_API int32_t gp_options_get_split(const gp_options *opts);
 /** @return the working CRS set (borrowed), "" when it is chosen from the data. @since 0.2 */

@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 /* Exit codes of the design's contract; a signal ends the run with 128 + its number. */
-enum { EXIT_DONE = 0, EXIT_BOUNDS = 1, EXIT_USAGE = 2 };
+enum { EXIT_DONE = 0, EXIT_BOUNDS = 1, EXIT_USAGE = 2, EXIT_TIME_LIMIT = 3 };
+/* Set when --time-limit was given: a cancel that no signal caused is then the limit's. */
+static int time_limit_given;
 
 #ifndef GP_DEMO_DATA
 #define GP_DEMO_DATA "examples/data"
@@ -28,6 +30,7 @@ static const char PARTITION_USAGE[] =
     "                          --households PATH[:LAYER] [--count-field FIELD]\n"
     "                          [--barriers PATH[:LAYER]] [--min 300] [--max 500] [--target 400]\n"
     "                          [--grids auto|N] [--seed N] [--threads N] [--effort X]\n"
+    "                          [--time-limit SECONDS]\n"
     "                          [--split never|oversize|needed] [--overlaps error|first]\n"
     "                          [--crs CRS]\n"
     "                          [--staffing RULE] [--residents-field FIELD]\n"
@@ -74,6 +77,9 @@ static const char PARTITION_USAGE[] =
     "  --seed          random seed (default %" PRIu64 "): the same seed gives the same grids\n"
     "  --threads       worker threads, 0 = one per core (default); results do not depend on it\n"
     "  --effort        multiplier of the optimizer's work budget (default %g)\n"
+    "  --time-limit    stop after this many seconds (reading to assembling; writing is\n"
+    "                  not counted) with no output and exit status 3 (default: none); a run\n"
+    "                  that ends in time gives the same grids as without a limit\n"
     "  --split         when a street block may be cut into pieces, the only grid borders off\n"
     "                  streets:\n"
     "      never       grids are unions of whole street blocks;\n"
@@ -136,6 +142,7 @@ static const char PARTITION_USAGE[] =
     "\n"
     "exit status: 0 done; 1 done, but some grid breaks a bound (see the report);\n"
     "             2 bad arguments or unusable input (nothing written);\n"
+    "             3 the --time-limit ran out (nothing written);\n"
     "             130, 143 interrupted by SIGINT, SIGTERM (nothing written).\n";
 
 static const char ADJUST_USAGE[] =
@@ -192,6 +199,7 @@ typedef struct {
     int32_t split;            /* gp_split_mode, -1: not given */
     int32_t overlaps;         /* GP_OVERLAPS_*, -1: not given */
     double effort;            /* 0: not given */
+    double time_limit;        /* 0: not given (none) */
     int64_t seed;             /* -1: not given */
     int overwrite;
     int adjust; /* the `adjust` command: */
@@ -291,7 +299,7 @@ enum {
     OPT_STAFFING, OPT_RESIDENTS_FIELD, OPT_WORKERS, OPT_WORKER_ID_FIELD, OPT_WORKER_COMMUNITY_FIELD,
     OPT_WORKER_GRID_FIELD,
     OPT_WEIGHT, OPT_EXTRA_LOAD, OPT_BALANCE, OPT_MAX_WORKLOAD,
-    OPT_OO, OPT_ASSUME_CRS, OPT_LCO, OPT_DSCO, OPT_MAP_SHEETS, OPT_MAP_COLOUR
+    OPT_OO, OPT_ASSUME_CRS, OPT_LCO, OPT_DSCO, OPT_MAP_SHEETS, OPT_MAP_COLOUR, OPT_TIME_LIMIT
 };
 
 static const struct option PARTITION_OPTIONS[] = {
@@ -309,6 +317,7 @@ static const struct option PARTITION_OPTIONS[] = {
     {"seed", required_argument, NULL, OPT_SEED},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"effort", required_argument, NULL, OPT_EFFORT},
+    {"time-limit", required_argument, NULL, OPT_TIME_LIMIT},
     {"split", required_argument, NULL, OPT_SPLIT},
     {"overlaps", required_argument, NULL, OPT_OVERLAPS},
     {"crs", required_argument, NULL, OPT_CRS},
@@ -589,6 +598,15 @@ static int take_option(int opt, const char *value, args *a)
         }
         break;
     }
+    case OPT_TIME_LIMIT: {
+        char *end = NULL;
+        a->time_limit = strtod(value, &end);
+        if (end == value || *end != '\0' || !(a->time_limit > 0 && a->time_limit < 1e9)) {
+            return usage_error("partition", "--time-limit needs a number of seconds > 0, not '%s'",
+                               value);
+        }
+        break;
+    }
     case OPT_SPLIT: {
         static const char *const modes[] = {"never", "oversize", "needed"};
         a->split = -1;
@@ -697,6 +715,10 @@ static gp_status set_options(gp_context *ctx, const args *a, gp_options *o)
         return st;
     }
     if (a->effort > 0 && (st = gp_options_set_effort(ctx, o, a->effort)) != GP_OK) {
+        return st;
+    }
+    time_limit_given = a->time_limit > 0;
+    if (a->time_limit > 0 && (st = gp_options_set_time_limit(ctx, o, a->time_limit)) != GP_OK) {
         return st;
     }
     if (a->split >= 0 && (st = gp_options_set_split(ctx, o, a->split)) != GP_OK) {
@@ -820,7 +842,7 @@ static int finish(gp_context *ctx, gp_status st, int code)
     if (st != GP_OK) {
         const char *msg = gp_context_last_error(ctx);
         fprintf(stderr, "gridpart: error: %s\n", *msg ? msg : gp_status_string(st));
-        return EXIT_USAGE;
+        return st == GP_ERR_CANCELED && time_limit_given ? EXIT_TIME_LIMIT : EXIT_USAGE;
     }
     return code;
 }

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* Engine handles are released in engines.c, which holds the GIS headers. */
 void gp_ctx_release_engines(gp_context *ctx);
@@ -143,6 +144,42 @@ void gp_log(gp_context *ctx, gp_log_level level, const char *fmt, ...)
     ctx->log_fn(level, line, ctx->log_user);
 }
 
+static double gp_monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+gp_deadline gp_deadline_begin(gp_context *ctx, double seconds)
+{
+    gp_deadline prev = {0, 0};
+    if (ctx == NULL) {
+        return prev;
+    }
+    prev.deadline = ctx->deadline;
+    prev.time_limit = ctx->time_limit;
+    double end = gp_monotonic() + seconds;
+    if (seconds > 0 && (ctx->deadline <= 0 || end < ctx->deadline)) {
+        ctx->deadline = end;
+        ctx->time_limit = seconds;
+    }
+    return prev;
+}
+
+void gp_deadline_end(gp_context *ctx, gp_deadline previous)
+{
+    if (ctx == NULL) {
+        return;
+    }
+    ctx->deadline = previous.deadline;
+    ctx->time_limit = previous.time_limit;
+    if (ctx->timed_out && previous.deadline <= 0) {
+        ctx->timed_out = 0;
+        ctx->canceled = 0;
+    }
+}
+
 gp_status gp_progress(gp_context *ctx, double fraction, const char *stage)
 {
     if (ctx == NULL) {
@@ -150,6 +187,14 @@ gp_status gp_progress(gp_context *ctx, double fraction, const char *stage)
     }
     if (ctx->canceled) {
         return GP_ERR_CANCELED;
+    }
+    if (ctx->deadline > 0 && gp_monotonic() >= ctx->deadline) {
+        ctx->canceled = 1;
+        ctx->timed_out = 1;
+        return gp_error(ctx, GP_ERR_CANCELED,
+                        "time limit of %g s reached during %s: no result (raise the limit or "
+                        "lower the effort)",
+                        ctx->time_limit, stage != NULL ? stage : "the run");
     }
     if (ctx->progress_fn == NULL) {
         return GP_OK;

@@ -27,6 +27,9 @@ struct gp_context {
     gp_progress_fn progress_fn;
     void *progress_user;
     int canceled;                      /* sticky once the progress callback said stop */
+    double deadline;   /* CLOCK_MONOTONIC seconds when the running call's time limit ends; 0 */
+    double time_limit; /* that limit in seconds, for the message */
+    int timed_out;     /* canceled by the deadline, not the callback: cleared at its end */
     struct GEOSContextHandle_HS *geos; /* created on first use */
     struct pj_ctx *proj;               /* created on first use */
     char engine_error[GP_MESSAGE_MAX]; /* last message from GEOS/PROJ/GDAL handlers */
@@ -61,6 +64,22 @@ void gp_log(gp_context *ctx, gp_log_level level, const char *fmt, ...)
  * callback asks to stop (and every later call returns GP_ERR_CANCELED too).
  */
 gp_status gp_progress(gp_context *ctx, double fraction, const char *stage);
+
+/** A context's deadline, saved by gp_deadline_begin and put back by gp_deadline_end. */
+typedef struct {
+    double deadline;
+    double time_limit;
+} gp_deadline;
+
+/**
+ * Start a call's time limit (gp_options_set_time_limit): from now on gp_progress cancels
+ * (GP_ERR_CANCELED, naming the limit) once `seconds` have passed; 0 sets none. A limit already
+ * running that ends sooner is kept. Returns the previous deadline for gp_deadline_end.
+ */
+gp_deadline gp_deadline_begin(gp_context *ctx, double seconds);
+
+/** End the call's time limit: the previous one is back, and a cancel it caused is lifted. */
+void gp_deadline_end(gp_context *ctx, gp_deadline previous);
 
 /**
  * The context's GEOS handle, created on first use with its error and notice handlers routed

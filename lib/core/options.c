@@ -20,6 +20,7 @@ static const gp_options DEFAULTS = {
     .snap_tolerance = 2.0,
     .sliver_area = 10.0,
     .effort = 1.0,
+    .time_limit = 0.0, /* none */
     .split = GP_SPLIT_NEEDED,
     .overlaps = GP_OVERLAPS_ERROR,
     .balance = GP_BALANCE_AUTO,
@@ -183,6 +184,16 @@ gp_status gp_options_set_effort(gp_context *ctx, gp_options *opts, double effort
     return GP_OK;
 }
 
+gp_status gp_options_set_time_limit(gp_context *ctx, gp_options *opts, double seconds)
+{
+    NEED_OPTS(ctx, opts, "gp_options_set_time_limit");
+    if (!isfinite(seconds) || seconds < 0.0) {
+        return gp_error(ctx, GP_ERR_ARG, "time limit %g s is not a finite number >= 0", seconds);
+    }
+    opts->time_limit = seconds;
+    return GP_OK;
+}
+
 gp_status gp_options_set_split(gp_context *ctx, gp_options *opts, int32_t mode)
 {
     NEED_OPTS(ctx, opts, "gp_options_set_split");
@@ -298,6 +309,10 @@ double gp_options_get_sliver_area(const gp_options *opts)
 double gp_options_get_effort(const gp_options *opts)
 {
     return opts ? opts->effort : 0.0;
+}
+double gp_options_get_time_limit(const gp_options *opts)
+{
+    return opts ? opts->time_limit : 0.0;
 }
 int32_t gp_options_get_split(const gp_options *opts)
 {

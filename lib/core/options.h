@@ -26,6 +26,7 @@ struct gp_options {
     double snap_tolerance;
     double sliver_area;
     double effort;
+    double time_limit; /* seconds a run may take; 0: none */
     int32_t split;    /* gp_split_mode */
     int32_t overlaps; /* gp_overlaps_mode */
     int32_t balance;  /* gp_balance_mode */

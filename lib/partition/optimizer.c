@@ -29,6 +29,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Restarts per component at effort 1, and work units per vertex-or-edge of a component. */
@@ -558,8 +559,8 @@ static gp_status gp_report_over_cap(gp_partition *p, double cap, int64_t mn, int
     return status;
 }
 
-gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_options *opts,
-                             gp_partition **out)
+static gp_status gp_graph_partition_run(gp_context *ctx, const gp_graph *graph,
+                                        const gp_options *opts, gp_partition **out)
 {
     gp_status status = GP_OK;
     double *wl_own = NULL;
@@ -574,6 +575,7 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
     int32_t *label = NULL;
     int32_t *remap = NULL;
     double *shape = NULL;
+    int32_t *firstv = NULL;
     gp_leftover_work *lw = NULL;
     gp_worker *workers = NULL;
     pthread_t *threads = NULL;
@@ -779,12 +781,23 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
             started = i;
         }
         gp_worker_main(&workers[0]);
+        /* While other threads finish their tasks this one still reports progress, so a cancel
+         * or the time limit reaches them within a tick. */
+        while (started > 0 && atomic_load(&run.done) < ntasks && !atomic_load(&run.cancel)) {
+            gp_main_tick(&run);
+            struct timespec pause = {0, 10 * 1000 * 1000};
+            nanosleep(&pause, NULL);
+        }
         for (int32_t i = 1; i <= started; i++) {
             pthread_join(threads[i], NULL);
         }
         started = 0;
         if (atomic_load(&run.cancel)) {
-            status = gp_error(ctx, GP_ERR_CANCELED, "partition: canceled by the progress callback");
+            /* gp_progress recorded why (the callback, or the time limit) when it was here. */
+            status = ctx != NULL && ctx->canceled
+                         ? GP_ERR_CANCELED
+                         : gp_error(ctx, GP_ERR_CANCELED,
+                                    "partition: canceled by the progress callback");
             goto done;
         }
     }
@@ -896,6 +909,17 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
                                           "]: %d grids made",
                                           fixed, mn, mx, (int)grids);
     }
+    /* The lowest vertex of each grid (it alone reports the grid). */
+    firstv = gp_malloc(sizeof *firstv * ((size_t)grids + 1));
+    if (firstv == NULL && status == GP_OK) {
+        status = gp_error_nomem(ctx, "grid problems");
+    }
+    for (int32_t gid = 0; firstv != NULL && gid < grids; gid++) {
+        firstv[gid] = -1;
+    }
+    for (int32_t v = n - 1; firstv != NULL && v >= 0; v--) {
+        firstv[p->part[v]] = v;
+    }
     for (int32_t v = 0; v < n && status == GP_OK; v++) {
         int32_t gid = p->part[v];
         if (remap[label[v]] != gid || skip[v] || cid[v] < 0) {
@@ -907,11 +931,7 @@ gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_op
         if (cp->klo > cp->khi || (h >= mn && h <= mx)) {
             continue;
         }
-        int first = 1;
-        for (int32_t u = 0; u < v && first; u++) {
-            first = p->part[u] != gid;
-        }
-        if (first) {
+        if (firstv[gid] == v) {
             status =
                 gp_partition_add_problem(p, GP_PROBLEM_BOUNDS_UNMET, v,
                                          "grid %d (lowest vertex %d, %d vertices) holds %" PRId64
@@ -954,6 +974,17 @@ done:
     gp_free(label);
     gp_free(remap);
     gp_free(shape);
+    gp_free(firstv);
+    return status;
+}
+
+/* The optimizer under the options' time limit, if any (and any limit already running). */
+gp_status gp_graph_partition(gp_context *ctx, const gp_graph *graph, const gp_options *opts,
+                             gp_partition **out)
+{
+    gp_deadline prev = gp_deadline_begin(ctx, opts != NULL ? opts->time_limit : 0.0);
+    gp_status status = gp_graph_partition_run(ctx, graph, opts, out);
+    gp_deadline_end(ctx, prev);
     return status;
 }
 

@@ -94,6 +94,7 @@ struct gp_search_work {
     int32_t *glab;
     int64_t *pairs;
     int32_t *gtmp_label; /* part ids from the exact fallback, by vertex */
+    int32_t *vpos;       /* position of each component vertex in t->verts */
     /* Shape: per grid perimeter and area; per position of a recombined region the length of
      * its boundary not shared with the region, and that length and the area summed over a
      * subtree; per grid a border scratch of the move pass. */
@@ -181,6 +182,7 @@ gp_search_work *gp_search_work_new(int32_t n, int32_t m, int64_t max)
     GP_ALLOC(glab, nn);
     GP_ALLOC(pairs, mm + nn);
     GP_ALLOC(gtmp_label, nn);
+    GP_ALLOC(vpos, nn);
     GP_ALLOC(gper, nn);
     GP_ALLOC(gar, nn);
     GP_ALLOC(qb, nn);
@@ -219,7 +221,7 @@ void gp_search_work_free(gp_search_work *w)
                       w->tin,  w->tout, w->head,  w->next,  w->stack,  w->cand,  w->shh,  w->swl,
                       w->heap, w->ghh,  w->gwl,   w->gnv,   w->grep,   w->glab,  w->pairs, w->gtmp_label,
                       w->gper, w->gar,  w->qb,  w->sq,    w->sar,    w->gbt, w->pto, w->pcost,
-                      w->pborder, w->home, w->sha, w->shb, w->shk};
+                      w->pborder, w->home, w->sha, w->shb, w->shk, w->vpos};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         gp_free(fields[i]);
     }
@@ -312,6 +314,12 @@ static int gp_spent(gp_search_work *w, double units)
         w->stop = 1;
     }
     return w->stop;
+}
+
+/* The tree DP's poll (treedp.h): its work counts like any other; stop only when cancelled. */
+static int gp_treedp_spend(void *user, double units)
+{
+    return gp_spent(user, units) == 2;
 }
 
 static void gp_heap_push(gp_search_work *w, double key, int32_t v, int32_t aux)
@@ -1020,55 +1028,225 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
     return 1;
 }
 
-/* Merges or splits grids until there are exactly t->k (k <= vertices is guaranteed). */
-static void gp_fix_count(gp_search_work *w)
+/*
+ * Grid merging (gp_fix_count) in near-linear time. A node is a grid as numbered when merging
+ * starts; scratch by node: tp its union-find parent (live nodes are roots), tin its current
+ * grid id, shh its households, head and next the first and last entry of its list of
+ * neighbouring nodes; tout the node of each grid id; by entry, pto the neighbour node and
+ * pairs the next entry. Candidates wait in a heap ordered by (households, id) whose stale
+ * items are skipped when popped.
+ */
+static int32_t gp_node_find(int32_t *parent, int32_t x)
+{
+    while (parent[x] != x) {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    return x;
+}
+
+/* Whether heap item x comes before y: fewer households, then the lower grid id. */
+static int gp_merge_before(gp_heap_item x, gp_heap_item y)
+{
+    return x.key < y.key || (x.key == y.key && x.v < y.v);
+}
+
+static void gp_merge_push(gp_search_work *w, int32_t node)
+{
+    gp_heap_item it = {(double)w->shh[node], w->tin[node], node};
+    int32_t i = w->hsize++;
+    while (i > 0 && gp_merge_before(it, w->heap[(i - 1) / 2])) {
+        w->heap[i] = w->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    w->heap[i] = it;
+}
+
+/* The live node of fewest households, lowest id on ties; -1 when none is left. */
+static int32_t gp_merge_pop(gp_search_work *w)
+{
+    while (w->hsize > 0) {
+        gp_heap_item top = w->heap[0];
+        gp_heap_item last = w->heap[--w->hsize];
+        int32_t i = 0;
+        for (;;) {
+            int32_t c = 2 * i + 1;
+            if (c >= w->hsize) {
+                break;
+            }
+            if (c + 1 < w->hsize && gp_merge_before(w->heap[c + 1], w->heap[c])) {
+                c++;
+            }
+            if (!gp_merge_before(w->heap[c], last)) {
+                break;
+            }
+            w->heap[i] = w->heap[c];
+            i = c;
+        }
+        if (w->hsize > 0) {
+            w->heap[i] = last;
+        }
+        int32_t x = top.aux;
+        if (w->tp[x] == x && top.v == w->tin[x] && top.key == (double)w->shh[x]) {
+            return x;
+        }
+    }
+    return -1;
+}
+
+/* Pushes the current item of a node whose households or id changed; when the heap is full of
+ * stale items, rebuilds it from the live nodes. */
+static void gp_merge_update(gp_search_work *w, int32_t node)
+{
+    if (w->hsize >= w->m + w->n) {
+        w->hsize = 0;
+        for (int32_t id = 0; id < w->k; id++) {
+            gp_merge_push(w, w->tout[id]);
+        }
+        return;
+    }
+    gp_merge_push(w, node);
+}
+
+/* Lists every node's neighbouring nodes (with repeats) and fills the heap. */
+static void gp_merge_setup(gp_search_work *w)
 {
     const gp_graph *g = w->sh->g;
     gp_search_task *t = w->t;
-    while (w->k > t->k) {
-        int32_t a = 0;
-        for (int32_t gid = 1; gid < w->k; gid++) {
-            if (w->ghh[gid] < w->ghh[a]) {
-                a = gid;
-            }
-        }
-        int32_t b = -1;
-        for (int32_t i = 0; i < t->nv; i++) {
-            int32_t v = t->verts[i];
-            if (w->part[v] != a) {
+    for (int32_t x = 0; x < w->k; x++) {
+        w->tp[x] = x;
+        w->tin[x] = x;
+        w->tout[x] = x;
+        w->shh[x] = w->ghh[x];
+        w->head[x] = -1;
+        w->next[x] = -1;
+    }
+    int32_t ne = 0;
+    for (int32_t i = 0; i < t->nv; i++) {
+        int32_t v = t->verts[i];
+        int32_t a = w->part[v];
+        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+            int32_t u = g->adjncy[e];
+            if (w->sh->skip[u] || w->part[u] == a) {
                 continue;
             }
-            for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
-                int32_t u = g->adjncy[e];
-                int32_t lu = w->sh->skip[u] ? a : w->part[u];
-                if (lu != a &&
-                    (b < 0 || w->ghh[lu] < w->ghh[b] || (w->ghh[lu] == w->ghh[b] && lu < b))) {
-                    b = lu;
-                }
+            w->pto[ne] = w->part[u];
+            w->pairs[ne] = -1;
+            if (w->head[a] < 0) {
+                w->head[a] = ne;
+            } else {
+                w->pairs[w->next[a]] = ne;
             }
+            w->next[a] = ne++;
         }
-        int32_t last = w->k - 1;
-        for (int32_t i = 0; i < t->nv; i++) {
-            int32_t v = t->verts[i];
-            if (w->part[v] == a) {
-                w->part[v] = b;
-            }
-            if (w->has_home && w->home[v] == a) {
-                w->home[v] = GP_HOME_DISSOLVED; /* its grid is gone: moved wherever it ends */
-            }
+    }
+    w->hsize = 0;
+    for (int32_t x = 0; x < w->k; x++) {
+        gp_merge_push(w, x);
+    }
+    w->work += (double)t->nv * 2 + ne;
+}
+
+/* The neighbour of node a of fewest households, lowest id on ties (-1 when none); rewrites
+ * a's list without repeats and without entries that now point into a. */
+static int32_t gp_merge_partner(gp_search_work *w, int32_t a, double *scanned)
+{
+    uint32_t s = gp_next_stamp(&w->stamp2, w->seen2, w->n);
+    w->seen2[a] = s;
+    int32_t b = -1;
+    int32_t kept = -1;
+    for (int64_t e = w->head[a]; e >= 0; e = w->pairs[e]) {
+        int32_t x = gp_node_find(w->tp, w->pto[e]);
+        *scanned += 1;
+        if (w->seen2[x] == s) {
+            continue;
         }
-        for (int32_t i = 0; i < t->nv; i++) {
-            int32_t v = t->verts[i];
-            if (w->part[v] == last) {
-                w->part[v] = a;
-            }
-            if (w->has_home && w->home[v] == last) {
-                w->home[v] = a;
-            }
+        w->seen2[x] = s;
+        w->pto[e] = x;
+        if (kept < 0) {
+            w->head[a] = (int32_t)e;
+        } else {
+            w->pairs[kept] = e;
         }
-        w->k--;
-        w->work += (double)t->nv * 2;
-        gp_grid_totals(w);
+        kept = (int32_t)e;
+        if (b < 0 || w->shh[x] < w->shh[b] || (w->shh[x] == w->shh[b] && w->tin[x] < w->tin[b])) {
+            b = x;
+        }
+    }
+    if (kept < 0) {
+        w->head[a] = -1;
+    } else {
+        w->pairs[kept] = -1;
+    }
+    w->next[a] = kept;
+    return b;
+}
+
+/* Merges node a into node b (b keeps its id unless it is the last, which takes a's). */
+static void gp_merge_nodes(gp_search_work *w, int32_t a, int32_t b)
+{
+    int32_t ida = w->tin[a];
+    int32_t last = w->tout[w->k - 1];
+    w->tp[a] = b;
+    w->shh[b] += w->shh[a];
+    if (w->head[a] >= 0) {
+        if (w->head[b] < 0) {
+            w->head[b] = w->head[a];
+        } else {
+            w->pairs[w->next[b]] = w->head[a];
+        }
+        w->next[b] = w->next[a];
+    }
+    w->k--;
+    if (last != a) {
+        w->tin[last] = ida;
+        w->tout[ida] = last;
+        if (last != b) {
+            gp_merge_update(w, last);
+        }
+    }
+    gp_merge_update(w, b);
+}
+
+/*
+ * Merges grids until there are t->k: each time the grid of fewest households (lowest id on
+ * ties) into its neighbour of fewest households (lowest id on ties), the last grid taking the
+ * freed id; a vertex that started in a merged-away grid counts as moved. Stops early only when
+ * cancelled.
+ */
+static void gp_merge_grids(gp_search_work *w)
+{
+    gp_search_task *t = w->t;
+    gp_merge_setup(w);
+    while (w->k > t->k) {
+        int32_t a = gp_merge_pop(w);
+        double scanned = 0;
+        int32_t b = a < 0 ? -1 : gp_merge_partner(w, a, &scanned);
+        if (b < 0) {
+            break; /* cannot happen: the component is connected */
+        }
+        gp_merge_nodes(w, a, b);
+        if (gp_spent(w, scanned + 20) == 2) {
+            break;
+        }
+    }
+    for (int32_t i = 0; i < t->nv; i++) {
+        int32_t v = t->verts[i];
+        w->part[v] = w->tin[gp_node_find(w->tp, w->part[v])];
+        int32_t h = w->has_home ? w->home[v] : -1;
+        if (h >= 0 && h != GP_HOME_DISSOLVED) {
+            w->home[v] = w->tp[h] != h ? GP_HOME_DISSOLVED : w->tin[h];
+        }
+    }
+    gp_grid_totals(w);
+}
+
+/* Merges or splits grids until there are exactly t->k (k <= vertices is guaranteed). */
+static void gp_fix_count(gp_search_work *w)
+{
+    gp_search_task *t = w->t;
+    if (w->k > t->k) {
+        gp_merge_grids(w);
     }
     while (w->k < t->k) {
         int32_t a = -1;
@@ -1388,6 +1566,108 @@ static int64_t gp_total_viol(const gp_search_work *w)
     return viol;
 }
 
+static int gp_int_cmp(const void *x, const void *y)
+{
+    int32_t a = *(const int32_t *)x;
+    int32_t b = *(const int32_t *)y;
+    return (a > b) - (a < b);
+}
+
+/*
+ * The vertices of the region's grids (w->cand[0 .. nr)) marked at most `upto` in w->gmark,
+ * into out[] in component order (t->verts), as a scan of the whole component would meet them,
+ * at the cost of the region alone: each grid is searched from its representative (grids are
+ * connected). Returns the count, or -1 when a grid's search does not reach all of its
+ * vertices (the caller then scans the component).
+ */
+static int32_t gp_region_vertices(gp_search_work *w, int32_t nr, int upto, int32_t *out)
+{
+    const gp_graph *g = w->sh->g;
+    uint32_t s = gp_next_stamp(&w->stamp, w->seen, w->n);
+    int32_t cnt = 0;
+    double work = 0;
+    for (int32_t j = 0; j < nr; j++) {
+        int32_t gid = w->cand[j];
+        int32_t src = w->grep[gid];
+        if (w->gmark[gid] > upto) {
+            continue;
+        }
+        if (src < 0 || w->part[src] != gid) {
+            return -1;
+        }
+        int32_t first = cnt;
+        out[cnt++] = src;
+        w->seen[src] = s;
+        for (int32_t h = first; h < cnt; h++) {
+            int32_t x = out[h];
+            for (int32_t e = g->xadj[x]; e < g->xadj[x + 1]; e++) {
+                int32_t u = g->adjncy[e];
+                if (!w->sh->skip[u] && w->part[u] == gid && w->seen[u] != s) {
+                    w->seen[u] = s;
+                    out[cnt++] = u;
+                }
+            }
+            work += (double)(g->xadj[x + 1] - g->xadj[x]) + 2;
+        }
+        if (cnt - first != w->gnv[gid]) {
+            return -1;
+        }
+    }
+    for (int32_t i = 0; i < cnt; i++) {
+        out[i] = w->vpos[out[i]];
+    }
+    qsort(out, (size_t)cnt, sizeof *out, gp_int_cmp);
+    for (int32_t i = 0; i < cnt; i++) {
+        out[i] = w->t->verts[out[i]];
+    }
+    gp_spent(w, work + cnt);
+    return cnt;
+}
+
+/* The same list from a scan of the whole component (when gp_region_vertices cannot). */
+static int32_t gp_region_scan(gp_search_work *w, int upto, int32_t *out)
+{
+    int32_t cnt = 0;
+    for (int32_t i = 0; i < w->t->nv; i++) {
+        int32_t v = w->t->verts[i];
+        int mark = w->gmark[w->part[v]];
+        if (mark > 0 && mark <= upto) {
+            out[cnt++] = v;
+        }
+    }
+    gp_spent(w, (double)w->t->nv * 2);
+    return cnt;
+}
+
+/* gp_grid_totals for the grids `grids` alone, whose vertices are vs[] in component order: the
+ * same sums in the same order, at the cost of the region. */
+static void gp_region_totals(gp_search_work *w, const int32_t *grids, int32_t ng,
+                             const int32_t *vs, int32_t ns)
+{
+    const gp_graph *g = w->sh->g;
+    for (int32_t j = 0; j < ng; j++) {
+        gp_grid_reset(w, grids[j]);
+    }
+    for (int32_t i = 0; i < ns; i++) {
+        gp_assign(w, vs[i], w->part[vs[i]]);
+    }
+    if (w->sh->shape_weight == 0) {
+        return;
+    }
+    for (int32_t i = 0; i < ns; i++) {
+        int32_t v = vs[i];
+        double p = g->perimeter[v];
+        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+            int32_t u = g->adjncy[e];
+            if (!w->sh->skip[u] && w->part[u] == w->part[v]) {
+                p -= gp_border(g, e);
+            }
+        }
+        w->gper[w->part[v]] += p;
+    }
+    w->work += (double)ns * 2;
+}
+
 /*
  * Re-divides the region of grid a and the grids around it (one ring of neighbouring grids,
  * then two, then three, while the region stays below GP_REPAIR_VERTICES) into as many grids as
@@ -1398,18 +1678,19 @@ static int64_t gp_total_viol(const gp_search_work *w)
 static int gp_local_repair(gp_search_work *w, int32_t a)
 {
     const gp_graph *g = w->sh->g;
-    gp_search_task *t = w->t;
     int32_t nr = 0; /* region grids in w->cand, marked in w->gmark */
     w->cand[nr++] = a;
     w->gmark[a] = 1;
     int done = 0;
+    int32_t region_n = 0;
     for (int ring = 1; ring <= GP_REPAIR_RINGS && !done && !w->stop; ring++) {
         int32_t before = nr;
-        for (int32_t i = 0; i < t->nv; i++) {
-            int32_t v = t->verts[i];
-            if (!w->gmark[w->part[v]] || w->gmark[w->part[v]] > ring) {
-                continue;
-            }
+        int32_t cnt = gp_region_vertices(w, nr, ring, w->queue);
+        if (cnt < 0) {
+            cnt = gp_region_scan(w, ring, w->queue);
+        }
+        for (int32_t i = 0; i < cnt; i++) {
+            int32_t v = w->queue[i];
             for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
                 int32_t u = g->adjncy[e];
                 if (!w->sh->skip[u] && !w->gmark[w->part[u]]) {
@@ -1418,7 +1699,6 @@ static int gp_local_repair(gp_search_work *w, int32_t a)
                 }
             }
         }
-        w->work += (double)t->nv * 2;
         if (nr == before) {
             break; /* the whole component: the global fallback's business */
         }
@@ -1434,20 +1714,20 @@ static int gp_local_repair(gp_search_work *w, int32_t a)
         if (hs < (int64_t)nr * w->sh->min || hs > (int64_t)nr * w->sh->max) {
             continue;
         }
-        uint32_t s = gp_next_stamp(&w->stamp2, w->seen2, w->n);
-        ns = 0;
-        for (int32_t i = 0; i < t->nv; i++) {
-            int32_t v = t->verts[i];
-            if (w->gmark[w->part[v]]) {
-                w->seen2[v] = s;
-                w->sv[ns++] = v;
-            }
+        ns = gp_region_vertices(w, nr, UINT8_MAX, w->sv);
+        if (ns < 0) {
+            ns = gp_region_scan(w, UINT8_MAX, w->sv);
         }
+        uint32_t s = gp_next_stamp(&w->stamp2, w->seen2, w->n);
+        for (int32_t j = 0; j < ns; j++) {
+            w->seen2[w->sv[j]] = s;
+        }
+        region_n = ns;
         for (int32_t tree = 0; tree < GP_FALLBACK_TREES && !w->stop; tree++) {
             int32_t parts = gp_treedp_split(w->dp, g, w->sh->hh, w->seen2, s, w->sv, ns,
                                             w->sh->min, w->sh->max, hs / nr, &w->rng,
                                             w->gtmp_label);
-            if (gp_spent(w, (double)ns * 40) == 2) {
+            if (gp_spent(w, gp_treedp_unpolled(w->dp)) == 2) {
                 break;
             }
             if (parts != nr) {
@@ -1467,7 +1747,7 @@ static int gp_local_repair(gp_search_work *w, int32_t a)
     if (!done) {
         return 0;
     }
-    gp_grid_totals(w);
+    gp_region_totals(w, w->cand, nr, w->sv, region_n);
     /* Polish the region alone: recombine its pairs of grids (non-adjacent pairs are refused at
      * once). w->cand is recombination scratch, so the region's grids move to w->glab first. */
     for (int32_t j = 0; j < nr; j++) {
@@ -1505,7 +1785,7 @@ static void gp_exact_fallback(gp_search_work *w)
     for (int32_t i = 0; i < trees && !w->stop; i++) {
         int32_t parts = gp_treedp_split(w->dp, w->sh->g, w->sh->hh, w->seen2, s, t->verts, t->nv,
                                         w->sh->min, w->sh->max, target, &w->rng, w->gtmp_label);
-        w->work += (double)t->nv * 40;
+        gp_spent(w, gp_treedp_unpolled(w->dp));
         if (parts <= 0 || (w->sh->fixed_k && parts != t->k)) {
             continue;
         }
@@ -1591,6 +1871,12 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
             tot += g->ecost[e];
         }
         w->tot[v] = tot;
+    }
+    for (int32_t i = 0; i < t->nv; i++) {
+        w->vpos[t->verts[i]] = i;
+    }
+    if (w->dp != NULL) {
+        gp_treedp_set_poll(w->dp, gp_treedp_spend, w);
     }
     w->has_home = 0;
     if (g->previous != NULL && gp_start_previous(w)) {

@@ -20,6 +20,10 @@
 #include <string.h>
 
 enum { GP_TREEDP_MAX_BITS = 1 << 14 };
+/* Bit tests and bitset words per work unit of the search (a unit is about one edge visited
+ * there), and vertices of the bottom-up pass between two polls. */
+static const double GP_TREEDP_OPS_PER_UNIT = 4.0;
+enum { GP_TREEDP_POLL_VERTICES = 32 };
 
 struct gp_treedp {
     int32_t n, m, words;
@@ -31,7 +35,33 @@ struct gp_treedp {
     int32_t *thead, *tnext, *tto; /* tree adjacency */
     int32_t *order, *parent, *stack, *ssum;
     int32_t *child_head, *child_next; /* children in order, to walk them backwards */
+    double ops;    /* bit tests and words handled by the running call */
+    double polled; /* ops already passed to the poll */
+    gp_treedp_poll_fn poll;
+    void *poll_user;
 };
+
+void gp_treedp_set_poll(gp_treedp *dp, gp_treedp_poll_fn fn, void *user)
+{
+    dp->poll = fn;
+    dp->poll_user = user;
+}
+
+double gp_treedp_unpolled(const gp_treedp *dp)
+{
+    return (dp->ops - dp->polled) / GP_TREEDP_OPS_PER_UNIT;
+}
+
+/* Hands the work done since the last poll to the poll; non-zero: stop now. */
+static int poll_now(gp_treedp *dp)
+{
+    if (dp->poll == NULL) {
+        return 0;
+    }
+    double units = (dp->ops - dp->polled) / GP_TREEDP_OPS_PER_UNIT;
+    dp->polled = dp->ops;
+    return dp->poll(dp->poll_user, units);
+}
 
 static int64_t words_for(int64_t max)
 {
@@ -174,6 +204,8 @@ int32_t gp_treedp_split(gp_treedp *dp, const gp_graph *g, const int64_t *hh, con
                         uint32_t stamp, const int32_t *verts, int32_t nv, int64_t min, int64_t max,
                         int64_t target, uint64_t *rng, int32_t *label)
 {
+    dp->ops = 0;
+    dp->polled = 0;
     if (nv <= 0 || max >= (int64_t)dp->words * 64) {
         return 0;
     }
@@ -195,6 +227,7 @@ int32_t gp_treedp_split(gp_treedp *dp, const gp_graph *g, const int64_t *hh, con
         }
     }
     qsort(dp->keys, (size_t)ne, sizeof *dp->keys, cmp_u64);
+    dp->ops += (double)ne * 48 + (double)nv * 4; /* sort, and a search of the edge's source */
     int32_t tn = 0;
     for (int32_t i = 0; i < ne; i++) {
         int32_t e = (int32_t)(dp->keys[i] & 0xFFFFFFFFu);
@@ -246,8 +279,12 @@ int32_t gp_treedp_split(gp_treedp *dp, const gp_graph *g, const int64_t *hh, con
     }
     /* 3. Bottom-up: S(v) from {hh[v]} merging each child (close it, or join its open sum). */
     for (int32_t i = nv - 1; i >= 0; i--) {
+        if (i % GP_TREEDP_POLL_VERTICES == 0 && poll_now(dp)) {
+            return 0;
+        }
         int32_t v = dp->order[i];
         uint64_t *cur = dp->set + (size_t)v * W;
+        dp->ops += W + 2;
         memset(cur, 0, (size_t)W * sizeof *cur);
         cur[hh[v] >> 6] |= 1ULL << (hh[v] & 63);
         for (int32_t c = dp->child_head[v]; c >= 0; c = dp->child_next[c]) {
@@ -257,9 +294,11 @@ int32_t gp_treedp_split(gp_treedp *dp, const gp_graph *g, const int64_t *hh, con
             if (closable) {
                 memcpy(dp->cur, cur, (size_t)W * sizeof *cur);
             }
+            dp->ops += (double)(max + 1) + (double)(max - min + 1) + 5.0 * W;
             for (int64_t t = 0; t <= max; t++) {
                 if (test_bit(sc, t)) {
                     or_shifted(dp->cur, cur, t, W);
+                    dp->ops += (double)(W - (t >> 6));
                 }
             }
             trim(dp->cur, W, max);
@@ -292,6 +331,7 @@ int32_t gp_treedp_split(gp_treedp *dp, const gp_graph *g, const int64_t *hh, con
             int64_t base = hh[v];
 #define IN_PREV(x) ((x) >= 0 && ((prev != NULL) ? test_bit(prev, (x)) : (x) == base))
             int can_close = IN_PREV(s) && any_in(sc, min, max);
+            dp->ops += (double)(s + 1) + 2.0 * (double)(max - min + 1);
             /* a joining share t of the child's open sum, chosen at random among those that work */
             int64_t join = -1, seen = 0;
             for (int64_t t = 0; t <= s; t++) {

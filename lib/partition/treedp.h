@@ -35,4 +35,15 @@ int32_t gp_treedp_split(gp_treedp *dp, const gp_graph *g, const int64_t *hh, con
                         uint32_t stamp, const int32_t *verts, int32_t nv, int64_t min, int64_t max,
                         int64_t target, uint64_t *rng, int32_t *label);
 
+/* Called during gp_treedp_split with the work done since the last call, in the search's
+ * work units; returns non-zero to stop the split at once (it then returns 0). */
+typedef int (*gp_treedp_poll_fn)(void *user, double units);
+
+/** Set the poll (NULL: none). */
+void gp_treedp_set_poll(gp_treedp *dp, gp_treedp_poll_fn fn, void *user);
+
+/** Work of the last gp_treedp_split not yet handed to the poll, in the same units: bit tests
+ * and bitset words, O(nv x (max + popcount x words)), what a tree really costs. */
+double gp_treedp_unpolled(const gp_treedp *dp);
+
 #endif /* GP_PARTITION_TREEDP_H */

@@ -500,7 +500,7 @@ static gp_status run_streets(gp_context *ctx, const gp_dataset *ds, gp_plan *pla
 }
 
 /* gp_run, and gp_adjust when `adjust` is set (the previous division in the inputs). */
-static gp_status run_all(gp_context *ctx, const gp_inputs *in, const gp_options *user_opts,
+static gp_status run_stages(gp_context *ctx, const gp_inputs *in, const gp_options *user_opts,
                          int adjust, gp_plan **out)
 {
     const char *fn = adjust ? "gp_adjust" : "gp_run";
@@ -586,6 +586,7 @@ static gp_status run_all(gp_context *ctx, const gp_inputs *in, const gp_options 
     }
     /* Parallelism is across communities; each optimizer call runs single-threaded. */
     opts->threads = 1;
+    opts->time_limit = 0.0; /* the run's limit is held by this thread (run_all) */
     w.ds = ds;
     w.opts = opts;
     w.n = n;
@@ -693,6 +694,17 @@ done:
 }
 
 /* gp_check (check.c) reports the same run-wide facts of the inputs and draws the same streets. */
+/* run_stages under the options' time limit: this thread's progress checks hold the deadline
+ * and relay its cancel to the workers (whose options carry no limit of their own). */
+static gp_status run_all(gp_context *ctx, const gp_inputs *in, const gp_options *user_opts,
+                         int adjust, gp_plan **out)
+{
+    gp_deadline prev = gp_deadline_begin(ctx, user_opts != NULL ? user_opts->time_limit : 0.0);
+    gp_status st = run_stages(ctx, in, user_opts, adjust, out);
+    gp_deadline_end(ctx, prev);
+    return st;
+}
+
 gp_status gp_plan_dataset_facts(gp_context *ctx, const gp_dataset *ds, gp_plan *plan)
 {
     gp_status st = run_facts(ctx, ds, plan);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -106,6 +107,10 @@ static const cli_case USAGE_CASES[] = {
     {"partition --map-colour purple", 2,
      "--map-colour: 'purple' is not grid, worker, change or community"},
     {"check --help", 0, "[--map-sheets DIR]"},
+    {"partition --help", 0, "[--time-limit SECONDS]"},
+    {"partition --time-limit 0", 2, "--time-limit needs a number of seconds > 0, not '0'"},
+    {"partition --time-limit soon", 2, "--time-limit needs a number of seconds > 0"},
+    {"adjust --time-limit -1", 2, "--time-limit needs a number of seconds > 0, not '-1'"},
 };
 
 Test(cli, usage_table)
@@ -355,4 +360,39 @@ Test(cli, map_sheets)
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "test $(ls '%s/sheets_dir' | wc -l) -eq 40", env("GP_SCRATCH"));
     cr_assert_eq(system(cmd), 0, "overview.svg and 39 sheets, nothing else");
+}
+
+/* --time-limit (issue #15): a run that needs longer stops within half a second of the limit,
+ * exits 3 and writes nothing; a limit not reached changes nothing. */
+Test(cli, time_limit)
+{
+    char base[1024];
+    providence(base, sizeof base);
+    char noisy[1024];
+    snprintf(noisy, sizeof noisy, "%s/providence/noisy", env("GP_SHARED_DATA"));
+    char args[16384], out[65536];
+    clean("limited.gpkg limited.json unlimited.gpkg");
+    snprintf(args, sizeof args,
+             "partition --communities %s/communities.gpkg --id-field code --streets "
+             "%s/streets.gpkg --class-field class --households %s/households.gpkg "
+             "--count-field households -o limited.gpkg --report limited.json --time-limit 0.3",
+             noisy, noisy, noisy);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int code = run(args, out, sizeof out);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    cr_expect_eq(code, 3, "exited %d:\n%s", code, out);
+    cr_expect(strstr(out, "time limit of 0.3 s reached") != NULL, "%s", out);
+    /* The whole run takes 4 s here; 0.3 s + 0.5 s, plus the process's start, with margin. */
+    cr_expect_lt(secs, 2.0, "took %.2f s", secs);
+    cr_expect(!exists("limited.gpkg") && !exists("limited.json"), "a timed-out run wrote");
+    snprintf(args, sizeof args,
+             "partition --communities %s/communities.gpkg --id-field code --streets "
+             "%s/streets.gpkg --class-field class --households %s/households.gpkg "
+             "--count-field households -o unlimited.gpkg --time-limit 600",
+             base, base, base);
+    code = run(args, out, sizeof out);
+    cr_expect_eq(code, 1, "exited %d:\n%s", code, out);
+    cr_expect(strstr(out, "177 grids in 39 communities, 71188 households") != NULL, "%s", out);
 }

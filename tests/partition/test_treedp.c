@@ -119,3 +119,54 @@ Test(treedp, too_large_bounds_are_declined)
     cr_assert_null(gp_treedp_new(1000, 4000, 1 << 20));
     cr_assert(gp_treedp_fits(1000, 500));
 }
+
+/* The poll sees the work a tree really costs, and stops it when asked (issue #15). */
+typedef struct {
+    double units;
+    int calls;
+    int stop_at; /* stop on this call; 0: never */
+} poll_log;
+
+static int log_poll(void *user, double units)
+{
+    poll_log *pl = user;
+    pl->units += units;
+    pl->calls++;
+    return pl->stop_at > 0 && pl->calls >= pl->stop_at;
+}
+
+Test(treedp, work_is_charged_and_polled)
+{
+    gp_context *ctx = NULL;
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    enum { N = 200 };
+    int64_t hh[N];
+    uint32_t in[N];
+    int32_t verts[N], label[N];
+    for (int32_t v = 0; v < N; v++) {
+        hh[v] = 100;
+        in[v] = 1;
+        verts[v] = v;
+    }
+    gp_graph *g = path_graph(ctx, N, hh);
+    gp_treedp *dp = gp_treedp_new(N, 2 * N, 500);
+    cr_assert_not_null(dp);
+    poll_log pl = {0, 0, 0};
+    gp_treedp_set_poll(dp, log_poll, &pl);
+    uint64_t rng = 5;
+    int32_t parts = gp_treedp_split(dp, g, hh, in, 1, verts, N, 300, 500, 400, &rng, label);
+    cr_expect_gt(parts, 0);
+    double total = pl.units + gp_treedp_unpolled(dp);
+    /* Every child merge scans the max + 1 = 501 sums (and the top-down pass as many again), in
+     * units of 4 bit tests: at least (N - 1) x 501 / 4; the old charge was 40 per vertex. */
+    cr_expect_geq(total, (N - 1) * 501.0 / 4, "charged %.0f units", total);
+    cr_expect_geq(pl.calls, N / 32, "polled %d times", pl.calls);
+    /* A poll that says stop ends the split at once, without a division. */
+    poll_log stop = {0, 0, 2};
+    gp_treedp_set_poll(dp, log_poll, &stop);
+    cr_expect_eq(gp_treedp_split(dp, g, hh, in, 1, verts, N, 300, 500, 400, &rng, label), 0);
+    cr_expect_eq(stop.calls, 2);
+    gp_treedp_free(dp);
+    gp_graph_free(g);
+    gp_context_free(ctx);
+}

@@ -181,7 +181,8 @@ class _Options(_Owner):
     _free = staticmethod(lib.gp_options_free)
 
     def __init__(self, min=None, max=None, target=None, grids=None, seed=None, threads=None,
-                 effort=None, split=None, crs=None, overlaps=None, staffing=None):
+                 effort=None, split=None, crs=None, overlaps=None, staffing=None,
+                 time_limit=None):
         ptr = _lib.OptionsP()
         _check(lib.gp_options_new(byref(ptr)))
         super().__init__(ptr)
@@ -205,6 +206,8 @@ class _Options(_Owner):
                 _check(lib.gp_options_set_threads(ctx, ptr, _whole(threads, "threads")), ctx)
             if effort is not None:
                 _check(lib.gp_options_set_effort(ctx, ptr, float(effort)), ctx)
+            if time_limit is not None:
+                _check(lib.gp_options_set_time_limit(ctx, ptr, float(time_limit)), ctx)
             if split is not None:
                 if split not in SPLIT_MODES:
                     raise ArgumentError(1, "split must be one of %s, not %r"
@@ -355,7 +358,8 @@ def partition_graph(xadj: ArrayLike, adjncy: ArrayLike, households: ArrayLike, *
                     max: Optional[int] = None, target: Optional[int] = None,
                     grids: Union[int, str, None] = None, seed: Optional[int] = None,
                     threads: Optional[int] = None, effort: Optional[float] = None,
-                    progress: Optional[Callable[[float, str], Any]] = None) -> GraphResult:
+                    progress: Optional[Callable[[float, str], Any]] = None,
+                    time_limit: Optional[float] = None) -> GraphResult:
     """Divide a CSR graph (METIS layout) into contiguous grids of [min, max] households.
 
     Parameters
@@ -388,6 +392,9 @@ def partition_graph(xadj: ArrayLike, adjncy: ArrayLike, households: ArrayLike, *
         Search effort factor.
     progress : callable, optional
         ``progress(fraction, stage)``; returning True cancels the run.
+    time_limit : float, optional
+        Seconds; once they have passed the run stops, raising :class:`CanceledError` (no
+        result; a run that ends within the limit gives exactly the grids it gives without).
 
     Returns
     -------
@@ -409,7 +416,8 @@ def partition_graph(xadj: ArrayLike, adjncy: ArrayLike, households: ArrayLike, *
                                "says it holds that many")
     hh_p, _hh = _array(households, c_int64, n, "households")
     keep = [xadj_a, adj_a, _hh]
-    with _Options(min, max, target, grids, seed, threads, effort) as opts:
+    with _Options(min, max, target, grids, seed, threads, effort,
+                  time_limit=time_limit) as opts:
         gptr = _lib.GraphP()
         _check(lib.gp_graph_new(ctx, n, xadj_p, adj_p if m else None, byref(gptr)), ctx)
         with _Graph(gptr) as graph:
@@ -1120,6 +1128,10 @@ threads : int, optional
     Threads (default one per core).
 effort : float, optional
     Search effort factor (default 1).
+time_limit : float, optional
+    Seconds, like ``--time-limit``: once they have passed (reading to assembling; writing is
+    not counted) the run stops, raising :class:`CanceledError` with no result. A run that
+    ends within the limit gives exactly the grids it gives without one.
 split : {"never", "oversize", "needed"}, optional
     When street blocks may be cut (default "needed"; see ``gridpart partition --help``).""",
     "CRS": """crs : str, optional
@@ -1226,6 +1238,7 @@ def partition(communities: Layer, streets: Layer, households: Layer,
               max_workload: Optional[float] = None,
               map_sheets: Optional[PathLike] = None,
               map_colour: Optional[str] = None,
+              time_limit: Optional[float] = None,
               open_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
               assume_crs: Optional[str] = None,
               layer_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
@@ -1271,7 +1284,8 @@ def partition(communities: Layer, streets: Layer, households: Layer,
                      extra_load=extra_load, balance=balance, max_workload=max_workload,
                      gdal=dict(open_options=open_options, assume_crs=assume_crs,
                                layer_options=layer_options, dataset_options=dataset_options),
-                     map_sheets=map_sheets, map_colour=map_colour)
+                     map_sheets=map_sheets, map_colour=map_colour,
+                     time_limit=time_limit)
 
 
 
@@ -1299,6 +1313,7 @@ def adjust(previous: Layer, communities: Layer, streets: Layer, households: Laye
            balance: Optional[str] = None, max_workload: Optional[float] = None,
            map_sheets: Optional[PathLike] = None,
            map_colour: Optional[str] = None,
+           time_limit: Optional[float] = None,
            open_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
            assume_crs: Optional[str] = None,
            layer_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
@@ -1345,7 +1360,8 @@ def adjust(previous: Layer, communities: Layer, streets: Layer, households: Laye
                      extra_load=extra_load, balance=balance, max_workload=max_workload,
                      gdal=dict(open_options=open_options, assume_crs=assume_crs,
                                layer_options=layer_options, dataset_options=dataset_options),
-                     map_sheets=map_sheets, map_colour=map_colour)
+                     map_sheets=map_sheets, map_colour=map_colour,
+                     time_limit=time_limit)
 
 
 
@@ -1355,7 +1371,8 @@ def _pipeline(communities, streets, households, out, previous, previous_code_fie
               max, target, grids, seed, threads, effort, split, crs, overlaps, format, report,
               map, overwrite, progress, staffing, residents_field, workers, worker_id_field,
               worker_community_field, worker_grid_field, weights, extra_load, balance,
-              max_workload, gdal=None, map_sheets=None, map_colour=None):
+              max_workload, gdal=None, map_sheets=None, map_colour=None,
+              time_limit=None):
     """partition (previous None) or adjust."""
     ctx = _lib.context()
     outputs = None
@@ -1363,7 +1380,7 @@ def _pipeline(communities, streets, households, out, previous, previous_code_fie
         outputs = _Outputs(out, format, report, map, overwrite, gdal, map_sheets, map_colour)
     try:
         with _Options(min, max, target, grids, seed, threads, effort, split, crs,
-                      overlaps, staffing) as opts:
+                      overlaps, staffing, time_limit=time_limit) as opts:
             iptr = _lib.InputsP()
             _check(lib.gp_inputs_new(byref(iptr)))
             with _Inputs(iptr) as inputs:
