@@ -3,6 +3,8 @@
 
 #include "gridpart.h"
 
+#include "demo_fixture.h"
+
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,21 +19,13 @@ static gp_inputs *in;
 
 static void setup(void)
 {
-    const char *demo = getenv("GP_DEMO");
-    cr_assert_not_null(demo, "GP_DEMO (examples/data) is not set");
     snprintf(tmpdir, sizeof tmpdir, "/tmp/gp_adjust_XXXXXX");
     cr_assert_not_null(mkdtemp(tmpdir));
     cr_assert_eq(gp_context_new(&ctx), GP_OK);
     cr_assert_eq(gp_options_new(&opts), GP_OK);
     cr_assert_eq(gp_options_set_threads(ctx, opts, 2), GP_OK);
     cr_assert_eq(gp_inputs_new(&in), GP_OK);
-    char path[512];
-    snprintf(path, sizeof path, "%s/communities.gpkg", demo);
-    cr_assert_eq(gp_inputs_set_communities(ctx, in, path, "code"), GP_OK);
-    snprintf(path, sizeof path, "%s/streets.gpkg", demo);
-    cr_assert_eq(gp_inputs_set_streets(ctx, in, path, "class"), GP_OK);
-    snprintf(path, sizeof path, "%s/households.gpkg", demo);
-    cr_assert_eq(gp_inputs_set_households(ctx, in, path, "households"), GP_OK);
+    demo_set_inputs(ctx, in, 1);
     snprintf(old_path, sizeof old_path, "%s/old.gpkg", tmpdir);
 }
 

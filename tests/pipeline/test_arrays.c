@@ -7,6 +7,8 @@
 
 #include "gridpart.h"
 
+#include "demo_fixture.h"
+
 #include <cpl_vsi.h>
 #include <gdal.h>
 #include <ogr_srs_api.h>
@@ -24,18 +26,8 @@ static char households_path[4096];
 
 static void setup(void)
 {
-    const char *demo = getenv("GP_DEMO");
-    cr_assert_not_null(demo, "GP_DEMO (examples/data) is not set");
-    cr_assert_eq(gp_context_new(&ctx), GP_OK);
-    cr_assert_eq(gp_inputs_new(&in), GP_OK);
-    char path[4096];
-    snprintf(path, sizeof path, "%s/communities.gpkg", demo);
-    cr_assert_eq(gp_inputs_set_communities(ctx, in, path, "code"), GP_OK);
-    snprintf(path, sizeof path, "%s/streets.gpkg", demo);
-    cr_assert_eq(gp_inputs_set_streets(ctx, in, path, "class"), GP_OK);
-    snprintf(households_path, sizeof households_path, "%s/households.gpkg", demo);
-    cr_assert_eq(gp_inputs_set_households(ctx, in, households_path, "households"), GP_OK);
-    cr_assert_eq(gp_run(ctx, in, NULL, &plan), GP_OK, "%s", gp_context_last_error(ctx));
+    demo_path(households_path, sizeof households_path, "households");
+    demo_run(&ctx, &in, &plan);
     GDALAllRegister();
 }
 

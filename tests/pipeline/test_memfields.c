@@ -7,6 +7,8 @@
 
 #include "gridpart.h"
 
+#include "demo_fixture.h"
+
 #include <cpl_conv.h>
 #include <gdal.h>
 #include <ogr_api.h>
@@ -25,18 +27,14 @@ static size_t *size;
 static int64_t *count;
 static double *elderly;
 static char *crs;
-static char demo[4096];
 
 /* The demo households as arrays, elderly = feature index mod 3. */
 static void setup(void)
 {
-    const char *dir = getenv("GP_DEMO");
-    cr_assert_not_null(dir, "GP_DEMO (examples/data) is not set");
-    snprintf(demo, sizeof demo, "%s", dir);
     GDALAllRegister();
     cr_assert_eq(gp_context_new(&ctx), GP_OK);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/households.gpkg", demo);
+    char path[4096];
+    demo_path(path, sizeof path, "households");
     GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
     cr_assert_not_null(ds, "%s", path);
     OGRLayerH l = GDALDatasetGetLayer(ds, 0);
@@ -86,11 +84,7 @@ static gp_inputs *inputs(int32_t n_fields, const char *const *names, const doubl
 {
     gp_inputs *in = NULL;
     cr_assert_eq(gp_inputs_new(&in), GP_OK);
-    char path[4200];
-    snprintf(path, sizeof path, "%s/communities.gpkg", demo);
-    cr_assert_eq(gp_inputs_set_communities(ctx, in, path, "code"), GP_OK);
-    snprintf(path, sizeof path, "%s/streets.gpkg", demo);
-    cr_assert_eq(gp_inputs_set_streets(ctx, in, path, "class"), GP_OK);
+    demo_set_inputs(ctx, in, 0);
     gp_status st = gp_inputs_set_households_wkb_fields(
         ctx, in, n, (const uint8_t *const *)wkb, size, NULL, count, n_fields, names, values, crs);
     cr_assert_eq(st, want, "%s", gp_context_last_error(ctx));
