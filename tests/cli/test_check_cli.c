@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /** @file test_check_cli.c `gridpart check`: exit codes, summary, report and outputs. */
 
+#include "cli_shell.h"
+
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,33 +11,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *env(const char *name)
-{
-    const char *v = getenv(name);
-    cr_assert_not_null(v, "%s is not set (run through meson test)", name);
-    return v;
-}
 
 /* Run a shell command line in the scratch directory, "@" meaning the CLI; capture output. */
 static int sh(const char *line, char *out, size_t size)
 {
-    static char cmd[20480], expanded[16384];
+    static char expanded[16384];
     size_t at = 0;
     for (const char *p = line; *p && at + 512 < sizeof expanded; p++) {
         if (*p == '@') {
-            at += (size_t)snprintf(expanded + at, sizeof expanded - at, "'%s'", env("GP_CLI"));
+            at += (size_t)snprintf(expanded + at, sizeof expanded - at, "'%s'", cli_env("GP_CLI"));
         } else {
             expanded[at++] = *p;
         }
     }
     expanded[at] = '\0';
-    snprintf(cmd, sizeof cmd, "cd '%s' && %s 2>&1", env("GP_SCRATCH"), expanded);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t n = fread(out, 1, size - 1, p);
-    out[n] = '\0';
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return cli_sh(cli_env("GP_SCRATCH"), out, size, "%s", expanded);
 }
 
 static char inputs[4096];
@@ -44,7 +34,7 @@ static char out[65536];
 /* The demo city divided once into check_own.gpkg (exit 1 or 0 is the run's business). */
 static void setup(void)
 {
-    const char *d = env("GP_DEMO");
+    const char *d = cli_env("GP_DEMO");
     snprintf(inputs, sizeof inputs,
              "--communities '%s/communities.gpkg' --id-field code --streets '%s/streets.gpkg' "
              "--class-field class --households '%s/households.gpkg' --count-field households",

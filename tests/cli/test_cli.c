@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /** @file test_cli.c The gridpart command line: a table of arguments, exit codes and messages. */
 
+#include "cli_shell.h"
+
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,39 +12,25 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Set by meson: the CLI, the Providence data (may be absent), a scratch directory. */
-static const char *env(const char *name)
-{
-    const char *v = getenv(name);
-    cr_assert_not_null(v, "%s is not set (run through meson test)", name);
-    return v;
-}
 
 /* Run a shell command line with the CLI substituted for "@", capture stdout+stderr. */
 static int run(const char *args, char *out, size_t size)
 {
-    char cmd[32768];
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' %s 2>&1", env("GP_SCRATCH"), env("GP_CLI"), args);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t n = fread(out, 1, size - 1, p);
-    out[n] = '\0';
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return cli_sh(cli_env("GP_SCRATCH"), out, size, "'%s' %s", cli_env("GP_CLI"), args);
 }
 
 /* Remove files of the scratch directory a test is about to write (names as for the shell). */
 static void clean(const char *names)
 {
     char cmd[8192];
-    snprintf(cmd, sizeof cmd, "cd '%s' && rm -rf %s", env("GP_SCRATCH"), names);
+    snprintf(cmd, sizeof cmd, "cd '%s' && rm -rf %s", cli_env("GP_SCRATCH"), names);
     cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
 static int exists(const char *path)
 {
     char full[4096];
-    snprintf(full, sizeof full, "%s/%s", env("GP_SCRATCH"), path);
+    snprintf(full, sizeof full, "%s/%s", cli_env("GP_SCRATCH"), path);
     struct stat st;
     return stat(full, &st) == 0;
 }
@@ -50,7 +38,7 @@ static int exists(const char *path)
 /* The Providence data every data test needs: found, or the test fails saying where it looked. */
 static void providence(char *base, size_t size)
 {
-    snprintf(base, size, "%s/providence/clean", env("GP_SHARED_DATA"));
+    snprintf(base, size, "%s/providence/clean", cli_env("GP_SHARED_DATA"));
     struct stat st;
     cr_assert_eq(stat(base, &st), 0,
                  "Providence data not found at %s: put the shared data beside the repository "
@@ -186,7 +174,7 @@ Test(cli, good_runs_write_every_format_and_never_clobber_on_failure)
     /* A failing run leaves the existing output as it was. */
     struct stat before, after;
     char path[4096];
-    snprintf(path, sizeof path, "%s/good.gpkg", env("GP_SCRATCH"));
+    snprintf(path, sizeof path, "%s/good.gpkg", cli_env("GP_SCRATCH"));
     cr_assert_eq(stat(path, &before), 0);
     snprintf(args, sizeof args,
              "partition --communities %s/communities.gpkg --id-field nosuch --streets "
@@ -211,7 +199,7 @@ Test(cli, good_runs_write_every_format_and_never_clobber_on_failure)
 static void slurp(const char *name, char *buf, size_t size)
 {
     char full[4096];
-    snprintf(full, sizeof full, "%s/%s", env("GP_SCRATCH"), name);
+    snprintf(full, sizeof full, "%s/%s", cli_env("GP_SCRATCH"), name);
     FILE *f = fopen(full, "r");
     cr_assert_not_null(f, "%s is missing", full);
     size_t n = fread(buf, 1, size - 1, f);
@@ -241,7 +229,7 @@ Test(cli, split_modes_table)
          "block 0 (208 households) split into 2 pieces"},
     };
     char args[16384], out[65536], report[65536];
-    const char *dir = env("GP_FIXTURES");
+    const char *dir = cli_env("GP_FIXTURES");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char mode[64] = "";
         if (cases[i].mode != NULL) {
@@ -295,7 +283,7 @@ Test(cli, staffing_table)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         clean("bad.gpkg");
         char path[4096];
-        snprintf(path, sizeof path, "%s/%s", env("GP_SCRATCH"), cases[i].file);
+        snprintf(path, sizeof path, "%s/%s", cli_env("GP_SCRATCH"), cases[i].file);
         FILE *f = fopen(path, "w");
         cr_assert_not_null(f, "%s", path);
         fputs(cases[i].rows, f);
@@ -322,7 +310,7 @@ Test(cli, staffing_table)
              "cd '%s' && ogrinfo -q good_staff.gpkg workers -al | grep -q 'worker_id (String) = A'"
              " && grep -q '\"community\": \"44007000101\", \"grid_codes\": \"44007000101001,'"
              " good_staff.json",
-             env("GP_SCRATCH"));
+             cli_env("GP_SCRATCH"));
     cr_expect_eq(system(cmd), 0, "the layer workers or the report's workers lack worker A");
     clean("w_*.csv good_staff.gpkg good_staff.json");
 }
@@ -358,7 +346,7 @@ Test(cli, map_sheets)
     cr_assert(exists("sheets_dir/overview.svg") && exists("sheets_dir/44007000101.svg") &&
               exists("sheets_dir/44007003700.svg"));
     char cmd[4096];
-    snprintf(cmd, sizeof cmd, "test $(ls '%s/sheets_dir' | wc -l) -eq 40", env("GP_SCRATCH"));
+    snprintf(cmd, sizeof cmd, "test $(ls '%s/sheets_dir' | wc -l) -eq 40", cli_env("GP_SCRATCH"));
     cr_assert_eq(system(cmd), 0, "overview.svg and 39 sheets, nothing else");
 }
 
@@ -369,7 +357,7 @@ Test(cli, time_limit)
     char base[1024];
     providence(base, sizeof base);
     char noisy[1024];
-    snprintf(noisy, sizeof noisy, "%s/providence/noisy", env("GP_SHARED_DATA"));
+    snprintf(noisy, sizeof noisy, "%s/providence/noisy", cli_env("GP_SHARED_DATA"));
     char args[16384], out[65536];
     clean("limited.gpkg limited.json unlimited.gpkg");
     snprintf(args, sizeof args,

@@ -6,6 +6,8 @@
  * PATH|layername= sources for every input, --previous, --grids and --extra-load.
  */
 
+#include "cli_shell.h"
+
 #include <criterion/criterion.h>
 
 #include <gdal.h>
@@ -19,48 +21,12 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-static const char *env(const char *name)
-{
-    const char *v = getenv(name);
-    cr_assert_not_null(v, "%s is not set (run through meson test)", name);
-    return v;
-}
-
 static void setup(void)
 {
     GDALAllRegister();
 }
 
 TestSuite(conventions, .init = setup);
-
-/* A fresh, empty folder GP_SCRATCH/conventions/NAME for one test. */
-static const char *fresh(const char *name)
-{
-    static char dir[4096];
-    char cmd[10000];
-    snprintf(dir, sizeof dir, "%s/conventions/%s", env("GP_SCRATCH"), name);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
-    cr_assert_eq(system(cmd), 0, "%s", cmd);
-    return dir;
-}
-
-/* Run a shell command in `dir` (the CLI is "$GP_CLI", the demo data "$GP_DEMO"); capture
- * stdout and stderr. Returns the exit status. */
-static int sh(const char *dir, char *out, size_t size, const char *fmt, ...)
-{
-    char body[16384], cmd[20000];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(body, sizeof body, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "cd '%s' && { %s ; } 2>&1", dir, body);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t n = fread(out, 1, size - 1, p);
-    out[n] = '\0';
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 #define STREETS "--streets \"$GP_DEMO/streets.gpkg\" --class-field class "
 #define COMMUNITIES "--communities \"$GP_DEMO/communities.gpkg\" --id-field code "
@@ -124,7 +90,7 @@ static int64_t feature_count(const char *dir, const char *file, const char *laye
 static void households_csv(const char *dir)
 {
     char path[8192], csv[8192];
-    snprintf(path, sizeof path, "%s/households.gpkg", env("GP_DEMO"));
+    snprintf(path, sizeof path, "%s/households.gpkg", cli_env("GP_DEMO"));
     snprintf(csv, sizeof csv, "%s/pts.csv", dir);
     GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
     cr_assert_not_null(ds);
@@ -149,7 +115,7 @@ static char base_lines[1 << 16], lines[1 << 16], out[1 << 16];
 /* The plain GeoPackage run into dir/base.gpkg; its grid lines in base_lines. */
 static int64_t baseline(const char *dir)
 {
-    cr_assert_eq(sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " -o base.gpkg"),
+    cr_assert_eq(cli_sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " -o base.gpkg"),
                  DEMO_EXIT, "%s", out);
     int64_t n = grid_lines(dir, "base.gpkg", base_lines, sizeof base_lines);
     cr_assert_gt(n, 0);
@@ -159,10 +125,10 @@ static int64_t baseline(const char *dir)
 /* The required real-input check, on the command line. */
 Test(conventions, csv_households_through_oo_give_the_geopackage_grids)
 {
-    const char *dir = fresh("csv");
+    const char *dir = cli_fresh("conventions", "csv");
     households_csv(dir);
     int64_t n = baseline(dir);
-    cr_assert_eq(sh(dir, out, sizeof out,
+    cr_assert_eq(cli_sh(dir, out, sizeof out,
                     "\"$GP_CLI\" partition " COMMUNITIES STREETS
                     "--households pts.csv --count-field households "
                     "--oo X_POSSIBLE_NAMES=lon --oo Y_POSSIBLE_NAMES=lat --assume-crs EPSG:4490 "
@@ -176,7 +142,7 @@ Test(conventions, csv_households_through_oo_give_the_geopackage_grids)
     cr_assert_eq(grid_lines(dir, "csv.gpkg", lines, sizeof lines), n);
     cr_assert_str_eq(lines, base_lines, "grid codes and households differ");
     /* Without --assume-crs the CSV has no CRS: refused, saying how to give one. */
-    cr_assert_eq(sh(dir, out, sizeof out,
+    cr_assert_eq(cli_sh(dir, out, sizeof out,
                     "\"$GP_CLI\" partition " COMMUNITIES STREETS
                     "--households pts.csv --count-field households "
                     "--oo X_POSSIBLE_NAMES=lon --oo Y_POSSIBLE_NAMES=lat -o nocrs.gpkg"),
@@ -184,7 +150,7 @@ Test(conventions, csv_households_through_oo_give_the_geopackage_grids)
     cr_assert_not_null(strstr(out, "pts.csv:pts has no CRS"), "%s", out);
     cr_assert_not_null(strstr(out, "--assume-crs"), "%s", out);
     /* Without --oo it has no geometry: refused, saying which options name the columns. */
-    cr_assert_eq(sh(dir, out, sizeof out,
+    cr_assert_eq(cli_sh(dir, out, sizeof out,
                     "\"$GP_CLI\" partition " COMMUNITIES STREETS
                     "--households pts.csv --count-field households --assume-crs EPSG:4490 "
                     "-o nogeom.gpkg"),
@@ -196,10 +162,10 @@ Test(conventions, csv_households_through_oo_give_the_geopackage_grids)
 
 Test(conventions, format_lco_write_geojson_and_utf8_shapefiles_read_back_whole)
 {
-    const char *dir = fresh("formats");
+    const char *dir = cli_fresh("conventions", "formats");
     int64_t n = baseline(dir);
     /* ".geo" is no GDAL extension: --format decides. */
-    cr_assert_eq(sh(dir, out, sizeof out,
+    cr_assert_eq(cli_sh(dir, out, sizeof out,
                     "\"$GP_CLI\" partition " DEMO_INPUTS " -o city.geo --format GeoJSON "
                     "--lco RFC7946=YES"),
                  DEMO_EXIT, "%s", out);
@@ -208,7 +174,7 @@ Test(conventions, format_lco_write_geojson_and_utf8_shapefiles_read_back_whole)
     int64_t blocks = feature_count(dir, "base.gpkg", "blocks");
     cr_assert_gt(blocks, n);
     cr_assert_eq(feature_count(dir, "city.blocks.geo", NULL), blocks);
-    cr_assert_eq(sh(dir, out, sizeof out,
+    cr_assert_eq(cli_sh(dir, out, sizeof out,
                     "\"$GP_CLI\" partition " DEMO_INPUTS " -o shp --lco ENCODING=UTF-8"),
                  DEMO_EXIT, "%s", out);
     cr_assert_eq(grid_lines(dir, "shp/grids.shp", lines, sizeof lines), n);
@@ -245,16 +211,16 @@ Test(conventions, bad_gdal_options_are_refused_before_any_work)
         {"-o x.gpkg --assume-crs EPSG:99999999",
          "the CRS assumed for inputs without one, 'EPSG:99999999', is not one GDAL knows"},
     };
-    const char *dir = fresh("bad");
+    const char *dir = cli_fresh("conventions", "bad");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cr_assert_eq(
-            sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " %s", cases[i].args), 2,
+            cli_sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " %s", cases[i].args), 2,
             "%s: %s", cases[i].args, out);
         cr_assert_not_null(strstr(out, cases[i].message), "%s: %s", cases[i].args, out);
         cr_assert(!exists_in(dir, "x.shp") && !exists_in(dir, "x.gpkg"), "%s wrote", cases[i].args);
     }
     /* The same holds for check's outputs. */
-    cr_assert_eq(sh(dir, out, sizeof out,
+    cr_assert_eq(cli_sh(dir, out, sizeof out,
                     "\"$GP_CLI\" check --grids \"$GP_DEMO/communities.gpkg\" "
                     "--grids-code-field code " DEMO_INPUTS " -o x.shp --lco ENCODNG=UTF-8"),
                  2, "%s", out);
@@ -264,9 +230,9 @@ Test(conventions, bad_gdal_options_are_refused_before_any_work)
 /* PATH|layername=NAME reads what PATH:NAME reads, for every option taking a layer. */
 Test(conventions, qgis_layername_equals_path_colon_layer_everywhere)
 {
-    const char *dir = fresh("qgis");
+    const char *dir = cli_fresh("conventions", "qgis");
     int64_t n = baseline(dir);
-    cr_assert_eq(sh(dir, out, sizeof out,
+    cr_assert_eq(cli_sh(dir, out, sizeof out,
                     "\"$GP_CLI\" partition "
                     "--communities \"$GP_DEMO/communities.gpkg|layername=communities\" "
                     "--id-field code --streets \"$GP_DEMO/streets.gpkg|layerid=0\" "
@@ -278,13 +244,13 @@ Test(conventions, qgis_layername_equals_path_colon_layer_everywhere)
     cr_assert_str_eq(lines, base_lines);
     /* --extra-load: "|layername=NAME" is the source, "=FIELD" after it the field. */
     static char with_colon[1 << 16], with_bar[1 << 16];
-    cr_assert_eq(sh(dir, with_colon, sizeof with_colon,
+    cr_assert_eq(cli_sh(dir, with_colon, sizeof with_colon,
                     "\"$GP_CLI\" partition " DEMO_INPUTS
                     " --extra-load \"$GP_DEMO/households.gpkg:households=households\""
                     " --report colon.json -o l1.gpkg; rc=$?; grep -o '\"extra_load[^,]*' "
                     "colon.json; (exit $rc)"),
                  DEMO_EXIT, "%s", with_colon);
-    cr_assert_eq(sh(dir, with_bar, sizeof with_bar,
+    cr_assert_eq(cli_sh(dir, with_bar, sizeof with_bar,
                     "\"$GP_CLI\" partition " DEMO_INPUTS
                     " --extra-load \"$GP_DEMO/households.gpkg|layername=households=households\""
                     " --report bar.json -o l2.gpkg; rc=$?; grep -o '\"extra_load[^,]*' bar.json; "
@@ -299,26 +265,26 @@ Test(conventions, qgis_layername_equals_path_colon_layer_everywhere)
     cr_assert_str_eq(lines, base_lines);
     /* --previous (adjust) and --grids (check) in both forms: the same summaries. */
     static char a[1 << 16], b[1 << 16];
-    cr_assert_eq(sh(dir, a, sizeof a,
+    cr_assert_eq(cli_sh(dir, a, sizeof a,
                     "\"$GP_CLI\" adjust --previous base.gpkg:grids " DEMO_INPUTS " -o adj1.gpkg"),
                  DEMO_EXIT, "%s", a);
-    cr_assert_eq(sh(dir, b, sizeof b,
+    cr_assert_eq(cli_sh(dir, b, sizeof b,
                     "\"$GP_CLI\" adjust --previous \"base.gpkg|layername=grids\" " DEMO_INPUTS
                     " -o adj2.gpkg"),
                  DEMO_EXIT, "%s", b);
     cr_assert_eq(grid_lines(dir, "adj1.gpkg", base_lines, sizeof base_lines), n);
     cr_assert_eq(grid_lines(dir, "adj2.gpkg", lines, sizeof lines), n);
     cr_assert_str_eq(lines, base_lines);
-    cr_assert_eq(sh(dir, a, sizeof a, "\"$GP_CLI\" check --grids base.gpkg:grids " DEMO_INPUTS), 0,
+    cr_assert_eq(cli_sh(dir, a, sizeof a, "\"$GP_CLI\" check --grids base.gpkg:grids " DEMO_INPUTS), 0,
                  "%s", a);
-    cr_assert_eq(sh(dir, b, sizeof b,
+    cr_assert_eq(cli_sh(dir, b, sizeof b,
                     "\"$GP_CLI\" check --grids \"base.gpkg|layername=grids\" " DEMO_INPUTS),
                  0, "%s", b);
     cr_assert_not_null(strstr(a, " grids checked in "), "%s", a);
     cr_assert_str_eq(b, a);
     /* An input is never replaced, whichever form names it (|layerid= by place: any layer). */
     for (int k = 0; k < 2; k++) {
-        cr_assert_eq(sh(dir, out, sizeof out,
+        cr_assert_eq(cli_sh(dir, out, sizeof out,
                         "\"$GP_CLI\" adjust --previous \"base.gpkg|%s\" " DEMO_INPUTS
                         " -o base.gpkg --overwrite",
                         k ? "layerid=0" : "layername=grids"),
@@ -330,7 +296,7 @@ Test(conventions, qgis_layername_equals_path_colon_layer_everywhere)
     }
     cr_assert_eq(grid_lines(dir, "base.gpkg", lines, sizeof lines), n);
     /* The roster too: a CSV table named QGIS style. */
-    cr_assert_eq(sh(dir, out, sizeof out,
+    cr_assert_eq(cli_sh(dir, out, sizeof out,
                     "printf 'worker_id,community\\nw1,640106003001\\n' > roster.csv && "
                     "\"$GP_CLI\" partition " DEMO_INPUTS
                     " --workers \"roster.csv|layername=roster\" -o w.gpkg"),

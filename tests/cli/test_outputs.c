@@ -5,6 +5,8 @@
  * disk, escaped map text, signals, temporaries of killed runs.
  */
 
+#include "cli_shell.h"
+
 #include <criterion/criterion.h>
 
 #include <dirent.h>
@@ -19,42 +21,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static const char *env(const char *name)
-{
-    const char *v = getenv(name);
-    cr_assert_not_null(v, "%s is not set (run through meson test)", name);
-    return v;
-}
-
-/* A fresh, empty folder GP_SCRATCH/outputs/NAME for one test. */
-static const char *fresh(const char *name)
-{
-    static char dir[4096];
-    char cmd[10000];
-    snprintf(dir, sizeof dir, "%s/outputs/%s", env("GP_SCRATCH"), name);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
-    cr_assert_eq(system(cmd), 0, "%s", cmd);
-    return dir;
-}
-
-/* Run a shell command in `dir` (the CLI is "$GP_CLI", the demo data "$GP_DEMO"); capture
- * stdout and stderr. Returns the exit status, or 128 + the signal that ended it. */
-static int sh(const char *dir, char *out, size_t size, const char *fmt, ...)
-{
-    char body[16384], cmd[20000];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(body, sizeof body, fmt, ap);
-    va_end(ap);
-    snprintf(cmd, sizeof cmd, "cd '%s' && { %s ; } 2>&1", dir, body);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t n = fread(out, 1, size - 1, p);
-    out[n] = '\0';
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 /* The demo's inputs, as the CLI takes them. */
 #define DEMO_INPUTS                                                                            \
@@ -125,9 +91,9 @@ static int count_entries(const char *dir)
 /* `-o data` once deleted everything in data/: now the layers go in beside what is there. */
 Test(outputs, a_folder_keeps_everything_else)
 {
-    const char *dir = fresh("folder");
+    const char *dir = cli_fresh("outputs", "folder");
     char out[65536], path[16384];
-    cr_assert_eq(sh(dir, out, sizeof out,
+    cr_assert_eq(cli_sh(dir, out, sizeof out,
                     "mkdir -p data/sub && cp \"$GP_DEMO\"/*.gpkg data/ && echo keep > data/.hidden "
                     "&& echo keep > data/sub/notes.txt"),
                  0, "%s", out);
@@ -138,16 +104,16 @@ Test(outputs, a_folder_keeps_everything_else)
         snprintf(path, sizeof path, "%s/data/%s", dir, names[i]);
         before[i] = file_hash(path);
     }
-    int code = sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " -o data");
+    int code = cli_sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " -o data");
     cr_assert_eq(code, DEMO_EXIT, "exit %d:\n%s", code, out);
     char data[4200];
     snprintf(data, sizeof data, "%s/data", dir);
     cr_assert(is_regular(data, "grids.shp") && is_regular(data, "blocks.shp"), "%s", out);
     /* A second run must not replace the layers silently. */
-    code = sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " -o data");
+    code = cli_sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " -o data");
     cr_assert_eq(code, 2, "exit %d:\n%s", code, out);
     cr_assert(strstr(out, "grids.shp already exists") != NULL, "%s", out);
-    code = sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " -o data --overwrite");
+    code = cli_sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " -o data --overwrite");
     cr_assert_eq(code, DEMO_EXIT, "exit %d:\n%s", code, out);
     for (int i = 0; i < 5; i++) {
         snprintf(path, sizeof path, "%s/data/%s", dir, names[i]);
@@ -161,7 +127,7 @@ Test(outputs, a_folder_keeps_everything_else)
 static int64_t feature_count(const char *dir, const char *dataset, const char *layer)
 {
     char out[65536];
-    int code = sh(dir, out, sizeof out, "ogrinfo -so '%s' '%s' | grep 'Feature Count'", dataset,
+    int code = cli_sh(dir, out, sizeof out, "ogrinfo -so '%s' '%s' | grep 'Feature Count'", dataset,
                   layer);
     cr_assert_eq(code, 0, "ogrinfo %s %s:\n%s", dataset, layer, out);
     long long n = -1;
@@ -173,9 +139,9 @@ static int64_t feature_count(const char *dir, const char *dataset, const char *l
 /* The QGIS habit: one GeoPackage per project, holding the inputs; -o names it. */
 Test(outputs, a_geopackage_of_inputs_gets_the_layers_added)
 {
-    const char *dir = fresh("gpkg");
+    const char *dir = cli_fresh("outputs", "gpkg");
     char out[65536];
-    cr_assert_eq(sh(dir, out, sizeof out,
+    cr_assert_eq(cli_sh(dir, out, sizeof out,
                     "ogr2ogr -f GPKG -nln communities city.gpkg \"$GP_DEMO/communities.gpkg\" && "
                     "for l in streets households; do ogr2ogr -f GPKG -update -nln $l "
                     "city.gpkg \"$GP_DEMO/$l.gpkg\" || exit 1; done"),
@@ -186,17 +152,17 @@ Test(outputs, a_geopackage_of_inputs_gets_the_layers_added)
     const char *inputs = "--communities city.gpkg:communities --id-field code --streets "
                          "city.gpkg:streets --class-field class --households city.gpkg:households "
                          "--count-field households";
-    int code = sh(dir, out, sizeof out, "\"$GP_CLI\" partition %s -o city.gpkg", inputs);
+    int code = cli_sh(dir, out, sizeof out, "\"$GP_CLI\" partition %s -o city.gpkg", inputs);
     cr_assert_eq(code, DEMO_EXIT, "exit %d:\n%s", code, out);
     cr_assert_eq(feature_count(dir, "city.gpkg", "communities"), before[0]);
     cr_assert_eq(feature_count(dir, "city.gpkg", "streets"), before[1]);
     cr_assert_eq(feature_count(dir, "city.gpkg", "households"), before[2]);
     int64_t grids = feature_count(dir, "city.gpkg", "grids");
     cr_assert_eq(grids, 84, "grids in the demo");
-    code = sh(dir, out, sizeof out, "\"$GP_CLI\" partition %s -o city.gpkg", inputs);
+    code = cli_sh(dir, out, sizeof out, "\"$GP_CLI\" partition %s -o city.gpkg", inputs);
     cr_assert_eq(code, 2, "exit %d:\n%s", code, out);
     cr_assert(strstr(out, "layer 'grids' already exists") != NULL, "%s", out);
-    code = sh(dir, out, sizeof out, "\"$GP_CLI\" partition %s -o city.gpkg --overwrite", inputs);
+    code = cli_sh(dir, out, sizeof out, "\"$GP_CLI\" partition %s -o city.gpkg --overwrite", inputs);
     cr_assert_eq(code, DEMO_EXIT, "exit %d:\n%s", code, out);
     cr_assert_eq(feature_count(dir, "city.gpkg", "communities"), before[0]);
     cr_assert_eq(feature_count(dir, "city.gpkg", "households"), before[2]);
@@ -226,8 +192,8 @@ Test(outputs, formats_from_gdal_metadata)
     };
     char out[65536];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const char *dir = fresh("formats");
-        int code = sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " -o %s",
+        const char *dir = cli_fresh("outputs", "formats");
+        int code = cli_sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " -o %s",
                       cases[i].args);
         cr_expect_eq(code, cases[i].code, "-o %s: exit %d:\n%s", cases[i].args, code, out);
         if (cases[i].expect != NULL) {
@@ -278,13 +244,13 @@ Test(outputs, checked_before_any_work)
     };
     char out[65536];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const char *dir = fresh("checked");
+        const char *dir = cli_fresh("outputs", "checked");
         int before = 0;
         if (*cases[i].setup) {
-            cr_assert_eq(sh(dir, out, sizeof out, "%s", cases[i].setup), 0, "%s", out);
+            cr_assert_eq(cli_sh(dir, out, sizeof out, "%s", cases[i].setup), 0, "%s", out);
             before = count_entries(dir);
         }
-        int code = sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " %s",
+        int code = cli_sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " %s",
                       cases[i].args);
         cr_expect_eq(code, 2, "%s: exit %d:\n%s", cases[i].args, code, out);
         cr_expect(strstr(out, cases[i].expect) != NULL, "%s: expected \"%s\" in:\n%s",
@@ -300,9 +266,9 @@ Test(outputs, checked_before_any_work)
  * truncated file is left, nor a temporary. */
 Test(outputs, a_full_disk_is_an_error_and_leaves_nothing)
 {
-    const char *dir = fresh("full");
+    const char *dir = cli_fresh("outputs", "full");
     char out[65536];
-    int code = sh(dir, out, sizeof out,
+    int code = cli_sh(dir, out, sizeof out,
                   "trap '' XFSZ; ulimit -f 200; \"$GP_CLI\" partition " DEMO_INPUTS
                   " -o full.geojson --report full.json --map full.svg");
     cr_assert_eq(code, 2, "exit %d:\n%s", code, out);
@@ -315,17 +281,17 @@ Test(outputs, a_full_disk_is_an_error_and_leaves_nothing)
  * nothing reaches the disk. A missing memory folder is refused before any work. */
 Test(outputs, gdal_memory_paths)
 {
-    const char *dir = fresh("vsimem");
+    const char *dir = cli_fresh("outputs", "vsimem");
     char out[65536];
-    int code = sh(dir, out, sizeof out,
+    int code = cli_sh(dir, out, sizeof out,
                   "\"$GP_CLI\" partition " DEMO_INPUTS
                   " -o /vsimem/city.gpkg --report /vsimem/report.json --map /vsimem/map.svg");
     cr_assert_eq(code, DEMO_EXIT, "exit %d:\n%s", code, out);
     cr_assert_eq(count_entries(dir), 0, "files were left:\n%s", out);
-    code = sh(dir, out, sizeof out,
+    code = cli_sh(dir, out, sizeof out,
               "\"$GP_CLI\" partition " DEMO_INPUTS " -o /vsimem/grids.geojson");
     cr_assert_eq(code, DEMO_EXIT, "exit %d:\n%s", code, out);
-    code = sh(dir, out, sizeof out,
+    code = cli_sh(dir, out, sizeof out,
               "\"$GP_CLI\" partition " DEMO_INPUTS
               " -o /vsimem/city.gpkg --report /vsimem/none/report.json");
     cr_assert_eq(code, 2, "exit %d:\n%s", code, out);
@@ -337,21 +303,21 @@ Test(outputs, gdal_memory_paths)
 /* Community codes are input: in the map they are text, never markup. */
 Test(outputs, the_map_escapes_input_text)
 {
-    const char *dir = fresh("escape");
+    const char *dir = cli_fresh("outputs", "escape");
     char out[65536];
     /* The oversize fixture with hostile community codes. */
-    cr_assert_eq(sh(dir, out, sizeof out,
+    cr_assert_eq(cli_sh(dir, out, sizeof out,
                     "sed -e 's/\"C1\"/\"<script>alert(1)<\\/script>\"/' -e 's/\"C2\"/\"A<B \\& "
                     "C\\\\\"D\"/' \"$GP_FIXTURES/oversize/communities.geojson\" > c.geojson"),
                  0, "%s", out);
-    int code = sh(dir, out, sizeof out,
+    int code = cli_sh(dir, out, sizeof out,
                   "\"$GP_CLI\" partition --communities c.geojson --id-field code --streets "
                   "\"$GP_FIXTURES/oversize/streets.geojson\" --class-field class --households "
                   "\"$GP_FIXTURES/oversize/households.geojson\" --count-field households "
                   "--target 300 -o g.gpkg --map map.svg");
     cr_assert_eq(code, 0, "exit %d:\n%s", code, out);
     /* Well-formed XML without a script element, and the codes come back as text. */
-    code = sh(dir, out, sizeof out,
+    code = cli_sh(dir, out, sizeof out,
               "/usr/bin/python3 -c \"import sys, xml.dom.minidom as m; d = m.parse('map.svg'); "
               "assert not d.getElementsByTagName('script'), 'a script element'; "
               "t = ' '.join(n.firstChild.data for n in d.getElementsByTagName('title') "
@@ -365,9 +331,9 @@ Test(outputs, signals_cancel_and_write_nothing, .timeout = 120)
 {
     const int sigs[] = {SIGINT, SIGTERM};
     char shared[4096];
-    snprintf(shared, sizeof shared, "%s/providence/noisy", env("GP_SHARED_DATA"));
+    snprintf(shared, sizeof shared, "%s/providence/noisy", cli_env("GP_SHARED_DATA"));
     for (int k = 0; k < 2; k++) {
-        const char *dir = fresh("signals");
+        const char *dir = cli_fresh("outputs", "signals");
         char log[4200], cmd[32768];
         snprintf(log, sizeof log, "%s/log.txt", dir);
         snprintf(cmd, sizeof cmd,
@@ -412,7 +378,7 @@ Test(outputs, signals_cancel_and_write_nothing, .timeout = 120)
  * live process is not. */
 Test(outputs, stale_temporaries_are_removed)
 {
-    const char *dir = fresh("stale");
+    const char *dir = cli_fresh("outputs", "stale");
     char out[65536];
     /* A process id that is surely gone: a child that has exited and been reaped. */
     pid_t dead = fork();
@@ -420,13 +386,13 @@ Test(outputs, stale_temporaries_are_removed)
         _exit(0);
     }
     cr_assert_eq(waitpid(dead, NULL, 0), dead);
-    cr_assert_eq(sh(dir, out, sizeof out,
+    cr_assert_eq(cli_sh(dir, out, sizeof out,
                     "echo x > .grids.gpkg.gridpart-tmp-%d-0 && echo x > "
                     ".grids.gpkg.gridpart-tmp-%d-1-journal && echo x > .r.json.gridpart-tmp-%d-2 "
                     "&& echo x > .other.gridpart-tmp-%d-5 && echo x > .notours.gridpart-tmp-x",
                     (int)dead, (int)dead, (int)dead, (int)getpid()),
                  0, "%s", out);
-    int code = sh(dir, out, sizeof out,
+    int code = cli_sh(dir, out, sizeof out,
                   "\"$GP_CLI\" partition " DEMO_INPUTS " -o grids.gpkg --report r.json");
     cr_assert_eq(code, DEMO_EXIT, "exit %d:\n%s", code, out);
     char name[256];
@@ -446,7 +412,7 @@ Test(outputs, stale_temporaries_are_removed)
 static void gpkg_counts(const char *dir, const char *file, int64_t *grids, int64_t *blocks)
 {
     char out[4096];
-    int code = sh(dir, out, sizeof out,
+    int code = cli_sh(dir, out, sizeof out,
                   "/usr/bin/python3 -c \"import sqlite3; c = sqlite3.connect('%s'); "
                   "print(c.execute('pragma integrity_check').fetchone()[0], "
                   "c.execute('select count(*) from grids').fetchone()[0], "
@@ -465,16 +431,16 @@ static void gpkg_counts(const char *dir, const char *file, int64_t *grids, int64
  * layers, the old ones or the new ones, never a mix or a part. */
 Test(outputs, kill_9_leaves_the_previous_output_whole, .timeout = 300)
 {
-    const char *dir = fresh("kill9");
+    const char *dir = cli_fresh("outputs", "kill9");
     char out[65536];
     /* The old output has other bounds, so other grids than the runs that are killed (and
      * exit 0: with a maximum of 700 the 560-household building fits). */
-    int code = sh(dir, out, sizeof out,
+    int code = cli_sh(dir, out, sizeof out,
                   "\"$GP_CLI\" partition " DEMO_INPUTS " --min 200 --max 700 -o city.gpkg");
     cr_assert_eq(code, 0, "%s", out);
     int64_t old_grids, old_blocks, new_grids = -1, new_blocks = -1;
     gpkg_counts(dir, "city.gpkg", &old_grids, &old_blocks);
-    code = sh(dir, out, sizeof out,
+    code = cli_sh(dir, out, sizeof out,
               "\"$GP_CLI\" partition " DEMO_INPUTS " -o new.gpkg && true; "
               "test -f new.gpkg");
     cr_assert_eq(code, 0, "%s", out);
