@@ -23,9 +23,9 @@
 #include <unistd.h>
 
 /* The demo's inputs, as the CLI takes them. */
-#define DEMO_INPUTS                                                                            \
-    "--communities \"$GP_DEMO/communities.gpkg\" --id-field code --streets "                   \
-    "\"$GP_DEMO/streets.gpkg\" --class-field class --households \"$GP_DEMO/households.gpkg\" " \
+#define DEMO_INPUTS                                                                                \
+    "--communities \"$GP_DEMO/communities.gpkg\" --id-field code --streets "                       \
+    "\"$GP_DEMO/streets.gpkg\" --class-field class --households \"$GP_DEMO/households.gpkg\" "     \
     "--count-field households"
 
 /* The demo exits 1: it holds one building of 560 households, above the maximum. */
@@ -93,10 +93,11 @@ Test(outputs, a_folder_keeps_everything_else)
 {
     const char *dir = cli_fresh("outputs", "folder");
     char out[65536], path[16384];
-    cr_assert_eq(cli_sh(dir, out, sizeof out,
-                    "mkdir -p data/sub && cp \"$GP_DEMO\"/*.gpkg data/ && echo keep > data/.hidden "
-                    "&& echo keep > data/sub/notes.txt"),
-                 0, "%s", out);
+    cr_assert_eq(
+        cli_sh(dir, out, sizeof out,
+               "mkdir -p data/sub && cp \"$GP_DEMO\"/*.gpkg data/ && echo keep > data/.hidden "
+               "&& echo keep > data/sub/notes.txt"),
+        0, "%s", out);
     const char *names[] = {"communities.gpkg", "streets.gpkg", "households.gpkg", ".hidden",
                            "sub/notes.txt"};
     uint64_t before[5];
@@ -113,7 +114,8 @@ Test(outputs, a_folder_keeps_everything_else)
     code = cli_sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " -o data");
     cr_assert_eq(code, 2, "exit %d:\n%s", code, out);
     cr_assert(strstr(out, "grids.shp already exists") != NULL, "%s", out);
-    code = cli_sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " -o data --overwrite");
+    code =
+        cli_sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " -o data --overwrite");
     cr_assert_eq(code, DEMO_EXIT, "exit %d:\n%s", code, out);
     for (int i = 0; i < 5; i++) {
         snprintf(path, sizeof path, "%s/data/%s", dir, names[i]);
@@ -128,7 +130,7 @@ static int64_t feature_count(const char *dir, const char *dataset, const char *l
 {
     char out[65536];
     int code = cli_sh(dir, out, sizeof out, "ogrinfo -so '%s' '%s' | grep 'Feature Count'", dataset,
-                  layer);
+                      layer);
     cr_assert_eq(code, 0, "ogrinfo %s %s:\n%s", dataset, layer, out);
     long long n = -1;
     const char *at = strstr(out, "Feature Count: ");
@@ -141,17 +143,19 @@ Test(outputs, a_geopackage_of_inputs_gets_the_layers_added)
 {
     const char *dir = cli_fresh("outputs", "gpkg");
     char out[65536];
-    cr_assert_eq(cli_sh(dir, out, sizeof out,
-                    "ogr2ogr -f GPKG -nln communities city.gpkg \"$GP_DEMO/communities.gpkg\" && "
-                    "for l in streets households; do ogr2ogr -f GPKG -update -nln $l "
-                    "city.gpkg \"$GP_DEMO/$l.gpkg\" || exit 1; done"),
-                 0, "%s", out);
+    cr_assert_eq(
+        cli_sh(dir, out, sizeof out,
+               "ogr2ogr -f GPKG -nln communities city.gpkg \"$GP_DEMO/communities.gpkg\" && "
+               "for l in streets households; do ogr2ogr -f GPKG -update -nln $l "
+               "city.gpkg \"$GP_DEMO/$l.gpkg\" || exit 1; done"),
+        0, "%s", out);
     int64_t before[3] = {feature_count(dir, "city.gpkg", "communities"),
                          feature_count(dir, "city.gpkg", "streets"),
                          feature_count(dir, "city.gpkg", "households")};
-    const char *inputs = "--communities city.gpkg:communities --id-field code --streets "
-                         "city.gpkg:streets --class-field class --households city.gpkg:households "
-                         "--count-field households";
+    const char *inputs =
+        "--communities city.gpkg:communities --id-field code --streets "
+        "city.gpkg:streets --class-field class --households city.gpkg:households "
+        "--count-field households";
     int code = cli_sh(dir, out, sizeof out, "\"$GP_CLI\" partition %s -o city.gpkg", inputs);
     cr_assert_eq(code, DEMO_EXIT, "exit %d:\n%s", code, out);
     cr_assert_eq(feature_count(dir, "city.gpkg", "communities"), before[0]);
@@ -162,7 +166,8 @@ Test(outputs, a_geopackage_of_inputs_gets_the_layers_added)
     code = cli_sh(dir, out, sizeof out, "\"$GP_CLI\" partition %s -o city.gpkg", inputs);
     cr_assert_eq(code, 2, "exit %d:\n%s", code, out);
     cr_assert(strstr(out, "layer 'grids' already exists") != NULL, "%s", out);
-    code = cli_sh(dir, out, sizeof out, "\"$GP_CLI\" partition %s -o city.gpkg --overwrite", inputs);
+    code =
+        cli_sh(dir, out, sizeof out, "\"$GP_CLI\" partition %s -o city.gpkg --overwrite", inputs);
     cr_assert_eq(code, DEMO_EXIT, "exit %d:\n%s", code, out);
     cr_assert_eq(feature_count(dir, "city.gpkg", "communities"), before[0]);
     cr_assert_eq(feature_count(dir, "city.gpkg", "households"), before[2]);
@@ -174,7 +179,7 @@ Test(outputs, a_geopackage_of_inputs_gets_the_layers_added)
 Test(outputs, formats_from_gdal_metadata)
 {
     const struct {
-        const char *args;  /* after -o */
+        const char *args; /* after -o */
         int code;
         const char *expect; /* in the output, or NULL */
         const char *file;   /* a regular file that must exist, or NULL */
@@ -194,7 +199,7 @@ Test(outputs, formats_from_gdal_metadata)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *dir = cli_fresh("outputs", "formats");
         int code = cli_sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " -o %s",
-                      cases[i].args);
+                          cases[i].args);
         cr_expect_eq(code, cases[i].code, "-o %s: exit %d:\n%s", cases[i].args, code, out);
         if (cases[i].expect != NULL) {
             cr_expect(strstr(out, cases[i].expect) != NULL, "-o %s: expected \"%s\" in:\n%s",
@@ -239,8 +244,9 @@ Test(outputs, checked_before_any_work)
         {"", "-o grids.geojson --map grids.geojson", "two outputs would be the same file"},
         {"mkdir folder.gpkg", "-o folder.gpkg", "folder.gpkg: is a folder"},
         {"echo not a geopackage > bad.gpkg", "-o bad.gpkg", "bad.gpkg: cannot open it for update"},
-        {"echo x > plain", "-o plain", "plain: is a file; a path without an extension names a "
-                                       "folder"},
+        {"echo x > plain", "-o plain",
+         "plain: is a file; a path without an extension names a "
+         "folder"},
     };
     char out[65536];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -250,8 +256,8 @@ Test(outputs, checked_before_any_work)
             cr_assert_eq(cli_sh(dir, out, sizeof out, "%s", cases[i].setup), 0, "%s", out);
             before = count_entries(dir);
         }
-        int code = cli_sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " %s",
-                      cases[i].args);
+        int code =
+            cli_sh(dir, out, sizeof out, "\"$GP_CLI\" partition " DEMO_INPUTS " %s", cases[i].args);
         cr_expect_eq(code, 2, "%s: exit %d:\n%s", cases[i].args, code, out);
         cr_expect(strstr(out, cases[i].expect) != NULL, "%s: expected \"%s\" in:\n%s",
                   cases[i].args, cases[i].expect, out);
@@ -269,8 +275,8 @@ Test(outputs, a_full_disk_is_an_error_and_leaves_nothing)
     const char *dir = cli_fresh("outputs", "full");
     char out[65536];
     int code = cli_sh(dir, out, sizeof out,
-                  "trap '' XFSZ; ulimit -f 200; \"$GP_CLI\" partition " DEMO_INPUTS
-                  " -o full.geojson --report full.json --map full.svg");
+                      "trap '' XFSZ; ulimit -f 200; \"$GP_CLI\" partition " DEMO_INPUTS
+                      " -o full.geojson --report full.json --map full.svg");
     cr_assert_eq(code, 2, "exit %d:\n%s", code, out);
     cr_assert(strstr(out, "File too large") != NULL, "%s", out);
     cr_assert_eq(count_entries(dir), 0, "files were left:\n%s", out);
@@ -284,19 +290,19 @@ Test(outputs, gdal_memory_paths)
     const char *dir = cli_fresh("outputs", "vsimem");
     char out[65536];
     int code = cli_sh(dir, out, sizeof out,
-                  "\"$GP_CLI\" partition " DEMO_INPUTS
-                  " -o /vsimem/city.gpkg --report /vsimem/report.json --map /vsimem/map.svg");
+                      "\"$GP_CLI\" partition " DEMO_INPUTS
+                      " -o /vsimem/city.gpkg --report /vsimem/report.json --map /vsimem/map.svg");
     cr_assert_eq(code, DEMO_EXIT, "exit %d:\n%s", code, out);
     cr_assert_eq(count_entries(dir), 0, "files were left:\n%s", out);
     code = cli_sh(dir, out, sizeof out,
-              "\"$GP_CLI\" partition " DEMO_INPUTS " -o /vsimem/grids.geojson");
+                  "\"$GP_CLI\" partition " DEMO_INPUTS " -o /vsimem/grids.geojson");
     cr_assert_eq(code, DEMO_EXIT, "exit %d:\n%s", code, out);
     code = cli_sh(dir, out, sizeof out,
-              "\"$GP_CLI\" partition " DEMO_INPUTS
-              " -o /vsimem/city.gpkg --report /vsimem/none/report.json");
+                  "\"$GP_CLI\" partition " DEMO_INPUTS
+                  " -o /vsimem/city.gpkg --report /vsimem/none/report.json");
     cr_assert_eq(code, 2, "exit %d:\n%s", code, out);
-    cr_assert(strstr(out, "/vsimem/none") != NULL && strstr(out, "does not exist") != NULL,
-              "%s", out);
+    cr_assert(strstr(out, "/vsimem/none") != NULL && strstr(out, "does not exist") != NULL, "%s",
+              out);
     cr_assert_eq(count_entries(dir), 0, "files were left:\n%s", out);
 }
 
@@ -307,23 +313,54 @@ Test(outputs, the_map_escapes_input_text)
     char out[65536];
     /* The oversize fixture with hostile community codes. */
     cr_assert_eq(cli_sh(dir, out, sizeof out,
-                    "sed -e 's/\"C1\"/\"<script>alert(1)<\\/script>\"/' -e 's/\"C2\"/\"A<B \\& "
-                    "C\\\\\"D\"/' \"$GP_FIXTURES/oversize/communities.geojson\" > c.geojson"),
+                        "sed -e 's/\"C1\"/\"<script>alert(1)<\\/script>\"/' -e 's/\"C2\"/\"A<B \\& "
+                        "C\\\\\"D\"/' \"$GP_FIXTURES/oversize/communities.geojson\" > c.geojson"),
                  0, "%s", out);
     int code = cli_sh(dir, out, sizeof out,
-                  "\"$GP_CLI\" partition --communities c.geojson --id-field code --streets "
-                  "\"$GP_FIXTURES/oversize/streets.geojson\" --class-field class --households "
-                  "\"$GP_FIXTURES/oversize/households.geojson\" --count-field households "
-                  "--target 300 -o g.gpkg --map map.svg");
+                      "\"$GP_CLI\" partition --communities c.geojson --id-field code --streets "
+                      "\"$GP_FIXTURES/oversize/streets.geojson\" --class-field class --households "
+                      "\"$GP_FIXTURES/oversize/households.geojson\" --count-field households "
+                      "--target 300 -o g.gpkg --map map.svg");
     cr_assert_eq(code, 0, "exit %d:\n%s", code, out);
     /* Well-formed XML without a script element, and the codes come back as text. */
     code = cli_sh(dir, out, sizeof out,
-              "/usr/bin/python3 -c \"import sys, xml.dom.minidom as m; d = m.parse('map.svg'); "
-              "assert not d.getElementsByTagName('script'), 'a script element'; "
-              "t = ' '.join(n.firstChild.data for n in d.getElementsByTagName('title') "
-              "if n.firstChild); assert '<script>alert(1)</script>001' in t, t; "
-              "assert 'A<B & C\\\"D001' in t, t; print('ok')\"");
+                  "/usr/bin/python3 -c \"import sys, xml.dom.minidom as m; d = m.parse('map.svg'); "
+                  "assert not d.getElementsByTagName('script'), 'a script element'; "
+                  "t = ' '.join(n.firstChild.data for n in d.getElementsByTagName('title') "
+                  "if n.firstChild); assert '<script>alert(1)</script>001' in t, t; "
+                  "assert 'A<B & C\\\"D001' in t, t; print('ok')\"");
     cr_assert_eq(code, 0, "%s", out);
+}
+
+/* Whether process `pid`, once it is the CLI (named gridpart: the forked test process and the
+ * shell before it come first), catches SIGINT and SIGTERM (its SigCgt mask in /proc), polled
+ * for up to `limit` seconds. */
+static int catches_stop_signals(pid_t pid, double limit)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    const unsigned long long want = (1ULL << (SIGINT - 1)) | (1ULL << (SIGTERM - 1));
+    for (double waited = 0; waited < limit; waited += 0.02) {
+        FILE *f = fopen(path, "r");
+        unsigned long long mask = 0;
+        int cli = 0;
+        while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+            if (strcmp(line, "Name:\tgridpart\n") == 0) {
+                cli = 1;
+            } else if (strncmp(line, "SigCgt:", 7) == 0) {
+                mask = strtoull(line + 7, NULL, 16);
+            }
+        }
+        if (f != NULL) {
+            fclose(f);
+        }
+        if (cli && (mask & want) == want) {
+            return 1;
+        }
+        struct timespec step = {0, 20 * 1000 * 1000};
+        nanosleep(&step, NULL);
+    }
+    return 0;
 }
 
 /* Ctrl-C or SIGTERM: the run cancels, writes nothing, leaves no temporary, exits 128 + sig. */
@@ -348,7 +385,10 @@ Test(outputs, signals_cancel_and_write_nothing, .timeout = 120)
             execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
             _exit(127);
         }
-        struct timespec pause = {0, 700 * 1000 * 1000};
+        /* Signal once the CLI catches both signals (a loaded machine or a sanitizer can take
+         * longer than any fixed pause to get there), then give it a moment to be at work. */
+        cr_assert(catches_stop_signals(pid, 60.0), "the CLI never installed its handlers");
+        struct timespec pause = {0, 300 * 1000 * 1000};
         nanosleep(&pause, NULL);
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -363,8 +403,8 @@ Test(outputs, signals_cancel_and_write_nothing, .timeout = 120)
             text[fread(text, 1, sizeof text - 1, f)] = '\0';
             fclose(f);
         }
-        cr_assert(WIFEXITED(status), "signal %d: the process died instead of exiting:\n%s",
-                  sigs[k], text);
+        cr_assert(WIFEXITED(status), "signal %d: the process died instead of exiting:\n%s", sigs[k],
+                  text);
         cr_assert_eq(WEXITSTATUS(status), 128 + sigs[k], "signal %d: exit %d:\n%s", sigs[k],
                      WEXITSTATUS(status), text);
         cr_assert(strstr(text, "interrupted by") != NULL, "%s", text);
@@ -386,14 +426,15 @@ Test(outputs, stale_temporaries_are_removed)
         _exit(0);
     }
     cr_assert_eq(waitpid(dead, NULL, 0), dead);
-    cr_assert_eq(cli_sh(dir, out, sizeof out,
-                    "echo x > .grids.gpkg.gridpart-tmp-%d-0 && echo x > "
-                    ".grids.gpkg.gridpart-tmp-%d-1-journal && echo x > .r.json.gridpart-tmp-%d-2 "
-                    "&& echo x > .other.gridpart-tmp-%d-5 && echo x > .notours.gridpart-tmp-x",
-                    (int)dead, (int)dead, (int)dead, (int)getpid()),
-                 0, "%s", out);
+    cr_assert_eq(
+        cli_sh(dir, out, sizeof out,
+               "echo x > .grids.gpkg.gridpart-tmp-%d-0 && echo x > "
+               ".grids.gpkg.gridpart-tmp-%d-1-journal && echo x > .r.json.gridpart-tmp-%d-2 "
+               "&& echo x > .other.gridpart-tmp-%d-5 && echo x > .notours.gridpart-tmp-x",
+               (int)dead, (int)dead, (int)dead, (int)getpid()),
+        0, "%s", out);
     int code = cli_sh(dir, out, sizeof out,
-                  "\"$GP_CLI\" partition " DEMO_INPUTS " -o grids.gpkg --report r.json");
+                      "\"$GP_CLI\" partition " DEMO_INPUTS " -o grids.gpkg --report r.json");
     cr_assert_eq(code, DEMO_EXIT, "exit %d:\n%s", code, out);
     char name[256];
     snprintf(name, sizeof name, ".grids.gpkg.gridpart-tmp-%d-0", (int)dead);
@@ -413,11 +454,11 @@ static void gpkg_counts(const char *dir, const char *file, int64_t *grids, int64
 {
     char out[4096];
     int code = cli_sh(dir, out, sizeof out,
-                  "/usr/bin/python3 -c \"import sqlite3; c = sqlite3.connect('%s'); "
-                  "print(c.execute('pragma integrity_check').fetchone()[0], "
-                  "c.execute('select count(*) from grids').fetchone()[0], "
-                  "c.execute('select count(*) from blocks').fetchone()[0])\"",
-                  file);
+                      "/usr/bin/python3 -c \"import sqlite3; c = sqlite3.connect('%s'); "
+                      "print(c.execute('pragma integrity_check').fetchone()[0], "
+                      "c.execute('select count(*) from grids').fetchone()[0], "
+                      "c.execute('select count(*) from blocks').fetchone()[0])\"",
+                      file);
     cr_assert_eq(code, 0, "%s", out);
     char ok[16] = "";
     long long g = -1, b = -1;
@@ -436,13 +477,14 @@ Test(outputs, kill_9_leaves_the_previous_output_whole, .timeout = 300)
     /* The old output has other bounds, so other grids than the runs that are killed (and
      * exit 0: with a maximum of 700 the 560-household building fits). */
     int code = cli_sh(dir, out, sizeof out,
-                  "\"$GP_CLI\" partition " DEMO_INPUTS " --min 200 --max 700 -o city.gpkg");
+                      "\"$GP_CLI\" partition " DEMO_INPUTS " --min 200 --max 700 -o city.gpkg");
     cr_assert_eq(code, 0, "%s", out);
     int64_t old_grids, old_blocks, new_grids = -1, new_blocks = -1;
     gpkg_counts(dir, "city.gpkg", &old_grids, &old_blocks);
     code = cli_sh(dir, out, sizeof out,
-              "\"$GP_CLI\" partition " DEMO_INPUTS " -o new.gpkg && true; "
-              "test -f new.gpkg");
+                  "\"$GP_CLI\" partition " DEMO_INPUTS
+                  " -o new.gpkg && true; "
+                  "test -f new.gpkg");
     cr_assert_eq(code, 0, "%s", out);
     gpkg_counts(dir, "new.gpkg", &new_grids, &new_blocks);
     cr_assert_neq(old_grids, new_grids, "the test needs two different outputs");
