@@ -283,7 +283,7 @@ static gp_status read_features(greader *r, const gp_grid_layer_source *src,
         st = gp_layer_field(ctx, r->l, src->community_field, &comm_field);
     }
     if (st == GP_OK) { /* a part of the input: its communities' grids alone */
-        st = gp_select_filter_grids(ctx, r->ds, r->l, comm_field);
+        st = gp_select_filter_by_community(ctx, r->ds, r->l, comm_field);
     }
     if (st == GP_OK && (st = gp_dataset_community_rank(ctx, r->ds, &rank)) == GP_OK) {
         by_id = gp_malloc(((size_t)r->ds->n_communities + 1) * sizeof *by_id);

@@ -371,8 +371,8 @@ gp_status gp_select_filter_layers(gp_context *ctx, const gp_selection *sel,
     return st;
 }
 
-gp_status gp_select_filter_grids(gp_context *ctx, const gp_dataset *ds, const gp_layer *l,
-                                 int field)
+gp_status gp_select_filter_by_community(gp_context *ctx, const gp_dataset *ds, const gp_layer *l,
+                                        int field)
 {
     if (!ds->partial) {
         return GP_OK;

@@ -75,14 +75,14 @@ GP_NODISCARD gp_status gp_select_id_filter(gp_context *ctx, const char *field, i
                                            const char *const *ids, size_t n, char **out);
 
 /**
- * For a grids layer read in a part run (ds->partial): an attribute filter on its community
- * field keeping the grids of ds's communities. `field` is the layer's field index.
+ * For a layer of grids or workers read in a part run (ds->partial): an attribute filter on its
+ * community field keeping the features of ds's communities. `field` is the field's index.
  * @return GP_OK (nothing done when !ds->partial); GP_ERR_ARG (a part run placing grids by
  *         area, with no community field: the neighbours that decide are not kept);
  *         GP_ERR_INPUT (GDAL refusing the filter); GP_ERR_NOMEM.
  */
-GP_NODISCARD gp_status gp_select_filter_grids(gp_context *ctx, const gp_dataset *ds,
-                                              const gp_layer *l, int field);
+GP_NODISCARD gp_status gp_select_filter_by_community(gp_context *ctx, const gp_dataset *ds,
+                                                     const gp_layer *l, int field);
 
 /** Free what sel holds and zero it. */
 void gp_selection_clear(gp_selection *sel);

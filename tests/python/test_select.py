@@ -144,3 +144,25 @@ def test_providence_in_parts_equals_one_whole_run():
             assert r.features_read["streets"] < total["streets"]
     assert sorted(grids) == expect
     assert assignment == expect_hh
+
+
+def test_a_roster_is_read_for_the_part_alone(whole, tmp_path):
+    # One worker per grid of the whole run, two for each community's last grid: a part gets
+    # its communities' workers alone, placed as in the whole run.
+    roster = tmp_path / "workers.csv"
+    with open(roster, "w") as f:
+        f.write("worker_id,community,grid_code\n")
+        for code, community, _, _ in whole["grids"]:
+            f.write(f"w{code},{community},{code}\n")
+        for c in whole["ids"]:
+            f.write(f"extra{c},{c},\n")
+    with gridpart.partition(**LAYERS, **FIELDS, workers=str(roster)) as r:
+        expect = {g["grid_code"]: g["worker"] for g in r.grid_records}
+        n_workers = len(r.workers)
+    part = whole["ids"][2:4]
+    with gridpart.partition(**LAYERS, **FIELDS, workers=str(roster), only=part) as r:
+        assert sorted(r.workers["community"].unique()) == part
+        assert len(r.workers) == sum(1 for g in whole["grids"] if g[1] in part) + 2
+        assert {g["grid_code"]: g["worker"] for g in r.grid_records} == \
+            {k: v for k, v in expect.items() if k[:12] in part}
+    assert n_workers == len(whole["grids"]) + len(whole["ids"])
