@@ -444,6 +444,13 @@ gp_inputs *gp_inputs_copy_masked(const gp_inputs *in)
         gp_inputs_free(c);
         return NULL;
     }
+    /* The part of the input, for the report. */
+    if (gp_inputs_set_only(NULL, c, (const char *const *)in->only, in->n_only) != GP_OK) {
+        gp_inputs_free(c);
+        return NULL;
+    }
+    c->has_bbox = in->has_bbox;
+    memcpy(c->bbox, in->bbox, sizeof c->bbox);
     /* How layers were opened, for the report (open options hold no passwords of ours). */
     c->layer_settings.open_options = CSLDuplicate(in->layer_settings.open_options);
     if ((in->layer_settings.open_options != NULL && c->layer_settings.open_options == NULL) ||

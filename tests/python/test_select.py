@@ -51,6 +51,7 @@ def test_one_community_equals_its_part_of_the_whole_run(whole):
         for layer in ("communities", "streets", "households"):
             assert 0 < read[layer] < whole["read"][layer], layer
         assert r.report["read"] == read
+        assert r.report["inputs"]["only"] == [one] and "bbox" not in r.report["inputs"]
 
 
 def test_parts_concatenated_equal_the_whole_run(whole):
@@ -85,6 +86,8 @@ def test_only_and_bbox_together_select_both(whole):
     with gridpart.partition(**LAYERS, **FIELDS, only=whole["ids"], bbox=(-180, -90, 180, 90)) \
             as r:
         assert grids_of(r) == whole["grids"]
+        assert r.report["inputs"]["bbox"] == [-180, -90, 180, 90]
+        assert r.report["inputs"]["only"] == whole["ids"]
 
 
 def test_an_unknown_id_is_an_error_naming_it(whole):
