@@ -1096,7 +1096,7 @@ double gp_dataset_class_cost(const gp_dataset *ds, int32_t cls)
  * layer around them (select.h). The working CRS is already chosen from the whole layer. */
 static gp_status select_part(gp_context *ctx, const gp_dataset_inputs *in, gp_layer *const *layer,
                              const OGRSpatialReferenceH *srs, OGRSpatialReferenceH work,
-                             gp_selection *sel)
+                             gp_selection *sel, gp_dataset *ds)
 {
     int field = -1;
     gp_status st = gp_layer_field(ctx, layer[GP_ROLE_COMMUNITIES], in->id_field, &field);
@@ -1105,7 +1105,7 @@ static gp_status select_part(gp_context *ctx, const gp_dataset_inputs *in, gp_la
     }
     return st != GP_OK ? st
                        : gp_select_filter_layers(ctx, sel, srs[GP_ROLE_COMMUNITIES], work, layer,
-                                                 srs, GP_ROLE_COUNT);
+                                                 srs, GP_ROLE_COUNT, ds->part_env);
 }
 
 gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_dataset **out)
@@ -1268,7 +1268,8 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
     if (st != GP_OK) {
         goto done;
     }
-    if (in_part(in) && (st = select_part(ctx, in, layer, srs, work, &sel)) != GP_OK) {
+    ds->has_part_env = in_part(in);
+    if (in_part(in) && (st = select_part(ctx, in, layer, srs, work, &sel, ds)) != GP_OK) {
         goto done;
     }
     for (int i = 0; i < N_LAYERS; i++) {

@@ -177,6 +177,10 @@ typedef struct gp_dataset {
      * communities was kept (select.h: gp_inputs_set_only, gp_inputs_set_bbox). */
     int64_t features_read[GP_ROLE_COUNT];
     int32_t partial;
+    /* While reading a part: the rectangle read, in the working CRS (minx, miny, maxx, maxy),
+     * which extra-load layers are filtered by too. */
+    int32_t has_part_env;
+    double part_env[4];
 } gp_dataset;
 
 /**

@@ -351,7 +351,7 @@ done:
 gp_status gp_select_filter_layers(gp_context *ctx, const gp_selection *sel,
                                   OGRSpatialReferenceH comm_srs, OGRSpatialReferenceH work,
                                   gp_layer *const *layer, const OGRSpatialReferenceH *srs,
-                                  int n_layers)
+                                  int n_layers, double work_env[4])
 {
     OGREnvelope w;
     gp_status st = bounds(ctx, comm_srs, work, &sel->env, &w);
@@ -362,11 +362,27 @@ gp_status gp_select_filter_layers(gp_context *ctx, const gp_selection *sel,
     w.MinY -= GP_SELECT_MARGIN;
     w.MaxX += GP_SELECT_MARGIN;
     w.MaxY += GP_SELECT_MARGIN;
+    work_env[0] = w.MinX;
+    work_env[1] = w.MinY;
+    work_env[2] = w.MaxX;
+    work_env[3] = w.MaxY;
     for (int i = 0; i < n_layers && st == GP_OK; i++) {
         OGREnvelope e;
         if (layer[i] != NULL && (st = bounds(ctx, work, srs[i], &w, &e)) == GP_OK) {
             OGR_L_SetSpatialFilterRect(layer[i]->layer, e.MinX, e.MinY, e.MaxX, e.MaxY);
         }
+    }
+    return st;
+}
+
+gp_status gp_select_filter_layer(gp_context *ctx, const double work_env[4],
+                                 OGRSpatialReferenceH work, gp_layer *l)
+{
+    OGRSpatialReferenceH srs = gp_layer_srs(l, NULL);
+    OGREnvelope w = {work_env[0], work_env[2], work_env[1], work_env[3]}, e;
+    gp_status st = srs != NULL ? bounds(ctx, work, srs, &w, &e) : GP_OK;
+    if (srs != NULL && st == GP_OK) {
+        OGR_L_SetSpatialFilterRect(l->layer, e.MinX, e.MinY, e.MaxX, e.MaxY);
     }
     return st;
 }

@@ -47,13 +47,23 @@ GP_NODISCARD gp_status gp_select_find(gp_context *ctx, const gp_layer *l, int fi
 /**
  * Give each layer[i] (NULL: skipped) a spatial filter: the selection's envelope, taken into the
  * working CRS `work`, widened by GP_SELECT_MARGIN and taken into srs[i] (the layer's CRS).
- * `comm_srs` is the CRS of the envelope.
+ * `comm_srs` is the CRS of the envelope. work_env receives the rectangle in the working CRS
+ * (minx, miny, maxx, maxy), for gp_select_filter_layer.
  * @return GP_OK; GP_ERR_CRS (a rectangle that cannot be transformed); GP_ERR_NOMEM.
  */
 GP_NODISCARD gp_status gp_select_filter_layers(gp_context *ctx, const gp_selection *sel,
                                                OGRSpatialReferenceH comm_srs,
                                                OGRSpatialReferenceH work, gp_layer *const *layer,
-                                               const OGRSpatialReferenceH *srs, int n_layers);
+                                               const OGRSpatialReferenceH *srs, int n_layers,
+                                               double work_env[4]);
+
+/**
+ * Give layer `l` the spatial filter work_env (a rectangle in the working CRS `work`) in its own
+ * CRS; a layer without a CRS is left unfiltered.
+ * @return GP_OK; GP_ERR_CRS; GP_ERR_NOMEM.
+ */
+GP_NODISCARD gp_status gp_select_filter_layer(gp_context *ctx, const double work_env[4],
+                                              OGRSpatialReferenceH work, gp_layer *l);
 
 /** 1 when `id` is selected. */
 int gp_select_has(const gp_selection *sel, const char *id);

@@ -169,3 +169,18 @@ def test_a_roster_is_read_for_the_part_alone(whole, tmp_path):
         assert {g["grid_code"]: g["worker"] for g in r.grid_records} == \
             {k: v for k, v in expect.items() if k[:12] in part}
     assert n_workers == len(whole["grids"]) + len(whole["ids"])
+
+
+def test_extra_loads_in_a_part_are_those_of_the_whole_run(whole):
+    # The households layer as an extra load (1 per feature): filtered to the part, the grids'
+    # workloads are the whole run's.
+    load = dict(extra_load=LAYERS["households"])
+    with gridpart.partition(**LAYERS, **FIELDS, **load) as r:
+        expect = sorted((g["grid_code"], g["workload"]) for g in r.grid_records)
+        assert r.extra_load_read == 1188
+    got = []
+    for k in range(2):
+        with gridpart.partition(**LAYERS, **FIELDS, **load, only=whole["ids"][k::2]) as r:
+            got += [(g["grid_code"], g["workload"]) for g in r.grid_records]
+            assert r.extra_load_read < 1188
+    assert sorted(got) == expect
