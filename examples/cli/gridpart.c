@@ -39,6 +39,7 @@ static const char PARTITION_USAGE[] =
     "                          [--weight FIELD=W]... [--extra-load PATH[:LAYER][=FIELD]]...\n"
     "                          [--balance workload|households] [--max-workload X]\n"
     "                          [--oo KEY=VALUE]... [--assume-crs CRS]\n"
+    "                          [--only ID,ID,...|FILE] [--bbox MINX,MINY,MAXX,MAXY]\n"
     "                          -o OUT [--format DRIVER] [--lco KEY=VALUE]... [--dsco K=V]...\n"
     "                          [--report OUT.json] [--map OUT.svg] [--overwrite]\n"
     "                          [--map-sheets DIR] [--map-colour grid|worker|change|community]\n"
@@ -60,6 +61,17 @@ static const char PARTITION_USAGE[] =
     "                  --oo X_POSSIBLE_NAMES=lon --oo Y_POSSIBLE_NAMES=lat (repeatable)\n"
     "  --assume-crs    the CRS of inputs that have none (a CSV, a .shp without .prj), e.g.\n"
     "                  EPSG:4326; inputs with a CRS keep theirs\n"
+    "\n"
+    "a part of the input (one job of many: GNU parallel, a Slurm array, ...; the parts' grids\n"
+    "together are exactly those of one whole run):\n"
+    "  --only          divide only these communities: ids separated by commas, or a FILE of\n"
+    "                  one id per line (# comments and blank lines skipped) when a file of\n"
+    "                  that name exists; an id no community has is an error. GDAL reads them\n"
+    "                  with an attribute filter, and the streets, households and neighbours\n"
+    "                  within 100 m of them with a spatial filter (files or PostGIS)\n"
+    "  --bbox          MINX,MINY,MAXX,MAXY in the communities' CRS (x first): divide only the\n"
+    "                  communities whose envelope's centre lies in it (minx <= x < maxx, so\n"
+    "                  tiles share none); with --only, a community must pass both\n"
     "\n"
     "workload (a grid's workload: its households + W x FIELD of its households + extra loads):\n"
     "  --weight        FIELD=W: a numeric field of the households layer and its weight >= 0,\n"
@@ -160,7 +172,8 @@ static const char ADJUST_USAGE[] =
     "  --previous                  the previous grids layer\n"
     "  --previous-code-field       its code field (default grid_code)\n"
     "  --previous-community-field  its community id field (default: each grid belongs to the\n"
-    "                              community holding most of its area)\n"
+    "                              community holding most of its area; needed with --only\n"
+    "                              or --bbox)\n"
     "\n"
     "See gridpart partition --help for the other options. Exit status as partition.\n";
 
@@ -213,6 +226,12 @@ typedef struct {
     const char *oo[GP_CLI_MAX_LIST], *lco[GP_CLI_MAX_LIST], *dsco[GP_CLI_MAX_LIST];
     int32_t n_oo, n_lco, n_dsco;
     const char *assume_crs;
+    /* A part of the input: --only's ids (in only_text, owned) and --bbox. */
+    char *only_text;
+    const char **only;
+    size_t n_only;
+    int has_bbox;
+    double bbox[4];
 } args;
 
 /* The signal that asked the run to stop, or 0. The progress callback passes it on. */
@@ -299,7 +318,8 @@ enum {
     OPT_STAFFING, OPT_RESIDENTS_FIELD, OPT_WORKERS, OPT_WORKER_ID_FIELD, OPT_WORKER_COMMUNITY_FIELD,
     OPT_WORKER_GRID_FIELD,
     OPT_WEIGHT, OPT_EXTRA_LOAD, OPT_BALANCE, OPT_MAX_WORKLOAD,
-    OPT_OO, OPT_ASSUME_CRS, OPT_LCO, OPT_DSCO, OPT_MAP_SHEETS, OPT_MAP_COLOUR, OPT_TIME_LIMIT
+    OPT_OO, OPT_ASSUME_CRS, OPT_LCO, OPT_DSCO, OPT_MAP_SHEETS, OPT_MAP_COLOUR, OPT_TIME_LIMIT,
+    OPT_ONLY, OPT_BBOX
 };
 
 static const struct option PARTITION_OPTIONS[] = {
@@ -331,6 +351,8 @@ static const struct option PARTITION_OPTIONS[] = {
     {"overwrite", no_argument, NULL, OPT_OVERWRITE},
     {"oo", required_argument, NULL, OPT_OO},
     {"assume-crs", required_argument, NULL, OPT_ASSUME_CRS},
+    {"only", required_argument, NULL, OPT_ONLY},
+    {"bbox", required_argument, NULL, OPT_BBOX},
     {"lco", required_argument, NULL, OPT_LCO},
     {"dsco", required_argument, NULL, OPT_DSCO},
     {"previous", required_argument, NULL, OPT_PREVIOUS},
@@ -500,6 +522,97 @@ static gp_status set_gdal_outputs(gp_context *ctx, const args *a, gp_outputs *ou
     return st;
 }
 
+/* The text of --only: the file's when a regular file of that name exists, else the value. */
+static char *only_text(const char *value, int *from_file)
+{
+    struct stat sb;
+    *from_file = stat(value, &sb) == 0 && S_ISREG(sb.st_mode);
+    if (!*from_file) {
+        return strdup(value);
+    }
+    FILE *f = fopen(value, "rb");
+    char *text = f != NULL ? malloc((size_t)sb.st_size + 1) : NULL;
+    size_t n = text != NULL ? fread(text, 1, (size_t)sb.st_size, f) : 0;
+    if (text != NULL) {
+        text[n] = '\0';
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    return text;
+}
+
+/* --only ID,ID,... or FILE: the ids, cut in place out of a->only_text. */
+static int take_only(const char *value, args *a)
+{
+    int from_file = 0;
+    free(a->only_text);
+    free(a->only);
+    a->only = NULL;
+    a->n_only = 0;
+    if ((a->only_text = only_text(value, &from_file)) == NULL) {
+        return usage_error(a->adjust ? "adjust" : "partition", "--only: cannot read '%s'", value);
+    }
+    const char *sep = from_file ? "\n" : ",";
+    size_t cap = 1;
+    for (const char *p = a->only_text; *p; p++) {
+        cap += *p == *sep;
+    }
+    if ((a->only = malloc(cap * sizeof *a->only)) == NULL) {
+        return usage_error("partition", "--only: out of memory at '%s'", value);
+    }
+    for (char *save = NULL, *t = strtok_r(a->only_text, sep, &save); t != NULL;
+         t = strtok_r(NULL, sep, &save)) {
+        t += strspn(t, " \t\r");
+        size_t len = strlen(t);
+        while (len > 0 && strchr(" \t\r", t[len - 1]) != NULL) {
+            t[--len] = '\0';
+        }
+        if (len > 0 && !(from_file && t[0] == '#')) {
+            a->only[a->n_only++] = t;
+        }
+    }
+    if (a->n_only == 0) {
+        return usage_error(a->adjust ? "adjust" : "partition", "--only: no community id in '%s'",
+                           value);
+    }
+    return -1;
+}
+
+/* --bbox MINX,MINY,MAXX,MAXY: four finite numbers. */
+static int take_bbox(const char *value, args *a)
+{
+    const char *p = value;
+    for (int k = 0; k < 4; k++) {
+        char *end = NULL;
+        errno = 0;
+        a->bbox[k] = strtod(p, &end);
+        if (end == p || errno != 0 || !isfinite(a->bbox[k]) || *end != (k < 3 ? ',' : '\0')) {
+            return usage_error(a->adjust ? "adjust" : "partition",
+                               "--bbox needs MINX,MINY,MAXX,MAXY (four numbers), not '%s'", value);
+        }
+        p = end + 1;
+    }
+    a->has_bbox = 1;
+    return -1;
+}
+
+/* The part of the input --only and --bbox select. */
+static gp_status set_part(gp_context *ctx, const args *a, gp_inputs *in)
+{
+    gp_status st = GP_OK;
+    if (a->has_bbox) {
+        st = gp_inputs_set_bbox(ctx, in, a->bbox[0], a->bbox[1], a->bbox[2], a->bbox[3]);
+    }
+    return st != GP_OK || a->n_only == 0 ? st : gp_inputs_set_only(ctx, in, a->only, a->n_only);
+}
+
+static void free_args(args *a)
+{
+    free(a->only_text);
+    free(a->only);
+}
+
 static int take_option(int opt, const char *value, args *a)
 {
     int64_t v = 0;
@@ -537,6 +650,8 @@ static int take_option(int opt, const char *value, args *a)
     case OPT_ASSUME_CRS:
     case OPT_LCO:
     case OPT_DSCO: return take_gdal_option(opt, value, a);
+    case OPT_ONLY: return take_only(value, a);
+    case OPT_BBOX: return take_bbox(value, a);
     case OPT_PREVIOUS:
     case OPT_PREVIOUS_CODE:
     case OPT_PREVIOUS_COMMUNITY:
@@ -774,7 +889,7 @@ static gp_status set_inputs(gp_context *ctx, const args *a, gp_inputs *in)
         return st;
     }
     if ((st = set_workload_inputs(ctx, a, in)) != GP_OK ||
-        (st = set_gdal_inputs(ctx, a, in)) != GP_OK) {
+        (st = set_gdal_inputs(ctx, a, in)) != GP_OK || (st = set_part(ctx, a, in)) != GP_OK) {
         return st;
     }
     if ((st = gp_inputs_set_barriers(ctx, in, a->barriers)) != GP_OK ||
@@ -939,7 +1054,9 @@ static int cmd_partition(int argc, char **argv)
     args a = {.min = -1, .max = -1, .target = -1, .grids = -1, .threads = -1, .split = -1,
               .overlaps = -1, .seed = -1};
     int code = parse_partition(argc, argv, &a);
-    return code >= 0 ? code : run_partition(&a);
+    code = code >= 0 ? code : run_partition(&a);
+    free_args(&a);
+    return code;
 }
 
 static int cmd_adjust(int argc, char **argv)
@@ -947,7 +1064,9 @@ static int cmd_adjust(int argc, char **argv)
     args a = {.min = -1, .max = -1, .target = -1, .grids = -1, .threads = -1, .split = -1,
               .overlaps = -1, .seed = -1, .adjust = 1};
     int code = parse_partition(argc, argv, &a);
-    return code >= 0 ? code : run_partition(&a);
+    code = code >= 0 ? code : run_partition(&a);
+    free_args(&a);
+    return code;
 }
 
 static int cmd_demo(int argc, char **argv)
@@ -1036,6 +1155,7 @@ static const char CHECK_USAGE[] =
     "                      [--barriers PATH[:LAYER]] [--min 300] [--max 500] [--crs CRS]\n"
     "                      [--overlaps error|first]\n"
     "                      [--oo KEY=VALUE]... [--assume-crs CRS]\n"
+    "                      [--only ID,ID,...|FILE] [--bbox MINX,MINY,MAXX,MAXY]\n"
     "                      [-o OUT [--format DRIVER] [--lco KEY=VALUE]... [--dsco KEY=VALUE]...]\n"
     "                      [--report OUT.json] [--map OUT.svg] [--map-sheets DIR]\n"
     "                      [--map-colour grid|community] [--overwrite]\n"
@@ -1054,7 +1174,8 @@ static const char CHECK_USAGE[] =
     "  --grids-community-field   its community id field (default: each grid belongs to the\n"
     "                            community holding most of its area)\n"
     "  the other inputs and outputs as for `gridpart partition` (see its --help); -o writes\n"
-    "  the audited grids (recounted households, flags) as the layer `grids`.\n"
+    "  the audited grids (recounted households, flags) as the layer `grids`. With --only or\n"
+    "  --bbox, the grids of those communities are audited (--grids-community-field needed).\n"
     "\n"
     "exit status: 0 every hard rule holds; 1 some hard rule fails (see the report);\n"
     "             2 bad arguments or unusable input; 130, 143 interrupted.\n";
@@ -1086,6 +1207,8 @@ static const struct option CHECK_OPTIONS[] = {
     {"overwrite", no_argument, NULL, OPT_OVERWRITE},
     {"oo", required_argument, NULL, OPT_OO},
     {"assume-crs", required_argument, NULL, OPT_ASSUME_CRS},
+    {"only", required_argument, NULL, OPT_ONLY},
+    {"bbox", required_argument, NULL, OPT_BBOX},
     {"lco", required_argument, NULL, OPT_LCO},
     {"dsco", required_argument, NULL, OPT_DSCO},
     {"help", no_argument, NULL, 'h'},
@@ -1167,6 +1290,7 @@ static int cmd_check(int argc, char **argv)
                              .split = -1, .overlaps = -1, .seed = -1}};
     int code = parse_check(argc, argv, &a);
     if (code >= 0) {
+        free_args(&a.base);
         return code;
     }
     gp_context *ctx = NULL;
@@ -1213,6 +1337,7 @@ done:
     gp_inputs_free(in);
     gp_options_free(opts);
     gp_context_free(ctx);
+    free_args(&a.base);
     return code;
 }
 

@@ -5,6 +5,7 @@
 
 #include "canonical.h"
 #include "hits.h"
+#include "select.h"
 
 #include "core/context.h"
 #include "core/memory.h"
@@ -260,7 +261,8 @@ static gp_status read_load_layer(gp_context *ctx, const gp_dataset_inputs *in, g
         goto done;
     }
     if ((fname != NULL && (st = numeric_field(ctx, l, fname, "load", &field)) != GP_OK) ||
-        (st = layer_transform(ctx, l, work, &ct)) != GP_OK) {
+        (st = layer_transform(ctx, l, work, &ct)) != GP_OK ||
+        (ds->has_part_env && (st = gp_select_filter_layer(ctx, ds->part_env, work, l)) != GP_OK)) {
         goto done;
     }
     OGR_L_ResetReading(l->layer);

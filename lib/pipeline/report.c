@@ -268,6 +268,23 @@ static void write_community(FILE *f, const gp_plan *plan, const gp_plan_communit
 }
 
 /* "key": "text" (or null), with a leading comma unless first. */
+/* A part of the input (gp_inputs_set_only, gp_inputs_set_bbox): "only" ids, "bbox". */
+static void write_part(FILE *f, const gp_inputs *in)
+{
+    if (in != NULL && in->n_only > 0) {
+        fputs(", \"only\": [", f);
+        for (size_t i = 0; i < in->n_only; i++) {
+            fputs(i ? ", " : "", f);
+            json_string(f, in->only[i]);
+        }
+        fputs("]", f);
+    }
+    if (in != NULL && in->has_bbox) {
+        fprintf(f, ", \"bbox\": [%.17g, %.17g, %.17g, %.17g]", in->bbox[0], in->bbox[1],
+                in->bbox[2], in->bbox[3]);
+    }
+}
+
 static void json_member(FILE *f, const char *key, const char *value, int first)
 {
     fprintf(f, "%s\"%s\": ", first ? "" : ", ", key);
@@ -344,6 +361,7 @@ static void write_settings(FILE *f, const gp_plan *plan)
     if (in != NULL && in->layer_settings.assume_crs != NULL) {
         json_member(f, "assume_crs", in->layer_settings.assume_crs, 0);
     }
+    write_part(f, in);
     fputs("},\n", f);
     static const char *const split[] = {"never", "oversize", "needed"};
     const gp_options *o = &plan->options;
@@ -406,6 +424,11 @@ static void write_json(FILE *f, const gp_plan *plan)
             plan->households_outside, plan->features_outside, gp_plan_out_of_bounds(plan), split,
             gp_plan_problem_count(plan), severity[0], severity[1], severity[2], workload,
             plan->extra_load_read, plan->extra_load_outside);
+    fprintf(f,
+            "  \"read\": {\"communities\": %" PRId64 ", \"streets\": %" PRId64
+            ", \"households\": %" PRId64 ", \"barriers\": %" PRId64 "},\n",
+            plan->features_read[0], plan->features_read[1], plan->features_read[2],
+            plan->features_read[3]);
     if (plan->check_grids != NULL) { /* gp_check: the audit's own facts */
         fputs("  \"check\": {\"grids\": ", f);
         json_string(f, plan->check_grids);

@@ -6,6 +6,7 @@
 
 #include "core/context.h"
 #include "core/memory.h"
+#include "geometry/select.h"
 #include "io/layer.h"
 
 #include <inttypes.h>
@@ -237,6 +238,10 @@ static gp_status read_roster(gp_context *ctx, const gp_inputs *in, const gp_data
     }
     if (fields[2] >= 0) {
         snprintf(r->grid_field, sizeof r->grid_field, "%s", names[2]);
+    }
+    /* A part of the input: the workers of its communities alone (geometry/select.h). */
+    if ((st = gp_select_filter_by_community(ctx, ds, l, fields[1])) != GP_OK) {
+        goto done;
     }
     for (int32_t c = 0; c < ds->n_communities; c++) {
         sorted[c] = (keyed){ds->community_id[c], c, c};
