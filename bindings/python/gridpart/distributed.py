@@ -192,7 +192,11 @@ def _subset_frames(ids: List[str], communities: str, streets: str, households: s
     mine = _read_frame(communities, where=f'"{id_field}" IN ({quoted})')
     minx, miny, maxx, maxy = mine.total_bounds
     rect = (minx - 1, miny - 1, maxx + 1, maxy + 1)
-    return mine, _read_frame(streets, rect=rect), _read_frame(households, rect=rect)
+    area = mine.geometry.buffer(1.0).unary_union
+
+    def near(frame):
+        return frame[frame.geometry.intersects(area)].reset_index(drop=True)
+    return mine, near(_read_frame(streets, rect=rect)), near(_read_frame(households, rect=rect))
 
 
 def run_chunk(index: int, ids: List[str], communities: str, streets: str, households: str,
@@ -468,7 +472,7 @@ def partition(communities: Any, streets: Any, households: Any, out: Any = None, 
     if out is not None:
         if _is_pg(out):
             from . import _pgout
-            _pgout.write(out, grids, blocks, payloads, overwrite)
+            _pgout.write(out, payloads, overwrite)
         else:
             _write_file(out, grids, blocks, overwrite, format)
     _write_report(report, merged, overwrite)
