@@ -1018,6 +1018,45 @@ GP_API GP_NODISCARD gp_status gp_inputs_set_barriers(gp_context *ctx, gp_inputs 
                                                      const char *source);
 
 /**
+ * Select a part of the input: only these communities are divided (and, by gp_check, audited).
+ * The part reads little: the communities layer is read with an attribute filter on the id field
+ * (`"id" IN (...)`, 200 ids a list, pushed down to GDAL: SQL on a GeoPackage or PostGIS), then
+ * with a spatial filter 100 m around the selected communities, as are the streets, households,
+ * barriers and grids layers, each in its own CRS. Neighbours read within that margin decide, as
+ * in a whole run, who gets a household on a shared border or an overlap; they are not divided.
+ * The working CRS is chosen from the whole communities layer, so parts run separately give the
+ * same grids (codes, households, geometry) as one whole run. Households outside every community
+ * are listed by a whole run only. With gp_inputs_set_bbox too, a community must pass both.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] ids `n` community ids, as the id field reads as text (copied; a repeat counts once),
+ *            or NULL with n 0 to select every community again.
+ * @param[in] n the number of ids.
+ * @return GP_OK; GP_ERR_ARG (inputs NULL, ids NULL with n > 0, an empty id); GP_ERR_NOMEM.
+ *         An id no community has is found when the run reads the layer: gp_run, gp_adjust and
+ *         gp_check then fail with GP_ERR_INPUT naming it (a silently empty part would be a lost
+ *         community).
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_set_only(gp_context *ctx, gp_inputs *inputs,
+                                                 const char *const *ids, size_t n);
+
+/**
+ * Select the communities in a box: those whose envelope's centre lies in
+ * [minx, maxx) x [miny, maxy) (half-open, so boxes tiling a plane share no community), in the
+ * communities layer's CRS, x first (longitude, easting). Read as gp_inputs_set_only says, with
+ * the box as a spatial filter on the communities.
+ * @param[in,out] ctx receives the error message.
+ * @param[in,out] inputs the inputs.
+ * @param[in] minx,miny,maxx,maxy the box; all four NaN clears it.
+ * @return GP_OK; GP_ERR_ARG (inputs NULL, a coordinate not finite, minx >= maxx or
+ *         miny >= maxy). A box holding no community's centre fails the run with GP_ERR_INPUT.
+ * @since 0.3
+ */
+GP_API GP_NODISCARD gp_status gp_inputs_set_bbox(gp_context *ctx, gp_inputs *inputs, double minx,
+                                                 double miny, double maxx, double maxy);
+
+/**
  * Set the previous division that gp_adjust repairs: a grids layer, gridpart's own output or
  * grids a city drew by hand (any code strings, any CRS; a layer without a CRS is taken to be in
  * the communities' CRS, and the plan warns). Each current street block belongs to the previous
@@ -1287,6 +1326,19 @@ GP_API double gp_plan_previous_fit(const gp_plan *plan, int32_t c);
 GP_API int32_t gp_plan_out_of_bounds(const gp_plan *plan);
 /** @return households in all household features read. @since 0.1 */
 GP_API int64_t gp_plan_households_read(const gp_plan *plan);
+/** Input layers whose features gp_plan_features_read counts. @since 0.3 */
+typedef enum {
+    GP_READ_COMMUNITIES = 0,
+    GP_READ_STREETS = 1,
+    GP_READ_HOUSEHOLDS = 2,
+    GP_READ_BARRIERS = 3
+} gp_read_layer;
+/**
+ * @return the features read from an input layer (gp_read_layer), counting each pass: with a
+ *         part selected (gp_inputs_set_only), fewer than the layer holds. -1 for another layer.
+ * @since 0.3
+ */
+GP_API int64_t gp_plan_features_read(const gp_plan *plan, int32_t layer);
 /** @return households in features outside every community (reported, not lost). @since 0.1 */
 GP_API int64_t gp_plan_households_outside(const gp_plan *plan);
 /** @return the extra load of every extra-load feature read (0 without any). @since 0.3 */

@@ -6,6 +6,7 @@
 #include "hits.h"
 #include "loads.h"
 #include "overlaps.h"
+#include "select.h"
 
 #include "crs.h"
 #include "io/layer.h"
@@ -499,6 +500,12 @@ static gp_status check_lonlat_extent(reader *r, const gp_layer *l)
                     l->label, bad_fid, bad_id, bad.MinX, bad.MaxX, bad.MinY, bad.MaxY);
 }
 
+/* Whether the inputs select a part of the communities (select.h). */
+static int in_part(const gp_dataset_inputs *in)
+{
+    return in->n_only > 0 || in->bbox != NULL;
+}
+
 /* Read one layer of the given kind into the dataset. */
 static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barrier,
                             OGRCoordinateTransformationH ct)
@@ -722,10 +729,12 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
         OGR_F_Destroy(f);
         f = NULL;
     }
-    if (n_features == 0 && !is_barrier) {
+    /* A part of the input (select.h) may hold no street or household near its communities. */
+    if (n_features == 0 && !is_barrier && (kind == KIND_POLY || !in_part(r->in))) {
         st = gp_error(ctx, GP_ERR_INPUT, "%s: the layer is empty", l->label);
     }
 done:
+    ds->features_read[r->notes - ds->notes] += n_features;
     gp_free(widx);
     if (g != NULL) {
         GEOSGeom_destroy_r(h, g);
@@ -1083,6 +1092,22 @@ double gp_dataset_class_cost(const gp_dataset *ds, int32_t cls)
     return cls >= 0 && cls < ds->n_classes ? ds->class_cost[cls] : ds->cost_none;
 }
 
+/* A part of the input: the selected communities (first pass), then spatial filters on every
+ * layer around them (select.h). The working CRS is already chosen from the whole layer. */
+static gp_status select_part(gp_context *ctx, const gp_dataset_inputs *in, gp_layer *const *layer,
+                             const OGRSpatialReferenceH *srs, OGRSpatialReferenceH work,
+                             gp_selection *sel)
+{
+    int field = -1;
+    gp_status st = gp_layer_field(ctx, layer[GP_ROLE_COMMUNITIES], in->id_field, &field);
+    if (st == GP_OK) {
+        st = gp_select_find(ctx, layer[GP_ROLE_COMMUNITIES], field, in, sel);
+    }
+    return st != GP_OK ? st
+                       : gp_select_filter_layers(ctx, sel, srs[GP_ROLE_COMMUNITIES], work, layer,
+                                                 srs, GP_ROLE_COUNT);
+}
+
 gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_dataset **out)
 {
     gp_status st = GP_OK;
@@ -1094,6 +1119,7 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
     GEOSGeometry **comm = NULL;
     gp_dataset *ds = NULL;
     reader r = {0};
+    gp_selection sel = {0};
     if (out == NULL || in == NULL) {
         return gp_error(ctx, GP_ERR_ARG, "gp_dataset_read: NULL argument");
     }
@@ -1242,6 +1268,9 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
     if (st != GP_OK) {
         goto done;
     }
+    if (in_part(in) && (st = select_part(ctx, in, layer, srs, work, &sel)) != GP_OK) {
+        goto done;
+    }
     for (int i = 0; i < N_LAYERS; i++) {
         /* Each feature is read, then indexed or placed: twice its count. */
         GIntBig n = layer[i] ? OGR_L_GetFeatureCount(layer[i]->layer, FALSE) : 0;
@@ -1262,7 +1291,7 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
     if (st != GP_OK) {
         goto done;
     }
-    if (ds->n_streets == 0) {
+    if (ds->n_streets == 0 && !in_part(in)) {
         const gp_layer_notes *nt = &ds->notes[GP_ROLE_STREETS];
         st = nt->n_skipped > 0
                  ? gp_error(ctx, GP_ERR_INPUT,
@@ -1273,7 +1302,7 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
                             layer[L_STREET]->label);
         goto done;
     }
-    if (ds->n_households == 0) {
+    if (ds->n_households == 0 && !in_part(in)) {
         st = gp_error(ctx, GP_ERR_INPUT, "%s: no usable household feature", layer[L_HOUSE]->label);
         goto done;
     }
@@ -1317,6 +1346,10 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
         st = gp_dataset_read_loads(ctx, in, ds, work, comm);
         gp_gdal_pop_errors(ctx);
     }
+    if (st == GP_OK && in_part(in)) {
+        ds->features_read[GP_ROLE_COMMUNITIES] += sel.n_read;
+        st = gp_select_keep(ctx, ds, &sel);
+    }
     ds->seconds_project += now() - t0;
 done:
     for (int32_t c = 0; comm != NULL && c < ds->n_communities; c++) {
@@ -1325,6 +1358,7 @@ done:
         }
     }
     gp_free(comm);
+    gp_selection_clear(&sel);
     for (int i = 0; i < N_LAYERS; i++) {
         if (ct[i] != NULL) {
             OCTDestroyCoordinateTransformation(ct[i]);

@@ -75,6 +75,11 @@ typedef struct gp_dataset_inputs {
     const char *const *load_field;
     /* How every layer is opened: open options, assumed CRS (io/layer.h); NULL: plainly. */
     const struct gp_layer_settings *layers;
+    /* A part of the input (select.h): the community ids to divide (n_only 0: all) and a box
+     * in the communities' CRS, minx, miny, maxx, maxy (NULL: none). */
+    const char *const *only;
+    size_t n_only;
+    const double *bbox;
 } gp_dataset_inputs;
 
 /** The input layers, in the order of gp_dataset.notes. */
@@ -168,6 +173,10 @@ typedef struct gp_dataset {
     char *work_wkt;
     /* Seconds spent reading features and projecting/validating them. */
     double seconds_read, seconds_project;
+    /* Features read from each input layer (GP_ROLE_*), and whether only a part of the
+     * communities was kept (select.h: gp_inputs_set_only, gp_inputs_set_bbox). */
+    int64_t features_read[GP_ROLE_COUNT];
+    int32_t partial;
 } gp_dataset;
 
 /**

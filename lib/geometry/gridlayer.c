@@ -5,6 +5,7 @@
 #include "canonical.h"
 #include "crs.h"
 #include "hits.h"
+#include "select.h"
 
 #include "io/layer.h"
 
@@ -280,6 +281,9 @@ static gp_status read_features(greader *r, const gp_grid_layer_source *src,
                                   &code_field);
     if (st == GP_OK && src->community_field != NULL) {
         st = gp_layer_field(ctx, r->l, src->community_field, &comm_field);
+    }
+    if (st == GP_OK) { /* a part of the input: its communities' grids alone */
+        st = gp_select_filter_grids(ctx, r->ds, r->l, comm_field);
     }
     if (st == GP_OK && (st = gp_dataset_community_rank(ctx, r->ds, &rank)) == GP_OK) {
         by_id = gp_malloc(((size_t)r->ds->n_communities + 1) * sizeof *by_id);

@@ -24,6 +24,16 @@ gp_status gp_inputs_new(gp_inputs **out)
     return *out ? GP_OK : GP_ERR_NOMEM;
 }
 
+static void free_only(gp_inputs *in)
+{
+    for (size_t i = 0; i < in->n_only; i++) {
+        gp_free(in->only[i]);
+    }
+    gp_free(in->only);
+    in->only = NULL;
+    in->n_only = 0;
+}
+
 void gp_inputs_free(gp_inputs *in)
 {
     if (in == NULL) {
@@ -64,6 +74,7 @@ void gp_inputs_free(gp_inputs *in)
     }
     CSLDestroy(in->layer_settings.open_options);
     gp_free(in->layer_settings.assume_crs);
+    free_only(in);
     gp_free(in);
 }
 
@@ -478,7 +489,69 @@ gp_dataset_inputs gp_inputs_dataset(const gp_inputs *in, const gp_options *opts)
         .load_source = (const char *const *)in->load_source,
         .load_field = (const char *const *)in->load_field,
         .layers = &in->layer_settings,
+        .only = (const char *const *)in->only,
+        .n_only = in->n_only,
+        .bbox = in->has_bbox ? in->bbox : NULL,
     };
+}
+
+/* ---- a part of the input (since 0.3, geometry/select.h) ----------------------------------- */
+
+gp_status gp_inputs_set_only(gp_context *ctx, gp_inputs *in, const char *const *ids, size_t n)
+{
+    if (in == NULL || (ids == NULL && n > 0)) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_inputs_set_only: %s",
+                        in == NULL ? "inputs are NULL" : "ids are NULL");
+    }
+    char **copy = gp_calloc(n + 1, sizeof *copy);
+    if (copy == NULL) {
+        return gp_error_nomem(ctx, "the selected community ids");
+    }
+    gp_status st = GP_OK;
+    for (size_t i = 0; i < n && st == GP_OK; i++) {
+        if (ids[i] == NULL || ids[i][0] == '\0') {
+            st = gp_error(ctx, GP_ERR_ARG, "gp_inputs_set_only: id %zu of %zu is %s", i + 1, n,
+                          ids[i] == NULL ? "NULL" : "empty");
+        } else if ((copy[i] = gp_strdup(ids[i])) == NULL) {
+            st = gp_error_nomem(ctx, "the selected community ids");
+        }
+    }
+    if (st != GP_OK) {
+        for (size_t i = 0; i < n; i++) {
+            gp_free(copy[i]);
+        }
+        gp_free(copy);
+        return st;
+    }
+    free_only(in);
+    in->only = copy;
+    in->n_only = n;
+    return GP_OK;
+}
+
+gp_status gp_inputs_set_bbox(gp_context *ctx, gp_inputs *in, double minx, double miny, double maxx,
+                             double maxy)
+{
+    if (in == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_inputs_set_bbox: inputs are NULL");
+    }
+    if (isnan(minx) && isnan(miny) && isnan(maxx) && isnan(maxy)) {
+        in->has_bbox = 0;
+        return GP_OK;
+    }
+    if (!isfinite(minx) || !isfinite(miny) || !isfinite(maxx) || !isfinite(maxy) ||
+        !(minx < maxx) || !(miny < maxy)) {
+        return gp_error(ctx, GP_ERR_ARG,
+                        "box %g,%g,%g,%g: expected finite minx,miny,maxx,maxy with minx < maxx "
+                        "and miny < maxy",
+                        minx, miny, maxx, maxy);
+    }
+    in->bbox[0] = minx;
+    in->bbox[1] = miny;
+    in->bbox[2] = maxx;
+    in->bbox[3] = maxy;
+    in->has_bbox = 1;
+    return GP_OK;
 }
 
 /* ---- how layers are opened: GDAL open options, an assumed CRS (since 0.3) ----------------- */

@@ -35,6 +35,11 @@ struct gp_inputs {
     /* GDAL open options for every layer and the CRS assumed for a layer without one
      * (gp_inputs_add_open_option, gp_inputs_set_assume_crs; since 0.3). */
     gp_layer_settings layer_settings;
+    /* A part of the input (gp_inputs_set_only, gp_inputs_set_bbox; geometry/select.h). */
+    char **only;
+    size_t n_only;
+    int32_t has_bbox;
+    double bbox[4];
 };
 
 /**

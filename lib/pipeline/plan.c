@@ -422,6 +422,11 @@ int32_t gp_plan_out_of_bounds(const gp_plan *plan)
     return n;
 }
 
+int64_t gp_plan_features_read(const gp_plan *plan, int32_t layer)
+{
+    return plan != NULL && layer >= 0 && layer < 4 ? plan->features_read[layer] : -1;
+}
+
 int64_t gp_plan_households_read(const gp_plan *plan)
 {
     return plan ? plan->households_read : 0;

@@ -134,6 +134,7 @@ struct gp_plan {
     int32_t n_blocks, cap_blocks;
     char *crs_wkt;              /* output CRS (the communities') */
     int64_t households_read;    /* in every household feature */
+    int64_t features_read[4];   /* per input layer (gp_read_layer), each pass counted */
     int64_t households_outside; /* in features outside every community */
     int64_t features_outside;
     double extra_load_read;    /* extra loads of every extra-load feature (0.3) */

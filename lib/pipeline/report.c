@@ -406,6 +406,11 @@ static void write_json(FILE *f, const gp_plan *plan)
             plan->households_outside, plan->features_outside, gp_plan_out_of_bounds(plan), split,
             gp_plan_problem_count(plan), severity[0], severity[1], severity[2], workload,
             plan->extra_load_read, plan->extra_load_outside);
+    fprintf(f,
+            "  \"read\": {\"communities\": %" PRId64 ", \"streets\": %" PRId64
+            ", \"households\": %" PRId64 ", \"barriers\": %" PRId64 "},\n",
+            plan->features_read[0], plan->features_read[1], plan->features_read[2],
+            plan->features_read[3]);
     if (plan->check_grids != NULL) { /* gp_check: the audit's own facts */
         fputs("  \"check\": {\"grids\": ", f);
         json_string(f, plan->check_grids);

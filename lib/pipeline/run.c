@@ -409,6 +409,7 @@ static gp_status report_overlaps(gp_context *ctx, const gp_dataset *ds, gp_plan 
 static gp_status run_facts(gp_context *ctx, const gp_dataset *ds, gp_plan *plan)
 {
     plan->households_read = ds->households_read;
+    memcpy(plan->features_read, ds->features_read, sizeof plan->features_read);
     plan->households_outside = ds->households_outside;
     plan->features_outside = ds->n_outside;
     gp_status st = GP_OK;

@@ -21,8 +21,8 @@ import os
 import re
 import tempfile
 from ctypes import byref, c_double, c_int32, c_int64, c_void_p
-from typing import (TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence,
-                    Tuple, Union)
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional,
+                    Sequence, Tuple, Union)
 
 from . import _frames, _lib
 from ._lib import lib
@@ -646,6 +646,10 @@ class Result(_Owner):
             _problem(plan, i, self.communities) for i in range(lib.gp_plan_problem_count(plan))]
         self.out_of_bounds = lib.gp_plan_out_of_bounds(plan)
         self.households_read = lib.gp_plan_households_read(plan)
+        # Features read per input layer: with ``only`` or ``bbox``, fewer than the layers hold.
+        self.features_read: Dict[str, int] = {
+            name: lib.gp_plan_features_read(plan, i)
+            for i, name in enumerate(("communities", "streets", "households", "barriers"))}
         self.households_outside = lib.gp_plan_households_outside(plan)
         self.extra_load_read = lib.gp_plan_extra_load_read(plan)
         self.extra_load_outside = lib.gp_plan_extra_load_outside(plan)
@@ -962,6 +966,24 @@ def _set_gdal_inputs(ctx, inputs, gdal):
         _check(lib.gp_inputs_add_open_option(ctx, inputs, option), ctx)
 
 
+def _set_part(ctx, inputs, only, bbox):
+    """``only`` (community ids) and ``bbox`` (minx, miny, maxx, maxy): a part of the input."""
+    if only is not None:
+        if isinstance(only, (str, bytes, int)):
+            only = [only]
+        ids = [_text(str(i) if isinstance(i, int) else i, "only") for i in only]
+        array = (ctypes.c_char_p * (len(ids) + 1))(*ids)
+        _check(lib.gp_inputs_set_only(ctx, inputs, array, len(ids)), ctx)
+    if bbox is not None:
+        try:
+            box = [float(v) for v in bbox]
+        except (TypeError, ValueError):
+            raise ArgumentError(1, f"bbox must be 4 numbers (minx, miny, maxx, maxy), not {bbox!r}")
+        if len(box) != 4:
+            raise ArgumentError(1, f"bbox must be 4 numbers (minx, miny, maxx, maxy), not {bbox!r}")
+        _check(lib.gp_inputs_set_bbox(ctx, inputs, *box), ctx)
+
+
 def _set_gdal_outputs(ctx, outputs, gdal):
     """``layer_options`` and ``dataset_options``: GDAL creation options of the layers."""
     gdal = gdal or {}
@@ -1195,6 +1217,17 @@ assume_crs : str, optional
 layer_options, dataset_options : dict or sequence of "KEY=VALUE", optional
     GDAL creation options of the layers written and their dataset (ogr2ogr -lco, -dsco); one
     the driver lacks is an error.""",
+    "PART": """only : iterable of str, optional
+    Divide only these communities (their ids, as the id field reads as text; a single str is
+    one id). GDAL reads them with an attribute filter, and the streets, households and
+    neighbouring communities within 100 m of them with a spatial filter, from files or
+    PostGIS: parts run separately give the grids of one whole run (same codes, households and
+    geometry). An id no community has is an error naming it. ``Result.features_read`` says how
+    many features of each layer were read.
+bbox : (minx, miny, maxx, maxy), optional
+    Divide only the communities whose envelope's centre lies in this box (half-open: boxes
+    tiling the plane share no community), in the communities' CRS, x first; with ``only``,
+    a community must pass both.""",
     "RESULT": """Returns
 -------
 Result
@@ -1246,7 +1279,9 @@ def partition(communities: Layer, streets: Layer, households: Layer,
               open_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
               assume_crs: Optional[str] = None,
               layer_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
-              dataset_options: Union[Mapping[str, Any], Sequence[str], str, None] = None
+              dataset_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
+              only: Optional[Iterable[str]] = None,
+              bbox: Optional[Sequence[float]] = None
               ) -> Result:
     """Divide communities into grids along streets, like ``gridpart partition``.
 
@@ -1261,6 +1296,7 @@ def partition(communities: Layer, streets: Layer, households: Layer,
     @RUN@
     @CRS@
     @OUTPUTS@
+    @PART@
     @GDAL@
     @STAFF@
     @WORKLOAD@
@@ -1289,7 +1325,7 @@ def partition(communities: Layer, streets: Layer, households: Layer,
                      gdal=dict(open_options=open_options, assume_crs=assume_crs,
                                layer_options=layer_options, dataset_options=dataset_options),
                      map_sheets=map_sheets, map_colour=map_colour,
-                     time_limit=time_limit)
+                     time_limit=time_limit, only=only, bbox=bbox)
 
 
 
@@ -1321,7 +1357,9 @@ def adjust(previous: Layer, communities: Layer, streets: Layer, households: Laye
            open_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
            assume_crs: Optional[str] = None,
            layer_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
-           dataset_options: Union[Mapping[str, Any], Sequence[str], str, None] = None
+           dataset_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
+           only: Optional[Iterable[str]] = None,
+           bbox: Optional[Sequence[float]] = None
            ) -> Result:
     """Repair a previous division for changed inputs, like ``gridpart adjust``.
 
@@ -1345,6 +1383,7 @@ def adjust(previous: Layer, communities: Layer, streets: Layer, households: Laye
     @RUN@
     @CRS@
     @OUTPUTS@
+    @PART@
     @GDAL@
     @STAFF@
     @WORKLOAD@
@@ -1365,7 +1404,7 @@ def adjust(previous: Layer, communities: Layer, streets: Layer, households: Laye
                      gdal=dict(open_options=open_options, assume_crs=assume_crs,
                                layer_options=layer_options, dataset_options=dataset_options),
                      map_sheets=map_sheets, map_colour=map_colour,
-                     time_limit=time_limit)
+                     time_limit=time_limit, only=only, bbox=bbox)
 
 
 
@@ -1376,7 +1415,7 @@ def _pipeline(communities, streets, households, out, previous, previous_code_fie
               map, overwrite, progress, staffing, residents_field, workers, worker_id_field,
               worker_community_field, worker_grid_field, weights, extra_load, balance,
               max_workload, gdal=None, map_sheets=None, map_colour=None,
-              time_limit=None):
+              time_limit=None, only=None, bbox=None):
     """partition (previous None) or adjust."""
     ctx = _lib.context()
     outputs = None
@@ -1405,6 +1444,7 @@ def _pipeline(communities, streets, households, out, previous, previous_code_fie
                 _set_workload(ctx, inputs.ptr, opts.ptr, weights, extra_load, balance,
                               max_workload)
                 _set_gdal_inputs(ctx, inputs.ptr, gdal)
+                _set_part(ctx, inputs.ptr, only, bbox)
                 # Every output is checked before any work, against the inputs too.
                 if outputs is not None:
                     _check(lib.gp_outputs_check(ctx, outputs.ptr, inputs.ptr), ctx)
@@ -1445,7 +1485,9 @@ def check(grids: Layer, communities: Layer, streets: Layer, households: Layer,
           open_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
           assume_crs: Optional[str] = None,
           layer_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
-          dataset_options: Union[Mapping[str, Any], Sequence[str], str, None] = None
+          dataset_options: Union[Mapping[str, Any], Sequence[str], str, None] = None,
+          only: Optional[Iterable[str]] = None,
+          bbox: Optional[Sequence[float]] = None
           ) -> Result:
     """Audit an existing grids layer, like ``gridpart check``.
 
@@ -1469,6 +1511,7 @@ def check(grids: Layer, communities: Layer, streets: Layer, households: Layer,
     @BOUNDS@
     @CRS@
     @OUTPUTS@
+    @PART@
     @GDAL@
 
     @RESULT@
@@ -1491,6 +1534,7 @@ def check(grids: Layer, communities: Layer, streets: Layer, households: Layer,
                                                _text(grids_community_field,
                                                      "grids_community_field")), ctx)
                 _set_gdal_inputs(ctx, inputs.ptr, gdal)
+                _set_part(ctx, inputs.ptr, only, bbox)
                 if outputs is not None:
                     _check(lib.gp_outputs_check(ctx, outputs.ptr, inputs.ptr), ctx)
                 cb = _progress_callback(progress)

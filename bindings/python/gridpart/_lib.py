@@ -227,6 +227,7 @@ FUNCTIONS = {
     "gp_plan_grid_flags": (c_char_p, [PlanP, c_int32]),
     "gp_plan_out_of_bounds": (c_int32, [PlanP]),
     "gp_plan_households_read": (c_int64, [PlanP]),
+    "gp_plan_features_read": (c_int64, [PlanP, c_int32]),
     "gp_plan_households_outside": (c_int64, [PlanP]),
     "gp_plan_problem_count": (c_int32, [PlanP]),
     "gp_plan_problem": (c_char_p, [PlanP, c_int32]),
@@ -261,6 +262,8 @@ FUNCTIONS = {
     # GDAL conventions (0.3): open options, assumed CRS, creation options
     "gp_inputs_add_open_option": (status, [ContextP, InputsP, c_char_p]),
     "gp_inputs_set_assume_crs": (status, [ContextP, InputsP, c_char_p]),
+    "gp_inputs_set_only": (status, [ContextP, InputsP, POINTER(c_char_p), c_size_t]),
+    "gp_inputs_set_bbox": (status, [ContextP, InputsP, c_double, c_double, c_double, c_double]),
     "gp_outputs_add_layer_option": (status, [ContextP, OutputsP, c_char_p]),
     "gp_outputs_add_dataset_option": (status, [ContextP, OutputsP, c_char_p]),
     "gp_outputs_check": (status, [ContextP, OutputsP, InputsP]),
