@@ -156,58 +156,11 @@ def _frame_payload(frame) -> Dict[str, Any]:
     return columns
 
 
-def _binding_filters() -> bool:
-    """Whether gridpart.partition takes ``only=`` (reads just those communities' features)."""
-    import inspect
-    return "only" in inspect.signature(gridpart.partition).parameters
-
-
-def _read_frame(spec: str, where: Optional[str] = None, rect: Optional[Tuple] = None):
-    """A layer read through OGR with an attribute and/or rectangle filter, as a GeoDataFrame."""
-    import geopandas as gpd
-    ds, layer = _open_layer(spec)
-    if where is not None:
-        layer.SetAttributeFilter(where)
-    if rect is not None:
-        layer.SetSpatialFilterRect(*rect)
-    defn = layer.GetLayerDefn()
-    names = [defn.GetFieldDefn(k).GetName() for k in range(defn.GetFieldCount())]
-    rows, wkb = [], []
-    for feature in layer:
-        rows.append([feature.GetField(k) for k in range(len(names))])
-        wkb.append(bytes(feature.GetGeometryRef().ExportToWkb()))
-    srs = layer.GetSpatialRef()
-    crs = srs.ExportToWkt() if srs is not None else None
-    del layer, ds
-    import pandas as pd
-    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=names),
-                            geometry=gpd.GeoSeries.from_wkb(wkb), crs=crs)
-
-
-def _subset_frames(ids: List[str], communities: str, streets: str, households: str,
-                   id_field: str):
-    """Stand-in for a binding without ``only=``: the chunk's communities, and the streets and
-    households within their envelope, read through OGR filters."""
-    quoted = ", ".join("'" + str(i).replace("'", "''") + "'" for i in ids)
-    mine = _read_frame(communities, where=f'"{id_field}" IN ({quoted})')
-    minx, miny, maxx, maxy = mine.total_bounds
-    rect = (minx - 1, miny - 1, maxx + 1, maxy + 1)
-    area = mine.geometry.buffer(1.0).unary_union
-
-    def near(frame):
-        return frame[frame.geometry.intersects(area)].reset_index(drop=True)
-    return mine, near(_read_frame(streets, rect=rect)), near(_read_frame(households, rect=rect))
-
-
 def run_chunk(index: int, ids: List[str], communities: str, streets: str, households: str,
               options: Dict[str, Any]) -> Dict[str, Any]:
     """Divide the communities ``ids`` (chunk ``index``): their grids, blocks and report."""
-    if _binding_filters():
-        layers = (communities, streets, households)
-        options = dict(options, only=list(ids))
-    else:
-        layers = _subset_frames(ids, communities, streets, households, options["id_field"])
-    with gridpart.partition(*layers, **options) as result:
+    with gridpart.partition(communities, streets, households, only=list(ids),
+                            **options) as result:
         return {
             "chunk": index,
             "grids": _frame_payload(result.grids),
@@ -394,7 +347,7 @@ def _gather(client, futures, chunks, progress: bool):
 class _Cluster:
     """The caller's client, or a LocalCluster of processes made and closed here."""
 
-    def __init__(self, client: Any, workers: Optional[int]) -> None:
+    def __init__(self, client: Any) -> None:
         self.client = client
         self.own = None
 
@@ -460,7 +413,7 @@ def partition(communities: Any, streets: Any, households: Any, out: Any = None, 
     chunks = make_chunks(ids, hilbert_order(centres), chunk)
     order = {c: i for i, c in enumerate(ids)}
     options = dict(options, id_field=id_field)
-    with _Cluster(client, None) as c:
+    with _Cluster(client) as c:
         futures = [c.submit(run_chunk, i, ids_, *layers, options, retries=retries, pure=False,
                             key=f"gridpart-chunk-{i}-{uuid.uuid4().hex[:8]}")
                    for i, ids_ in enumerate(chunks)]
