@@ -111,3 +111,16 @@ def test_a_failing_chunk_leaves_the_tables_as_they_were(client):
     assert sql("SELECT md5(string_agg(grid_code || ST_AsText(geom), ',' ORDER BY grid_code))"
                " FROM grids") == before
     assert sql("SELECT count(*) FROM pg_tables WHERE tablename LIKE '%staging%'") == ["0"]
+
+
+def test_keep_false_streams_chunks_into_postgis_and_holds_no_layers(client, single):
+    """keep=False: each chunk goes into staging as it arrives and is let go; the tables get
+    every grid all the same, and the result holds the merged report only."""
+    result = gd.partition(*inputs(), PG, client=client, chunk=4, overwrite=True, keep=False,
+                          **OPTIONS)
+    assert result.grids is None and result.blocks is None
+    assert result.report["totals"]["grids"] == len(single)
+    assert len(result.report["communities"]) == 39
+    assert sql("SELECT count(*), count(DISTINCT grid_code) FROM grids") == \
+        [f"{len(single)}|{len(single)}"]
+    assert sql("SELECT count(*) FROM blocks") == ["3014"]

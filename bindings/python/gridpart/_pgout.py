@@ -106,35 +106,49 @@ def _swap(ds: Any, staging: Dict[str, str]) -> None:
         raise
 
 
-def write(out: str, payloads: Sequence[Dict[str, Any]], overwrite: bool) -> None:
-    """The chunks' grids and blocks into ``out`` (a "PG:CONNINFO"): one transaction per chunk
-    into staging tables, then one swap; on any failure the staging tables are dropped and the
-    old tables stay as they were."""
-    ds = _open(out)
-    if not overwrite:
-        refuse_existing(out)
-    token = uuid.uuid4().hex[:10]
-    staging = {name: f"{name}_staging_{token}" for name in LAYERS}
-    crs = next((p["crs"] for p in payloads if p["crs"]), None)
-    try:
-        layers = {name: _create(ds, staging[name], payloads[0][name], crs) for name in LAYERS}
-        for payload in payloads:
-            ds.StartTransaction()
-            try:
-                for name in LAYERS:
-                    _insert(layers[name], payload[name])
-            except BaseException:
-                ds.RollbackTransaction()
-                raise
-            ds.CommitTransaction()
-        layers = None
-        _swap(ds, staging)
-    except BaseException:
+class Staging:
+    """Staging tables in ``out`` ("PG:CONNINFO") filled one chunk per transaction as chunks
+    arrive (:meth:`add`), then swapped in for `grids` and `blocks` in one transaction
+    (:meth:`commit`) or dropped (:meth:`abort`), leaving the old tables as they were."""
+
+    def __init__(self, out: str, overwrite: bool) -> None:
+        if not overwrite:
+            refuse_existing(out)
+        self.ds = _open(out)
+        token = uuid.uuid4().hex[:10]
+        self.names = {name: f"{name}_staging_{token}" for name in LAYERS}
+        self.layers: Dict[str, Any] = {}
+
+    def add(self, payload: Dict[str, Any]) -> None:
+        """One chunk's grids and blocks, in one transaction."""
+        if not self.layers:
+            self.layers = {name: _create(self.ds, self.names[name], payload[name],
+                                         payload["crs"]) for name in LAYERS}
+        self.ds.StartTransaction()
+        try:
+            for name in LAYERS:
+                _insert(self.layers[name], payload[name])
+        except BaseException:
+            self.ds.RollbackTransaction()
+            raise
+        self.ds.CommitTransaction()
+
+    def commit(self) -> None:
+        """The staging tables become `grids` and `blocks` (the old ones dropped), at once."""
+        self.layers = {}
+        try:
+            _swap(self.ds, self.names)
+        except BaseException:
+            self.abort()
+            raise
+        self.ds = None
+
+    def abort(self) -> None:
+        """Drop the staging tables; the old `grids` and `blocks` stay."""
+        self.layers = {}
         for name in LAYERS:
             try:
-                _execute(ds, f'DROP TABLE IF EXISTS "{staging[name]}" CASCADE')
+                _execute(self.ds, f'DROP TABLE IF EXISTS "{self.names[name]}" CASCADE')
             except RuntimeError:
                 pass
-        raise
-    finally:
-        ds = None
+        self.ds = None

@@ -230,7 +230,8 @@ class DistributedResult:
     Attributes
     ----------
     grids, blocks : geopandas.GeoDataFrame
-        The layers as :class:`gridpart.Result` has them, communities in input order.
+        The layers as :class:`gridpart.Result` has them, communities in input order (None
+        with ``keep=False``).
     report : dict
         The merged report (see :func:`merge_reports`).
     problems : pandas.DataFrame
@@ -322,9 +323,10 @@ def _layer_text(value: Any, name: str) -> str:
                     f"not {type(value).__name__} (workers read their own inputs)")
 
 
-def _gather(client, futures, chunks, progress: bool):
-    """Every chunk's payload, or ChunkError for the first that failed for good (the others
-    are cancelled)."""
+def _gather(client, futures, chunks, progress: bool, sink, keep: bool):
+    """Every chunk's payload, handed to ``sink`` as it arrives (then without its grids and
+    blocks unless ``keep``), or ChunkError for the first that failed for good (the others are
+    cancelled)."""
     from distributed import as_completed
     payloads: Dict[int, Dict[str, Any]] = {}
     index = {f.key: i for i, f in enumerate(futures)}
@@ -336,8 +338,13 @@ def _gather(client, futures, chunks, progress: bool):
             cause = future.exception()
             client.cancel(futures)
             raise ChunkError(i, chunks[i], cause) from cause
-        payloads[i] = future.result()
+        payload = future.result()
         future.release()
+        if sink is not None:
+            sink(payload)
+        if not keep:
+            payload = dict(payload, grids=None, blocks=None)
+        payloads[i] = payload
         done_communities += len(chunks[i])
         if progress:
             log.info("chunk %d done: %d/%d communities", i, done_communities, total)
@@ -368,6 +375,7 @@ class _Cluster:
 def partition(communities: Any, streets: Any, households: Any, out: Any = None, *,
               client: Any = None, chunk: int = 16, retries: int = 2, progress: bool = False,
               id_field: str = "code", report: Any = None, overwrite: bool = False,
+              keep: bool = True,
               format: Optional[str] = None, **options: Any) -> DistributedResult:
     """Divide the communities into grids, one Dask task per chunk of ``chunk`` neighbouring
     communities, and write one output.
@@ -391,6 +399,10 @@ def partition(communities: Any, streets: Any, households: Any, out: Any = None, 
         the futures shows Dask's own bar.
     report : str or os.PathLike, optional
         Write the merged JSON report there.
+    keep : bool
+        Keep the grids and blocks in the result (True). False frees each chunk's layers once
+        written, so with a PostGIS output the caller holds only the reports (a country's
+        layers never sit in one process); the result's grids and blocks are then None.
     **options
         Passed to every task's :func:`gridpart.partition` (class_field, count_field, min, max,
         seed, threads, ...).
@@ -413,21 +425,34 @@ def partition(communities: Any, streets: Any, households: Any, out: Any = None, 
     chunks = make_chunks(ids, hilbert_order(centres), chunk)
     order = {c: i for i, c in enumerate(ids)}
     options = dict(options, id_field=id_field)
+    staging = None
+    if _is_pg(out):
+        from . import _pgout
+        staging = _pgout.Staging(out, overwrite)
     with _Cluster(client) as c:
         futures = [c.submit(run_chunk, i, ids_, *layers, options, retries=retries, pure=False,
                             key=f"gridpart-chunk-{i}-{uuid.uuid4().hex[:8]}")
                    for i, ids_ in enumerate(chunks)]
-        payloads = _gather(c, futures, chunks, progress)
+        try:
+            payloads = _gather(c, futures, chunks, progress,
+                               staging.add if staging else None,
+                               keep or (out is not None and staging is None))
+        except BaseException:
+            if staging is not None:
+                staging.abort()
+            raise
+    if staging is not None:
+        staging.commit()
     crs = next((p["crs"] for p in payloads if p["crs"]), None)
-    grids = _frame([p["grids"] for p in payloads], GRID_COLUMNS, crs, order)
-    blocks = _frame([p["blocks"] for p in payloads], BLOCK_COLUMNS, crs, order)
+    grids = blocks = None
+    if keep or (out is not None and staging is None):
+        grids = _frame([p["grids"] for p in payloads], GRID_COLUMNS, crs, order)
+        blocks = _frame([p["blocks"] for p in payloads], BLOCK_COLUMNS, crs, order)
     merged = merge_reports([p["report"] for p in payloads], order)
-    if out is not None:
-        if _is_pg(out):
-            from . import _pgout
-            _pgout.write(out, payloads, overwrite)
-        else:
-            _write_file(out, grids, blocks, overwrite, format)
+    if out is not None and staging is None:
+        _write_file(out, grids, blocks, overwrite, format)
+        if not keep:
+            grids = blocks = None
     _write_report(report, merged, overwrite)
     return DistributedResult(grids, blocks, merged, chunks,
                              _sum_features([p["features_read"] for p in payloads]),
