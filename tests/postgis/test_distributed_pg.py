@@ -36,13 +36,8 @@ def single():
 
 @pytest.fixture(scope="module")
 def client():
-    from distributed import Client, LocalCluster
-    cluster = LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                           dashboard_address=None)
-    c = Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
+    with gd.local_client(2) as c:
+        yield c
 
 
 def inputs():

@@ -33,13 +33,8 @@ def layers():
 
 @pytest.fixture(scope="module")
 def client():
-    from distributed import Client, LocalCluster
-    cluster = LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                           dashboard_address=None)
-    c = Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
+    with gd.local_client(2) as c:
+        yield c
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +161,19 @@ def test_a_worker_killed_mid_run_loses_no_community(client, single, tmp_path):
     assert "error" not in done, repr(done.get("error"))
     assert_same_grids(done["result"].grids, single[0])
     assert os.listdir(tmp_path) == ["k.gpkg"]
+
+
+def test_report_is_merged_and_an_existing_one_refused_first(client, single, tmp_path):
+    """report=: the merged JSON (totals summed, 39 communities in input order); an existing
+    report file is refused before any work, like an existing output."""
+    path = tmp_path / "report.json"
+    result = gd.partition(*layers(), client=client, chunk=10, report=str(path), **OPTIONS)
+    import json
+    written = json.loads(path.read_text())
+    assert written["totals"] == result.report["totals"]
+    assert written["totals"]["households"] == single[2]["totals"]["households"] == 71188
+    assert written["chunks"] == 4
+    assert [c["id"] for c in written["communities"]] == \
+        [c["id"] for c in single[2]["communities"]]
+    with pytest.raises(gridpart.GridpartIOError, match="exists"):
+        gd.partition(*layers(), client=client, chunk=10, report=str(path), **OPTIONS)

@@ -19,19 +19,20 @@ with :class:`ChunkError` naming the chunk and its communities, and nothing is wr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import tempfile
 import uuid
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 import gridpart
 
 __all__ = ["partition", "DistributedResult", "ChunkError", "hilbert_order", "make_chunks",
-           "community_centres"]
+           "community_centres", "local_client"]
 
 log = logging.getLogger("gridpart.distributed")
 
@@ -351,25 +352,24 @@ def _gather(client, futures, chunks, progress: bool, sink, keep: bool):
     return [payloads[i] for i in range(len(chunks))]
 
 
-class _Cluster:
-    """The caller's client, or a LocalCluster of processes made and closed here."""
+@contextlib.contextmanager
+def local_client(n_workers: Optional[int] = None) -> Iterator[Any]:
+    """A distributed.Client on a LocalCluster of ``n_workers`` processes (None: one per core),
+    one thread each, no dashboard; closed on leaving the ``with`` block."""
+    from distributed import Client, LocalCluster
+    with LocalCluster(n_workers=n_workers, processes=True, threads_per_worker=1,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        yield client
 
-    def __init__(self, client: Any) -> None:
-        self.client = client
-        self.own = None
 
-    def __enter__(self):
-        if self.client is None:
-            from distributed import Client, LocalCluster
-            self.own = LocalCluster(processes=True, threads_per_worker=1,
-                                    dashboard_address=None)
-            self.client = Client(self.own)
-        return self.client
-
-    def __exit__(self, *exc):
-        if self.own is not None:
-            self.client.close()
-            self.own.close()
+@contextlib.contextmanager
+def _client(client: Any) -> Iterator[Any]:
+    """The caller's client, or a local one made and closed here."""
+    if client is not None:
+        yield client
+    else:
+        with local_client() as own:
+            yield own
 
 
 def partition(communities: Any, streets: Any, households: Any, out: Any = None, *,
@@ -395,8 +395,8 @@ def partition(communities: Any, streets: Any, households: Any, out: Any = None, 
     retries : int
         Times Dask reruns a failed chunk (a worker that died included) before the run stops.
     progress : bool
-        Log each finished chunk (logger "gridpart.distributed"); ``distributed.progress`` on
-        the futures shows Dask's own bar.
+        Log each finished chunk and the communities done so far (logger
+        "gridpart.distributed", level INFO); the dashboard of your own client shows the tasks.
     report : str or os.PathLike, optional
         Write the merged JSON report there.
     keep : bool
@@ -419,8 +419,10 @@ def partition(communities: Any, streets: Any, households: Any, out: Any = None, 
     layers = [_layer_text(v, n) for v, n in ((communities, "communities"),
                                                (streets, "streets"),
                                                (households, "households"))]
-    if out is not None and not overwrite:
-        _refuse_existing(out)
+    if not overwrite:
+        for target in (out, report):
+            if target is not None:
+                _refuse_existing(target)
     ids, centres = community_centres(layers[0], id_field)
     chunks = make_chunks(ids, hilbert_order(centres), chunk)
     order = {c: i for i, c in enumerate(ids)}
@@ -429,7 +431,7 @@ def partition(communities: Any, streets: Any, households: Any, out: Any = None, 
     if _is_pg(out):
         from . import _pgout
         staging = _pgout.Staging(out, overwrite)
-    with _Cluster(client) as c:
+    with _client(client) as c:
         futures = [c.submit(run_chunk, i, ids_, *layers, options, retries=retries, pure=False,
                             key=f"gridpart-chunk-{i}-{uuid.uuid4().hex[:8]}")
                    for i, ids_ in enumerate(chunks)]
