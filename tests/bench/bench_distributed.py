@@ -27,7 +27,8 @@ t = time.perf_counter()
 with gridpart.partition(*sys.argv[1:4], class_field="class", count_field="households",
                         threads=1) as r:
     n = len(r.grid_records)
-print(n, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+u = resource.getrusage(resource.RUSAGE_SELF)
+print(n, time.perf_counter() - t, u.ru_maxrss, u.ru_utime + u.ru_stime)
 """
 
 
@@ -42,10 +43,11 @@ def province(shared, scratch, n):
 
 
 def run_single(paths):
-    """One process (a child, so its peak memory is its own): grids, seconds, peak MB."""
+    """One process (a child, so its peak memory is its own): grids, seconds, peak MB, CPU
+    seconds."""
     out = subprocess.run([sys.executable, "-c", SINGLE, *paths], check=True,
                          capture_output=True, text=True).stdout.split()
-    return int(out[0]), float(out[1]), int(out[2]) / 1024
+    return int(out[0]), float(out[1]), int(out[2]) / 1024, float(out[3])
 
 
 class FirstResult(logging.Handler):
@@ -58,6 +60,13 @@ class FirstResult(logging.Handler):
     def emit(self, record):
         if self.first is None:
             self.first = time.perf_counter()
+
+
+def cpu_seconds():
+    """This process's CPU time (user + system), seconds."""
+    import resource
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
 
 
 def peak_mb():
@@ -79,6 +88,7 @@ def run_cluster(paths, workers, chunk):
     client = Client(cluster)
     client.wait_for_workers(workers)
     startup = time.perf_counter() - t0
+    cpu0 = client.run(cpu_seconds)
     handler = FirstResult()
     logger = logging.getLogger("gridpart.distributed")
     logger.addHandler(handler)
@@ -88,11 +98,12 @@ def run_cluster(paths, workers, chunk):
         result = gd.partition(*paths, client=client, chunk=chunk, progress=True, **OPTIONS)
         seconds = time.perf_counter() - t
         peaks = sorted(client.run(peak_mb).values())
+        cpu = sum(v - cpu0[w] for w, v in client.run(cpu_seconds).items())
     finally:
         logger.removeHandler(handler)
         client.close()
         cluster.close()
-    return len(result.grids), seconds, handler.first - t, peaks, startup
+    return len(result.grids), seconds, handler.first - t, peaks, startup, cpu
 
 
 def main(argv=None):
@@ -108,20 +119,24 @@ def main(argv=None):
     paths = province(args.shared, args.scratch, args.communities)
     n = args.communities
     times = {"single": [], "1 worker": [], "2 workers": []}
+    cpus = {k: [] for k in times}
     grids = set()
     for r in range(args.rounds):
-        g, s, mb = run_single(paths)
+        g, s, mb, cpu = run_single(paths)
         grids.add(g)
         times["single"].append(s)
+        cpus["single"].append(cpu)
         print(f"round {r + 1} single process: {s:.1f} s, {n / s:.2f} communities/s, "
-              f"{g} grids, peak {mb:.0f} MB", flush=True)
+              f"{g} grids, peak {mb:.0f} MB, CPU {cpu:.1f} s", flush=True)
         for w in (1, 2):
-            g, s, first, peaks, startup = run_cluster(paths, w, args.chunk)
+            g, s, first, peaks, startup, cpu = run_cluster(paths, w, args.chunk)
             grids.add(g)
             times[f"{w} worker" + ("s" if w > 1 else "")].append(s)
+            cpus[f"{w} worker" + ("s" if w > 1 else "")].append(cpu)
             print(f"round {r + 1} LocalCluster {w} worker(s): {s:.1f} s, {n / s:.2f} "
                   f"communities/s, first result after {first:.1f} s, peak per worker "
-                  f"{', '.join(f'{p:.0f}' for p in peaks)} MB (cluster start {startup:.1f} s)",
+                  f"{', '.join(f'{p:.0f}' for p in peaks)} MB, CPU of the workers {cpu:.1f} s "
+                  f"(cluster start {startup:.1f} s)",
                   flush=True)
     if len(grids) != 1:
         sys.exit(f"bench_distributed: the runs disagree on the grid count: {sorted(grids)}")
@@ -131,6 +146,15 @@ def main(argv=None):
           f"{best['2 workers']:.1f} s; 2 workers / 1 worker speedup "
           f"{best['1 worker'] / best['2 workers']:.2f}x (goal >= 1.8x), 2 workers / single "
           f"{best['single'] / best['2 workers']:.2f}x")
+    # Load-proof: the CPU seconds the work costs. On N free cores the N workers would take
+    # (their CPU seconds) / N, so the speedup over one worker is N x cpu(1) / cpu(N).
+    cpu = {k: min(v) for k, v in cpus.items()}
+    print(f"CPU seconds: single {cpu['single']:.1f}, 1 worker {cpu['1 worker']:.1f}, 2 workers "
+          f"{cpu['2 workers']:.1f} (sum); on 2 free cores 2 workers would be "
+          f"{2 * cpu['1 worker'] / cpu['2 workers']:.2f}x one worker; one worker costs "
+          f"{cpu['1 worker'] / cpu['single']:.2f}x the CPU of one process; "
+          f"{n / cpu['1 worker']:.2f} communities per CPU second")
+    print(subprocess.run(["uptime"], capture_output=True, text=True).stdout)
     return 0
 
 
