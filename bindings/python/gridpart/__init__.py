@@ -70,6 +70,10 @@ class GridpartError(Exception):
         name = lib.gp_status_string(status).decode()
         super().__init__(f"{message} [{name}, status {status}]" if message else name)
 
+    def __reduce__(self):
+        # Pickled as (status, message), so it crosses processes (Dask workers) as itself.
+        return (type(self), (self.status, self.message))
+
 
 class ArgumentError(GridpartError, ValueError):
     """GP_ERR_ARG: an argument or option value is invalid."""

@@ -1,0 +1,471 @@
+# SPDX-License-Identifier: MIT
+"""gridpart over Dask: a province's communities divided in chunks, one task per chunk.
+
+``partition(communities, streets, households, out, client=None, chunk=16)`` orders the
+communities along a Hilbert curve through their centres (one cheap pass over the communities
+layer), cuts that order into chunks of ``chunk`` neighbouring communities, and submits one Dask
+task per chunk. A task calls :func:`gridpart.partition` with ``only=`` its communities, so it
+reads just their features, and returns its grids, blocks and report as plain picklable values.
+The caller gathers them, merges the reports (totals and staffing summed, problems and
+communities concatenated) and writes one output, whole or not at all:
+
+- a file (GeoPackage, ...): written beside itself under a temporary name, then renamed;
+- PostGIS (``"PG:CONNINFO"``): each chunk in one transaction into staging tables, then one
+  transaction that swaps them in for ``grids`` and ``blocks``, so a reader never sees half.
+
+A chunk whose task fails is retried by Dask (``retries``); when it keeps failing the run stops
+with :class:`ChunkError` naming the chunk and its communities, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import tempfile
+import uuid
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+import gridpart
+
+__all__ = ["partition", "DistributedResult", "ChunkError", "hilbert_order", "make_chunks",
+           "community_centres", "local_client"]
+
+log = logging.getLogger("gridpart.distributed")
+
+GRID_COLUMNS = ("grid_code", "community", "households", "workload", "blocks", "worker", "flags")
+BLOCK_COLUMNS = ("block_id", "community", "grid_code", "households", "on_streets")
+
+
+class ChunkError(RuntimeError):
+    """A chunk's task failed after its retries: ``chunk`` (its index), ``communities`` (its
+    community ids) and ``cause`` (the exception the task raised)."""
+
+    def __init__(self, chunk: int, communities: Sequence[str], cause: BaseException) -> None:
+        self.chunk = chunk
+        self.communities = list(communities)
+        self.cause = cause
+        shown = ", ".join(self.communities[:5]) + (", ..." if len(self.communities) > 5 else "")
+        super().__init__(f"chunk {chunk} (communities {shown}) failed: "
+                         f"{type(cause).__name__}: {cause}; nothing was written")
+
+
+# ---- chunks ---------------------------------------------------------------------------------
+
+def _hilbert_d(x: np.ndarray, y: np.ndarray, bits: int) -> np.ndarray:
+    """The Hilbert curve index of integer cells (x, y) in [0, 2**bits)."""
+    d = np.zeros(x.shape, dtype=np.int64)
+    x = x.astype(np.int64)
+    y = y.astype(np.int64)
+    s = 1 << (bits - 1)
+    while s > 0:
+        rx = (x & s) > 0
+        ry = (y & s) > 0
+        d += s * s * ((3 * rx) ^ ry)
+        # Rotate the quadrant so the curve stays continuous.
+        flip = ~ry
+        swap_x = np.where(flip & rx, s - 1 - x, x)
+        swap_y = np.where(flip & rx, s - 1 - y, y)
+        x, y = np.where(flip, swap_y, swap_x), np.where(flip, swap_x, swap_y)
+        s >>= 1
+    return d
+
+
+def hilbert_order(points: Any, bits: int = 16) -> np.ndarray:
+    """The order of ``points`` (an (n, 2) array of x, y) along a Hilbert curve over their
+    extent: indices into ``points``, neighbours on the curve close in space. Ties keep input
+    order, so the order is deterministic."""
+    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    if len(pts) == 0:
+        return np.zeros(0, dtype=np.int64)
+    lo = pts.min(axis=0)
+    span = float((pts.max(axis=0) - lo).max()) or 1.0
+    cells = np.floor((pts - lo) / span * ((1 << bits) - 1)).astype(np.int64)
+    return np.argsort(_hilbert_d(cells[:, 0], cells[:, 1], bits), kind="stable")
+
+
+def make_chunks(ids: Sequence[str], order: Sequence[int], chunk: int) -> List[List[str]]:
+    """``ids`` taken in ``order`` and cut into lists of ``chunk`` (the last may be shorter)."""
+    if int(chunk) < 1:
+        raise ValueError(f"chunk must be a whole number >= 1, not {chunk!r}")
+    ordered = [ids[i] for i in order]
+    return [ordered[k:k + chunk] for k in range(0, len(ordered), int(chunk))]
+
+
+# ---- layers through OGR ---------------------------------------------------------------------
+
+def _split_layer(spec: str) -> Tuple[str, Optional[str]]:
+    """'PATH[:LAYER]' or 'PG:CONNINFO:TABLE' as (dataset, layer or None)."""
+    spec = os.fspath(spec)
+    if spec.upper().startswith("PG:"):
+        conn, _, table = spec.rpartition(":")
+        if conn.upper() == "PG" or "=" in table or " " in table:
+            return spec, None
+        return conn, table
+    if os.path.exists(spec):
+        return spec, None
+    path, _, layer = spec.rpartition(":")
+    if path and os.path.exists(path):
+        return path, layer
+    return spec, None
+
+
+def _open_layer(spec: str):
+    from osgeo import ogr
+    dataset, name = _split_layer(spec)
+    ds = ogr.Open(dataset)
+    if ds is None:
+        raise gridpart.GridpartIOError(3, f"cannot open '{dataset}'")
+    layer = ds.GetLayerByName(name) if name else ds.GetLayer(0)
+    if layer is None:
+        raise gridpart.InputError(4, f"'{dataset}' has no layer '{name}'")
+    return ds, layer
+
+
+def community_centres(communities: str, id_field: str = "code"
+                      ) -> Tuple[List[str], np.ndarray]:
+    """The ids and envelope centres of every community, in layer order: one pass over the
+    communities layer alone (no streets, no households)."""
+    ds, layer = _open_layer(communities)
+    if layer.GetLayerDefn().GetFieldIndex(id_field) < 0:
+        raise gridpart.InputError(4, f"{communities}: no field '{id_field}'")
+    ids: List[str] = []
+    centres: List[Tuple[float, float]] = []
+    for feature in layer:
+        geom = feature.GetGeometryRef()
+        if geom is None:
+            raise gridpart.InputError(4, f"{communities}: feature {feature.GetFID()} "
+                                         "has no geometry")
+        minx, maxx, miny, maxy = geom.GetEnvelope()
+        ids.append(str(feature.GetField(id_field)))
+        centres.append(((minx + maxx) / 2, (miny + maxy) / 2))
+    del layer, ds
+    if len(set(ids)) != len(ids):
+        raise gridpart.InputError(4, f"{communities}: community ids in '{id_field}' repeat")
+    return ids, np.array(centres, dtype=float).reshape(-1, 2)
+
+
+# ---- one chunk (runs on a worker) -----------------------------------------------------------
+
+def _frame_payload(frame) -> Dict[str, Any]:
+    """A GeoDataFrame as plain columns plus WKB: compact and picklable anywhere."""
+    columns = {c: frame[c].tolist() for c in frame.columns if c != "geometry"}
+    columns["wkb"] = frame.geometry.to_wkb().tolist()
+    return columns
+
+
+def run_chunk(index: int, ids: List[str], communities: str, streets: str, households: str,
+              options: Dict[str, Any]) -> Dict[str, Any]:
+    """Divide the communities ``ids`` (chunk ``index``): their grids, blocks and report."""
+    with gridpart.partition(communities, streets, households, only=list(ids),
+                            **options) as result:
+        return {
+            "chunk": index,
+            "grids": _frame_payload(result.grids),
+            "blocks": _frame_payload(result.blocks),
+            "report": result.report,
+            "crs": result.crs,
+            "features_read": getattr(result, "features_read", None),
+        }
+
+
+# ---- merging --------------------------------------------------------------------------------
+
+def _summed(a: Any, b: Any) -> Any:
+    """Two report sections merged: numbers summed, dicts merged key by key, lists joined,
+    anything else (a name) kept from ``a``."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a + b
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = dict(a)
+        for key, value in b.items():
+            out[key] = _summed(out[key], value) if key in out else value
+        return out
+    if isinstance(a, list) and isinstance(b, list):
+        return a + b
+    return a
+
+
+def merge_reports(reports: Sequence[Dict[str, Any]], order: Dict[str, int]) -> Dict[str, Any]:
+    """The chunks' reports as one: totals, staffing and adjust counts summed; run-wide problems
+    concatenated (each tagged with its chunk); communities concatenated in input order."""
+    if not reports:
+        return {}
+    merged = {k: v for k, v in reports[0].items()
+              if k not in ("totals", "staffing", "adjust", "problems", "communities")}
+    for key in ("totals", "staffing", "adjust"):
+        parts = [r[key] for r in reports if key in r]
+        if parts:
+            total = parts[0]
+            for part in parts[1:]:
+                total = _summed(total, part)
+            merged[key] = total
+    merged["problems"] = [dict(p, chunk=i) for i, r in enumerate(reports)
+                          for p in r.get("problems", [])]
+    communities = [c for r in reports for c in r.get("communities", [])]
+    merged["communities"] = sorted(communities, key=lambda c: order.get(c["id"], len(order)))
+    merged["chunks"] = len(reports)
+    return merged
+
+
+def _frame(parts: List[Dict[str, Any]], columns: Sequence[str], crs: Any, order: Dict[str, int]):
+    import geopandas as gpd
+    import pandas as pd
+    rows = {c: [v for p in parts for v in p.get(c, [])] for c in columns}
+    wkb = [v for p in parts for v in p["wkb"]]
+    frame = gpd.GeoDataFrame(pd.DataFrame(rows, columns=list(columns)),
+                             geometry=gpd.GeoSeries.from_wkb(wkb), crs=crs)
+    # Input order of the communities, then each chunk's own order (stable).
+    rank = frame["community"].map(lambda c: order.get(c, len(order)))
+    return frame.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
+
+
+class DistributedResult:
+    """The merged result of a distributed run.
+
+    Attributes
+    ----------
+    grids, blocks : geopandas.GeoDataFrame
+        The layers as :class:`gridpart.Result` has them, communities in input order (None
+        with ``keep=False``).
+    report : dict
+        The merged report (see :func:`merge_reports`).
+    problems : pandas.DataFrame
+        Every problem, run-wide ones and each community's.
+    chunks : list of list of str
+        The communities of each chunk, in submission order.
+    features_read : dict or None
+        Features read per layer, summed over the chunks (when the binding reports them).
+    out : str or None
+        Where the layers were written.
+    """
+
+    def __init__(self, grids, blocks, report, chunks, features_read, out):
+        self.grids = grids
+        self.blocks = blocks
+        self.report = report
+        self.chunks = chunks
+        self.features_read = features_read
+        self.out = out
+
+    @property
+    def problems(self):
+        import pandas as pd
+        rows = list(self.report.get("problems", []))
+        for community in self.report.get("communities", []):
+            rows += [dict(p, community=p.get("community", community["id"]))
+                     for p in community.get("problems", [])]
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        return (f"DistributedResult(communities={len(self.report.get('communities', []))}, "
+                f"grids={len(self.grids)}, chunks={len(self.chunks)}, out={self.out!r})")
+
+
+def _sum_features(values: Sequence[Any]) -> Any:
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    total = values[0]
+    for v in values[1:]:
+        total = _summed(total, v)
+    return total
+
+
+# ---- output ---------------------------------------------------------------------------------
+
+def _is_pg(out: Any) -> bool:
+    return isinstance(out, str) and out.upper().startswith("PG:")
+
+
+def _write_file(out: str, grids, blocks, overwrite: bool, driver: Optional[str]) -> None:
+    """Both layers into a temporary file beside ``out``, then renamed onto it."""
+    out = os.path.abspath(os.fspath(out))
+    if os.path.exists(out) and not overwrite:
+        raise gridpart.GridpartIOError(3, f"'{out}' exists (overwrite=True replaces it)")
+    folder, name = os.path.split(out)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=os.path.splitext(name)[1],
+                               dir=folder)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        grids.to_file(tmp, layer="grids", driver=driver)
+        blocks.to_file(tmp, layer="blocks", driver=driver)
+        os.replace(tmp, out)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _write_report(path: Optional[str], report: Dict[str, Any], overwrite: bool) -> None:
+    if path is None:
+        return
+    path = os.path.abspath(os.fspath(path))
+    if os.path.exists(path) and not overwrite:
+        raise gridpart.GridpartIOError(3, f"'{path}' exists (overwrite=True replaces it)")
+    fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".json", dir=os.path.dirname(path))
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(report, f, ensure_ascii=False, indent=1)
+    os.replace(tmp, path)
+
+
+# ---- the run --------------------------------------------------------------------------------
+
+def _layer_text(value: Any, name: str) -> str:
+    if isinstance(value, (str, os.PathLike)):
+        return os.fspath(value)
+    raise TypeError(f"{name}: gridpart.distributed takes a path or 'PG:CONNINFO:TABLE', "
+                    f"not {type(value).__name__} (workers read their own inputs)")
+
+
+def _gather(client, futures, chunks, progress: bool, sink, keep: bool):
+    """Every chunk's payload, handed to ``sink`` as it arrives (then without its grids and
+    blocks unless ``keep``), or ChunkError for the first that failed for good (the others are
+    cancelled)."""
+    from distributed import as_completed
+    payloads: Dict[int, Dict[str, Any]] = {}
+    index = {f.key: i for i, f in enumerate(futures)}
+    done_communities = 0
+    total = sum(len(c) for c in chunks)
+    for future in as_completed(futures):
+        i = index[future.key]
+        if future.status == "error":
+            cause = future.exception()
+            client.cancel(futures)
+            raise ChunkError(i, chunks[i], cause) from cause
+        payload = future.result()
+        future.release()
+        if sink is not None:
+            sink(payload)
+        if not keep:
+            payload = dict(payload, grids=None, blocks=None)
+        payloads[i] = payload
+        done_communities += len(chunks[i])
+        if progress:
+            log.info("chunk %d done: %d/%d communities", i, done_communities, total)
+    return [payloads[i] for i in range(len(chunks))]
+
+
+@contextlib.contextmanager
+def local_client(n_workers: Optional[int] = None) -> Iterator[Any]:
+    """A distributed.Client on a LocalCluster of ``n_workers`` processes (None: one per core),
+    one thread each, no dashboard; closed on leaving the ``with`` block."""
+    from distributed import Client, LocalCluster
+    with LocalCluster(n_workers=n_workers, processes=True, threads_per_worker=1,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        yield client
+
+
+@contextlib.contextmanager
+def _client(client: Any) -> Iterator[Any]:
+    """The caller's client, or a local one made and closed here."""
+    if client is not None:
+        yield client
+    else:
+        with local_client() as own:
+            yield own
+
+
+def partition(communities: Any, streets: Any, households: Any, out: Any = None, *,
+              client: Any = None, chunk: int = 16, retries: int = 2, progress: bool = False,
+              id_field: str = "code", report: Any = None, overwrite: bool = False,
+              keep: bool = True,
+              format: Optional[str] = None, **options: Any) -> DistributedResult:
+    """Divide the communities into grids, one Dask task per chunk of ``chunk`` neighbouring
+    communities, and write one output.
+
+    Parameters
+    ----------
+    communities, streets, households : str or os.PathLike
+        Layers as :func:`gridpart.partition` takes them ("PATH[:LAYER]",
+        "PG:CONNINFO:TABLE"); every worker must be able to read them.
+    out : str or os.PathLike, optional
+        A file (written whole via a temporary file and a rename) or "PG:CONNINFO" (staging
+        tables, then one swapping transaction).
+    client : distributed.Client, optional
+        Your client; None makes a LocalCluster of processes for this call and closes it.
+    chunk : int
+        Communities per task (neighbours along a Hilbert curve through their centres).
+    retries : int
+        Times Dask reruns a failed chunk (a worker that died included) before the run stops.
+    progress : bool
+        Log each finished chunk and the communities done so far (logger
+        "gridpart.distributed", level INFO); the dashboard of your own client shows the tasks.
+    report : str or os.PathLike, optional
+        Write the merged JSON report there.
+    keep : bool
+        Keep the grids and blocks in the result (True). False frees each chunk's layers once
+        written, so with a PostGIS output the caller holds only the reports (a country's
+        layers never sit in one process); the result's grids and blocks are then None.
+    **options
+        Passed to every task's :func:`gridpart.partition` (class_field, count_field, min, max,
+        seed, threads, ...).
+
+    Returns
+    -------
+    DistributedResult
+
+    Raises
+    ------
+    ChunkError
+        A chunk kept failing; nothing was written.
+    """
+    layers = [_layer_text(v, n) for v, n in ((communities, "communities"),
+                                               (streets, "streets"),
+                                               (households, "households"))]
+    if not overwrite:
+        for target in (out, report):
+            if target is not None:
+                _refuse_existing(target)
+    ids, centres = community_centres(layers[0], id_field)
+    chunks = make_chunks(ids, hilbert_order(centres), chunk)
+    order = {c: i for i, c in enumerate(ids)}
+    options = dict(options, id_field=id_field)
+    staging = None
+    if _is_pg(out):
+        from . import _pgout
+        staging = _pgout.Staging(out, overwrite)
+    with _client(client) as c:
+        futures = [c.submit(run_chunk, i, ids_, *layers, options, retries=retries, pure=False,
+                            key=f"gridpart-chunk-{i}-{uuid.uuid4().hex[:8]}")
+                   for i, ids_ in enumerate(chunks)]
+        try:
+            payloads = _gather(c, futures, chunks, progress,
+                               staging.add if staging else None,
+                               keep or (out is not None and staging is None))
+        except BaseException:
+            if staging is not None:
+                staging.abort()
+            raise
+    if staging is not None:
+        staging.commit()
+    crs = next((p["crs"] for p in payloads if p["crs"]), None)
+    grids = blocks = None
+    if keep or (out is not None and staging is None):
+        grids = _frame([p["grids"] for p in payloads], GRID_COLUMNS, crs, order)
+        blocks = _frame([p["blocks"] for p in payloads], BLOCK_COLUMNS, crs, order)
+    merged = merge_reports([p["report"] for p in payloads], order)
+    if out is not None and staging is None:
+        _write_file(out, grids, blocks, overwrite, format)
+        if not keep:
+            grids = blocks = None
+    _write_report(report, merged, overwrite)
+    return DistributedResult(grids, blocks, merged, chunks,
+                             _sum_features([p["features_read"] for p in payloads]),
+                             None if out is None else os.fspath(out))
+
+
+def _refuse_existing(out: Any) -> None:
+    """An existing output is refused before any work (overwrite=True replaces it)."""
+    if _is_pg(out):
+        from . import _pgout
+        _pgout.refuse_existing(out)
+    elif os.path.exists(os.fspath(out)):
+        raise gridpart.GridpartIOError(3, f"'{os.fspath(out)}' exists "
+                                          "(overwrite=True replaces it)")

@@ -1,0 +1,179 @@
+# SPDX-License-Identifier: MIT
+"""gridpart.distributed on Providence with a LocalCluster of 2 worker processes: the same grids
+as one process, a chunk that keeps failing stops the run naming it with nothing written, and a
+worker killed mid-run loses no community."""
+
+import os
+import shutil
+import signal
+import threading
+import time
+
+import geopandas as gpd
+import numpy as np
+import pytest
+
+import gridpart
+import gridpart.distributed as gd
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+SHARED = os.environ.get("GP_SHARED_DATA", os.path.join(ROOT, "..", "shared", "data"))
+DATA = os.path.join(SHARED, "providence", "clean")
+OPTIONS = dict(class_field="class", count_field="households", threads=1)
+
+
+def layers():
+    names = ("communities", "streets", "households")
+    paths = [os.path.join(DATA, n + ".gpkg") for n in names]
+    for path in paths:
+        assert os.path.exists(path), f"shared data missing: {path} (set GP_SHARED_DATA)"
+    return paths
+
+
+@pytest.fixture(scope="module")
+def client():
+    with gd.local_client(2) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def single():
+    """One process: the grids, blocks and report."""
+    with gridpart.partition(*layers(), **OPTIONS) as r:
+        return r.grids, r.blocks, r.report, r.assignment
+
+
+def by_code(frame):
+    return frame.sort_values("grid_code").reset_index(drop=True)
+
+
+def assert_same_grids(a, b):
+    a, b = by_code(a), by_code(b)
+    assert list(a.grid_code) == list(b.grid_code)
+    assert list(a.community) == list(b.community)
+    assert list(a.households) == list(b.households)
+    assert list(a.blocks) == list(b.blocks)
+    assert list(a.geometry.to_wkb()) == list(b.geometry.to_wkb())
+
+
+def test_hilbert_order_of_a_2x2_square_is_the_u_curve():
+    points = [(0, 0), (10, 0), (10, 10), (0, 10)]
+    assert list(gd.hilbert_order(points, bits=1)) == [0, 3, 2, 1]
+
+
+def test_make_chunks_cuts_the_order_into_whole_chunks():
+    ids = ["a", "b", "c", "d", "e"]
+    assert gd.make_chunks(ids, [4, 0, 3, 1, 2], 2) == [["e", "a"], ["d", "b"], ["c"]]
+    with pytest.raises(ValueError, match="chunk"):
+        gd.make_chunks(ids, range(5), 0)
+
+
+def test_chunks_are_spatially_compact():
+    """Along the Hilbert order, neighbours are near: the chunks' envelopes overlap little
+    compared with chunks taken in layer order of a shuffled layer."""
+    ids, centres = gd.community_centres(layers()[0])
+    assert len(ids) == 39
+    order = gd.hilbert_order(centres)
+    assert sorted(order) == list(range(39))
+    steps = np.linalg.norm(np.diff(centres[order], axis=0), axis=1).sum()
+    shuffled = np.random.default_rng(1).permutation(39)
+    assert steps < 0.5 * np.linalg.norm(np.diff(centres[shuffled], axis=0), axis=1).sum()
+
+
+def test_two_workers_give_the_single_process_grids(client, single, tmp_path):
+    grids, blocks, report, _ = single
+    out = tmp_path / "dist.gpkg"
+    result = gd.partition(*layers(), str(out), client=client, chunk=5, **OPTIONS)
+    assert len(result.chunks) == 8 and sum(map(len, result.chunks)) == 39
+    assert len(result.grids) == 177
+    assert_same_grids(result.grids, grids)
+    assert len(result.blocks) == len(blocks) == 3014
+    assert sorted(result.blocks.grid_code) == sorted(blocks.grid_code)
+    for key in ("communities", "grids", "blocks", "households", "households_read",
+                "grids_out_of_bounds", "violations", "split_blocks"):
+        assert result.report["totals"][key] == report["totals"][key], key
+    assert [c["id"] for c in result.report["communities"]] == \
+        [c["id"] for c in report["communities"]]
+    assert sorted(result.problems.message) == sorted(
+        p["message"] for c in report["communities"] for p in c["problems"])
+    # The file holds the same, in the input's community order.
+    assert_same_grids(gpd.read_file(out, layer="grids"), grids)
+    assert len(gpd.read_file(out, layer="blocks")) == 3014
+    assert os.listdir(tmp_path) == ["dist.gpkg"]
+
+
+def test_existing_output_is_refused_before_any_work(client, tmp_path):
+    out = tmp_path / "taken.gpkg"
+    out.write_bytes(b"mine")
+    with pytest.raises(gridpart.GridpartIOError, match="exists"):
+        gd.partition(*layers(), str(out), client=client, chunk=5, **OPTIONS)
+    assert out.read_bytes() == b"mine"
+
+
+def test_a_chunk_that_keeps_failing_stops_the_run_naming_it(client, single, tmp_path):
+    """Household feature 1000 has a negative count: its chunk fails on every retry; the error
+    names the chunk and its communities, and no file (nor temporary) is left."""
+    communities, streets, households = layers()
+    bad = str(tmp_path / "households.gpkg")
+    shutil.copy(households, bad)
+    from osgeo import ogr
+    ds = ogr.Open(bad, update=1)
+    ds.ExecuteSQL("UPDATE households SET households = -7 WHERE fid = 1000")
+    ds = None
+    grid = single[3].iloc[999]
+    community = single[0].set_index("grid_code").loc[grid, "community"]
+    out = tmp_path / "out.gpkg"
+    with pytest.raises(gd.ChunkError) as info:
+        gd.partition(communities, streets, bad, str(out), client=client, chunk=5, retries=1,
+                     **OPTIONS)
+    err = info.value
+    assert community in err.communities and len(err.communities) == 5
+    assert f"chunk {err.chunk} " in str(err) and community in str(err)
+    assert isinstance(err.cause, gridpart.InputError) and "-7 is negative" in str(err.cause)
+    assert sorted(os.listdir(tmp_path)) == ["households.gpkg"]
+
+
+def test_a_worker_killed_mid_run_loses_no_community(client, single, tmp_path):
+    """SIGKILL one worker process while chunks are running: the nanny restarts it, Dask runs
+    its chunks again and the grids are still the single process's."""
+    done = {}
+
+    def run():
+        try:
+            done["result"] = gd.partition(*layers(), str(tmp_path / "k.gpkg"), client=client,
+                                          chunk=2, retries=2, **OPTIONS)
+        except BaseException as e:  # reported below
+            done["error"] = e
+
+    pids = client.run(os.getpid)
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.time() + 60
+    while not any(client.processing().values()):
+        assert time.time() < deadline, "no chunk started within 60 s"
+        time.sleep(0.05)
+    busy = next(w for w, tasks in client.processing().items() if tasks)
+    os.kill(pids[busy], signal.SIGKILL)
+    killed_before_end = thread.is_alive()
+    thread.join(300)
+    assert killed_before_end and not thread.is_alive()
+    assert "error" not in done, repr(done.get("error"))
+    assert_same_grids(done["result"].grids, single[0])
+    assert os.listdir(tmp_path) == ["k.gpkg"]
+
+
+def test_report_is_merged_and_an_existing_one_refused_first(client, single, tmp_path):
+    """report=: the merged JSON (totals summed, 39 communities in input order); an existing
+    report file is refused before any work, like an existing output."""
+    path = tmp_path / "report.json"
+    result = gd.partition(*layers(), client=client, chunk=10, report=str(path), **OPTIONS)
+    import json
+    written = json.loads(path.read_text())
+    assert written["totals"] == result.report["totals"]
+    assert written["totals"]["households"] == single[2]["totals"]["households"] == 71188
+    assert written["chunks"] == 4
+    assert [c["id"] for c in written["communities"]] == \
+        [c["id"] for c in single[2]["communities"]]
+    with pytest.raises(gridpart.GridpartIOError, match="exists"):
+        gd.partition(*layers(), client=client, chunk=10, report=str(path), **OPTIONS)
