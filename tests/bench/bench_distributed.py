@@ -95,7 +95,7 @@ def run_cluster(paths, workers, chunk):
     logger.setLevel(logging.INFO)
     try:
         t = time.perf_counter()
-        result = gd.partition(*paths, client=client, chunk=chunk, progress=True, **OPTIONS)
+        result = gd.partition(*paths, client=client, chunk=chunk, **OPTIONS)
         seconds = time.perf_counter() - t
         peaks = sorted(client.run(peak_mb).values())
         cpu = sum(v - cpu0[w] for w, v in client.run(cpu_seconds).items())

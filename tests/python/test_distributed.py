@@ -177,3 +177,62 @@ def test_report_is_merged_and_an_existing_one_refused_first(client, single, tmp_
         [c["id"] for c in single[2]["communities"]]
     with pytest.raises(gridpart.GridpartIOError, match="exists"):
         gd.partition(*layers(), client=client, chunk=10, report=str(path), **OPTIONS)
+
+
+@pytest.fixture(scope="module")
+def changed(tmp_path_factory):
+    """Last year's division of Providence (a file) and this year's households: 240 more in
+    each of three features of different communities, so some grids must be repaired."""
+    d = tmp_path_factory.mktemp("changed")
+    previous = str(d / "previous.gpkg")
+    with gridpart.partition(*layers(), out=previous, **OPTIONS):
+        pass
+    households = str(d / "households.gpkg")
+    shutil.copy(layers()[2], households)
+    from osgeo import ogr
+    ds = ogr.Open(households, update=1)
+    ds.ExecuteSQL("UPDATE households SET households = households + 240 "
+                  "WHERE fid IN (100, 900, 1700)")
+    ds = None
+    return previous + ":grids", households
+
+
+def test_adjust_on_two_workers_equals_one_process(client, changed, tmp_path):
+    """gd.adjust keeps the codes a whole adjust keeps and repairs the same grids the same way
+    (codes, households, change, geometry), moving the same households."""
+    previous, households = changed
+    communities, streets, _ = layers()
+    with gridpart.adjust(previous, communities, streets, households, **OPTIONS) as one:
+        grids, moved = one.grids, one.moved
+        report = one.report
+    assert moved > 0 and set(grids["change"]) >= {"kept", "changed"}
+    out = tmp_path / "adjusted.gpkg"
+    result = gd.adjust(previous, communities, streets, households, str(out), client=client,
+                       chunk=5, **OPTIONS)
+    assert len(result.chunks) == 8
+    assert_same_grids(result.grids, grids)
+    assert list(by_code(result.grids)["change"]) == list(by_code(grids)["change"])
+    assert result.report["adjust"]["households_moved"] == report["adjust"]["households_moved"]
+    assert result.report["adjust"]["households_moved"] == moved
+    written = gpd.read_file(out, layer="grids")
+    assert list(by_code(written)["change"]) == list(by_code(grids)["change"])
+    assert os.listdir(tmp_path) == ["adjusted.gpkg"]
+
+
+def test_adjust_needs_the_previous_community_field(client, changed, tmp_path):
+    """A previous layer without `community` (a hand-drawn one) is refused before any work,
+    naming the argument that fixes it."""
+    previous, households = changed
+    bare = str(tmp_path / "bare.gpkg")
+    gpd.read_file(previous.rsplit(":", 1)[0], layer="grids").drop(
+        columns=["community"]).to_file(bare, layer="grids")
+    communities, streets, _ = layers()
+    with pytest.raises(gridpart.InputError, match="previous_community_field="):
+        gd.adjust(bare, communities, streets, households, client=client, **OPTIONS)
+
+
+def test_progress_is_dasks_own_bar(client, capfd):
+    """progress=True draws distributed's text progress bar until every chunk is done."""
+    gd.partition(*layers(), client=client, chunk=10, progress=True, **OPTIONS)
+    out = capfd.readouterr().out
+    assert "100% Completed" in out, out[-500:]

@@ -13,6 +13,10 @@ communities concatenated) and writes one output, whole or not at all:
 - PostGIS (``"PG:CONNINFO"``): each chunk in one transaction into staging tables, then one
   transaction that swaps them in for ``grids`` and ``blocks``, so a reader never sees half.
 
+``adjust(previous, communities, streets, households, out, ...)`` repairs a previous division
+the same way, each task running :func:`gridpart.adjust` on its chunk (its previous grids read
+by their community field), so codes are kept as one whole run keeps them.
+
 A chunk whose task fails is retried by Dask (``retries``); when it keeps failing the run stops
 with :class:`ChunkError` naming the chunk and its communities, and nothing is written.
 """
@@ -24,6 +28,7 @@ import json
 import logging
 import os
 import tempfile
+import threading
 import uuid
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -31,13 +36,11 @@ import numpy as np
 
 import gridpart
 
-__all__ = ["partition", "DistributedResult", "ChunkError", "hilbert_order", "make_chunks",
+__all__ = ["partition", "adjust", "DistributedResult", "ChunkError", "hilbert_order", "make_chunks",
            "community_centres", "local_client"]
 
 log = logging.getLogger("gridpart.distributed")
 
-GRID_COLUMNS = ("grid_code", "community", "households", "workload", "blocks", "worker", "flags")
-BLOCK_COLUMNS = ("block_id", "community", "grid_code", "households", "on_streets")
 
 
 class ChunkError(RuntimeError):
@@ -157,11 +160,16 @@ def _frame_payload(frame) -> Dict[str, Any]:
     return columns
 
 
-def run_chunk(index: int, ids: List[str], communities: str, streets: str, households: str,
+JOBS = ("partition", "adjust")
+
+
+def run_chunk(index: int, ids: List[str], job: str, layers: Sequence[str],
               options: Dict[str, Any]) -> Dict[str, Any]:
-    """Divide the communities ``ids`` (chunk ``index``): their grids, blocks and report."""
-    with gridpart.partition(communities, streets, households, only=list(ids),
-                            **options) as result:
+    """Run ``gridpart.<job>`` (partition or adjust) on the communities ``ids`` (chunk
+    ``index``): their grids, blocks and report."""
+    if job not in JOBS:
+        raise ValueError(f"job must be one of {JOBS}, not {job!r}")
+    with getattr(gridpart, job)(*layers, only=list(ids), **options) as result:
         return {
             "chunk": index,
             "grids": _frame_payload(result.grids),
@@ -213,12 +221,22 @@ def merge_reports(reports: Sequence[Dict[str, Any]], order: Dict[str, int]) -> D
     return merged
 
 
-def _frame(parts: List[Dict[str, Any]], columns: Sequence[str], crs: Any, order: Dict[str, int]):
+def _columns(parts: List[Dict[str, Any]]) -> List[str]:
+    """Every attribute column the chunks sent, in the order the binding gives them (an adjust
+    adds `change`, extra loads their own columns)."""
+    columns: Dict[str, None] = {}
+    for p in parts:
+        columns.update((c, None) for c in p if c != "wkb")
+    return list(columns)
+
+
+def _frame(parts: List[Dict[str, Any]], crs: Any, order: Dict[str, int]):
     import geopandas as gpd
     import pandas as pd
-    rows = {c: [v for p in parts for v in p.get(c, [])] for c in columns}
+    columns = _columns(parts)
+    rows = {c: [v for p in parts for v in p.get(c, [None] * len(p["wkb"]))] for c in columns}
     wkb = [v for p in parts for v in p["wkb"]]
-    frame = gpd.GeoDataFrame(pd.DataFrame(rows, columns=list(columns)),
+    frame = gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns),
                              geometry=gpd.GeoSeries.from_wkb(wkb), crs=crs)
     # Input order of the communities, then each chunk's own order (stable).
     rank = frame["community"].map(lambda c: order.get(c, len(order)))
@@ -324,10 +342,26 @@ def _layer_text(value: Any, name: str) -> str:
                     f"not {type(value).__name__} (workers read their own inputs)")
 
 
-def _gather(client, futures, chunks, progress: bool, sink, keep: bool):
+def _progress_bar(client, futures) -> Optional[threading.Thread]:
+    """Dask's own text progress bar (``distributed.progress``) over ``futures``, drawn on
+    standard output by a thread until every task has ended."""
+    from distributed.diagnostics.progressbar import TextProgressBar
+
+    def draw() -> None:
+        try:
+            TextProgressBar(futures, scheduler=client.scheduler.address, complete=True)
+        except Exception as e:  # a progress bar never stops the run
+            log.warning("no progress bar: %s", e)
+
+    thread = threading.Thread(target=draw, name="gridpart-progress", daemon=True)
+    thread.start()
+    return thread
+
+
+def _gather(client, futures, chunks, sink, keep: bool):
     """Every chunk's payload, handed to ``sink`` as it arrives (then without its grids and
     blocks unless ``keep``), or ChunkError for the first that failed for good (the others are
-    cancelled)."""
+    cancelled). Each finished chunk is logged (logger "gridpart.distributed", INFO)."""
     from distributed import as_completed
     payloads: Dict[int, Dict[str, Any]] = {}
     index = {f.key: i for i, f in enumerate(futures)}
@@ -347,8 +381,7 @@ def _gather(client, futures, chunks, progress: bool, sink, keep: bool):
             payload = dict(payload, grids=None, blocks=None)
         payloads[i] = payload
         done_communities += len(chunks[i])
-        if progress:
-            log.info("chunk %d done: %d/%d communities", i, done_communities, total)
+        log.info("chunk %d done: %d/%d communities", i, done_communities, total)
     return [payloads[i] for i in range(len(chunks))]
 
 
@@ -372,6 +405,85 @@ def _client(client: Any) -> Iterator[Any]:
             yield own
 
 
+def _submit_all(c, job: str, layers: List[str], chunks, options, retries: int, progress: bool,
+                staging, keep_layers: bool):
+    """One task per chunk on client ``c``; their payloads in chunk order."""
+    futures = [c.submit(run_chunk, i, ids_, job, layers, options, retries=retries, pure=False,
+                        key=f"gridpart-{job}-{i}-{uuid.uuid4().hex[:8]}")
+               for i, ids_ in enumerate(chunks)]
+    bar = _progress_bar(c, futures) if progress else None
+    try:
+        return _gather(c, futures, chunks, staging.add if staging else None, keep_layers)
+    except BaseException:
+        if staging is not None:
+            staging.abort()
+        raise
+    finally:
+        if bar is not None:
+            bar.join(timeout=5)
+
+
+def _run(job: str, layers: List[str], communities: str, out: Any, *, client: Any, chunk: int,
+         retries: int, progress: bool, id_field: str, report: Any, overwrite: bool, keep: bool,
+         format: Optional[str], options: Dict[str, Any]) -> DistributedResult:
+    """The distributed run of ``job`` over ``layers`` (its positional layers, ``communities``
+    among them): chunk, submit, gather, merge, write whole."""
+    if chunk < 1:
+        raise ValueError(f"chunk must be at least 1, not {chunk}")
+    if not overwrite:
+        for target in (out, report):
+            if target is not None:
+                _refuse_existing(target)
+    ids, centres = community_centres(communities, id_field)
+    chunks = make_chunks(ids, hilbert_order(centres), chunk)
+    order = {c: i for i, c in enumerate(ids)}
+    options = dict(options, id_field=id_field)
+    staging = None
+    if _is_pg(out):
+        from . import _pgout
+        staging = _pgout.Staging(out, overwrite)
+    keep_layers = keep or (out is not None and staging is None)
+    with _client(client) as c:
+        payloads = _submit_all(c, job, layers, chunks, options, retries, progress, staging,
+                               keep_layers)
+    if staging is not None:
+        staging.commit()
+    crs = next((p["crs"] for p in payloads if p["crs"]), None)
+    grids = blocks = None
+    if keep_layers:
+        grids = _frame([p["grids"] for p in payloads], crs, order)
+        blocks = _frame([p["blocks"] for p in payloads], crs, order)
+    merged = merge_reports([p["report"] for p in payloads], order)
+    if out is not None and staging is None:
+        _write_file(out, grids, blocks, overwrite, format)
+        if not keep:
+            grids = blocks = None
+    _write_report(report, merged, overwrite)
+    return DistributedResult(grids, blocks, merged, chunks,
+                             _sum_features([p["features_read"] for p in payloads]),
+                             None if out is None else os.fspath(out))
+
+
+_COMMON_DOC = """
+    client : distributed.Client, optional
+        Your client; None makes a LocalCluster of processes for this call and closes it.
+    chunk : int
+        Communities per task (neighbours along a Hilbert curve through their centres).
+    retries : int
+        Times Dask reruns a failed chunk (a worker that died included) before the run stops.
+    progress : bool
+        Draw Dask's own text progress bar (``distributed.progress``) on standard output while
+        the tasks run. Each finished chunk is also logged (logger "gridpart.distributed",
+        level INFO), and the dashboard of your own client shows the tasks.
+    report : str or os.PathLike, optional
+        Write the merged JSON report there.
+    keep : bool
+        Keep the grids and blocks in the result (True). False frees each chunk's layers once
+        written, so with a PostGIS output the caller holds only the reports (a country's
+        layers never sit in one process); the result's grids and blocks are then None.
+"""
+
+
 def partition(communities: Any, streets: Any, households: Any, out: Any = None, *,
               client: Any = None, chunk: int = 16, retries: int = 2, progress: bool = False,
               id_field: str = "code", report: Any = None, overwrite: bool = False,
@@ -387,22 +499,7 @@ def partition(communities: Any, streets: Any, households: Any, out: Any = None, 
         "PG:CONNINFO:TABLE"); every worker must be able to read them.
     out : str or os.PathLike, optional
         A file (written whole via a temporary file and a rename) or "PG:CONNINFO" (staging
-        tables, then one swapping transaction).
-    client : distributed.Client, optional
-        Your client; None makes a LocalCluster of processes for this call and closes it.
-    chunk : int
-        Communities per task (neighbours along a Hilbert curve through their centres).
-    retries : int
-        Times Dask reruns a failed chunk (a worker that died included) before the run stops.
-    progress : bool
-        Log each finished chunk and the communities done so far (logger
-        "gridpart.distributed", level INFO); the dashboard of your own client shows the tasks.
-    report : str or os.PathLike, optional
-        Write the merged JSON report there.
-    keep : bool
-        Keep the grids and blocks in the result (True). False frees each chunk's layers once
-        written, so with a PostGIS output the caller holds only the reports (a country's
-        layers never sit in one process); the result's grids and blocks are then None.
+        tables, then one swapping transaction).@COMMON@
     **options
         Passed to every task's :func:`gridpart.partition` (class_field, count_field, min, max,
         seed, threads, ...).
@@ -419,46 +516,73 @@ def partition(communities: Any, streets: Any, households: Any, out: Any = None, 
     layers = [_layer_text(v, n) for v, n in ((communities, "communities"),
                                                (streets, "streets"),
                                                (households, "households"))]
-    if not overwrite:
-        for target in (out, report):
-            if target is not None:
-                _refuse_existing(target)
-    ids, centres = community_centres(layers[0], id_field)
-    chunks = make_chunks(ids, hilbert_order(centres), chunk)
-    order = {c: i for i, c in enumerate(ids)}
-    options = dict(options, id_field=id_field)
-    staging = None
-    if _is_pg(out):
-        from . import _pgout
-        staging = _pgout.Staging(out, overwrite)
-    with _client(client) as c:
-        futures = [c.submit(run_chunk, i, ids_, *layers, options, retries=retries, pure=False,
-                            key=f"gridpart-chunk-{i}-{uuid.uuid4().hex[:8]}")
-                   for i, ids_ in enumerate(chunks)]
-        try:
-            payloads = _gather(c, futures, chunks, progress,
-                               staging.add if staging else None,
-                               keep or (out is not None and staging is None))
-        except BaseException:
-            if staging is not None:
-                staging.abort()
-            raise
-    if staging is not None:
-        staging.commit()
-    crs = next((p["crs"] for p in payloads if p["crs"]), None)
-    grids = blocks = None
-    if keep or (out is not None and staging is None):
-        grids = _frame([p["grids"] for p in payloads], GRID_COLUMNS, crs, order)
-        blocks = _frame([p["blocks"] for p in payloads], BLOCK_COLUMNS, crs, order)
-    merged = merge_reports([p["report"] for p in payloads], order)
-    if out is not None and staging is None:
-        _write_file(out, grids, blocks, overwrite, format)
-        if not keep:
-            grids = blocks = None
-    _write_report(report, merged, overwrite)
-    return DistributedResult(grids, blocks, merged, chunks,
-                             _sum_features([p["features_read"] for p in payloads]),
-                             None if out is None else os.fspath(out))
+    return _run("partition", layers, layers[0], out, client=client, chunk=chunk,
+                retries=retries, progress=progress, id_field=id_field, report=report,
+                overwrite=overwrite, keep=keep, format=format, options=options)
+
+
+def adjust(previous: Any, communities: Any, streets: Any, households: Any, out: Any = None, *,
+           previous_community_field: Optional[str] = None, client: Any = None, chunk: int = 16,
+           retries: int = 2, progress: bool = False, id_field: str = "code", report: Any = None,
+           overwrite: bool = False, keep: bool = True, format: Optional[str] = None,
+           **options: Any) -> DistributedResult:
+    """Repair a previous division for changed inputs, one Dask task per chunk of ``chunk``
+    neighbouring communities (each :func:`gridpart.adjust` with ``only=`` its communities),
+    and write one output. Grid codes are kept as a whole run keeps them.
+
+    Parameters
+    ----------
+    previous : str or os.PathLike
+        The previous grids layer ("PATH[:LAYER]", "PG:CONNINFO:TABLE").
+    communities, streets, households : str or os.PathLike
+        The current layers, as :func:`partition` takes them.
+    out : str or os.PathLike, optional
+        As :func:`partition`.
+    previous_community_field : str, optional
+        The previous grids' community field, which each chunk filters its previous grids on.
+        None takes `community` (gridpart's own layers have it) when the layer has it.@COMMON@
+    **options
+        Passed to every task's :func:`gridpart.adjust` (previous_code_field, class_field,
+        count_field, min, max, ...).
+
+    Returns
+    -------
+    DistributedResult
+
+    Raises
+    ------
+    ChunkError
+        A chunk kept failing; nothing was written.
+    InputError
+        No previous_community_field was given and the previous layer has no `community`.
+    """
+    layers = [_layer_text(v, n) for v, n in ((previous, "previous"),
+                                               (communities, "communities"),
+                                               (streets, "streets"),
+                                               (households, "households"))]
+    if previous_community_field is None:
+        previous_community_field = _default_community_field(layers[0])
+    options = dict(options, previous_community_field=previous_community_field)
+    return _run("adjust", layers, layers[1], out, client=client, chunk=chunk, retries=retries,
+                progress=progress, id_field=id_field, report=report, overwrite=overwrite,
+                keep=keep, format=format, options=options)
+
+
+for _f in (partition, adjust):
+    _f.__doc__ = _f.__doc__.replace("@COMMON@", _COMMON_DOC.rstrip())
+
+
+def _default_community_field(previous: str) -> str:
+    """`community` when the previous grids layer has that field (gridpart's own output does);
+    otherwise an error saying which argument names it."""
+    ds, layer = _open_layer(previous)
+    found = layer.GetLayerDefn().GetFieldIndex("community") >= 0
+    del layer, ds
+    if not found:
+        raise gridpart.InputError(4, f"{previous}: no field 'community'; a distributed adjust "
+                                     "reads each chunk's previous grids by their community: "
+                                     "name that field with previous_community_field=")
+    return "community"
 
 
 def _refuse_existing(out: Any) -> None:
