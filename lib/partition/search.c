@@ -1456,36 +1456,81 @@ static int gp_pair_cmp(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
-/* Recombines every pair of adjacent grids once, in random order; returns the changes made. */
-static int64_t gp_recom_pass(gp_search_work *w)
+/*
+ * The pairs of adjacent grids (a, b), a < b, into w->pairs as a * k + b in increasing order,
+ * each once; returns their count and sets *crossings to the edges from a grid to a higher one.
+ * Linear: the component's vertices are bucketed by grid (counting sort), then each grid's
+ * higher neighbours are collected once each (a stamp per grid) and the few of them sorted.
+ */
+static int32_t gp_adjacent_pairs(gp_search_work *w, int32_t *crossings)
 {
     const gp_graph *g = w->sh->g;
     gp_search_task *t = w->t;
-    int32_t np = 0;
+    int32_t k = w->k;
+    int32_t *start = w->tout; /* bucket starts, k + 1 of them */
+    for (int32_t gid = 0; gid <= k; gid++) {
+        start[gid] = 0;
+    }
+    for (int32_t i = 0; i < t->nv; i++) {
+        start[w->part[t->verts[i]] + 1]++;
+    }
+    for (int32_t gid = 0; gid < k; gid++) {
+        start[gid + 1] += start[gid];
+    }
     for (int32_t i = 0; i < t->nv; i++) {
         int32_t v = t->verts[i];
-        int32_t a = w->part[v];
-        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
-            int32_t u = g->adjncy[e];
-            if (!w->sh->skip[u] && w->part[u] > a) {
-                w->pairs[np++] = (int64_t)a * w->k + w->part[u];
+        w->ord[start[w->part[v]]++] = v;
+    }
+    int32_t np = 0;
+    int32_t nu = 0;
+    int32_t from = 0;
+    for (int32_t a = 0; a < k; a++) {
+        uint32_t s = gp_next_stamp(&w->stamp2, w->seen2, w->n);
+        int32_t nb = 0;
+        for (int32_t i = from; i < start[a]; i++) {
+            int32_t v = w->ord[i];
+            for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+                int32_t u = g->adjncy[e];
+                int32_t b = w->sh->skip[u] ? -1 : w->part[u];
+                if (b <= a) {
+                    continue;
+                }
+                np++;
+                if (w->seen2[b] != s) {
+                    w->seen2[b] = s;
+                    w->cand[nb++] = b;
+                }
             }
         }
-    }
-    qsort(w->pairs, (size_t)np, sizeof *w->pairs, gp_pair_cmp);
-    int32_t nu = 0;
-    for (int32_t i = 0; i < np; i++) {
-        if (nu == 0 || w->pairs[nu - 1] != w->pairs[i]) {
-            w->pairs[nu++] = w->pairs[i];
+        from = start[a];
+        for (int32_t i = 1; i < nb; i++) { /* insertion sort: a grid has few neighbours */
+            int32_t b = w->cand[i];
+            int32_t j = i;
+            for (; j > 0 && w->cand[j - 1] > b; j--) {
+                w->cand[j] = w->cand[j - 1];
+            }
+            w->cand[j] = b;
+        }
+        for (int32_t i = 0; i < nb; i++) {
+            w->pairs[nu++] = (int64_t)a * k + w->cand[i];
         }
     }
+    *crossings = np;
+    return nu;
+}
+
+/* Recombines every pair of adjacent grids once, in random order; returns the changes made. */
+static int64_t gp_recom_pass(gp_search_work *w)
+{
+    int32_t np = 0;
+    int32_t nu = gp_adjacent_pairs(w, &np);
     for (int32_t i = nu - 1; i > 0; i--) {
         int32_t j = gp_rand_below(w, i + 1);
         int64_t tmp = w->pairs[i];
         w->pairs[i] = w->pairs[j];
         w->pairs[j] = tmp;
     }
-    if (gp_spent(w, (double)np * 6 + t->nv)) {
+    if (gp_spent(w, (double)np * 6 + w->t->nv)) {
         return 0;
     }
     int64_t changed = 0;
