@@ -239,7 +239,11 @@ void gp_search_work_set_tick(gp_search_work *w, gp_search_tick_fn fn, void *user
  * (incremental against from scratch) do not decide. */
 static int gp_real_cmp(double a, double b)
 {
-    double t = 1e-9 * fmax(1.0, fmax(fabs(a), fabs(b)));
+    /* fmax without the call: the terms are never NaN. */
+    double fa = fabs(a);
+    double fb = fabs(b);
+    double m = fa > fb ? fa : fb;
+    double t = 1e-9 * (m > 1.0 ? m : 1.0);
     return a < b - t ? -1 : (a > b + t ? 1 : 0);
 }
 
@@ -687,18 +691,44 @@ static void gp_make_connected(gp_search_work *w)
     gp_grid_totals(w);
 }
 
-/* The pair objective for gp_pairsplit: the same terms and comparison as gp_recombine's. */
+/*
+ * The pair objective for gp_pairsplit: the same terms and comparison as gp_recombine's
+ * (gp_score_cmp), taken term by term so that a split stops being scored at the first term that
+ * decides against it; `out` is filled only for a split that beats `bound`.
+ */
 static int gp_pair_score(void *user, const gp_pairsplit_sides *sd,
                          const double bound[GP_PAIRSPLIT_TERMS], double out[GP_PAIRSPLIT_TERMS])
 {
     gp_search_work *w = user;
-    gp_score sc = {gp_viol(w, sd->hh[0]) + gp_viol(w, sd->hh[1]),
-                   gp_cap(w, sd->wl[0]) + gp_cap(w, sd->wl[1]), sd->moved,
-                   gp_excess(w, sd->wl[0]) + gp_excess(w, sd->wl[1]),
-                   sd->cut + gp_shape(w, sd->perimeter[0], sd->area[0]) +
-                       gp_shape(w, sd->perimeter[1], sd->area[1])};
+    gp_score lim = gp_score_get(bound);
+    gp_score sc = {gp_viol(w, sd->hh[0]) + gp_viol(w, sd->hh[1]), 0, 0, 0, 0};
+    if (sc.viol > lim.viol) {
+        return 0;
+    }
+    int c = sc.viol < lim.viol ? -1 : 0;
+    sc.cap = gp_cap(w, sd->wl[0]) + gp_cap(w, sd->wl[1]);
+    c = c != 0 ? c : gp_real_cmp(sc.cap, lim.cap);
+    if (c > 0) {
+        return 0;
+    }
+    sc.moved = sd->moved;
+    c = c != 0 ? c : (sc.moved > lim.moved) - (sc.moved < lim.moved);
+    if (c > 0) {
+        return 0;
+    }
+    sc.excess = gp_excess(w, sd->wl[0]) + gp_excess(w, sd->wl[1]);
+    c = c != 0 ? c : gp_real_cmp(sc.excess, lim.excess);
+    if (c > 0) {
+        return 0;
+    }
+    sc.cost = sd->cut + gp_shape(w, sd->perimeter[0], sd->area[0]) +
+              gp_shape(w, sd->perimeter[1], sd->area[1]);
+    c = c != 0 ? c : gp_real_cmp(sc.cost, lim.cost);
+    if (c >= 0) {
+        return 0;
+    }
     gp_score_put(sc, out);
-    return gp_score_cmp(sc, gp_score_get(bound)) < 0;
+    return 1;
 }
 
 /*
