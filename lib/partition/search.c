@@ -119,6 +119,19 @@ struct gp_search_work {
     double *pcost;
     double *pborder;
     gp_treedp *dp; /* the exact fallback; NULL when the bounds are too large for it */
+    /* Pairs known exhausted (gp_recombine_memo): per grid the clock of its last change; per
+     * slot of an open-addressing table an ordered pair a << 32 | b, the clock when its
+     * recombination last came out unchanged without a random draw, and the generation it
+     * belongs to (older generations are empty slots). */
+    uint64_t *gclock;
+    uint64_t now;
+    int64_t *mkey;
+    uint64_t *mtried;
+    uint32_t *mgen;
+    uint32_t gen;
+    int32_t mslots; /* a power of two */
+    int32_t mfill;
+    int exhausted; /* set by gp_recombine: it changed nothing, and would not again */
     gp_search_tick_fn tick;
     void *tick_user;
     /* State of the running task. */
@@ -196,6 +209,14 @@ gp_search_work *gp_search_work_new(int32_t n, int32_t m, int64_t max)
     GP_ALLOC(pto, mm);
     GP_ALLOC(pcost, mm);
     GP_ALLOC(pborder, mm);
+    GP_ALLOC(gclock, nn);
+    w->mslots = 1024;
+    while (w->mslots < 4 * n && w->mslots < (1 << 30)) {
+        w->mslots *= 2;
+    }
+    GP_ALLOC(mkey, (size_t)w->mslots);
+    GP_ALLOC(mtried, (size_t)w->mslots);
+    GP_ALLOC(mgen, (size_t)w->mslots);
 #undef GP_ALLOC
     w->region.to = w->pto;
     w->region.cost = w->pcost;
@@ -221,7 +242,8 @@ void gp_search_work_free(gp_search_work *w)
                       w->tin,  w->tout, w->head,  w->next,  w->stack,  w->cand,  w->shh,  w->swl,
                       w->heap, w->ghh,  w->gwl,   w->gnv,   w->grep,   w->glab,  w->pairs, w->gtmp_label,
                       w->gper, w->gar,  w->qb,  w->sq,    w->sar,    w->gbt, w->pto, w->pcost,
-                      w->pborder, w->home, w->sha, w->shb, w->shk, w->vpos};
+                      w->pborder, w->home, w->sha, w->shb, w->shk, w->vpos, w->gclock, w->mkey,
+                      w->mtried, w->mgen};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         gp_free(fields[i]);
     }
@@ -439,6 +461,7 @@ static int32_t gp_bfs(gp_search_work *w, int32_t src)
 
 static void gp_grid_reset(gp_search_work *w, int32_t gid)
 {
+    w->gclock[gid] = ++w->now;
     w->ghh[gid] = 0;
     w->gwl[gid] = 0;
     w->gnv[gid] = 0;
@@ -785,6 +808,7 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
     }
     int32_t expect = split ? w->gnv[a] : w->gnv[a] + w->gnv[b];
     if (ns != expect || ns < 2) {
+        w->exhausted = 1;
         return 0; /* not adjacent any more, or nothing to split */
     }
     /* With a previous division: households of the region by where they started (the pair's
@@ -858,9 +882,11 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
                 w->bestin[y] = (res.side >> y) & 1;
             }
         }
-        /* Complete: every split within bounds was seen, so trees can only find worse. */
+        /* Complete: every split within bounds was seen, so trees can only find worse; and
+         * with nothing found, the same pair would again find nothing, without a random draw. */
         if (res.complete && (found || cur.viol == 0)) {
             trees = 0;
+            w->exhausted = !found;
         }
     }
     for (int tree = 0; tree < trees; tree++) {
@@ -1448,6 +1474,8 @@ static int64_t gp_move_pass(gp_search_work *w)
             continue;
         }
         w->part[v] = bestb;
+        w->gclock[a] = ++w->now;
+        w->gclock[bestb] = w->now;
         w->ghh[a] -= hv;
         w->gwl[a] -= wv;
         w->gnv[a]--;
@@ -1484,6 +1512,62 @@ static int gp_pair_cmp(const void *x, const void *y)
     int64_t a = *(const int64_t *)x;
     int64_t b = *(const int64_t *)y;
     return (a > b) - (a < b);
+}
+
+/* The memo's slot for the ordered pair key: its own, or the empty slot where it would go. */
+static int32_t gp_memo_slot(const gp_search_work *w, int64_t key)
+{
+    uint32_t mask = (uint32_t)w->mslots - 1;
+    uint32_t i = (uint32_t)(((uint64_t)key * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+    while (w->mgen[i] == w->gen && w->mkey[i] != key) {
+        i = (i + 1) & mask;
+    }
+    return (int32_t)i;
+}
+
+/* Forgets every pair (a new generation), as when grids are renumbered or the table fills. */
+static void gp_memo_clear(gp_search_work *w)
+{
+    if (++w->gen == 0) {
+        memset(w->mgen, 0, sizeof *w->mgen * (size_t)w->mslots);
+        w->gen = 1;
+    }
+    w->mfill = 0;
+}
+
+/*
+ * gp_recombine of the adjacent pair (a, b), skipped when the pair is known exhausted: its last
+ * recombination changed nothing without drawing a random number (the exact split found no
+ * better split, or the grids were no longer adjacent) and neither grid has changed since (its
+ * clock has not moved). The skipped call would see the same two grids, visit them in the same
+ * order and find nothing again, so the division and the random stream are exactly those of
+ * the call; only its work is saved. Returns what gp_recombine returns.
+ */
+static int gp_recombine_memo(gp_search_work *w, int32_t a, int32_t b)
+{
+    int64_t key = (int64_t)a << 32 | (int64_t)b;
+    int32_t slot = gp_memo_slot(w, key);
+    if (w->mgen[slot] == w->gen && w->gclock[a] <= w->mtried[slot] &&
+        w->gclock[b] <= w->mtried[slot]) {
+        gp_spent(w, 1);
+        return 0;
+    }
+    w->exhausted = 0;
+    int changed = gp_recombine(w, a, b, 0);
+    if (changed || !w->exhausted || w->stop == 2) {
+        return changed;
+    }
+    if (w->mgen[slot] != w->gen) {
+        if (2 * (w->mfill + 1) > w->mslots) {
+            gp_memo_clear(w);
+            slot = gp_memo_slot(w, key);
+        }
+        w->mfill++;
+    }
+    w->mkey[slot] = key;
+    w->mgen[slot] = w->gen;
+    w->mtried[slot] = w->now;
+    return 0;
 }
 
 /*
@@ -1567,7 +1651,7 @@ static int64_t gp_recom_pass(gp_search_work *w)
     for (int32_t i = 0; i < nu && !w->stop; i++) {
         int32_t a = (int32_t)(w->pairs[i] / w->k);
         int32_t b = (int32_t)(w->pairs[i] % w->k);
-        changed += gp_recombine(w, a, b, 0);
+        changed += gp_recombine_memo(w, a, b);
     }
     return changed;
 }
@@ -1830,7 +1914,7 @@ static int gp_local_repair(gp_search_work *w, int32_t a)
     }
     for (int32_t x = 0; x < nr && !w->stop; x++) {
         for (int32_t y = x + 1; y < nr && !w->stop; y++) {
-            gp_recombine(w, w->glab[x], w->glab[y], 0);
+            gp_recombine_memo(w, w->glab[x], w->glab[y]);
         }
     }
     return 1;
@@ -1925,6 +2009,7 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
     w->next_tick = 0;
     w->stop = 0;
     w->rng = t->seed;
+    gp_memo_clear(w);
     double mean = t->k > 0 ? t->workload / t->k : 0;
     if (sh->shape_weight != 0) {
         double at = 0;
