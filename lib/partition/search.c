@@ -132,6 +132,8 @@ struct gp_search_work {
     int32_t mslots; /* a power of two */
     int32_t mfill;
     int exhausted; /* set by gp_recombine: it changed nothing, and would not again */
+    int exact;     /* set by gp_recombine: it split exactly, without a random draw */
+    int64_t skips; /* recombinations the memo skipped in the running task */
     gp_search_tick_fn tick;
     void *tick_user;
     /* State of the running task. */
@@ -886,6 +888,7 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
          * with nothing found, the same pair would again find nothing, without a random draw. */
         if (res.complete && (found || cur.viol == 0)) {
             trees = 0;
+            w->exact = 1;
             w->exhausted = !found;
         }
     }
@@ -1549,6 +1552,7 @@ static int gp_recombine_memo(gp_search_work *w, int32_t a, int32_t b)
     int32_t slot = gp_memo_slot(w, key);
     if (w->mgen[slot] == w->gen && w->gclock[a] <= w->mtried[slot] &&
         w->gclock[b] <= w->mtried[slot]) {
+        w->skips++;
         gp_spent(w, 1);
         return 0;
     }
@@ -2009,6 +2013,7 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
     w->next_tick = 0;
     w->stop = 0;
     w->rng = t->seed;
+    w->skips = 0;
     gp_memo_clear(w);
     double mean = t->k > 0 ? t->workload / t->k : 0;
     if (sh->shape_weight != 0) {
@@ -2072,4 +2077,30 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
     }
     t->score = gp_save(w);
     return w->stop == 2;
+}
+
+int64_t gp_search_memo_skips(const gp_search_work *w)
+{
+    return w->skips;
+}
+
+int64_t gp_search_improvable_pairs(gp_search_work *w, int64_t *exact)
+{
+    int32_t np = 0;
+    int32_t nu = gp_adjacent_pairs(w, &np);
+    int64_t improvable = 0;
+    *exact = 0;
+    w->stop = 0;
+    w->t->budget = INFINITY;
+    for (int32_t i = 0; i < nu; i++) {
+        w->exact = 0;
+        int32_t a = (int32_t)(w->pairs[i] / w->k);
+        int32_t b = (int32_t)(w->pairs[i] % w->k);
+        int changed = gp_recombine(w, a, b, 0);
+        if (w->exact) {
+            (*exact)++;
+            improvable += changed;
+        }
+    }
+    return improvable;
 }
