@@ -239,13 +239,13 @@ void gp_search_work_free(gp_search_work *w)
     if (w == NULL) {
         return;
     }
-    void *fields[] = {w->part, w->seen, w->seen2, w->queue, w->ord,    w->dist,  w->ver,  w->loc,
-                      w->conn, w->tot,  w->gtmp,  w->inq,   w->bestin, w->gmark, w->sv,   w->tp,
-                      w->tin,  w->tout, w->head,  w->next,  w->stack,  w->cand,  w->shh,  w->swl,
-                      w->heap, w->ghh,  w->gwl,   w->gnv,   w->grep,   w->glab,  w->pairs, w->gtmp_label,
-                      w->gper, w->gar,  w->qb,  w->sq,    w->sar,    w->gbt, w->pto, w->pcost,
-                      w->pborder, w->home, w->sha, w->shb, w->shk, w->vpos, w->gclock, w->mkey,
-                      w->mtried, w->mgen};
+    void *fields[] = {
+        w->part, w->seen,   w->seen2, w->queue,  w->ord,        w->dist, w->ver,  w->loc, w->conn,
+        w->tot,  w->gtmp,   w->inq,   w->bestin, w->gmark,      w->sv,   w->tp,   w->tin, w->tout,
+        w->head, w->next,   w->stack, w->cand,   w->shh,        w->swl,  w->heap, w->ghh, w->gwl,
+        w->gnv,  w->grep,   w->glab,  w->pairs,  w->gtmp_label, w->gper, w->gar,  w->qb,  w->sq,
+        w->sar,  w->gbt,    w->pto,   w->pcost,  w->pborder,    w->home, w->sha,  w->shb, w->shk,
+        w->vpos, w->gclock, w->mkey,  w->mtried, w->mgen};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         gp_free(fields[i]);
     }
@@ -831,7 +831,8 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
         cur.cap = gp_cap(w, w->gwl[a]) + gp_cap(w, w->gwl[b]);
         cur.moved = moved_now;
         cur.excess = gp_excess(w, w->gwl[a]) + gp_excess(w, w->gwl[b]);
-        cur.cost = cut_ab / 2 + gp_shape(w, w->gper[a], w->gar[a]) + gp_shape(w, w->gper[b], w->gar[b]);
+        cur.cost =
+            cut_ab / 2 + gp_shape(w, w->gper[a], w->gar[a]) + gp_shape(w, w->gper[b], w->gar[b]);
     }
     gp_score best = cur;
     double best_px = 0; /* perimeters of the two sides of the best split */
@@ -1447,13 +1448,12 @@ static int64_t gp_move_pass(gp_search_work *w)
             }
             double cap_before = gp_cap(w, w->gwl[a]) + gp_cap(w, w->gwl[b]);
             double excess_before = gp_excess(w, w->gwl[a]) + gp_excess(w, w->gwl[b]);
-            gp_score d = {gp_viol(w, w->ghh[a] - hv) + gp_viol(w, w->ghh[b] + hv) -
-                              gp_viol(w, w->ghh[a]) - gp_viol(w, w->ghh[b]),
-                          gp_cap(w, w->gwl[a] - wv) + gp_cap(w, w->gwl[b] + wv) - cap_before,
-                          moved_d,
-                          gp_excess(w, w->gwl[a] - wv) + gp_excess(w, w->gwl[b] + wv) -
-                              excess_before,
-                          wa - w->gtmp[b] + shape_d};
+            gp_score d = {
+                gp_viol(w, w->ghh[a] - hv) + gp_viol(w, w->ghh[b] + hv) - gp_viol(w, w->ghh[a]) -
+                    gp_viol(w, w->ghh[b]),
+                gp_cap(w, w->gwl[a] - wv) + gp_cap(w, w->gwl[b] + wv) - cap_before, moved_d,
+                gp_excess(w, w->gwl[a] - wv) + gp_excess(w, w->gwl[b] + wv) - excess_before,
+                wa - w->gtmp[b] + shape_d};
             /* Compare deltas against zero with the same tolerances as whole scores. */
             gp_score zero = {0, 0, 0, 0, 0};
             if (fabs(d.cap) < 1e-9 * fmax(1.0, cap_before)) {
@@ -1804,8 +1804,8 @@ static int32_t gp_region_scan(gp_search_work *w, int upto, int32_t *out)
 
 /* gp_grid_totals for the grids `grids` alone, whose vertices are vs[] in component order: the
  * same sums in the same order, at the cost of the region. */
-static void gp_region_totals(gp_search_work *w, const int32_t *grids, int32_t ng,
-                             const int32_t *vs, int32_t ns)
+static void gp_region_totals(gp_search_work *w, const int32_t *grids, int32_t ng, const int32_t *vs,
+                             int32_t ns)
 {
     const gp_graph *g = w->sh->g;
     for (int32_t j = 0; j < ng; j++) {
@@ -1887,9 +1887,8 @@ static int gp_local_repair(gp_search_work *w, int32_t a)
         }
         region_n = ns;
         for (int32_t tree = 0; tree < GP_FALLBACK_TREES && !w->stop; tree++) {
-            int32_t parts = gp_treedp_split(w->dp, g, w->sh->hh, w->seen2, s, w->sv, ns,
-                                            w->sh->min, w->sh->max, hs / nr, &w->rng,
-                                            w->gtmp_label);
+            int32_t parts = gp_treedp_split(w->dp, g, w->sh->hh, w->seen2, s, w->sv, ns, w->sh->min,
+                                            w->sh->max, hs / nr, &w->rng, w->gtmp_label);
             if (gp_spent(w, gp_treedp_unpolled(w->dp)) == 2) {
                 break;
             }

@@ -66,10 +66,10 @@ Test(partition, search_ends_on_its_optimum)
         households += c.households[verts[i]];
     }
     atomic_int cancel = 0;
-    gp_search_shared sh = {g, g->households, wl, skip, 300, max, GP_WORKLOAD_BAND, &cancel, 0,
-                           6.0, 0};
+    gp_search_shared sh = {g, g->households, wl, skip, 300, max, GP_WORKLOAD_BAND, &cancel,
+                           0, 6.0,           0};
     int32_t k = (int32_t)llround((double)households / 400.0);
-    gp_search_task t = {verts, nv, k, households, (double)households, 1, 0, 1e12, out,
+    gp_search_task t = {verts,           nv, k, households, (double)households, 1, 0, 1e12, out,
                         {0, 0, 0, 0, 0}, 0};
     gp_search_work *w = gp_search_work_new(c.n, c.xadj[c.n], max);
     cr_assert(w != NULL);
