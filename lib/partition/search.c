@@ -43,9 +43,6 @@ static const double GP_ENUM_CAP = 20000;
 /* Random spanning trees the exact fallback tries before it gives up; rings of neighbouring
  * grids and vertices at most in a region that a local repair re-divides. */
 enum { GP_FALLBACK_TREES = 64, GP_REPAIR_RINGS = 3, GP_REPAIR_VERTICES = 2000 };
-/* A region of at most GP_SMALL_REGION vertices costs little per tree: it gets
- * GP_SMALL_REGION_TREES, which find the rare trees that admit a division within bounds. */
-enum { GP_SMALL_REGION = 200, GP_SMALL_REGION_TREES = 512 };
 /* Share of the budget added for the fallback when the search spent all of it. */
 static const double GP_REPAIR_RESERVE = 0.25;
 static const double GP_SEARCH_PI = 3.14159265358979323846;
@@ -1889,8 +1886,7 @@ static int gp_local_repair(gp_search_work *w, int32_t a)
             w->seen2[w->sv[j]] = s;
         }
         region_n = ns;
-        int32_t trees = ns <= GP_SMALL_REGION ? GP_SMALL_REGION_TREES : GP_FALLBACK_TREES;
-        for (int32_t tree = 0; tree < trees && !w->stop; tree++) {
+        for (int32_t tree = 0; tree < GP_FALLBACK_TREES && !w->stop; tree++) {
             int32_t parts = gp_treedp_split(w->dp, g, w->sh->hh, w->seen2, s, w->sv, ns, w->sh->min,
                                             w->sh->max, hs / nr, &w->rng, w->gtmp_label);
             if (gp_spent(w, gp_treedp_unpolled(w->dp)) == 2) {
@@ -1944,7 +1940,6 @@ static void gp_exact_fallback(gp_search_work *w)
     /* A tree costs O(nv x bitset): many tries on community-sized components, none on big
      * regions, where re-dividing neighbourhoods is cheaper. */
     int32_t trees = t->nv <= 2000 ? GP_FALLBACK_TREES : 0;
-    trees = t->nv <= GP_SMALL_REGION ? GP_SMALL_REGION_TREES : trees;
     uint32_t s = gp_next_stamp(&w->stamp2, w->seen2, w->n);
     for (int32_t i = 0; i < t->nv; i++) {
         w->seen2[t->verts[i]] = s;
