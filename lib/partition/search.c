@@ -127,6 +127,7 @@ struct gp_search_work {
     uint64_t now;
     int64_t *mkey;
     uint64_t *mtried;
+    double *mwork; /* the work the pair's recombination counted */
     uint32_t *mgen;
     uint32_t gen;
     int32_t mslots; /* a power of two */
@@ -219,6 +220,7 @@ gp_search_work *gp_search_work_new(int32_t n, int32_t m, int64_t max)
     GP_ALLOC(mkey, (size_t)w->mslots);
     GP_ALLOC(mtried, (size_t)w->mslots);
     GP_ALLOC(mgen, (size_t)w->mslots);
+    GP_ALLOC(mwork, (size_t)w->mslots);
 #undef GP_ALLOC
     w->region.to = w->pto;
     w->region.cost = w->pcost;
@@ -245,7 +247,7 @@ void gp_search_work_free(gp_search_work *w)
         w->head, w->next,   w->stack, w->cand,   w->shh,        w->swl,  w->heap, w->ghh, w->gwl,
         w->gnv,  w->grep,   w->glab,  w->pairs,  w->gtmp_label, w->gper, w->gar,  w->qb,  w->sq,
         w->sar,  w->gbt,    w->pto,   w->pcost,  w->pborder,    w->home, w->sha,  w->shb, w->shk,
-        w->vpos, w->gclock, w->mkey,  w->mtried, w->mgen};
+        w->vpos, w->gclock, w->mkey,  w->mtried, w->mgen,       w->mwork};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         gp_free(fields[i]);
     }
@@ -1544,7 +1546,9 @@ static void gp_memo_clear(gp_search_work *w)
  * better split, or the grids were no longer adjacent) and neither grid has changed since (its
  * clock has not moved). The skipped call would see the same two grids, visit them in the same
  * order and find nothing again, so the division and the random stream are exactly those of
- * the call; only its work is saved. Returns what gp_recombine returns.
+ * the call. The skip still counts the work the call counted, so that the budget runs out, and
+ * the search stops, exactly where it did without the memo: the memo saves time, never changes
+ * the grids. Returns what gp_recombine returns.
  */
 static int gp_recombine_memo(gp_search_work *w, int32_t a, int32_t b)
 {
@@ -1553,10 +1557,11 @@ static int gp_recombine_memo(gp_search_work *w, int32_t a, int32_t b)
     if (w->mgen[slot] == w->gen && w->gclock[a] <= w->mtried[slot] &&
         w->gclock[b] <= w->mtried[slot]) {
         w->skips++;
-        gp_spent(w, 1);
+        gp_spent(w, w->mwork[slot]);
         return 0;
     }
     w->exhausted = 0;
+    double before = w->work;
     int changed = gp_recombine(w, a, b, 0);
     if (changed || !w->exhausted || w->stop == 2) {
         return changed;
@@ -1571,6 +1576,7 @@ static int gp_recombine_memo(gp_search_work *w, int32_t a, int32_t b)
     w->mkey[slot] = key;
     w->mgen[slot] = w->gen;
     w->mtried[slot] = w->now;
+    w->mwork[slot] = w->work - before;
     return 0;
 }
 
