@@ -23,9 +23,10 @@ typedef struct {
 } gp_pairsplit_sides;
 
 /*
- * The objective of a split: `out` receives it as GP_PAIRSPLIT_TERMS lexicographic terms,
- * smaller better. Returns non-zero when the split beats `bound`, the best so far, which lets
- * the caller keep its own comparison rule.
+ * The objective of a split as GP_PAIRSPLIT_TERMS lexicographic terms, smaller better. Returns
+ * non-zero when the split beats `bound`, the best so far, which lets the caller keep its own
+ * comparison rule, and then writes the terms to `out` (left as is otherwise, so that scoring
+ * may stop at the first term that decides).
  */
 typedef int (*gp_pairsplit_score_fn)(void *user, const gp_pairsplit_sides *sides,
                                      const double bound[GP_PAIRSPLIT_TERMS],

@@ -119,6 +119,22 @@ struct gp_search_work {
     double *pcost;
     double *pborder;
     gp_treedp *dp; /* the exact fallback; NULL when the bounds are too large for it */
+    /* Pairs known exhausted (gp_recombine_memo): per grid the clock of its last change; per
+     * slot of an open-addressing table an ordered pair a << 32 | b, the clock when its
+     * recombination last came out unchanged without a random draw, and the generation it
+     * belongs to (older generations are empty slots). */
+    uint64_t *gclock;
+    uint64_t now;
+    int64_t *mkey;
+    uint64_t *mtried;
+    double *mwork; /* the work the pair's recombination counted */
+    uint32_t *mgen;
+    uint32_t gen;
+    int32_t mslots; /* a power of two */
+    int32_t mfill;
+    int exhausted; /* set by gp_recombine: it changed nothing, and would not again */
+    int exact;     /* set by gp_recombine: it split exactly, without a random draw */
+    int64_t skips; /* recombinations the memo skipped in the running task */
     gp_search_tick_fn tick;
     void *tick_user;
     /* State of the running task. */
@@ -196,6 +212,15 @@ gp_search_work *gp_search_work_new(int32_t n, int32_t m, int64_t max)
     GP_ALLOC(pto, mm);
     GP_ALLOC(pcost, mm);
     GP_ALLOC(pborder, mm);
+    GP_ALLOC(gclock, nn);
+    w->mslots = 1024;
+    while (w->mslots < 4 * n && w->mslots < (1 << 30)) {
+        w->mslots *= 2;
+    }
+    GP_ALLOC(mkey, (size_t)w->mslots);
+    GP_ALLOC(mtried, (size_t)w->mslots);
+    GP_ALLOC(mgen, (size_t)w->mslots);
+    GP_ALLOC(mwork, (size_t)w->mslots);
 #undef GP_ALLOC
     w->region.to = w->pto;
     w->region.cost = w->pcost;
@@ -216,12 +241,13 @@ void gp_search_work_free(gp_search_work *w)
     if (w == NULL) {
         return;
     }
-    void *fields[] = {w->part, w->seen, w->seen2, w->queue, w->ord,    w->dist,  w->ver,  w->loc,
-                      w->conn, w->tot,  w->gtmp,  w->inq,   w->bestin, w->gmark, w->sv,   w->tp,
-                      w->tin,  w->tout, w->head,  w->next,  w->stack,  w->cand,  w->shh,  w->swl,
-                      w->heap, w->ghh,  w->gwl,   w->gnv,   w->grep,   w->glab,  w->pairs, w->gtmp_label,
-                      w->gper, w->gar,  w->qb,  w->sq,    w->sar,    w->gbt, w->pto, w->pcost,
-                      w->pborder, w->home, w->sha, w->shb, w->shk, w->vpos};
+    void *fields[] = {
+        w->part, w->seen,   w->seen2, w->queue,  w->ord,        w->dist, w->ver,  w->loc, w->conn,
+        w->tot,  w->gtmp,   w->inq,   w->bestin, w->gmark,      w->sv,   w->tp,   w->tin, w->tout,
+        w->head, w->next,   w->stack, w->cand,   w->shh,        w->swl,  w->heap, w->ghh, w->gwl,
+        w->gnv,  w->grep,   w->glab,  w->pairs,  w->gtmp_label, w->gper, w->gar,  w->qb,  w->sq,
+        w->sar,  w->gbt,    w->pto,   w->pcost,  w->pborder,    w->home, w->sha,  w->shb, w->shk,
+        w->vpos, w->gclock, w->mkey,  w->mtried, w->mgen,       w->mwork};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         gp_free(fields[i]);
     }
@@ -239,7 +265,11 @@ void gp_search_work_set_tick(gp_search_work *w, gp_search_tick_fn fn, void *user
  * (incremental against from scratch) do not decide. */
 static int gp_real_cmp(double a, double b)
 {
-    double t = 1e-9 * fmax(1.0, fmax(fabs(a), fabs(b)));
+    /* fmax without the call: the terms are never NaN. */
+    double fa = fabs(a);
+    double fb = fabs(b);
+    double m = fa > fb ? fa : fb;
+    double t = 1e-9 * (m > 1.0 ? m : 1.0);
     return a < b - t ? -1 : (a > b + t ? 1 : 0);
 }
 
@@ -435,6 +465,7 @@ static int32_t gp_bfs(gp_search_work *w, int32_t src)
 
 static void gp_grid_reset(gp_search_work *w, int32_t gid)
 {
+    w->gclock[gid] = ++w->now;
     w->ghh[gid] = 0;
     w->gwl[gid] = 0;
     w->gnv[gid] = 0;
@@ -687,18 +718,44 @@ static void gp_make_connected(gp_search_work *w)
     gp_grid_totals(w);
 }
 
-/* The pair objective for gp_pairsplit: the same terms and comparison as gp_recombine's. */
+/*
+ * The pair objective for gp_pairsplit: the same terms and comparison as gp_recombine's
+ * (gp_score_cmp), taken term by term so that a split stops being scored at the first term that
+ * decides against it; `out` is filled only for a split that beats `bound`.
+ */
 static int gp_pair_score(void *user, const gp_pairsplit_sides *sd,
                          const double bound[GP_PAIRSPLIT_TERMS], double out[GP_PAIRSPLIT_TERMS])
 {
     gp_search_work *w = user;
-    gp_score sc = {gp_viol(w, sd->hh[0]) + gp_viol(w, sd->hh[1]),
-                   gp_cap(w, sd->wl[0]) + gp_cap(w, sd->wl[1]), sd->moved,
-                   gp_excess(w, sd->wl[0]) + gp_excess(w, sd->wl[1]),
-                   sd->cut + gp_shape(w, sd->perimeter[0], sd->area[0]) +
-                       gp_shape(w, sd->perimeter[1], sd->area[1])};
+    gp_score lim = gp_score_get(bound);
+    gp_score sc = {gp_viol(w, sd->hh[0]) + gp_viol(w, sd->hh[1]), 0, 0, 0, 0};
+    if (sc.viol > lim.viol) {
+        return 0;
+    }
+    int c = sc.viol < lim.viol ? -1 : 0;
+    sc.cap = gp_cap(w, sd->wl[0]) + gp_cap(w, sd->wl[1]);
+    c = c != 0 ? c : gp_real_cmp(sc.cap, lim.cap);
+    if (c > 0) {
+        return 0;
+    }
+    sc.moved = sd->moved;
+    c = c != 0 ? c : (sc.moved > lim.moved) - (sc.moved < lim.moved);
+    if (c > 0) {
+        return 0;
+    }
+    sc.excess = gp_excess(w, sd->wl[0]) + gp_excess(w, sd->wl[1]);
+    c = c != 0 ? c : gp_real_cmp(sc.excess, lim.excess);
+    if (c > 0) {
+        return 0;
+    }
+    sc.cost = sd->cut + gp_shape(w, sd->perimeter[0], sd->area[0]) +
+              gp_shape(w, sd->perimeter[1], sd->area[1]);
+    c = c != 0 ? c : gp_real_cmp(sc.cost, lim.cost);
+    if (c >= 0) {
+        return 0;
+    }
     gp_score_put(sc, out);
-    return gp_score_cmp(sc, gp_score_get(bound)) < 0;
+    return 1;
 }
 
 /*
@@ -755,6 +812,7 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
     }
     int32_t expect = split ? w->gnv[a] : w->gnv[a] + w->gnv[b];
     if (ns != expect || ns < 2) {
+        w->exhausted = 1;
         return 0; /* not adjacent any more, or nothing to split */
     }
     /* With a previous division: households of the region by where they started (the pair's
@@ -775,7 +833,8 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
         cur.cap = gp_cap(w, w->gwl[a]) + gp_cap(w, w->gwl[b]);
         cur.moved = moved_now;
         cur.excess = gp_excess(w, w->gwl[a]) + gp_excess(w, w->gwl[b]);
-        cur.cost = cut_ab / 2 + gp_shape(w, w->gper[a], w->gar[a]) + gp_shape(w, w->gper[b], w->gar[b]);
+        cur.cost =
+            cut_ab / 2 + gp_shape(w, w->gper[a], w->gar[a]) + gp_shape(w, w->gper[b], w->gar[b]);
     }
     gp_score best = cur;
     double best_px = 0; /* perimeters of the two sides of the best split */
@@ -828,9 +887,12 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
                 w->bestin[y] = (res.side >> y) & 1;
             }
         }
-        /* Complete: every split within bounds was seen, so trees can only find worse. */
+        /* Complete: every split within bounds was seen, so trees can only find worse; and
+         * with nothing found, the same pair would again find nothing, without a random draw. */
         if (res.complete && (found || cur.viol == 0)) {
             trees = 0;
+            w->exact = 1;
+            w->exhausted = !found;
         }
     }
     for (int tree = 0; tree < trees; tree++) {
@@ -1388,13 +1450,12 @@ static int64_t gp_move_pass(gp_search_work *w)
             }
             double cap_before = gp_cap(w, w->gwl[a]) + gp_cap(w, w->gwl[b]);
             double excess_before = gp_excess(w, w->gwl[a]) + gp_excess(w, w->gwl[b]);
-            gp_score d = {gp_viol(w, w->ghh[a] - hv) + gp_viol(w, w->ghh[b] + hv) -
-                              gp_viol(w, w->ghh[a]) - gp_viol(w, w->ghh[b]),
-                          gp_cap(w, w->gwl[a] - wv) + gp_cap(w, w->gwl[b] + wv) - cap_before,
-                          moved_d,
-                          gp_excess(w, w->gwl[a] - wv) + gp_excess(w, w->gwl[b] + wv) -
-                              excess_before,
-                          wa - w->gtmp[b] + shape_d};
+            gp_score d = {
+                gp_viol(w, w->ghh[a] - hv) + gp_viol(w, w->ghh[b] + hv) - gp_viol(w, w->ghh[a]) -
+                    gp_viol(w, w->ghh[b]),
+                gp_cap(w, w->gwl[a] - wv) + gp_cap(w, w->gwl[b] + wv) - cap_before, moved_d,
+                gp_excess(w, w->gwl[a] - wv) + gp_excess(w, w->gwl[b] + wv) - excess_before,
+                wa - w->gtmp[b] + shape_d};
             /* Compare deltas against zero with the same tolerances as whole scores. */
             gp_score zero = {0, 0, 0, 0, 0};
             if (fabs(d.cap) < 1e-9 * fmax(1.0, cap_before)) {
@@ -1418,6 +1479,8 @@ static int64_t gp_move_pass(gp_search_work *w)
             continue;
         }
         w->part[v] = bestb;
+        w->gclock[a] = ++w->now;
+        w->gclock[bestb] = w->now;
         w->ghh[a] -= hv;
         w->gwl[a] -= wv;
         w->gnv[a]--;
@@ -1456,43 +1519,149 @@ static int gp_pair_cmp(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
-/* Recombines every pair of adjacent grids once, in random order; returns the changes made. */
-static int64_t gp_recom_pass(gp_search_work *w)
+/* The memo's slot for the ordered pair key: its own, or the empty slot where it would go. */
+static int32_t gp_memo_slot(const gp_search_work *w, int64_t key)
+{
+    uint32_t mask = (uint32_t)w->mslots - 1;
+    uint32_t i = (uint32_t)(((uint64_t)key * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+    while (w->mgen[i] == w->gen && w->mkey[i] != key) {
+        i = (i + 1) & mask;
+    }
+    return (int32_t)i;
+}
+
+/* Forgets every pair (a new generation), as when grids are renumbered or the table fills. */
+static void gp_memo_clear(gp_search_work *w)
+{
+    if (++w->gen == 0) {
+        memset(w->mgen, 0, sizeof *w->mgen * (size_t)w->mslots);
+        w->gen = 1;
+    }
+    w->mfill = 0;
+}
+
+/*
+ * gp_recombine of the adjacent pair (a, b), skipped when the pair is known exhausted: its last
+ * recombination changed nothing without drawing a random number (the exact split found no
+ * better split, or the grids were no longer adjacent) and neither grid has changed since (its
+ * clock has not moved). The skipped call would see the same two grids, visit them in the same
+ * order and find nothing again, so the division and the random stream are exactly those of
+ * the call. The skip still counts the work the call counted, so that the budget runs out, and
+ * the search stops, exactly where it did without the memo: the memo saves time, never changes
+ * the grids. Returns what gp_recombine returns.
+ */
+static int gp_recombine_memo(gp_search_work *w, int32_t a, int32_t b)
+{
+    int64_t key = (int64_t)a << 32 | (int64_t)b;
+    int32_t slot = gp_memo_slot(w, key);
+    if (w->mgen[slot] == w->gen && w->gclock[a] <= w->mtried[slot] &&
+        w->gclock[b] <= w->mtried[slot]) {
+        w->skips++;
+        gp_spent(w, w->mwork[slot]);
+        return 0;
+    }
+    w->exhausted = 0;
+    double before = w->work;
+    int changed = gp_recombine(w, a, b, 0);
+    if (changed || !w->exhausted || w->stop == 2) {
+        return changed;
+    }
+    if (w->mgen[slot] != w->gen) {
+        if (2 * (w->mfill + 1) > w->mslots) {
+            gp_memo_clear(w);
+            slot = gp_memo_slot(w, key);
+        }
+        w->mfill++;
+    }
+    w->mkey[slot] = key;
+    w->mgen[slot] = w->gen;
+    w->mtried[slot] = w->now;
+    w->mwork[slot] = w->work - before;
+    return 0;
+}
+
+/*
+ * The pairs of adjacent grids (a, b), a < b, into w->pairs as a * k + b in increasing order,
+ * each once; returns their count and sets *crossings to the edges from a grid to a higher one.
+ * Linear: the component's vertices are bucketed by grid (counting sort), then each grid's
+ * higher neighbours are collected once each (a stamp per grid) and the few of them sorted.
+ */
+static int32_t gp_adjacent_pairs(gp_search_work *w, int32_t *crossings)
 {
     const gp_graph *g = w->sh->g;
     gp_search_task *t = w->t;
-    int32_t np = 0;
+    int32_t k = w->k;
+    int32_t *start = w->tout; /* bucket starts, k + 1 of them */
+    for (int32_t gid = 0; gid <= k; gid++) {
+        start[gid] = 0;
+    }
+    for (int32_t i = 0; i < t->nv; i++) {
+        start[w->part[t->verts[i]] + 1]++;
+    }
+    for (int32_t gid = 0; gid < k; gid++) {
+        start[gid + 1] += start[gid];
+    }
     for (int32_t i = 0; i < t->nv; i++) {
         int32_t v = t->verts[i];
-        int32_t a = w->part[v];
-        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
-            int32_t u = g->adjncy[e];
-            if (!w->sh->skip[u] && w->part[u] > a) {
-                w->pairs[np++] = (int64_t)a * w->k + w->part[u];
+        w->ord[start[w->part[v]]++] = v;
+    }
+    int32_t np = 0;
+    int32_t nu = 0;
+    int32_t from = 0;
+    for (int32_t a = 0; a < k; a++) {
+        uint32_t s = gp_next_stamp(&w->stamp2, w->seen2, w->n);
+        int32_t nb = 0;
+        for (int32_t i = from; i < start[a]; i++) {
+            int32_t v = w->ord[i];
+            for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+                int32_t u = g->adjncy[e];
+                int32_t b = w->sh->skip[u] ? -1 : w->part[u];
+                if (b <= a) {
+                    continue;
+                }
+                np++;
+                if (w->seen2[b] != s) {
+                    w->seen2[b] = s;
+                    w->cand[nb++] = b;
+                }
             }
         }
-    }
-    qsort(w->pairs, (size_t)np, sizeof *w->pairs, gp_pair_cmp);
-    int32_t nu = 0;
-    for (int32_t i = 0; i < np; i++) {
-        if (nu == 0 || w->pairs[nu - 1] != w->pairs[i]) {
-            w->pairs[nu++] = w->pairs[i];
+        from = start[a];
+        for (int32_t i = 1; i < nb; i++) { /* insertion sort: a grid has few neighbours */
+            int32_t b = w->cand[i];
+            int32_t j = i;
+            for (; j > 0 && w->cand[j - 1] > b; j--) {
+                w->cand[j] = w->cand[j - 1];
+            }
+            w->cand[j] = b;
+        }
+        for (int32_t i = 0; i < nb; i++) {
+            w->pairs[nu++] = (int64_t)a * k + w->cand[i];
         }
     }
+    *crossings = np;
+    return nu;
+}
+
+/* Recombines every pair of adjacent grids once, in random order; returns the changes made. */
+static int64_t gp_recom_pass(gp_search_work *w)
+{
+    int32_t np = 0;
+    int32_t nu = gp_adjacent_pairs(w, &np);
     for (int32_t i = nu - 1; i > 0; i--) {
         int32_t j = gp_rand_below(w, i + 1);
         int64_t tmp = w->pairs[i];
         w->pairs[i] = w->pairs[j];
         w->pairs[j] = tmp;
     }
-    if (gp_spent(w, (double)np * 6 + t->nv)) {
+    if (gp_spent(w, (double)np * 6 + w->t->nv)) {
         return 0;
     }
     int64_t changed = 0;
     for (int32_t i = 0; i < nu && !w->stop; i++) {
         int32_t a = (int32_t)(w->pairs[i] / w->k);
         int32_t b = (int32_t)(w->pairs[i] % w->k);
-        changed += gp_recombine(w, a, b, 0);
+        changed += gp_recombine_memo(w, a, b);
     }
     return changed;
 }
@@ -1641,8 +1810,8 @@ static int32_t gp_region_scan(gp_search_work *w, int upto, int32_t *out)
 
 /* gp_grid_totals for the grids `grids` alone, whose vertices are vs[] in component order: the
  * same sums in the same order, at the cost of the region. */
-static void gp_region_totals(gp_search_work *w, const int32_t *grids, int32_t ng,
-                             const int32_t *vs, int32_t ns)
+static void gp_region_totals(gp_search_work *w, const int32_t *grids, int32_t ng, const int32_t *vs,
+                             int32_t ns)
 {
     const gp_graph *g = w->sh->g;
     for (int32_t j = 0; j < ng; j++) {
@@ -1724,9 +1893,8 @@ static int gp_local_repair(gp_search_work *w, int32_t a)
         }
         region_n = ns;
         for (int32_t tree = 0; tree < GP_FALLBACK_TREES && !w->stop; tree++) {
-            int32_t parts = gp_treedp_split(w->dp, g, w->sh->hh, w->seen2, s, w->sv, ns,
-                                            w->sh->min, w->sh->max, hs / nr, &w->rng,
-                                            w->gtmp_label);
+            int32_t parts = gp_treedp_split(w->dp, g, w->sh->hh, w->seen2, s, w->sv, ns, w->sh->min,
+                                            w->sh->max, hs / nr, &w->rng, w->gtmp_label);
             if (gp_spent(w, gp_treedp_unpolled(w->dp)) == 2) {
                 break;
             }
@@ -1755,7 +1923,7 @@ static int gp_local_repair(gp_search_work *w, int32_t a)
     }
     for (int32_t x = 0; x < nr && !w->stop; x++) {
         for (int32_t y = x + 1; y < nr && !w->stop; y++) {
-            gp_recombine(w, w->glab[x], w->glab[y], 0);
+            gp_recombine_memo(w, w->glab[x], w->glab[y]);
         }
     }
     return 1;
@@ -1850,6 +2018,8 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
     w->next_tick = 0;
     w->stop = 0;
     w->rng = t->seed;
+    w->skips = 0;
+    gp_memo_clear(w);
     double mean = t->k > 0 ? t->workload / t->k : 0;
     if (sh->shape_weight != 0) {
         double at = 0;
@@ -1912,4 +2082,30 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
     }
     t->score = gp_save(w);
     return w->stop == 2;
+}
+
+int64_t gp_search_memo_skips(const gp_search_work *w)
+{
+    return w->skips;
+}
+
+int64_t gp_search_improvable_pairs(gp_search_work *w, int64_t *exact)
+{
+    int32_t np = 0;
+    int32_t nu = gp_adjacent_pairs(w, &np);
+    int64_t improvable = 0;
+    *exact = 0;
+    w->stop = 0;
+    w->t->budget = INFINITY;
+    for (int32_t i = 0; i < nu; i++) {
+        w->exact = 0;
+        int32_t a = (int32_t)(w->pairs[i] / w->k);
+        int32_t b = (int32_t)(w->pairs[i] % w->k);
+        int changed = gp_recombine(w, a, b, 0);
+        if (w->exact) {
+            (*exact)++;
+            improvable += changed;
+        }
+    }
+    return improvable;
 }

@@ -92,6 +92,13 @@ void gp_search_work_set_tick(gp_search_work *w, gp_search_tick_fn fn, void *user
 /* Runs the task; never allocates. Returns 0, or non-zero when cancelled. */
 int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task *t);
 
+/* For tests, after gp_search_run on w: the recombinations its memo of exhausted pairs skipped;
+ * and how many pairs of adjacent grids of the final division one more exact recombination
+ * (every split of the pair enumerated, no random trees) would improve, with *exact the pairs
+ * so recombined. Changes the division in w (the task's output is already written). */
+int64_t gp_search_memo_skips(const gp_search_work *w);
+int64_t gp_search_improvable_pairs(gp_search_work *w, int64_t *exact);
+
 /* Lexicographic comparison with a relative tolerance on the real-valued terms: <0 when a is
  * better than b. */
 int gp_score_cmp(gp_score a, gp_score b);
