@@ -506,3 +506,53 @@ Test(split, every_grid_out_of_bounds_has_one_violation_record)
     cr_assert_null(gp_plan_problem(plan, -1));
     gp_plan_free(plan);
 }
+
+/* The demo city on one thread and on two (communities taken longest first, schedule.c): the same
+ * grids (codes, households, shapes), merged in community order. */
+static gp_plan *run_demo(int32_t threads)
+{
+    gp_inputs *in = NULL;
+    gp_plan *plan = NULL;
+    const char *demo = getenv("GP_DEMO");
+    cr_assert_not_null(demo, "GP_DEMO is not set (run through meson test)");
+    char c[4096], st[4096], hh[4096];
+    snprintf(c, sizeof c, "%s/communities.gpkg", demo);
+    snprintf(st, sizeof st, "%s/streets.gpkg", demo);
+    snprintf(hh, sizeof hh, "%s/households.gpkg", demo);
+    cr_assert_eq(gp_inputs_new(&in), GP_OK);
+    cr_assert_eq(gp_inputs_set_communities(ctx, in, c, "code"), GP_OK);
+    cr_assert_eq(gp_inputs_set_streets(ctx, in, st, "class"), GP_OK);
+    cr_assert_eq(gp_inputs_set_households(ctx, in, hh, "households"), GP_OK);
+    cr_assert_eq(gp_options_set_threads(ctx, opts, threads), GP_OK);
+    cr_assert_eq(gp_run(ctx, in, opts, &plan), GP_OK, "%s", gp_context_last_error(ctx));
+    gp_inputs_free(in);
+    return plan;
+}
+
+Test(split, demo_same_grids_in_community_order_on_one_and_two_threads)
+{
+    gp_plan *one = run_demo(1), *two = run_demo(2);
+    cr_assert_eq(one->threads, 1);
+    cr_assert_eq(two->threads, 2);
+    cr_assert_eq(one->n_communities, 12);
+    cr_assert_eq(two->n_communities, one->n_communities);
+    for (int32_t i = 0; i < one->n_communities; i++) {
+        cr_assert_str_eq(one->communities[i].id, two->communities[i].id);
+        cr_assert(i == 0 || strcmp(one->communities[i - 1].id, one->communities[i].id) != 0);
+    }
+    cr_assert_eq(one->n_grids, two->n_grids);
+    cr_assert_gt(one->n_grids, 12);
+    for (int32_t g = 0; g < one->n_grids; g++) {
+        const gp_plan_grid *x = &one->grids[g], *y = &two->grids[g];
+        cr_assert(g == 0 || x->community >= one->grids[g - 1].community,
+                  "grid %d of community %d after one of community %d", g, x->community,
+                  one->grids[g - 1].community);
+        cr_assert_str_eq(x->code, y->code);
+        cr_assert_eq(x->community, y->community);
+        cr_assert_eq(x->households, y->households);
+        cr_assert_eq(x->shape.wkb_work_size, y->shape.wkb_work_size);
+        cr_assert(memcmp(x->shape.wkb_work, y->shape.wkb_work, x->shape.wkb_work_size) == 0);
+    }
+    gp_plan_free(one);
+    gp_plan_free(two);
+}
