@@ -11,6 +11,7 @@ usage: bench_pipeline.py CLI SHARED_DIR SCRATCH COPIES [ROUNDS]
 """
 
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -31,10 +32,16 @@ def make_city(shared, scratch, copies):
     return out
 
 
+CPU = {}  # CPU seconds (user + system) of the last run per command name
+
+
 def wall(args, ok=(0,)):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     r = subprocess.run(args, capture_output=True, text=True)
     seconds = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU[args[0]] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if r.returncode not in ok:
         raise SystemExit("%s failed (%d): %s" % (args[0], r.returncode, r.stderr[-2000:]))
     return seconds
@@ -69,16 +76,21 @@ def main():
     city = make_city(shared, scratch, copies)
     print("load before: %.2f %.2f %.2f" % os.getloadavg())
     times = {"floor": [], "1 thread": [], "2 threads": []}
+    cpu = {"1 thread": [], "2 threads": []}
     for _ in range(rounds):
         times["floor"].append(floor(city, os.path.join(scratch, "floor_%d.gpkg" % copies)))
         for threads in (1, 2):
             key = "1 thread" if threads == 1 else "2 threads"
             out = os.path.join(scratch, "grids_%d_%d.gpkg" % (copies, threads))
             times[key].append(partition(cli, city, out, threads))
+            cpu[key].append(CPU[cli])
     print("load after: %.2f %.2f %.2f" % os.getloadavg())
     med = {k: statistics.median(v) for k, v in times.items()}
     for k, v in times.items():
         print("%-9s median %7.2f s  runs %s" % (k, med[k], " ".join("%.2f" % x for x in v)))
+    for k, v in cpu.items():
+        print("%-9s CPU median %7.2f s  runs %s" % (k, statistics.median(v),
+                                                   " ".join("%.2f" % x for x in v)))
     print("%d copies: 1 thread %.2fx the I/O floor, 2 threads %.2fx; 2 threads %.2fx faster "
           "than 1" % (copies, med["1 thread"] / med["floor"], med["2 threads"] / med["floor"],
                       med["1 thread"] / med["2 threads"]))
