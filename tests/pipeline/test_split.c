@@ -452,14 +452,10 @@ Test(split, allocations_failing_in_the_search_for_cuts)
     alloc_failures("leaftrap", 0, 7);
 }
 
-/* Every grid out of bounds has exactly one violation record naming its code and blocks, also
- * where the optimizer reports an infeasible part once, by a vertex whose grid may be in bounds:
- * the demo with bounds of [390, 410] has many communities no number of grids fits. */
-Test(split, every_grid_out_of_bounds_has_one_violation_record)
+/* The bundled demo city (GP_DEMO) as inputs. */
+static gp_inputs *demo_inputs(void)
 {
-    cr_assert_eq(gp_options_set_bounds(ctx, opts, 390, 410), GP_OK);
     gp_inputs *in = NULL;
-    gp_plan *plan = NULL;
     const char *demo = getenv("GP_DEMO");
     cr_assert_not_null(demo, "GP_DEMO is not set (run through meson test)");
     char c[4096], st[4096], hh[4096];
@@ -470,6 +466,17 @@ Test(split, every_grid_out_of_bounds_has_one_violation_record)
     cr_assert_eq(gp_inputs_set_communities(ctx, in, c, "code"), GP_OK);
     cr_assert_eq(gp_inputs_set_streets(ctx, in, st, "class"), GP_OK);
     cr_assert_eq(gp_inputs_set_households(ctx, in, hh, "households"), GP_OK);
+    return in;
+}
+
+/* Every grid out of bounds has exactly one violation record naming its code and blocks, also
+ * where the optimizer reports an infeasible part once, by a vertex whose grid may be in bounds:
+ * the demo with bounds of [390, 410] has many communities no number of grids fits. */
+Test(split, every_grid_out_of_bounds_has_one_violation_record)
+{
+    cr_assert_eq(gp_options_set_bounds(ctx, opts, 390, 410), GP_OK);
+    gp_inputs *in = demo_inputs();
+    gp_plan *plan = NULL;
     cr_assert_eq(gp_options_set_split(ctx, opts, GP_SPLIT_NEVER), GP_OK);
     cr_assert_eq(gp_run(ctx, in, opts, &plan), GP_OK, "%s", gp_context_last_error(ctx));
     gp_inputs_free(in);
@@ -511,18 +518,8 @@ Test(split, every_grid_out_of_bounds_has_one_violation_record)
  * grids (codes, households, shapes), merged in community order. */
 static gp_plan *run_demo(int32_t threads)
 {
-    gp_inputs *in = NULL;
+    gp_inputs *in = demo_inputs();
     gp_plan *plan = NULL;
-    const char *demo = getenv("GP_DEMO");
-    cr_assert_not_null(demo, "GP_DEMO is not set (run through meson test)");
-    char c[4096], st[4096], hh[4096];
-    snprintf(c, sizeof c, "%s/communities.gpkg", demo);
-    snprintf(st, sizeof st, "%s/streets.gpkg", demo);
-    snprintf(hh, sizeof hh, "%s/households.gpkg", demo);
-    cr_assert_eq(gp_inputs_new(&in), GP_OK);
-    cr_assert_eq(gp_inputs_set_communities(ctx, in, c, "code"), GP_OK);
-    cr_assert_eq(gp_inputs_set_streets(ctx, in, st, "class"), GP_OK);
-    cr_assert_eq(gp_inputs_set_households(ctx, in, hh, "households"), GP_OK);
     cr_assert_eq(gp_options_set_threads(ctx, opts, threads), GP_OK);
     cr_assert_eq(gp_run(ctx, in, opts, &plan), GP_OK, "%s", gp_context_last_error(ctx));
     gp_inputs_free(in);
