@@ -10,6 +10,7 @@
 #include "pipeline/divide.h"
 #include "pipeline/plan.h"
 
+#include "demo_fixture.h"
 #include "plan_check.h"
 
 #include <criterion/criterion.h>
@@ -452,20 +453,12 @@ Test(split, allocations_failing_in_the_search_for_cuts)
     alloc_failures("leaftrap", 0, 7);
 }
 
-/* The bundled demo city (GP_DEMO) as inputs. */
+/* The bundled demo city (GP_DEMO) as inputs (demo_fixture.c). */
 static gp_inputs *demo_inputs(void)
 {
     gp_inputs *in = NULL;
-    const char *demo = getenv("GP_DEMO");
-    cr_assert_not_null(demo, "GP_DEMO is not set (run through meson test)");
-    char c[4096], st[4096], hh[4096];
-    snprintf(c, sizeof c, "%s/communities.gpkg", demo);
-    snprintf(st, sizeof st, "%s/streets.gpkg", demo);
-    snprintf(hh, sizeof hh, "%s/households.gpkg", demo);
     cr_assert_eq(gp_inputs_new(&in), GP_OK);
-    cr_assert_eq(gp_inputs_set_communities(ctx, in, c, "code"), GP_OK);
-    cr_assert_eq(gp_inputs_set_streets(ctx, in, st, "class"), GP_OK);
-    cr_assert_eq(gp_inputs_set_households(ctx, in, hh, "households"), GP_OK);
+    demo_set_inputs(ctx, in, 1);
     return in;
 }
 
