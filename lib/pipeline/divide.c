@@ -23,6 +23,7 @@
 #include "divide.h"
 #include "keep.h"
 #include "previous.h"
+#include "tried.h"
 
 #include "core/context.h"
 #include "core/memory.h"
@@ -509,6 +510,18 @@ static int skippable(gp_context *ctx, gp_status st)
     return 1;
 }
 
+static gp_tried_score score_of(const trial *t)
+{
+    return (gp_tried_score){t->viol, t->blocks_cut};
+}
+
+/* The undo step keeps a division without a cut when it is as good on the bounds and cuts fewer
+ * blocks. */
+static int undo_wins(gp_tried_score s, const trial *cur)
+{
+    return s.viol <= cur->viol && s.blocks_cut < cur->blocks_cut;
+}
+
 /* Rule 2: the bounded greedy search described at the top of the file. */
 static gp_status cut_as_needed(gp_context *ctx, gp_splitter *sp, const gp_blocks *b,
                                const gp_options *opts, const gp_prev_community *pc, uint8_t *mode,
@@ -523,11 +536,13 @@ static gp_status cut_as_needed(gp_context *ctx, gp_splitter *sp, const gp_blocks
     int32_t *opened = gp_malloc(((size_t)MAX_ROUNDS + 1) * sizeof *opened);
     int32_t n_opened = 0;
     trial best = {0}, t = {0};
+    gp_tried seen = {0};
     if (!art || !try_mode || !best_mode || !cs || !opened) {
         st = gp_error_nomem(ctx, "the split stage");
         goto done;
     }
-    if ((st = articulation(ctx, b, art)) != GP_OK) {
+    if ((st = articulation(ctx, b, art)) != GP_OK ||
+        (st = gp_tried_add(ctx, &seen, mode, n, score_of(cur))) != GP_OK) {
         goto done;
     }
     for (int round = 0; round < MAX_ROUNDS && cur->viol > 0; round++) {
@@ -561,6 +576,9 @@ static gp_status cut_as_needed(gp_context *ctx, gp_splitter *sp, const gp_blocks
             if (st != GP_OK) {
                 goto done;
             }
+            if ((st = gp_tried_add(ctx, &seen, try_mode, n, score_of(&t))) != GP_OK) {
+                goto done;
+            }
             gp_log(ctx, GP_LOG_DEBUG,
                    "split stage: round %d, cutting block %" PRId32 " open: violation %" PRId64
                    " (was %" PRId64 "), %" PRId32 " block(s) cut, %.1f m off streets",
@@ -588,6 +606,14 @@ static gp_status cut_as_needed(gp_context *ctx, gp_splitter *sp, const gp_blocks
     for (int32_t i = 0; n_opened > 1 && i < n_opened; i++) {
         memcpy(try_mode, mode, (size_t)n);
         try_mode[opened[i]] = GP_CELLS_NONE;
+        gp_tried_score known;
+        if (gp_tried_find(&seen, try_mode, n, &known) && !undo_wins(known, cur)) {
+            /* An earlier state, already partitioned: it would not be kept. */
+            gp_log(ctx, GP_LOG_DEBUG,
+                   "split stage: undoing block %" PRId32 " gives a division already tried",
+                   opened[i]);
+            continue;
+        }
         st = run_trial(ctx, sp, b, try_mode, opts, pc, &t);
         (*trials)++;
         if (st != GP_OK && skippable(ctx, st)) {
@@ -597,7 +623,7 @@ static gp_status cut_as_needed(gp_context *ctx, gp_splitter *sp, const gp_blocks
         if (st != GP_OK) {
             goto done;
         }
-        if (t.viol <= cur->viol && t.blocks_cut < cur->blocks_cut) {
+        if (undo_wins(score_of(&t), cur)) {
             trial_clear(cur);
             *cur = t;
             memcpy(mode, try_mode, (size_t)n);
@@ -607,6 +633,7 @@ static gp_status cut_as_needed(gp_context *ctx, gp_splitter *sp, const gp_blocks
         memset(&t, 0, sizeof t);
     }
 done:
+    gp_tried_clear(&seen);
     trial_clear(&best);
     trial_clear(&t);
     gp_free(art);

@@ -9,6 +9,7 @@
 #include "inputs.h"
 #include "plan.h"
 #include "roster.h"
+#include "schedule.h"
 
 #include "core/context.h"
 #include "core/memory.h"
@@ -35,6 +36,7 @@ static double now(void)
 typedef struct {
     const gp_dataset *ds;
     const gp_options *opts; /* per-community options: threads = 1 */
+    const int32_t *order;   /* the communities longest first (schedule.c) */
     gp_plan **partial;      /* one plan per community */
     gp_status *status;      /* one status per community */
     char (*message)[GP_MESSAGE_MAX];
@@ -215,10 +217,11 @@ static void *worker(void *arg)
         st = gp_transform_new(ctx, w->ds->work_wkt, w->ds->output_wkt, &ct);
     }
     for (;;) {
-        int32_t c = atomic_fetch_add(&w->next, 1);
-        if (c >= w->n) {
+        int32_t i = atomic_fetch_add(&w->next, 1);
+        if (i >= w->n) {
             break;
         }
+        int32_t c = w->order[i];
         if (st == GP_OK && !atomic_load(&w->cancel)) {
             gp_status s = gp_plan_new(ctx, &w->partial[c]);
             if (s == GP_OK) {
@@ -524,6 +527,7 @@ static gp_status run_stages(gp_context *ctx, const gp_inputs *in, const gp_optio
     gp_roster *roster = NULL;
     shared_work w = {0};
     pthread_t *threads = NULL;
+    int32_t *order = NULL;
     int32_t n_threads = 0;
     gp_status st = user_opts ? gp_options_clone(user_opts, &opts) : gp_options_new(&opts);
     if (st != GP_OK) {
@@ -595,11 +599,17 @@ static gp_status run_stages(gp_context *ctx, const gp_inputs *in, const gp_optio
     w.partial = gp_calloc((size_t)n + 1, sizeof *w.partial);
     w.status = gp_calloc((size_t)n + 1, sizeof *w.status);
     w.message = gp_calloc((size_t)n + 1, sizeof *w.message);
+    order = gp_malloc(((size_t)n + 1) * sizeof *order);
     threads = gp_calloc((size_t)n_threads, sizeof *threads);
-    if (w.partial == NULL || w.status == NULL || w.message == NULL || threads == NULL) {
+    if (w.partial == NULL || w.status == NULL || w.message == NULL || threads == NULL ||
+        order == NULL) {
         st = gp_error_nomem(ctx, "the community work list");
         goto done;
     }
+    if ((st = gp_schedule_communities(ctx, ds, opts->max_households, order)) != GP_OK) {
+        goto done;
+    }
+    w.order = order;
     int32_t started = 0;
     for (; started < n_threads; started++) {
         if (pthread_create(&threads[started], NULL, worker, &w) != 0) {
@@ -682,6 +692,7 @@ done:
     gp_free(w.status);
     gp_free(w.message);
     gp_free(threads);
+    gp_free(order);
     gp_previous_free(prev);
     gp_roster_free(roster);
     gp_dataset_free(ds);

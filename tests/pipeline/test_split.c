@@ -10,6 +10,7 @@
 #include "pipeline/divide.h"
 #include "pipeline/plan.h"
 
+#include "demo_fixture.h"
 #include "plan_check.h"
 
 #include <criterion/criterion.h>
@@ -452,24 +453,23 @@ Test(split, allocations_failing_in_the_search_for_cuts)
     alloc_failures("leaftrap", 0, 7);
 }
 
+/* The bundled demo city (GP_DEMO) as inputs (demo_fixture.c). */
+static gp_inputs *demo_inputs(void)
+{
+    gp_inputs *in = NULL;
+    cr_assert_eq(gp_inputs_new(&in), GP_OK);
+    demo_set_inputs(ctx, in, 1);
+    return in;
+}
+
 /* Every grid out of bounds has exactly one violation record naming its code and blocks, also
  * where the optimizer reports an infeasible part once, by a vertex whose grid may be in bounds:
  * the demo with bounds of [390, 410] has many communities no number of grids fits. */
 Test(split, every_grid_out_of_bounds_has_one_violation_record)
 {
     cr_assert_eq(gp_options_set_bounds(ctx, opts, 390, 410), GP_OK);
-    gp_inputs *in = NULL;
+    gp_inputs *in = demo_inputs();
     gp_plan *plan = NULL;
-    const char *demo = getenv("GP_DEMO");
-    cr_assert_not_null(demo, "GP_DEMO is not set (run through meson test)");
-    char c[4096], st[4096], hh[4096];
-    snprintf(c, sizeof c, "%s/communities.gpkg", demo);
-    snprintf(st, sizeof st, "%s/streets.gpkg", demo);
-    snprintf(hh, sizeof hh, "%s/households.gpkg", demo);
-    cr_assert_eq(gp_inputs_new(&in), GP_OK);
-    cr_assert_eq(gp_inputs_set_communities(ctx, in, c, "code"), GP_OK);
-    cr_assert_eq(gp_inputs_set_streets(ctx, in, st, "class"), GP_OK);
-    cr_assert_eq(gp_inputs_set_households(ctx, in, hh, "households"), GP_OK);
     cr_assert_eq(gp_options_set_split(ctx, opts, GP_SPLIT_NEVER), GP_OK);
     cr_assert_eq(gp_run(ctx, in, opts, &plan), GP_OK, "%s", gp_context_last_error(ctx));
     gp_inputs_free(in);
@@ -505,4 +505,44 @@ Test(split, every_grid_out_of_bounds_has_one_violation_record)
     cr_assert_eq(gp_plan_problem_severity(plan, gp_plan_problem_count(plan)), -1);
     cr_assert_null(gp_plan_problem(plan, -1));
     gp_plan_free(plan);
+}
+
+/* The demo city on one thread and on two (communities taken longest first, schedule.c): the same
+ * grids (codes, households, shapes), merged in community order. */
+static gp_plan *run_demo(int32_t threads)
+{
+    gp_inputs *in = demo_inputs();
+    gp_plan *plan = NULL;
+    cr_assert_eq(gp_options_set_threads(ctx, opts, threads), GP_OK);
+    cr_assert_eq(gp_run(ctx, in, opts, &plan), GP_OK, "%s", gp_context_last_error(ctx));
+    gp_inputs_free(in);
+    return plan;
+}
+
+Test(split, demo_same_grids_in_community_order_on_one_and_two_threads)
+{
+    gp_plan *one = run_demo(1), *two = run_demo(2);
+    cr_assert_eq(one->threads, 1);
+    cr_assert_eq(two->threads, 2);
+    cr_assert_eq(one->n_communities, 12);
+    cr_assert_eq(two->n_communities, one->n_communities);
+    for (int32_t i = 0; i < one->n_communities; i++) {
+        cr_assert_str_eq(one->communities[i].id, two->communities[i].id);
+        cr_assert(i == 0 || strcmp(one->communities[i - 1].id, one->communities[i].id) != 0);
+    }
+    cr_assert_eq(one->n_grids, two->n_grids);
+    cr_assert_gt(one->n_grids, 12);
+    for (int32_t g = 0; g < one->n_grids; g++) {
+        const gp_plan_grid *x = &one->grids[g], *y = &two->grids[g];
+        cr_assert(g == 0 || x->community >= one->grids[g - 1].community,
+                  "grid %d of community %d after one of community %d", g, x->community,
+                  one->grids[g - 1].community);
+        cr_assert_str_eq(x->code, y->code);
+        cr_assert_eq(x->community, y->community);
+        cr_assert_eq(x->households, y->households);
+        cr_assert_eq(x->shape.wkb_work_size, y->shape.wkb_work_size);
+        cr_assert(memcmp(x->shape.wkb_work, y->shape.wkb_work, x->shape.wkb_work_size) == 0);
+    }
+    gp_plan_free(one);
+    gp_plan_free(two);
 }
