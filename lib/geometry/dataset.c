@@ -1117,6 +1117,7 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
     OGRCoordinateTransformationH ct[N_LAYERS] = {0};
     OGRSpatialReferenceH work = NULL;
     GEOSGeometry **comm = NULL;
+    int32_t n_comm = 0; /* comm's length: a part run then drops the neighbours it read */
     gp_dataset *ds = NULL;
     reader r = {0};
     gp_selection sel = {0};
@@ -1322,6 +1323,7 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
         st = gp_error_nomem(ctx, "communities");
         goto done;
     }
+    n_comm = ds->n_communities;
     for (int32_t c = 0; c < ds->n_communities; c++) {
         comm[c] = GEOSWKBReader_read_r(r.h, r.wkb_in, ds->community_wkb[c].data,
                                        ds->community_wkb[c].size);
@@ -1353,7 +1355,7 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
     }
     ds->seconds_project += now() - t0;
 done:
-    for (int32_t c = 0; comm != NULL && c < ds->n_communities; c++) {
+    for (int32_t c = 0; c < n_comm; c++) {
         if (comm[c] != NULL) {
             GEOSGeom_destroy_r(r.h, comm[c]);
         }
