@@ -97,10 +97,50 @@ def test_two_workers_give_the_single_process_grids(client, single, tmp_path):
         [c["id"] for c in report["communities"]]
     assert sorted(result.problems.message) == sorted(
         p["message"] for c in report["communities"] for p in c["problems"])
-    # The file holds the same, in the input's community order.
-    assert_same_grids(gpd.read_file(out, layer="grids"), grids)
-    assert len(gpd.read_file(out, layer="blocks")) == 3014
-    assert os.listdir(tmp_path) == ["dist.gpkg"]
+    # The file (written with OGR from the chunks' WKB) holds the same, with the columns,
+    # types, shape types and CRS of the single process's layers, in input community order.
+    written = gpd.read_file(out, layer="grids")
+    assert_same_grids(written, grids)
+    assert list(written.columns) == list(grids.columns)
+    one = str(tmp_path / "one" / "one.gpkg")
+    os.mkdir(os.path.dirname(one))
+    gridpart.partition(*layers(), one, **OPTIONS).close()
+    assert schema(out) == schema(one)  # the C writer's field types and geometry types
+    assert set(written.geom_type) == set(grids.geom_type)
+    assert written.crs == grids.crs
+    assert list(dict.fromkeys(written.community)) == \
+        [c["id"] for c in report["communities"] if c["grids"]]
+    written = gpd.read_file(out, layer="blocks")
+    assert len(written) == 3014
+    assert list(written.columns) == list(blocks.columns)
+    assert sorted(zip(written.community, written.block_id, written.grid_code)) == \
+        sorted(zip(blocks.community, blocks.block_id, blocks.grid_code))
+    assert sorted(os.listdir(tmp_path)) == ["dist.gpkg", "one"]
+
+
+def schema(path):
+    """Per layer: its declared geometry type, SRS (as EPSG) and (field, OGR type) list."""
+    from osgeo import ogr
+    ds = ogr.Open(str(path))
+    out = {}
+    for name in ("grids", "blocks"):
+        layer = ds.GetLayerByName(name)
+        defn = layer.GetLayerDefn()
+        srs = layer.GetSpatialRef()
+        out[name] = (ogr.GeometryTypeToName(layer.GetGeomType()),
+                     srs.GetAuthorityCode(None) if srs else None,
+                     [(defn.GetFieldDefn(i).GetName(), defn.GetFieldDefn(i).GetTypeName())
+                      for i in range(defn.GetFieldCount())])
+    return out
+
+
+def test_a_one_layer_format_is_refused_before_any_work(client, tmp_path):
+    """grids and blocks need a format with several layers: GeoJSON is refused at once, the
+    message naming the file and the format, nothing written."""
+    out = tmp_path / "grids.geojson"
+    with pytest.raises(gridpart.GridpartIOError, match="grids.geojson.*GeoJSON holds one layer"):
+        gd.partition(*layers(), str(out), client=client, chunk=5, **OPTIONS)
+    assert os.listdir(tmp_path) == []
 
 
 def test_existing_output_is_refused_before_any_work(client, tmp_path):

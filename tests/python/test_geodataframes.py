@@ -104,6 +104,23 @@ def test_blocks_equal_the_clis(providence):
     assert a.geometry.normalize().geom_equals_exact(b.geometry.normalize(), 1e-6).all()
 
 
+def test_layer_columns_are_the_frames_without_geometry_objects(providence):
+    """Result.layer_columns (what a Dask worker ships): the frames' columns as lists and the
+    shapes as the WKB of the frames' geometries."""
+    _, (r, grids, blocks, _), _, _, _ = providence
+    for name, frame in (("grids", grids), ("blocks", blocks)):
+        columns = r.layer_columns(name)
+        assert list(columns) == [c for c in frame.columns if c != "geometry"] + ["wkb"]
+        for c in columns:
+            if c != "wkb":
+                assert columns[c] == frame[c].tolist(), (name, c)
+        assert all(isinstance(b, bytes) for b in columns["wkb"])
+        shapes = gpd.GeoSeries(_frames.shapes(columns["wkb"]))
+        assert shapes.geom_equals_exact(frame.geometry.reset_index(drop=True), 0).all()
+    with pytest.raises(ValueError, match="'grids' or 'blocks'"):
+        r.layer_columns("households")
+
+
 def test_assignment_puts_each_household_in_the_clis_grid_holding_it(providence):
     frames, (_, grids, _, assignment), (cli_grids, _), _, _ = providence
     hh = frames["households"]

@@ -683,6 +683,18 @@ class Result(_Owner):
             self.ptr, [c["id"] for c in self.communities],
             [g["grid_code"] for g in self.grid_records]))
 
+    def layer_columns(self, layer: str) -> Dict[str, List[Any]]:
+        """The `grids` or `blocks` layer as plain lists, one per column, the shapes as WKB
+        bytes in a `wkb` column: what :attr:`grids` and :attr:`blocks` hold, without making
+        a geometry object (cheap to pickle, ship to another process or write with OGR)."""
+        if layer == "grids":
+            return _frames.grid_columns(self.ptr, self.grid_records, self.adjusted,
+                                        self._grid_extra)
+        if layer == "blocks":
+            return _frames.block_columns(self.ptr, [c["id"] for c in self.communities],
+                                         [g["grid_code"] for g in self.grid_records])
+        raise ValueError(f"layer must be 'grids' or 'blocks', not {layer!r}")
+
     @property
     def problems(self) -> "pandas.DataFrame":
         """The problems as a DataFrame: severity, kind, community, grid_code, blocks,

@@ -232,63 +232,89 @@ def crs_wkt(plan: Any) -> Optional[str]:
     return buf.value.decode()
 
 
-def _geometries(plan: Any, count: int, size_fn: Callable, fill_fn: Callable) -> List[Any]:
-    """Shapes 0 .. count-1 as shapely geometries (None without a shape), promoted to
-    MultiPolygon when any is one, as the written layer declares them."""
-    from shapely.geometry import MultiPolygon, Polygon
+def wkb_blobs(plan: Any, count: int, size_fn: Callable, fill_fn: Callable
+              ) -> List[Optional[bytes]]:
+    """Shapes 0 .. count-1 as the WKB the plan holds (None without a shape): no geometry
+    objects made, so a worker can ship them as they are."""
     ctx = _lib.context()
-    read = wkb_reader()
-    shapes: List[Any] = []
+    blobs: List[Optional[bytes]] = []
     for i in range(count):
         size = size_fn(plan, i)
         if size == 0:
-            shapes.append(None)
+            blobs.append(None)
             continue
         buf = ctypes.create_string_buffer(size)
         if fill_fn(ctx, plan, i, buf, size) != 0:
             raise RuntimeError((lib.gp_context_last_error(ctx) or b"").decode())
-        shapes.append(read(buf.raw))
-    if any(isinstance(s, MultiPolygon) for s in shapes):
-        shapes = [MultiPolygon([s]) if isinstance(s, Polygon) else s for s in shapes]
-    return shapes
+        blobs.append(buf.raw)
+    return blobs
+
+
+def shapes(blobs: Sequence[Optional[bytes]]) -> List[Any]:
+    """WKB as shapely geometries (None stays None), promoted to MultiPolygon when any is one,
+    as the written layer declares them."""
+    from shapely.geometry import MultiPolygon, Polygon
+    read = wkb_reader()
+    out = [None if b is None else read(b) for b in blobs]
+    if any(isinstance(s, MultiPolygon) for s in out):
+        out = [MultiPolygon([s]) if isinstance(s, Polygon) else s for s in out]
+    return out
+
+
+GRID_DTYPES = {"households": "int64", "workload": "float64", "blocks": "int32"}
+BLOCK_DTYPES = {"block_id": "int64", "households": "int64", "on_streets": "int32"}
+
+
+def grid_columns(plan: Any, records: Sequence[Dict[str, Any]], adjusted: bool,
+                 extra: Sequence[str] = ()) -> Dict[str, List[Any]]:
+    """The grids layer as plain columns: those of the CLI's `grids` layer (`change` only after
+    adjust), then `extra`, then `wkb` (the shapes as the plan holds them)."""
+    cols = list(GRID_COLUMNS) + (["change"] if adjusted else []) + list(extra)
+    data = {c: [r[c] if c != "worker" else (r[c] or "") for r in records] for c in cols}
+    data["wkb"] = wkb_blobs(plan, len(records), lib.gp_plan_grid_wkb_size, lib.gp_plan_grid_wkb)
+    return data
+
+
+def block_columns(plan: Any, community_ids: Sequence[str],
+                  grid_codes: Sequence[str]) -> Dict[str, List[Any]]:
+    """The blocks layer as plain columns (BLOCK_COLUMNS, then `wkb`)."""
+    n = lib.gp_plan_block_count(plan)
+    comm = [lib.gp_plan_block_community(plan, b) for b in range(n)]
+    grid = [lib.gp_plan_block_grid(plan, b) for b in range(n)]
+    return {
+        "block_id": [lib.gp_plan_block_id(plan, b) for b in range(n)],
+        "community": [community_ids[c] if c >= 0 else None for c in comm],
+        "grid_code": [grid_codes[g] if g >= 0 else None for g in grid],
+        "households": [lib.gp_plan_block_households(plan, b) for b in range(n)],
+        "on_streets": [lib.gp_plan_block_on_streets(plan, b) for b in range(n)],
+        "wkb": wkb_blobs(plan, n, lib.gp_plan_block_wkb_size, lib.gp_plan_block_wkb),
+    }
+
+
+def layer_frame(columns: Dict[str, List[Any]], crs: Optional[str],
+                dtypes: Dict[str, str]) -> "geopandas.GeoDataFrame":
+    """Plain columns (with `wkb`) as a GeoDataFrame: the dtypes given, the shapes decoded."""
+    import geopandas as gpd
+    import pandas as pd
+    names = [c for c in columns if c != "wkb"]
+    frame = pd.DataFrame({c: columns[c] for c in names}, columns=names)
+    frame = frame.astype({c: t for c, t in dtypes.items() if c in frame.columns})
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(shapes(columns["wkb"]),
+                                                          index=frame.index), crs=crs)
 
 
 def grids_frame(plan: Any, records: Sequence[Dict[str, Any]], adjusted: bool,
                 extra: Sequence[str] = ()) -> "geopandas.GeoDataFrame":
     """The grids layer as a GeoDataFrame: the columns of the CLI's `grids` layer (`change` only
     after adjust) plus `extra`, in the output CRS."""
-    import geopandas as gpd
-    import pandas as pd
-    cols = list(GRID_COLUMNS) + (["change"] if adjusted else []) + list(extra)
-    data = {c: [r[c] if c != "worker" else (r[c] or "") for r in records] for c in cols}
-    frame = pd.DataFrame(data, columns=cols)
-    frame = frame.astype({"households": "int64", "workload": "float64", "blocks": "int32"})
-    geom = _geometries(plan, len(records), lib.gp_plan_grid_wkb_size, lib.gp_plan_grid_wkb)
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geom, index=frame.index),
-                            crs=crs_wkt(plan))
+    return layer_frame(grid_columns(plan, records, adjusted, extra), crs_wkt(plan), GRID_DTYPES)
 
 
 def blocks_frame(plan: Any, community_ids: Sequence[str],
                  grid_codes: Sequence[str]) -> "geopandas.GeoDataFrame":
     """The blocks layer as a GeoDataFrame (BLOCK_COLUMNS), in the output CRS."""
-    import geopandas as gpd
-    import numpy as np
-    import pandas as pd
-    n = lib.gp_plan_block_count(plan)
-    comm = [lib.gp_plan_block_community(plan, b) for b in range(n)]
-    grid = [lib.gp_plan_block_grid(plan, b) for b in range(n)]
-    frame = pd.DataFrame({
-        "block_id": np.array([lib.gp_plan_block_id(plan, b) for b in range(n)], np.int64),
-        "community": [community_ids[c] if c >= 0 else None for c in comm],
-        "grid_code": [grid_codes[g] if g >= 0 else None for g in grid],
-        "households": np.array([lib.gp_plan_block_households(plan, b) for b in range(n)],
-                               np.int64),
-        "on_streets": np.array([lib.gp_plan_block_on_streets(plan, b) for b in range(n)],
-                               np.int32),
-    }, columns=list(BLOCK_COLUMNS))
-    geom = _geometries(plan, n, lib.gp_plan_block_wkb_size, lib.gp_plan_block_wkb)
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geom, index=frame.index),
-                            crs=crs_wkt(plan))
+    return layer_frame(block_columns(plan, community_ids, grid_codes), crs_wkt(plan),
+                       BLOCK_DTYPES)
 
 
 def problems_frame(records: Sequence[Dict[str, Any]]) -> "pandas.DataFrame":

@@ -6,9 +6,15 @@ readers see the old layers or the new ones, never half. Through osgeo.ogr (pytho
 from __future__ import annotations
 
 import uuid
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict
 
 import gridpart
+
+from . import _frames, _ogrout
+
+
+def _frames_dtypes(layer: str) -> Dict[str, str]:
+    return _frames.GRID_DTYPES if layer == "grids" else _frames.BLOCK_DTYPES
 
 LAYERS = ("grids", "blocks")
 
@@ -44,50 +50,6 @@ def refuse_existing(out: str) -> None:
                                           "(overwrite=True replaces them)")
 
 
-def _field_type(values: Sequence[Any]):
-    from osgeo import ogr
-    sample = next((v for v in values if v is not None), "")
-    if isinstance(sample, bool):
-        return ogr.OFTInteger
-    if isinstance(sample, int):
-        return ogr.OFTInteger64
-    if isinstance(sample, float):
-        return ogr.OFTReal
-    return ogr.OFTString
-
-
-def _create(ds: Any, name: str, columns: Dict[str, List[Any]], crs: Any):
-    from osgeo import ogr, osr
-    srs = None
-    if crs is not None:
-        srs = osr.SpatialReference()
-        srs.SetFromUserInput(crs if isinstance(crs, str) else crs.to_wkt())
-        srs.AutoIdentifyEPSG()
-    layer = ds.CreateLayer(name, srs, ogr.wkbUnknown,
-                           ["GEOMETRY_NAME=geom", "FID=fid", "OVERWRITE=NO"])
-    if layer is None:
-        raise gridpart.GridpartIOError(3, f"cannot create the staging table '{name}'")
-    for column, values in columns.items():
-        if column != "wkb":
-            layer.CreateField(ogr.FieldDefn(column, _field_type(values)))
-    return layer
-
-
-def _insert(layer: Any, columns: Dict[str, List[Any]]) -> None:
-    from osgeo import ogr
-    names = [c for c in columns if c != "wkb"]
-    defn = layer.GetLayerDefn()
-    for row, wkb in enumerate(columns["wkb"]):
-        feature = ogr.Feature(defn)
-        for name in names:
-            value = columns[name][row]
-            if value is not None:
-                feature.SetField(name, value)
-        feature.SetGeometryDirectly(ogr.CreateGeometryFromWkb(bytes(wkb)))
-        if layer.CreateFeature(feature) != 0:
-            raise gridpart.GridpartIOError(3, f"cannot insert into '{layer.GetName()}'")
-
-
 def _execute(ds: Any, sql: str) -> None:
     result = ds.ExecuteSQL(sql)
     if result is not None:
@@ -121,13 +83,16 @@ class Staging:
 
     def add(self, payload: Dict[str, Any]) -> None:
         """One chunk's grids and blocks, in one transaction."""
+        from osgeo import ogr
         if not self.layers:
-            self.layers = {name: _create(self.ds, self.names[name], payload[name],
-                                         payload["crs"]) for name in LAYERS}
+            self.layers = {name: _ogrout.create_layer(
+                self.ds, self.names[name], payload[name], payload["crs"], ogr.wkbUnknown,
+                ["GEOMETRY_NAME=geom", "FID=fid", "OVERWRITE=NO"], _frames_dtypes(name))
+                for name in LAYERS}
         self.ds.StartTransaction()
         try:
             for name in LAYERS:
-                _insert(self.layers[name], payload[name])
+                _ogrout.insert(self.layers[name], payload[name])
         except BaseException:
             self.ds.RollbackTransaction()
             raise

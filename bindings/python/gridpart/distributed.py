@@ -36,6 +36,8 @@ import numpy as np
 
 import gridpart
 
+from . import _frames, _ogrout
+
 __all__ = ["partition", "adjust", "DistributedResult", "ChunkError", "hilbert_order", "make_chunks",
            "community_centres", "local_client"]
 
@@ -153,13 +155,6 @@ def community_centres(communities: str, id_field: str = "code"
 
 # ---- one chunk (runs on a worker) -----------------------------------------------------------
 
-def _frame_payload(frame) -> Dict[str, Any]:
-    """A GeoDataFrame as plain columns plus WKB: compact and picklable anywhere."""
-    columns = {c: frame[c].tolist() for c in frame.columns if c != "geometry"}
-    columns["wkb"] = frame.geometry.to_wkb().tolist()
-    return columns
-
-
 JOBS = ("partition", "adjust")
 
 
@@ -172,8 +167,8 @@ def run_chunk(index: int, ids: List[str], job: str, layers: Sequence[str],
     with getattr(gridpart, job)(*layers, only=list(ids), **options) as result:
         return {
             "chunk": index,
-            "grids": _frame_payload(result.grids),
-            "blocks": _frame_payload(result.blocks),
+            "grids": result.layer_columns("grids"),
+            "blocks": result.layer_columns("blocks"),
             "report": result.report,
             "crs": result.crs,
             "features_read": getattr(result, "features_read", None),
@@ -221,26 +216,29 @@ def merge_reports(reports: Sequence[Dict[str, Any]], order: Dict[str, int]) -> D
     return merged
 
 
-def _columns(parts: List[Dict[str, Any]]) -> List[str]:
-    """Every attribute column the chunks sent, in the order the binding gives them (an adjust
-    adds `change`, extra loads their own columns)."""
-    columns: Dict[str, None] = {}
+def _merged(parts: List[Dict[str, Any]]) -> Dict[str, List[Any]]:
+    """The chunks' columns (each with `wkb`) end to end: every attribute column a chunk sent,
+    in the order the binding gives them (an adjust adds `change`, extra loads their own
+    columns), None where a chunk lacks one."""
+    names: Dict[str, None] = {}
     for p in parts:
-        columns.update((c, None) for c in p if c != "wkb")
-    return list(columns)
+        names.update((c, None) for c in p)
+    return {c: [v for p in parts for v in p.get(c, [None] * len(p["wkb"]))] for c in names}
 
 
-def _frame(parts: List[Dict[str, Any]], crs: Any, order: Dict[str, int]):
-    import geopandas as gpd
-    import pandas as pd
-    columns = _columns(parts)
-    rows = {c: [v for p in parts for v in p.get(c, [None] * len(p["wkb"]))] for c in columns}
-    wkb = [v for p in parts for v in p["wkb"]]
-    frame = gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns),
-                             geometry=gpd.GeoSeries.from_wkb(wkb), crs=crs)
-    # Input order of the communities, then each chunk's own order (stable).
-    rank = frame["community"].map(lambda c: order.get(c, len(order)))
-    return frame.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
+def _input_rows(columns: Dict[str, List[Any]], order: Dict[str, int]) -> List[int]:
+    """The rows in the input order of their communities, each chunk's own order kept."""
+    rank = [order.get(c, len(order)) for c in columns["community"]]
+    return sorted(range(len(rank)), key=rank.__getitem__)
+
+
+def _frame(columns: Dict[str, List[Any]], rows: List[int], crs: Any, dtypes: Dict[str, str]):
+    """Rows ``rows`` of merged columns as a GeoDataFrame (the shapes decoded only now)."""
+    picked = {c: [values[r] for r in rows] for c, values in columns.items()}
+    return _frames.layer_frame(picked, crs, dtypes)
+
+
+_DTYPES = {"grids": _frames.GRID_DTYPES, "blocks": _frames.BLOCK_DTYPES}
 
 
 class DistributedResult:
@@ -250,7 +248,8 @@ class DistributedResult:
     ----------
     grids, blocks : geopandas.GeoDataFrame
         The layers as :class:`gridpart.Result` has them, communities in input order (None
-        with ``keep=False``).
+        with ``keep=False``). Like Result's, each is made on first use (the chunks send
+        WKB; a geometry object is made only when you ask for the frame).
     report : dict
         The merged report (see :func:`merge_reports`).
     problems : pandas.DataFrame
@@ -263,13 +262,32 @@ class DistributedResult:
         Where the layers were written.
     """
 
-    def __init__(self, grids, blocks, report, chunks, features_read, out):
-        self.grids = grids
-        self.blocks = blocks
+    def __init__(self, layers: Optional[Dict[str, Tuple[Dict[str, List[Any]], List[int]]]],
+                 crs: Any, report: Dict[str, Any], chunks: List[List[str]],
+                 features_read: Any, out: Optional[str]) -> None:
+        self._layers = layers
+        self._crs = crs
+        self._made: Dict[str, Any] = {}
         self.report = report
         self.chunks = chunks
         self.features_read = features_read
         self.out = out
+
+    def _layer(self, name: str, dtypes: Dict[str, str]):
+        if self._layers is None:
+            return None
+        if name not in self._made:
+            columns, rows = self._layers[name]
+            self._made[name] = _frame(columns, rows, self._crs, dtypes)
+        return self._made[name]
+
+    @property
+    def grids(self):
+        return self._layer("grids", _DTYPES["grids"])
+
+    @property
+    def blocks(self):
+        return self._layer("blocks", _DTYPES["blocks"])
 
     @property
     def problems(self):
@@ -282,7 +300,7 @@ class DistributedResult:
 
     def __repr__(self) -> str:
         return (f"DistributedResult(communities={len(self.report.get('communities', []))}, "
-                f"grids={len(self.grids)}, chunks={len(self.chunks)}, out={self.out!r})")
+                f"grids={self.report.get('totals', {}).get('grids')}, chunks={len(self.chunks)}, out={self.out!r})")
 
 
 def _sum_features(values: Sequence[Any]) -> Any:
@@ -301,19 +319,22 @@ def _is_pg(out: Any) -> bool:
     return isinstance(out, str) and out.upper().startswith("PG:")
 
 
-def _write_file(out: str, grids, blocks, overwrite: bool, driver: Optional[str]) -> None:
-    """Both layers into a temporary file beside ``out``, then renamed onto it."""
+def _write_file(out: str, layers: Dict[str, Tuple[Dict[str, List[Any]], List[int]]], crs: Any,
+                overwrite: bool, driver: Optional[str]) -> None:
+    """Both layers (merged columns, rows in output order) into a temporary file beside
+    ``out`` with OGR, then renamed onto it."""
     out = os.path.abspath(os.fspath(out))
     if os.path.exists(out) and not overwrite:
         raise gridpart.GridpartIOError(3, f"'{out}' exists (overwrite=True replaces it)")
+    driver = _ogrout.driver_name(out, driver)
     folder, name = os.path.split(out)
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=os.path.splitext(name)[1],
                                dir=folder)
     os.close(fd)
     os.unlink(tmp)
     try:
-        grids.to_file(tmp, layer="grids", driver=driver)
-        blocks.to_file(tmp, layer="blocks", driver=driver)
+        _ogrout.write_file(tmp, driver, {k: v[0] for k, v in layers.items()}, crs,
+                           {k: v[1] for k, v in layers.items()}, _DTYPES)
         os.replace(tmp, out)
     except BaseException:
         if os.path.exists(tmp):
@@ -434,6 +455,8 @@ def _run(job: str, layers: List[str], communities: str, out: Any, *, client: Any
         for target in (out, report):
             if target is not None:
                 _refuse_existing(target)
+    if out is not None and not _is_pg(out):
+        _ogrout.driver_name(os.path.abspath(os.fspath(out)), format)
     ids, centres = community_centres(communities, id_field)
     chunks = make_chunks(ids, hilbert_order(centres), chunk)
     order = {c: i for i, c in enumerate(ids)}
@@ -449,17 +472,19 @@ def _run(job: str, layers: List[str], communities: str, out: Any, *, client: Any
     if staging is not None:
         staging.commit()
     crs = next((p["crs"] for p in payloads if p["crs"]), None)
-    grids = blocks = None
+    layers = None
     if keep_layers:
-        grids = _frame([p["grids"] for p in payloads], crs, order)
-        blocks = _frame([p["blocks"] for p in payloads], crs, order)
+        layers = {}
+        for name in ("grids", "blocks"):
+            columns = _merged([p[name] for p in payloads])
+            layers[name] = (columns, _input_rows(columns, order))
     merged = merge_reports([p["report"] for p in payloads], order)
     if out is not None and staging is None:
-        _write_file(out, grids, blocks, overwrite, format)
+        _write_file(out, layers, crs, overwrite, format)
         if not keep:
-            grids = blocks = None
+            layers = None
     _write_report(report, merged, overwrite)
-    return DistributedResult(grids, blocks, merged, chunks,
+    return DistributedResult(layers, crs, merged, chunks,
                              _sum_features([p["features_read"] for p in payloads]),
                              None if out is None else os.fspath(out))
 
