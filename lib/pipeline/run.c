@@ -192,6 +192,9 @@ static gp_status one_community(gp_context *ctx, const shared_work *w, int32_t c,
     if (st == GP_OK) {
         st = gp_roster_staff(ctx, w->roster, w->opts, c, plan);
     }
+    if (st == GP_OK) {
+        st = gp_plan_pack(ctx, plan); /* what is kept, out of the thread's heap */
+    }
     plan->seconds[GP_STAGE_BLOCKS] += t1 - t0;
     plan->seconds[GP_STAGE_PARTITION] += t2 - t1;
     plan->seconds[GP_STAGE_ASSEMBLE] += now() - t2;
