@@ -6,7 +6,8 @@ worker processes on a synthetic province (make_province.py tiles Providence).
 
 Makes (once; kept in SCRATCH/provinceN) a province of N communities (default 2000), then per
 round runs, side by side: one process (gridpart.partition, threads=1), a LocalCluster of 1
-worker and one of 2 workers (1 thread each, gridpart threads=1). Prints for each the wall time,
+worker and one of 2 workers (gd.local_client: what client=None makes; 1 thread each, gridpart
+threads=1). Prints for each the wall time,
 communities per second, the time to the first chunk's result, the peak RSS (VmHWM) of the
 process or of each worker, and the 2-worker speedup over 1 worker and over one process (goal:
 >= 1.8x one worker). The clusters are started before the clock runs (their start-up is printed
@@ -78,31 +79,26 @@ def peak_mb():
 
 
 def run_cluster(paths, workers, chunk):
-    """A LocalCluster of ``workers`` processes: grids, seconds, first result, peak MB each,
-    start-up seconds."""
-    from distributed import Client, LocalCluster
+    """gd.local_client(workers), the LocalCluster of processes a run with client=None makes:
+    grids, seconds, first result, peak MB each, start-up seconds, CPU seconds of the workers."""
     import gridpart.distributed as gd
     t0 = time.perf_counter()
-    cluster = LocalCluster(n_workers=workers, processes=True, threads_per_worker=1,
-                           dashboard_address=None)
-    client = Client(cluster)
-    client.wait_for_workers(workers)
-    startup = time.perf_counter() - t0
-    cpu0 = client.run(cpu_seconds)
-    handler = FirstResult()
-    logger = logging.getLogger("gridpart.distributed")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
-        t = time.perf_counter()
-        result = gd.partition(*paths, client=client, chunk=chunk, **OPTIONS)
-        seconds = time.perf_counter() - t
-        peaks = sorted(client.run(peak_mb).values())
-        cpu = sum(v - cpu0[w] for w, v in client.run(cpu_seconds).items())
-    finally:
-        logger.removeHandler(handler)
-        client.close()
-        cluster.close()
+    with gd.local_client(workers) as client:
+        client.wait_for_workers(workers)
+        startup = time.perf_counter() - t0
+        cpu0 = client.run(cpu_seconds)
+        handler = FirstResult()
+        logger = logging.getLogger("gridpart.distributed")
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        try:
+            t = time.perf_counter()
+            result = gd.partition(*paths, client=client, chunk=chunk, **OPTIONS)
+            seconds = time.perf_counter() - t
+            peaks = sorted(client.run(peak_mb).values())
+            cpu = sum(v - cpu0[w] for w, v in client.run(cpu_seconds).items())
+        finally:
+            logger.removeHandler(handler)
     return len(result.grids), seconds, handler.first - t, peaks, startup, cpu
 
 

@@ -276,3 +276,30 @@ def test_progress_is_dasks_own_bar(client, capfd):
     gd.partition(*layers(), client=client, chunk=10, progress=True, **OPTIONS)
     out = capfd.readouterr().out
     assert "100% Completed" in out, out[-500:]
+
+
+def test_local_client_turns_the_monitors_down_on_its_processes_only(client):
+    """The cluster gd.local_client makes runs without the workers' statistical profiler and
+    with slower monitors (LOCAL_CLUSTER_CONFIG), in every worker, a worker its nanny restarted
+    after it died included; the caller's own Dask config is as it was."""
+    import dask
+    key = "distributed.worker.profile.enabled"
+
+    def seen():
+        return client.run(lambda: (dask.config.get(key),
+                                   dask.config.get("distributed.admin.tick.interval")))
+    assert set(seen().values()) == {(False, "200ms")}
+    pids = client.run(os.getpid)
+    victim = next(iter(pids))
+    os.kill(pids[victim], signal.SIGKILL)
+    deadline = time.time() + 60
+    while True:  # until the scheduler has dropped the dead worker and its restart came in
+        workers = set(client.scheduler_info()["workers"])
+        if victim not in workers and len(workers) == 2:
+            break
+        assert time.time() < deadline, "the killed worker was not restarted within 60 s"
+        time.sleep(0.2)
+    after = seen()
+    assert len(after) == 2 and set(after.values()) == {(False, "200ms")}
+    assert dask.config.get(key) is True  # the caller's config: Dask's default, untouched
+    assert gd.LOCAL_CLUSTER_CONFIG[key] is False

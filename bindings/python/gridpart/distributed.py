@@ -406,13 +406,38 @@ def _gather(client, futures, chunks, sink, keep: bool):
     return [payloads[i] for i in range(len(chunks))]
 
 
+# The cluster local_client makes has no dashboard, so nothing shows what its monitors gather:
+# the workers' statistical profiler (a stack sample every 10 ms), event-loop health ticks every
+# 20 ms and memory polls every 100 ms in every process. Idle for 30 s, a 2-worker cluster spent
+# 4.3 CPU seconds on them (1.5 in the caller, 2.8 in workers and nannies), 0.9 with these
+# settings: on a 2-core machine that CPU is taken from the two workers. The memory limits are
+# still enforced (polled every second).
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "200ms",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
+}
+
+
 @contextlib.contextmanager
 def local_client(n_workers: Optional[int] = None) -> Iterator[Any]:
     """A distributed.Client on a LocalCluster of ``n_workers`` processes (None: one per core),
-    one thread each, no dashboard; closed on leaving the ``with`` block."""
+    one thread each, no dashboard, its monitors turned down (``LOCAL_CLUSTER_CONFIG``);
+    closed on leaving the ``with`` block."""
+    import copy
+
+    import dask
     from distributed import Client, LocalCluster
-    with LocalCluster(n_workers=n_workers, processes=True, threads_per_worker=1,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with contextlib.ExitStack() as stack:
+        with dask.config.set(LOCAL_CLUSTER_CONFIG):  # read as the scheduler starts
+            # A nanny restarting its worker (one that died) hands it the config it was given:
+            # a copy, since the nanny's own merge shares the caller's live (restored) config.
+            worker_config = copy.deepcopy(dask.config.config)
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=n_workers, processes=True, threads_per_worker=1,
+                dashboard_address=None, config=worker_config))
+            client = stack.enter_context(Client(cluster))
         yield client
 
 
