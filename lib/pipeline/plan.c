@@ -29,94 +29,6 @@ void gp_plan_shape_clear(gp_plan_shape *shape)
     memset(shape, 0, sizeof *shape);
 }
 
-/* Every shape of a plan, in a fixed order: calls f(shape, arg) on each. */
-static void each_shape(gp_plan *plan, void (*f)(gp_plan_shape *, void *), void *arg)
-{
-    for (int32_t i = 0; i < plan->n_communities; i++) {
-        f(&plan->communities[i].shape, arg);
-    }
-    for (int32_t i = 0; i < plan->n_grids; i++) {
-        f(&plan->grids[i].shape, arg);
-    }
-    for (int32_t i = 0; i < plan->n_blocks; i++) {
-        f(&plan->blocks[i].shape, arg);
-    }
-    for (int32_t i = 0; i < plan->n_streets; i++) {
-        f(&plan->streets[i], arg);
-    }
-    for (int32_t i = 0; i < plan->n_workers; i++) {
-        f(&plan->workers[i].shape, arg);
-    }
-}
-
-typedef struct {
-    size_t size;         /* bytes of the loose (unpacked) WKB */
-    unsigned char *slab; /* where the next one is copied */
-} pack_state;
-
-static void count_loose(gp_plan_shape *s, void *arg)
-{
-    if (!s->packed) {
-        ((pack_state *)arg)->size += s->wkb_size + s->wkb_work_size;
-    }
-}
-
-static unsigned char *move_into(pack_state *ps, unsigned char *wkb, size_t size)
-{
-    if (wkb == NULL) {
-        return NULL;
-    }
-    unsigned char *at = ps->slab;
-    memcpy(at, wkb, size);
-    ps->slab += size;
-    gp_free(wkb);
-    return at;
-}
-
-static void move_loose(gp_plan_shape *s, void *arg)
-{
-    if (!s->packed) {
-        s->wkb = move_into(arg, s->wkb, s->wkb_size);
-        s->wkb_work = move_into(arg, s->wkb_work, s->wkb_work_size);
-        s->packed = 1;
-    }
-}
-
-static gp_status add_slab(gp_context *ctx, gp_plan *plan, unsigned char *slab)
-{
-    if (plan->n_slabs == plan->cap_slabs) {
-        int32_t cap = plan->cap_slabs ? 2 * plan->cap_slabs : 4;
-        unsigned char **v = gp_realloc(plan->slabs, (size_t)cap * sizeof *v);
-        if (v == NULL) {
-            return gp_error_nomem(ctx, "a plan's slabs");
-        }
-        plan->slabs = v;
-        plan->cap_slabs = cap;
-    }
-    plan->slabs[plan->n_slabs++] = slab;
-    return GP_OK;
-}
-
-gp_status gp_plan_pack(gp_context *ctx, gp_plan *plan)
-{
-    pack_state ps = {0, NULL};
-    each_shape(plan, count_loose, &ps);
-    if (ps.size == 0) {
-        return GP_OK;
-    }
-    unsigned char *slab = gp_malloc(ps.size);
-    if (slab == NULL) {
-        return gp_error_nomem(ctx, "a plan's slab");
-    }
-    gp_status st = add_slab(ctx, plan, slab);
-    if (st != GP_OK) {
-        gp_free(slab);
-        return st;
-    }
-    ps.slab = slab;
-    each_shape(plan, move_loose, &ps);
-    return GP_OK;
-}
 
 static void problem_clear(gp_problem_record *p)
 {
@@ -324,6 +236,82 @@ gp_status gp_plan_add_problem(gp_context *ctx, gp_plan *plan, const gp_problem_w
         return gp_error_nomem(ctx, "a problem record");
     }
     *slot = p;
+    return GP_OK;
+}
+
+/* Every shape of a plan, in a fixed order: calls f(shape, arg) on each. */
+static void each_shape(gp_plan *plan, void (*f)(gp_plan_shape *, void *), void *arg)
+{
+    for (int32_t i = 0; i < plan->n_communities; i++) {
+        f(&plan->communities[i].shape, arg);
+    }
+    for (int32_t i = 0; i < plan->n_grids; i++) {
+        f(&plan->grids[i].shape, arg);
+    }
+    for (int32_t i = 0; i < plan->n_blocks; i++) {
+        f(&plan->blocks[i].shape, arg);
+    }
+    for (int32_t i = 0; i < plan->n_streets; i++) {
+        f(&plan->streets[i], arg);
+    }
+    for (int32_t i = 0; i < plan->n_workers; i++) {
+        f(&plan->workers[i].shape, arg);
+    }
+}
+
+typedef struct {
+    size_t size;         /* bytes of the loose (unpacked) WKB */
+    unsigned char *slab; /* where the next one is copied */
+} pack_state;
+
+static void count_loose(gp_plan_shape *s, void *arg)
+{
+    if (!s->packed) {
+        ((pack_state *)arg)->size += s->wkb_size + s->wkb_work_size;
+    }
+}
+
+static unsigned char *move_into(pack_state *ps, unsigned char *wkb, size_t size)
+{
+    if (wkb == NULL) {
+        return NULL;
+    }
+    unsigned char *at = ps->slab;
+    memcpy(at, wkb, size);
+    ps->slab += size;
+    gp_free(wkb);
+    return at;
+}
+
+static void move_loose(gp_plan_shape *s, void *arg)
+{
+    if (!s->packed) {
+        s->wkb = move_into(arg, s->wkb, s->wkb_size);
+        s->wkb_work = move_into(arg, s->wkb_work, s->wkb_work_size);
+        s->packed = 1;
+    }
+}
+
+gp_status gp_plan_pack(gp_context *ctx, gp_plan *plan)
+{
+    pack_state ps = {0, NULL};
+    each_shape(plan, count_loose, &ps);
+    if (ps.size == 0) {
+        return GP_OK;
+    }
+    unsigned char *slab = gp_malloc(ps.size);
+    if (slab == NULL) {
+        return gp_error_nomem(ctx, "a plan's slab");
+    }
+    gp_status st = reserve(ctx, (void **)&plan->slabs, &plan->cap_slabs,
+                           (int64_t)plan->n_slabs + 1, sizeof *plan->slabs, "a plan's slabs");
+    if (st != GP_OK) {
+        gp_free(slab);
+        return st;
+    }
+    plan->slabs[plan->n_slabs++] = slab;
+    ps.slab = slab;
+    each_shape(plan, move_loose, &ps);
     return GP_OK;
 }
 

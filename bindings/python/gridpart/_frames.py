@@ -263,6 +263,7 @@ def shapes(blobs: Sequence[Optional[bytes]]) -> List[Any]:
 
 GRID_DTYPES = {"households": "int64", "workload": "float64", "blocks": "int32"}
 BLOCK_DTYPES = {"block_id": "int64", "households": "int64", "on_streets": "int32"}
+LAYER_DTYPES = {"grids": GRID_DTYPES, "blocks": BLOCK_DTYPES}
 
 
 def grid_columns(plan: Any, records: Sequence[Dict[str, Any]], adjusted: bool,

@@ -12,10 +12,6 @@ import gridpart
 
 from . import _frames, _ogrout
 
-
-def _frames_dtypes(layer: str) -> Dict[str, str]:
-    return _frames.GRID_DTYPES if layer == "grids" else _frames.BLOCK_DTYPES
-
 LAYERS = ("grids", "blocks")
 
 
@@ -87,7 +83,7 @@ class Staging:
         if not self.layers:
             self.layers = {name: _ogrout.create_layer(
                 self.ds, self.names[name], payload[name], payload["crs"], ogr.wkbUnknown,
-                ["GEOMETRY_NAME=geom", "FID=fid", "OVERWRITE=NO"], _frames_dtypes(name))
+                ["GEOMETRY_NAME=geom", "FID=fid", "OVERWRITE=NO"], _frames.LAYER_DTYPES[name])
                 for name in LAYERS}
         self.ds.StartTransaction()
         try:

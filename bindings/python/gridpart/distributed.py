@@ -238,9 +238,6 @@ def _frame(columns: Dict[str, List[Any]], rows: List[int], crs: Any, dtypes: Dic
     return _frames.layer_frame(picked, crs, dtypes)
 
 
-_DTYPES = {"grids": _frames.GRID_DTYPES, "blocks": _frames.BLOCK_DTYPES}
-
-
 class DistributedResult:
     """The merged result of a distributed run.
 
@@ -273,21 +270,21 @@ class DistributedResult:
         self.features_read = features_read
         self.out = out
 
-    def _layer(self, name: str, dtypes: Dict[str, str]):
+    def _layer(self, name: str):
         if self._layers is None:
             return None
         if name not in self._made:
             columns, rows = self._layers[name]
-            self._made[name] = _frame(columns, rows, self._crs, dtypes)
+            self._made[name] = _frame(columns, rows, self._crs, _frames.LAYER_DTYPES[name])
         return self._made[name]
 
     @property
     def grids(self):
-        return self._layer("grids", _DTYPES["grids"])
+        return self._layer("grids")
 
     @property
     def blocks(self):
-        return self._layer("blocks", _DTYPES["blocks"])
+        return self._layer("blocks")
 
     @property
     def problems(self):
@@ -299,8 +296,9 @@ class DistributedResult:
         return pd.DataFrame(rows)
 
     def __repr__(self) -> str:
+        grids = self.report.get("totals", {}).get("grids")
         return (f"DistributedResult(communities={len(self.report.get('communities', []))}, "
-                f"grids={self.report.get('totals', {}).get('grids')}, chunks={len(self.chunks)}, out={self.out!r})")
+                f"grids={grids}, chunks={len(self.chunks)}, out={self.out!r})")
 
 
 def _sum_features(values: Sequence[Any]) -> Any:
@@ -334,7 +332,7 @@ def _write_file(out: str, layers: Dict[str, Tuple[Dict[str, List[Any]], List[int
     os.unlink(tmp)
     try:
         _ogrout.write_file(tmp, driver, {k: v[0] for k, v in layers.items()}, crs,
-                           {k: v[1] for k, v in layers.items()}, _DTYPES)
+                           {k: v[1] for k, v in layers.items()}, _frames.LAYER_DTYPES)
         os.replace(tmp, out)
     except BaseException:
         if os.path.exists(tmp):
