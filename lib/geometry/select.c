@@ -477,19 +477,32 @@ static int64_t item_map(const int32_t *owner, int64_t n, const int32_t *cmap, in
     return k;
 }
 
+/* The items (owner[i]: community) of the kept communities: *map their new index or -1 (freed
+ * by the caller), owner[] renumbered by cmap for the kept ones; *k how many are kept. */
+static gp_status select_items(gp_context *ctx, int32_t *owner, int64_t n, const int32_t *cmap,
+                              const char *what, int64_t **map, int64_t *k)
+{
+    *map = gp_malloc(((size_t)n + 1) * sizeof **map);
+    if (*map == NULL) {
+        return gp_error_nomem(ctx, what);
+    }
+    *k = item_map(owner, n, cmap, *map);
+    for (int64_t i = 0; i < n; i++) {
+        if ((*map)[i] >= 0) {
+            owner[i] = cmap[owner[i]];
+        }
+    }
+    return GP_OK;
+}
+
 static gp_status keep_households(gp_context *ctx, gp_dataset *ds, const int32_t *cmap,
                                  int32_t n_kept)
 {
-    int64_t n = ds->n_households;
-    int64_t *map = gp_malloc(((size_t)n + 1) * sizeof *map);
-    if (map == NULL) {
-        return gp_error_nomem(ctx, "the selected households");
-    }
-    int64_t k = item_map(ds->hh_community, n, cmap, map);
-    for (int64_t i = 0; i < n; i++) {
-        if (map[i] >= 0) {
-            ds->hh_community[i] = cmap[ds->hh_community[i]];
-        }
+    int64_t n = ds->n_households, k = 0, *map = NULL;
+    gp_status st = select_items(ctx, ds->hh_community, n, cmap, "the selected households", &map,
+                                &k);
+    if (st != GP_OK) {
+        return st;
     }
     compact(ds->hh_fid, sizeof *ds->hh_fid, map, n);
     compact(ds->hh_count, sizeof *ds->hh_count, map, n);
@@ -513,19 +526,14 @@ static gp_status keep_households(gp_context *ctx, gp_dataset *ds, const int32_t 
 
 static gp_status keep_loads(gp_context *ctx, gp_dataset *ds, const int32_t *cmap, int32_t n_kept)
 {
-    int64_t n = ds->n_loads;
+    int64_t n = ds->n_loads, k = 0, *map = NULL;
     if (ds->load_community == NULL || ds->load_start == NULL) {
         return GP_OK;
     }
-    int64_t *map = gp_malloc(((size_t)n + 1) * sizeof *map);
-    if (map == NULL) {
-        return gp_error_nomem(ctx, "the selected extra loads");
-    }
-    int64_t k = item_map(ds->load_community, n, cmap, map);
-    for (int64_t i = 0; i < n; i++) {
-        if (map[i] >= 0) {
-            ds->load_community[i] = cmap[ds->load_community[i]];
-        }
+    gp_status st = select_items(ctx, ds->load_community, n, cmap, "the selected extra loads",
+                                &map, &k);
+    if (st != GP_OK) {
+        return st;
     }
     compact(ds->load_fid, sizeof *ds->load_fid, map, n);
     compact(ds->load_layer, sizeof *ds->load_layer, map, n);

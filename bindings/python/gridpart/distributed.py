@@ -318,13 +318,12 @@ def _is_pg(out: Any) -> bool:
 
 
 def _write_file(out: str, layers: Dict[str, Tuple[Dict[str, List[Any]], List[int]]], crs: Any,
-                overwrite: bool, driver: Optional[str]) -> None:
+                overwrite: bool, driver: str) -> None:
     """Both layers (merged columns, rows in output order) into a temporary file beside
-    ``out`` with OGR, then renamed onto it."""
+    ``out`` with OGR driver ``driver`` (:func:`_ogrout.driver_name`), then renamed onto it."""
     out = os.path.abspath(os.fspath(out))
     if os.path.exists(out) and not overwrite:
         raise gridpart.GridpartIOError(3, f"'{out}' exists (overwrite=True replaces it)")
-    driver = _ogrout.driver_name(out, driver)
     folder, name = os.path.split(out)
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=os.path.splitext(name)[1],
                                dir=folder)
@@ -478,8 +477,9 @@ def _run(job: str, layers: List[str], communities: str, out: Any, *, client: Any
         for target in (out, report):
             if target is not None:
                 _refuse_existing(target)
+    driver = None  # a file output's OGR driver, known before any work
     if out is not None and not _is_pg(out):
-        _ogrout.driver_name(os.path.abspath(os.fspath(out)), format)
+        driver = _ogrout.driver_name(os.path.abspath(os.fspath(out)), format)
     ids, centres = community_centres(communities, id_field)
     chunks = make_chunks(ids, hilbert_order(centres), chunk)
     order = {c: i for i, c in enumerate(ids)}
@@ -503,7 +503,7 @@ def _run(job: str, layers: List[str], communities: str, out: Any, *, client: Any
             layers[name] = (columns, _input_rows(columns, order))
     merged = merge_reports([p["report"] for p in payloads], order)
     if out is not None and staging is None:
-        _write_file(out, layers, crs, overwrite, format)
+        _write_file(out, layers, crs, overwrite, driver)
         if not keep:
             layers = None
     _write_report(report, merged, overwrite)
@@ -552,14 +552,7 @@ def partition(communities: Any, streets: Any, households: Any, out: Any = None, 
         Passed to every task's :func:`gridpart.partition` (class_field, count_field, min, max,
         seed, threads, ...).
 
-    Returns
-    -------
-    DistributedResult
-
-    Raises
-    ------
-    ChunkError
-        A chunk kept failing; nothing was written.
+    @RETURNS@
     """
     layers = [_layer_text(v, n) for v, n in ((communities, "communities"),
                                                (streets, "streets"),
@@ -593,14 +586,7 @@ def adjust(previous: Any, communities: Any, streets: Any, households: Any, out: 
         Passed to every task's :func:`gridpart.adjust` (previous_code_field, class_field,
         count_field, min, max, ...).
 
-    Returns
-    -------
-    DistributedResult
-
-    Raises
-    ------
-    ChunkError
-        A chunk kept failing; nothing was written.
+    @RETURNS@
     InputError
         No previous_community_field was given and the previous layer has no `community`.
     """
@@ -616,8 +602,18 @@ def adjust(previous: Any, communities: Any, streets: Any, households: Any, out: 
                 keep=keep, format=format, options=options)
 
 
+_RETURNS_DOC = """Returns
+    -------
+    DistributedResult
+
+    Raises
+    ------
+    ChunkError
+        A chunk kept failing; nothing was written."""
+
 for _f in (partition, adjust):
-    _f.__doc__ = _f.__doc__.replace("@COMMON@", _COMMON_DOC.rstrip())
+    _f.__doc__ = _f.__doc__.replace("@COMMON@", _COMMON_DOC.rstrip()).replace(
+        "@RETURNS@", _RETURNS_DOC)
 
 
 def _default_community_field(previous: str) -> str:
