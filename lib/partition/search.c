@@ -27,6 +27,7 @@
 #include "search.h"
 
 #include "pairsplit.h"
+#include "splitmemo.h"
 #include "treedp.h"
 
 #include "core/memory.h"
@@ -115,6 +116,8 @@ struct gp_search_work {
     int64_t *shk;
     /* Exact pair splitting: the region, and its edges' far ends, cut costs and lengths. */
     gp_pairsplit_region region;
+    uint64_t rkey[GP_PAIRSPLIT_MAX]; /* the region's key in the split memo */
+    gp_splitmemo *splits;            /* exact splits already made in this component */
     int32_t *pto;
     double *pcost;
     double *pborder;
@@ -222,6 +225,8 @@ gp_search_work *gp_search_work_new(int32_t n, int32_t m, int64_t max)
     GP_ALLOC(mgen, (size_t)w->mslots);
     GP_ALLOC(mwork, (size_t)w->mslots);
 #undef GP_ALLOC
+    w->splits = gp_splitmemo_new();
+    ok = ok && w->splits != NULL;
     w->region.to = w->pto;
     w->region.cost = w->pcost;
     w->region.border = w->pborder;
@@ -252,6 +257,7 @@ void gp_search_work_free(gp_search_work *w)
         gp_free(fields[i]);
     }
     gp_treedp_free(w->dp);
+    gp_splitmemo_free(w->splits);
     gp_free(w);
 }
 
@@ -859,6 +865,8 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
             r->home_a[y] = w->has_home && w->home[v] == a ? hv : 0;
             r->home_b[y] = w->has_home && w->home[v] == b ? hv : 0;
             r->home_any[y] = w->has_home && w->home[v] >= 0 ? hv : 0;
+            w->rkey[y] = gp_splitmemo_vertex(v, r->home_a[y] != 0, r->home_b[y] != 0,
+                                             r->home_any[y] != 0);
             r->xadj[y] = ne;
             for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
                 int32_t u = g->adjncy[e];
@@ -874,7 +882,10 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
         double bound[GP_PAIRSPLIT_TERMS];
         gp_score_put(cur, bound);
         gp_pairsplit_result res;
-        gp_pairsplit(r, lo, hi, GP_ENUM_CAP, gp_pair_score, w, bound, &res);
+        if (!gp_splitmemo_get(w->splits, w->rkey, ns, lo, hi, bound, &res)) {
+            gp_pairsplit(r, lo, hi, GP_ENUM_CAP, gp_pair_score, w, bound, &res);
+            gp_splitmemo_put(w->splits, w->rkey, ns, lo, hi, bound, &res);
+        }
         if (gp_spent(w, res.work + es) == 2) {
             return 0;
         }
@@ -2034,6 +2045,11 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
         /* The band never reaches above the cap: balancing then works towards it too. */
         w->hi_w = sh->cap;
     }
+    /* The restarts of a component (named by its lowest vertex) share what the pair score
+     * reads besides its arguments. */
+    double scope[GP_SPLITMEMO_SCOPE] = {t->nv > 0 ? t->verts[0] : -1, t->nv, w->lo_w, w->hi_w,
+                                        sh->shape_weight != 0 ? w->shape_scale : 0};
+    gp_splitmemo_scope(w->splits, scope);
     for (int32_t i = 0; i < t->nv; i++) {
         int32_t v = t->verts[i];
         double tot = 0;

@@ -5,10 +5,12 @@
  * Random connected regions of 2 to 18 vertices; every subset holding vertex 0 is tried by
  * brute force (both sides connected, the first side's households within [lo, hi]) and scored
  * by the same three-tier objective; gp_pairsplit must report the same best score, a side that
- * has it, and the perimeters of both sides.
+ * has it, and the perimeters of both sides. The split memo (splitmemo.h) must give back
+ * exactly what a call gave, and only for exactly the same call.
  */
 
 #include "partition/pairsplit.h"
+#include "partition/splitmemo.h"
 
 #include <criterion/criterion.h>
 #include <math.h>
@@ -246,4 +248,132 @@ Test(pairsplit, cap_and_bounds)
     x.r.n = 1;
     gp_pairsplit(&x.r, 0, INT64_MAX / 2, 1e12, score_fn, &calls, inf, &res);
     cr_assert_not(res.found);
+}
+
+/* A region's memo key: its vertices (graph indices: here base + position; in a search, the
+ * index names the vertex's data) and where each started. */
+static void key_of(const region *x, int32_t base, uint64_t *key)
+{
+    for (int32_t y = 0; y < x->r.n; y++) {
+        key[y] = gp_splitmemo_vertex(base + y, x->r.home_a[y] != 0, x->r.home_b[y] != 0,
+                                     x->r.home_any[y] != 0);
+    }
+}
+
+Test(splitmemo, gives_back_exactly_what_the_call_gave)
+{
+    gp_splitmemo *m = gp_splitmemo_new();
+    cr_assert_not_null(m);
+    double scope[GP_SPLITMEMO_SCOPE] = {0, 18, 1, 2, 3};
+    gp_splitmemo_scope(m, scope);
+    double inf[T] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
+    int calls = 0;
+    int found = 0;
+    int cut_short = 0;
+    for (uint64_t seed = 1; seed <= 300; seed++) {
+        region x;
+        region_random(&x, seed, 2, N_MAX);
+        uint64_t key[N_MAX];
+        key_of(&x, (int32_t)seed * N_MAX, key);
+        int64_t lo = 60;
+        int64_t hi = 400;
+        double cap = seed % 3 == 0 ? 200 : 1e12; /* some calls are cut short */
+        gp_pairsplit_result first;
+        gp_pairsplit_result again;
+        gp_pairsplit_result kept;
+        memset(&first, 0, sizeof first);
+        memset(&again, 0, sizeof again);
+        memset(&kept, 0, sizeof kept);
+        cr_assert_not(gp_splitmemo_get(m, key, x.r.n, lo, hi, inf, &kept));
+        gp_pairsplit(&x.r, lo, hi, cap, score_fn, &calls, inf, &first);
+        gp_splitmemo_put(m, key, x.r.n, lo, hi, inf, &first);
+        /* The premise: the call is a pure function of its arguments. */
+        gp_pairsplit(&x.r, lo, hi, cap, score_fn, &calls, inf, &again);
+        cr_assert(memcmp(&first, &again, sizeof first) == 0, "seed %llu: not repeatable",
+                  (unsigned long long)seed);
+        cr_assert(gp_splitmemo_get(m, key, x.r.n, lo, hi, inf, &kept), "seed %llu: forgotten",
+                  (unsigned long long)seed);
+        cr_assert(memcmp(&first, &kept, sizeof first) == 0, "seed %llu: changed in the memo",
+                  (unsigned long long)seed);
+        found += first.found;
+        cut_short += !first.complete;
+    }
+    cr_assert_gt(found, 100);
+    cr_assert_gt(cut_short, 10);
+    cr_assert_eq(gp_splitmemo_hits(m), 300);
+    gp_splitmemo_free(m);
+}
+
+Test(splitmemo, any_other_call_misses)
+{
+    gp_splitmemo *m = gp_splitmemo_new();
+    double scope[GP_SPLITMEMO_SCOPE] = {0, 18, 1, 2, 3};
+    gp_splitmemo_scope(m, scope);
+    region x;
+    region_random(&x, 5, N_MAX, N_MAX);
+    uint64_t key[N_MAX];
+    key_of(&x, 0, key);
+    int32_t n = x.r.n;
+    double bound[T] = {0, 0, 7, 1.5, 20};
+    gp_pairsplit_result res = {0};
+    gp_pairsplit_result out;
+    int calls = 0;
+    gp_pairsplit(&x.r, 10, 500, 1e12, score_fn, &calls, bound, &res);
+    gp_splitmemo_put(m, key, n, 10, 500, bound, &res);
+    cr_assert(gp_splitmemo_get(m, key, n, 10, 500, bound, &out));
+    /* Another range, bound, length, vertex order, or start of one vertex: all other calls. */
+    cr_assert_not(gp_splitmemo_get(m, key, n, 11, 500, bound, &out));
+    cr_assert_not(gp_splitmemo_get(m, key, n, 10, 499, bound, &out));
+    cr_assert_not(gp_splitmemo_get(m, key, n - 1, 10, 500, bound, &out));
+    for (int i = 0; i < T; i++) {
+        double other[T];
+        memcpy(other, bound, sizeof other);
+        other[i] = nextafter(other[i], INFINITY);
+        cr_assert_not(gp_splitmemo_get(m, key, n, 10, 500, other, &out), "bound term %d", i);
+    }
+    uint64_t swapped[N_MAX];
+    memcpy(swapped, key, sizeof swapped);
+    swapped[2] = key[3];
+    swapped[3] = key[2];
+    cr_assert_not(gp_splitmemo_get(m, swapped, n, 10, 500, bound, &out));
+    for (int bit = 0; bit < 3; bit++) {
+        uint64_t moved[N_MAX];
+        memcpy(moved, key, sizeof moved);
+        moved[n - 1] ^= (uint64_t)1 << bit;
+        cr_assert_not(gp_splitmemo_get(m, moved, n, 10, 500, bound, &out), "start bit %d", bit);
+    }
+    /* The same scope keeps what the memo holds; another forgets it. */
+    gp_splitmemo_scope(m, scope);
+    cr_assert(gp_splitmemo_get(m, key, n, 10, 500, bound, &out));
+    scope[3] = 2.5;
+    gp_splitmemo_scope(m, scope);
+    cr_assert_not(gp_splitmemo_get(m, key, n, 10, 500, bound, &out));
+    gp_splitmemo_free(m);
+}
+
+Test(splitmemo, bounded_when_full)
+{
+    /* Far more calls than the memo holds: it forgets in whole generations, and still gives
+     * back the most recent call exactly. */
+    gp_splitmemo *m = gp_splitmemo_new();
+    double scope[GP_SPLITMEMO_SCOPE] = {0, 64, 1, 2, 3};
+    gp_splitmemo_scope(m, scope);
+    double bound[T] = {0, 0, 0, 0, 0};
+    uint64_t key[64];
+    gp_pairsplit_result res = {0};
+    gp_pairsplit_result out;
+    for (int32_t call = 0; call < 20000; call++) {
+        for (int32_t y = 0; y < 64; y++) {
+            key[y] = gp_splitmemo_vertex(call * 64 + y, 0, 0, y & 1);
+        }
+        res.work = call;
+        gp_splitmemo_put(m, key, 64, 0, 1, bound, &res);
+        cr_assert(gp_splitmemo_get(m, key, 64, 0, 1, bound, &out));
+        cr_assert_eq(out.work, call);
+    }
+    for (int32_t y = 0; y < 64; y++) {
+        key[y] = gp_splitmemo_vertex(y, 0, 0, y & 1);
+    }
+    cr_assert_not(gp_splitmemo_get(m, key, 64, 0, 1, bound, &out), "the first call is kept");
+    gp_splitmemo_free(m);
 }
