@@ -33,6 +33,8 @@ typedef struct {
     int64_t hi;
     gp_ps_sums all; /* region totals (cut fields unused) */
     double cap;
+    double work; /* the result's work, kept here while the enumeration runs */
+    int complete;
     gp_pairsplit_score_fn score;
     void *user;
     gp_pairsplit_result *out;
@@ -78,7 +80,7 @@ static void gp_ps_visit(gp_ps *c, uint64_t set, const gp_ps_sums *s)
                                 {s->ar, c->all.ar - s->ar},
                                 gp_ps_moved(c, s)};
     double sc[GP_PAIRSPLIT_TERMS];
-    o->work += 4;
+    c->work += 4;
     if (c->score(c->user, &sides, o->score, sc) && gp_ps_rest_connected(c, set)) {
         o->found = 1;
         o->side = set;
@@ -87,62 +89,72 @@ static void gp_ps_visit(gp_ps *c, uint64_t set, const gp_ps_sums *s)
         }
         o->perimeter[0] = sides.perimeter[0];
         o->perimeter[1] = sides.perimeter[1];
-        o->work += c->r->n;
+        c->work += c->r->n;
     }
 }
 
-/* The set's totals with vertex y added. */
-static gp_ps_sums gp_ps_add(const gp_pairsplit_region *r, uint64_t set, const gp_ps_sums *s,
-                            int y)
+/* The set's totals `s` with vertex y added, into `t`. */
+static void gp_ps_add(const gp_pairsplit_region *r, uint64_t set, const gp_ps_sums *s, int y,
+                      gp_ps_sums *t)
 {
-    gp_ps_sums t = *s;
+    double cut = s->cut;
+    double cutb = s->cutb;
     for (int32_t e = r->xadj[y]; e < r->xadj[y + 1]; e++) {
         /* An edge into the set stops being cut; an edge out of it starts. */
         double sign = (set >> r->to[e]) & 1 ? -1.0 : 1.0;
-        t.cut += sign * r->cost[e];
-        t.cutb += sign * r->border[e];
+        cut += sign * r->cost[e];
+        cutb += sign * r->border[e];
     }
-    t.h += r->hh[y];
-    t.wl += r->wl[y];
-    t.q += r->open[y];
-    t.ar += r->area[y];
-    t.sa += r->home_a[y];
-    t.sb += r->home_b[y];
-    t.sk += r->home_any[y];
-    return t;
+    t->cut = cut;
+    t->cutb = cutb;
+    t->h = s->h + r->hh[y];
+    t->wl = s->wl + r->wl[y];
+    t->q = s->q + r->open[y];
+    t->ar = s->ar + r->area[y];
+    t->sa = s->sa + r->home_a[y];
+    t->sb = s->sb + r->home_b[y];
+    t->sk = s->sk + r->home_any[y];
 }
 
+/*
+ * Every connected set that holds `set` and grows from its frontier `nbr` without the banned
+ * vertices: the lowest frontier vertex is taken (and the sets holding it enumerated), then
+ * banned, in a loop, until the frontier is empty or the work reaches the cap.
+ */
 static void gp_ps_grow(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr, const gp_ps_sums *s)
 {
     const gp_pairsplit_region *r = c->r;
-    uint64_t front = nbr & ~banned;
-    if (front == 0) {
-        return;
-    }
-    if (c->out->work >= c->cap) {
-        c->out->complete = 0;
-        return;
-    }
-    int y = __builtin_ctzll(front);
-    uint64_t bit = (uint64_t)1 << y;
-    if (s->h + r->hh[y] <= c->hi) {
-        gp_ps_sums t = gp_ps_add(r, set, s, y);
-        c->out->work += 1 + (double)(r->xadj[y + 1] - r->xadj[y]);
-        uint64_t grown = set | bit;
-        if (t.h >= c->lo && grown != c->full) {
-            gp_ps_visit(c, grown, &t);
+    for (;;) {
+        uint64_t front = nbr & ~banned;
+        if (front == 0) {
+            return;
         }
-        gp_ps_grow(c, grown, banned, (nbr | r->adj[y]) & ~grown, &t);
+        if (c->work >= c->cap) {
+            c->complete = 0;
+            return;
+        }
+        int y = __builtin_ctzll(front);
+        uint64_t bit = (uint64_t)1 << y;
+        if (s->h + r->hh[y] <= c->hi) {
+            gp_ps_sums t;
+            gp_ps_add(r, set, s, y, &t);
+            c->work += 1 + (double)(r->xadj[y + 1] - r->xadj[y]);
+            uint64_t grown = set | bit;
+            if (t.h >= c->lo && grown != c->full) {
+                gp_ps_visit(c, grown, &t);
+            }
+            gp_ps_grow(c, grown, banned, (nbr | r->adj[y]) & ~grown, &t);
+        }
+        c->work += 1;
+        banned |= bit;
     }
-    c->out->work += 1;
-    gp_ps_grow(c, set, banned | bit, nbr, s);
 }
 
 void gp_pairsplit(const gp_pairsplit_region *r, int64_t lo, int64_t hi, double cap,
                   gp_pairsplit_score_fn score, void *user,
                   const double bound[GP_PAIRSPLIT_TERMS], gp_pairsplit_result *out)
 {
-    gp_ps c = {r, 0, lo, hi, {0, 0, 0, 0, 0, 0, 0, 0, 0}, cap, score, user, out};
+    gp_ps c = {r, 0, lo, hi, {0, 0, 0, 0, 0, 0, 0, 0, 0}, cap, 0, 1, score, user, out};
     out->found = 0;
     out->complete = 1;
     out->side = 0;
@@ -166,11 +178,14 @@ void gp_pairsplit(const gp_pairsplit_region *r, int64_t lo, int64_t hi, double c
         c.all.sk += r->home_any[y];
     }
     gp_ps_sums none = {0, 0, 0, 0, 0, 0, 0, 0, 0};
-    gp_ps_sums first = gp_ps_add(r, 0, &none, 0);
+    gp_ps_sums first;
+    gp_ps_add(r, 0, &none, 0, &first);
     if (first.h >= lo && first.h <= hi) {
         gp_ps_visit(&c, 1, &first);
     }
     if (first.h <= hi) {
         gp_ps_grow(&c, 1, 0, r->adj[0] & ~(uint64_t)1, &first);
     }
+    out->work = c.work;
+    out->complete = c.complete;
 }
