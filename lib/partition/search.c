@@ -765,6 +765,43 @@ static int gp_pair_score(void *user, const gp_pairsplit_sides *sd,
 }
 
 /*
+ * The region of positions 0 .. ns-1 (w->sv, w->loc, w->qb and the stamp `s` of gp_recombine)
+ * as gp_pairsplit takes it: per position its households, workload, open perimeter, area,
+ * where it started relative to the pair (a, b), and its edges inside the region.
+ */
+static void gp_pair_region(gp_search_work *w, int32_t ns, int32_t a, int32_t b, uint32_t s)
+{
+    const gp_graph *g = w->sh->g;
+    int shape = w->sh->shape_weight != 0;
+    gp_pairsplit_region *r = &w->region;
+    int32_t ne = 0;
+    r->n = ns;
+    for (int32_t y = 0; y < ns; y++) {
+        int32_t v = w->sv[y];
+        r->adj[y] = 0;
+        r->hh[y] = w->sh->hh[v];
+        r->wl[y] = w->sh->wl[v];
+        r->open[y] = w->qb[y];
+        r->area[y] = shape ? g->area[v] : 0;
+        int64_t hv = w->has_home ? w->sh->hh[v] : 0;
+        r->home_a[y] = w->has_home && w->home[v] == a ? hv : 0;
+        r->home_b[y] = w->has_home && w->home[v] == b ? hv : 0;
+        r->home_any[y] = w->has_home && w->home[v] >= 0 ? hv : 0;
+        r->xadj[y] = ne;
+        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+            int32_t u = g->adjncy[e];
+            if (w->seen[u] == s) {
+                r->adj[y] |= (uint64_t)1 << w->loc[u];
+                w->pto[ne] = w->loc[u];
+                w->pcost[ne] = g->ecost[e];
+                w->pborder[ne++] = gp_border(g, e);
+            }
+        }
+    }
+    r->xadj[ns] = ne;
+}
+
+/*
  * Merges grids a and b (adjacent, or b == a to split a into a and the new grid b) and re-splits
  * the union along the best edge of a few random spanning trees. Returns 1 when it changed the
  * division: always when splitting, else only for a strictly better objective on the pair.
@@ -851,39 +888,19 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
     int64_t lo = hs - w->sh->max > w->sh->min ? hs - w->sh->max : w->sh->min;
     int64_t hi = hs - w->sh->min < w->sh->max ? hs - w->sh->min : w->sh->max;
     if (ns <= GP_PAIRSPLIT_MAX && lo <= hi) {
-        gp_pairsplit_region *r = &w->region;
-        int32_t ne = 0;
-        r->n = ns;
+        /* The memo's key first: the region itself is built only when the memo lacks it. */
         for (int32_t y = 0; y < ns; y++) {
             int32_t v = w->sv[y];
-            r->adj[y] = 0;
-            r->hh[y] = w->sh->hh[v];
-            r->wl[y] = w->sh->wl[v];
-            r->open[y] = w->qb[y];
-            r->area[y] = shape ? g->area[v] : 0;
-            int64_t hv = w->has_home ? w->sh->hh[v] : 0;
-            r->home_a[y] = w->has_home && w->home[v] == a ? hv : 0;
-            r->home_b[y] = w->has_home && w->home[v] == b ? hv : 0;
-            r->home_any[y] = w->has_home && w->home[v] >= 0 ? hv : 0;
-            w->rkey[y] = gp_splitmemo_vertex(v, r->home_a[y] != 0, r->home_b[y] != 0,
-                                             r->home_any[y] != 0);
-            r->xadj[y] = ne;
-            for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
-                int32_t u = g->adjncy[e];
-                if (w->seen[u] == s) {
-                    r->adj[y] |= (uint64_t)1 << w->loc[u];
-                    w->pto[ne] = w->loc[u];
-                    w->pcost[ne] = g->ecost[e];
-                    w->pborder[ne++] = gp_border(g, e);
-                }
-            }
+            w->rkey[y] = gp_splitmemo_vertex(v, w->has_home && w->home[v] == a,
+                                             w->has_home && w->home[v] == b,
+                                             w->has_home && w->home[v] >= 0);
         }
-        r->xadj[ns] = ne;
         double bound[GP_PAIRSPLIT_TERMS];
         gp_score_put(cur, bound);
         gp_pairsplit_result res;
         if (!gp_splitmemo_get(w->splits, w->rkey, ns, lo, hi, bound, &res)) {
-            gp_pairsplit(r, lo, hi, GP_ENUM_CAP, gp_pair_score, w, bound, &res);
+            gp_pair_region(w, ns, a, b, s);
+            gp_pairsplit(&w->region, lo, hi, GP_ENUM_CAP, gp_pair_score, w, bound, &res);
             gp_splitmemo_put(w->splits, w->rkey, ns, lo, hi, bound, &res);
         }
         if (gp_spent(w, res.work + es) == 2) {
