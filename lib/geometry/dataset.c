@@ -4,6 +4,7 @@
 #include "dataset.h"
 #include "canonical.h"
 #include "hits.h"
+#include "wkbbox.h"
 #include "loads.h"
 #include "overlaps.h"
 #include "select.h"
@@ -752,14 +753,29 @@ static gp_status index_lines(reader *r, const gp_wkb *lines, int32_t n_lines,
     gp_context *ctx = r->ctx;
     GEOSContextHandle_t h = r->h;
     gp_status st = GP_OK;
-    GEOSGeometry **env = gp_calloc((size_t)n_lines + 1, sizeof *env);
-    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
-    gp_hits hs = {0};
     int32_t nc = r->ds->n_communities;
-    int32_t *start = gp_calloc((size_t)nc + 1, sizeof *start);
+    double(*cbox)[4] = gp_calloc((size_t)nc + 1, sizeof *cbox);
+    int32_t *hits = gp_malloc(((size_t)nc + 1) * sizeof *hits);
+    int32_t *start = gp_calloc((size_t)nc + 2, sizeof *start);
+    int32_t *pair = NULL; /* (community, line) per match, in line order */
+    size_t n_pair = 0, cap_pair = 0;
     int32_t *list = NULL;
-    size_t n_list = 0;
-    if (env == NULL || tree == NULL || start == NULL) {
+    gp_boxgrid *grid = NULL;
+    if (cbox == NULL || hits == NULL || start == NULL) {
+        st = gp_error_nomem(ctx, "a spatial index");
+        goto done;
+    }
+    /* Envelopes meet as closed boxes, as GEOS envelopes do; an empty community meets none. */
+    for (int32_t c = 0; c < nc; c++) {
+        double *b = cbox[c];
+        if (GEOSisEmpty_r(h, comm[c]) != 0 || !GEOSGeom_getXMin_r(h, comm[c], &b[0]) ||
+            !GEOSGeom_getYMin_r(h, comm[c], &b[1]) || !GEOSGeom_getXMax_r(h, comm[c], &b[2]) ||
+            !GEOSGeom_getYMax_r(h, comm[c], &b[3])) {
+            b[0] = b[1] = b[2] = b[3] = NAN;
+        }
+    }
+    grid = gp_boxgrid_new((const double(*)[4])cbox, nc);
+    if (grid == NULL) {
         st = gp_error_nomem(ctx, "a spatial index");
         goto done;
     }
@@ -767,61 +783,67 @@ static gp_status index_lines(reader *r, const gp_wkb *lines, int32_t n_lines,
         if ((st = read_tick(r)) != GP_OK) {
             goto done;
         }
-        GEOSGeometry *g = GEOSWKBReader_read_r(h, r->wkb_in, lines[i].data, lines[i].size);
-        env[i] = g ? GEOSEnvelope_r(h, g) : NULL;
-        if (g != NULL) {
-            GEOSGeom_destroy_r(h, g);
+        double b[4];
+        int got = gp_wkb_box(lines[i].data, lines[i].size, b);
+        if (got < 0) {
+            /* Bytes the reader does not know: GEOS decodes them. */
+            GEOSGeometry *g = GEOSWKBReader_read_r(h, r->wkb_in, lines[i].data, lines[i].size);
+            got = g == NULL ? -1
+                  : GEOSisEmpty_r(h, g) == 1
+                      ? 0
+                      : (GEOSGeom_getXMin_r(h, g, &b[0]) && GEOSGeom_getYMin_r(h, g, &b[1]) &&
+                         GEOSGeom_getXMax_r(h, g, &b[2]) && GEOSGeom_getYMax_r(h, g, &b[3]))
+                            ? 1
+                            : -1;
+            if (g != NULL) {
+                GEOSGeom_destroy_r(h, g);
+            }
         }
-        if (env[i] == NULL) {
+        if (got < 0) {
             st = gp_error(ctx, GP_ERR_GEOMETRY, "cannot index line %d", i);
             goto done;
         }
-        GEOSSTRtree_insert_r(h, tree, env[i], (void *)(intptr_t)i);
+        int32_t k = got ? gp_boxgrid_query(grid, b, hits) : 0;
+        if (n_pair + 2 * (size_t)k > cap_pair) {
+            size_t want = cap_pair ? 2 * cap_pair : 1024;
+            while (want < n_pair + 2 * (size_t)k) {
+                want *= 2;
+            }
+            int32_t *q = gp_reallocarray(pair, want, sizeof *q);
+            if (q == NULL) {
+                st = gp_error_nomem(ctx, "street lists");
+                goto done;
+            }
+            pair = q;
+            cap_pair = want;
+        }
+        for (int32_t j = 0; j < k; j++) {
+            pair[n_pair++] = hits[j];
+            pair[n_pair++] = i;
+            start[hits[j] + 2]++;
+        }
     }
+    if (n_pair / 2 > INT32_MAX) {
+        st = gp_error(ctx, GP_ERR_LIMIT, "too many streets per community");
+        goto done;
+    }
+    /* Counting sort by community, stable: each community's lines stay in increasing order. */
     for (int32_t c = 0; c < nc; c++) {
-        hs.n = 0;
-        if (n_lines > 0) {
-            GEOSSTRtree_query_r(h, tree, comm[c], gp_hits_collect, &hs);
-        }
-        if (hs.failed) {
-            st = gp_error_nomem(ctx, "a spatial index query");
-            goto done;
-        }
-        gp_hits_sort(&hs);
-        int32_t *q = gp_reallocarray(list, n_list + hs.n + 1, sizeof *q);
-        if (q == NULL) {
-            st = gp_error_nomem(ctx, "street lists");
-            goto done;
-        }
-        list = q;
-        if (hs.n > 0) {
-            memcpy(list + n_list, hs.v, hs.n * sizeof *list);
-        }
-        n_list += hs.n;
-        if (n_list > INT32_MAX) {
-            st = gp_error(ctx, GP_ERR_LIMIT, "too many streets per community");
-            goto done;
-        }
-        start[c + 1] = (int32_t)n_list;
+        start[c + 2] += start[c + 1];
     }
+    list = gp_malloc((n_pair / 2 + 1) * sizeof *list);
     if (list == NULL) {
-        list = gp_malloc(sizeof *list);
-        if (list == NULL) {
-            st = gp_error_nomem(ctx, "street lists");
-            goto done;
-        }
+        st = gp_error_nomem(ctx, "street lists");
+        goto done;
+    }
+    for (size_t j = 0; j < n_pair; j += 2) {
+        list[start[pair[j] + 1]++] = pair[j + 1];
     }
 done:
-    if (tree != NULL) {
-        GEOSSTRtree_destroy_r(h, tree);
-    }
-    for (int32_t i = 0; env != NULL && i < n_lines; i++) {
-        if (env[i] != NULL) {
-            GEOSGeom_destroy_r(h, env[i]);
-        }
-    }
-    gp_free(env);
-    gp_free(hs.v);
+    gp_boxgrid_free(grid);
+    gp_free(cbox);
+    gp_free(hits);
+    gp_free(pair);
     if (st != GP_OK) {
         gp_free(start);
         gp_free(list);
