@@ -775,10 +775,17 @@ static gp_status stage_new_dataset(layer_writer *lw, GDALDriverH drv, const char
                       GDALGetDriverShortName(drv), gp_ctx_engine_error(ctx));
         goto done;
     }
+    /* One transaction for all features where the driver has them (GeoPackage, SQLite):
+     * without one, each feature is its own transaction. */
+    int in_tx = GDALDatasetStartTransaction(ds, FALSE) == OGRERR_NONE;
     for (int i = 0; i < GP_LAYER_COUNT && st == GP_OK; i++) {
         if (layers & (1u << i)) {
             st = write_layer(lw, ds, i);
         }
+    }
+    if (in_tx && st == GP_OK && GDALDatasetCommitTransaction(ds) != OGRERR_NONE) {
+        st = gp_error(ctx, GP_ERR_IO, "%s: cannot commit the layers: %s", lw->label,
+                      gp_ctx_engine_error(ctx));
     }
     gp_status closed = close_checked(ctx, ds, lw->label);
     st = st != GP_OK ? st : closed;

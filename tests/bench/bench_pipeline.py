@@ -60,7 +60,11 @@ def floor(city, out):
 
 
 def partition(cli, city, out, threads):
-    """gridpart partition; exit 1 (grids out of bounds the inputs force) is a normal result."""
+    """gridpart partition into a new GeoPackage, as the floor writes one (an existing one would
+    take the other path: its layers replaced in place); exit 1 (grids out of bounds the inputs
+    force) is a normal result."""
+    if os.path.exists(out):
+        os.remove(out)
     return wall([cli, "partition", "--communities", os.path.join(city, "communities.gpkg"),
                  "--id-field", "code", "--streets", os.path.join(city, "streets.gpkg"),
                  "--class-field", "class", "--households", os.path.join(city, "households.gpkg"),
