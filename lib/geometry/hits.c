@@ -29,11 +29,16 @@ static int gp_cmp_i32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+void gp_ids_sort(int32_t *v, size_t n)
+{
+    if (n > 1) {
+        qsort(v, n, sizeof *v, gp_cmp_i32);
+    }
+}
+
 void gp_hits_sort(gp_hits *hs)
 {
-    if (hs->n > 1) {
-        qsort(hs->v, hs->n, sizeof *hs->v, gp_cmp_i32);
-    }
+    gp_ids_sort(hs->v, hs->n);
 }
 
 int32_t gp_hits_first_intersecting(GEOSContextHandle_t h, GEOSSTRtree *tree,

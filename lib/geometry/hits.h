@@ -17,6 +17,9 @@ typedef struct gp_hits {
     int failed;
 } gp_hits;
 
+/** Sort n ids in increasing order. */
+void gp_ids_sort(int32_t *v, size_t n);
+
 /** GEOSQueryCallback appending the item's id to the gp_hits passed as user data. */
 void gp_hits_collect(void *item, void *user);
 

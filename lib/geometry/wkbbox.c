@@ -11,10 +11,10 @@
 #include "wkbbox.h"
 
 #include "core/memory.h"
+#include "hits.h"
 #include "gridpart.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 enum { GP_WKB_DEPTH = 8 };
@@ -277,12 +277,6 @@ void gp_boxgrid_free(gp_boxgrid *g)
     gp_free(g);
 }
 
-static int gp_cmp_i32(const void *a, const void *b)
-{
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    return (x > y) - (x < y);
-}
-
 int32_t gp_boxgrid_query(gp_boxgrid *g, const double q[4], int32_t *out)
 {
     int32_t r[4];
@@ -312,7 +306,7 @@ int32_t gp_boxgrid_query(gp_boxgrid *g, const double q[4], int32_t *out)
         }
     }
     if (!sorted) {
-        qsort(out, (size_t)k, sizeof *out, gp_cmp_i32);
+        gp_ids_sort(out, (size_t)k);
     }
     return k;
 }
