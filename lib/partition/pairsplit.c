@@ -8,22 +8,25 @@
  * enumerating all connected induced subgraphs of a large molecular network", 2014). Cut cost,
  * cut length, households, workload, open perimeter and area change incrementally as a vertex
  * joins, so a set costs the degree of its last vertex; the rest's connectivity is checked by
- * a bit-set flood only for a set that would beat the best so far.
+ * a bit-set flood only for a set that would beat the best so far. A split is scored by a
+ * callback, or (gp_pairsplit_by_objective) by the optimizer's objective in line.
  */
 
 #include "pairsplit.h"
 
+#include <stddef.h>
+
 /* Totals of a set, kept incrementally as vertices join it. */
 typedef struct {
-    int64_t h;    /* households */
-    double wl;    /* workload */
-    double cut;   /* cut cost to the rest */
-    double cutb;  /* cut length to the rest */
-    double q;     /* open perimeter */
-    double ar;    /* area */
-    int64_t sa;   /* households that started in the pair's first grid */
-    int64_t sb;   /* ... in its second grid */
-    int64_t sk;   /* ... in any grid */
+    int64_t h;   /* households */
+    double wl;   /* workload */
+    double cut;  /* cut cost to the rest */
+    double cutb; /* cut length to the rest */
+    double q;    /* open perimeter */
+    double ar;   /* area */
+    int64_t sa;  /* households that started in the pair's first grid */
+    int64_t sb;  /* ... in its second grid */
+    int64_t sk;  /* ... in any grid */
 } gp_ps_sums;
 
 typedef struct {
@@ -37,8 +40,13 @@ typedef struct {
     int complete;
     gp_pairsplit_score_fn score;
     void *user;
+    const gp_objective *obj; /* scores in line when set (then score and user are unused) */
+    gp_score best;           /* with obj: the best so far, as the objective's terms */
     gp_pairsplit_result *out;
 } gp_ps;
+
+_Static_assert((int)GP_PAIRSPLIT_TERMS == (int)GP_SCORE_TERMS,
+               "a pair split is scored by the optimizer's terms");
 
 /* Whether the region without `set` is connected (and not empty). */
 static int gp_ps_rest_connected(const gp_ps *c, uint64_t set)
@@ -93,6 +101,65 @@ static void gp_ps_visit(gp_ps *c, uint64_t set, const gp_ps_sums *s)
     }
 }
 
+/* The split of `set` scored by the optimizer's objective, term by term, stopping at the first
+ * that decides against it (gp_score_cmp's order); kept when it beats the best so far. */
+static void gp_ps_visit_objective(gp_ps *c, uint64_t set, const gp_ps_sums *s)
+{
+    const gp_objective *ob = c->obj;
+    const gp_score *lim = &c->best;
+    c->work += 4;
+    gp_score sc;
+    sc.viol = gp_objective_viol(ob, s->h) + gp_objective_viol(ob, c->all.h - s->h);
+    if (sc.viol > lim->viol) {
+        return;
+    }
+    int cmp = sc.viol < lim->viol ? -1 : 0;
+    double wl_rest = c->all.wl - s->wl;
+    sc.cap = gp_objective_cap(ob, s->wl) + gp_objective_cap(ob, wl_rest);
+    cmp = cmp != 0 ? cmp : gp_real_cmp(sc.cap, lim->cap);
+    if (cmp > 0) {
+        return;
+    }
+    sc.moved = gp_ps_moved(c, s);
+    cmp = cmp != 0 ? cmp : (sc.moved > lim->moved) - (sc.moved < lim->moved);
+    if (cmp > 0) {
+        return;
+    }
+    sc.excess = gp_objective_excess(ob, s->wl) + gp_objective_excess(ob, wl_rest);
+    cmp = cmp != 0 ? cmp : gp_real_cmp(sc.excess, lim->excess);
+    if (cmp > 0) {
+        return;
+    }
+    double per_set = s->q + s->cutb;
+    double per_rest = c->all.q - s->q + s->cutb;
+    sc.cost = s->cut + gp_objective_shape(ob, per_set, s->ar) +
+              gp_objective_shape(ob, per_rest, c->all.ar - s->ar);
+    cmp = cmp != 0 ? cmp : gp_real_cmp(sc.cost, lim->cost);
+    if (cmp >= 0 || !gp_ps_rest_connected(c, set)) {
+        return;
+    }
+    c->best = sc;
+    c->out->found = 1;
+    c->out->side = set;
+    c->out->perimeter[0] = per_set;
+    c->out->perimeter[1] = per_rest;
+    c->work += c->r->n;
+}
+
+/* A split within the household range, scored by whichever scorer the run has. */
+static void gp_ps_score(gp_ps *c, uint64_t set, const gp_ps_sums *s)
+{
+    if (c->obj != NULL) {
+        gp_ps_visit_objective(c, set, s);
+    } else {
+        gp_ps_visit(c, set, s);
+    }
+}
+
+/* +1 for an edge leaving the set, -1 for one into it: a load, not a branch, as which it is
+ * is as good as random. */
+static const double GP_PS_SIGN[2] = {1.0, -1.0};
+
 /* The set's totals `s` with vertex y added, into `t`. */
 static void gp_ps_add(const gp_pairsplit_region *r, uint64_t set, const gp_ps_sums *s, int y,
                       gp_ps_sums *t)
@@ -101,7 +168,7 @@ static void gp_ps_add(const gp_pairsplit_region *r, uint64_t set, const gp_ps_su
     double cutb = s->cutb;
     for (int32_t e = r->xadj[y]; e < r->xadj[y + 1]; e++) {
         /* An edge into the set stops being cut; an edge out of it starts. */
-        double sign = (set >> r->to[e]) & 1 ? -1.0 : 1.0;
+        double sign = GP_PS_SIGN[(set >> r->to[e]) & 1];
         cut += sign * r->cost[e];
         cutb += sign * r->border[e];
     }
@@ -141,7 +208,7 @@ static void gp_ps_grow(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr, co
             c->work += 1 + (double)(r->xadj[y + 1] - r->xadj[y]);
             uint64_t grown = set | bit;
             if (t.h >= c->lo && grown != c->full) {
-                gp_ps_visit(c, grown, &t);
+                gp_ps_score(c, grown, &t);
             }
             gp_ps_grow(c, grown, banned, (nbr | r->adj[y]) & ~grown, &t);
         }
@@ -150,11 +217,14 @@ static void gp_ps_grow(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr, co
     }
 }
 
-void gp_pairsplit(const gp_pairsplit_region *r, int64_t lo, int64_t hi, double cap,
-                  gp_pairsplit_score_fn score, void *user,
-                  const double bound[GP_PAIRSPLIT_TERMS], gp_pairsplit_result *out)
+/* gp_pairsplit and gp_pairsplit_by_objective: `c` holds the scorer. */
+static void gp_ps_run(gp_ps *cp, const double bound[GP_PAIRSPLIT_TERMS])
 {
-    gp_ps c = {r, 0, lo, hi, {0, 0, 0, 0, 0, 0, 0, 0, 0}, cap, 0, 1, score, user, out};
+    gp_ps c = *cp;
+    const gp_pairsplit_region *r = c.r;
+    gp_pairsplit_result *out = c.out;
+    int64_t lo = c.lo;
+    int64_t hi = c.hi;
     out->found = 0;
     out->complete = 1;
     out->side = 0;
@@ -181,11 +251,33 @@ void gp_pairsplit(const gp_pairsplit_region *r, int64_t lo, int64_t hi, double c
     gp_ps_sums first;
     gp_ps_add(r, 0, &none, 0, &first);
     if (first.h >= lo && first.h <= hi) {
-        gp_ps_visit(&c, 1, &first);
+        gp_ps_score(&c, 1, &first);
     }
     if (first.h <= hi) {
         gp_ps_grow(&c, 1, 0, r->adj[0] & ~(uint64_t)1, &first);
     }
     out->work = c.work;
     out->complete = c.complete;
+    if (c.obj != NULL && out->found) {
+        gp_score_put(c.best, out->score);
+    }
+}
+
+void gp_pairsplit(const gp_pairsplit_region *r, int64_t lo, int64_t hi, double cap,
+                  gp_pairsplit_score_fn score, void *user, const double bound[GP_PAIRSPLIT_TERMS],
+                  gp_pairsplit_result *out)
+{
+    gp_ps c = {
+        r,  0, lo, hi, {0, 0, 0, 0, 0, 0, 0, 0, 0}, cap, 0, 1, score, user, NULL, {0, 0, 0, 0, 0},
+        out};
+    gp_ps_run(&c, bound);
+}
+
+void gp_pairsplit_by_objective(const gp_pairsplit_region *r, int64_t lo, int64_t hi, double cap,
+                               const gp_objective *obj, const double bound[GP_PAIRSPLIT_TERMS],
+                               gp_pairsplit_result *out)
+{
+    gp_ps c = {r, 0,    lo,   hi,  {0, 0, 0, 0, 0, 0, 0, 0, 0}, cap, 0,
+               1, NULL, NULL, obj, gp_score_get(bound),         out};
+    gp_ps_run(&c, bound);
 }

@@ -4,6 +4,8 @@
 #ifndef GP_PARTITION_PAIRSPLIT_H
 #define GP_PARTITION_PAIRSPLIT_H
 
+#include "objective.h"
+
 #include <stdint.h>
 
 /* Regions of at most this many vertices are split exactly: vertex sets are bit sets. Scores
@@ -47,15 +49,15 @@ typedef struct {
     int64_t home_b[GP_PAIRSPLIT_MAX];
     int64_t home_any[GP_PAIRSPLIT_MAX];
     int32_t xadj[GP_PAIRSPLIT_MAX + 1];
-    const int32_t *to;     /* region vertex at the other end of each edge */
-    const double *cost;    /* cut cost of each edge */
-    const double *border;  /* border length of each edge */
+    const int32_t *to;    /* region vertex at the other end of each edge */
+    const double *cost;   /* cut cost of each edge */
+    const double *border; /* border length of each edge */
 } gp_pairsplit_region;
 
 typedef struct {
-    int found;      /* a split beating the initial bound was found */
-    int complete;   /* every connected split within the household range was seen */
-    uint64_t side;  /* the best split's side holding vertex 0 */
+    int found;     /* a split beating the initial bound was found */
+    int complete;  /* every connected split within the household range was seen */
+    uint64_t side; /* the best split's side holding vertex 0 */
     double score[GP_PAIRSPLIT_TERMS];
     double perimeter[2]; /* of the side with vertex 0, and of the rest */
     double work;         /* vertices and edges visited */
@@ -68,7 +70,17 @@ typedef struct {
  * Stops after `cap` work units, and then says the result is not complete. Never allocates.
  */
 void gp_pairsplit(const gp_pairsplit_region *r, int64_t lo, int64_t hi, double cap,
-                  gp_pairsplit_score_fn score, void *user,
-                  const double bound[GP_PAIRSPLIT_TERMS], gp_pairsplit_result *out);
+                  gp_pairsplit_score_fn score, void *user, const double bound[GP_PAIRSPLIT_TERMS],
+                  gp_pairsplit_result *out);
+
+/*
+ * gp_pairsplit scoring each split by the optimizer's objective `obj` (objective.h: the two
+ * sides as two grids, terms in gp_score_put's order, compared as gp_score_cmp compares them
+ * but stopping at the first term that decides) inside the enumeration: no call, no struct per
+ * split. The same splits, result and work as gp_pairsplit with a callback scoring that way.
+ */
+void gp_pairsplit_by_objective(const gp_pairsplit_region *r, int64_t lo, int64_t hi, double cap,
+                               const gp_objective *obj, const double bound[GP_PAIRSPLIT_TERMS],
+                               gp_pairsplit_result *out);
 
 #endif /* GP_PARTITION_PAIRSPLIT_H */

@@ -46,7 +46,6 @@ static const double GP_ENUM_CAP = 20000;
 enum { GP_FALLBACK_TREES = 64, GP_REPAIR_RINGS = 3, GP_REPAIR_VERTICES = 2000 };
 /* Share of the budget added for the fallback when the search spent all of it. */
 static const double GP_REPAIR_RESERVE = 0.25;
-static const double GP_SEARCH_PI = 3.14159265358979323846;
 /* The starting grid of a vertex whose previous grid was dissolved into its neighbours: no grid
  * has this id, so the vertex counts as moved wherever it ends. */
 static const int32_t GP_HOME_DISSOLVED = INT32_MAX;
@@ -144,13 +143,11 @@ struct gp_search_work {
     const gp_search_shared *sh;
     gp_search_task *t;
     int32_t k;
-    double lo_w;
-    double hi_w;
+    gp_objective obj; /* the running task's per-grid terms */
     double work;
     double next_tick;
     uint64_t rng;
     int stop;
-    double shape_scale; /* perimeter of the disc of the component's mean grid area */
 };
 
 gp_search_work *gp_search_work_new(int32_t n, int32_t m, int64_t max)
@@ -267,18 +264,6 @@ void gp_search_work_set_tick(gp_search_work *w, gp_search_tick_fn fn, void *user
     w->tick_user = user;
 }
 
-/* Real-valued terms compare with a relative tolerance, so that sums taken in another order
- * (incremental against from scratch) do not decide. */
-static int gp_real_cmp(double a, double b)
-{
-    /* fmax without the call: the terms are never NaN. */
-    double fa = fabs(a);
-    double fb = fabs(b);
-    double m = fa > fb ? fa : fb;
-    double t = 1e-9 * (m > 1.0 ? m : 1.0);
-    return a < b - t ? -1 : (a > b + t ? 1 : 0);
-}
-
 int gp_score_cmp(gp_score a, gp_score b)
 {
     if (a.viol != b.viol) {
@@ -293,23 +278,6 @@ int gp_score_cmp(gp_score a, gp_score b)
     }
     c = gp_real_cmp(a.excess, b.excess);
     return c != 0 ? c : gp_real_cmp(a.cost, b.cost);
-}
-
-/* The score as the pair splitter's array of terms, and back. */
-static void gp_score_put(gp_score sc, double out[GP_PAIRSPLIT_TERMS])
-{
-    out[0] = sc.viol == INT64_MAX ? 1e19 : (double)sc.viol;
-    out[1] = sc.cap;
-    out[2] = sc.moved == INT64_MAX ? 1e19 : (double)sc.moved;
-    out[3] = sc.excess;
-    out[4] = sc.cost;
-}
-
-static gp_score gp_score_get(const double in[GP_PAIRSPLIT_TERMS])
-{
-    gp_score sc = {in[0] >= 9e18 ? INT64_MAX : (int64_t)in[0], in[1],
-                   in[2] >= 9e18 ? INT64_MAX : (int64_t)in[2], in[3], in[4]};
-    return sc;
 }
 
 /* splitmix64: small, fast and good enough to drive the randomised choices. */
@@ -401,19 +369,17 @@ static gp_heap_item gp_heap_pop(gp_search_work *w)
 
 static int64_t gp_viol(const gp_search_work *w, int64_t h)
 {
-    const gp_search_shared *sh = w->sh;
-    return (h < sh->min ? sh->min - h : 0) + (h > sh->max ? h - sh->max : 0);
+    return gp_objective_viol(&w->obj, h);
 }
 
-/* Workload above the cap (0 without one). */
 static double gp_cap(const gp_search_work *w, double x)
 {
-    return w->sh->cap > 0 && x > w->sh->cap ? x - w->sh->cap : 0.0;
+    return gp_objective_cap(&w->obj, x);
 }
 
 static double gp_excess(const gp_search_work *w, double x)
 {
-    return (x > w->hi_w ? x - w->hi_w : 0.0) + (x < w->lo_w ? w->lo_w - x : 0.0);
+    return gp_objective_excess(&w->obj, x);
 }
 
 static double gp_border(const gp_graph *g, int32_t e)
@@ -421,20 +387,9 @@ static double gp_border(const gp_graph *g, int32_t e)
     return g->border != NULL ? g->border[e] : 1.0;
 }
 
-/*
- * The compactness penalty of a grid: 1 - Polsby-Popper (0 for a disc, near 1 for a sliver),
- * times the perimeter of the disc of the component's mean grid area, so that it is measured in
- * metres like cut cost (border metres x class cost) and weighs alike at every scale; 0 without
- * shape data. A grid's own ratio rather than its perimeter counts, as the reported mean
- * Polsby-Popper does: small grids matter as much as large ones.
- */
 static double gp_shape(const gp_search_work *w, double perimeter, double area)
 {
-    if (w->sh->shape_weight == 0 || perimeter <= 0) {
-        return 0;
-    }
-    double pp = 4.0 * GP_SEARCH_PI * area / (perimeter * perimeter);
-    return w->sh->shape_weight * w->shape_scale * (1.0 - pp);
+    return gp_objective_shape(&w->obj, perimeter, area);
 }
 
 static uint32_t gp_next_stamp(uint32_t *stamp, uint32_t *arr, int32_t n)
@@ -725,46 +680,6 @@ static void gp_make_connected(gp_search_work *w)
 }
 
 /*
- * The pair objective for gp_pairsplit: the same terms and comparison as gp_recombine's
- * (gp_score_cmp), taken term by term so that a split stops being scored at the first term that
- * decides against it; `out` is filled only for a split that beats `bound`.
- */
-static int gp_pair_score(void *user, const gp_pairsplit_sides *sd,
-                         const double bound[GP_PAIRSPLIT_TERMS], double out[GP_PAIRSPLIT_TERMS])
-{
-    gp_search_work *w = user;
-    gp_score lim = gp_score_get(bound);
-    gp_score sc = {gp_viol(w, sd->hh[0]) + gp_viol(w, sd->hh[1]), 0, 0, 0, 0};
-    if (sc.viol > lim.viol) {
-        return 0;
-    }
-    int c = sc.viol < lim.viol ? -1 : 0;
-    sc.cap = gp_cap(w, sd->wl[0]) + gp_cap(w, sd->wl[1]);
-    c = c != 0 ? c : gp_real_cmp(sc.cap, lim.cap);
-    if (c > 0) {
-        return 0;
-    }
-    sc.moved = sd->moved;
-    c = c != 0 ? c : (sc.moved > lim.moved) - (sc.moved < lim.moved);
-    if (c > 0) {
-        return 0;
-    }
-    sc.excess = gp_excess(w, sd->wl[0]) + gp_excess(w, sd->wl[1]);
-    c = c != 0 ? c : gp_real_cmp(sc.excess, lim.excess);
-    if (c > 0) {
-        return 0;
-    }
-    sc.cost = sd->cut + gp_shape(w, sd->perimeter[0], sd->area[0]) +
-              gp_shape(w, sd->perimeter[1], sd->area[1]);
-    c = c != 0 ? c : gp_real_cmp(sc.cost, lim.cost);
-    if (c >= 0) {
-        return 0;
-    }
-    gp_score_put(sc, out);
-    return 1;
-}
-
-/*
  * The region of positions 0 .. ns-1 (w->sv, w->loc, w->qb and the stamp `s` of gp_recombine)
  * as gp_pairsplit takes it: per position its households, workload, open perimeter, area,
  * where it started relative to the pair (a, b), and its edges inside the region.
@@ -891,16 +806,16 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
         /* The memo's key first: the region itself is built only when the memo lacks it. */
         for (int32_t y = 0; y < ns; y++) {
             int32_t v = w->sv[y];
-            w->rkey[y] = gp_splitmemo_vertex(v, w->has_home && w->home[v] == a,
-                                             w->has_home && w->home[v] == b,
-                                             w->has_home && w->home[v] >= 0);
+            w->rkey[y] =
+                gp_splitmemo_vertex(v, w->has_home && w->home[v] == a,
+                                    w->has_home && w->home[v] == b, w->has_home && w->home[v] >= 0);
         }
         double bound[GP_PAIRSPLIT_TERMS];
         gp_score_put(cur, bound);
         gp_pairsplit_result res;
         if (!gp_splitmemo_get(w->splits, w->rkey, ns, lo, hi, bound, &res)) {
             gp_pair_region(w, ns, a, b, s);
-            gp_pairsplit(&w->region, lo, hi, GP_ENUM_CAP, gp_pair_score, w, bound, &res);
+            gp_pairsplit_by_objective(&w->region, lo, hi, GP_ENUM_CAP, &w->obj, bound, &res);
             gp_splitmemo_put(w->splits, w->rkey, ns, lo, hi, bound, &res);
         }
         if (gp_spent(w, res.work + es) == 2) {
@@ -2049,23 +1964,29 @@ int gp_search_run(const gp_search_shared *sh, gp_search_work *w, gp_search_task 
     w->skips = 0;
     gp_memo_clear(w);
     double mean = t->k > 0 ? t->workload / t->k : 0;
+    gp_objective *ob = &w->obj;
+    ob->min = sh->min;
+    ob->max = sh->max;
+    ob->cap = sh->cap;
+    ob->shape_weight = sh->shape_weight;
+    ob->shape_scale = 0;
     if (sh->shape_weight != 0) {
         double at = 0;
         for (int32_t i = 0; i < t->nv; i++) {
             at += g->area[t->verts[i]];
         }
-        w->shape_scale = t->k > 0 ? 2.0 * sqrt(GP_SEARCH_PI * at / t->k) : 0;
+        ob->shape_scale = t->k > 0 ? 2.0 * sqrt(GP_OBJECTIVE_PI * at / t->k) : 0;
     }
-    w->lo_w = mean * (1 - sh->band);
-    w->hi_w = mean * (1 + sh->band);
-    if (sh->cap > 0 && w->hi_w > sh->cap) {
+    ob->lo_w = mean * (1 - sh->band);
+    ob->hi_w = mean * (1 + sh->band);
+    if (sh->cap > 0 && ob->hi_w > sh->cap) {
         /* The band never reaches above the cap: balancing then works towards it too. */
-        w->hi_w = sh->cap;
+        ob->hi_w = sh->cap;
     }
     /* The restarts of a component (named by its lowest vertex) share what the pair score
      * reads besides its arguments. */
-    double scope[GP_SPLITMEMO_SCOPE] = {t->nv > 0 ? t->verts[0] : -1, t->nv, w->lo_w, w->hi_w,
-                                        sh->shape_weight != 0 ? w->shape_scale : 0};
+    double scope[GP_SPLITMEMO_SCOPE] = {t->nv > 0 ? t->verts[0] : -1, t->nv, ob->lo_w, ob->hi_w,
+                                        ob->shape_scale};
     gp_splitmemo_scope(w->splits, scope);
     for (int32_t i = 0; i < t->nv; i++) {
         int32_t v = t->verts[i];

@@ -5,6 +5,7 @@
 #define GP_PARTITION_SEARCH_H
 
 #include "graph/graph.h"
+#include "objective.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -22,30 +23,7 @@ static const double GP_WORKLOAD_BAND = 0.24;
  * 0.633, cut cost +8%. */
 static const double GP_WORKLOAD_BAND_WEIGHTED = 0.10;
 
-/*
- * The objective of a division: five named terms compared in this order (lexicographic), each
- * smaller better. Two are hard rules, met whenever any division meets them; three are goals.
- *   viol    households outside [min, max], summed over grids              (hard: bounds)
- *   cap     workload above the cap, summed over grids; 0 without a cap    (hard: workload cap)
- *   moved   households whose grid is not the one they started in, with a previous division
- *           (gp_graph_set_previous); 0 without one                          (goal: stability)
- *   excess  balanced quantity (workload or households, gp_balance_mode) outside the band
- *           around the mean grid, summed over grids                        (goal: balance)
- *   cost    cut cost (border length x street class cost over cut edges) plus, with shape
- *           data, shape_weight x the compactness penalty of every grid     (goal: borders, shape)
- * Fewest households moved thus comes right after the hard rules: a previous division that
- * holds is kept, and one that breaks a rule is repaired with as few moves as the rules allow
- * before balance, borders and shapes are improved. The same struct scores whole divisions,
- * the two grids of a recombination and the change a single move makes.
- */
-enum { GP_SCORE_TERMS = 5 };
-typedef struct {
-    int64_t viol;
-    double cap;
-    int64_t moved;
-    double excess;
-    double cost;
-} gp_score;
+/* The objective (gp_score, five named terms) is objective.h's. */
 
 /* What every restart shares: read-only after setup. */
 typedef struct {
@@ -55,9 +33,9 @@ typedef struct {
     const uint8_t *skip; /* vertices outside every component searched (over max) */
     int64_t min;
     int64_t max;
-    double band;        /* workload band: mean x (1 +- band) */
-    atomic_int *cancel; /* set when the caller cancelled: stop soon */
-    int fixed_k;        /* the grid count is fixed: a restart must not change it */
+    double band;         /* workload band: mean x (1 +- band) */
+    atomic_int *cancel;  /* set when the caller cancelled: stop soon */
+    int fixed_k;         /* the grid count is fixed: a restart must not change it */
     double shape_weight; /* cost per metre of perimeter beyond a circle's; 0: no shape data */
     double cap;          /* workload cap per grid (on wl); 0: none */
 } gp_search_shared;

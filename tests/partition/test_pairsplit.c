@@ -6,7 +6,9 @@
  * brute force (both sides connected, the first side's households within [lo, hi]) and scored
  * by the same three-tier objective; gp_pairsplit must report the same best score, a side that
  * has it, and the perimeters of both sides. The split memo (splitmemo.h) must give back
- * exactly what a call gave, and only for exactly the same call.
+ * exactly what a call gave, and only for exactly the same call. gp_pairsplit_by_objective,
+ * which scores by the optimizer's objective in line, must find the brute-force optimum of
+ * that objective and give exactly what gp_pairsplit gives with a callback scoring alike.
  */
 
 #include "partition/pairsplit.h"
@@ -248,6 +250,172 @@ Test(pairsplit, cap_and_bounds)
     x.r.n = 1;
     gp_pairsplit(&x.r, 0, INT64_MAX / 2, 1e12, score_fn, &calls, inf, &res);
     cr_assert_not(res.found);
+}
+
+/* The optimizer's objective over a region: bounds, cap, band and shape drawn around the
+ * region's totals, so that every term decides somewhere. */
+static gp_objective objective_random(const region *x, uint64_t seed)
+{
+    uint64_t s = seed * 7919;
+    int64_t h = 0;
+    double w = 0;
+    double a = 0;
+    for (int32_t v = 0; v < x->r.n; v++) {
+        h += x->r.hh[v];
+        w += x->r.wl[v];
+        a += x->r.area[v];
+    }
+    gp_objective ob;
+    ob.min = h / 2 - h / 5 + (int64_t)(rng(&s) % 5);
+    ob.max = h / 2 + h / 5 - (int64_t)(rng(&s) % 5);
+    ob.cap = rng(&s) % 3 == 0 ? 0 : w / 2 + (double)(rng(&s) % 20);
+    ob.lo_w = w / 2 * 0.8;
+    ob.hi_w = w / 2 * 1.2;
+    ob.shape_weight = rng(&s) % 4 == 0 ? 0 : 0.5 + (double)(rng(&s) % 3);
+    ob.shape_scale = 2.0 * sqrt(GP_OBJECTIVE_PI * a / 2);
+    return ob;
+}
+
+/* The objective's terms of a split, both sides as grids (pairsplit.h's sides). */
+static gp_score objective_terms(const gp_objective *ob, const gp_pairsplit_sides *sd)
+{
+    gp_score sc;
+    sc.viol = gp_objective_viol(ob, sd->hh[0]) + gp_objective_viol(ob, sd->hh[1]);
+    sc.cap = gp_objective_cap(ob, sd->wl[0]) + gp_objective_cap(ob, sd->wl[1]);
+    sc.moved = sd->moved;
+    sc.excess = gp_objective_excess(ob, sd->wl[0]) + gp_objective_excess(ob, sd->wl[1]);
+    sc.cost = sd->cut + gp_objective_shape(ob, sd->perimeter[0], sd->area[0]) +
+              gp_objective_shape(ob, sd->perimeter[1], sd->area[1]);
+    return sc;
+}
+
+/* Lexicographic, real terms with gp_real_cmp's tolerance: as the optimizer compares. */
+static int score_cmp(gp_score a, gp_score b)
+{
+    if (a.viol != b.viol) {
+        return a.viol < b.viol ? -1 : 1;
+    }
+    int c = gp_real_cmp(a.cap, b.cap);
+    if (c == 0 && a.moved != b.moved) {
+        c = a.moved < b.moved ? -1 : 1;
+    }
+    c = c != 0 ? c : gp_real_cmp(a.excess, b.excess);
+    return c != 0 ? c : gp_real_cmp(a.cost, b.cost);
+}
+
+/* A callback scoring by the objective: gp_pairsplit with it is the reference. */
+static int objective_fn(void *user, const gp_pairsplit_sides *sd, const double bound[T],
+                        double out[T])
+{
+    gp_score sc = objective_terms(user, sd);
+    if (score_cmp(sc, gp_score_get(bound)) >= 0) {
+        return 0;
+    }
+    gp_score_put(sc, out);
+    return 1;
+}
+
+static void assert_same_result(const gp_pairsplit_result *a, const gp_pairsplit_result *b,
+                               uint64_t seed, double cap)
+{
+    cr_assert(a->found == b->found && a->complete == b->complete && a->side == b->side &&
+                  a->work == b->work,
+              "seed %llu cap %g: found %d/%d complete %d/%d side %llx/%llx work %g/%g",
+              (unsigned long long)seed, cap, a->found, b->found, a->complete, b->complete,
+              (unsigned long long)a->side, (unsigned long long)b->side, a->work, b->work);
+    cr_assert(memcmp(a->score, b->score, sizeof a->score) == 0 &&
+                  memcmp(a->perimeter, b->perimeter, sizeof a->perimeter) == 0,
+              "seed %llu cap %g: scores or perimeters differ", (unsigned long long)seed, cap);
+}
+
+Test(pairsplit, objective_matches_brute_force)
+{
+    int with_split = 0;
+    int viol_decided = 0;
+    for (uint64_t seed = 1; seed <= 300; seed++) {
+        region x;
+        region_random(&x, seed, 2, 16);
+        const gp_pairsplit_region *r = &x.r;
+        gp_objective ob = objective_random(&x, seed);
+        int64_t total = 0;
+        for (int32_t v = 0; v < r->n; v++) {
+            total += r->hh[v];
+        }
+        int64_t lo = total / 5;
+        int64_t hi = total - total / 5;
+        gp_score none = {INT64_MAX, INFINITY, INT64_MAX, INFINITY, INFINITY};
+        gp_score best = none;
+        uint64_t full = ((uint64_t)1 << r->n) - 1;
+        for (uint64_t m = 0; m < ((uint64_t)1 << (r->n - 1)); m++) {
+            uint64_t side = (m << 1) | 1;
+            if (side == full || !connected(r, side) || !connected(r, full & ~side)) {
+                continue;
+            }
+            gp_pairsplit_sides sd = totals(&x, side);
+            if (sd.hh[0] < lo || sd.hh[0] > hi) {
+                continue;
+            }
+            gp_score sc = objective_terms(&ob, &sd);
+            if (score_cmp(sc, best) < 0) {
+                best = sc;
+            }
+        }
+        double bound[T];
+        gp_score_put(none, bound);
+        gp_pairsplit_result res;
+        gp_pairsplit_by_objective(r, lo, hi, 1e12, &ob, bound, &res);
+        int any = best.viol != INT64_MAX;
+        cr_assert(res.complete);
+        cr_assert_eq(res.found, any, "seed %llu (n=%d): found %d, brute force %d",
+                     (unsigned long long)seed, r->n, res.found, any);
+        if (!any) {
+            continue;
+        }
+        with_split++;
+        viol_decided += best.viol > 0;
+        gp_score got = gp_score_get(res.score);
+        cr_assert_eq(score_cmp(got, best), 0, "seed %llu (n=%d): not the optimum",
+                     (unsigned long long)seed, r->n);
+        /* The side reported has the score reported, and its perimeters. */
+        gp_pairsplit_sides sd = totals(&x, res.side);
+        cr_assert(connected(r, res.side) && connected(r, full & ~res.side) && (res.side & 1));
+        cr_assert_eq(score_cmp(objective_terms(&ob, &sd), got), 0, "seed %llu",
+                     (unsigned long long)seed);
+        cr_assert(fabs(res.perimeter[0] - sd.perimeter[0]) < 1e-9 &&
+                  fabs(res.perimeter[1] - sd.perimeter[1]) < 1e-9);
+    }
+    cr_assert_gt(with_split, 150);
+    cr_assert_gt(viol_decided, 5, "the bounds never decided: the test would not see them");
+}
+
+Test(pairsplit, objective_in_line_is_the_callback_exactly)
+{
+    double caps[] = {1e12, 20, 60, 200, 1000};
+    for (uint64_t seed = 1; seed <= 200; seed++) {
+        region x;
+        region_random(&x, seed + 1000, 2, N_MAX);
+        gp_objective ob = objective_random(&x, seed);
+        int64_t total = 0;
+        for (int32_t v = 0; v < x.r.n; v++) {
+            total += x.r.hh[v];
+        }
+        for (size_t k = 0; k < sizeof caps / sizeof caps[0]; k++) {
+            gp_score start = {INT64_MAX, INFINITY, INT64_MAX, INFINITY, INFINITY};
+            if (seed % 3 == 0) {
+                /* A bound to beat, as the optimizer gives the pair's present split. */
+                start = (gp_score){(int64_t)(seed % 7), 0, (int64_t)(seed % 11) * 10, 1.5,
+                                   50.0 * (double)(seed % 5)};
+            }
+            double bound[T];
+            gp_score_put(start, bound);
+            gp_pairsplit_result in_line, called;
+            gp_pairsplit_by_objective(&x.r, total / 6, total - total / 6, caps[k], &ob, bound,
+                                      &in_line);
+            gp_pairsplit(&x.r, total / 6, total - total / 6, caps[k], objective_fn, &ob, bound,
+                         &called);
+            assert_same_result(&in_line, &called, seed, caps[k]);
+        }
+    }
 }
 
 /* A region's memo key: its vertices (graph indices: here base + position; in a search, the
