@@ -25,6 +25,9 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -972,12 +975,14 @@ static gp_status overlaps_tick(void *user)
 /*
  * Find the communities that overlap (overlaps.c) and give each overlap to the one whose id
  * comes first (as a household on the border of two goes to it: the order of the features does
- * not matter): a sliver always; a real overlap when the options say GP_OVERLAPS_FIRST (each
- * logged as a warning), else it is GP_ERR_INPUT naming both communities and its area. The
- * communities that lost an overlap are stored again (community_wkb and comm), so that
- * households, blocks and grids are built from what is left of them.
+ * not matter): a sliver always; a real overlap when the options say GP_OVERLAPS_FIRST, else
+ * nothing is resolved and overlaps_report says why the input is refused. The communities that
+ * lost an overlap are stored again (community_wkb and comm), so that households, blocks and
+ * grids are built from what is left of them. Neither logs nor reports progress itself (`tick`
+ * says when to stop), so it may run beside the reading of the other layers (overlap_job).
  */
-static gp_status resolve_overlaps(reader *r, const gp_layer *l, GEOSGeometry **comm)
+static gp_status overlaps_settle(reader *r, const gp_layer *l, GEOSGeometry **comm,
+                                 gp_overlaps_tick tick, void *tick_user)
 {
     gp_context *ctx = r->ctx;
     gp_dataset *ds = r->ds;
@@ -985,47 +990,19 @@ static gp_status resolve_overlaps(reader *r, const gp_layer *l, GEOSGeometry **c
     gp_overlap_rule rule = {opts->snap_tolerance, opts->sliver_area};
     uint8_t *changed = NULL;
     int32_t *rank = NULL;
-    const gp_overlap *first_real = NULL, *first_sliver = NULL;
-    int64_t n_real = 0, n_sliver = 0;
-    double real_area = 0, sliver_area = 0;
     gp_status st = gp_dataset_community_rank(ctx, ds, &rank);
     if (st == GP_OK) {
-        st = gp_overlaps_find(ctx, r->h, ds->n_communities, comm, rank, &rule, overlaps_tick, r,
+        st = gp_overlaps_find(ctx, r->h, ds->n_communities, comm, rank, &rule, tick, tick_user,
                               &ds->overlaps, &ds->n_overlaps);
     }
     if (st != GP_OK || ds->n_overlaps == 0) {
         goto done;
     }
-    for (int64_t i = 0; i < ds->n_overlaps; i++) {
-        const gp_overlap *o = &ds->overlaps[i];
-        if (o->sliver) {
-            first_sliver = first_sliver ? first_sliver : o;
-            n_sliver++;
-            sliver_area += o->area;
-        } else {
-            first_real = first_real ? first_real : o;
-            n_real++;
-            real_area += o->area;
+    int resolve_real = opts->overlaps == GP_OVERLAPS_FIRST;
+    for (int64_t i = 0; i < ds->n_overlaps && !resolve_real; i++) {
+        if (!ds->overlaps[i].sliver) {
+            goto done; /* refused: overlaps_report says so */
         }
-    }
-    int32_t resolve_real = opts->overlaps == GP_OVERLAPS_FIRST;
-    if (first_real != NULL && !resolve_real) {
-        char more[160] = "";
-        if (n_real > 1) {
-            snprintf(more, sizeof more, " (%" PRId64 " pairs overlap so, %.1f m^2 in all)", n_real,
-                     real_area);
-        }
-        st = gp_error(ctx, GP_ERR_INPUT,
-                      "%s: communities '%s' (feature %" PRId64 ") and '%s' (feature %" PRId64
-                      ") overlap by %.1f m^2, more than a digitising sliver (narrower than the "
-                      "%g m snapping tolerance or smaller than %g m^2)%s; correct their borders, "
-                      "or let the community whose id comes first keep each overlap (overlaps "
-                      "option 'first')",
-                      l->label, ds->community_id[first_real->first],
-                      ds->community_fid[first_real->first], ds->community_id[first_real->second],
-                      ds->community_fid[first_real->second], first_real->area, rule.width,
-                      rule.area, more);
-        goto done;
     }
     changed = gp_calloc((size_t)ds->n_communities + 1, 1);
     if (changed == NULL) {
@@ -1049,7 +1026,53 @@ static gp_status resolve_overlaps(reader *r, const gp_layer *l, GEOSGeometry **c
             st = to_wkb(r, comm[c], &ds->community_wkb[c]);
         }
     }
-    for (int64_t i = 0; st == GP_OK && i < ds->n_overlaps; i++) {
+done:
+    gp_free(changed);
+    gp_free(rank);
+    return st;
+}
+
+/* What overlaps_settle found, told: GP_ERR_INPUT naming the first real overlap when the
+ * options do not let the first community keep it; else a warning for each real overlap kept
+ * and one summing the slivers. */
+static gp_status overlaps_report(gp_context *ctx, const gp_dataset *ds, const gp_layer *l,
+                                 const gp_options *opts)
+{
+    gp_overlap_rule rule = {opts->snap_tolerance, opts->sliver_area};
+    const gp_overlap *first_real = NULL, *first_sliver = NULL;
+    int64_t n_real = 0, n_sliver = 0;
+    double real_area = 0, sliver_area = 0;
+    for (int64_t i = 0; i < ds->n_overlaps; i++) {
+        const gp_overlap *o = &ds->overlaps[i];
+        if (o->sliver) {
+            first_sliver = first_sliver ? first_sliver : o;
+            n_sliver++;
+            sliver_area += o->area;
+        } else {
+            first_real = first_real ? first_real : o;
+            n_real++;
+            real_area += o->area;
+        }
+    }
+    if (first_real != NULL && opts->overlaps != GP_OVERLAPS_FIRST) {
+        char more[160] = "";
+        if (n_real > 1) {
+            snprintf(more, sizeof more, " (%" PRId64 " pairs overlap so, %.1f m^2 in all)", n_real,
+                     real_area);
+        }
+        return gp_error(ctx, GP_ERR_INPUT,
+                        "%s: communities '%s' (feature %" PRId64 ") and '%s' (feature %" PRId64
+                        ") overlap by %.1f m^2, more than a digitising sliver (narrower than the "
+                        "%g m snapping tolerance or smaller than %g m^2)%s; correct their "
+                        "borders, or let the community whose id comes first keep each overlap "
+                        "(overlaps option 'first')",
+                        l->label, ds->community_id[first_real->first],
+                        ds->community_fid[first_real->first],
+                        ds->community_id[first_real->second],
+                        ds->community_fid[first_real->second], first_real->area, rule.width,
+                        rule.area, more);
+    }
+    for (int64_t i = 0; i < ds->n_overlaps; i++) {
         const gp_overlap *o = &ds->overlaps[i];
         if (!o->sliver) {
             gp_log(ctx, GP_LOG_WARN,
@@ -1060,7 +1083,7 @@ static gp_status resolve_overlaps(reader *r, const gp_layer *l, GEOSGeometry **c
                    ds->community_id[o->first]);
         }
     }
-    if (st == GP_OK && n_sliver > 0) {
+    if (n_sliver > 0) {
         gp_log(ctx, GP_LOG_WARN,
                "%s: %" PRId64
                " pair(s) of communities overlap in digitising slivers, %.1f m^2 in all (first: "
@@ -1068,10 +1091,89 @@ static gp_status resolve_overlaps(reader *r, const gp_layer *l, GEOSGeometry **c
                l->label, n_sliver, sliver_area, ds->community_id[first_sliver->first],
                ds->community_id[first_sliver->second]);
     }
-done:
-    gp_free(changed);
-    gp_free(rank);
+    return GP_OK;
+}
+
+/*
+ * overlaps_settle on a thread of its own, beside the reading of streets and households (the
+ * communities are read first and nothing else reads or writes what it touches: the overlaps,
+ * the stored communities, their geometries). Its own context and GEOS handle; the main thread
+ * relays cancellation and the time limit through `stop`, and its error after joining.
+ */
+typedef struct {
+    reader r; /* ctx, h, wkb_out: the job's own */
+    const gp_layer *l;
+    GEOSGeometry **comm;
+    gp_status st;
+    atomic_int stop;
+    atomic_int done;
+    pthread_t thread;
+    int running; /* started and not yet joined */
+} overlap_job;
+
+static gp_status overlap_job_tick(void *user)
+{
+    overlap_job *j = user;
+    return atomic_load(&j->stop) ? gp_error(j->r.ctx, GP_ERR_CANCELED, "canceled") : GP_OK;
+}
+
+static void *overlap_job_main(void *arg)
+{
+    overlap_job *j = arg;
+    j->st = overlaps_settle(&j->r, j->l, j->comm, overlap_job_tick, j);
+    atomic_store(&j->done, 1);
+    return NULL;
+}
+
+/* Starts the job; GP_OK without starting it (j->running 0) when no thread can be had, and the
+ * caller settles the overlaps itself. */
+static gp_status overlap_job_start(overlap_job *j, const reader *main, const gp_layer *l,
+                                   GEOSGeometry **comm)
+{
+    j->r = *main;
+    j->r.ctx = NULL;
+    j->r.wkb_in = NULL;
+    j->r.wkb_out = NULL;
+    j->l = l;
+    j->comm = comm;
+    j->st = GP_OK;
+    atomic_init(&j->stop, 0);
+    atomic_init(&j->done, 0);
+    j->running = 0;
+    if (gp_context_new(&j->r.ctx) != GP_OK || (j->r.h = gp_ctx_geos(j->r.ctx)) == NULL ||
+        (j->r.wkb_out = GEOSWKBWriter_create_r(j->r.h)) == NULL) {
+        return gp_error_nomem(main->ctx, "the community overlap check");
+    }
+    j->running = pthread_create(&j->thread, NULL, overlap_job_main, j) == 0;
+    return GP_OK;
+}
+
+/* Waits for the job, relaying the run's progress, cancellation and time limit (every 10 ms)
+ * unless `st`, the main thread's status, already failed; then its status and message. */
+static gp_status overlap_job_finish(gp_context *ctx, overlap_job *j, gp_status st)
+{
+    while (j->running && st == GP_OK && !atomic_load(&j->done)) {
+        st = gp_progress(ctx, 0.05, "read");
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    if (j->running) {
+        atomic_store(&j->stop, 1);
+        pthread_join(j->thread, NULL);
+        j->running = 0;
+        if (st == GP_OK && j->st != GP_OK) {
+            st = gp_error(ctx, j->st, "%s", gp_context_last_error(j->r.ctx));
+        }
+    }
     return st;
+}
+
+static void overlap_job_free(overlap_job *j)
+{
+    if (j->r.wkb_out != NULL) {
+        GEOSWKBWriter_destroy_r(j->r.h, j->r.wkb_out);
+    }
+    gp_context_free(j->r.ctx);
 }
 
 /* The CRS as WKT2 in our allocator's memory: GP_ERR_CRS when GDAL cannot describe it. */
@@ -1130,6 +1232,26 @@ static gp_status select_part(gp_context *ctx, const gp_dataset_inputs *in, gp_la
                                                  srs, GP_ROLE_COUNT, ds->part_env);
 }
 
+/* The communities read, as GEOS geometries (*n_out of them, to destroy even on failure). */
+static gp_status decode_communities(reader *r, GEOSGeometry ***out, int32_t *n_out)
+{
+    const gp_dataset *ds = r->ds;
+    GEOSGeometry **comm = gp_calloc((size_t)ds->n_communities + 1, sizeof *comm);
+    *out = comm;
+    if (comm == NULL) {
+        return gp_error_nomem(r->ctx, "communities");
+    }
+    *n_out = ds->n_communities;
+    for (int32_t c = 0; c < ds->n_communities; c++) {
+        comm[c] = GEOSWKBReader_read_r(r->h, r->wkb_in, ds->community_wkb[c].data,
+                                       ds->community_wkb[c].size);
+        if (comm[c] == NULL) {
+            return gp_error(r->ctx, GP_ERR_GEOMETRY, "cannot decode community %d", c);
+        }
+    }
+    return GP_OK;
+}
+
 gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_dataset **out)
 {
     gp_status st = GP_OK;
@@ -1143,6 +1265,7 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
     gp_dataset *ds = NULL;
     reader r = {0};
     gp_selection sel = {0};
+    overlap_job job = {0};
     if (out == NULL || in == NULL) {
         return gp_error(ctx, GP_ERR_ARG, "gp_dataset_read: NULL argument");
     }
@@ -1303,6 +1426,14 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
     gp_gdal_push_errors(ctx);
     st = read_layer(&r, layer[L_COMM], KIND_POLY, 0, ct[L_COMM]);
     if (st == GP_OK) {
+        st = decode_communities(&r, &comm, &n_comm);
+    }
+    /* With more than one thread, the communities' overlaps are settled while the other
+     * layers are read. */
+    if (st == GP_OK && (in->opts ? in->opts : gp_options_defaults())->threads != 1) {
+        st = overlap_job_start(&job, &r, layer[L_COMM], comm);
+    }
+    if (st == GP_OK) {
         st = read_layer(&r, layer[L_STREET], KIND_LINE, 0, ct[L_STREET]);
     }
     if (st == GP_OK && layer[L_BARRIER] != NULL) {
@@ -1340,21 +1471,12 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
         goto done;
     }
     t0 = now();
-    comm = gp_calloc((size_t)ds->n_communities, sizeof *comm);
-    if (comm == NULL) {
-        st = gp_error_nomem(ctx, "communities");
-        goto done;
+    st = job.running ? overlap_job_finish(ctx, &job, GP_OK)
+                     : overlaps_settle(&r, layer[L_COMM], comm, overlaps_tick, &r);
+    if (st == GP_OK) {
+        st = overlaps_report(ctx, ds, layer[L_COMM],
+                             in->opts != NULL ? in->opts : gp_options_defaults());
     }
-    n_comm = ds->n_communities;
-    for (int32_t c = 0; c < ds->n_communities; c++) {
-        comm[c] = GEOSWKBReader_read_r(r.h, r.wkb_in, ds->community_wkb[c].data,
-                                       ds->community_wkb[c].size);
-        if (comm[c] == NULL) {
-            st = gp_error(ctx, GP_ERR_GEOMETRY, "cannot decode community %d", c);
-            goto done;
-        }
-    }
-    st = resolve_overlaps(&r, layer[L_COMM], comm);
     if (st == GP_OK) {
         st = index_lines(&r, ds->street_wkb, ds->n_streets, comm, &ds->street_start,
                          &ds->street_list);
@@ -1377,6 +1499,8 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
     }
     ds->seconds_project += now() - t0;
 done:
+    (void)overlap_job_finish(ctx, &job, st != GP_OK ? st : GP_ERR_INTERNAL); /* joined */
+    overlap_job_free(&job);
     for (int32_t c = 0; c < n_comm; c++) {
         if (comm[c] != NULL) {
             GEOSGeom_destroy_r(r.h, comm[c]);

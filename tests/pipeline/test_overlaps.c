@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -450,4 +451,96 @@ Test(overlaps, the_search_stops_when_its_tick_says_so)
         GEOSGeom_destroy_r(geos, comm[i]);
     }
     GEOSWKTReader_destroy_r(geos, rd);
+}
+
+/* With more than one thread the overlaps are settled beside the reading of the other layers
+ * (dataset.c, overlap_job): the same messages, records and grids as on one thread. */
+Test(overlaps, one_thread_or_two_give_the_same_messages_and_grids)
+{
+    const double x[] = {0, 400, 300, 700};
+    const char *hh = "50 50 350; 350 50 9; 650 50 400";
+    char refused[2][GP_MESSAGE_MAX];
+    char kept[2][GP_MESSAGE_MAX];
+    int64_t c1[2];
+    for (int t = 0; t < 2; t++) {
+        cr_assert_eq(gp_options_set_threads(ctx, opts, t + 1), GP_OK);
+        cr_assert_eq(gp_options_set_overlaps(ctx, opts, GP_OVERLAPS_ERROR), GP_OK);
+        gp_plan *plan = NULL;
+        cr_assert_eq(run(communities(x, 2), street(0, 700), households(hh), &plan), GP_ERR_INPUT);
+        snprintf(refused[t], sizeof refused[t], "%s", gp_context_last_error(ctx));
+        cr_assert_eq(gp_options_set_overlaps(ctx, opts, GP_OVERLAPS_FIRST), GP_OK);
+        cr_assert_eq(run(communities(x, 2), street(0, 700), households(hh), &plan), GP_OK, "%s",
+                     gp_context_last_error(ctx));
+        snprintf(kept[t], sizeof kept[t], "%s", problem_with(plan, "overlap by"));
+        c1[t] = plan_community(plan, "C1")->households;
+        check_no_overlap(plan, hh, 700.0 * 200.0);
+        gp_plan_free(plan);
+    }
+    cr_assert_str_eq(refused[0], refused[1]);
+    cr_assert_not_null(strstr(refused[1], "'C1' (feature 0) and 'C2' (feature 1) overlap by"));
+    cr_assert_str_eq(kept[0], kept[1]);
+    cr_assert_eq(c1[0], 359);
+    cr_assert_eq(c1[1], 359);
+}
+
+/* Cancels the first time the run reports reading at its end (5%): only the main thread's wait
+ * for the overlap check does, the reading itself reports less. */
+static int32_t cancel_at_read_end(double fraction, const char *stage, void *user)
+{
+    int *seen = user;
+    if (strcmp(stage, "read") == 0 && fraction >= 0.05) {
+        ++*seen;
+        return 1;
+    }
+    return 0;
+}
+
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* 300 communities that all overlap one another: 44,850 pairs to measure, which takes far
+ * longer than reading one street and one household. A cancel while the main thread waits for
+ * that check stops it: the run returns at once, not after the check. */
+Test(overlaps, a_cancel_while_the_overlap_check_runs_beside_reading_stops_it)
+{
+    enum { N = 300 };
+    size_t size = (size_t)N * 400;
+    char *buf = malloc(size);
+    cr_assert_not_null(buf);
+    size_t at = 0;
+    for (int i = 0; i < N; i++) {
+        double a = X0 + 0.01 * i, b = a + 400;
+        at += (size_t)snprintf(buf + at, size - at,
+                               "%s{\"type\":\"Feature\",\"properties\":{\"code\":\"C%03d\"},"
+                               "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[%.3f,%.3f],"
+                               "[%.3f,%.3f],[%.3f,%.3f],[%.3f,%.3f],[%.3f,%.3f]]]}}",
+                               i ? "," : "", i, a, Y0, b, Y0, b, Y0 + 200, a, Y0 + 200, a, Y0);
+    }
+    const char *comm = write_layer("communities", buf);
+    free(buf);
+    const char *streets = street(0, 400);
+    const char *hh = households("50 50 350");
+    /* One thread: the check runs to its end, then the overlaps are refused. */
+    cr_assert_eq(gp_options_set_threads(ctx, opts, 1), GP_OK);
+    gp_plan *plan = NULL;
+    double t0 = seconds_now();
+    cr_assert_eq(run(comm, streets, hh, &plan), GP_ERR_INPUT, "%s", gp_context_last_error(ctx));
+    double whole = seconds_now() - t0;
+    /* Two: canceled while the check runs beside the reading. */
+    int seen = 0;
+    cr_assert_eq(gp_options_set_threads(ctx, opts, 2), GP_OK);
+    cr_assert_eq(gp_context_set_progress(ctx, cancel_at_read_end, &seen), GP_OK);
+    t0 = seconds_now();
+    cr_assert_eq(run(comm, streets, hh, &plan), GP_ERR_CANCELED, "%s", gp_context_last_error(ctx));
+    double canceled = seconds_now() - t0;
+    cr_assert_null(plan);
+    cr_assert_eq(seen, 1, "the wait for the overlap check reported no progress");
+    cr_assert_not_null(strstr(gp_context_last_error(ctx), "canceled by the progress callback"),
+                       "%s", gp_context_last_error(ctx));
+    cr_assert_lt(canceled, whole / 2, "canceled after %.3f s; the whole check takes %.3f s",
+                 canceled, whole);
 }
