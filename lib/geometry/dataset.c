@@ -158,6 +158,30 @@ static gp_status note_fid(gp_context *ctx, int64_t **list, int64_t *n, char *why
     return add_fid(ctx, list, n, fid);
 }
 
+/* A feature's own copy of its geometry made 2D, checked finite and projected into the
+ * working CRS (`ct`, NULL: already in it). */
+static gp_status flat_projected(reader *r, const gp_layer *l, int64_t fid,
+                                OGRCoordinateTransformationH ct, OGRGeometryH g)
+{
+    gp_context *ctx = r->ctx;
+    OGR_G_FlattenTo2D(g);
+    /* GEOS 3.11 throws on NaN or infinite coordinates deep inside an overlay and leaks what
+     * it had built (fuzz_wkb found it, regressions/fuzz_wkb/nan-street-geos-leak): they never
+     * reach it. */
+    if (!gp_ogr_finite(g)) {
+        return gp_error(ctx, GP_ERR_INPUT,
+                        "%s: feature %" PRId64 ": a coordinate is not a finite number (NaN or "
+                        "infinite)",
+                        l->label, fid);
+    }
+    if (ct != NULL && OGR_G_Transform(g, ct) != OGRERR_NONE) {
+        return gp_error(ctx, GP_ERR_CRS,
+                        "%s: feature %" PRId64 ": cannot project its geometry%s%s", l->label,
+                        fid, ctx->engine_error[0] ? ": " : "", ctx->engine_error);
+    }
+    return GP_OK;
+}
+
 /*
  * The feature's geometry in the working CRS as a valid GEOS geometry of the kind wanted. On
  * GP_ERR_INPUT the message names the feature; the caller decides to fail or to skip it.
@@ -184,20 +208,7 @@ static gp_status feature_geometry(reader *r, const gp_layer *l, OGRFeatureH f, i
         st = gp_error_nomem(ctx, "a feature geometry");
         goto done;
     }
-    OGR_G_FlattenTo2D(g);
-    /* GEOS 3.11 throws on NaN or infinite coordinates deep inside an overlay and leaks what
-     * it had built (fuzz_wkb found it, regressions/fuzz_wkb/nan-street-geos-leak): they never
-     * reach it. */
-    if (!gp_ogr_finite(g)) {
-        st = gp_error(ctx, GP_ERR_INPUT,
-                      "%s: feature %" PRId64 ": a coordinate is not a finite number (NaN or "
-                      "infinite)",
-                      l->label, fid);
-        goto done;
-    }
-    if (ct != NULL && OGR_G_Transform(g, ct) != OGRERR_NONE) {
-        st = gp_error(ctx, GP_ERR_CRS, "%s: feature %" PRId64 ": cannot project its geometry%s%s",
-                      l->label, fid, ctx->engine_error[0] ? ": " : "", ctx->engine_error);
+    if ((st = flat_projected(r, l, fid, ct, g)) != GP_OK) {
         goto done;
     }
     size_t n = (size_t)OGR_G_WkbSize(g);
@@ -278,6 +289,66 @@ static gp_status to_wkb(reader *r, const GEOSGeometry *g, gp_wkb *out)
     out->size = n;
     GEOSFree_r(r->h, b);
     return GP_OK;
+}
+
+/* Whether OGR alone can vouch for a line: a line string of two points or more, or a
+ * multi line string none of whose parts has exactly one (GEOS refuses those). */
+static int plain_lines(OGRGeometryH g)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbLineString) {
+        return OGR_G_GetPointCount(g) >= 2;
+    }
+    if (t != wkbMultiLineString) {
+        return 0;
+    }
+    for (int i = 0; i < OGR_G_GetGeometryCount(g); i++) {
+        if (OGR_G_GetPointCount(OGR_G_GetGeometryRef(g, i)) == 1) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/*
+ * A street or barrier line as feature_geometry and to_wkb make it, but straight from OGR's
+ * WKB (2D, little-endian: the bytes GEOS writes) when plain_lines vouches for it: the GEOS
+ * round trip, a third of reading a street layer, only for curves, one-point parts and other
+ * types, which then fail or pass with feature_geometry's messages.
+ */
+static gp_status line_wkb(reader *r, const gp_layer *l, OGRFeatureH f,
+                          OGRCoordinateTransformationH ct, gp_wkb *out)
+{
+    out->data = NULL;
+    out->size = 0;
+    OGRGeometryH src = OGR_F_GetGeometryRef(f);
+    if (src == NULL || OGR_G_IsEmpty(src) || !plain_lines(src)) {
+        GEOSGeometry *g = NULL;
+        gp_status st = feature_geometry(r, l, f, KIND_LINE, ct, &g);
+        if (st == GP_OK) {
+            st = to_wkb(r, g, out);
+        }
+        if (g != NULL) {
+            GEOSGeom_destroy_r(r->h, g);
+        }
+        return st;
+    }
+    OGRGeometryH g = OGR_G_Clone(src);
+    if (g == NULL) {
+        return gp_error_nomem(r->ctx, "a feature geometry");
+    }
+    gp_status st = flat_projected(r, l, (int64_t)OGR_F_GetFID(f), ct, g);
+    size_t n = st == GP_OK ? (size_t)OGR_G_WkbSize(g) : 0;
+    out->data = st == GP_OK ? gp_malloc(n) : NULL;
+    if (st == GP_OK && out->data == NULL) {
+        st = gp_error_nomem(r->ctx, "a WKB geometry");
+    }
+    if (st == GP_OK) {
+        OGR_G_ExportToWkb(g, wkbNDR, out->data);
+        out->size = n;
+    }
+    OGR_G_DestroyGeometry(g);
+    return st;
 }
 
 static int32_t class_index(gp_dataset *ds, const char *name, gp_status *st, gp_context *ctx)
@@ -524,6 +595,7 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
     gp_status st = GP_OK;
     OGRFeatureH f = NULL;
     GEOSGeometry *g = NULL;
+    gp_wkb line = {NULL, 0}; /* a line read, until the dataset holds it */
     int field = -1;
     int *widx = NULL; /* households: the weight fields' indices */
     size_t cap = 0;
@@ -557,7 +629,8 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
             goto done;
         }
         t0 = now();
-        st = feature_geometry(r, l, f, kind, ct, &g);
+        st = kind == KIND_LINE ? line_wkb(r, l, f, ct, &line)
+                               : feature_geometry(r, l, f, kind, ct, &g);
         ds->seconds_project += now() - t0;
         if (st == GP_ERR_INPUT &&
             (kind == KIND_LINE || (kind == KIND_HOUSE && r->in->skip_bad_counts))) {
@@ -660,7 +733,8 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
                     }
                 }
             }
-            st = to_wkb(r, g, &(*w)[i]);
+            (*w)[i] = line;
+            line.data = NULL;
         } else {
             int64_t count = 0;
             st = read_count(ctx, l, f, field, fname, &count);
@@ -739,6 +813,7 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
     }
 done:
     ds->features_read[r->notes - ds->notes] += n_features;
+    gp_free(line.data);
     gp_free(widx);
     if (g != NULL) {
         GEOSGeom_destroy_r(h, g);

@@ -11,6 +11,11 @@
 #include "geometry/blocks.h"
 #include "geometry/dataset.h"
 
+#define GEOS_USE_ONLY_R_API
+#include <gdal.h>
+#include <geos_c.h>
+#include <ogr_api.h>
+
 #include <criterion/criterion.h>
 #include <math.h>
 #include <pthread.h>
@@ -1235,4 +1240,83 @@ Test(providence, two_threads_give_the_single_threaded_blocks)
     }
     free_snapshot(&ref.out);
     gp_dataset_free(ds);
+}
+
+/* The bytes GEOS writes for feature `fid` of the GeoJSON layer at `path`: what the dataset
+ * stored for lines before it took them straight from OGR (dataset.c, line_wkb). */
+static void geos_round_trip(const char *path, int64_t fid, unsigned char **out, size_t *n)
+{
+    GDALDatasetH d = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    cr_assert_not_null(d);
+    OGRFeatureH f = OGR_L_GetFeature(GDALDatasetGetLayer(d, 0), (GIntBig)fid);
+    cr_assert_not_null(f);
+    OGRGeometryH g = OGR_G_Clone(OGR_F_GetGeometryRef(f));
+    OGR_G_FlattenTo2D(g);
+    size_t size = (size_t)OGR_G_WkbSize(g);
+    unsigned char *wkb = malloc(size);
+    OGR_G_ExportToWkb(g, wkbNDR, wkb);
+    GEOSContextHandle_t h = gp_ctx_geos(ctx);
+    GEOSWKBReader *rd = GEOSWKBReader_create_r(h);
+    GEOSWKBWriter *wr = GEOSWKBWriter_create_r(h);
+    GEOSGeometry *geom = GEOSWKBReader_read_r(h, rd, wkb, size);
+    cr_assert_not_null(geom);
+    unsigned char *b = GEOSWKBWriter_write_r(h, wr, geom, n);
+    *out = malloc(*n);
+    memcpy(*out, b, *n);
+    GEOSFree_r(h, b);
+    GEOSGeom_destroy_r(h, geom);
+    GEOSWKBWriter_destroy_r(h, wr);
+    GEOSWKBReader_destroy_r(h, rd);
+    free(wkb);
+    OGR_G_DestroyGeometry(g);
+    OGR_F_Destroy(f);
+    GDALClose(d);
+}
+
+/* Lines are stored as GEOS would write them, whether OGR alone vouches for them (2D, Z,
+ * multi-part) or GEOS decides (a part of one point: the feature is skipped with its reason;
+ * a point where a line should be). */
+Test(fixture, street_lines_are_stored_as_geos_writes_them)
+{
+    const char *s =
+        "{\"type\":\"Feature\",\"properties\":{\"class\":\"residential\"},\"geometry\":{\"type\":"
+        "\"LineString\",\"coordinates\":[[500000,4000100],[500200,4000100]]}},"
+        "{\"type\":\"Feature\",\"properties\":{\"class\":\"residential\"},\"geometry\":{\"type\":"
+        "\"LineString\",\"coordinates\":[[500100,4000000,7.5],[500100,4000200,9]]}},"
+        "{\"type\":\"Feature\",\"properties\":{\"class\":\"service\"},\"geometry\":{\"type\":"
+        "\"MultiLineString\",\"coordinates\":[[[500020,4000020],[500040,4000040],[500060,"
+        "4000030]],[[500150,4000150],[500160,4000190]]]}},"
+        "{\"type\":\"Feature\",\"properties\":{\"class\":\"service\"},\"geometry\":{\"type\":"
+        "\"LineString\",\"coordinates\":[[500010,4000010]]}},"
+        "{\"type\":\"Feature\",\"properties\":{\"class\":\"service\"},\"geometry\":{\"type\":"
+        "\"MultiLineString\",\"coordinates\":[[[500010,4000010],[500020,4000020]],[[500030,"
+        "4000030]]]}},"
+        "{\"type\":\"Feature\",\"properties\":{\"class\":\"service\"},\"geometry\":{\"type\":"
+        "\"Point\",\"coordinates\":[500050,4000050]}}";
+    const char *path = write_geojson("s.geojson", CRS, s);
+    fixture fx = run(square200(), path, one_household(), NULL);
+    const gp_dataset *ds = fx.ds;
+    cr_assert_eq(ds->n_streets, 3, "%d lines kept", ds->n_streets);
+    cr_assert_eq(ds->n_streets_unused, 3);
+    const gp_layer_notes *nt = &ds->notes[GP_ROLE_STREETS];
+    cr_assert_eq(nt->n_skipped, 3);
+    cr_assert_eq(nt->skipped_fid[0], 3);
+    cr_assert_not_null(strstr(nt->skipped_why, "feature 3: unreadable geometry"), "%s",
+                       nt->skipped_why);
+    int seen[3] = {0, 0, 0};
+    for (int32_t i = 0; i < ds->n_streets; i++) {
+        int64_t fid = ds->street_fid[i];
+        cr_assert(fid >= 0 && fid <= 2, "feature %lld kept", (long long)fid);
+        seen[fid]++;
+        unsigned char *want = NULL;
+        size_t n = 0;
+        geos_round_trip(path, fid, &want, &n);
+        cr_assert_eq(ds->street_wkb[i].size, n, "feature %lld: %zu bytes, GEOS writes %zu",
+                     (long long)fid, ds->street_wkb[i].size, n);
+        cr_assert_eq(memcmp(ds->street_wkb[i].data, want, n), 0, "feature %lld: other bytes",
+                     (long long)fid);
+        free(want);
+    }
+    cr_assert(seen[0] == 1 && seen[1] == 1 && seen[2] == 1);
+    done(&fx);
 }
