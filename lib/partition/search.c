@@ -117,9 +117,10 @@ struct gp_search_work {
     gp_pairsplit_region region;
     uint64_t rkey[GP_PAIRSPLIT_MAX]; /* the region's key in the split memo */
     gp_splitmemo *splits;            /* exact splits already made in this component */
-    int32_t *pto;
-    double *pcost;
-    double *pborder;
+    int32_t *pxadj;  /* the region's edges by position (gp_region_edges): CSR rows */
+    int32_t *pto;    /* ... the position at the other end */
+    double *pcost;   /* ... cut cost */
+    double *pborder; /* ... border length */
     gp_treedp *dp; /* the exact fallback; NULL when the bounds are too large for it */
     /* Pairs known exhausted (gp_recombine_memo): per grid the clock of its last change; per
      * slot of an open-addressing table an ordered pair a << 32 | b, the clock when its
@@ -209,6 +210,7 @@ gp_search_work *gp_search_work_new(int32_t n, int32_t m, int64_t max)
     GP_ALLOC(sha, nn);
     GP_ALLOC(shb, nn);
     GP_ALLOC(shk, nn);
+    GP_ALLOC(pxadj, nn + 1);
     GP_ALLOC(pto, mm);
     GP_ALLOC(pcost, mm);
     GP_ALLOC(pborder, mm);
@@ -248,7 +250,7 @@ void gp_search_work_free(gp_search_work *w)
         w->tot,  w->gtmp,   w->inq,   w->bestin, w->gmark,      w->sv,   w->tp,   w->tin, w->tout,
         w->head, w->next,   w->stack, w->cand,   w->shh,        w->swl,  w->heap, w->ghh, w->gwl,
         w->gnv,  w->grep,   w->glab,  w->pairs,  w->gtmp_label, w->gper, w->gar,  w->qb,  w->sq,
-        w->sar,  w->gbt,    w->pto,   w->pcost,  w->pborder,    w->home, w->sha,  w->shb, w->shk,
+        w->sar,  w->gbt,    w->pto,   w->pcost,  w->pborder, w->pxadj,    w->home, w->sha,  w->shb, w->shk,
         w->vpos, w->gclock, w->mkey,  w->mtried, w->mgen,       w->mwork};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         gp_free(fields[i]);
@@ -680,16 +682,39 @@ static void gp_make_connected(gp_search_work *w)
 }
 
 /*
- * The region of positions 0 .. ns-1 (w->sv, w->loc, w->qb and the stamp `s` of gp_recombine)
- * as gp_pairsplit takes it: per position its households, workload, open perimeter, area,
+ * The edges between the region's positions 0 .. ns-1 (w->sv, w->loc and the stamp `s` of
+ * gp_recombine) as rows by position, in the graph's edge order: w->pxadj, pto, pcost, pborder.
+ * The random trees and the pair splitter walk them instead of the graph's edges.
+ */
+static void gp_region_edges(gp_search_work *w, int32_t ns, uint32_t s)
+{
+    const gp_graph *g = w->sh->g;
+    int32_t ne = 0;
+    for (int32_t y = 0; y < ns; y++) {
+        int32_t v = w->sv[y];
+        w->pxadj[y] = ne;
+        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+            int32_t u = g->adjncy[e];
+            if (w->seen[u] == s) {
+                w->pto[ne] = w->loc[u];
+                w->pcost[ne] = g->ecost[e];
+                w->pborder[ne++] = gp_border(g, e);
+            }
+        }
+    }
+    w->pxadj[ns] = ne;
+}
+
+/*
+ * The region of positions 0 .. ns-1 (w->sv, w->qb and its edges, gp_region_edges) as
+ * gp_pairsplit takes it: per position its households, workload, open perimeter, area,
  * where it started relative to the pair (a, b), and its edges inside the region.
  */
-static void gp_pair_region(gp_search_work *w, int32_t ns, int32_t a, int32_t b, uint32_t s)
+static void gp_pair_region(gp_search_work *w, int32_t ns, int32_t a, int32_t b)
 {
     const gp_graph *g = w->sh->g;
     int shape = w->sh->shape_weight != 0;
     gp_pairsplit_region *r = &w->region;
-    int32_t ne = 0;
     r->n = ns;
     for (int32_t y = 0; y < ns; y++) {
         int32_t v = w->sv[y];
@@ -702,18 +727,12 @@ static void gp_pair_region(gp_search_work *w, int32_t ns, int32_t a, int32_t b, 
         r->home_a[y] = w->has_home && w->home[v] == a ? hv : 0;
         r->home_b[y] = w->has_home && w->home[v] == b ? hv : 0;
         r->home_any[y] = w->has_home && w->home[v] >= 0 ? hv : 0;
-        r->xadj[y] = ne;
-        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
-            int32_t u = g->adjncy[e];
-            if (w->seen[u] == s) {
-                r->adj[y] |= (uint64_t)1 << w->loc[u];
-                w->pto[ne] = w->loc[u];
-                w->pcost[ne] = g->ecost[e];
-                w->pborder[ne++] = gp_border(g, e);
-            }
+        r->xadj[y] = w->pxadj[y];
+        for (int32_t e = w->pxadj[y]; e < w->pxadj[y + 1]; e++) {
+            r->adj[y] |= (uint64_t)1 << w->pto[e];
         }
     }
-    r->xadj[ns] = ne;
+    r->xadj[ns] = w->pxadj[ns];
 }
 
 /*
@@ -795,6 +814,7 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
             cut_ab / 2 + gp_shape(w, w->gper[a], w->gar[a]) + gp_shape(w, w->gper[b], w->gar[b]);
     }
     gp_score best = cur;
+    int edges = 0; /* gp_region_edges made for this region */
     double best_px = 0; /* perimeters of the two sides of the best split */
     double best_pr = 0;
     int found = 0;
@@ -814,7 +834,11 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
         gp_score_put(cur, bound);
         gp_pairsplit_result res;
         if (!gp_splitmemo_get(w->splits, w->rkey, ns, lo, hi, bound, &res)) {
-            gp_pair_region(w, ns, a, b, s);
+            if (!edges) {
+                gp_region_edges(w, ns, s);
+                edges = 1;
+            }
+            gp_pair_region(w, ns, a, b);
             gp_pairsplit_by_objective(&w->region, lo, hi, GP_ENUM_CAP, &w->obj, bound, &res);
             gp_splitmemo_put(w->splits, w->rkey, ns, lo, hi, bound, &res);
         }
@@ -838,6 +862,10 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
             w->exhausted = !found;
         }
     }
+    if (trees > 0 && !edges) {
+        gp_region_edges(w, ns, s);
+        edges = 1;
+    }
     for (int tree = 0; tree < trees; tree++) {
         /* Prim's algorithm on random keys scaled by cost: dear edges tend to stay inside the
          * tree, so the tree's cut edges, and with them the grid borders, fall on cheap streets. */
@@ -851,14 +879,13 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
         w->queue[cnt++] = root;
         int32_t x = root;
         for (;;) {
-            int32_t vx = w->sv[x];
-            for (int32_t e = g->xadj[vx]; e < g->xadj[vx + 1]; e++) {
-                int32_t u = g->adjncy[e];
-                if (w->seen[u] != s || w->tp[w->loc[u]] != -2) {
+            for (int32_t e = w->pxadj[x]; e < w->pxadj[x + 1]; e++) {
+                int32_t lu = w->pto[e];
+                if (w->tp[lu] != -2) {
                     continue;
                 }
-                double key = gp_rand01(w) / (g->ecost[e] + 1e-9);
-                gp_heap_push(w, key, w->loc[u], x);
+                double key = gp_rand01(w) / (w->pcost[e] + 1e-9);
+                gp_heap_push(w, key, lu, x);
             }
             x = -1;
             while (w->hsize > 0) {
@@ -958,19 +985,15 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
             double cut = 0;
             double cutb = 0;
             for (int32_t y = 0; y < ns; y++) {
-                int32_t vy = w->sv[y];
                 int in_y = w->tin[y] >= lo && w->tin[y] <= hi;
                 if (!in_y) {
                     continue;
                 }
-                for (int32_t e = g->xadj[vy]; e < g->xadj[vy + 1]; e++) {
-                    int32_t u = g->adjncy[e];
-                    if (w->seen[u] == s) {
-                        int32_t tu = w->tin[w->loc[u]];
-                        if (tu < lo || tu > hi) {
-                            cut += g->ecost[e];
-                            cutb += gp_border(g, e);
-                        }
+                for (int32_t e = w->pxadj[y]; e < w->pxadj[y + 1]; e++) {
+                    int32_t tu = w->tin[w->pto[e]];
+                    if (tu < lo || tu > hi) {
+                        cut += w->pcost[e];
+                        cutb += w->pborder[e];
                     }
                 }
             }
