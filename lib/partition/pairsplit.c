@@ -14,6 +14,7 @@
 
 #include "pairsplit.h"
 
+#include <math.h>
 #include <stddef.h>
 
 /* Totals of a set, kept incrementally as vertices join it. */
@@ -35,8 +36,8 @@ typedef struct {
     int64_t lo;
     int64_t hi;
     gp_ps_sums all; /* region totals (cut fields unused) */
-    double cap;
-    double work; /* the result's work, kept here while the enumeration runs */
+    int64_t cap;  /* the cap in whole units: work >= cap exactly when (double)work >= the cap */
+    int64_t work; /* the result's work (whole units), kept here while the enumeration runs */
     int complete;
     gp_pairsplit_score_fn score;
     void *user;
@@ -205,7 +206,7 @@ static void gp_ps_grow(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr, co
         if (s->h + r->hh[y] <= c->hi) {
             gp_ps_sums t;
             gp_ps_add(r, set, s, y, &t);
-            c->work += 1 + (double)(r->xadj[y + 1] - r->xadj[y]);
+            c->work += 1 + (r->xadj[y + 1] - r->xadj[y]);
             uint64_t grown = set | bit;
             if (t.h >= c->lo && grown != c->full) {
                 gp_ps_score(c, grown, &t);
@@ -256,20 +257,35 @@ static void gp_ps_run(gp_ps *cp, const double bound[GP_PAIRSPLIT_TERMS])
     if (first.h <= hi) {
         gp_ps_grow(&c, 1, 0, r->adj[0] & ~(uint64_t)1, &first);
     }
-    out->work = c.work;
+    out->work = (double)c.work;
     out->complete = c.complete;
     if (c.obj != NULL && out->found) {
         gp_score_put(c.best, out->score);
     }
 }
 
+/* The cap in whole work units: every charge is a whole number, so a count reaches the cap
+ * exactly when it reaches its ceiling; none (never reached) when it is infinite or NaN. */
+static int64_t gp_ps_cap_units(double cap)
+{
+    if (!(cap < 9e18)) {
+        return INT64_MAX;
+    }
+    return cap <= 0 ? 0 : (int64_t)ceil(cap);
+}
+
 void gp_pairsplit(const gp_pairsplit_region *r, int64_t lo, int64_t hi, double cap,
                   gp_pairsplit_score_fn score, void *user, const double bound[GP_PAIRSPLIT_TERMS],
                   gp_pairsplit_result *out)
 {
-    gp_ps c = {
-        r,  0, lo, hi, {0, 0, 0, 0, 0, 0, 0, 0, 0}, cap, 0, 1, score, user, NULL, {0, 0, 0, 0, 0},
-        out};
+    gp_ps c = {.r = r,
+               .lo = lo,
+               .hi = hi,
+               .cap = gp_ps_cap_units(cap),
+               .complete = 1,
+               .score = score,
+               .user = user,
+               .out = out};
     gp_ps_run(&c, bound);
 }
 
@@ -277,7 +293,13 @@ void gp_pairsplit_by_objective(const gp_pairsplit_region *r, int64_t lo, int64_t
                                const gp_objective *obj, const double bound[GP_PAIRSPLIT_TERMS],
                                gp_pairsplit_result *out)
 {
-    gp_ps c = {r, 0,    lo,   hi,  {0, 0, 0, 0, 0, 0, 0, 0, 0}, cap, 0,
-               1, NULL, NULL, obj, gp_score_get(bound),         out};
+    gp_ps c = {.r = r,
+               .lo = lo,
+               .hi = hi,
+               .cap = gp_ps_cap_units(cap),
+               .complete = 1,
+               .obj = obj,
+               .best = gp_score_get(bound),
+               .out = out};
     gp_ps_run(&c, bound);
 }
