@@ -278,14 +278,9 @@ void gp_pairsplit(const gp_pairsplit_region *r, int64_t lo, int64_t hi, double c
                   gp_pairsplit_score_fn score, void *user, const double bound[GP_PAIRSPLIT_TERMS],
                   gp_pairsplit_result *out)
 {
-    gp_ps c = {.r = r,
-               .lo = lo,
-               .hi = hi,
-               .cap = gp_ps_cap_units(cap),
-               .complete = 1,
-               .score = score,
-               .user = user,
-               .out = out};
+    gp_ps c = {.r = r, .lo = lo, .hi = hi, .cap = gp_ps_cap_units(cap), .complete = 1, .out = out};
+    c.score = score;
+    c.user = user;
     gp_ps_run(&c, bound);
 }
 
@@ -293,13 +288,8 @@ void gp_pairsplit_by_objective(const gp_pairsplit_region *r, int64_t lo, int64_t
                                const gp_objective *obj, const double bound[GP_PAIRSPLIT_TERMS],
                                gp_pairsplit_result *out)
 {
-    gp_ps c = {.r = r,
-               .lo = lo,
-               .hi = hi,
-               .cap = gp_ps_cap_units(cap),
-               .complete = 1,
-               .obj = obj,
-               .best = gp_score_get(bound),
-               .out = out};
+    gp_ps c = {.r = r, .lo = lo, .hi = hi, .cap = gp_ps_cap_units(cap), .complete = 1, .out = out};
+    c.obj = obj;
+    c.best = gp_score_get(bound);
     gp_ps_run(&c, bound);
 }
