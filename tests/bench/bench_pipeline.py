@@ -10,6 +10,7 @@ speedup of 2 threads over 1 and the load average before and after.
 usage: bench_pipeline.py CLI SHARED_DIR SCRATCH COPIES [ROUNDS]
 """
 
+import json
 import os
 import resource
 import statistics
@@ -47,6 +48,9 @@ def wall(args, ok=(0,)):
     return seconds
 
 
+STAGES = {}  # threads -> [(read, run after reading, the rest)] per round
+
+
 def floor(city, out):
     """ogr2ogr: the three layers copied into one GeoPackage."""
     if os.path.exists(out):
@@ -63,13 +67,22 @@ def partition(cli, city, out, threads):
     """gridpart partition into a new GeoPackage, as the floor writes one (an existing one would
     take the other path: its layers replaced in place); exit 1 (grids out of bounds the inputs
     force) is a normal result."""
-    if os.path.exists(out):
-        os.remove(out)
-    return wall([cli, "partition", "--communities", os.path.join(city, "communities.gpkg"),
-                 "--id-field", "code", "--streets", os.path.join(city, "streets.gpkg"),
-                 "--class-field", "class", "--households", os.path.join(city, "households.gpkg"),
-                 "--count-field", "households", "--threads", str(threads), "-o", out,
-                 "--overwrite"], ok=(0, 1))
+    report = out + ".json"
+    for path in (out, report):
+        if os.path.exists(path):
+            os.remove(path)
+    seconds = wall([cli, "partition", "--communities", os.path.join(city, "communities.gpkg"),
+                    "--id-field", "code", "--streets", os.path.join(city, "streets.gpkg"),
+                    "--class-field", "class", "--households",
+                    os.path.join(city, "households.gpkg"), "--count-field", "households",
+                    "--threads", str(threads), "-o", out, "--report", report, "--overwrite"],
+                   ok=(0, 1))
+    with open(report) as f:
+        w = json.load(f)["seconds"]["wall"]
+    # Where the time went: reading, the run after it (blocks, optimizer, assembly), and the
+    # rest (writing the outputs, starting and ending the process).
+    STAGES.setdefault(threads, []).append((w["read"], w["run"] - w["read"], seconds - w["run"]))
+    return seconds
 
 
 def main():
@@ -95,6 +108,9 @@ def main():
     for k, v in cpu.items():
         print("%-9s CPU median %7.2f s  runs %s" % (k, statistics.median(v),
                                                    " ".join("%.2f" % x for x in v)))
+    for threads, rows in sorted(STAGES.items()):
+        print("%d thread(s): read %.2f s, run after reading %.2f s, writing and the rest %.2f s "
+              "(medians)" % (threads, *(statistics.median(r[i] for r in rows) for i in range(3))))
     print("%d copies: 1 thread %.2fx the I/O floor, 2 threads %.2fx; 2 threads %.2fx faster "
           "than 1" % (copies, med["1 thread"] / med["floor"], med["2 threads"] / med["floor"],
                       med["1 thread"] / med["2 threads"]))
