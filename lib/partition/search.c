@@ -740,6 +740,228 @@ static void gp_pair_region(gp_search_work *w, int32_t ns, int32_t a, int32_t b)
  * the union along the best edge of a few random spanning trees. Returns 1 when it changed the
  * division: always when splitting, else only for a strictly better objective on the pair.
  */
+/* A recombined pair's region, w->sv[0 .. n), and its totals (gp_recombine). */
+typedef struct {
+    int32_t n;
+    int64_t hh;      /* households */
+    double wl;       /* balanced quantity */
+    double es;       /* edge entries visited */
+    double qs;       /* perimeter of the region */
+    double as;       /* area of the region */
+    int64_t home[3]; /* households that started in the pair's first grid, its second, any */
+} gp_recom_region;
+
+/* The best split of a region found so far: its score, the perimeters of its two sides, and
+ * whether it beats the pair as it is (then w->bestin holds the side). */
+typedef struct {
+    gp_score score;
+    double px;
+    double pr;
+    int found;
+} gp_recom_best;
+
+/*
+ * A random spanning tree of the region by Prim's algorithm on random keys scaled by cost: dear
+ * edges tend to stay inside the tree, so the tree's cut edges, and with them the grid borders,
+ * fall on cheap streets. Parents in w->tp (the root's -1), vertices in joining order in
+ * w->queue (the root first); returns how many joined.
+ */
+static int32_t gp_random_tree(gp_search_work *w, int32_t ns)
+{
+    for (int32_t i = 0; i < ns; i++) {
+        w->tp[i] = -2;
+    }
+    int32_t root = gp_rand_below(w, ns);
+    int32_t cnt = 0;
+    w->hsize = 0;
+    w->tp[root] = -1;
+    w->queue[cnt++] = root;
+    int32_t x = root;
+    for (;;) {
+        for (int32_t e = w->pxadj[x]; e < w->pxadj[x + 1]; e++) {
+            int32_t lu = w->pto[e];
+            if (w->tp[lu] != -2) {
+                continue;
+            }
+            double key = gp_rand01(w) / (w->pcost[e] + 1e-9);
+            gp_heap_push(w, key, lu, x);
+        }
+        x = -1;
+        while (w->hsize > 0) {
+            gp_heap_item it = gp_heap_pop(w);
+            if (w->tp[it.v] == -2) {
+                x = it.v;
+                w->tp[x] = it.aux;
+                w->queue[cnt++] = x;
+                break;
+            }
+        }
+        if (x < 0) {
+            return cnt;
+        }
+    }
+}
+
+/* The totals of every subtree of the tree (w->shh, swl, sq, sar, and with a previous
+ * division sha, shb, shk) and its child lists (w->head, w->next). */
+static void gp_subtree_totals(gp_search_work *w, int32_t ns, int32_t cnt, int32_t a, int32_t b)
+{
+    const gp_graph *g = w->sh->g;
+    int shape = w->sh->shape_weight != 0;
+    for (int32_t i = 0; i < ns; i++) {
+        w->shh[i] = w->sh->hh[w->sv[i]];
+        w->swl[i] = w->sh->wl[w->sv[i]];
+        w->sq[i] = w->qb[i];
+        w->sar[i] = shape ? g->area[w->sv[i]] : 0;
+        w->head[i] = -1;
+        if (w->has_home) {
+            int32_t v = w->sv[i];
+            int64_t hv = w->sh->hh[v];
+            w->sha[i] = w->home[v] == a ? hv : 0;
+            w->shb[i] = w->home[v] == b ? hv : 0;
+            w->shk[i] = w->home[v] >= 0 ? hv : 0;
+        }
+    }
+    for (int32_t j = cnt - 1; j > 0; j--) {
+        int32_t i = w->queue[j];
+        int32_t p = w->tp[i];
+        w->shh[p] += w->shh[i];
+        w->swl[p] += w->swl[i];
+        w->sq[p] += w->sq[i];
+        w->sar[p] += w->sar[i];
+        if (w->has_home) {
+            w->sha[p] += w->sha[i];
+            w->shb[p] += w->shb[i];
+            w->shk[p] += w->shk[i];
+        }
+        w->next[i] = w->head[p];
+        w->head[p] = i;
+    }
+}
+
+/* Candidates (w->cand, returns how many): the tree edges whose split reaches the best tier
+ * of every term but cost, that tier in *tier_out. */
+static int32_t gp_tree_candidates(gp_search_work *w, const gp_recom_region *rg, int32_t cnt,
+                                  gp_score *tier_out)
+{
+    int32_t nc = 0;
+    gp_score tier = {INT64_MAX, INFINITY, INT64_MAX, INFINITY, 0};
+    for (int32_t j = 1; j < cnt; j++) {
+        int32_t i = w->queue[j];
+        int64_t moved = 0;
+        if (w->has_home) {
+            int64_t rest_k = rg->home[2] - w->shk[i];
+            int64_t as_a = (w->shk[i] - w->sha[i]) + (rest_k - (rg->home[1] - w->shb[i]));
+            int64_t as_b = (w->shk[i] - w->shb[i]) + (rest_k - (rg->home[0] - w->sha[i]));
+            moved = as_a < as_b ? as_a : as_b;
+        }
+        gp_score sc = {gp_viol(w, w->shh[i]) + gp_viol(w, rg->hh - w->shh[i]),
+                       gp_cap(w, w->swl[i]) + gp_cap(w, rg->wl - w->swl[i]), moved,
+                       gp_excess(w, w->swl[i]) + gp_excess(w, rg->wl - w->swl[i]), 0};
+        int c = gp_score_cmp(sc, tier);
+        if (c < 0) {
+            tier = sc;
+            nc = 0;
+        }
+        if (c <= 0 && nc < GP_RECOM_CANDIDATES) {
+            w->cand[nc++] = i;
+        }
+    }
+    *tier_out = tier;
+    return nc;
+}
+
+/* Pre-order numbers from `root` (w->tin, w->tout) make "in the subtree of i" an interval
+ * test. */
+static void gp_tree_preorder(gp_search_work *w, int32_t root)
+{
+    int32_t sp = 0;
+    int32_t clock = 0;
+    w->stack[sp++] = root;
+    while (sp > 0) {
+        int32_t i = w->stack[--sp];
+        if (i < 0) {
+            w->tout[-i - 1] = clock - 1;
+            continue;
+        }
+        w->tin[i] = clock++;
+        w->stack[sp++] = -i - 1;
+        for (int32_t c = w->head[i]; c >= 0; c = w->next[c]) {
+            w->stack[sp++] = c;
+        }
+    }
+}
+
+/* Each of the nc candidates' splits scored in full (its cut and shapes on the tier); one that
+ * beats *best replaces it, its side in w->bestin. */
+static void gp_score_candidates(gp_search_work *w, const gp_recom_region *rg, int32_t nc,
+                                gp_score tier, gp_recom_best *best)
+{
+    int32_t ns = rg->n;
+    for (int32_t ci = 0; ci < nc; ci++) {
+        int32_t i = w->cand[ci];
+        int32_t lo = w->tin[i];
+        int32_t hi = w->tout[i];
+        double cut = 0;
+        double cutb = 0;
+        for (int32_t y = 0; y < ns; y++) {
+            int in_y = w->tin[y] >= lo && w->tin[y] <= hi;
+            if (!in_y) {
+                continue;
+            }
+            for (int32_t e = w->pxadj[y]; e < w->pxadj[y + 1]; e++) {
+                int32_t tu = w->tin[w->pto[e]];
+                if (tu < lo || tu > hi) {
+                    cut += w->pcost[e];
+                    cutb += w->pborder[e];
+                }
+            }
+        }
+        /* Perimeter of a side: its boundary not shared with the region, plus the cut. */
+        double px = w->sq[i] + cutb;
+        double pr = rg->qs - w->sq[i] + cutb;
+        gp_score sc = tier;
+        sc.cost = cut + gp_shape(w, px, w->sar[i]) + gp_shape(w, pr, rg->as - w->sar[i]);
+        if (gp_score_cmp(sc, best->score) < 0) {
+            best->score = sc;
+            best->px = px;
+            best->pr = pr;
+            best->found = 1;
+            for (int32_t y = 0; y < ns; y++) {
+                w->bestin[y] = w->tin[y] >= lo && w->tin[y] <= hi;
+            }
+        }
+    }
+}
+
+/* `trees` random spanning trees of the region, each edge's split a candidate; 0, or -1 when
+ * the budget says stop. */
+static int gp_tree_splits(gp_search_work *w, const gp_recom_region *rg, int32_t a, int32_t b,
+                          int trees, gp_recom_best *best)
+{
+    int32_t ns = rg->n;
+    for (int tree = 0; tree < trees; tree++) {
+        int32_t cnt = gp_random_tree(w, ns);
+        gp_subtree_totals(w, ns, cnt, a, b);
+        gp_score tier;
+        int32_t nc = gp_tree_candidates(w, rg, cnt, &tier);
+        gp_score tier_best = best->score;
+        tier_best.cost = 0;
+        if (nc == 0 || gp_score_cmp(tier, tier_best) > 0) {
+            if (gp_spent(w, (double)ns * 8) == 2) {
+                return -1;
+            }
+            continue;
+        }
+        gp_tree_preorder(w, w->queue[0]);
+        gp_score_candidates(w, rg, nc, tier, best);
+        if (gp_spent(w, (double)ns * 8 + rg->es * (1 + nc)) == 2) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
 {
     const gp_graph *g = w->sh->g;
@@ -866,156 +1088,15 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
         gp_region_edges(w, ns, s);
         edges = 1;
     }
-    for (int tree = 0; tree < trees; tree++) {
-        /* Prim's algorithm on random keys scaled by cost: dear edges tend to stay inside the
-         * tree, so the tree's cut edges, and with them the grid borders, fall on cheap streets. */
-        for (int32_t i = 0; i < ns; i++) {
-            w->tp[i] = -2;
-        }
-        int32_t root = gp_rand_below(w, ns);
-        int32_t cnt = 0;
-        w->hsize = 0;
-        w->tp[root] = -1;
-        w->queue[cnt++] = root;
-        int32_t x = root;
-        for (;;) {
-            for (int32_t e = w->pxadj[x]; e < w->pxadj[x + 1]; e++) {
-                int32_t lu = w->pto[e];
-                if (w->tp[lu] != -2) {
-                    continue;
-                }
-                double key = gp_rand01(w) / (w->pcost[e] + 1e-9);
-                gp_heap_push(w, key, lu, x);
-            }
-            x = -1;
-            while (w->hsize > 0) {
-                gp_heap_item it = gp_heap_pop(w);
-                if (w->tp[it.v] == -2) {
-                    x = it.v;
-                    w->tp[x] = it.aux;
-                    w->queue[cnt++] = x;
-                    break;
-                }
-            }
-            if (x < 0) {
-                break;
-            }
-        }
-        for (int32_t i = 0; i < ns; i++) {
-            w->shh[i] = w->sh->hh[w->sv[i]];
-            w->swl[i] = w->sh->wl[w->sv[i]];
-            w->sq[i] = w->qb[i];
-            w->sar[i] = shape ? g->area[w->sv[i]] : 0;
-            w->head[i] = -1;
-            if (w->has_home) {
-                int32_t v = w->sv[i];
-                int64_t hv = w->sh->hh[v];
-                w->sha[i] = w->home[v] == a ? hv : 0;
-                w->shb[i] = w->home[v] == b ? hv : 0;
-                w->shk[i] = w->home[v] >= 0 ? hv : 0;
-            }
-        }
-        for (int32_t j = cnt - 1; j > 0; j--) {
-            int32_t i = w->queue[j];
-            int32_t p = w->tp[i];
-            w->shh[p] += w->shh[i];
-            w->swl[p] += w->swl[i];
-            w->sq[p] += w->sq[i];
-            w->sar[p] += w->sar[i];
-            if (w->has_home) {
-                w->sha[p] += w->sha[i];
-                w->shb[p] += w->shb[i];
-                w->shk[p] += w->shk[i];
-            }
-            w->next[i] = w->head[p];
-            w->head[p] = i;
-        }
-        /* Candidates: the tree edges whose split reaches the best tier of every term but cost. */
-        int32_t nc = 0;
-        gp_score tier = {INT64_MAX, INFINITY, INT64_MAX, INFINITY, 0};
-        for (int32_t j = 1; j < cnt; j++) {
-            int32_t i = w->queue[j];
-            int64_t moved = 0;
-            if (w->has_home) {
-                int64_t rest_k = home_tot[2] - w->shk[i];
-                int64_t as_a = (w->shk[i] - w->sha[i]) + (rest_k - (home_tot[1] - w->shb[i]));
-                int64_t as_b = (w->shk[i] - w->shb[i]) + (rest_k - (home_tot[0] - w->sha[i]));
-                moved = as_a < as_b ? as_a : as_b;
-            }
-            gp_score sc = {gp_viol(w, w->shh[i]) + gp_viol(w, hs - w->shh[i]),
-                           gp_cap(w, w->swl[i]) + gp_cap(w, ws - w->swl[i]), moved,
-                           gp_excess(w, w->swl[i]) + gp_excess(w, ws - w->swl[i]), 0};
-            int c = gp_score_cmp(sc, tier);
-            if (c < 0) {
-                tier = sc;
-                nc = 0;
-            }
-            if (c <= 0 && nc < GP_RECOM_CANDIDATES) {
-                w->cand[nc++] = i;
-            }
-        }
-        gp_score tier_best = best;
-        tier_best.cost = 0;
-        if (nc == 0 || gp_score_cmp(tier, tier_best) > 0) {
-            if (gp_spent(w, (double)ns * 8) == 2) {
-                return 0;
-            }
-            continue;
-        }
-        /* Pre-order numbers make "in the subtree of i" an interval test. */
-        int32_t sp = 0;
-        int32_t clock = 0;
-        w->stack[sp++] = root;
-        while (sp > 0) {
-            int32_t i = w->stack[--sp];
-            if (i < 0) {
-                w->tout[-i - 1] = clock - 1;
-                continue;
-            }
-            w->tin[i] = clock++;
-            w->stack[sp++] = -i - 1;
-            for (int32_t c = w->head[i]; c >= 0; c = w->next[c]) {
-                w->stack[sp++] = c;
-            }
-        }
-        for (int32_t ci = 0; ci < nc; ci++) {
-            int32_t i = w->cand[ci];
-            int32_t lo = w->tin[i];
-            int32_t hi = w->tout[i];
-            double cut = 0;
-            double cutb = 0;
-            for (int32_t y = 0; y < ns; y++) {
-                int in_y = w->tin[y] >= lo && w->tin[y] <= hi;
-                if (!in_y) {
-                    continue;
-                }
-                for (int32_t e = w->pxadj[y]; e < w->pxadj[y + 1]; e++) {
-                    int32_t tu = w->tin[w->pto[e]];
-                    if (tu < lo || tu > hi) {
-                        cut += w->pcost[e];
-                        cutb += w->pborder[e];
-                    }
-                }
-            }
-            /* Perimeter of a side: its boundary not shared with the region, plus the cut. */
-            double px = w->sq[i] + cutb;
-            double pr = qs - w->sq[i] + cutb;
-            gp_score sc = tier;
-            sc.cost = cut + gp_shape(w, px, w->sar[i]) + gp_shape(w, pr, as - w->sar[i]);
-            if (gp_score_cmp(sc, best) < 0) {
-                best = sc;
-                best_px = px;
-                best_pr = pr;
-                found = 1;
-                for (int32_t y = 0; y < ns; y++) {
-                    w->bestin[y] = w->tin[y] >= lo && w->tin[y] <= hi;
-                }
-            }
-        }
-        if (gp_spent(w, (double)ns * 8 + es * (1 + nc)) == 2) {
-            return 0;
-        }
+    gp_recom_region rg = {ns, hs, ws, es, qs, as, {home_tot[0], home_tot[1], home_tot[2]}};
+    gp_recom_best bs = {best, best_px, best_pr, found};
+    if (gp_tree_splits(w, &rg, a, b, trees, &bs) != 0) {
+        return 0;
     }
+    best = bs.score;
+    best_px = bs.px;
+    best_pr = bs.pr;
+    found = bs.found;
     if (!found) {
         return 0;
     }
