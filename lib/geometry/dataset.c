@@ -333,7 +333,7 @@ static gp_status line_wkb(reader *r, const gp_layer *l, OGRFeatureH f,
         }
         return st;
     }
-    OGRGeometryH g = OGR_G_Clone(src);
+    OGRGeometryH g = OGR_F_StealGeometry(f); /* the feature is dropped next: no copy */
     if (g == NULL) {
         return gp_error_nomem(r->ctx, "a feature geometry");
     }
