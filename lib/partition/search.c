@@ -250,8 +250,8 @@ void gp_search_work_free(gp_search_work *w)
         w->tot,  w->gtmp,   w->inq,   w->bestin, w->gmark,      w->sv,   w->tp,   w->tin, w->tout,
         w->head, w->next,   w->stack, w->cand,   w->shh,        w->swl,  w->heap, w->ghh, w->gwl,
         w->gnv,  w->grep,   w->glab,  w->pairs,  w->gtmp_label, w->gper, w->gar,  w->qb,  w->sq,
-        w->sar,  w->gbt,    w->pto,   w->pcost,  w->pborder, w->pxadj,    w->home, w->sha,  w->shb, w->shk,
-        w->vpos, w->gclock, w->mkey,  w->mtried, w->mgen,       w->mwork};
+        w->sar,  w->gbt,    w->pto,   w->pcost,  w->pborder,    w->home, w->sha,  w->shb, w->shk,
+        w->vpos, w->gclock, w->mkey,  w->mtried, w->mgen,       w->mwork, w->pxadj};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         gp_free(fields[i]);
     }
@@ -735,11 +735,6 @@ static void gp_pair_region(gp_search_work *w, int32_t ns, int32_t a, int32_t b)
     r->xadj[ns] = w->pxadj[ns];
 }
 
-/*
- * Merges grids a and b (adjacent, or b == a to split a into a and the new grid b) and re-splits
- * the union along the best edge of a few random spanning trees. Returns 1 when it changed the
- * division: always when splitting, else only for a strictly better objective on the pair.
- */
 /* A recombined pair's region, w->sv[0 .. n), and its totals (gp_recombine). */
 typedef struct {
     int32_t n;
@@ -962,6 +957,11 @@ static int gp_tree_splits(gp_search_work *w, const gp_recom_region *rg, int32_t 
     return 0;
 }
 
+/*
+ * Merges grids a and b (adjacent, or b == a to split a into a and the new grid b) and re-splits
+ * the union along the best edge of a few random spanning trees. Returns 1 when it changed the
+ * division: always when splitting, else only for a strictly better objective on the pair.
+ */
 static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
 {
     const gp_graph *g = w->sh->g;
@@ -1035,11 +1035,8 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
         cur.cost =
             cut_ab / 2 + gp_shape(w, w->gper[a], w->gar[a]) + gp_shape(w, w->gper[b], w->gar[b]);
     }
-    gp_score best = cur;
+    gp_recom_best best = {cur, 0, 0, 0};
     int edges = 0; /* gp_region_edges made for this region */
-    double best_px = 0; /* perimeters of the two sides of the best split */
-    double best_pr = 0;
-    int found = 0;
     /* A pair out of bounds is worth a wider look: more trees find the rare feasible splits. */
     int trees = cur.viol > 0 ? 4 * GP_RECOM_TREES : GP_RECOM_TREES;
     int64_t lo = hs - w->sh->max > w->sh->min ? hs - w->sh->max : w->sh->min;
@@ -1068,20 +1065,20 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
             return 0;
         }
         if (res.found) {
-            best = gp_score_get(res.score);
-            best_px = res.perimeter[0];
-            best_pr = res.perimeter[1];
-            found = 1;
+            best.score = gp_score_get(res.score);
+            best.px = res.perimeter[0];
+            best.pr = res.perimeter[1];
+            best.found = 1;
             for (int32_t y = 0; y < ns; y++) {
                 w->bestin[y] = (res.side >> y) & 1;
             }
         }
         /* Complete: every split within bounds was seen, so trees can only find worse; and
          * with nothing found, the same pair would again find nothing, without a random draw. */
-        if (res.complete && (found || cur.viol == 0)) {
+        if (res.complete && (best.found || cur.viol == 0)) {
             trees = 0;
             w->exact = 1;
-            w->exhausted = !found;
+            w->exhausted = !best.found;
         }
     }
     if (trees > 0 && !edges) {
@@ -1089,15 +1086,10 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
         edges = 1;
     }
     gp_recom_region rg = {ns, hs, ws, es, qs, as, {home_tot[0], home_tot[1], home_tot[2]}};
-    gp_recom_best bs = {best, best_px, best_pr, found};
-    if (gp_tree_splits(w, &rg, a, b, trees, &bs) != 0) {
+    if (gp_tree_splits(w, &rg, a, b, trees, &best) != 0) {
         return 0;
     }
-    best = bs.score;
-    best_px = bs.px;
-    best_pr = bs.pr;
-    found = bs.found;
-    if (!found) {
+    if (!best.found) {
         return 0;
     }
     /* Keep the labels where most vertices already are, so fewer vertices change grid; with a
@@ -1132,8 +1124,8 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
     for (int32_t y = 0; y < ns; y++) {
         gp_assign(w, w->sv[y], w->bestin[y] ? lx : lr);
     }
-    w->gper[lx] = best_px;
-    w->gper[lr] = best_pr;
+    w->gper[lx] = best.px;
+    w->gper[lr] = best.pr;
     return 1;
 }
 
