@@ -99,6 +99,18 @@ static inline double gp_objective_shape(const gp_objective *o, double perimeter,
     return o->shape_weight * o->shape_scale * (1.0 - pp);
 }
 
+/* The households that change grid when a region split in two is labelled with its pair's two
+ * grids the better way: `in_*` of one side and `all_*` of the region, by where they started (a:
+ * the pair's first grid, b: its second, k: any grid). */
+static inline int64_t gp_objective_moved(int64_t in_a, int64_t in_b, int64_t in_k,
+                                         int64_t all_a, int64_t all_b, int64_t all_k)
+{
+    int64_t rest_k = all_k - in_k;
+    int64_t as_a = (in_k - in_a) + (rest_k - (all_b - in_b));
+    int64_t as_b = (in_k - in_b) + (rest_k - (all_a - in_a));
+    return as_a < as_b ? as_a : as_b;
+}
+
 /* A score as an array of GP_SCORE_TERMS doubles (the pair splitter's bound and result), and
  * back: an unbounded count (INT64_MAX) is 1e19 there. */
 static inline void gp_score_put(gp_score sc, double out[GP_SCORE_TERMS])

@@ -72,11 +72,7 @@ static int gp_ps_rest_connected(const gp_ps *c, uint64_t set)
  * the better of the two. */
 static int64_t gp_ps_moved(const gp_ps *c, const gp_ps_sums *s)
 {
-    const gp_ps_sums *t = &c->all;
-    int64_t rest_k = t->sk - s->sk;
-    int64_t as_a = (s->sk - s->sa) + (rest_k - (t->sb - s->sb));
-    int64_t as_b = (s->sk - s->sb) + (rest_k - (t->sa - s->sa));
-    return as_a < as_b ? as_a : as_b;
+    return gp_objective_moved(s->sa, s->sb, s->sk, c->all.sa, c->all.sb, c->all.sk);
 }
 
 static void gp_ps_visit(gp_ps *c, uint64_t set, const gp_ps_sums *s)

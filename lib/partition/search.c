@@ -843,13 +843,9 @@ static int32_t gp_tree_candidates(gp_search_work *w, const gp_recom_region *rg, 
     gp_score tier = {INT64_MAX, INFINITY, INT64_MAX, INFINITY, 0};
     for (int32_t j = 1; j < cnt; j++) {
         int32_t i = w->queue[j];
-        int64_t moved = 0;
-        if (w->has_home) {
-            int64_t rest_k = rg->home[2] - w->shk[i];
-            int64_t as_a = (w->shk[i] - w->sha[i]) + (rest_k - (rg->home[1] - w->shb[i]));
-            int64_t as_b = (w->shk[i] - w->shb[i]) + (rest_k - (rg->home[0] - w->sha[i]));
-            moved = as_a < as_b ? as_a : as_b;
-        }
+        int64_t moved = w->has_home ? gp_objective_moved(w->sha[i], w->shb[i], w->shk[i],
+                                                         rg->home[0], rg->home[1], rg->home[2])
+                                    : 0;
         gp_score sc = {gp_viol(w, w->shh[i]) + gp_viol(w, rg->hh - w->shh[i]),
                        gp_cap(w, w->swl[i]) + gp_cap(w, rg->wl - w->swl[i]), moved,
                        gp_excess(w, w->swl[i]) + gp_excess(w, rg->wl - w->swl[i]), 0};
