@@ -215,13 +215,12 @@ static void gp_ps_grow(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr, co
 }
 
 /* gp_pairsplit and gp_pairsplit_by_objective: `c` holds the scorer. */
-static void gp_ps_run(gp_ps *cp, const double bound[GP_PAIRSPLIT_TERMS])
+static void gp_ps_run(gp_ps *c, const double bound[GP_PAIRSPLIT_TERMS])
 {
-    gp_ps c = *cp;
-    const gp_pairsplit_region *r = c.r;
-    gp_pairsplit_result *out = c.out;
-    int64_t lo = c.lo;
-    int64_t hi = c.hi;
+    const gp_pairsplit_region *r = c->r;
+    gp_pairsplit_result *out = c->out;
+    int64_t lo = c->lo;
+    int64_t hi = c->hi;
     out->found = 0;
     out->complete = 1;
     out->side = 0;
@@ -235,28 +234,28 @@ static void gp_ps_run(gp_ps *cp, const double bound[GP_PAIRSPLIT_TERMS])
         return;
     }
     for (int32_t y = 0; y < r->n; y++) {
-        c.full |= (uint64_t)1 << y;
-        c.all.h += r->hh[y];
-        c.all.wl += r->wl[y];
-        c.all.q += r->open[y];
-        c.all.ar += r->area[y];
-        c.all.sa += r->home_a[y];
-        c.all.sb += r->home_b[y];
-        c.all.sk += r->home_any[y];
+        c->full |= (uint64_t)1 << y;
+        c->all.h += r->hh[y];
+        c->all.wl += r->wl[y];
+        c->all.q += r->open[y];
+        c->all.ar += r->area[y];
+        c->all.sa += r->home_a[y];
+        c->all.sb += r->home_b[y];
+        c->all.sk += r->home_any[y];
     }
     gp_ps_sums none = {0, 0, 0, 0, 0, 0, 0, 0, 0};
     gp_ps_sums first;
     gp_ps_add(r, 0, &none, 0, &first);
     if (first.h >= lo && first.h <= hi) {
-        gp_ps_score(&c, 1, &first);
+        gp_ps_score(c, 1, &first);
     }
     if (first.h <= hi) {
-        gp_ps_grow(&c, 1, 0, r->adj[0] & ~(uint64_t)1, &first);
+        gp_ps_grow(c, 1, 0, r->adj[0] & ~(uint64_t)1, &first);
     }
-    out->work = (double)c.work;
-    out->complete = c.complete;
-    if (c.obj != NULL && out->found) {
-        gp_score_put(c.best, out->score);
+    out->work = (double)c->work;
+    out->complete = c->complete;
+    if (c->obj != NULL && out->found) {
+        gp_score_put(c->best, out->score);
     }
 }
 
