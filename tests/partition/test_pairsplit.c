@@ -166,6 +166,27 @@ static gp_pairsplit_sides totals(const region *x, uint64_t side)
     return sd;
 }
 
+/* The brute force's next split after *m (start at 0): both sides connected, the side with
+ * vertex 0 holding lo to hi households; its side and totals. 0 when none is left. */
+static int next_split(const region *x, int64_t lo, int64_t hi, uint64_t *m, uint64_t *side,
+                      gp_pairsplit_sides *sd)
+{
+    const gp_pairsplit_region *r = &x->r;
+    uint64_t full = ((uint64_t)1 << r->n) - 1;
+    for (; *m < ((uint64_t)1 << (r->n - 1)); ++*m) {
+        *side = (*m << 1) | 1;
+        if (*side == full || !connected(r, *side) || !connected(r, full & ~*side)) {
+            continue;
+        }
+        *sd = totals(x, *side);
+        if (sd->hh[0] >= lo && sd->hh[0] <= hi) {
+            ++*m;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 Test(pairsplit, matches_brute_force)
 {
     int with_split = 0;
@@ -183,15 +204,9 @@ Test(pairsplit, matches_brute_force)
         double best[T] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
         int any = 0;
         uint64_t full = ((uint64_t)1 << r->n) - 1;
-        for (uint64_t m = 0; m < ((uint64_t)1 << (r->n - 1)); m++) {
-            uint64_t side = (m << 1) | 1;
-            if (side == full || !connected(r, side) || !connected(r, full & ~side)) {
-                continue;
-            }
-            gp_pairsplit_sides sd = totals(&x, side);
-            if (sd.hh[0] < lo || sd.hh[0] > hi) {
-                continue;
-            }
+        uint64_t m = 0, side = 0;
+        gp_pairsplit_sides sd;
+        while (next_split(&x, lo, hi, &m, &side, &sd)) {
             double sc[T];
             objective(&sd, sc);
             if (less(sc, best)) {
@@ -217,7 +232,7 @@ Test(pairsplit, matches_brute_force)
         /* The reported side has that score, and its perimeters are right. */
         cr_assert(res.side & 1);
         cr_assert(connected(r, res.side) && connected(r, full & ~res.side));
-        gp_pairsplit_sides sd = totals(&x, res.side);
+        sd = totals(&x, res.side);
         double sc[T];
         objective(&sd, sc);
         cr_assert(fabs(sc[4] - best[4]) <= 1e-9 * fmax(1.0, best[4]));
@@ -346,15 +361,9 @@ Test(pairsplit, objective_matches_brute_force)
         gp_score none = {INT64_MAX, INFINITY, INT64_MAX, INFINITY, INFINITY};
         gp_score best = none;
         uint64_t full = ((uint64_t)1 << r->n) - 1;
-        for (uint64_t m = 0; m < ((uint64_t)1 << (r->n - 1)); m++) {
-            uint64_t side = (m << 1) | 1;
-            if (side == full || !connected(r, side) || !connected(r, full & ~side)) {
-                continue;
-            }
-            gp_pairsplit_sides sd = totals(&x, side);
-            if (sd.hh[0] < lo || sd.hh[0] > hi) {
-                continue;
-            }
+        uint64_t m = 0, side = 0;
+        gp_pairsplit_sides sd;
+        while (next_split(&x, lo, hi, &m, &side, &sd)) {
             gp_score sc = objective_terms(&ob, &sd);
             if (score_cmp(sc, best) < 0) {
                 best = sc;
@@ -377,7 +386,7 @@ Test(pairsplit, objective_matches_brute_force)
         cr_assert_eq(score_cmp(got, best), 0, "seed %llu (n=%d): not the optimum",
                      (unsigned long long)seed, r->n);
         /* The side reported has the score reported, and its perimeters. */
-        gp_pairsplit_sides sd = totals(&x, res.side);
+        sd = totals(&x, res.side);
         cr_assert(connected(r, res.side) && connected(r, full & ~res.side) && (res.side & 1));
         cr_assert_eq(score_cmp(objective_terms(&ob, &sd), got), 0, "seed %llu",
                      (unsigned long long)seed);
