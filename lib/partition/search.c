@@ -755,16 +755,70 @@ typedef struct {
     int found;
 } gp_recom_best;
 
+/* Sifts the tree heap's item at slot i up to its place; slots by position in w->tin. */
+static void gp_tree_heap_up(gp_search_work *w, int32_t i)
+{
+    gp_heap_item it = w->heap[i];
+    while (i > 0) {
+        int32_t p = (i - 1) / 2;
+        if (w->heap[p].key <= it.key) {
+            break;
+        }
+        w->heap[i] = w->heap[p];
+        w->tin[w->heap[i].v] = i;
+        i = p;
+    }
+    w->heap[i] = it;
+    w->tin[it.v] = i;
+}
+
+/* The tree heap's least item, removed; the last item sifted down from the top. */
+static gp_heap_item gp_tree_heap_pop(gp_search_work *w)
+{
+    gp_heap_item top = w->heap[0];
+    gp_heap_item last = w->heap[--w->hsize];
+    int32_t n = w->hsize;
+    int32_t i = 0;
+    for (;;) {
+        int32_t c = 2 * i + 1;
+        if (c >= n) {
+            break;
+        }
+        if (c + 1 < n && w->heap[c + 1].key < w->heap[c].key) {
+            c++;
+        }
+        if (w->heap[c].key >= last.key) {
+            break;
+        }
+        w->heap[i] = w->heap[c];
+        w->tin[w->heap[i].v] = i;
+        i = c;
+    }
+    if (n > 0) {
+        w->heap[i] = last;
+        w->tin[last.v] = i;
+    }
+    return top;
+}
+
 /*
  * A random spanning tree of the region by Prim's algorithm on random keys scaled by cost: dear
  * edges tend to stay inside the tree, so the tree's cut edges, and with them the grid borders,
  * fall on cheap streets. Parents in w->tp (the root's -1), vertices in joining order in
  * w->queue (the root first); returns how many joined.
+ *
+ * The heap holds each waiting position once, with the least key drawn for it so far and the
+ * tree vertex that key leads from (w->tin gives its slot while it waits): a key drawn for an
+ * edge is the same draw, in the same order, as when every edge had its own heap item, and
+ * the least of a position's keys is the one that decides when, and from where, it joins. So
+ * the tree is the one of the keys (their minimum spanning tree), with the heap holding
+ * at most the region instead of one item per edge.
  */
 static int32_t gp_random_tree(gp_search_work *w, int32_t ns)
 {
     for (int32_t i = 0; i < ns; i++) {
         w->tp[i] = -2;
+        w->tin[i] = -1;
     }
     int32_t root = gp_rand_below(w, ns);
     int32_t cnt = 0;
@@ -779,21 +833,25 @@ static int32_t gp_random_tree(gp_search_work *w, int32_t ns)
                 continue;
             }
             double key = gp_rand01(w) / (w->pcost[e] + 1e-9);
-            gp_heap_push(w, key, lu, x);
-        }
-        x = -1;
-        while (w->hsize > 0) {
-            gp_heap_item it = gp_heap_pop(w);
-            if (w->tp[it.v] == -2) {
-                x = it.v;
-                w->tp[x] = it.aux;
-                w->queue[cnt++] = x;
-                break;
+            int32_t slot = w->tin[lu];
+            if (slot < 0) {
+                slot = w->hsize++;
+                w->heap[slot] = (gp_heap_item){key, lu, x};
+            } else if (key < w->heap[slot].key) {
+                w->heap[slot].key = key;
+                w->heap[slot].aux = x;
+            } else {
+                continue;
             }
+            gp_tree_heap_up(w, slot);
         }
-        if (x < 0) {
+        if (w->hsize == 0) {
             return cnt;
         }
+        gp_heap_item it = gp_tree_heap_pop(w);
+        x = it.v;
+        w->tp[x] = it.aux;
+        w->queue[cnt++] = x;
     }
 }
 
