@@ -43,6 +43,7 @@ typedef struct {
     void *user;
     const gp_objective *obj; /* scores in line when set (then score and user are unused) */
     gp_score best;           /* with obj: the best so far, as the objective's terms */
+    int plain; /* with obj: the bounds, cap and moved terms are 0 for every split scored */
     gp_pairsplit_result *out;
 } gp_ps;
 
@@ -106,24 +107,33 @@ static void gp_ps_visit_objective(gp_ps *c, uint64_t set, const gp_ps_sums *s)
     const gp_score *lim = &c->best;
     c->work += 4;
     gp_score sc;
-    sc.viol = gp_objective_viol(ob, s->h) + gp_objective_viol(ob, c->all.h - s->h);
-    if (sc.viol > lim->viol) {
-        return;
-    }
-    int cmp = sc.viol < lim->viol ? -1 : 0;
+    int cmp = 0;
     double wl_rest = c->all.wl - s->wl;
-    sc.cap = gp_objective_cap(ob, s->wl) + gp_objective_cap(ob, wl_rest);
-    cmp = cmp != 0 ? cmp : gp_real_cmp(sc.cap, lim->cap);
-    if (cmp > 0) {
-        return;
-    }
-    sc.moved = gp_ps_moved(c, s);
-    cmp = cmp != 0 ? cmp : (sc.moved > lim->moved) - (sc.moved < lim->moved);
-    if (cmp > 0) {
-        return;
+    if (c->plain && lim->viol == 0) {
+        /* The first three terms are 0 here and in the best so far: they tie. */
+        sc.viol = 0;
+        sc.cap = 0;
+        sc.moved = 0;
+    } else {
+        sc.viol = gp_objective_viol(ob, s->h) + gp_objective_viol(ob, c->all.h - s->h);
+        if (sc.viol > lim->viol) {
+            return;
+        }
+        cmp = sc.viol < lim->viol ? -1 : 0;
+        sc.cap = gp_objective_cap(ob, s->wl) + gp_objective_cap(ob, wl_rest);
+        cmp = cmp != 0 ? cmp : gp_real_cmp(sc.cap, lim->cap);
+        if (cmp > 0) {
+            return;
+        }
+        sc.moved = gp_ps_moved(c, s);
+        cmp = cmp != 0 ? cmp : (sc.moved > lim->moved) - (sc.moved < lim->moved);
+        if (cmp > 0) {
+            return;
+        }
     }
     sc.excess = gp_objective_excess(ob, s->wl) + gp_objective_excess(ob, wl_rest);
-    cmp = cmp != 0 ? cmp : gp_real_cmp(sc.excess, lim->excess);
+    /* Equal terms compare equal without the tolerance's arithmetic (often both are 0). */
+    cmp = cmp != 0 || sc.excess == lim->excess ? cmp : gp_real_cmp(sc.excess, lim->excess);
     if (cmp > 0) {
         return;
     }
@@ -279,6 +289,28 @@ void gp_pairsplit(const gp_pairsplit_region *r, int64_t lo, int64_t hi, double c
     gp_ps_run(&c, bound);
 }
 
+/*
+ * Whether every split the run scores has 0 households out of bounds, no workload over a cap
+ * and none moved, and the bound has 0 cap and moved: no cap; no vertex with a previous grid;
+ * and both sides' households within [min, max] whenever the scored side's is in [lo, hi].
+ * Then, once the best so far has no bound violation either, those terms tie and are skipped
+ * (the best found keeps them 0, so this stays true).
+ */
+static int gp_ps_plain(const gp_ps *c)
+{
+    const gp_pairsplit_region *r = c->r;
+    const gp_objective *ob = c->obj;
+    int64_t all = 0;
+    for (int32_t y = 0; y < r->n && y < GP_PAIRSPLIT_MAX; y++) {
+        if (r->home_a[y] != 0 || r->home_b[y] != 0 || r->home_any[y] != 0) {
+            return 0;
+        }
+        all += r->hh[y];
+    }
+    return ob->cap <= 0 && c->best.cap == 0 && c->best.moved == 0 && c->lo >= ob->min &&
+           c->hi <= ob->max && all - c->hi >= ob->min && all - c->lo <= ob->max;
+}
+
 void gp_pairsplit_by_objective(const gp_pairsplit_region *r, int64_t lo, int64_t hi, double cap,
                                const gp_objective *obj, const double bound[GP_PAIRSPLIT_TERMS],
                                gp_pairsplit_result *out)
@@ -286,5 +318,6 @@ void gp_pairsplit_by_objective(const gp_pairsplit_region *r, int64_t lo, int64_t
     gp_ps c = {.r = r, .lo = lo, .hi = hi, .cap = gp_ps_cap_units(cap), .complete = 1, .out = out};
     c.obj = obj;
     c.best = gp_score_get(bound);
+    c.plain = gp_ps_plain(&c);
     gp_ps_run(&c, bound);
 }

@@ -427,6 +427,58 @@ Test(pairsplit, objective_in_line_is_the_callback_exactly)
     }
 }
 
+/*
+ * As the optimizer calls it on a fresh division: no vertex with a previous grid, no workload
+ * cap, and the household range the bounds leave for the first side (so that both sides are
+ * within them). The pair splitter then skips the terms that tie; its result must still be
+ * exactly the callback's, from no bound, from the pair's present split out of bounds, and
+ * from one within them; and so with a cap or a wider range, where no term may be skipped.
+ */
+Test(pairsplit, objective_in_line_is_the_callback_exactly_on_a_fresh_division)
+{
+    double caps[] = {1e12, 20, 60, 200, 1000};
+    int found = 0;
+    int runs = 0;
+    for (uint64_t seed = 1; seed <= 200; seed++) {
+        region x;
+        region_random(&x, seed + 5000, 2, N_MAX);
+        int64_t total = 0;
+        for (int32_t y = 0; y < x.r.n; y++) {
+            x.r.home_a[y] = x.r.home_b[y] = x.r.home_any[y] = 0;
+            total += x.r.hh[y];
+        }
+        /* Also a workload cap, or a range wider than the bounds leave: then no term ties. */
+        gp_objective ob = objective_random(&x, seed);
+        ob.cap = seed % 4 == 1 ? ob.cap : 0;
+        int64_t lo = total - ob.max > ob.min ? total - ob.max : ob.min;
+        int64_t hi = total - ob.min < ob.max ? total - ob.min : ob.max;
+        if (seed % 4 == 2) {
+            lo = total / 6;
+            hi = total - total / 6;
+        }
+        if (lo > hi) {
+            continue;
+        }
+        for (size_t k = 0; k < sizeof caps / sizeof caps[0]; k++) {
+            gp_score start = {INT64_MAX, INFINITY, INT64_MAX, INFINITY, INFINITY};
+            if (seed % 3 == 1) {
+                start = (gp_score){(int64_t)(seed % 7) + 1, 0, 0, 1.5, 50.0 * (double)(seed % 5)};
+            } else if (seed % 3 == 2) {
+                start = (gp_score){0, 0, 0, (double)(seed % 4), 40.0 * (double)(seed % 6)};
+            }
+            double bound[T];
+            gp_score_put(start, bound);
+            gp_pairsplit_result in_line, called;
+            gp_pairsplit_by_objective(&x.r, lo, hi, caps[k], &ob, bound, &in_line);
+            gp_pairsplit(&x.r, lo, hi, caps[k], objective_fn, &ob, bound, &called);
+            assert_same_result(&in_line, &called, seed, caps[k]);
+            found += in_line.found;
+            runs++;
+        }
+    }
+    cr_assert_gt(found, runs / 4, "%d of %d runs found a split: too few to compare", found, runs);
+}
+
 /* A region's memo key: its vertices (graph indices: here base + position; in a search, the
  * index names the vertex's data) and where each started. */
 static void key_of(const region *x, int32_t base, uint64_t *key)
