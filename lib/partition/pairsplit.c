@@ -36,8 +36,8 @@ typedef struct {
     int64_t lo;
     int64_t hi;
     gp_ps_sums all; /* region totals (cut fields unused) */
-    int64_t cap;  /* the cap in whole units: work >= cap exactly when (double)work >= the cap */
-    int64_t work; /* the result's work (whole units), kept here while the enumeration runs */
+    int64_t cap;    /* the cap in whole units: work >= cap exactly when (double)work >= the cap */
+    int64_t work;   /* the result's work (whole units), kept here while the enumeration runs */
     int complete;
     gp_pairsplit_score_fn score;
     void *user;
@@ -101,7 +101,8 @@ static void gp_ps_visit(gp_ps *c, uint64_t set, const gp_ps_sums *s)
 
 /* The split of `set` scored by the optimizer's objective, term by term, stopping at the first
  * that decides against it (gp_score_cmp's order); kept when it beats the best so far. */
-static void gp_ps_visit_objective(gp_ps *c, uint64_t set, const gp_ps_sums *s)
+static inline __attribute__((always_inline)) void gp_ps_visit_objective(gp_ps *c, uint64_t set,
+                                                                        const gp_ps_sums *s)
 {
     const gp_objective *ob = c->obj;
     const gp_score *lim = &c->best;
@@ -153,23 +154,14 @@ static void gp_ps_visit_objective(gp_ps *c, uint64_t set, const gp_ps_sums *s)
     c->work += c->r->n;
 }
 
-/* A split within the household range, scored by whichever scorer the run has. */
-static void gp_ps_score(gp_ps *c, uint64_t set, const gp_ps_sums *s)
-{
-    if (c->obj != NULL) {
-        gp_ps_visit_objective(c, set, s);
-    } else {
-        gp_ps_visit(c, set, s);
-    }
-}
-
 /* +1 for an edge leaving the set, -1 for one into it: a load, not a branch, as which it is
  * is as good as random. */
 static const double GP_PS_SIGN[2] = {1.0, -1.0};
 
 /* The set's totals `s` with vertex y added, into `t`. */
-static void gp_ps_add(const gp_pairsplit_region *r, uint64_t set, const gp_ps_sums *s, int y,
-                      gp_ps_sums *t)
+static inline __attribute__((always_inline)) void gp_ps_add(const gp_pairsplit_region *r,
+                                                            uint64_t set, const gp_ps_sums *s,
+                                                            int y, gp_ps_sums *t)
 {
     double cut = s->cut;
     double cutb = s->cutb;
@@ -190,12 +182,22 @@ static void gp_ps_add(const gp_pairsplit_region *r, uint64_t set, const gp_ps_su
     t->sk = s->sk + r->home_any[y];
 }
 
+static void gp_ps_grow_objective(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr,
+                                 const gp_ps_sums *s);
+static void gp_ps_grow_callback(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr,
+                                const gp_ps_sums *s);
+
 /*
  * Every connected set that holds `set` and grows from its frontier `nbr` without the banned
  * vertices: the lowest frontier vertex is taken (and the sets holding it enumerated), then
- * banned, in a loop, until the frontier is empty or the work reaches the cap.
+ * banned, in a loop, until the frontier is empty or the work reaches the cap. A set within
+ * the household range is scored by the objective in line (`by_objective`, a constant in each
+ * of the two functions below, so that its scoring is compiled into the loop) or the callback.
  */
-static void gp_ps_grow(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr, const gp_ps_sums *s)
+static inline __attribute__((always_inline)) void gp_ps_grow_with(gp_ps *c, uint64_t set,
+                                                                  uint64_t banned, uint64_t nbr,
+                                                                  const gp_ps_sums *s,
+                                                                  int by_objective)
 {
     const gp_pairsplit_region *r = c->r;
     for (;;) {
@@ -214,14 +216,34 @@ static void gp_ps_grow(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr, co
             gp_ps_add(r, set, s, y, &t);
             c->work += 1 + (r->xadj[y + 1] - r->xadj[y]);
             uint64_t grown = set | bit;
-            if (t.h >= c->lo && grown != c->full) {
-                gp_ps_score(c, grown, &t);
+            uint64_t next = (nbr | r->adj[y]) & ~grown;
+            if (by_objective) {
+                if (t.h >= c->lo && grown != c->full) {
+                    gp_ps_visit_objective(c, grown, &t);
+                }
+                gp_ps_grow_objective(c, grown, banned, next, &t);
+            } else {
+                if (t.h >= c->lo && grown != c->full) {
+                    gp_ps_visit(c, grown, &t);
+                }
+                gp_ps_grow_callback(c, grown, banned, next, &t);
             }
-            gp_ps_grow(c, grown, banned, (nbr | r->adj[y]) & ~grown, &t);
         }
         c->work += 1;
         banned |= bit;
     }
+}
+
+static void gp_ps_grow_objective(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr,
+                                 const gp_ps_sums *s)
+{
+    gp_ps_grow_with(c, set, banned, nbr, s, 1);
+}
+
+static void gp_ps_grow_callback(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr,
+                                const gp_ps_sums *s)
+{
+    gp_ps_grow_with(c, set, banned, nbr, s, 0);
 }
 
 /* gp_pairsplit and gp_pairsplit_by_objective: `c` holds the scorer. */
@@ -257,10 +279,16 @@ static void gp_ps_run(gp_ps *c, const double bound[GP_PAIRSPLIT_TERMS])
     gp_ps_sums first;
     gp_ps_add(r, 0, &none, 0, &first);
     if (first.h >= lo && first.h <= hi) {
-        gp_ps_score(c, 1, &first);
+        if (c->obj != NULL) {
+            gp_ps_visit_objective(c, 1, &first);
+        } else {
+            gp_ps_visit(c, 1, &first);
+        }
     }
-    if (first.h <= hi) {
-        gp_ps_grow(c, 1, 0, r->adj[0] & ~(uint64_t)1, &first);
+    if (first.h <= hi && c->obj != NULL) {
+        gp_ps_grow_objective(c, 1, 0, r->adj[0] & ~(uint64_t)1, &first);
+    } else if (first.h <= hi) {
+        gp_ps_grow_callback(c, 1, 0, r->adj[0] & ~(uint64_t)1, &first);
     }
     out->work = (double)c->work;
     out->complete = c->complete;
