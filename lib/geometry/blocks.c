@@ -170,6 +170,25 @@ static void free_pieces(net *nt)
     nt->jn.n = nt->jn.cap = 0;
 }
 
+/*
+ * The part of `outer` that line `g` can meet: `outer` clipped to g's envelope widened on every
+ * side by a quarter of its longer side and one unit (NULL when it cannot be made; then use
+ * `outer` itself). As g lies inside that rectangle, g's intersection with the part is its
+ * intersection with `outer`, and the overlay walks the few vertices of `outer` near g rather
+ * than all of them (a buffered community border has thousands).
+ */
+static GEOSGeometry *outer_near(GEOSContextHandle_t h, const GEOSGeometry *outer,
+                                const GEOSGeometry *g)
+{
+    double x0, y0, x1, y1;
+    if (!GEOSGeom_getXMin_r(h, g, &x0) || !GEOSGeom_getYMin_r(h, g, &y0) ||
+        !GEOSGeom_getXMax_r(h, g, &x1) || !GEOSGeom_getYMax_r(h, g, &y1)) {
+        return NULL;
+    }
+    double m = 0.25 * fmax(x1 - x0, y1 - y0) + 1.0;
+    return GEOSClipByRect_r(h, outer, x0 - m, y0 - m, x1 + m, y1 + m);
+}
+
 /* Clip the dataset lines listed for community c to `outer` and add them as pieces. */
 static gp_status clip_lines(net *nt, GEOSWKBReader *rd, const gp_wkb *wkb, const int32_t *list,
                             int32_t n_list, const int32_t *cls, int32_t kind,
@@ -187,7 +206,11 @@ static gp_status clip_lines(net *nt, GEOSWKBReader *rd, const gp_wkb *wkb, const
         if (GEOSPreparedContains_r(h, outer_prep, g) == 1) {
             st = add_piece(nt, g, c, kind);
         } else if (GEOSPreparedIntersects_r(h, outer_prep, g) == 1) {
-            GEOSGeometry *x = GEOSIntersection_r(h, g, outer);
+            GEOSGeometry *near = outer_near(h, outer, g);
+            GEOSGeometry *x = GEOSIntersection_r(h, g, near != NULL ? near : outer);
+            if (near != NULL) {
+                GEOSGeom_destroy_r(h, near);
+            }
             if (x == NULL) {
                 st = gp_error(nt->ctx, GP_ERR_GEOMETRY, "cannot clip line %d: %s", i,
                               gp_ctx_engine_error(nt->ctx));
