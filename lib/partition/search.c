@@ -328,22 +328,37 @@ static int gp_treedp_spend(void *user, double units)
     return gp_spent(user, units) == 2;
 }
 
-static void gp_heap_push(gp_search_work *w, double key, int32_t v, int32_t aux)
+/* Places `it` at slot i of the heap and sifts it up to its place; with `pos`, keeps pos[v]
+ * the slot of every item v it moves. */
+static inline __attribute__((always_inline)) void gp_heap_sift_up(gp_search_work *w, int32_t i,
+                                                                  gp_heap_item it, int32_t *pos)
 {
-    int32_t i = w->hsize++;
-    gp_heap_item it = {key, v, aux};
     while (i > 0) {
         int32_t p = (i - 1) / 2;
-        if (w->heap[p].key <= key) {
+        if (w->heap[p].key <= it.key) {
             break;
         }
         w->heap[i] = w->heap[p];
+        if (pos != NULL) {
+            pos[w->heap[i].v] = i;
+        }
         i = p;
     }
     w->heap[i] = it;
+    if (pos != NULL) {
+        pos[it.v] = i;
+    }
 }
 
-static gp_heap_item gp_heap_pop(gp_search_work *w)
+static void gp_heap_push(gp_search_work *w, double key, int32_t v, int32_t aux)
+{
+    gp_heap_sift_up(w, w->hsize++, (gp_heap_item){key, v, aux}, NULL);
+}
+
+/* The heap's least item, removed (the last item sifted down from the top); with `pos`, as
+ * gp_heap_sift_up keeps it. */
+static inline __attribute__((always_inline)) gp_heap_item gp_heap_pop_at(gp_search_work *w,
+                                                                         int32_t *pos)
 {
     gp_heap_item top = w->heap[0];
     gp_heap_item last = w->heap[--w->hsize];
@@ -361,12 +376,23 @@ static gp_heap_item gp_heap_pop(gp_search_work *w)
             break;
         }
         w->heap[i] = w->heap[c];
+        if (pos != NULL) {
+            pos[w->heap[i].v] = i;
+        }
         i = c;
     }
     if (n > 0) {
         w->heap[i] = last;
+        if (pos != NULL) {
+            pos[last.v] = i;
+        }
     }
     return top;
+}
+
+static gp_heap_item gp_heap_pop(gp_search_work *w)
+{
+    return gp_heap_pop_at(w, NULL);
 }
 
 static int64_t gp_viol(const gp_search_work *w, int64_t h)
@@ -755,52 +781,6 @@ typedef struct {
     int found;
 } gp_recom_best;
 
-/* Sifts the tree heap's item at slot i up to its place; slots by position in w->tin. */
-static void gp_tree_heap_up(gp_search_work *w, int32_t i)
-{
-    gp_heap_item it = w->heap[i];
-    while (i > 0) {
-        int32_t p = (i - 1) / 2;
-        if (w->heap[p].key <= it.key) {
-            break;
-        }
-        w->heap[i] = w->heap[p];
-        w->tin[w->heap[i].v] = i;
-        i = p;
-    }
-    w->heap[i] = it;
-    w->tin[it.v] = i;
-}
-
-/* The tree heap's least item, removed; the last item sifted down from the top. */
-static gp_heap_item gp_tree_heap_pop(gp_search_work *w)
-{
-    gp_heap_item top = w->heap[0];
-    gp_heap_item last = w->heap[--w->hsize];
-    int32_t n = w->hsize;
-    int32_t i = 0;
-    for (;;) {
-        int32_t c = 2 * i + 1;
-        if (c >= n) {
-            break;
-        }
-        if (c + 1 < n && w->heap[c + 1].key < w->heap[c].key) {
-            c++;
-        }
-        if (w->heap[c].key >= last.key) {
-            break;
-        }
-        w->heap[i] = w->heap[c];
-        w->tin[w->heap[i].v] = i;
-        i = c;
-    }
-    if (n > 0) {
-        w->heap[i] = last;
-        w->tin[last.v] = i;
-    }
-    return top;
-}
-
 /*
  * A random spanning tree of the region by Prim's algorithm on random keys scaled by cost: dear
  * edges tend to stay inside the tree, so the tree's cut edges, and with them the grid borders,
@@ -835,20 +815,15 @@ static int32_t gp_random_tree(gp_search_work *w, int32_t ns)
             double key = gp_rand01(w) / (w->pcost[e] + 1e-9);
             int32_t slot = w->tin[lu];
             if (slot < 0) {
-                slot = w->hsize++;
-                w->heap[slot] = (gp_heap_item){key, lu, x};
+                gp_heap_sift_up(w, w->hsize++, (gp_heap_item){key, lu, x}, w->tin);
             } else if (key < w->heap[slot].key) {
-                w->heap[slot].key = key;
-                w->heap[slot].aux = x;
-            } else {
-                continue;
+                gp_heap_sift_up(w, slot, (gp_heap_item){key, lu, x}, w->tin);
             }
-            gp_tree_heap_up(w, slot);
         }
         if (w->hsize == 0) {
             return cnt;
         }
-        gp_heap_item it = gp_tree_heap_pop(w);
+        gp_heap_item it = gp_heap_pop_at(w, w->tin);
         x = it.v;
         w->tp[x] = it.aux;
         w->queue[cnt++] = x;
