@@ -246,6 +246,27 @@ static void gp_ps_grow_callback(gp_ps *c, uint64_t set, uint64_t banned, uint64_
     gp_ps_grow_with(c, set, banned, nbr, s, 0);
 }
 
+/*
+ * Whether every split the run scores has 0 households out of bounds, no workload over a cap
+ * and none moved, and the bound has 0 cap and moved: no cap; no vertex with a previous grid;
+ * and both sides' households within [min, max] whenever the scored side's is in [lo, hi]
+ * (c->all holds the region's totals). Then, once the best so far has no bound violation
+ * either, those terms tie and are skipped (the best found keeps them 0, so this stays true).
+ */
+static int gp_ps_plain(const gp_ps *c)
+{
+    const gp_pairsplit_region *r = c->r;
+    const gp_objective *ob = c->obj;
+    for (int32_t y = 0; y < r->n; y++) {
+        if (r->home_a[y] != 0 || r->home_b[y] != 0 || r->home_any[y] != 0) {
+            return 0;
+        }
+    }
+    int64_t all = c->all.h;
+    return ob->cap <= 0 && c->best.cap == 0 && c->best.moved == 0 && c->lo >= ob->min &&
+           c->hi <= ob->max && all - c->hi >= ob->min && all - c->lo <= ob->max;
+}
+
 /* gp_pairsplit and gp_pairsplit_by_objective: `c` holds the scorer. */
 static void gp_ps_run(gp_ps *c, const double bound[GP_PAIRSPLIT_TERMS])
 {
@@ -275,6 +296,7 @@ static void gp_ps_run(gp_ps *c, const double bound[GP_PAIRSPLIT_TERMS])
         c->all.sb += r->home_b[y];
         c->all.sk += r->home_any[y];
     }
+    c->plain = c->obj != NULL && gp_ps_plain(c);
     gp_ps_sums none = {0, 0, 0, 0, 0, 0, 0, 0, 0};
     gp_ps_sums first;
     gp_ps_add(r, 0, &none, 0, &first);
@@ -317,28 +339,6 @@ void gp_pairsplit(const gp_pairsplit_region *r, int64_t lo, int64_t hi, double c
     gp_ps_run(&c, bound);
 }
 
-/*
- * Whether every split the run scores has 0 households out of bounds, no workload over a cap
- * and none moved, and the bound has 0 cap and moved: no cap; no vertex with a previous grid;
- * and both sides' households within [min, max] whenever the scored side's is in [lo, hi].
- * Then, once the best so far has no bound violation either, those terms tie and are skipped
- * (the best found keeps them 0, so this stays true).
- */
-static int gp_ps_plain(const gp_ps *c)
-{
-    const gp_pairsplit_region *r = c->r;
-    const gp_objective *ob = c->obj;
-    int64_t all = 0;
-    for (int32_t y = 0; y < r->n && y < GP_PAIRSPLIT_MAX; y++) {
-        if (r->home_a[y] != 0 || r->home_b[y] != 0 || r->home_any[y] != 0) {
-            return 0;
-        }
-        all += r->hh[y];
-    }
-    return ob->cap <= 0 && c->best.cap == 0 && c->best.moved == 0 && c->lo >= ob->min &&
-           c->hi <= ob->max && all - c->hi >= ob->min && all - c->lo <= ob->max;
-}
-
 void gp_pairsplit_by_objective(const gp_pairsplit_region *r, int64_t lo, int64_t hi, double cap,
                                const gp_objective *obj, const double bound[GP_PAIRSPLIT_TERMS],
                                gp_pairsplit_result *out)
@@ -346,6 +346,5 @@ void gp_pairsplit_by_objective(const gp_pairsplit_region *r, int64_t lo, int64_t
     gp_ps c = {.r = r, .lo = lo, .hi = hi, .cap = gp_ps_cap_units(cap), .complete = 1, .out = out};
     c.obj = obj;
     c.best = gp_score_get(bound);
-    c.plain = gp_ps_plain(&c);
     gp_ps_run(&c, bound);
 }
