@@ -1216,7 +1216,7 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
     int64_t n_segs = 0;
     double *farea = NULL, *fper = NULL, *fwidth = NULL;
     uint8_t *force = NULL;
-    int32_t *group = NULL, *block_of = NULL, *members = NULL;
+    int32_t *group = NULL, *block_of = NULL, *members = NULL, *start = NULL;
     gp_blocks *b = NULL;
     net nt = {0};
     if (out == NULL) {
@@ -1408,23 +1408,31 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
         st = gp_error_nomem(ctx, "blocks");
         goto done;
     }
-    for (int32_t k = 0, f0 = 0; k < nb; k++) {
-        int32_t m = 0;
-        while (block_of[f0] != k) {
-            f0++;
-        }
-        for (int32_t f = f0; f < n_faces; f++) {
-            if (block_of[f] == k) {
-                members[m++] = f;
-            }
-        }
+    /* Block k's faces in face order: members[start[k] .. start[k + 1]) (a counting sort). */
+    start = gp_calloc((size_t)nb + 2, sizeof *start);
+    if (start == NULL) {
+        st = gp_error_nomem(ctx, "blocks");
+        goto done;
+    }
+    for (int32_t f = 0; f < n_faces; f++) {
+        start[block_of[f] + 2]++;
+    }
+    for (int32_t k = 0; k < nb; k++) {
+        start[k + 2] += start[k + 1];
+    }
+    for (int32_t f = 0; f < n_faces; f++) {
+        members[start[block_of[f] + 1]++] = f;
+    }
+    for (int32_t k = 0; k < nb; k++) {
+        const int32_t *own = members + start[k];
+        int32_t m = start[k + 1] - start[k];
         if (m == 1) {
-            b->geom[k] = GEOSGeom_clone_r(h, faces[members[0]]);
+            b->geom[k] = GEOSGeom_clone_r(h, faces[own[0]]);
             st = b->geom[k] ? GP_OK
                             : gp_error(ctx, GP_ERR_GEOMETRY, "cannot copy a face: %s",
                                        gp_ctx_engine_error(ctx));
         } else {
-            st = union_of(ctx, h, faces, members, m, &b->geom[k]);
+            st = union_of(ctx, h, faces, own, m, &b->geom[k]);
         }
         if (st != GP_OK) {
             gp_error_prefix(ctx, "community '%s'", cid);
@@ -1493,6 +1501,7 @@ done:
     gp_free(group);
     gp_free(block_of);
     gp_free(members);
+    gp_free(start);
     destroy_all(h, faces, n_faces);
     if (h != NULL) {
         const GEOSPreparedGeometry *ps[] = {inner_prep, outer_prep, comm_prep, border_prep};
