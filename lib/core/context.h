@@ -7,6 +7,7 @@
 #include "gridpart.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 
 /*
  * Deliberately free of GIS headers: graph/ and partition/ include this file. The engine
@@ -33,13 +34,16 @@ struct gp_context {
     struct GEOSContextHandle_HS *geos; /* created on first use */
     struct pj_ctx *proj;               /* created on first use */
     char engine_error[GP_MESSAGE_MAX]; /* last message from GEOS/PROJ/GDAL handlers */
+    /* Set when a GEOS operation of this context was interrupted (gp_geos_watch); cleared by
+     * the caller that must then discard what the thread made since. */
+    int geos_interrupted;
 };
 
 /**
  * Record an error: sets the status and formats the message into the context. It is not
  * logged: the caller may recover from it (a skipped feature), and the one it returns reaches
- * the user once, through gp_context_last_error. ctx may be NULL. Returns `status` so that callers can write
- * `return gp_error(ctx, GP_ERR_ARG, "...")`.
+ * the user once, through gp_context_last_error. ctx may be NULL. Returns `status` so that callers
+ * can write `return gp_error(ctx, GP_ERR_ARG, "...")`.
  */
 gp_status gp_error(gp_context *ctx, gp_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -86,6 +90,25 @@ void gp_deadline_end(gp_context *ctx, gp_deadline previous);
  * into ctx->engine_error. NULL (with GP_ERR_NOMEM recorded) when it cannot be created.
  */
 struct GEOSContextHandle_HS *gp_ctx_geos(gp_context *ctx);
+
+/**
+ * Interrupt this thread's GEOS operations once *stop is nonzero (NULL: never); returns the
+ * flag watched before, to put back. GEOS 3.11 stops an operation only through one
+ * process-wide request (GEOS_interruptRequest, which has no _r variant), taken by whichever
+ * thread checks first: a callback GEOS calls at its check points asks for it on a stopped
+ * thread, so a long noding or polygonizing call ends within milliseconds of a cancel or time
+ * limit. So that no run is hit by another's request, a stopped thread asks only while no run
+ * of the process is going on (gp_geos_run_begin .. gp_geos_run_end: until it is stopped or
+ * done), and a thread whose flag is 0 clears any request pending when GEOS checks. Should one
+ * still be taken (a request made between the two), the context records it
+ * (geos_interrupted, from the error handler) and the caller must discard what that thread made.
+ * The host's own interrupt callback, if it had one, is still called.
+ */
+const atomic_int *gp_geos_watch(const atomic_int *stop);
+
+/** A run whose threads watch a stop flag begins; gp_geos_run_end when it is stopped or done. */
+void gp_geos_run_begin(void);
+void gp_geos_run_end(void);
 
 /** The context's PROJ context, created on first use with logging routed into the context. */
 struct pj_ctx *gp_ctx_proj(gp_context *ctx);

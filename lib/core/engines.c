@@ -20,7 +20,64 @@ void gp_ctx_release_engines(gp_context *ctx);
 static void geos_message(const char *message, void *user)
 {
     gp_context *ctx = user;
+    if (strstr(message, "InterruptedException") != NULL) {
+        ctx->geos_interrupted = 1;
+    }
     snprintf(ctx->engine_error, sizeof ctx->engine_error, "GEOS: %s", message);
+}
+
+/* The flag this thread's GEOS operations watch (gp_geos_watch), the callback registered before
+ * ours (the host's, if any), which ours calls first, and the runs of this process going on. */
+static _Thread_local const atomic_int *geos_stop;
+static _Atomic(GEOSInterruptCallback *) geos_chained;
+static atomic_int geos_going;
+static pthread_once_t geos_once = PTHREAD_ONCE_INIT;
+
+/*
+ * Called by GEOS at its check points, on the thread doing the work. GEOS then stops the
+ * operation if an interrupt is pending, whoever asked for it. A thread of a run going on
+ * clears any pending one: taken there, it would fail a predicate into "false" or make a
+ * robust overlay start again with snapping, silently changing a result. A stopped thread asks
+ * for one only when no run of the process is going on, so none of them can be hit.
+ */
+static void geos_check(void)
+{
+    GEOSInterruptCallback *chained = atomic_load(&geos_chained);
+    if (chained != NULL) {
+        chained();
+    }
+    const atomic_int *stop = geos_stop;
+    if (stop == NULL) {
+        return;
+    }
+    if (atomic_load_explicit(stop, memory_order_relaxed) == 0) {
+        GEOS_interruptCancel();
+    } else if (atomic_load_explicit(&geos_going, memory_order_relaxed) == 0) {
+        GEOS_interruptRequest();
+    }
+}
+
+static void geos_install(void)
+{
+    atomic_store(&geos_chained, GEOS_interruptRegisterCallback(geos_check));
+}
+
+void gp_geos_run_begin(void)
+{
+    atomic_fetch_add(&geos_going, 1);
+}
+
+void gp_geos_run_end(void)
+{
+    atomic_fetch_sub(&geos_going, 1);
+}
+
+const atomic_int *gp_geos_watch(const atomic_int *stop)
+{
+    pthread_once(&geos_once, geos_install);
+    const atomic_int *before = geos_stop;
+    geos_stop = stop;
+    return before;
 }
 
 static void geos_notice(const char *message, void *user)

@@ -1200,6 +1200,13 @@ done:
     return st;
 }
 
+/* Between steps of gp_community_blocks: GP_ERR_CANCELED once the run is canceled or out of
+ * time (the caller's progress callback says so; GEOS calls are interrupted, gp_geos_watch). */
+static gp_status go_on(gp_context *ctx)
+{
+    return gp_progress(ctx, 0.0, "blocks");
+}
+
 gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
                               const gp_options *opts, const gp_blocks_params *params,
                               gp_blocks **out)
@@ -1281,13 +1288,16 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
         st = snap_ends(&nt, comm_prep, border_prep, tol, &snapped);
     }
     /* 3-4. Drop border strips, node, polygonize. */
-    if (st == GP_OK) {
+    if (st == GP_OK && (st = go_on(ctx)) == GP_OK) {
         st =
             build_network(&nt, comm_prep, inner_prep, border_prep, tol, &noded, &b->n_border_edges);
         b->n_joins = nt.jn.n;
     }
     if (st != GP_OK) {
         gp_error_prefix(ctx, "community '%s'", cid);
+        goto done;
+    }
+    if ((st = go_on(ctx)) != GP_OK) {
         goto done;
     }
     const GEOSGeometry *noded_c = noded;
@@ -1311,6 +1321,9 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
                 goto done;
             }
         }
+    }
+    if ((st = go_on(ctx)) != GP_OK) {
+        goto done;
     }
     /* Whatever the faces miss (normally nothing) becomes extra faces, merged like slivers. */
     {
@@ -1353,8 +1366,10 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
     }
     b->n_faces = n_faces;
     /* 5. Adjacency of faces and sliver merging. */
-    st = gp_faces_shared_segments(ctx, ds, faces, n_faces, nt.p, nt.n, &segs, &n_segs);
-    if (st != GP_OK) {
+    if ((st = go_on(ctx)) != GP_OK ||
+        (st = gp_faces_shared_segments(ctx, ds, faces, n_faces, nt.p, nt.n, &segs, &n_segs)) !=
+            GP_OK ||
+        (st = go_on(ctx)) != GP_OK) {
         goto done;
     }
     farea = gp_malloc(((size_t)n_faces + 1) * sizeof *farea);
@@ -1391,6 +1406,9 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
     }
     for (int32_t f = 0; f < n_faces; f++) {
         b->n_islands += force[f];
+    }
+    if ((st = go_on(ctx)) != GP_OK) {
+        goto done;
     }
     /* Blocks are numbered by their lowest face: deterministic for a given input. */
     int32_t nb = 0;
@@ -1440,6 +1458,9 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
         }
         GEOSArea_r(h, b->geom[k], &b->area[k]);
         GEOSLength_r(h, b->geom[k], &b->perimeter[k]);
+    }
+    if ((st = go_on(ctx)) != GP_OK) {
+        goto done;
     }
     /* The tiling invariant: blocks cover the community exactly, without overlap. */
     double sum = 0;

@@ -49,6 +49,15 @@ typedef struct {
     const gp_roster *roster; /* workers and residents, or NULL (roster.c) */
 } shared_work;
 
+/* Stop the run's workers (a cancel, the time limit or a failed community): once, so that the
+ * run counts as going no more for GEOS interrupts (gp_geos_run_end). */
+static void stop_workers(shared_work *w)
+{
+    if (atomic_exchange(&w->cancel, 1) == 0) {
+        gp_geos_run_end();
+    }
+}
+
 /* The worker contexts' progress callback: cancellation requested by the main thread. */
 static int32_t worker_cancel(double fraction, const char *stage, void *user)
 {
@@ -206,11 +215,43 @@ done:
     return st;
 }
 
+/*
+ * One community into a new plan *out. An interrupted GEOS operation of this thread means this
+ * run's own stop (the run then fails for its cause), or an interrupt asked elsewhere in the
+ * process in the instant gp_geos_watch cannot guard: what the community made may then rest on
+ * a predicate that read false, so nothing of it is kept.
+ */
+static gp_status community(gp_context *ctx, const shared_work *w, int32_t c,
+                           OGRCoordinateTransformationH ct, gp_plan **out)
+{
+    ctx->geos_interrupted = 0;
+    gp_status st = gp_plan_new(ctx, out);
+    if (st == GP_OK) {
+        st = one_community(ctx, w, c, ct, *out);
+    }
+    if (!ctx->geos_interrupted) {
+        return st;
+    }
+    gp_plan_free(*out);
+    *out = NULL;
+    gp_context_clear_error(ctx);
+    if (atomic_load(&w->cancel)) {
+        return GP_ERR_CANCELED;
+    }
+    return gp_error(ctx, GP_ERR_GEOMETRY,
+                    "community %s: a GEOS operation was interrupted from another thread of this "
+                    "process (GEOS interrupts are process-wide): nothing of it was kept; run "
+                    "again",
+                    w->ds->community_id[c]);
+}
+
 static void *worker(void *arg)
 {
     shared_work *w = arg;
     gp_context *ctx = NULL;
     OGRCoordinateTransformationH ct = NULL;
+    /* A cancel or the time limit stops this thread's GEOS calls too, not only our loops. */
+    const atomic_int *watched = gp_geos_watch(&w->cancel);
     gp_status st = gp_context_new(&ctx);
     if (st == GP_OK) {
         st = gp_context_set_progress(ctx, worker_cancel, &w->cancel);
@@ -226,11 +267,7 @@ static void *worker(void *arg)
         }
         int32_t c = w->order[i];
         if (st == GP_OK && !atomic_load(&w->cancel)) {
-            gp_status s = gp_plan_new(ctx, &w->partial[c]);
-            if (s == GP_OK) {
-                s = one_community(ctx, w, c, ct, w->partial[c]);
-            }
-            w->status[c] = s;
+            w->status[c] = community(ctx, w, c, ct, &w->partial[c]);
         } else {
             w->status[c] = st != GP_OK ? st : GP_ERR_CANCELED;
         }
@@ -240,7 +277,7 @@ static void *worker(void *arg)
                                                         : gp_status_string(w->status[c]));
             gp_context_clear_error(ctx);
             if (w->status[c] != GP_ERR_INFEASIBLE) {
-                atomic_store(&w->cancel, 1); /* no use going on: the run fails */
+                stop_workers(w); /* no use going on: the run fails */
             }
         }
         atomic_fetch_add(&w->done, 1);
@@ -249,6 +286,7 @@ static void *worker(void *arg)
         OCTDestroyCoordinateTransformation(ct);
     }
     gp_context_free(ctx);
+    gp_geos_watch(watched);
     return NULL;
 }
 
@@ -614,6 +652,7 @@ static gp_status run_stages(gp_context *ctx, const gp_inputs *in, const gp_optio
     }
     w.order = order;
     int32_t started = 0;
+    gp_geos_run_begin(); /* ended by stop_workers, or below once the workers are done */
     for (; started < n_threads; started++) {
         if (pthread_create(&threads[started], NULL, worker, &w) != 0) {
             break;
@@ -626,13 +665,16 @@ static gp_status run_stages(gp_context *ctx, const gp_inputs *in, const gp_optio
     while (started > 0 && atomic_load(&w.done) < n) {
         if (gp_progress(ctx, 0.05 + 0.9 * atomic_load(&w.done) / (n ? n : 1), "partition") !=
             GP_OK) {
-            atomic_store(&w.cancel, 1);
+            stop_workers(&w);
         }
         struct timespec pause = {0, 20 * 1000 * 1000};
         nanosleep(&pause, NULL);
     }
     for (int32_t i = 0; i < started; i++) {
         pthread_join(threads[i], NULL);
+    }
+    if (!atomic_load(&w.cancel)) {
+        gp_geos_run_end();
     }
     if (ctx != NULL && ctx->canceled) {
         st = GP_ERR_CANCELED;

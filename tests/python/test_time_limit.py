@@ -76,3 +76,95 @@ def test_pipeline_time_limit(tmp_path):
     assert "time limit of 0.3 s reached" in str(e.value)
     assert took < 2.5, f"a 0.3 s limit returned after {took:.2f} s"  # the run takes 4-10 s
     assert not out.exists()
+
+
+CLI = os.environ.get("GP_CLI", os.path.join(os.path.dirname(__file__), "..", "..", "build",
+                                            "examples", "gridpart"))
+
+
+@pytest.fixture(scope="module")
+def street_lattice(tmp_path_factory):
+    """One square community holding a 300 x 300 street lattice (90,000 blocks, one household
+    point of 40 in each) as three GeoPackages: its street blocks alone take seconds, in single
+    GEOS calls (noding the lattice, polygonizing it)."""
+    from osgeo import ogr, osr
+
+    n, step, x0, y0 = 300, 50.0, 300000.0, 4600000.0
+    d = tmp_path_factory.mktemp("lattice")
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32619)
+    drv = ogr.GetDriverByName("GPKG")
+
+    def layer(name, gtype, field, ftype):
+        ds = drv.CreateDataSource(str(d / (name + ".gpkg")))
+        lyr = ds.CreateLayer(name, srs, gtype)
+        lyr.CreateField(ogr.FieldDefn(field, ftype))
+        ds.StartTransaction()
+        return ds, lyr
+
+    def add(lyr, field, value, geom):
+        f = ogr.Feature(lyr.GetLayerDefn())
+        f[field] = value
+        f.SetGeometry(geom)
+        lyr.CreateFeature(f)
+
+    s = n * step
+    ds, lyr = layer("communities", ogr.wkbPolygon, "code", ogr.OFTString)
+    add(lyr, "code", "LATTICE", ogr.CreateGeometryFromWkt(
+        f"POLYGON(({x0} {y0},{x0 + s} {y0},{x0 + s} {y0 + s},{x0} {y0 + s},{x0} {y0}))"))
+    ds.CommitTransaction()
+    ds = None
+    ds, lyr = layer("streets", ogr.wkbLineString, "class", ogr.OFTString)
+    for k in range(1, n):
+        for vertical in (False, True):
+            g = ogr.Geometry(ogr.wkbLineString)
+            for j in range(n + 1):
+                if vertical:
+                    g.AddPoint_2D(x0 + k * step, y0 + j * step)
+                else:
+                    g.AddPoint_2D(x0 + j * step, y0 + k * step)
+            add(lyr, "class", "residential", g)
+    ds.CommitTransaction()
+    ds = None
+    ds, lyr = layer("households", ogr.wkbPoint, "households", ogr.OFTInteger)
+    for i in range(n * n):
+        pt = ogr.Geometry(ogr.wkbPoint)
+        pt.AddPoint_2D(x0 + (i % n + 0.5) * step, y0 + (i // n + 0.5) * step)
+        add(lyr, "households", 40, pt)
+    ds.CommitTransaction()
+    ds = None
+    return [str(d / (name + ".gpkg")) for name in ("communities", "streets", "households")]
+
+
+def test_pipeline_time_limit_stops_inside_geos(street_lattice, tmp_path):
+    """A limit reached while GEOS nodes the lattice stops the run there (the limit is past the
+    reading of the lattice, up to 0.5 s for files just written): without GEOS operations
+    interrupted it returns after 2.6 s, when the noding ends."""
+    out = tmp_path / "lattice.gpkg"
+    t0 = time.monotonic()
+    with pytest.raises(gridpart.CanceledError) as e:
+        gridpart.partition(*street_lattice, str(out), id_field="code", class_field="class",
+                           count_field="households", time_limit=0.8)
+    took = time.monotonic() - t0
+    assert "time limit of 0.8 s reached during partition" in str(e.value)
+    assert took < 1.5, f"a 0.8 s limit returned after {took:.2f} s"  # 0.8-0.9 s when quiet
+    assert not out.exists()
+
+
+def test_cli_time_limit_stops_inside_geos(street_lattice, tmp_path):
+    """The same through the CLI, with a limit past its reading of the lattice (up to 0.5 s
+    for a file just written): without GEOS operations interrupted it exits after 2.6 s."""
+    import subprocess
+
+    out = tmp_path / "lattice.gpkg"
+    comm, streets, households = street_lattice
+    t0 = time.monotonic()
+    r = subprocess.run([CLI, "partition", "--communities", comm, "--id-field", "code",
+                        "--streets", streets, "--class-field", "class", "--households",
+                        households, "--count-field", "households", "-o", str(out),
+                        "--time-limit", "0.8"], capture_output=True, text=True)
+    took = time.monotonic() - t0
+    assert r.returncode == 3, r.stderr
+    assert "time limit of 0.8 s reached during partition" in r.stderr
+    assert took < 1.7, f"a 0.8 s limit returned after {took:.2f} s"  # 0.9 s when quiet
+    assert not out.exists()

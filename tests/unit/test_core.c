@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /** @file test_core.c Core: status strings, context, options validation, free(NULL), chaos alloc. */
 
+#define GEOS_USE_ONLY_R_API
+#include <geos_c.h>
+
 #include "core/context.h"
 #include "core/memory.h"
 #include "gridpart.h"
@@ -406,5 +409,54 @@ Test(options, balance_and_workload_cap_are_validated)
     cr_assert_eq(gp_options_set_max_workload(ctx, opts, INFINITY), GP_ERR_ARG);
     cr_assert_eq(gp_options_get_max_workload(opts), 650.5);
     gp_options_free(opts);
+    gp_context_free(ctx);
+}
+
+/* A disc of radius 10 around the origin through GEOS (a buffer, which checks for interrupts);
+ * NULL when the operation was interrupted. */
+static GEOSGeometry *disc(GEOSContextHandle_t h)
+{
+    GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, 0, 0);
+    cr_assert_not_null(pt);
+    GEOSGeometry *d = GEOSBuffer_r(h, pt, 10, 8);
+    GEOSGeom_destroy_r(h, pt);
+    return d;
+}
+
+/* gp_geos_watch (issue #15): a stopped thread's GEOS operations are interrupted, but only
+ * while no run of the process is going on; a going thread clears an interrupt asked elsewhere
+ * instead of taking it; an interruption is recorded in the context. */
+Test(geos, interrupts_stop_the_watching_thread_and_spare_runs_going_on)
+{
+    gp_context *ctx = NULL;
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    GEOSContextHandle_t h = gp_ctx_geos(ctx);
+    cr_assert_not_null(h);
+    atomic_int stop = 0;
+    const atomic_int *before = gp_geos_watch(&stop);
+    gp_geos_run_begin();
+    GEOS_interruptRequest(); /* from elsewhere in the process */
+    GEOSGeometry *d = disc(h);
+    cr_assert_not_null(d, "a going thread took an interrupt asked elsewhere: %s",
+                       gp_ctx_engine_error(ctx));
+    GEOSGeom_destroy_r(h, d);
+    cr_assert_eq(ctx->geos_interrupted, 0);
+    /* Stopped, but a run goes on (here this thread's own, counted as another's). */
+    atomic_store(&stop, 1);
+    d = disc(h);
+    cr_assert_not_null(d, "a stopped thread asked for an interrupt while a run went on");
+    GEOSGeom_destroy_r(h, d);
+    cr_assert_eq(ctx->geos_interrupted, 0);
+    /* Stopped, and no run goes on: interrupted, and the context knows it. */
+    gp_geos_run_end();
+    cr_assert_null(disc(h), "a stopped thread's GEOS operation ran to its end");
+    cr_assert_eq(ctx->geos_interrupted, 1);
+    cr_assert(strstr(gp_ctx_engine_error(ctx), "Interrupted") != NULL, "%s",
+              gp_ctx_engine_error(ctx));
+    /* Watching nothing again: GEOS runs as before. */
+    cr_assert_eq(gp_geos_watch(before), &stop);
+    d = disc(h);
+    cr_assert_not_null(d, "%s", gp_ctx_engine_error(ctx));
+    GEOSGeom_destroy_r(h, d);
     gp_context_free(ctx);
 }
