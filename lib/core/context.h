@@ -110,6 +110,14 @@ const atomic_int *gp_geos_watch(const atomic_int *stop);
 void gp_geos_run_begin(void);
 void gp_geos_run_end(void);
 
+/** GEOS work of this thread that no interrupt may cut short (writing, checking): it counts as
+ *  a run going on, and watches a flag never set. */
+typedef struct {
+    const atomic_int *watched; /* what the thread watched before */
+} gp_geos_guard;
+gp_geos_guard gp_geos_guard_begin(void);
+void gp_geos_guard_end(gp_geos_guard g);
+
 /** The context's PROJ context, created on first use with logging routed into the context. */
 struct pj_ctx *gp_ctx_proj(gp_context *ctx);
 

@@ -72,6 +72,22 @@ void gp_geos_run_end(void)
     atomic_fetch_sub(&geos_going, 1);
 }
 
+/* Never set: a thread watching it clears every interrupt asked elsewhere (gp_geos_guard). */
+static const atomic_int geos_never = 0;
+
+gp_geos_guard gp_geos_guard_begin(void)
+{
+    gp_geos_guard g = {gp_geos_watch(&geos_never)};
+    gp_geos_run_begin();
+    return g;
+}
+
+void gp_geos_guard_end(gp_geos_guard g)
+{
+    gp_geos_run_end();
+    gp_geos_watch(g.watched);
+}
+
 const atomic_int *gp_geos_watch(const atomic_int *stop)
 {
     pthread_once(&geos_once, geos_install);

@@ -855,7 +855,9 @@ static gp_status plan_settings(gp_context *ctx, const gp_dataset *ds, const gp_i
     return GP_OK;
 }
 
-gp_status gp_check(gp_context *ctx, const gp_inputs *in, const gp_options *user_opts, gp_plan **out)
+/* gp_check, its GEOS work guarded from interrupts asked elsewhere (gp_geos_guard). */
+static gp_status check_run(gp_context *ctx, const gp_inputs *in, const gp_options *user_opts,
+                           gp_plan **out)
 {
     if (out == NULL) {
         return gp_error(ctx, GP_ERR_ARG, "gp_check: out is NULL");
@@ -925,4 +927,12 @@ int64_t gp_plan_households_no_grid(const gp_plan *plan)
 int32_t gp_plan_hard_failures(const gp_plan *plan)
 {
     return plan != NULL ? plan->check_hard_failures : 0;
+}
+
+gp_status gp_check(gp_context *ctx, const gp_inputs *in, const gp_options *user_opts, gp_plan **out)
+{
+    gp_geos_guard guard = gp_geos_guard_begin();
+    gp_status st = check_run(ctx, in, user_opts, out);
+    gp_geos_guard_end(guard);
+    return st;
 }

@@ -358,11 +358,9 @@ static void clean_folder_of(const char *path)
     }
 }
 
-gp_status gp_plan_write_outputs(gp_context *ctx, const gp_plan *plan, const gp_outputs *o)
+/* gp_plan_write_outputs for a plan. */
+static gp_status write_outputs(gp_context *ctx, const gp_plan *plan, const gp_outputs *o)
 {
-    if (plan == NULL) {
-        return gp_error(ctx, GP_ERR_ARG, "gp_plan_write_outputs: plan is NULL");
-    }
     gp_target t;
     int has_target = 0;
     gp_stage *stage = NULL;
@@ -415,6 +413,18 @@ done:
         gp_target_clear(&t);
     }
     gp_gdal_pop_errors(ctx);
+    return st;
+}
+
+gp_status gp_plan_write_outputs(gp_context *ctx, const gp_plan *plan, const gp_outputs *o)
+{
+    if (plan == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_plan_write_outputs: plan is NULL");
+    }
+    /* The map's GEOS work is guarded from interrupts asked elsewhere (gp_geos_guard). */
+    gp_geos_guard guard = gp_geos_guard_begin();
+    gp_status st = write_outputs(ctx, plan, o);
+    gp_geos_guard_end(guard);
     return st;
 }
 

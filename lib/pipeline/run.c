@@ -567,6 +567,10 @@ static gp_status run_stages(gp_context *ctx, const gp_inputs *in, const gp_optio
     gp_plan *plan = NULL;
     gp_roster *roster = NULL;
     shared_work w = {0};
+    /* The whole run counts as going on for GEOS interrupts (stop_workers, or `done`), and this
+     * thread's GEOS work, reading included, clears interrupts asked elsewhere. */
+    const atomic_int *watched = gp_geos_watch(&w.cancel);
+    gp_geos_run_begin();
     pthread_t *threads = NULL;
     int32_t *order = NULL;
     int32_t n_threads = 0;
@@ -652,7 +656,6 @@ static gp_status run_stages(gp_context *ctx, const gp_inputs *in, const gp_optio
     }
     w.order = order;
     int32_t started = 0;
-    gp_geos_run_begin(); /* ended by stop_workers, or below once the workers are done */
     for (; started < n_threads; started++) {
         if (pthread_create(&threads[started], NULL, worker, &w) != 0) {
             break;
@@ -672,9 +675,6 @@ static gp_status run_stages(gp_context *ctx, const gp_inputs *in, const gp_optio
     }
     for (int32_t i = 0; i < started; i++) {
         pthread_join(threads[i], NULL);
-    }
-    if (!atomic_load(&w.cancel)) {
-        gp_geos_run_end();
     }
     if (ctx != NULL && ctx->canceled) {
         st = GP_ERR_CANCELED;
@@ -736,6 +736,10 @@ done:
     gp_free(w.partial);
     gp_free(w.status);
     gp_free(w.message);
+    if (!atomic_load(&w.cancel)) {
+        gp_geos_run_end();
+    }
+    gp_geos_watch(watched);
     gp_free(threads);
     gp_free(order);
     gp_previous_free(prev);

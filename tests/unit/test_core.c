@@ -460,3 +460,24 @@ Test(geos, interrupts_stop_the_watching_thread_and_spare_runs_going_on)
     GEOSGeom_destroy_r(h, d);
     gp_context_free(ctx);
 }
+
+/* gp_geos_guard: GEOS work that no interrupt may cut short (writing, checking) clears one
+ * asked elsewhere, and the thread watches what it watched before once it ends. */
+Test(geos, a_guard_clears_interrupts_asked_elsewhere)
+{
+    gp_context *ctx = NULL;
+    cr_assert_eq(gp_context_new(&ctx), GP_OK);
+    GEOSContextHandle_t h = gp_ctx_geos(ctx);
+    atomic_int stop = 1;
+    const atomic_int *before = gp_geos_watch(&stop);
+    gp_geos_guard guard = gp_geos_guard_begin();
+    GEOS_interruptRequest();
+    GEOSGeometry *d = disc(h);
+    cr_assert_not_null(d, "guarded GEOS work was interrupted: %s", gp_ctx_engine_error(ctx));
+    GEOSGeom_destroy_r(h, d);
+    gp_geos_guard_end(guard);
+    /* Back to the stopped flag, with no run going on: interrupted again. */
+    cr_assert_null(disc(h));
+    cr_assert_eq(gp_geos_watch(before), &stop);
+    gp_context_free(ctx);
+}
