@@ -1195,7 +1195,10 @@ static gp_status overlap_job_tick(void *user)
 static void *overlap_job_main(void *arg)
 {
     overlap_job *j = arg;
+    /* Its GEOS predicates decide overlaps: no interrupt asked elsewhere may fail one. */
+    gp_geos_guard guard = gp_geos_guard_begin();
     j->st = overlaps_settle(&j->r, j->l, j->comm, overlap_job_tick, j);
+    gp_geos_guard_end(guard);
     atomic_store(&j->done, 1);
     return NULL;
 }
