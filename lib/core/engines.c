@@ -57,9 +57,24 @@ static void geos_check(void)
     }
 }
 
+static atomic_int geos_installed;
+
 static void geos_install(void)
 {
     atomic_store(&geos_chained, GEOS_interruptRegisterCallback(geos_check));
+    atomic_store(&geos_installed, 1);
+}
+
+/* When the library is unloaded (dlclose by a host), the callback registered before ours is put
+ * back, so that GEOS never calls into code that is gone; one registered after ours is left. */
+__attribute__((destructor)) static void geos_uninstall(void)
+{
+    if (atomic_load(&geos_installed)) {
+        GEOSInterruptCallback *current = GEOS_interruptRegisterCallback(atomic_load(&geos_chained));
+        if (current != geos_check) {
+            GEOS_interruptRegisterCallback(current);
+        }
+    }
 }
 
 void gp_geos_run_begin(void)
