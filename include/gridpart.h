@@ -345,11 +345,11 @@ GP_API GP_NODISCARD gp_status gp_options_set_effort(gp_context *ctx, gp_options 
  * makes results depend on the machine's speed. The GEOS operations of block building are
  * interrupted too, through GEOS's interrupt, which in GEOS 3.11 is process-wide: gridpart
  * registers a callback with GEOS_interruptRegisterCallback at its first run (calling the one
- * registered before it, if any); while a run goes on, its threads clear any interrupt asked
- * elsewhere in the process (taken, it would change a result), and a stopped run asks for one
- * only while no other run of the process goes on. A run stopped beside another one stops
- * when the GEOS step under way ends (seconds for a community of 60,000 blocks, which alone
- * stops within 0.6 s).
+ * registered before it, if any, and putting that one back when gridpart is unloaded); while
+ * a run, a check or a write goes on, its threads clear any interrupt asked elsewhere in the
+ * process (taken, it would change a result), and a stopped run asks for one only while none of
+ * these goes on. A run stopped beside another one stops when the GEOS step under way ends
+ * (seconds for a community of 60,000 blocks, which alone stops within 0.6 s).
  * @param[in,out] ctx receives the error message.
  * @param[in,out] opts the options.
  * @param[in] seconds finite and > 0, or 0 for none (the default).
