@@ -6,6 +6,7 @@
  * was seen) but far below what the code of f0f6cdf took: 29 s for the 40,000-vertex path of
  * 299 households, 178 s for the 80,000-vertex path under a 0.5 s limit, 17 s for the lattice. */
 
+#include "../time_scale.h"
 #include "adversarial.h"
 
 #include "gridpart.h"
@@ -15,19 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* Wall-clock bounds are for a plain -O2 build; AddressSanitizer makes this code 3-4x slower, so
- * under it they stretch by 4 (the old quadratic code took 13-178 s, still far above). */
-#if defined(__SANITIZE_ADDRESS__)
-#define TIME_SCALE 4.0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TIME_SCALE 4.0
-#endif
-#endif
-#ifndef TIME_SCALE
-#define TIME_SCALE 1.0
-#endif
 
 static double now(void)
 {

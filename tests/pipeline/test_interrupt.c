@@ -13,6 +13,7 @@
 #define GEOS_USE_ONLY_R_API
 #include <geos_c.h>
 
+#include "../time_scale.h"
 #include "demo_fixture.h"
 #include "gridpart.h"
 
@@ -23,19 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* Wall-clock bounds are for a plain -O2 build; under AddressSanitizer everything takes 3-4x
- * as long (as in tests/partition/test_bounded.c). */
-#if defined(__SANITIZE_ADDRESS__)
-#define TIME_SCALE 4.0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TIME_SCALE 4.0
-#endif
-#endif
-#ifndef TIME_SCALE
-#define TIME_SCALE 1.0
-#endif
 
 #define UTM19 "EPSG:32619"
 
@@ -229,36 +217,60 @@ static char *plan_digest(gp_context *ctx, const gp_plan *plan, size_t *size)
     return d;
 }
 
+/* The demo city divided undisturbed: its context and inputs, and its grids as plan_digest
+ * bytes to compare other runs' with. */
+typedef struct {
+    gp_context *ctx;
+    gp_inputs *in;
+    char *digest;
+    size_t size;
+} calm_demo;
+
+static void calm_begin(calm_demo *d)
+{
+    gp_plan *calm = NULL;
+    demo_run(&d->ctx, &d->in, &calm);
+    d->digest = plan_digest(d->ctx, calm, &d->size);
+    gp_plan_free(calm);
+}
+
+/* Whether `plan` has the undisturbed run's grids. */
+static int calm_same(const calm_demo *d, const gp_plan *plan)
+{
+    size_t n = 0;
+    char *digest = plan_digest(d->ctx, plan, &n);
+    int same = n == d->size && memcmp(digest, d->digest, n) == 0;
+    free(digest);
+    return same;
+}
+
+static void calm_end(calm_demo *d)
+{
+    free(d->digest);
+    gp_inputs_free(d->in);
+    gp_context_free(d->ctx);
+}
+
 /* Interrupts asked by someone else (the host application) while a run's workers are in GEOS
  * are cleared by them, never taken: taken, one would fail a predicate into "false", make a
  * robust overlay start again with snapping, or fail a community. The grids are those of an
  * undisturbed run. */
 Test(interrupt, foreign_interrupts_leave_the_grids_unchanged, .timeout = 600)
 {
-    gp_context *ctx = NULL;
-    gp_inputs *in = NULL;
-    gp_plan *calm = NULL;
-    demo_run(&ctx, &in, &calm);
-    size_t calm_size = 0;
-    char *calm_digest = plan_digest(ctx, calm, &calm_size);
+    calm_demo d;
+    calm_begin(&d);
     for (int round = 0; round < 3; round++) {
         int asked = 0;
-        cr_assert_eq(gp_context_set_progress(ctx, interrupt_often, &asked), GP_OK);
+        cr_assert_eq(gp_context_set_progress(d.ctx, interrupt_often, &asked), GP_OK);
         gp_plan *hit = NULL;
-        cr_assert_eq(gp_run(ctx, in, NULL, &hit), GP_OK, "%s", gp_context_last_error(ctx));
+        cr_assert_eq(gp_run(d.ctx, d.in, NULL, &hit), GP_OK, "%s", gp_context_last_error(d.ctx));
         cr_assert_gt(asked, 0, "no interrupt was asked");
         GEOS_interruptCancel(); /* the last one may have come after the workers' last check */
-        size_t hit_size = 0;
-        char *hit_digest = plan_digest(ctx, hit, &hit_size);
-        cr_expect(hit_size == calm_size && memcmp(hit_digest, calm_digest, calm_size) == 0,
-                  "round %d: %d interrupts from elsewhere changed the grids", round, asked);
-        free(hit_digest);
+        cr_expect(calm_same(&d, hit), "round %d: %d interrupts from elsewhere changed the grids",
+                  round, asked);
         gp_plan_free(hit);
     }
-    free(calm_digest);
-    gp_plan_free(calm);
-    gp_inputs_free(in);
-    gp_context_free(ctx);
+    calm_end(&d);
 }
 
 /* Two runs in one process: one stopped by its time limit inside GEOS (the lattice), one going
@@ -293,31 +305,21 @@ static void *run_limited(void *arg)
 
 Test(interrupt, a_stopped_run_leaves_another_run_alone, .timeout = 600)
 {
-    gp_context *ctx = NULL;
-    gp_inputs *in = NULL;
-    gp_plan *calm = NULL;
-    demo_run(&ctx, &in, &calm);
-    size_t calm_size = 0;
-    char *calm_digest = plan_digest(ctx, calm, &calm_size);
+    calm_demo d;
+    calm_begin(&d);
     for (int round = 0; round < 3; round++) {
         limited_run r = {0};
         lattice_make(&r.l, 120);
         pthread_t t;
         cr_assert_eq(pthread_create(&t, NULL, run_limited, &r), 0);
         gp_plan *beside = NULL;
-        cr_assert_eq(gp_run(ctx, in, NULL, &beside), GP_OK, "%s", gp_context_last_error(ctx));
+        cr_assert_eq(gp_run(d.ctx, d.in, NULL, &beside), GP_OK, "%s", gp_context_last_error(d.ctx));
         pthread_join(t, NULL);
         cr_expect_eq(r.st, GP_ERR_CANCELED, "the limited run: status %d: %s", r.st, r.message);
-        size_t size = 0;
-        char *digest = plan_digest(ctx, beside, &size);
-        cr_expect(size == calm_size && memcmp(digest, calm_digest, calm_size) == 0,
-                  "round %d: a run stopped beside it changed the grids", round);
-        free(digest);
+        cr_expect(calm_same(&d, beside), "round %d: a run stopped beside it changed the grids",
+                  round);
         gp_plan_free(beside);
         lattice_free(&r.l);
     }
-    free(calm_digest);
-    gp_plan_free(calm);
-    gp_inputs_free(in);
-    gp_context_free(ctx);
+    calm_end(&d);
 }
