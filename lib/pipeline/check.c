@@ -932,7 +932,18 @@ int32_t gp_plan_hard_failures(const gp_plan *plan)
 gp_status gp_check(gp_context *ctx, const gp_inputs *in, const gp_options *user_opts, gp_plan **out)
 {
     gp_geos_guard guard = gp_geos_guard_begin();
+    if (ctx != NULL) {
+        ctx->geos_interrupted = 0;
+    }
     gp_status st = check_run(ctx, in, user_opts, out);
     gp_geos_guard_end(guard);
+    if (st == GP_OK && ctx != NULL && ctx->geos_interrupted) {
+        /* The instant the guard cannot cover: a predicate of the check may have failed. */
+        gp_plan_free(*out);
+        *out = NULL;
+        st = gp_error(ctx, GP_ERR_GEOMETRY,
+                      "gp_check: a GEOS operation was interrupted from another thread of this "
+                      "process (GEOS interrupts are process-wide): nothing was kept; run again");
+    }
     return st;
 }

@@ -571,6 +571,9 @@ static gp_status run_stages(gp_context *ctx, const gp_inputs *in, const gp_optio
      * thread's GEOS work, reading included, clears interrupts asked elsewhere. */
     const atomic_int *watched = gp_geos_watch(&w.cancel);
     gp_geos_run_begin();
+    if (ctx != NULL) {
+        ctx->geos_interrupted = 0;
+    }
     pthread_t *threads = NULL;
     int32_t *order = NULL;
     int32_t n_threads = 0;
@@ -726,6 +729,13 @@ static gp_status run_stages(gp_context *ctx, const gp_inputs *in, const gp_optio
         goto done;
     }
     plan->wall_seconds = now() - t0;
+    if (ctx != NULL && ctx->geos_interrupted) {
+        /* The instant gp_geos_watch cannot guard: a predicate of this thread may have failed. */
+        st = gp_error(ctx, GP_ERR_GEOMETRY,
+                      "a GEOS operation was interrupted from another thread of this process "
+                      "(GEOS interrupts are process-wide): nothing was kept; run again");
+        goto done;
+    }
     st = gp_progress(ctx, 1.0, "done");
 done:
     if (w.partial != NULL) {
