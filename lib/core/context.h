@@ -106,6 +106,14 @@ struct GEOSContextHandle_HS *gp_ctx_geos(gp_context *ctx);
  */
 const atomic_int *gp_geos_watch(const atomic_int *stop);
 
+/**
+ * GP_OK unless a GEOS operation of `worked` (the context of the thread that did some work) was
+ * interrupted since its geos_interrupted was cleared: an interrupt asked elsewhere was taken in
+ * the instant gp_geos_watch cannot guard, and a predicate may have read false. Then an error
+ * naming `what` is recorded in ctx, saying that nothing of the work was kept.
+ */
+gp_status gp_geos_check_interrupted(gp_context *ctx, const gp_context *worked, const char *what);
+
 /** A run whose threads watch a stop flag begins; gp_geos_run_end when it is stopped or done. */
 void gp_geos_run_begin(void);
 void gp_geos_run_end(void);

@@ -87,6 +87,17 @@ void gp_geos_run_end(void)
     atomic_fetch_sub(&geos_going, 1);
 }
 
+gp_status gp_geos_check_interrupted(gp_context *ctx, const gp_context *worked, const char *what)
+{
+    if (worked == NULL || !worked->geos_interrupted) {
+        return GP_OK;
+    }
+    return gp_error(ctx, GP_ERR_GEOMETRY,
+                    "%s: a GEOS operation was interrupted from another thread of this process "
+                    "(GEOS interrupts are process-wide): nothing of it was kept; run again",
+                    what);
+}
+
 /* Never set: a thread watching it clears every interrupt asked elsewhere (gp_geos_guard). */
 static const atomic_int geos_never = 0;
 

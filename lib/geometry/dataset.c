@@ -1241,10 +1241,8 @@ static gp_status overlap_job_finish(gp_context *ctx, overlap_job *j, gp_status s
         j->running = 0;
         if (st == GP_OK && j->st != GP_OK) {
             st = gp_error(ctx, j->st, "%s", gp_context_last_error(j->r.ctx));
-        } else if (st == GP_OK && j->r.ctx->geos_interrupted) {
-            st = gp_error(ctx, GP_ERR_GEOMETRY,
-                          "community overlaps: a GEOS operation was interrupted from another "
-                          "thread of this process (GEOS interrupts are process-wide); run again");
+        } else if (st == GP_OK) {
+            st = gp_geos_check_interrupted(ctx, j->r.ctx, "community overlaps");
         }
     }
     return st;

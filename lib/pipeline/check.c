@@ -937,13 +937,9 @@ gp_status gp_check(gp_context *ctx, const gp_inputs *in, const gp_options *user_
     }
     gp_status st = check_run(ctx, in, user_opts, out);
     gp_geos_guard_end(guard);
-    if (st == GP_OK && ctx != NULL && ctx->geos_interrupted) {
-        /* The instant the guard cannot cover: a predicate of the check may have failed. */
-        gp_plan_free(*out);
+    if (st == GP_OK && (st = gp_geos_check_interrupted(ctx, ctx, "gp_check")) != GP_OK) {
+        gp_plan_free(*out); /* the instant the guard cannot cover: a predicate may have failed */
         *out = NULL;
-        st = gp_error(ctx, GP_ERR_GEOMETRY,
-                      "gp_check: a GEOS operation was interrupted from another thread of this "
-                      "process (GEOS interrupts are process-wide): nothing was kept; run again");
     }
     return st;
 }

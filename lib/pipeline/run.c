@@ -238,11 +238,9 @@ static gp_status community(gp_context *ctx, const shared_work *w, int32_t c,
     if (atomic_load(&w->cancel)) {
         return GP_ERR_CANCELED;
     }
-    return gp_error(ctx, GP_ERR_GEOMETRY,
-                    "community %s: a GEOS operation was interrupted from another thread of this "
-                    "process (GEOS interrupts are process-wide): nothing of it was kept; run "
-                    "again",
-                    w->ds->community_id[c]);
+    char what[GP_MESSAGE_MAX];
+    snprintf(what, sizeof what, "community %s", w->ds->community_id[c]);
+    return gp_geos_check_interrupted(ctx, ctx, what);
 }
 
 static void *worker(void *arg)
@@ -729,11 +727,7 @@ static gp_status run_stages(gp_context *ctx, const gp_inputs *in, const gp_optio
         goto done;
     }
     plan->wall_seconds = now() - t0;
-    if (ctx != NULL && ctx->geos_interrupted) {
-        /* The instant gp_geos_watch cannot guard: a predicate of this thread may have failed. */
-        st = gp_error(ctx, GP_ERR_GEOMETRY,
-                      "a GEOS operation was interrupted from another thread of this process "
-                      "(GEOS interrupts are process-wide): nothing was kept; run again");
+    if ((st = gp_geos_check_interrupted(ctx, ctx, fn)) != GP_OK) {
         goto done;
     }
     st = gp_progress(ctx, 1.0, "done");

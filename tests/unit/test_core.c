@@ -447,12 +447,17 @@ Test(geos, interrupts_stop_the_watching_thread_and_spare_runs_going_on)
     cr_assert_not_null(d, "a stopped thread asked for an interrupt while a run went on");
     GEOSGeom_destroy_r(h, d);
     cr_assert_eq(ctx->geos_interrupted, 0);
+    cr_assert_eq(gp_geos_check_interrupted(ctx, ctx, "the work"), GP_OK);
     /* Stopped, and no run goes on: interrupted, and the context knows it. */
     gp_geos_run_end();
     cr_assert_null(disc(h), "a stopped thread's GEOS operation ran to its end");
     cr_assert_eq(ctx->geos_interrupted, 1);
     cr_assert(strstr(gp_ctx_engine_error(ctx), "Interrupted") != NULL, "%s",
               gp_ctx_engine_error(ctx));
+    cr_assert_eq(gp_geos_check_interrupted(ctx, ctx, "the work"), GP_ERR_GEOMETRY);
+    cr_assert(
+        strstr(gp_context_last_error(ctx), "the work: a GEOS operation was interrupted") != NULL,
+        "%s", gp_context_last_error(ctx));
     /* Watching nothing again: GEOS runs as before. */
     cr_assert_eq(gp_geos_watch(before), &stop);
     d = disc(h);
