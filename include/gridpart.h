@@ -349,7 +349,9 @@ GP_API GP_NODISCARD gp_status gp_options_set_effort(gp_context *ctx, gp_options 
  * a run, a check or a write goes on, its threads clear any interrupt asked elsewhere in the
  * process (taken, it would change a result), and a stopped run asks for one only while none of
  * these goes on. A run stopped beside another one stops when the GEOS step under way ends
- * (seconds for a community of 60,000 blocks, which alone stops within 0.6 s).
+ * (seconds for a community of 60,000 blocks, which alone stops within 0.6 s), and so does a
+ * run whose worker threads cannot start (the calling thread then does the work, its limit and
+ * progress callback checked between steps).
  * @param[in,out] ctx receives the error message.
  * @param[in,out] opts the options.
  * @param[in] seconds finite and > 0, or 0 for none (the default).

@@ -47,7 +47,27 @@ typedef struct {
     int streetless; /* no street line reaches any community: one run-wide warning says so */
     const gp_previous *prev; /* adjust: the previous division, else NULL */
     const gp_roster *roster; /* workers and residents, or NULL (roster.c) */
+    /* The run's thread waits on `finished` (with `lock`) for the last community, between its
+     * progress reports. */
+    pthread_mutex_t lock;
+    pthread_cond_t finished;
+    /* When no worker thread could start, the run's own thread does the work: its context (the
+     * time limit, the host's progress callback), which the work's progress checks relay to at
+     * the run's poll interval, at relay_next; else NULL. */
+    gp_context *relay;
+    double relay_next;
+    int waiting; /* lock and finished are made */
 } shared_work;
+
+/* Seconds between the run's progress reports (and checks of its time limit and cancel) while
+ * the communities are worked on. */
+static const double GP_POLL_SECONDS = 0.02;
+
+/* The run's progress while the communities are worked on. */
+static double run_fraction(shared_work *w)
+{
+    return 0.05 + 0.9 * atomic_load(&w->done) / (w->n ? w->n : 1);
+}
 
 /* Stop the run's workers (a cancel, the time limit or a failed community): once, so that the
  * run counts as going no more for GEOS interrupts (gp_geos_run_end). */
@@ -58,12 +78,64 @@ static void stop_workers(shared_work *w)
     }
 }
 
-/* The worker contexts' progress callback: cancellation requested by the main thread. */
+/* The worker contexts' progress callback: cancellation requested by the main thread, or, when
+ * the run's thread does the work itself, its own progress check (relayed at the poll
+ * interval: the host's callback is not called more often than with workers). */
 static int32_t worker_cancel(double fraction, const char *stage, void *user)
 {
+    shared_work *w = user;
     (void)fraction;
     (void)stage;
-    return atomic_load((atomic_int *)user);
+    if (w->relay != NULL && !atomic_load(&w->cancel) && now() >= w->relay_next) {
+        w->relay_next = now() + GP_POLL_SECONDS;
+        if (gp_progress(w->relay, run_fraction(w), "partition") != GP_OK) {
+            stop_workers(w);
+        }
+    }
+    return atomic_load(&w->cancel);
+}
+
+/* Makes the lock and condition the run's thread waits on (on the monotonic clock, as the time
+ * limit): 0, or -1 when they cannot be made. */
+static int wait_init(shared_work *w)
+{
+    pthread_condattr_t attr;
+    if (pthread_condattr_init(&attr) != 0) {
+        return -1;
+    }
+    int bad = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 ||
+              pthread_cond_init(&w->finished, &attr) != 0;
+    pthread_condattr_destroy(&attr);
+    if (!bad && pthread_mutex_init(&w->lock, NULL) != 0) {
+        pthread_cond_destroy(&w->finished);
+        bad = 1;
+    }
+    return bad ? -1 : 0;
+}
+
+/* One more community done; the run's thread wakes for the last one. */
+static void community_done(shared_work *w)
+{
+    if (atomic_fetch_add(&w->done, 1) + 1 == w->n) {
+        pthread_mutex_lock(&w->lock);
+        pthread_cond_broadcast(&w->finished);
+        pthread_mutex_unlock(&w->lock);
+    }
+}
+
+/* Waits until every community is done, or at most `seconds`. */
+static void wait_done(shared_work *w, double seconds)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    long ns = until.tv_nsec + (long)(seconds * 1e9);
+    until.tv_sec += ns / 1000000000L;
+    until.tv_nsec = ns % 1000000000L;
+    pthread_mutex_lock(&w->lock);
+    if (atomic_load(&w->done) < w->n) {
+        pthread_cond_timedwait(&w->finished, &w->lock, &until);
+    }
+    pthread_mutex_unlock(&w->lock);
 }
 
 /* The problems that say which blocks the split stage cut, how and why. */
@@ -252,7 +324,7 @@ static void *worker(void *arg)
     const atomic_int *watched = gp_geos_watch(&w->cancel);
     gp_status st = gp_context_new(&ctx);
     if (st == GP_OK) {
-        st = gp_context_set_progress(ctx, worker_cancel, &w->cancel);
+        st = gp_context_set_progress(ctx, worker_cancel, w);
     }
     if (st == GP_OK) {
         /* PROJ transformations are not thread-safe: one per worker. */
@@ -278,7 +350,7 @@ static void *worker(void *arg)
                 stop_workers(w); /* no use going on: the run fails */
             }
         }
-        atomic_fetch_add(&w->done, 1);
+        community_done(w);
     }
     if (ct != NULL) {
         OCTDestroyCoordinateTransformation(ct);
@@ -642,6 +714,11 @@ static gp_status run_stages(gp_context *ctx, const gp_inputs *in, const gp_optio
     w.opts = opts;
     w.n = n;
     w.prev = prev;
+    if (wait_init(&w) != 0) {
+        st = gp_error(ctx, GP_ERR_NOMEM, "cannot make the lock the workers report to");
+        goto done;
+    }
+    w.waiting = 1;
     w.partial = gp_calloc((size_t)n + 1, sizeof *w.partial);
     w.status = gp_calloc((size_t)n + 1, sizeof *w.status);
     w.message = gp_calloc((size_t)n + 1, sizeof *w.message);
@@ -663,16 +740,18 @@ static gp_status run_stages(gp_context *ctx, const gp_inputs *in, const gp_optio
         }
     }
     if (started == 0) {
-        worker(&w); /* no thread could start: work here */
+        /* No thread could start: work here, with this thread's checks relayed. A single GEOS
+         * operation then runs to its end: nothing stops it from outside. */
+        w.relay = ctx;
+        w.relay_next = now() + GP_POLL_SECONDS;
+        worker(&w);
     }
     /* The main thread reports progress and relays cancellation while the workers run. */
     while (started > 0 && atomic_load(&w.done) < n) {
-        if (gp_progress(ctx, 0.05 + 0.9 * atomic_load(&w.done) / (n ? n : 1), "partition") !=
-            GP_OK) {
+        if (gp_progress(ctx, run_fraction(&w), "partition") != GP_OK) {
             stop_workers(&w);
         }
-        struct timespec pause = {0, 20 * 1000 * 1000};
-        nanosleep(&pause, NULL);
+        wait_done(&w, GP_POLL_SECONDS);
     }
     for (int32_t i = 0; i < started; i++) {
         pthread_join(threads[i], NULL);
@@ -732,6 +811,10 @@ static gp_status run_stages(gp_context *ctx, const gp_inputs *in, const gp_optio
     }
     st = gp_progress(ctx, 1.0, "done");
 done:
+    if (w.waiting) {
+        pthread_cond_destroy(&w.finished);
+        pthread_mutex_destroy(&w.lock);
+    }
     if (w.partial != NULL) {
         for (int32_t c = 0; c < w.n; c++) {
             gp_plan_free(w.partial[c]);

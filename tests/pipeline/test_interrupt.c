@@ -10,6 +10,7 @@
  * with a cancel check between the steps of the blocks stage.
  */
 
+#define _GNU_SOURCE /* pthread_setattr_default_np */
 #define GEOS_USE_ONLY_R_API
 #include <geos_c.h>
 
@@ -315,4 +316,38 @@ Test(interrupt, a_stopped_run_leaves_another_run_alone, .timeout = 600)
         lattice_free(&r.l);
     }
     calm_end(&d);
+}
+
+/* Threads of this process get stacks too big to map: pthread_create fails (EAGAIN), as on a
+ * host out of threads or memory. Returns whether it does. */
+static int threads_fail(void)
+{
+    pthread_attr_t attr;
+    cr_assert_eq(pthread_getattr_default_np(&attr), 0);
+    cr_assert_eq(pthread_attr_setstacksize(&attr, (size_t)1 << 46), 0);
+    cr_assert_eq(pthread_setattr_default_np(&attr), 0);
+    pthread_attr_destroy(&attr);
+    pthread_t t;
+    if (pthread_create(&t, NULL, run_limited, NULL) == 0) {
+        pthread_join(t, NULL);
+        return 0;
+    }
+    return 1;
+}
+
+/* When no worker thread can start, the run's own thread divides the communities: its time
+ * limit still holds (the work's progress checks relay to it). An 80 x 80 lattice takes about
+ * 3 s; before the relay, a 0.3 s limit returned after all of it. */
+Test(interrupt, time_limit_holds_without_worker_threads, .timeout = 600)
+{
+    cr_assert(threads_fail(), "a thread with a 64 TiB stack started: the test cannot work");
+    limited_run r = {.limit = 0.3};
+    lattice_make(&r.l, 80);
+    run_limited(&r);
+    cr_expect_eq(r.st, GP_ERR_CANCELED, "status %d: %s", r.st, r.message);
+    cr_expect(!r.planned);
+    cr_expect(strstr(r.message, "time limit of 0.3 s reached") != NULL, "%s", r.message);
+    cr_expect_lt(r.took, 0.8 * TIME_SCALE, "a 0.3 s limit returned after %.2f s", r.took);
+    printf("without worker threads, a 0.3 s limit returned after %.2f s\n", r.took);
+    lattice_free(&r.l);
 }

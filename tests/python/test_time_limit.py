@@ -82,15 +82,12 @@ CLI = os.environ.get("GP_CLI", os.path.join(os.path.dirname(__file__), "..", "..
                                             "examples", "gridpart"))
 
 
-@pytest.fixture(scope="module")
-def street_lattice(tmp_path_factory):
-    """One square community holding a 300 x 300 street lattice (90,000 blocks, one household
-    point of 40 in each) as three GeoPackages: its street blocks alone take seconds, in single
-    GEOS calls (noding the lattice, polygonizing it)."""
+def write_street_lattice(d, n):
+    """One square community holding an n x n street lattice (n * n blocks, one household point
+    of 40 in each) as three GeoPackages in directory d; their paths."""
     from osgeo import ogr, osr
 
-    n, step, x0, y0 = 300, 50.0, 300000.0, 4600000.0
-    d = tmp_path_factory.mktemp("lattice")
+    step, x0, y0 = 50.0, 300000.0, 4600000.0
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(32619)
     drv = ogr.GetDriverByName("GPKG")
@@ -136,6 +133,13 @@ def street_lattice(tmp_path_factory):
     return [str(d / (name + ".gpkg")) for name in ("communities", "streets", "households")]
 
 
+@pytest.fixture(scope="module")
+def street_lattice(tmp_path_factory):
+    """A 300 x 300 street lattice (90,000 blocks): its street blocks alone take seconds, in
+    single GEOS calls (noding the lattice, polygonizing it)."""
+    return write_street_lattice(tmp_path_factory.mktemp("lattice"), 300)
+
+
 def test_pipeline_time_limit_stops_inside_geos(street_lattice, tmp_path):
     """A limit reached while GEOS nodes the lattice stops the run there (the limit is past the
     reading of the lattice, up to 0.5 s for files just written): without GEOS operations
@@ -167,4 +171,72 @@ def test_cli_time_limit_stops_inside_geos(street_lattice, tmp_path):
     assert r.returncode == 3, r.stderr
     assert "time limit of 0.8 s reached during partition" in r.stderr
     assert took < 1.7, f"a 0.8 s limit returned after {took:.2f} s"  # 0.9 s when quiet
+    assert not out.exists()
+
+
+# Thread stacks too big to map (RLIMIT_STACK sets the default size): every pthread_create of
+# the process fails, as on a host out of threads or memory.
+HUGE_STACK = 1 << 46
+
+
+def without_threads():
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_STACK, (HUGE_STACK, HUGE_STACK))
+
+
+@pytest.fixture(scope="module")
+def small_lattice(tmp_path_factory):
+    """An 80 x 80 street lattice: about 3 s in all, most of it dividing its 6,400 blocks."""
+    import subprocess
+    import sys
+
+    probe = subprocess.run([sys.executable, "-c", "import threading; threading.Thread().start()"],
+                           preexec_fn=without_threads, capture_output=True, text=True)
+    assert probe.returncode != 0 and "can't start new thread" in probe.stderr, \
+        "threads start under a 64 TiB stack limit: the tests below cannot work"
+    return write_street_lattice(tmp_path_factory.mktemp("small_lattice"), 80)
+
+
+def test_time_limit_holds_without_worker_threads(small_lattice, tmp_path):
+    """When no worker thread can start, the run's own thread divides the communities and its
+    time limit still holds (before: a 0.5 s limit returned after the whole run, 2.9 s)."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "small.gpkg"
+    code = (
+        "import sys, time, gridpart\n"
+        "t0 = time.monotonic()\n"
+        "try:\n"
+        "    gridpart.partition(*sys.argv[1:4], sys.argv[4], id_field='code',\n"
+        "                       class_field='class', count_field='households', time_limit=0.5)\n"
+        "except gridpart.CanceledError as e:\n"
+        "    print('%.3f' % (time.monotonic() - t0)); print(e)\n")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    r = subprocess.run([sys.executable, "-c", code, *small_lattice, str(out)], env=env,
+                       preexec_fn=without_threads, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    took, message = r.stdout.splitlines()[:2]
+    assert "time limit of 0.5 s reached during partition" in message
+    assert float(took) < 1.1, f"a 0.5 s limit returned after {took} s"  # 0.5-0.6 s when quiet
+    assert not out.exists()
+
+
+def test_cli_time_limit_holds_without_worker_threads(small_lattice, tmp_path):
+    """The same through the CLI (before: exit after 2.9 s for a 0.5 s limit)."""
+    import subprocess
+
+    out = tmp_path / "small.gpkg"
+    comm, streets, households = small_lattice
+    t0 = time.monotonic()
+    r = subprocess.run([CLI, "partition", "--communities", comm, "--id-field", "code",
+                        "--streets", streets, "--class-field", "class", "--households",
+                        households, "--count-field", "households", "-o", str(out),
+                        "--threads", "2", "--time-limit", "0.5"], preexec_fn=without_threads,
+                       capture_output=True, text=True)
+    took = time.monotonic() - t0
+    assert r.returncode == 3, r.stderr
+    assert "time limit of 0.5 s reached during partition" in r.stderr
+    assert took < 1.3, f"a 0.5 s limit returned after {took:.2f} s"  # 0.6 s when quiet
     assert not out.exists()
