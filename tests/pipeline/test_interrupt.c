@@ -186,21 +186,30 @@ static void *run_limited(void *arg)
     return NULL;
 }
 
+/* A run of a side x side lattice under `limit` stops within `within` seconds, with no plan and
+ * an error naming the limit; `how` names the case in the messages. */
+static void expect_limit_held(int32_t side, double limit, double within, const char *how)
+{
+    limited_run r = {.limit = limit};
+    lattice_make(&r.l, side);
+    run_limited(&r);
+    cr_expect_eq(r.st, GP_ERR_CANCELED, "%s: status %d: %s", how, r.st, r.message);
+    cr_expect(!r.planned, "%s: a plan", how);
+    char want[64];
+    snprintf(want, sizeof want, "time limit of %g s reached", limit);
+    cr_expect(strstr(r.message, want) != NULL, "%s: %s", how, r.message);
+    cr_expect_lt(r.took, within, "%s: a %g s limit returned after %.2f s", how, limit, r.took);
+    printf("%s: a %g s limit returned after %.2f s\n", how, limit, r.took);
+    lattice_free(&r.l);
+}
+
 /* A 0.3 s limit on a community whose street blocks alone take seconds (300 x 300 lattice,
- * 90,000 blocks): the run stops inside GEOS, within half a second of the limit. */
+ * 90,000 blocks): the run stops inside GEOS, within half a second of the limit. 0.3-0.4 s on
+ * a quiet machine (every GEOS call interrupted, ours checked between steps); the bound is loose
+ * for a loaded CI machine, far below the 2.6 s it takes when GEOS runs on. */
 Test(interrupt, time_limit_stops_inside_street_blocks, .timeout = 600)
 {
-    limited_run r = {.limit = 0.3};
-    lattice_make(&r.l, 300);
-    run_limited(&r);
-    cr_expect_eq(r.st, GP_ERR_CANCELED, "status %d: %s", r.st, r.message);
-    cr_expect(!r.planned);
-    cr_expect(strstr(r.message, "time limit of 0.3 s reached") != NULL, "%s", r.message);
-    /* 0.3-0.4 s on a quiet machine (every GEOS call interrupted, ours checked between steps);
-     * loose for a loaded CI machine, far below the 2.6 s it takes when GEOS runs on. */
-    cr_expect_lt(r.took, 1.5 * TIME_SCALE, "a 0.3 s limit returned after %.2f s", r.took);
-    printf("a 0.3 s limit returned after %.2f s\n", r.took);
-    lattice_free(&r.l);
+    expect_limit_held(300, 0.3, 1.5 * TIME_SCALE, "street blocks");
 }
 
 /* Asks GEOS for an interrupt (process-wide) at every progress report of the partition stage,
@@ -341,13 +350,5 @@ static int threads_fail(void)
 Test(interrupt, time_limit_holds_without_worker_threads, .timeout = 600)
 {
     cr_assert(threads_fail(), "a thread with a 64 TiB stack started: the test cannot work");
-    limited_run r = {.limit = 0.3};
-    lattice_make(&r.l, 80);
-    run_limited(&r);
-    cr_expect_eq(r.st, GP_ERR_CANCELED, "status %d: %s", r.st, r.message);
-    cr_expect(!r.planned);
-    cr_expect(strstr(r.message, "time limit of 0.3 s reached") != NULL, "%s", r.message);
-    cr_expect_lt(r.took, 0.8 * TIME_SCALE, "a 0.3 s limit returned after %.2f s", r.took);
-    printf("without worker threads, a 0.3 s limit returned after %.2f s\n", r.took);
-    lattice_free(&r.l);
+    expect_limit_held(80, 0.3, 0.8 * TIME_SCALE, "without worker threads");
 }

@@ -155,19 +155,25 @@ def test_pipeline_time_limit_stops_inside_geos(street_lattice, tmp_path):
     assert not out.exists()
 
 
-def test_cli_time_limit_stops_inside_geos(street_lattice, tmp_path):
-    """The same through the CLI, with a limit past its reading of the lattice (up to 0.5 s
-    for a file just written): without GEOS operations interrupted it exits after 2.6 s."""
+def cli_limited(lattice, out, limit, *extra, **run):
+    """The CLI dividing `lattice` into `out` under a time limit: its result and seconds."""
     import subprocess
 
-    out = tmp_path / "lattice.gpkg"
-    comm, streets, households = street_lattice
+    comm, streets, households = lattice
     t0 = time.monotonic()
     r = subprocess.run([CLI, "partition", "--communities", comm, "--id-field", "code",
                         "--streets", streets, "--class-field", "class", "--households",
                         households, "--count-field", "households", "-o", str(out),
-                        "--time-limit", "0.8"], capture_output=True, text=True)
-    took = time.monotonic() - t0
+                        "--time-limit", str(limit), *extra], capture_output=True, text=True,
+                       **run)
+    return r, time.monotonic() - t0
+
+
+def test_cli_time_limit_stops_inside_geos(street_lattice, tmp_path):
+    """The same through the CLI, with a limit past its reading of the lattice (up to 0.5 s
+    for a file just written): without GEOS operations interrupted it exits after 2.6 s."""
+    out = tmp_path / "lattice.gpkg"
+    r, took = cli_limited(street_lattice, out, 0.8)
     assert r.returncode == 3, r.stderr
     assert "time limit of 0.8 s reached during partition" in r.stderr
     assert took < 1.7, f"a 0.8 s limit returned after {took:.2f} s"  # 0.9 s when quiet
@@ -225,17 +231,8 @@ def test_time_limit_holds_without_worker_threads(small_lattice, tmp_path):
 
 def test_cli_time_limit_holds_without_worker_threads(small_lattice, tmp_path):
     """The same through the CLI (before: exit after 2.9 s for a 0.5 s limit)."""
-    import subprocess
-
     out = tmp_path / "small.gpkg"
-    comm, streets, households = small_lattice
-    t0 = time.monotonic()
-    r = subprocess.run([CLI, "partition", "--communities", comm, "--id-field", "code",
-                        "--streets", streets, "--class-field", "class", "--households",
-                        households, "--count-field", "households", "-o", str(out),
-                        "--threads", "2", "--time-limit", "0.5"], preexec_fn=without_threads,
-                       capture_output=True, text=True)
-    took = time.monotonic() - t0
+    r, took = cli_limited(small_lattice, out, 0.5, "--threads", "2", preexec_fn=without_threads)
     assert r.returncode == 3, r.stderr
     assert "time limit of 0.5 s reached during partition" in r.stderr
     assert took < 1.3, f"a 0.5 s limit returned after {took:.2f} s"  # 0.6 s when quiet
