@@ -86,8 +86,9 @@ static int32_t worker_cancel(double fraction, const char *stage, void *user)
     shared_work *w = user;
     (void)fraction;
     (void)stage;
-    if (w->relay != NULL && !atomic_load(&w->cancel) && now() >= w->relay_next) {
-        w->relay_next = now() + GP_POLL_SECONDS;
+    double t = w->relay != NULL ? now() : 0.0;
+    if (w->relay != NULL && !atomic_load(&w->cancel) && t >= w->relay_next) {
+        w->relay_next = t + GP_POLL_SECONDS;
         if (gp_progress(w->relay, run_fraction(w), "partition") != GP_OK) {
             stop_workers(w);
         }
