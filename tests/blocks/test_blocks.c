@@ -180,6 +180,8 @@ static fixture run_counted(const char *communities, const char *streets, const c
     cr_assert_lt(fx.b->symdiff_area, 1e-6 * fx.b->community_area);
     for (int32_t k = 0; k < fx.b->n; k++) {
         cr_assert_geq(fx.b->area[k], gp_options_get_sliver_area(opts), "block %d is a sliver", k);
+        /* A block dissolved from several faces is one valid polygon, no edge left inside. */
+        cr_assert_eq(GEOSisValid_r(fx.b->h, fx.b->geom[k]), 1, "block %d is not valid", k);
     }
     return fx;
 }
@@ -1025,6 +1027,8 @@ static providence run_providence(const char *variant)
         for (int32_t k = 0; k < b->n; k++) {
             cr_assert_geq(b->area[k], gp_options_get_sliver_area(opts), "community %s block %d",
                           pv.ds->community_id[c], k);
+            cr_assert_eq(GEOSisValid_r(b->h, b->geom[k]), 1, "community %s block %d is not valid",
+                         pv.ds->community_id[c], k);
             pv.multi[c] += b->hh_start[k + 1] - b->hh_start[k] > 1;
             /* CSR symmetric and sorted. */
             for (int32_t e = b->xadj[k]; e < b->xadj[k + 1]; e++) {
