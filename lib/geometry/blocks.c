@@ -41,6 +41,7 @@
  */
 
 #include "blocks.h"
+#include "dissolve.h"
 #include "loads.h"
 #include "hits.h"
 #include "planar.h"
@@ -1077,85 +1078,26 @@ static gp_status add_faces(gp_context *ctx, GEOSContextHandle_t h, const GEOSGeo
     return GP_OK;
 }
 
-/* *coll = a collection of copies of polygons g[idx[i]] (g[i] when idx is NULL), i < n. */
-static gp_status collection_of(gp_context *ctx, GEOSContextHandle_t h, GEOSGeometry *const *g,
-                               const int32_t *idx, int32_t n, GEOSGeometry **coll)
-{
-    *coll = NULL;
-    GEOSGeometry **parts = gp_malloc(((size_t)n + 1) * sizeof *parts);
-    if (parts == NULL) {
-        return gp_error_nomem(ctx, "a union of faces");
-    }
-    int32_t m = 0;
-    for (int32_t i = 0; i < n; i++) {
-        parts[m] = GEOSGeom_clone_r(h, g[idx ? idx[i] : i]);
-        m += parts[m] != NULL;
-    }
-    *coll =
-        m == n ? GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n) : NULL;
-    if (*coll == NULL) {
-        for (int32_t i = 0; i < m; i++) {
-            GEOSGeom_destroy_r(h, parts[i]);
-        }
-    }
-    gp_free(parts);
-    return *coll
-               ? GP_OK
-               : gp_error(ctx, GP_ERR_GEOMETRY, "cannot unite faces: %s", gp_ctx_engine_error(ctx));
-}
-
-/* *out = the union of polygons g[idx[i]] (g[i] when idx is NULL), i < n. */
+/*
+ * *out = the union of polygons g[idx[i]] (g[i] when idx is NULL), i < n. With `coverage`, they
+ * are faces of one polygonization (none added for an uncovered part), which share their edges
+ * exactly, welded or not, and are dissolved as a coverage (gp_dissolve): the same polygon as
+ * their unary union, its rings started elsewhere, in a fraction of the time.
+ */
 static gp_status union_of(gp_context *ctx, GEOSContextHandle_t h, GEOSGeometry *const *g,
-                          const int32_t *idx, int32_t n, GEOSGeometry **out)
+                          const int32_t *idx, int32_t n, int coverage, GEOSGeometry **out)
 {
     GEOSGeometry *coll = NULL;
-    gp_status st = collection_of(ctx, h, g, idx, n, &coll);
+    gp_status st = gp_collect_copies(ctx, h, g, idx, n, &coll);
     if (st != GP_OK) {
         *out = NULL;
         return st;
     }
-    *out = GEOSUnaryUnion_r(h, coll);
+    *out = coverage ? gp_dissolve(h, coll, 0) : GEOSUnaryUnion_r(h, coll);
     GEOSGeom_destroy_r(h, coll);
     return *out
                ? GP_OK
                : gp_error(ctx, GP_ERR_GEOMETRY, "cannot unite faces: %s", gp_ctx_engine_error(ctx));
-}
-
-/*
- * *out = the union of faces[own[i]], i < m, whose areas are farea[own[i]]. Faces of one
- * polygonization (`coverage`: none was added for an uncovered part) share their edges exactly,
- * welded or not, so a coverage union (which drops the edges that occur twice rather than noding
- * and overlaying) gives the same polygon as a unary union, with its rings started elsewhere, in
- * a fraction of the time. Its area is checked against the faces' (GEOS does not promise to
- * detect a bad coverage); otherwise, or when it fails, the unary union decides.
- */
-static gp_status dissolve_faces(gp_context *ctx, GEOSContextHandle_t h, GEOSGeometry *const *faces,
-                                const int32_t *own, int32_t m, const double *farea, int coverage,
-                                GEOSGeometry **out)
-{
-    if (coverage) {
-        GEOSGeometry *coll = NULL;
-        gp_status st = collection_of(ctx, h, faces, own, m, &coll);
-        if (st != GP_OK) {
-            *out = NULL;
-            return st;
-        }
-        GEOSGeometry *u = GEOSCoverageUnion_r(h, coll);
-        GEOSGeom_destroy_r(h, coll);
-        double want = 0;
-        for (int32_t i = 0; i < m; i++) {
-            want += farea[own[i]];
-        }
-        double got = 0;
-        if (u != NULL && GEOSArea_r(h, u, &got) && fabs(got - want) <= 1e-9 * want) {
-            *out = u;
-            return GP_OK;
-        }
-        if (u != NULL) {
-            GEOSGeom_destroy_r(h, u);
-        }
-    }
-    return union_of(ctx, h, faces, own, m, out);
 }
 
 /*
@@ -1385,7 +1327,7 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
         }
         if (fabs(sum - b->community_area) > 1e-9 * b->community_area || n_faces == 0) {
             GEOSGeometry *u = NULL;
-            st = n_faces ? union_of(ctx, h, faces, NULL, n_faces, &u) : GP_OK;
+            st = n_faces ? union_of(ctx, h, faces, NULL, n_faces, 0, &u) : GP_OK;
             if (st != GP_OK) {
                 gp_error_prefix(ctx, "community '%s'", cid);
                 goto done;
@@ -1500,7 +1442,7 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
                             : gp_error(ctx, GP_ERR_GEOMETRY, "cannot copy a face: %s",
                                        gp_ctx_engine_error(ctx));
         } else {
-            st = dissolve_faces(ctx, h, faces, own, m, farea, b->n_leftovers == 0, &b->geom[k]);
+            st = union_of(ctx, h, faces, own, m, b->n_leftovers == 0, &b->geom[k]);
         }
         if (st != GP_OK) {
             gp_error_prefix(ctx, "community '%s'", cid);
@@ -1520,7 +1462,7 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
     b->area_error = fabs(sum - b->community_area);
     if (params != NULL && params->verify_symdiff) {
         GEOSGeometry *u = NULL;
-        st = union_of(ctx, h, b->geom, NULL, nb, &u);
+        st = union_of(ctx, h, b->geom, NULL, nb, 0, &u);
         if (st != GP_OK) {
             gp_error_prefix(ctx, "community '%s'", cid);
             goto done;

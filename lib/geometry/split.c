@@ -28,6 +28,7 @@
 #define GEOS_USE_ONLY_R_API
 #include <geos_c.h>
 
+#include "dissolve.h"
 #include "split.h"
 #include "planar.h"
 
@@ -903,11 +904,7 @@ static GEOSGeometry *faces_union(GEOSContextHandle_t h, GEOSGeometry *const *fac
     if (coll == NULL) {
         return NULL;
     }
-    GEOSGeometry *u = GEOSCoverageUnion_r(h, coll);
-    if (u == NULL || GEOSisValid_r(h, u) != 1) {
-        destroy(h, u);
-        u = GEOSUnaryUnion_r(h, coll);
-    }
+    GEOSGeometry *u = gp_dissolve(h, coll, 0);
     destroy(h, coll);
     return u;
 }

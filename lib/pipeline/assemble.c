@@ -7,6 +7,7 @@
 #include "assemble.h"
 #include "codes.h"
 
+#include "geometry/dissolve.h"
 #include "geometry/reproject.h"
 
 #include "core/context.h"
@@ -60,33 +61,21 @@ static gp_status store_shape(gp_context *ctx, GEOSWKBWriter *w, const gp_border 
     return st;
 }
 
-/* The exact union of a grid's blocks. Blocks of one polygonization share their vertices, so a
- * coverage union is exact and fast; a general union is the fallback. */
-static GEOSGeometry *grid_union(GEOSContextHandle_t h, const gp_blocks *b, const int32_t *members,
-                                int32_t n)
+/* *out = the exact union of a grid's blocks: they tile it as a coverage (gp_dissolve), kept
+ * only as one polygon (a grid in parts is left to the unary union). */
+static gp_status grid_union(gp_context *ctx, GEOSContextHandle_t h, const gp_blocks *b,
+                            const int32_t *members, int32_t n, GEOSGeometry **out)
 {
-    GEOSGeometry **parts = malloc((size_t)n * sizeof *parts);
-    if (parts == NULL) {
-        return NULL;
+    GEOSGeometry *coll = NULL;
+    gp_status st = gp_collect_copies(ctx, h, b->geom, members, n, &coll);
+    *out = st == GP_OK ? gp_dissolve(h, coll, 1) : NULL;
+    if (coll != NULL) {
+        GEOSGeom_destroy_r(h, coll);
     }
-    for (int32_t i = 0; i < n; i++) {
-        parts[i] = GEOSGeom_clone_r(h, b->geom[members[i]]);
-    }
-    GEOSGeometry *coll =
-        GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n);
-    free(parts);
-    if (coll == NULL) {
-        return NULL;
-    }
-    GEOSGeometry *u = GEOSCoverageUnion_r(h, coll);
-    if (u == NULL || GEOSGeomTypeId_r(h, u) != GEOS_POLYGON || !GEOSisValid_r(h, u)) {
-        if (u != NULL) {
-            GEOSGeom_destroy_r(h, u);
-        }
-        u = GEOSUnaryUnion_r(h, coll);
-    }
-    GEOSGeom_destroy_r(h, coll);
-    return u;
+    return st != GP_OK || *out != NULL
+               ? st
+               : gp_error(ctx, GP_ERR_GEOMETRY, "cannot union the blocks of a grid: %s",
+                          gp_ctx_engine_error(ctx));
 }
 
 /* One community's grids as assembled, for its problem records. */
@@ -382,11 +371,9 @@ gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_
     double band_h = ng > 0 ? sqrt(community_area / ng) : 1.0;
     double grids_area = 0.0;
     for (int32_t g = 0; g < ng; g++) {
-        shape[g] = grid_union(h, b, members + start[g], start[g + 1] - start[g]);
-        if (shape[g] == NULL) {
-            st = gp_error(ctx, GP_ERR_GEOMETRY,
-                          "community %s: cannot union the blocks of a grid: %s", cid,
-                          gp_ctx_engine_error(ctx));
+        st = grid_union(ctx, h, b, members + start[g], start[g + 1] - start[g], &shape[g]);
+        if (st != GP_OK) {
+            gp_error_prefix(ctx, "community %s", cid);
             goto done;
         }
         double a = 0.0, cx = 0.0, cy = 0.0;

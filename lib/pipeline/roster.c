@@ -7,6 +7,8 @@
 
 #include "roster.h"
 
+#include "geometry/dissolve.h"
+
 #include "core/context.h"
 #include "core/memory.h"
 #include "core/options.h"
@@ -202,13 +204,7 @@ static gp_status union_shapes(gp_context *ctx, const gp_plan *plan, const int32_
     if (st == GP_OK) {
         coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n);
         memset(parts, 0, (size_t)n * sizeof *parts); /* owned by coll now */
-        u = coll ? GEOSCoverageUnion_r(h, coll) : NULL;
-        if (coll != NULL && (u == NULL || !GEOSisValid_r(h, u))) {
-            if (u != NULL) {
-                GEOSGeom_destroy_r(h, u);
-            }
-            u = GEOSUnaryUnion_r(h, coll);
-        }
+        u = coll ? gp_dissolve(h, coll, 0) : NULL;
         unsigned char *buf = u ? GEOSWKBWriter_write_r(h, w, u, size) : NULL;
         *out = buf ? gp_malloc(*size) : NULL;
         if (*out != NULL) {
