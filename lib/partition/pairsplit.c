@@ -37,7 +37,6 @@ typedef struct {
     int64_t hi;
     gp_ps_sums all; /* region totals (cut fields unused) */
     int64_t cap;    /* the cap in whole units: work >= cap exactly when (double)work >= the cap */
-    int64_t work;   /* the result's work (whole units), kept here while the enumeration runs */
     int complete;
     gp_pairsplit_score_fn score;
     void *user;
@@ -76,7 +75,7 @@ static int64_t gp_ps_moved(const gp_ps *c, const gp_ps_sums *s)
     return gp_objective_moved(s->sa, s->sb, s->sk, c->all.sa, c->all.sb, c->all.sk);
 }
 
-static void gp_ps_visit(gp_ps *c, uint64_t set, const gp_ps_sums *s)
+static int64_t gp_ps_visit(gp_ps *c, uint64_t set, const gp_ps_sums *s, int64_t work)
 {
     gp_pairsplit_result *o = c->out;
     gp_pairsplit_sides sides = {{s->h, c->all.h - s->h},
@@ -86,7 +85,7 @@ static void gp_ps_visit(gp_ps *c, uint64_t set, const gp_ps_sums *s)
                                 {s->ar, c->all.ar - s->ar},
                                 gp_ps_moved(c, s)};
     double sc[GP_PAIRSPLIT_TERMS];
-    c->work += 4;
+    work += 4;
     if (c->score(c->user, &sides, o->score, sc) && gp_ps_rest_connected(c, set)) {
         o->found = 1;
         o->side = set;
@@ -95,18 +94,20 @@ static void gp_ps_visit(gp_ps *c, uint64_t set, const gp_ps_sums *s)
         }
         o->perimeter[0] = sides.perimeter[0];
         o->perimeter[1] = sides.perimeter[1];
-        c->work += c->r->n;
+        work += c->r->n;
     }
+    return work;
 }
 
 /* The split of `set` scored by the optimizer's objective, term by term, stopping at the first
  * that decides against it (gp_score_cmp's order); kept when it beats the best so far. */
-static inline __attribute__((always_inline)) void gp_ps_visit_objective(gp_ps *c, uint64_t set,
-                                                                        const gp_ps_sums *s)
+static inline __attribute__((always_inline)) int64_t gp_ps_visit_objective(gp_ps *c, uint64_t set,
+                                                                           const gp_ps_sums *s,
+                                                                           int64_t work)
 {
     const gp_objective *ob = c->obj;
     const gp_score *lim = &c->best;
-    c->work += 4;
+    work += 4;
     gp_score sc;
     int cmp = 0;
     double wl_rest = c->all.wl - s->wl;
@@ -118,25 +119,25 @@ static inline __attribute__((always_inline)) void gp_ps_visit_objective(gp_ps *c
     } else {
         sc.viol = gp_objective_viol(ob, s->h) + gp_objective_viol(ob, c->all.h - s->h);
         if (sc.viol > lim->viol) {
-            return;
+            return work;
         }
         cmp = sc.viol < lim->viol ? -1 : 0;
         sc.cap = gp_objective_cap(ob, s->wl) + gp_objective_cap(ob, wl_rest);
         cmp = cmp != 0 ? cmp : gp_real_cmp(sc.cap, lim->cap);
         if (cmp > 0) {
-            return;
+            return work;
         }
         sc.moved = gp_ps_moved(c, s);
         cmp = cmp != 0 ? cmp : (sc.moved > lim->moved) - (sc.moved < lim->moved);
         if (cmp > 0) {
-            return;
+            return work;
         }
     }
     sc.excess = gp_objective_excess(ob, s->wl) + gp_objective_excess(ob, wl_rest);
     /* Equal terms compare equal without the tolerance's arithmetic (often both are 0). */
     cmp = cmp != 0 || sc.excess == lim->excess ? cmp : gp_real_cmp(sc.excess, lim->excess);
     if (cmp > 0) {
-        return;
+        return work;
     }
     double per_set = s->q + s->cutb;
     double per_rest = c->all.q - s->q + s->cutb;
@@ -144,14 +145,14 @@ static inline __attribute__((always_inline)) void gp_ps_visit_objective(gp_ps *c
               gp_objective_shape(ob, per_rest, c->all.ar - s->ar);
     cmp = cmp != 0 ? cmp : gp_real_cmp(sc.cost, lim->cost);
     if (cmp >= 0 || !gp_ps_rest_connected(c, set)) {
-        return;
+        return work;
     }
     c->best = sc;
     c->out->found = 1;
     c->out->side = set;
     c->out->perimeter[0] = per_set;
     c->out->perimeter[1] = per_rest;
-    c->work += c->r->n;
+    return work + c->r->n;
 }
 
 /* +1 for an edge leaving the set, -1 for one into it: a load, not a branch, as which it is
@@ -182,10 +183,10 @@ static inline __attribute__((always_inline)) void gp_ps_add(const gp_pairsplit_r
     t->sk = s->sk + r->home_any[y];
 }
 
-static void gp_ps_grow_objective(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr,
-                                 const gp_ps_sums *s);
-static void gp_ps_grow_callback(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr,
-                                const gp_ps_sums *s);
+static int64_t gp_ps_grow_objective(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr,
+                                    const gp_ps_sums *s, int64_t work);
+static int64_t gp_ps_grow_callback(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr,
+                                   const gp_ps_sums *s, int64_t work);
 
 /*
  * Every connected set that holds `set` and grows from its frontier `nbr` without the banned
@@ -193,57 +194,59 @@ static void gp_ps_grow_callback(gp_ps *c, uint64_t set, uint64_t banned, uint64_
  * banned, in a loop, until the frontier is empty or the work reaches the cap. A set within
  * the household range is scored by the objective in line (`by_objective`, a constant in each
  * of the two functions below, so that its scoring is compiled into the loop) or the callback.
+ * The work so far comes in `work` and goes out as the result, in a register rather than
+ * through memory at every step.
  */
-static inline __attribute__((always_inline)) void gp_ps_grow_with(gp_ps *c, uint64_t set,
-                                                                  uint64_t banned, uint64_t nbr,
-                                                                  const gp_ps_sums *s,
-                                                                  int by_objective)
+static inline __attribute__((always_inline)) int64_t gp_ps_grow_with(gp_ps *c, uint64_t set,
+                                                                     uint64_t banned, uint64_t nbr,
+                                                                     const gp_ps_sums *s,
+                                                                     int64_t work, int by_objective)
 {
     const gp_pairsplit_region *r = c->r;
     for (;;) {
         uint64_t front = nbr & ~banned;
         if (front == 0) {
-            return;
+            return work;
         }
-        if (c->work >= c->cap) {
+        if (work >= c->cap) {
             c->complete = 0;
-            return;
+            return work;
         }
         int y = __builtin_ctzll(front);
         uint64_t bit = (uint64_t)1 << y;
         if (s->h + r->hh[y] <= c->hi) {
             gp_ps_sums t;
             gp_ps_add(r, set, s, y, &t);
-            c->work += 1 + (r->xadj[y + 1] - r->xadj[y]);
+            work += 1 + (r->xadj[y + 1] - r->xadj[y]);
             uint64_t grown = set | bit;
             uint64_t next = (nbr | r->adj[y]) & ~grown;
             if (by_objective) {
                 if (t.h >= c->lo && grown != c->full) {
-                    gp_ps_visit_objective(c, grown, &t);
+                    work = gp_ps_visit_objective(c, grown, &t, work);
                 }
-                gp_ps_grow_objective(c, grown, banned, next, &t);
+                work = gp_ps_grow_objective(c, grown, banned, next, &t, work);
             } else {
                 if (t.h >= c->lo && grown != c->full) {
-                    gp_ps_visit(c, grown, &t);
+                    work = gp_ps_visit(c, grown, &t, work);
                 }
-                gp_ps_grow_callback(c, grown, banned, next, &t);
+                work = gp_ps_grow_callback(c, grown, banned, next, &t, work);
             }
         }
-        c->work += 1;
+        work += 1;
         banned |= bit;
     }
 }
 
-static void gp_ps_grow_objective(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr,
-                                 const gp_ps_sums *s)
+static int64_t gp_ps_grow_objective(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr,
+                                    const gp_ps_sums *s, int64_t work)
 {
-    gp_ps_grow_with(c, set, banned, nbr, s, 1);
+    return gp_ps_grow_with(c, set, banned, nbr, s, work, 1);
 }
 
-static void gp_ps_grow_callback(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr,
-                                const gp_ps_sums *s)
+static int64_t gp_ps_grow_callback(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr,
+                                   const gp_ps_sums *s, int64_t work)
 {
-    gp_ps_grow_with(c, set, banned, nbr, s, 0);
+    return gp_ps_grow_with(c, set, banned, nbr, s, work, 0);
 }
 
 /*
@@ -300,19 +303,20 @@ static void gp_ps_run(gp_ps *c, const double bound[GP_PAIRSPLIT_TERMS])
     gp_ps_sums none = {0, 0, 0, 0, 0, 0, 0, 0, 0};
     gp_ps_sums first;
     gp_ps_add(r, 0, &none, 0, &first);
+    int64_t work = 0;
     if (first.h >= lo && first.h <= hi) {
         if (c->obj != NULL) {
-            gp_ps_visit_objective(c, 1, &first);
+            work = gp_ps_visit_objective(c, 1, &first, work);
         } else {
-            gp_ps_visit(c, 1, &first);
+            work = gp_ps_visit(c, 1, &first, work);
         }
     }
     if (first.h <= hi && c->obj != NULL) {
-        gp_ps_grow_objective(c, 1, 0, r->adj[0] & ~(uint64_t)1, &first);
+        work = gp_ps_grow_objective(c, 1, 0, r->adj[0] & ~(uint64_t)1, &first, work);
     } else if (first.h <= hi) {
-        gp_ps_grow_callback(c, 1, 0, r->adj[0] & ~(uint64_t)1, &first);
+        work = gp_ps_grow_callback(c, 1, 0, r->adj[0] & ~(uint64_t)1, &first, work);
     }
-    out->work = (double)c->work;
+    out->work = (double)work;
     out->complete = c->complete;
     if (c->obj != NULL && out->found) {
         gp_score_put(c->best, out->score);
