@@ -282,18 +282,30 @@ int gp_score_cmp(gp_score a, gp_score b)
     return c != 0 ? c : gp_real_cmp(a.cost, b.cost);
 }
 
-/* splitmix64: small, fast and good enough to drive the randomised choices. */
-static uint64_t gp_rand(gp_search_work *w)
+/* splitmix64 on the state *rng: small, fast and good enough to drive the randomised choices.
+ * A loop that draws often keeps the state in a local and puts it back (gp_random_tree). */
+static inline uint64_t gp_rand_next(uint64_t *rng)
 {
-    uint64_t z = (w->rng += 0x9E3779B97F4A7C15ULL);
+    uint64_t z = (*rng += 0x9E3779B97F4A7C15ULL);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     return z ^ (z >> 31);
 }
 
+/* A draw in [0, 1) from the state *rng. */
+static inline double gp_rand_unit(uint64_t *rng)
+{
+    return (double)(gp_rand_next(rng) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static uint64_t gp_rand(gp_search_work *w)
+{
+    return gp_rand_next(&w->rng);
+}
+
 static double gp_rand01(gp_search_work *w)
 {
-    return (double)(gp_rand(w) >> 11) * (1.0 / 9007199254740992.0);
+    return gp_rand_unit(&w->rng);
 }
 
 static int32_t gp_rand_below(gp_search_work *w, int32_t bound)
@@ -328,23 +340,23 @@ static int gp_treedp_spend(void *user, double units)
     return gp_spent(user, units) == 2;
 }
 
-/* Places `it` at slot i of the heap and sifts it up to its place; with `pos`, keeps pos[v]
- * the slot of every item v it moves. */
-static inline __attribute__((always_inline)) void gp_heap_sift_up(gp_search_work *w, int32_t i,
+/* Places `it` at slot i of `heap` and sifts it up to its place; with `pos`, keeps pos[v] the
+ * slot of every item v it moves. */
+static inline __attribute__((always_inline)) void gp_heap_sift_up(gp_heap_item *heap, int32_t i,
                                                                   gp_heap_item it, int32_t *pos)
 {
     while (i > 0) {
         int32_t p = (i - 1) / 2;
-        if (w->heap[p].key <= it.key) {
+        if (heap[p].key <= it.key) {
             break;
         }
-        w->heap[i] = w->heap[p];
+        heap[i] = heap[p];
         if (pos != NULL) {
-            pos[w->heap[i].v] = i;
+            pos[heap[i].v] = i;
         }
         i = p;
     }
-    w->heap[i] = it;
+    heap[i] = it;
     if (pos != NULL) {
         pos[it.v] = i;
     }
@@ -352,37 +364,38 @@ static inline __attribute__((always_inline)) void gp_heap_sift_up(gp_search_work
 
 static void gp_heap_push(gp_search_work *w, double key, int32_t v, int32_t aux)
 {
-    gp_heap_sift_up(w, w->hsize++, (gp_heap_item){key, v, aux}, NULL);
+    gp_heap_sift_up(w->heap, w->hsize++, (gp_heap_item){key, v, aux}, NULL);
 }
 
-/* The heap's least item, removed (the last item sifted down from the top); with `pos`, as
- * gp_heap_sift_up keeps it. */
-static inline __attribute__((always_inline)) gp_heap_item gp_heap_pop_at(gp_search_work *w,
+/* The least item of `heap` (*size items, one fewer after), removed (the last item sifted down
+ * from the top); with `pos`, as gp_heap_sift_up keeps it. */
+static inline __attribute__((always_inline)) gp_heap_item gp_heap_pop_at(gp_heap_item *heap,
+                                                                         int32_t *size,
                                                                          int32_t *pos)
 {
-    gp_heap_item top = w->heap[0];
-    gp_heap_item last = w->heap[--w->hsize];
+    gp_heap_item top = heap[0];
+    int32_t n = --*size;
+    gp_heap_item last = heap[n];
     int32_t i = 0;
-    int32_t n = w->hsize;
     for (;;) {
         int32_t c = 2 * i + 1;
         if (c >= n) {
             break;
         }
-        if (c + 1 < n && w->heap[c + 1].key < w->heap[c].key) {
+        if (c + 1 < n && heap[c + 1].key < heap[c].key) {
             c++;
         }
-        if (w->heap[c].key >= last.key) {
+        if (heap[c].key >= last.key) {
             break;
         }
-        w->heap[i] = w->heap[c];
+        heap[i] = heap[c];
         if (pos != NULL) {
-            pos[w->heap[i].v] = i;
+            pos[heap[i].v] = i;
         }
         i = c;
     }
     if (n > 0) {
-        w->heap[i] = last;
+        heap[i] = last;
         if (pos != NULL) {
             pos[last.v] = i;
         }
@@ -392,7 +405,7 @@ static inline __attribute__((always_inline)) gp_heap_item gp_heap_pop_at(gp_sear
 
 static gp_heap_item gp_heap_pop(gp_search_work *w)
 {
-    return gp_heap_pop_at(w, NULL);
+    return gp_heap_pop_at(w->heap, &w->hsize, NULL);
 }
 
 static int64_t gp_viol(const gp_search_work *w, int64_t h)
@@ -801,31 +814,39 @@ static int32_t gp_random_tree(gp_search_work *w, int32_t ns)
         w->tin[i] = -1;
     }
     int32_t root = gp_rand_below(w, ns);
+    /* The random state and the heap's size live in locals while the tree grows (a store to
+     * the heap could otherwise alias them and force a reload at every edge). */
+    uint64_t rng = w->rng;
+    gp_heap_item *heap = w->heap;
+    int32_t hsize = 0;
+    int32_t *tp = w->tp;
+    int32_t *tin = w->tin;
     int32_t cnt = 0;
-    w->hsize = 0;
-    w->tp[root] = -1;
+    tp[root] = -1;
     w->queue[cnt++] = root;
     int32_t x = root;
     for (;;) {
         for (int32_t e = w->pxadj[x]; e < w->pxadj[x + 1]; e++) {
             int32_t lu = w->pto[e];
-            if (w->tp[lu] != -2) {
+            if (tp[lu] != -2) {
                 continue;
             }
-            double key = gp_rand01(w) / (w->pcost[e] + 1e-9);
-            int32_t slot = w->tin[lu];
+            double key = gp_rand_unit(&rng) / (w->pcost[e] + 1e-9);
+            int32_t slot = tin[lu];
             if (slot < 0) {
-                gp_heap_sift_up(w, w->hsize++, (gp_heap_item){key, lu, x}, w->tin);
-            } else if (key < w->heap[slot].key) {
-                gp_heap_sift_up(w, slot, (gp_heap_item){key, lu, x}, w->tin);
+                gp_heap_sift_up(heap, hsize++, (gp_heap_item){key, lu, x}, tin);
+            } else if (key < heap[slot].key) {
+                gp_heap_sift_up(heap, slot, (gp_heap_item){key, lu, x}, tin);
             }
         }
-        if (w->hsize == 0) {
+        if (hsize == 0) {
+            w->rng = rng;
+            w->hsize = 0;
             return cnt;
         }
-        gp_heap_item it = gp_heap_pop_at(w, w->tin);
+        gp_heap_item it = gp_heap_pop_at(heap, &hsize, tin);
         x = it.v;
-        w->tp[x] = it.aux;
+        tp[x] = it.aux;
         w->queue[cnt++] = x;
     }
 }
