@@ -1078,14 +1078,9 @@ static gp_status add_faces(gp_context *ctx, GEOSContextHandle_t h, const GEOSGeo
     return GP_OK;
 }
 
-/*
- * *out = the union of polygons g[idx[i]] (g[i] when idx is NULL), i < n. With `coverage`, they
- * are faces of one polygonization (none added for an uncovered part), which share their edges
- * exactly, welded or not, and are dissolved as a coverage (gp_dissolve): the same polygon as
- * their unary union, its rings started elsewhere, in a fraction of the time.
- */
+/* *out = the union of polygons g[idx[i]] (g[i] when idx is NULL), i < n. */
 static gp_status union_of(gp_context *ctx, GEOSContextHandle_t h, GEOSGeometry *const *g,
-                          const int32_t *idx, int32_t n, int coverage, GEOSGeometry **out)
+                          const int32_t *idx, int32_t n, GEOSGeometry **out)
 {
     GEOSGeometry *coll = NULL;
     gp_status st = gp_collect_copies(ctx, h, g, idx, n, &coll);
@@ -1093,7 +1088,7 @@ static gp_status union_of(gp_context *ctx, GEOSContextHandle_t h, GEOSGeometry *
         *out = NULL;
         return st;
     }
-    *out = coverage ? gp_dissolve(h, coll, 0) : GEOSUnaryUnion_r(h, coll);
+    *out = GEOSUnaryUnion_r(h, coll);
     GEOSGeom_destroy_r(h, coll);
     return *out
                ? GP_OK
@@ -1327,7 +1322,7 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
         }
         if (fabs(sum - b->community_area) > 1e-9 * b->community_area || n_faces == 0) {
             GEOSGeometry *u = NULL;
-            st = n_faces ? union_of(ctx, h, faces, NULL, n_faces, 0, &u) : GP_OK;
+            st = n_faces ? union_of(ctx, h, faces, NULL, n_faces, &u) : GP_OK;
             if (st != GP_OK) {
                 gp_error_prefix(ctx, "community '%s'", cid);
                 goto done;
@@ -1442,7 +1437,7 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
                             : gp_error(ctx, GP_ERR_GEOMETRY, "cannot copy a face: %s",
                                        gp_ctx_engine_error(ctx));
         } else {
-            st = union_of(ctx, h, faces, own, m, b->n_leftovers == 0, &b->geom[k]);
+            st = union_of(ctx, h, faces, own, m, &b->geom[k]);
         }
         if (st != GP_OK) {
             gp_error_prefix(ctx, "community '%s'", cid);
@@ -1462,7 +1457,7 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
     b->area_error = fabs(sum - b->community_area);
     if (params != NULL && params->verify_symdiff) {
         GEOSGeometry *u = NULL;
-        st = union_of(ctx, h, b->geom, NULL, nb, 0, &u);
+        st = union_of(ctx, h, b->geom, NULL, nb, &u);
         if (st != GP_OK) {
             gp_error_prefix(ctx, "community '%s'", cid);
             goto done;
