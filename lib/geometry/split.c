@@ -879,34 +879,26 @@ static int32_t locate(GEOSContextHandle_t h, const GEOSPreparedGeometry *const *
     return best;
 }
 
-/* Union of faces that share their vertices (one polygonization): coverage union, or a
- * general union when that fails. Clones; NULL on failure. */
-/* The union of faces idx[0..n); NULL when GEOS fails, or, with *nomem set, when our own
- * allocation failed. */
-static GEOSGeometry *faces_union(GEOSContextHandle_t h, GEOSGeometry *const *faces,
-                                 const int32_t *idx, int32_t n, int *nomem)
+/* *out = the union of faces idx[0..n), which share their vertices (one polygonization):
+ * dissolved as a coverage (gp_dissolve); a single face is copied. */
+static gp_status faces_union(gp_context *ctx, GEOSContextHandle_t h, GEOSGeometry *const *faces,
+                             const int32_t *idx, int32_t n, GEOSGeometry **out)
 {
-    *nomem = 0;
+    *out = NULL;
     if (n == 1) {
-        return GEOSGeom_clone_r(h, faces[idx[0]]);
-    }
-    geom_list l = {0};
-    for (int32_t i = 0; i < n; i++) {
-        GEOSGeometry *g = GEOSGeom_clone_r(h, faces[idx[i]]);
-        if (g == NULL || list_push(&l, g) != 0) {
-            *nomem = g != NULL;
-            destroy(h, g);
-            list_clear(h, &l);
-            return NULL;
+        *out = GEOSGeom_clone_r(h, faces[idx[0]]);
+    } else {
+        GEOSGeometry *coll = NULL;
+        gp_status st = gp_collect_copies(ctx, h, faces, idx, n, &coll);
+        if (st != GP_OK) {
+            return st;
         }
+        *out = gp_dissolve(h, coll, 0);
+        GEOSGeom_destroy_r(h, coll);
     }
-    GEOSGeometry *coll = list_collect(h, &l, GEOS_GEOMETRYCOLLECTION);
-    if (coll == NULL) {
-        return NULL;
-    }
-    GEOSGeometry *u = gp_dissolve(h, coll, 0);
-    destroy(h, coll);
-    return u;
+    return *out ? GP_OK
+                : gp_error(ctx, GP_ERR_GEOMETRY, "cannot dissolve %d polygons: %s", (int)n,
+                           gp_ctx_engine_error(ctx));
 }
 
 /* The work of gp_splitter_cells, stage by stage. */
@@ -1201,12 +1193,8 @@ static gp_status make_vertices(cell_build *cb)
             for (int32_t i = 0; i < k; i++) {
                 cb->fvert[fs[i]] = v;
             }
-            int nomem = 0;
-            if ((cl->geom[v] = faces_union(cb->h, cb->faces, fs, k, &nomem)) == NULL) {
-                st = nomem ? gp_error_nomem(cb->ctx, "faces of a block")
-                           : gp_error(cb->ctx, GP_ERR_GEOMETRY,
-                                      "cannot union the faces of block %d: %s", v,
-                                      gp_ctx_engine_error(cb->ctx));
+            if ((st = faces_union(cb->ctx, cb->h, cb->faces, fs, k, &cl->geom[v])) != GP_OK) {
+                gp_error_prefix(cb->ctx, "the faces of block %d", v);
             }
         }
     }
@@ -1534,14 +1522,11 @@ gp_status gp_splitter_pieces(gp_context *ctx, gp_splitter *sp, const gp_cells *c
             pb->geom[p] = GEOSGeom_clone_r(h, g);
             pb->perimeter[p] = cells->perimeter[u0];
         } else {
-            int nomem = 0;
-            pb->geom[p] = faces_union(h, cells->geom, m, k, &nomem);
-            if (pb->geom[p] != NULL) {
-                GEOSLength_r(h, pb->geom[p], &pb->perimeter[p]);
-            } else if (nomem) {
-                st = gp_error_nomem(ctx, "cells of a piece of a block");
+            if ((st = faces_union(ctx, h, cells->geom, m, k, &pb->geom[p])) != GP_OK) {
+                gp_error_prefix(ctx, "the cells of a piece of block %d", ps->origin[p]);
                 goto done;
             }
+            GEOSLength_r(h, pb->geom[p], &pb->perimeter[p]);
         }
         if (pb->geom[p] == NULL) {
             st = gp_error(ctx, GP_ERR_GEOMETRY, "cannot union the cells of a piece of block %d: %s",
