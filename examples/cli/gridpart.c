@@ -15,6 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifdef GP_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 /* Exit codes of the design's contract; a signal ends the run with 128 + its number. */
 enum { EXIT_DONE = 0, EXIT_BOUNDS = 1, EXIT_USAGE = 2, EXIT_TIME_LIMIT = 3 };
 /* Set when --time-limit was given: a cancel that no signal caused is then the limit's. */
@@ -1049,6 +1053,22 @@ done:
     return code;
 }
 
+/* The malloc serving this process: mimalloc when the build linked it (meson option allocator)
+ * and it took malloc over, as checked on a block from malloc itself; else the system's. */
+static void print_allocator(void)
+{
+#ifdef GP_MIMALLOC
+    void *p = malloc(64);
+    int in_use = p != NULL && mi_is_in_heap_region(p);
+    free(p);
+    int v = mi_version();
+    printf("allocator: %s %d.%d.%d%s\n", "mimalloc", v / 100, v / 10 % 10, v % 10,
+           in_use ? "" : " linked, but another malloc serves the process");
+#else
+    printf("allocator: the system's malloc\n");
+#endif
+}
+
 static int cmd_partition(int argc, char **argv)
 {
     args a = {.min = -1, .max = -1, .target = -1, .grids = -1, .threads = -1, .split = -1,
@@ -1353,6 +1373,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("gridpart %s\n", gp_version());
+        print_allocator();
         return EXIT_DONE;
     }
     /* The command's own arguments, with the command as argv[0] for getopt. */

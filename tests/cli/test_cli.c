@@ -115,6 +115,23 @@ Test(cli, usage_table)
     cr_assert(!exists("o.gpkg"), "a failed run wrote its output");
 }
 
+/* The build's allocator (meson option allocator) serves the CLI's malloc: with mimalloc, a
+ * block from malloc lies in mimalloc's heap (so the link order put it ahead of libc); else the
+ * system's. GP_ALLOCATOR is what meson linked. */
+Test(cli, allocator)
+{
+    char out[4096];
+    const char *linked = cli_env("GP_ALLOCATOR");
+    cr_assert_eq(run("--version", out, sizeof out), 0, "%s", out);
+    if (strcmp(linked, "mimalloc") == 0) {
+        cr_assert(strstr(out, "\nallocator: mimalloc 2.") != NULL, "%s", out);
+        cr_assert(strstr(out, "another malloc") == NULL, "mimalloc linked but not used:\n%s", out);
+    } else {
+        cr_assert_str_eq(linked, "system");
+        cr_assert(strstr(out, "\nallocator: the system's malloc\n") != NULL, "%s", out);
+    }
+}
+
 /* Bad input data: each names the input at fault, exits 2 and writes nothing. */
 Test(cli, bad_input_table)
 {
