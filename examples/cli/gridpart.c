@@ -1062,7 +1062,7 @@ static void print_allocator(void)
     int in_use = p != NULL && mi_is_in_heap_region(p);
     free(p);
     int v = mi_version();
-    printf("allocator: %s %d.%d.%d%s\n", "mimalloc", v / 100, v / 10 % 10, v % 10,
+    printf("allocator: mimalloc %d.%d.%d%s\n", v / 100, v / 10 % 10, v % 10,
            in_use ? "" : " linked, but another malloc serves the process");
 #else
     printf("allocator: the system's malloc\n");
