@@ -103,7 +103,7 @@ static int64_t gp_ps_visit(gp_ps *c, uint64_t set, const gp_ps_sums *s, int64_t 
  * that decides against it (gp_score_cmp's order); kept when it beats the best so far. */
 static inline __attribute__((always_inline)) int64_t gp_ps_visit_objective(gp_ps *c, uint64_t set,
                                                                            const gp_ps_sums *s,
-                                                                           int64_t work)
+                                                                           int64_t work, int homes)
 {
     const gp_objective *ob = c->obj;
     const gp_score *lim = &c->best;
@@ -127,7 +127,7 @@ static inline __attribute__((always_inline)) int64_t gp_ps_visit_objective(gp_ps
         if (cmp > 0) {
             return work;
         }
-        sc.moved = gp_ps_moved(c, s);
+        sc.moved = homes ? gp_ps_moved(c, s) : 0;
         cmp = cmp != 0 ? cmp : (sc.moved > lim->moved) - (sc.moved < lim->moved);
         if (cmp > 0) {
             return work;
@@ -159,10 +159,11 @@ static inline __attribute__((always_inline)) int64_t gp_ps_visit_objective(gp_ps
  * is as good as random. */
 static const double GP_PS_SIGN[2] = {1.0, -1.0};
 
-/* The set's totals `s` with vertex y added, into `t`. */
+/* The set's totals `s` with vertex y added, into `t`; without `homes` (no vertex has a
+ * previous grid) the three households-by-start sums are neither read nor written. */
 static inline __attribute__((always_inline)) void gp_ps_add(const gp_pairsplit_region *r,
                                                             uint64_t set, const gp_ps_sums *s,
-                                                            int y, gp_ps_sums *t)
+                                                            int y, gp_ps_sums *t, int homes)
 {
     double cut = s->cut;
     double cutb = s->cutb;
@@ -178,13 +179,21 @@ static inline __attribute__((always_inline)) void gp_ps_add(const gp_pairsplit_r
     t->wl = s->wl + r->wl[y];
     t->q = s->q + r->open[y];
     t->ar = s->ar + r->area[y];
-    t->sa = s->sa + r->home_a[y];
-    t->sb = s->sb + r->home_b[y];
-    t->sk = s->sk + r->home_any[y];
+    if (homes) {
+        t->sa = s->sa + r->home_a[y];
+        t->sb = s->sb + r->home_b[y];
+        t->sk = s->sk + r->home_any[y];
+    }
 }
+
+/* How a run scores its splits: by a callback, or by the objective in line, with the
+ * households-by-start sums kept (some vertex has a previous grid) or not (none has). */
+typedef enum { GP_PS_CALLBACK, GP_PS_OBJECTIVE, GP_PS_OBJECTIVE_NO_HOMES } gp_ps_mode;
 
 static int64_t gp_ps_grow_objective(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr,
                                     const gp_ps_sums *s, int64_t work);
+static int64_t gp_ps_grow_objective_no_homes(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr,
+                                             const gp_ps_sums *s, int64_t work);
 static int64_t gp_ps_grow_callback(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr,
                                    const gp_ps_sums *s, int64_t work);
 
@@ -192,17 +201,17 @@ static int64_t gp_ps_grow_callback(gp_ps *c, uint64_t set, uint64_t banned, uint
  * Every connected set that holds `set` and grows from its frontier `nbr` without the banned
  * vertices: the lowest frontier vertex is taken (and the sets holding it enumerated), then
  * banned, in a loop, until the frontier is empty or the work reaches the cap. A set within
- * the household range is scored by the objective in line (`by_objective`, a constant in each
- * of the two functions below, so that its scoring is compiled into the loop) or the callback.
- * The work so far comes in `work` and goes out as the result, in a register rather than
- * through memory at every step.
+ * the household range is scored as `mode` says (a constant in each of the three functions
+ * below, so that its scoring and sums are compiled into the loop). The work so far comes in
+ * `work` and goes out as the result, in a register rather than through memory at every step.
  */
 static inline __attribute__((always_inline)) int64_t gp_ps_grow_with(gp_ps *c, uint64_t set,
                                                                      uint64_t banned, uint64_t nbr,
                                                                      const gp_ps_sums *s,
-                                                                     int64_t work, int by_objective)
+                                                                     int64_t work, gp_ps_mode mode)
 {
     const gp_pairsplit_region *r = c->r;
+    int homes = mode != GP_PS_OBJECTIVE_NO_HOMES;
     for (;;) {
         uint64_t front = nbr & ~banned;
         if (front == 0) {
@@ -216,20 +225,24 @@ static inline __attribute__((always_inline)) int64_t gp_ps_grow_with(gp_ps *c, u
         uint64_t bit = (uint64_t)1 << y;
         if (s->h + r->hh[y] <= c->hi) {
             gp_ps_sums t;
-            gp_ps_add(r, set, s, y, &t);
+            gp_ps_add(r, set, s, y, &t, homes);
             work += 1 + (r->xadj[y + 1] - r->xadj[y]);
             uint64_t grown = set | bit;
             uint64_t next = (nbr | r->adj[y]) & ~grown;
-            if (by_objective) {
-                if (t.h >= c->lo && grown != c->full) {
-                    work = gp_ps_visit_objective(c, grown, &t, work);
-                }
+            int scored = t.h >= c->lo && grown != c->full;
+            switch (mode) {
+            case GP_PS_OBJECTIVE:
+                work = scored ? gp_ps_visit_objective(c, grown, &t, work, 1) : work;
                 work = gp_ps_grow_objective(c, grown, banned, next, &t, work);
-            } else {
-                if (t.h >= c->lo && grown != c->full) {
-                    work = gp_ps_visit(c, grown, &t, work);
-                }
+                break;
+            case GP_PS_OBJECTIVE_NO_HOMES:
+                work = scored ? gp_ps_visit_objective(c, grown, &t, work, 0) : work;
+                work = gp_ps_grow_objective_no_homes(c, grown, banned, next, &t, work);
+                break;
+            case GP_PS_CALLBACK:
+                work = scored ? gp_ps_visit(c, grown, &t, work) : work;
                 work = gp_ps_grow_callback(c, grown, banned, next, &t, work);
+                break;
             }
         }
         work += 1;
@@ -240,33 +253,45 @@ static inline __attribute__((always_inline)) int64_t gp_ps_grow_with(gp_ps *c, u
 static int64_t gp_ps_grow_objective(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr,
                                     const gp_ps_sums *s, int64_t work)
 {
-    return gp_ps_grow_with(c, set, banned, nbr, s, work, 1);
+    return gp_ps_grow_with(c, set, banned, nbr, s, work, GP_PS_OBJECTIVE);
+}
+
+static int64_t gp_ps_grow_objective_no_homes(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr,
+                                             const gp_ps_sums *s, int64_t work)
+{
+    return gp_ps_grow_with(c, set, banned, nbr, s, work, GP_PS_OBJECTIVE_NO_HOMES);
 }
 
 static int64_t gp_ps_grow_callback(gp_ps *c, uint64_t set, uint64_t banned, uint64_t nbr,
                                    const gp_ps_sums *s, int64_t work)
 {
-    return gp_ps_grow_with(c, set, banned, nbr, s, work, 0);
+    return gp_ps_grow_with(c, set, banned, nbr, s, work, GP_PS_CALLBACK);
+}
+
+/* Whether some vertex of the region has households with a previous grid. */
+static int gp_ps_has_homes(const gp_pairsplit_region *r)
+{
+    for (int32_t y = 0; y < r->n; y++) {
+        if (r->home_a[y] != 0 || r->home_b[y] != 0 || r->home_any[y] != 0) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /*
  * Whether every split the run scores has 0 households out of bounds, no workload over a cap
- * and none moved, and the bound has 0 cap and moved: no cap; no vertex with a previous grid;
- * and both sides' households within [min, max] whenever the scored side's is in [lo, hi]
- * (c->all holds the region's totals). Then, once the best so far has no bound violation
- * either, those terms tie and are skipped (the best found keeps them 0, so this stays true).
+ * and none moved, and the bound has 0 cap and moved: no cap; no vertex with a previous grid
+ * (`homes` 0); and both sides' households within [min, max] whenever the scored side's is in
+ * [lo, hi] (c->all holds the region's totals). Then, once the best so far has no bound
+ * violation either, those terms tie and are skipped (the best found keeps them 0, so this
+ * stays true).
  */
-static int gp_ps_plain(const gp_ps *c)
+static int gp_ps_plain(const gp_ps *c, int homes)
 {
-    const gp_pairsplit_region *r = c->r;
     const gp_objective *ob = c->obj;
-    for (int32_t y = 0; y < r->n; y++) {
-        if (r->home_a[y] != 0 || r->home_b[y] != 0 || r->home_any[y] != 0) {
-            return 0;
-        }
-    }
     int64_t all = c->all.h;
-    return ob->cap <= 0 && c->best.cap == 0 && c->best.moved == 0 && c->lo >= ob->min &&
+    return !homes && ob->cap <= 0 && c->best.cap == 0 && c->best.moved == 0 && c->lo >= ob->min &&
            c->hi <= ob->max && all - c->hi >= ob->min && all - c->lo <= ob->max;
 }
 
@@ -299,22 +324,26 @@ static void gp_ps_run(gp_ps *c, const double bound[GP_PAIRSPLIT_TERMS])
         c->all.sb += r->home_b[y];
         c->all.sk += r->home_any[y];
     }
-    c->plain = c->obj != NULL && gp_ps_plain(c);
+    int homes = gp_ps_has_homes(r);
+    c->plain = c->obj != NULL && gp_ps_plain(c, homes);
     gp_ps_sums none = {0, 0, 0, 0, 0, 0, 0, 0, 0};
     gp_ps_sums first;
-    gp_ps_add(r, 0, &none, 0, &first);
+    gp_ps_add(r, 0, &none, 0, &first, 1);
     int64_t work = 0;
     if (first.h >= lo && first.h <= hi) {
         if (c->obj != NULL) {
-            work = gp_ps_visit_objective(c, 1, &first, work);
+            work = gp_ps_visit_objective(c, 1, &first, work, homes);
         } else {
             work = gp_ps_visit(c, 1, &first, work);
         }
     }
-    if (first.h <= hi && c->obj != NULL) {
-        work = gp_ps_grow_objective(c, 1, 0, r->adj[0] & ~(uint64_t)1, &first, work);
+    uint64_t nbr = r->adj[0] & ~(uint64_t)1;
+    if (first.h <= hi && c->obj != NULL && homes) {
+        work = gp_ps_grow_objective(c, 1, 0, nbr, &first, work);
+    } else if (first.h <= hi && c->obj != NULL) {
+        work = gp_ps_grow_objective_no_homes(c, 1, 0, nbr, &first, work);
     } else if (first.h <= hi) {
-        work = gp_ps_grow_callback(c, 1, 0, r->adj[0] & ~(uint64_t)1, &first, work);
+        work = gp_ps_grow_callback(c, 1, 0, nbr, &first, work);
     }
     out->work = (double)work;
     out->complete = c->complete;
