@@ -17,6 +17,13 @@
  * same pairs. The memo keeps each call's result under its whole key, compared in full, never
  * by hash alone: the region's vertices in order, where each started (the pair's first grid,
  * its second, any), the range and the bound. A hit returns exactly what the call would.
+ *
+ * A pair comes back with another bound when its grids were split another way in between. A
+ * search that found nothing under one bound answers the same region and range under any bound
+ * that every split beating it would also beat (compared as gp_pairsplit_by_objective
+ * compares): with no new best, its work grows the same way whatever the bound, so it visits
+ * the same sets, stops at the same point and again finds nothing; the answer is that search's
+ * result with the new bound as its score (gp_splitmemo_get, tested in test_pairsplit.c).
  */
 typedef struct gp_splitmemo gp_splitmemo;
 
@@ -40,15 +47,16 @@ static inline uint64_t gp_splitmemo_vertex(int32_t v, int first, int second, int
 }
 
 /* The result of the call with this key, when remembered: returns 1 and fills *out. */
-int gp_splitmemo_get(gp_splitmemo *m, const uint64_t *key, int32_t n, int64_t lo,
-                     int64_t hi, const double bound[GP_PAIRSPLIT_TERMS],
-                     gp_pairsplit_result *out);
+int gp_splitmemo_get(gp_splitmemo *m, const uint64_t *key, int32_t n, int64_t lo, int64_t hi,
+                     const double bound[GP_PAIRSPLIT_TERMS], gp_pairsplit_result *out);
 
 /* Remembers the result of the call with this key (silently not when out of memory). */
 void gp_splitmemo_put(gp_splitmemo *m, const uint64_t *key, int32_t n, int64_t lo, int64_t hi,
                       const double bound[GP_PAIRSPLIT_TERMS], const gp_pairsplit_result *res);
 
-/* Lookups answered since the memo was made (for tests and benchmarks). */
+/* Lookups answered since the memo was made (for tests and benchmarks), and of them those
+ * answered by a search that found nothing under a looser bound. */
 int64_t gp_splitmemo_hits(const gp_splitmemo *m);
+int64_t gp_splitmemo_derived(const gp_splitmemo *m);
 
 #endif /* GP_PARTITION_SPLITMEMO_H */

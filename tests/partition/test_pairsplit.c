@@ -606,3 +606,107 @@ Test(splitmemo, bounded_when_full)
     cr_assert_not(gp_splitmemo_get(m, key, 64, 0, 1, bound, &out), "the first call is kept");
     gp_splitmemo_free(m);
 }
+
+/* A bound from `b` with term k set to `v` and, when `rest` is not 0, every later term moved
+ * by `rest` (so that only term k can decide between the two). */
+static void bound_with(const double b[T], int k, double v, double rest, double out[T])
+{
+    memcpy(out, b, sizeof *out * T);
+    out[k] = v;
+    for (int i = k + 1; i < T; i++) {
+        out[i] += rest;
+    }
+}
+
+/*
+ * A search that found nothing answers the same region and range under any bound that every
+ * split beating it would also beat (splitmemo.h): the answer must be exactly what the pair
+ * splitter gives under that bound, to the work. Bounds tighter at their first differing term
+ * (a count by one, cap or excess by far more than the tolerance, cost by any amount, within
+ * the tolerance too) are answered; looser ones, ones tighter only within the tolerance at cap
+ * or excess, and any bound after a search that found a split are not.
+ */
+Test(splitmemo, a_search_that_found_nothing_answers_tighter_bounds)
+{
+    gp_splitmemo *m = gp_splitmemo_new();
+    cr_assert_not_null(m);
+    double scope[GP_SPLITMEMO_SCOPE] = {0, 18, 1, 2, 3};
+    gp_splitmemo_scope(m, scope);
+    double caps[] = {1e12, 150};
+    double inf[T];
+    gp_score_put((gp_score){INT64_MAX, INFINITY, INT64_MAX, INFINITY, INFINITY}, inf);
+    int answered = 0;
+    int cut_short = 0;
+    int missed = 0;
+    for (uint64_t seed = 1; seed <= 150; seed++) {
+        region x;
+        region_random(&x, seed + 9000, 4, N_MAX);
+        gp_objective ob = objective_random(&x, seed);
+        int64_t total = 0;
+        for (int32_t y = 0; y < x.r.n; y++) {
+            total += x.r.hh[y];
+        }
+        int64_t lo = total / 6;
+        int64_t hi = total - total / 6;
+        for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+            uint64_t key[N_MAX];
+            key_of(&x, (int32_t)(seed * 2 + c) * N_MAX, key);
+            gp_pairsplit_result best;
+            gp_pairsplit_by_objective(&x.r, lo, hi, caps[c], &ob, inf, &best);
+            if (!best.found) {
+                continue;
+            }
+            /* A search that found a split answers no other bound. */
+            gp_splitmemo_put(m, key, x.r.n, lo, hi, inf, &best);
+            gp_pairsplit_result out;
+            cr_assert_not(gp_splitmemo_get(m, key, x.r.n, lo, hi, best.score, &out),
+                          "seed %llu: a search that found a split answered another bound",
+                          (unsigned long long)seed);
+            /* Under its own best, the search finds nothing. */
+            double b1[T];
+            memcpy(b1, best.score, sizeof b1);
+            gp_pairsplit_result none;
+            gp_pairsplit_by_objective(&x.r, lo, hi, caps[c], &ob, b1, &none);
+            if (none.found) {
+                continue;
+            }
+            gp_splitmemo_put(m, key, x.r.n, lo, hi, b1, &none);
+            double tighter[8][T];
+            int nt = 0;
+            double tol = 1e-9 * fmax(1.0, fabs(b1[4]));
+            bound_with(b1, 4, b1[4] - 0.25 * tol, 0, tighter[nt++]);
+            bound_with(b1, 4, b1[4] - 1 - 0.3 * fabs(b1[4]), 0, tighter[nt++]);
+            bound_with(b1, 3, b1[3] - 1 - fabs(b1[3]), 1000, tighter[nt++]);
+            bound_with(b1, 1, b1[1] - 1 - fabs(b1[1]), 1000, tighter[nt++]);
+            bound_with(b1, 2, b1[2] - 1, 1000, tighter[nt++]);
+            bound_with(b1, 0, b1[0] - 1, 1000, tighter[nt++]);
+            for (int i = 0; i < nt; i++) {
+                gp_pairsplit_result direct;
+                gp_pairsplit_by_objective(&x.r, lo, hi, caps[c], &ob, tighter[i], &direct);
+                cr_assert(gp_splitmemo_get(m, key, x.r.n, lo, hi, tighter[i], &out),
+                          "seed %llu bound %d: not answered", (unsigned long long)seed, i);
+                assert_same_result(&out, &direct, seed, caps[c]);
+                answered++;
+                cut_short += !direct.complete;
+            }
+            double looser[6][T];
+            int nl = 0;
+            bound_with(b1, 4, b1[4] + 1, 0, looser[nl++]);
+            bound_with(b1, 3, b1[3] + 1, 0, looser[nl++]);
+            bound_with(b1, 3, b1[3] - 2e-9 * fmax(1.0, fabs(b1[3])), -1000, looser[nl++]);
+            bound_with(b1, 1, b1[1] - 2e-9 * fmax(1.0, fabs(b1[1])), -1000, looser[nl++]);
+            bound_with(b1, 0, b1[0] + 1, -1000, looser[nl++]);
+            bound_with(b1, 2, b1[2] + 1, -1000, looser[nl++]);
+            for (int i = 0; i < nl; i++) {
+                cr_assert_not(gp_splitmemo_get(m, key, x.r.n, lo, hi, looser[i], &out),
+                              "seed %llu bound %d: answered", (unsigned long long)seed, i);
+                missed++;
+            }
+        }
+    }
+    cr_assert_gt(answered, 600, "%d answered: too few to check the rule", answered);
+    cr_assert_gt(cut_short, 50, "%d cut short: the cap never decided", cut_short);
+    cr_assert_eq(gp_splitmemo_derived(m), answered);
+    cr_assert_gt(missed, 600);
+    gp_splitmemo_free(m);
+}
