@@ -291,6 +291,16 @@ static gp_objective objective_random(const region *x, uint64_t seed)
     return ob;
 }
 
+/* The region's households. */
+static int64_t households_of(const region *x)
+{
+    int64_t total = 0;
+    for (int32_t v = 0; v < x->r.n; v++) {
+        total += x->r.hh[v];
+    }
+    return total;
+}
+
 /* The objective's terms of a split, both sides as grids (pairsplit.h's sides). */
 static gp_score objective_terms(const gp_objective *ob, const gp_pairsplit_sides *sd)
 {
@@ -404,10 +414,7 @@ Test(pairsplit, objective_in_line_is_the_callback_exactly)
         region x;
         region_random(&x, seed + 1000, 2, N_MAX);
         gp_objective ob = objective_random(&x, seed);
-        int64_t total = 0;
-        for (int32_t v = 0; v < x.r.n; v++) {
-            total += x.r.hh[v];
-        }
+        int64_t total = households_of(&x);
         for (size_t k = 0; k < sizeof caps / sizeof caps[0]; k++) {
             gp_score start = {INT64_MAX, INFINITY, INT64_MAX, INFINITY, INFINITY};
             if (seed % 3 == 0) {
@@ -642,10 +649,7 @@ Test(splitmemo, a_search_that_found_nothing_answers_tighter_bounds)
         region x;
         region_random(&x, seed + 9000, 4, N_MAX);
         gp_objective ob = objective_random(&x, seed);
-        int64_t total = 0;
-        for (int32_t y = 0; y < x.r.n; y++) {
-            total += x.r.hh[y];
-        }
+        int64_t total = households_of(&x);
         int64_t lo = total / 6;
         int64_t hi = total - total / 6;
         for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
