@@ -107,24 +107,6 @@ static int gp_splitmemo_same_call(const gp_splitmemo *m, const gp_splitmemo_entr
            memcmp(m->pool + e->off, key, sizeof *key * (size_t)n) == 0;
 }
 
-/* The slot holding this call, or the empty slot where it would go. */
-static uint32_t gp_splitmemo_find(const gp_splitmemo *m, uint64_t h, const uint64_t *key, int32_t n,
-                                  int64_t lo, int64_t hi, const double bound[GP_PAIRSPLIT_TERMS])
-{
-    uint32_t mask = GP_SPLITMEMO_SLOTS - 1;
-    uint32_t i = (uint32_t)(h >> 32) & mask;
-    for (;; i = (i + 1) & mask) {
-        const gp_splitmemo_entry *e = &m->slot[i];
-        if (e->gen != m->gen) {
-            return i;
-        }
-        if (memcmp(e->bound, bound, sizeof e->bound) == 0 &&
-            gp_splitmemo_same_call(m, e, h, key, n, lo, hi)) {
-            return i;
-        }
-    }
-}
-
 /*
  * Whether every split that beats `tight` also beats `loose`, both compared as the pair
  * splitter compares (gp_score_cmp's order: households out of bounds and households moved
@@ -160,6 +142,36 @@ static int gp_splitmemo_implies(const double tight[GP_PAIRSPLIT_TERMS],
     return 1;
 }
 
+/* The slot holding this call, or the empty slot where it would go; when `looser` is given, it
+ * gets the first entry met on the way (NULL when none) for the same region and range whose
+ * search found nothing under a bound that this call's implies (gp_splitmemo_implies). */
+static uint32_t gp_splitmemo_find(const gp_splitmemo *m, uint64_t h, const uint64_t *key, int32_t n,
+                                  int64_t lo, int64_t hi, const double bound[GP_PAIRSPLIT_TERMS],
+                                  const gp_splitmemo_entry **looser)
+{
+    uint32_t mask = GP_SPLITMEMO_SLOTS - 1;
+    uint32_t i = (uint32_t)(h >> 32) & mask;
+    if (looser != NULL) {
+        *looser = NULL;
+    }
+    for (;; i = (i + 1) & mask) {
+        const gp_splitmemo_entry *e = &m->slot[i];
+        if (e->gen != m->gen) {
+            return i;
+        }
+        if (!gp_splitmemo_same_call(m, e, h, key, n, lo, hi)) {
+            continue;
+        }
+        if (memcmp(e->bound, bound, sizeof e->bound) == 0) {
+            return i;
+        }
+        if (looser != NULL && *looser == NULL && !e->res.found &&
+            gp_splitmemo_implies(bound, e->bound)) {
+            *looser = e;
+        }
+    }
+}
+
 /*
  * The result of the call with this key, when remembered: the call itself, or a call on the
  * same region and range whose search found nothing under a bound that every split beating
@@ -175,24 +187,12 @@ int gp_splitmemo_get(gp_splitmemo *m, const uint64_t *key, int32_t n, int64_t lo
         return 0;
     }
     uint64_t h = gp_splitmemo_hash(key, n, lo, hi);
-    uint32_t mask = GP_SPLITMEMO_SLOTS - 1;
-    const gp_splitmemo_entry *looser = NULL;
-    for (uint32_t i = (uint32_t)(h >> 32) & mask;; i = (i + 1) & mask) {
-        const gp_splitmemo_entry *e = &m->slot[i];
-        if (e->gen != m->gen) {
-            break;
-        }
-        if (!gp_splitmemo_same_call(m, e, h, key, n, lo, hi)) {
-            continue;
-        }
-        if (memcmp(e->bound, bound, sizeof e->bound) == 0) {
-            *out = e->res;
-            m->hits++;
-            return 1;
-        }
-        if (looser == NULL && !e->res.found && gp_splitmemo_implies(bound, e->bound)) {
-            looser = e;
-        }
+    const gp_splitmemo_entry *looser;
+    const gp_splitmemo_entry *e = &m->slot[gp_splitmemo_find(m, h, key, n, lo, hi, bound, &looser)];
+    if (e->gen == m->gen) {
+        *out = e->res;
+        m->hits++;
+        return 1;
     }
     if (looser == NULL) {
         return 0;
@@ -227,7 +227,7 @@ void gp_splitmemo_put(gp_splitmemo *m, const uint64_t *key, int32_t n, int64_t l
         gp_splitmemo_forget(m);
     }
     uint64_t h = gp_splitmemo_hash(key, n, lo, hi);
-    gp_splitmemo_entry *e = &m->slot[gp_splitmemo_find(m, h, key, n, lo, hi, bound)];
+    gp_splitmemo_entry *e = &m->slot[gp_splitmemo_find(m, h, key, n, lo, hi, bound, NULL)];
     if (e->gen == m->gen) {
         return; /* already there */
     }
