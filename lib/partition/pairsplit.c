@@ -268,17 +268,6 @@ static int64_t gp_ps_grow_callback(gp_ps *c, uint64_t set, uint64_t banned, uint
     return gp_ps_grow_with(c, set, banned, nbr, s, work, GP_PS_CALLBACK);
 }
 
-/* Whether some vertex of the region has households with a previous grid. */
-static int gp_ps_has_homes(const gp_pairsplit_region *r)
-{
-    for (int32_t y = 0; y < r->n; y++) {
-        if (r->home_a[y] != 0 || r->home_b[y] != 0 || r->home_any[y] != 0) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /*
  * Whether every split the run scores has 0 households out of bounds, no workload over a cap
  * and none moved, and the bound has 0 cap and moved: no cap; no vertex with a previous grid
@@ -324,7 +313,9 @@ static void gp_ps_run(gp_ps *c, const double bound[GP_PAIRSPLIT_TERMS])
         c->all.sb += r->home_b[y];
         c->all.sk += r->home_any[y];
     }
-    int homes = gp_ps_has_homes(r);
+    /* Some vertex has households with a previous grid (households are >= 0, so their sums are
+     * 0 exactly when every vertex's are). */
+    int homes = c->all.sa != 0 || c->all.sb != 0 || c->all.sk != 0;
     c->plain = c->obj != NULL && gp_ps_plain(c, homes);
     gp_ps_sums none = {0, 0, 0, 0, 0, 0, 0, 0, 0};
     gp_ps_sums first;
@@ -338,12 +329,14 @@ static void gp_ps_run(gp_ps *c, const double bound[GP_PAIRSPLIT_TERMS])
         }
     }
     uint64_t nbr = r->adj[0] & ~(uint64_t)1;
-    if (first.h <= hi && c->obj != NULL && homes) {
-        work = gp_ps_grow_objective(c, 1, 0, nbr, &first, work);
-    } else if (first.h <= hi && c->obj != NULL) {
-        work = gp_ps_grow_objective_no_homes(c, 1, 0, nbr, &first, work);
-    } else if (first.h <= hi) {
-        work = gp_ps_grow_callback(c, 1, 0, nbr, &first, work);
+    if (first.h <= hi) {
+        if (c->obj == NULL) {
+            work = gp_ps_grow_callback(c, 1, 0, nbr, &first, work);
+        } else if (homes) {
+            work = gp_ps_grow_objective(c, 1, 0, nbr, &first, work);
+        } else {
+            work = gp_ps_grow_objective_no_homes(c, 1, 0, nbr, &first, work);
+        }
     }
     out->work = (double)work;
     out->complete = c->complete;

@@ -675,7 +675,7 @@ Test(splitmemo, a_search_that_found_nothing_answers_tighter_bounds)
                 continue;
             }
             gp_splitmemo_put(m, key, x.r.n, lo, hi, b1, &none);
-            double tighter[8][T];
+            double tighter[6][T];
             int nt = 0;
             double tol = 1e-9 * fmax(1.0, fabs(b1[4]));
             bound_with(b1, 4, b1[4] - 0.25 * tol, 0, tighter[nt++]);
