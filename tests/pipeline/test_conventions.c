@@ -343,6 +343,63 @@ static int64_t features(const char *path)
     return n;
 }
 
+/* The GeoPackage's `PRAGMA name` (user_version, application_id). */
+static int64_t gpkg_pragma(const char *path, const char *name)
+{
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    cr_assert_not_null(ds, "%s does not open", path);
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA %s", name);
+    OGRLayerH rows = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
+    cr_assert_not_null(rows);
+    OGRFeatureH f = OGR_L_GetNextFeature(rows);
+    cr_assert_not_null(f);
+    int64_t v = OGR_F_GetFieldAsInteger64(f, 0);
+    OGR_F_Destroy(f);
+    GDALDatasetReleaseResultSet(ds, rows);
+    GDALClose(ds);
+    return v;
+}
+
+/* The writer skips GDAL's own check of creation options (gridpart checks them first, and
+ * GDAL's check costs GeoPackage ~10 ms even without options): the options still apply, and
+ * the caller's own setting of that check comes back as it was. */
+Test(creation_options, dataset_options_apply_and_the_callers_gdal_setting_is_restored)
+{
+    static const char KEY[] = "GDAL_VALIDATE_CREATION_OPTIONS";
+    gp_plan *plan = demo_plan();
+    const char *versions[] = {"1.1", "1.3", NULL};
+    const int64_t user_version[] = {0, 10300, 10200};
+    const char *before[] = {"YES", NULL, "NO"};
+    for (int i = 0; i < 3; i++) {
+        CPLSetThreadLocalConfigOption(KEY, before[i]);
+        gp_outputs *o = NULL;
+        cr_assert_eq(gp_outputs_new(&o), GP_OK);
+        cr_assert_eq(gp_outputs_set_layers(ctx, o, "/vsimem/co/v.gpkg", NULL), GP_OK);
+        if (versions[i] != NULL) {
+            char opt[32];
+            snprintf(opt, sizeof opt, "VERSION=%s", versions[i]);
+            cr_assert_eq(gp_outputs_add_dataset_option(ctx, o, opt), GP_OK);
+        }
+        cr_assert_eq(gp_outputs_set_overwrite(ctx, o, 1), GP_OK);
+        cr_assert_eq(gp_plan_write_outputs(ctx, plan, o), GP_OK, "%s", gp_context_last_error(ctx));
+        gp_outputs_free(o);
+        const char *after = CPLGetThreadLocalConfigOption(KEY, NULL);
+        if (before[i] == NULL) {
+            cr_assert_null(after, "the check is left set to %s", after);
+        } else {
+            cr_assert(after != NULL && strcmp(after, before[i]) == 0, "%s became %s", before[i],
+                      after ? after : "unset");
+        }
+        cr_assert_eq(gpkg_pragma("/vsimem/co/v.gpkg", "user_version"), user_version[i],
+                     "VERSION=%s", versions[i] ? versions[i] : "(default)");
+        cr_assert_eq(features("/vsimem/co/v.gpkg"), gp_plan_grid_count(plan));
+        VSIUnlink("/vsimem/co/v.gpkg");
+    }
+    CPLSetThreadLocalConfigOption(KEY, NULL);
+    gp_plan_free(plan);
+}
+
 /* The whole of a small file on GDAL's file systems. */
 static void slurp(const char *path, char *buf, size_t size)
 {
