@@ -288,31 +288,41 @@ done:
     return st;
 }
 
+/* Times a community is worked on when GEOS operations of it are interrupted from elsewhere in
+ * the process (community): a host asking for interrupts without pause fails the run after
+ * that many tries, as it would fail it anyway. */
+static const int GP_FOREIGN_INTERRUPT_TRIES = 3;
+
 /*
  * One community into a new plan *out. An interrupted GEOS operation of this thread means this
  * run's own stop (the run then fails for its cause), or an interrupt asked elsewhere in the
- * process in the instant gp_geos_watch cannot guard: what the community made may then rest on
- * a predicate that read false, so nothing of it is kept.
+ * process in the instant gp_geos_watch cannot guard (between our GEOS callback clearing it and
+ * GEOS testing it): what the community made may then rest on a predicate that read false, so
+ * nothing of it is kept, and the community is worked on again from the start. Its work is
+ * deterministic, so a try that is not interrupted gives the undisturbed run's grids.
  */
 static gp_status community(gp_context *ctx, const shared_work *w, int32_t c,
                            OGRCoordinateTransformationH ct, gp_plan **out)
 {
-    ctx->geos_interrupted = 0;
-    gp_status st = gp_plan_new(ctx, out);
-    if (st == GP_OK) {
-        st = one_community(ctx, w, c, ct, *out);
-    }
-    if (!ctx->geos_interrupted) {
-        return st;
-    }
-    gp_plan_free(*out);
-    *out = NULL;
-    gp_context_clear_error(ctx);
-    if (atomic_load(&w->cancel)) {
-        return GP_ERR_CANCELED;
+    for (int tries = 0; tries < GP_FOREIGN_INTERRUPT_TRIES; tries++) {
+        ctx->geos_interrupted = 0;
+        gp_status st = gp_plan_new(ctx, out);
+        if (st == GP_OK) {
+            st = one_community(ctx, w, c, ct, *out);
+        }
+        if (!ctx->geos_interrupted) {
+            return st;
+        }
+        gp_plan_free(*out);
+        *out = NULL;
+        gp_context_clear_error(ctx);
+        if (atomic_load(&w->cancel)) {
+            return GP_ERR_CANCELED;
+        }
     }
     char what[GP_MESSAGE_MAX];
-    snprintf(what, sizeof what, "community %s", w->ds->community_id[c]);
+    snprintf(what, sizeof what, "community %s (%d tries)", w->ds->community_id[c],
+             GP_FOREIGN_INTERRUPT_TRIES);
     return gp_geos_check_interrupted(ctx, ctx, what);
 }
 

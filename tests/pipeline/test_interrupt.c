@@ -20,6 +20,7 @@
 
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,6 +301,88 @@ Test(interrupt, foreign_interrupts_leave_the_grids_unchanged, .timeout = 600)
                   round, asked);
         gp_plan_free(hit);
     }
+    calm_end(&d);
+}
+
+/* A host's GEOS interrupt callback, registered after the library's: it calls the library's,
+ * then asks for an interrupt while it has some to ask (-1: at every check). GEOS then takes
+ * the interrupt on the thread that called it, a run's worker: what an interrupt asked
+ * elsewhere does when it comes in the instant between the library's callback clearing it and
+ * GEOS testing it, which a test cannot aim at otherwise. */
+static GEOSInterruptCallback *host_chained;
+static atomic_int host_to_ask;
+static atomic_int host_asked;
+
+static void host_interrupts(void)
+{
+    if (host_chained != NULL) {
+        host_chained();
+    }
+    int left = atomic_load(&host_to_ask);
+    while (left > 0 && !atomic_compare_exchange_weak(&host_to_ask, &left, left - 1)) {
+    }
+    if (left != 0) {
+        GEOS_interruptRequest();
+        atomic_fetch_add(&host_asked, 1);
+    }
+}
+
+/* The run's progress callback arms the host's interrupts once the workers run (reading is
+ * left alone: an interrupt taken there fails the run whatever the workers do). */
+static int32_t arm_host(double fraction, const char *stage, void *user)
+{
+    (void)fraction;
+    int *arm = user;
+    if (*arm != 0 && strcmp(stage, "partition") == 0) {
+        atomic_store(&host_to_ask, *arm);
+        *arm = 0;
+    }
+    return 0;
+}
+
+/* One run of the demo city with `arm` interrupts from the host's callback; its status. */
+static gp_status run_with_host(calm_demo *d, int arm, int32_t threads, gp_plan **out)
+{
+    gp_options *opts = NULL;
+    cr_assert_eq(gp_options_new(&opts), GP_OK);
+    cr_assert_eq(gp_options_set_threads(d->ctx, opts, threads), GP_OK);
+    cr_assert_eq(gp_context_set_progress(d->ctx, arm_host, &arm), GP_OK);
+    atomic_store(&host_to_ask, 0);
+    atomic_store(&host_asked, 0);
+    host_chained = GEOS_interruptRegisterCallback(host_interrupts);
+    gp_status st = gp_run(d->ctx, d->in, opts, out);
+    atomic_store(&host_to_ask, 0);
+    GEOS_interruptRegisterCallback(host_chained);
+    GEOS_interruptCancel();
+    cr_assert_eq(gp_context_set_progress(d->ctx, NULL, NULL), GP_OK);
+    gp_options_free(opts);
+    return st;
+}
+
+/* An interrupt from elsewhere that GEOS takes in a worker costs that community another try,
+ * not the run: the grids are those of an undisturbed run. A host that never stops asking fails
+ * the run after three tries of a community, with a message saying why. */
+Test(interrupt, a_community_hit_by_a_foreign_interrupt_is_worked_on_again, .timeout = 600)
+{
+    calm_demo d;
+    calm_begin(&d);
+    for (int32_t threads = 1; threads <= 2; threads++) {
+        gp_plan *hit = NULL;
+        gp_status st = run_with_host(&d, 2, threads, &hit);
+        cr_assert_eq(st, GP_OK, "%d thread(s): %s", threads, gp_context_last_error(d.ctx));
+        cr_assert_eq(atomic_load(&host_asked), 2, "%d thread(s): %d interrupts taken", threads,
+                     atomic_load(&host_asked));
+        cr_expect(calm_same(&d, hit), "%d thread(s): the communities tried again differ", threads);
+        gp_plan_free(hit);
+    }
+    gp_plan *failed = NULL;
+    cr_assert_eq(run_with_host(&d, -1, 1, &failed), GP_ERR_GEOMETRY);
+    cr_assert_null(failed);
+    const char *msg = gp_context_last_error(d.ctx);
+    cr_assert_not_null(strstr(msg,
+                              "(3 tries): a GEOS operation was interrupted from another "
+                              "thread of this process"),
+                       "%s", msg);
     calm_end(&d);
 }
 
