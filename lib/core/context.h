@@ -114,6 +114,11 @@ const atomic_int *gp_geos_watch(const atomic_int *stop);
  */
 gp_status gp_geos_check_interrupted(gp_context *ctx, const gp_context *worked, const char *what);
 
+/** Times a piece of work hit that way is done again from the start before it fails with
+ *  gp_geos_check_interrupted's error: the work is deterministic, so a try not hit gives the
+ *  undisturbed result, and only a host asking for interrupts without pause fails it. */
+enum { GP_FOREIGN_INTERRUPT_TRIES = 3 };
+
 /** A run whose threads watch a stop flag begins; gp_geos_run_end when it is stopped or done. */
 void gp_geos_run_begin(void);
 void gp_geos_run_end(void);

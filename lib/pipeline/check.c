@@ -931,15 +931,29 @@ int32_t gp_plan_hard_failures(const gp_plan *plan)
 
 gp_status gp_check(gp_context *ctx, const gp_inputs *in, const gp_options *user_opts, gp_plan **out)
 {
-    gp_geos_guard guard = gp_geos_guard_begin();
-    if (ctx != NULL) {
-        ctx->geos_interrupted = 0;
+    /* The guard clears every interrupt asked elsewhere; one taken in the instant it cannot
+     * cover may have failed a predicate, so nothing of that try is kept and the check is done
+     * again (GP_FOREIGN_INTERRUPT_TRIES). */
+    for (int tries = 0; tries < GP_FOREIGN_INTERRUPT_TRIES; tries++) {
+        gp_geos_guard guard = gp_geos_guard_begin();
+        if (ctx != NULL) {
+            ctx->geos_interrupted = 0;
+        }
+        gp_status st = check_run(ctx, in, user_opts, out);
+        gp_geos_guard_end(guard);
+        if (ctx == NULL || !ctx->geos_interrupted) {
+            return st;
+        }
+        if (out != NULL) {
+            gp_plan_free(*out);
+            *out = NULL;
+        }
+        if (ctx->canceled) {
+            return st != GP_OK ? st : gp_error(ctx, GP_ERR_CANCELED, "gp_check: canceled");
+        }
+        gp_context_clear_error(ctx);
     }
-    gp_status st = check_run(ctx, in, user_opts, out);
-    gp_geos_guard_end(guard);
-    if (st == GP_OK && (st = gp_geos_check_interrupted(ctx, ctx, "gp_check")) != GP_OK) {
-        gp_plan_free(*out); /* the instant the guard cannot cover: a predicate may have failed */
-        *out = NULL;
-    }
-    return st;
+    char what[64];
+    snprintf(what, sizeof what, "gp_check (%d tries)", GP_FOREIGN_INTERRUPT_TRIES);
+    return gp_geos_check_interrupted(ctx, ctx, what);
 }

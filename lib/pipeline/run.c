@@ -288,11 +288,6 @@ done:
     return st;
 }
 
-/* Times a community is worked on when GEOS operations of it are interrupted from elsewhere in
- * the process (community): a host asking for interrupts without pause fails the run after
- * that many tries, as it would fail it anyway. */
-static const int GP_FOREIGN_INTERRUPT_TRIES = 3;
-
 /*
  * One community into a new plan *out. An interrupted GEOS operation of this thread means this
  * run's own stop (the run then fails for its cause), or an interrupt asked elsewhere in the

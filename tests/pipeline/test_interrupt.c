@@ -327,17 +327,42 @@ static void host_interrupts(void)
     }
 }
 
-/* The run's progress callback arms the host's interrupts once the workers run (reading is
- * left alone: an interrupt taken there fails the run whatever the workers do). */
+/* The host's interrupts to arm, and at which progress stage (NULL: the first report). */
+typedef struct {
+    int arm;
+    const char *stage;
+} host_arm;
+
+/* The progress callback that arms them: a run's at "partition", once its workers run (an
+ * interrupt taken in the run's own reading fails the run whatever the workers do). */
 static int32_t arm_host(double fraction, const char *stage, void *user)
 {
     (void)fraction;
-    int *arm = user;
-    if (*arm != 0 && strcmp(stage, "partition") == 0) {
-        atomic_store(&host_to_ask, *arm);
-        *arm = 0;
+    host_arm *a = user;
+    if (a->arm != 0 && (a->stage == NULL || strcmp(stage, a->stage) == 0)) {
+        atomic_store(&host_to_ask, a->arm);
+        a->arm = 0;
     }
     return 0;
+}
+
+/* The host's callback installed and armed for one call of fn (gp_run or gp_check); its
+ * status. */
+static gp_status with_host(gp_context *ctx, host_arm arm,
+                           gp_status (*fn)(gp_context *, const gp_inputs *, const gp_options *,
+                                           gp_plan **),
+                           const gp_inputs *in, const gp_options *opts, gp_plan **out)
+{
+    cr_assert_eq(gp_context_set_progress(ctx, arm_host, &arm), GP_OK);
+    atomic_store(&host_to_ask, 0);
+    atomic_store(&host_asked, 0);
+    host_chained = GEOS_interruptRegisterCallback(host_interrupts);
+    gp_status st = fn(ctx, in, opts, out);
+    atomic_store(&host_to_ask, 0);
+    GEOS_interruptRegisterCallback(host_chained);
+    GEOS_interruptCancel();
+    cr_assert_eq(gp_context_set_progress(ctx, NULL, NULL), GP_OK);
+    return st;
 }
 
 /* One run of the demo city with `arm` interrupts from the host's callback; its status. */
@@ -346,15 +371,7 @@ static gp_status run_with_host(calm_demo *d, int arm, int32_t threads, gp_plan *
     gp_options *opts = NULL;
     cr_assert_eq(gp_options_new(&opts), GP_OK);
     cr_assert_eq(gp_options_set_threads(d->ctx, opts, threads), GP_OK);
-    cr_assert_eq(gp_context_set_progress(d->ctx, arm_host, &arm), GP_OK);
-    atomic_store(&host_to_ask, 0);
-    atomic_store(&host_asked, 0);
-    host_chained = GEOS_interruptRegisterCallback(host_interrupts);
-    gp_status st = gp_run(d->ctx, d->in, opts, out);
-    atomic_store(&host_to_ask, 0);
-    GEOS_interruptRegisterCallback(host_chained);
-    GEOS_interruptCancel();
-    cr_assert_eq(gp_context_set_progress(d->ctx, NULL, NULL), GP_OK);
+    gp_status st = with_host(d->ctx, (host_arm){arm, "partition"}, gp_run, d->in, opts, out);
     gp_options_free(opts);
     return st;
 }
@@ -384,6 +401,74 @@ Test(interrupt, a_community_hit_by_a_foreign_interrupt_is_worked_on_again, .time
                               "thread of this process"),
                        "%s", msg);
     calm_end(&d);
+}
+
+/* What an audit found, as one comparable string. */
+static char *audit_digest(const gp_plan *audit)
+{
+    size_t cap = 1 << 16, n = 0;
+    char *d = malloc(cap);
+    cr_assert_not_null(d);
+    n += (size_t)snprintf(d, cap, "%d %lld %d;", (int)gp_plan_hard_failures(audit),
+                          (long long)gp_plan_households_no_grid(audit),
+                          (int)gp_plan_problem_count(audit));
+    for (int32_t g = 0; g < gp_plan_grid_count(audit); g++) {
+        if (n + 256 > cap) {
+            cap *= 2;
+            d = realloc(d, cap);
+            cr_assert_not_null(d);
+        }
+        n += (size_t)snprintf(d + n, 256, "%s %lld %.17g;", gp_plan_grid_code(audit, g),
+                              (long long)gp_plan_grid_households(audit, g),
+                              gp_plan_grid_off_streets(audit, g));
+    }
+    return d;
+}
+
+/* The same for gp_check: an audit hit by interrupts from elsewhere is done again and finds
+ * what an undisturbed one finds; a host that never stops asking fails it after three tries. */
+Test(interrupt, a_check_hit_by_a_foreign_interrupt_is_done_again, .timeout = 600)
+{
+    gp_context *ctx = NULL;
+    gp_inputs *in = NULL;
+    gp_plan *plan = NULL;
+    demo_run(&ctx, &in, &plan);
+    char dir[] = "/tmp/gp_interrupt_XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[128], spec[160];
+    snprintf(path, sizeof path, "%s/grids.gpkg", dir);
+    snprintf(spec, sizeof spec, "%s:grids", path);
+    cr_assert_eq(gp_plan_write(ctx, plan, path, NULL), GP_OK, "%s", gp_context_last_error(ctx));
+    cr_assert_eq(gp_inputs_set_grids(ctx, in, spec, NULL, NULL), GP_OK);
+    gp_plan *calm = NULL;
+    cr_assert_eq(gp_check(ctx, in, NULL, &calm), GP_OK, "%s", gp_context_last_error(ctx));
+    char *want = audit_digest(calm);
+
+    gp_plan *hit = NULL;
+    gp_status st = with_host(ctx, (host_arm){2, NULL}, gp_check, in, NULL, &hit);
+    cr_assert_eq(st, GP_OK, "%s", gp_context_last_error(ctx));
+    cr_assert_eq(atomic_load(&host_asked), 2, "%d interrupts taken", atomic_load(&host_asked));
+    char *got = audit_digest(hit);
+    cr_expect_str_eq(got, want, "the audit done again differs");
+    free(got);
+    gp_plan_free(hit);
+
+    gp_plan *failed = NULL;
+    cr_assert_eq(with_host(ctx, (host_arm){-1, NULL}, gp_check, in, NULL, &failed),
+                 GP_ERR_GEOMETRY);
+    cr_assert_null(failed);
+    const char *msg = gp_context_last_error(ctx);
+    cr_assert_not_null(strstr(msg, "gp_check (3 tries): a GEOS operation was interrupted"), "%s",
+                       msg);
+
+    free(want);
+    gp_plan_free(calm);
+    gp_plan_free(plan);
+    gp_inputs_free(in);
+    gp_context_free(ctx);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
 }
 
 /* Two runs in one process: one stopped by its time limit inside GEOS (the lattice), one going
