@@ -362,8 +362,8 @@ static int64_t gpkg_pragma(const char *path, const char *name)
 }
 
 /* The writer skips GDAL's own check of creation options (gridpart checks them first, and
- * GDAL's check costs GeoPackage ~10 ms even without options): the options still apply, and
- * the caller's own setting of that check comes back as it was. */
+ * GDAL's check parses GeoPackage's tiling schemes even without options): the options still
+ * apply, and the caller's own setting of that check comes back as it was. */
 Test(creation_options, dataset_options_apply_and_the_callers_gdal_setting_is_restored)
 {
     static const char KEY[] = "GDAL_VALIDATE_CREATION_OPTIONS";
