@@ -475,7 +475,7 @@ static gp_status check_option_list(gp_context *ctx, const gp_target *t, GDALDriv
     }
     const char *xml = GDALGetMetadataItem(drv, item, NULL);
     char why[512];
-    for (int i = 0; list != NULL && list[i] != NULL; i++) {
+    for (int i = 0; list[i] != NULL; i++) {
         if (gp_gdal_option_check(xml, list[i], why, sizeof why) != 0) {
             continue;
         }
