@@ -34,8 +34,9 @@ struct gp_context {
     struct GEOSContextHandle_HS *geos; /* created on first use */
     struct pj_ctx *proj;               /* created on first use */
     char engine_error[GP_MESSAGE_MAX]; /* last message from GEOS/PROJ/GDAL handlers */
-    /* Set when a GEOS operation of this context was interrupted (gp_geos_watch); cleared by
-     * the caller that must then discard what the thread made since. */
+    /* Set when a GEOS operation of this context was interrupted (gp_geos_watch), or of a
+     * helper thread's context whose work this one waited for (the community-overlap job of
+     * gp_dataset_read); cleared by the caller that must then discard what was made since. */
     int geos_interrupted;
 };
 

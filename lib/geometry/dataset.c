@@ -1239,6 +1239,10 @@ static gp_status overlap_job_finish(gp_context *ctx, overlap_job *j, gp_status s
         atomic_store(&j->stop, 1);
         pthread_join(j->thread, NULL);
         j->running = 0;
+        if (ctx != NULL && j->r.ctx->geos_interrupted) {
+            /* The caller's context records it too: gp_run and gp_check do their work again. */
+            ctx->geos_interrupted = 1;
+        }
         if (st == GP_OK && j->st != GP_OK) {
             st = gp_error(ctx, j->st, "%s", gp_context_last_error(j->r.ctx));
         } else if (st == GP_OK) {

@@ -848,13 +848,35 @@ done:
 }
 
 /* gp_check (check.c) reports the same run-wide facts of the inputs and draws the same streets. */
-/* run_stages under the options' time limit: this thread's progress checks hold the deadline
- * and relay its cancel to the workers (whose options carry no limit of their own). */
+/*
+ * run_stages under the options' time limit: this thread's progress checks hold the deadline
+ * and relay its cancel to the workers (whose options carry no limit of their own). A try whose
+ * own GEOS work (this thread's reading, repairs and facts, and the community-overlap job's,
+ * which gp_dataset_read reports here) was hit by an interrupt asked elsewhere keeps nothing, and
+ * the run is done again from the start, as a community is (community()), up to
+ * GP_FOREIGN_INTERRUPT_TRIES tries under the same time limit; progress then starts again at 0.
+ * A community's own tries are its own: when they run out the run fails, not tried again.
+ */
 static gp_status run_all(gp_context *ctx, const gp_inputs *in, const gp_options *user_opts,
                          int adjust, gp_plan **out)
 {
     gp_deadline prev = gp_deadline_begin(ctx, user_opts != NULL ? user_opts->time_limit : 0.0);
-    gp_status st = run_stages(ctx, in, user_opts, adjust, out);
+    gp_status st = GP_OK;
+    int tries = 0;
+    for (; tries < GP_FOREIGN_INTERRUPT_TRIES; tries++) {
+        st = run_stages(ctx, in, user_opts, adjust, out);
+        if (st == GP_OK || st == GP_ERR_CANCELED || ctx == NULL || !ctx->geos_interrupted ||
+            ctx->canceled) {
+            break;
+        }
+        gp_context_clear_error(ctx);
+    }
+    if (tries == GP_FOREIGN_INTERRUPT_TRIES) {
+        char what[64];
+        snprintf(what, sizeof what, "%s (%d tries)", adjust ? "gp_adjust" : "gp_run",
+                 GP_FOREIGN_INTERRUPT_TRIES);
+        st = gp_geos_check_interrupted(ctx, ctx, what);
+    }
     gp_deadline_end(ctx, prev);
     return st;
 }
