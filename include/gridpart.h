@@ -133,7 +133,9 @@ typedef void (*gp_log_fn)(gp_log_level level, const char *message, void *user);
 
 /**
  * Receives progress. Return non-zero to cancel: the running call stops soon and returns
- * GP_ERR_CANCELED.
+ * GP_ERR_CANCELED. A call done again from the start because a GEOS interrupt asked elsewhere
+ * in the process was taken by its work (rare: see gp_options_set_time_limit) reports its
+ * progress again from 0, and its log messages come again.
  * @param[in] fraction overall progress of the running call in [0, 1].
  * @param[in] stage a short static name of the current stage (e.g. "partition").
  * @param[in] user the pointer given to gp_context_set_progress.
@@ -348,10 +350,15 @@ GP_API GP_NODISCARD gp_status gp_options_set_effort(gp_context *ctx, gp_options 
  * registered before it, if any, and putting that one back when gridpart is unloaded); while
  * a run, a check or a write goes on, its threads clear any interrupt asked elsewhere in the
  * process (taken, it would change a result), and a stopped run asks for one only while none of
- * these goes on. A run stopped beside another one stops when the GEOS step under way ends
- * (seconds for a community of 60,000 blocks, which alone stops within 0.6 s), and so does a
- * run whose worker threads cannot start (the calling thread then does the work, its limit and
- * progress callback checked between steps).
+ * these goes on. One asked elsewhere can still be taken in the instant between that clearing
+ * and GEOS's own test. Where GEOS reports it, the work it hit (a community, the run's reading,
+ * a check) is done again from the start, up to three tries, with the same result, and only a
+ * process that never stops asking fails the run (GP_ERR_GEOMETRY, a message saying so); one
+ * that GEOS's robust overlay absorbs (it starts again with snapping) goes unseen. A run
+ * stopped beside another one stops when the GEOS step under way ends (seconds for a community
+ * of 60,000 blocks, which alone stops within 0.6 s), and so does a run whose worker threads
+ * cannot start (the calling thread then does the work, its limit and progress callback checked
+ * between steps).
  * @param[in,out] ctx receives the error message.
  * @param[in,out] opts the options.
  * @param[in] seconds finite and > 0, or 0 for none (the default).
