@@ -847,7 +847,6 @@ done:
     return st;
 }
 
-/* gp_check (check.c) reports the same run-wide facts of the inputs and draws the same streets. */
 /*
  * run_stages under the options' time limit: this thread's progress checks hold the deadline
  * and relay its cancel to the workers (whose options carry no limit of their own). A try whose
@@ -881,6 +880,7 @@ static gp_status run_all(gp_context *ctx, const gp_inputs *in, const gp_options 
     return st;
 }
 
+/* gp_check (check.c) reports the same run-wide facts of the inputs and draws the same streets. */
 gp_status gp_plan_dataset_facts(gp_context *ctx, const gp_dataset *ds, gp_plan *plan)
 {
     gp_status st = run_facts(ctx, ds, plan);
