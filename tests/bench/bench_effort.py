@@ -76,8 +76,14 @@ def quality(report, out):
     balance = [c["workload_max_over_mean"] for c in communities if c["grids"] > 1]
     return {"cut": sum(c["cut_cost"] for c in communities), "pp": pp,
             "balance": statistics.mean(balance) if balance else 1.0,
-            "out_of_bounds": report["totals"]["grids_out_of_bounds"],
-            "grids": report["totals"]["grids"], "digest": digest}
+            "out_of_bounds": report["totals"]["grids_out_of_bounds"], "digest": digest}
+
+
+def summary(rows):
+    """Mean cut cost, Polsby-Popper and balance over an effort's seeds, and the most grids out
+    of bounds."""
+    means = {k: statistics.mean(r[k] for r in rows) for k in ("cut", "pp", "balance")}
+    return means, max(r["out_of_bounds"] for r in rows)
 
 
 def main():
@@ -96,22 +102,19 @@ def main():
     floors = []
     times = {e: [] for e in efforts}
     rows = {e: [] for e in efforts}
-    digests = {}
     for seed in range(1, seeds + 1):
         floors.append(bench_pipeline.floor(city, os.path.join(scratch, "floor_%d.gpkg" % copies)))
         for e in efforts:
             seconds, report = partition(cli, city, out, e, seed)
             times[e].append(seconds)
             rows[e].append(quality(report, out))
-            digests[(e, seed)] = rows[e][-1]["digest"]
     # Timing must not change the grids: the first seed's run at effort 1 once more.
     _, report = partition(cli, city, out, 1.0, 1)
     again = quality(report, out)["digest"]
     print("load after: %.2f %.2f %.2f" % os.getloadavg())
     floor = statistics.median(floors)
     base_t = statistics.median(times[1.0])
-    base = {k: statistics.mean(r[k] for r in rows[1.0]) for k in ("cut", "pp", "balance")}
-    base_oob = max(r["out_of_bounds"] for r in rows[1.0])
+    base, base_oob = summary(rows[1.0])
     print("floor (ogr2ogr, 3 layers) median %.2f s, runs %s" %
           (floor, " ".join("%.2f" % x for x in floors)))
     print("%-6s %8s %8s %8s %10s %8s %9s %9s %8s" %
@@ -121,8 +124,7 @@ def main():
     within = None
     for e in efforts:
         t = statistics.median(times[e])
-        q = {k: statistics.mean(r[k] for r in rows[e]) for k in ("cut", "pp", "balance")}
-        oob = max(r["out_of_bounds"] for r in rows[e])
+        q, oob = summary(rows[e])
         print("%-6.2f %8.2f %8.2f %8.2f %10.0f %+7.2f%% %9.4f %9.4f %8d" %
               (e, t, t / floor, t / base_t, q["cut"], 100 * (q["cut"] / base["cut"] - 1),
                q["pp"], q["balance"], oob))
@@ -131,7 +133,7 @@ def main():
                           (e, oob, base_oob))
         if t <= 2 * floor and (within is None or e > within):
             within = e
-    if again != digests[(1.0, 1)]:
+    if again != rows[1.0][0]["digest"]:
         failed.append("effort 1, seed 1: a second run gave other grids")
     print("seeds 1-%d, 2 threads, %d copies; the largest effort within 2x the floor: %s" %
           (seeds, copies, "%.2f" % within if within is not None else "none measured"))

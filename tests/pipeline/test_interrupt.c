@@ -308,9 +308,10 @@ Test(interrupt, foreign_interrupts_leave_the_grids_unchanged, .timeout = 600)
 
 /* A host's GEOS interrupt callback, registered after the library's: it calls the library's,
  * then asks for an interrupt while it has some to ask (-1: at every check). GEOS then takes
- * the interrupt on the thread that called it, a run's worker: what an interrupt asked
- * elsewhere does when it comes in the instant between the library's callback clearing it and
- * GEOS testing it, which a test cannot aim at otherwise. */
+ * the interrupt on the thread that called it (a run's worker, its own thread, or its
+ * community-overlap job): what an interrupt asked elsewhere does when it comes in the instant
+ * between the library's callback clearing it and GEOS testing it, which a test cannot aim at
+ * otherwise. */
 static GEOSInterruptCallback *host_chained;
 static atomic_int host_to_ask;
 static atomic_int host_asked;
@@ -343,8 +344,9 @@ typedef struct {
     const char *stage;
 } host_arm;
 
-/* The progress callback that arms them: a run's at "partition", once its workers run (an
- * interrupt taken in the run's own reading fails the run whatever the workers do). */
+/* The progress callback that arms them: at the first report of `stage` ("partition": once a
+ * run's workers run, so that the interrupts hit communities; NULL: the first report of all,
+ * so that they hit the reading). */
 static int32_t arm_host(double fraction, const char *stage, void *user)
 {
     (void)fraction;
@@ -413,6 +415,8 @@ Test(interrupt, a_community_hit_by_a_foreign_interrupt_is_worked_on_again, .time
                               "(3 tries): a GEOS operation was interrupted from another "
                               "thread of this process"),
                        "%s", msg);
+    /* The community's tries, not the run's: a community out of tries is not done again. */
+    cr_assert_eq(strncmp(msg, "community ", 10), 0, "%s", msg);
     calm_end(&d);
 }
 
