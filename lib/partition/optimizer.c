@@ -559,398 +559,321 @@ static gp_status gp_report_over_cap(gp_partition *p, double cap, int64_t mn, int
     return status;
 }
 
-static gp_status gp_graph_partition_run(gp_context *ctx, const gp_graph *graph,
-                                        const gp_options *opts, gp_partition **out)
-{
-    gp_status status = GP_OK;
-    double *wl_own = NULL;
-    int32_t *keep = NULL;
-    gp_previous_work *pw = NULL;
-    uint8_t *skip = NULL;
-    int32_t *cid = NULL;
-    int32_t *cverts = NULL;
-    gp_comp *comps = NULL;
-    gp_search_task *tasks = NULL;
-    int32_t *res = NULL;
-    int32_t *label = NULL;
-    int32_t *remap = NULL;
-    double *shape = NULL;
-    int32_t *firstv = NULL;
-    gp_leftover_work *lw = NULL;
-    gp_worker *workers = NULL;
-    pthread_t *threads = NULL;
-    int32_t nthreads = 0;
-    int32_t started = 0;
-    gp_partition *p = NULL;
-    gp_runner run;
-    memset(&run, 0, sizeof run);
-    /* Used when opts is NULL: only the optimizer's own settings matter here. */
+/* One run of the optimizer (gp_graph_partition_run): its settings and what its stages hand on
+ * to the next, freed together by gp_opt_free. */
+typedef struct {
+    gp_context *ctx;
+    const gp_graph *g;
+    const gp_options *opts;
+    int64_t mn, mx;     /* the household bounds */
+    int64_t fixed;      /* the fixed grid count, or 0 */
+    size_t nn;          /* vertices, at least 1: the size of the arrays by vertex */
+    int by_households;  /* households are the balanced quantity */
+    double *wl_own;     /* households as the balanced quantity, or NULL */
+    const double *wl;   /* the balanced quantity by vertex */
+    const double *load; /* the reported workload by vertex */
+    uint8_t *skip;      /* by vertex: why it is outside every component searched, or 0 */
+    int32_t *cid;       /* by vertex: its component, or -1 */
+    int32_t *cverts;    /* the components' vertices, each component's from its start */
+    gp_comp *comps;
+    int32_t ncomp;
+    int32_t n_over;        /* vertices above the maximum */
+    int count_ok;          /* the fixed grid count could be shared out */
+    int32_t *keep;         /* kept previous labels, by position in cverts (previous only) */
+    gp_previous_work *pw;  /* previous only */
+    gp_leftover_work *lw;  /* made on first use */
+    gp_search_task *tasks; /* the seeded restarts of the components searched */
+    int32_t ntasks;
+    int32_t *res;   /* the tasks' labels */
+    int32_t *label; /* by vertex, before grids are numbered */
+    int32_t n_labels;
+    int32_t *remap; /* label -> grid id */
+} gp_opt_run;
 
+static void gp_opt_free(gp_opt_run *r)
+{
+    gp_leftover_work_free(r->lw);
+    gp_free(r->wl_own);
+    gp_free(r->keep);
+    gp_previous_work_free(r->pw);
+    gp_free(r->skip);
+    gp_free(r->cid);
+    gp_free(r->cverts);
+    gp_free(r->comps);
+    gp_free(r->tasks);
+    gp_free(r->res);
+    gp_free(r->label);
+    gp_free(r->remap);
+}
+
+/* The arguments, and the options (the defaults when NULL) in *opts. */
+static gp_status gp_opt_check(gp_context *ctx, const gp_graph *graph, const gp_options **opts,
+                              gp_partition **out)
+{
     if (out == NULL || graph == NULL) {
-        status = gp_error(ctx, GP_ERR_ARG, "gp_graph_partition: graph or out is NULL");
-        goto done;
+        return gp_error(ctx, GP_ERR_ARG, "gp_graph_partition: graph or out is NULL");
     }
     *out = NULL;
     if (graph->households == NULL) {
-        status = gp_error(ctx, GP_ERR_ARG,
-                          "gp_graph_partition: households are not set (gp_graph_set_households)");
-        goto done;
+        return gp_error(ctx, GP_ERR_ARG,
+                        "gp_graph_partition: households are not set (gp_graph_set_households)");
     }
-    if (opts == NULL) {
-        opts = gp_options_defaults(); /* the one table of defaults (core/options.c) */
+    if (*opts == NULL) {
+        *opts = gp_options_defaults(); /* the one table of defaults (core/options.c) */
     }
-    int64_t mn = opts->min_households;
-    int64_t mx = opts->max_households;
-    int64_t target = gp_options_target(opts);
-    if (mn < 0 || mx < 1 || mn > mx || target < 1 || !(opts->effort > 0)) {
-        status = gp_error(ctx, GP_ERR_ARG, "gp_graph_partition: bad options");
-        goto done;
+    const gp_options *o = *opts;
+    if (o->min_households < 0 || o->max_households < 1 || o->min_households > o->max_households ||
+        gp_options_target(o) < 1 || !(o->effort > 0)) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_graph_partition: bad options");
     }
-    int32_t n = graph->n;
-    const gp_graph *g = graph;
-    status = gp_progress(ctx, 0.0, "partition");
-    if (status != GP_OK) {
-        goto done;
-    }
-    size_t nn = (size_t)(n > 0 ? n : 1);
-    /* The workload (reported, capped) and the balanced quantity: the workload, or households
-     * when none is set or households are asked for. */
-    int by_households = g->workload == NULL || opts->balance == GP_BALANCE_HOUSEHOLDS;
-    if (g->workload != NULL && by_households && opts->max_workload > 0) {
-        status = gp_error(ctx, GP_ERR_ARG,
-                          "gp_graph_partition: a workload cap (%g) needs the workload balanced, "
-                          "not households",
-                          opts->max_workload);
-        goto done;
+    return GP_OK;
+}
+
+/* The balanced quantity (the workload, or households when none is set or households are asked
+ * for), the reported workload, and the arrays by vertex the components need. */
+static gp_status gp_opt_alloc(gp_opt_run *r)
+{
+    gp_context *ctx = r->ctx;
+    const gp_graph *g = r->g;
+    int by_households = g->workload == NULL || r->opts->balance == GP_BALANCE_HOUSEHOLDS;
+    r->by_households = by_households;
+    if (g->workload != NULL && by_households && r->opts->max_workload > 0) {
+        return gp_error(ctx, GP_ERR_ARG,
+                        "gp_graph_partition: a workload cap (%g) needs the workload balanced, "
+                        "not households",
+                        r->opts->max_workload);
     }
     if (by_households) {
-        wl_own = gp_malloc(sizeof *wl_own * nn);
-        if (wl_own == NULL) {
-            status = gp_error_nomem(ctx, "workload");
-            goto done;
+        r->wl_own = gp_malloc(sizeof *r->wl_own * r->nn);
+        if (r->wl_own == NULL) {
+            return gp_error_nomem(ctx, "workload");
         }
-        for (int32_t v = 0; v < n; v++) {
-            wl_own[v] = (double)g->households[v];
+        for (int32_t v = 0; v < g->n; v++) {
+            r->wl_own[v] = (double)g->households[v];
         }
     }
-    const double *wl = by_households ? wl_own : g->workload;
-    const double *load = g->workload != NULL ? g->workload : wl_own;
-    skip = gp_calloc(nn, 1);
-    cid = gp_malloc(sizeof *cid * nn);
-    cverts = gp_malloc(sizeof *cverts * nn);
-    comps = gp_calloc(nn, sizeof *comps);
-    label = gp_malloc(sizeof *label * nn);
+    r->wl = by_households ? r->wl_own : g->workload;
+    r->load = g->workload != NULL ? g->workload : r->wl_own;
+    r->skip = gp_calloc(r->nn, 1);
+    r->cid = gp_malloc(sizeof *r->cid * r->nn);
+    r->cverts = gp_malloc(sizeof *r->cverts * r->nn);
+    r->comps = gp_calloc(r->nn, sizeof *r->comps);
+    r->label = gp_malloc(sizeof *r->label * r->nn);
     if (g->previous != NULL) {
-        keep = gp_malloc(sizeof *keep * nn);
-        pw = gp_previous_work_new(n);
+        r->keep = gp_malloc(sizeof *r->keep * r->nn);
+        r->pw = gp_previous_work_new(g->n);
     }
-    if (skip == NULL || cid == NULL || cverts == NULL || comps == NULL || label == NULL ||
-        (g->previous != NULL && (keep == NULL || pw == NULL))) {
-        status = gp_error_nomem(ctx, "components");
-        goto done;
+    if (r->skip == NULL || r->cid == NULL || r->cverts == NULL || r->comps == NULL ||
+        r->label == NULL || (g->previous != NULL && (r->keep == NULL || r->pw == NULL))) {
+        return gp_error_nomem(ctx, "components");
     }
-    gp_previous_rules rules = {0, mn, mx, opts->max_workload, load, skip};
-    int32_t n_over = 0;
-    for (int32_t v = 0; v < n; v++) {
-        skip[v] = g->households[v] > mx ? GP_SKIP_OVER : 0;
-        n_over += skip[v] == GP_SKIP_OVER;
-        cid[v] = -1;
-    }
-    /* Components of the graph without the over-max vertices, each listed from its lowest id. */
-    int32_t ncomp = 0;
-    int32_t at = 0;
-    for (int32_t s = 0; s < n; s++) {
-        if (skip[s] || cid[s] >= 0) {
-            continue;
-        }
-        gp_comp *c = &comps[ncomp];
-        c->start = at;
-        c->host = -1;
-        c->task0 = -1;
-        cid[s] = ncomp;
-        cverts[at++] = s;
-        for (int32_t h = c->start; h < at; h++) {
-            int32_t v = cverts[h];
-            for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
-                int32_t u = g->adjncy[e];
-                if (skip[u]) {
-                    c->touches = 1;
-                } else if (cid[u] < 0) {
-                    cid[u] = ncomp;
-                    cverts[at++] = u;
-                }
+    return GP_OK;
+}
+
+/* Component r->ncomp, from vertex s: its vertices (breadth first), totals, leftovers and grid
+ * count; `*at` is where the next component's vertices start. */
+static gp_status gp_opt_component(gp_opt_run *r, int32_t s, int32_t *at)
+{
+    const gp_graph *g = r->g;
+    gp_comp *c = &r->comps[r->ncomp];
+    c->start = *at;
+    c->host = -1;
+    c->task0 = -1;
+    r->cid[s] = r->ncomp;
+    r->cverts[(*at)++] = s;
+    for (int32_t h = c->start; h < *at; h++) {
+        int32_t v = r->cverts[h];
+        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+            int32_t u = g->adjncy[e];
+            if (r->skip[u]) {
+                c->touches = 1;
+            } else if (r->cid[u] < 0) {
+                r->cid[u] = r->ncomp;
+                r->cverts[(*at)++] = u;
             }
         }
-        c->nv = at - c->start;
-        gp_comp_totals(g, wl, skip, cverts, mn, mx, c);
-        status = gp_comp_leftover(ctx, g, wl, skip, mn, mx, cverts, &lw, c);
+    }
+    c->nv = *at - c->start;
+    gp_comp_totals(g, r->wl, r->skip, r->cverts, r->mn, r->mx, c);
+    gp_status status =
+        gp_comp_leftover(r->ctx, g, r->wl, r->skip, r->mn, r->mx, r->cverts, &r->lw, c);
+    if (status != GP_OK) {
+        return status;
+    }
+    c->k = c->nv > 0 ? gp_auto_k(c, r->mn, r->mx, gp_options_target(r->opts)) : 0;
+    if (c->nv > 0 && r->opts->max_workload > 0) {
+        c->k = gp_cap_k(c, r->mn, r->opts->max_workload);
+    }
+    r->ncomp++;
+    return GP_OK;
+}
+
+/* The components of the graph without the vertices over the maximum, each listed from its
+ * lowest id, with their grid counts (a fixed count shared out) and, with a previous division,
+ * whether it is kept. */
+static gp_status gp_opt_components(gp_opt_run *r)
+{
+    const gp_graph *g = r->g;
+    for (int32_t v = 0; v < g->n; v++) {
+        r->skip[v] = g->households[v] > r->mx ? GP_SKIP_OVER : 0;
+        r->n_over += r->skip[v] == GP_SKIP_OVER;
+        r->cid[v] = -1;
+    }
+    int32_t at = 0;
+    for (int32_t s = 0; s < g->n; s++) {
+        if (r->skip[s] || r->cid[s] >= 0) {
+            continue;
+        }
+        gp_status status = gp_opt_component(r, s, &at);
         if (status != GP_OK) {
-            goto done;
-        }
-        c->k = c->nv > 0 ? gp_auto_k(c, mn, mx, target) : 0;
-        if (c->nv > 0 && opts->max_workload > 0) {
-            c->k = gp_cap_k(c, mn, opts->max_workload);
-        }
-        ncomp++;
-    }
-    int count_ok = 1;
-    int64_t fixed = opts->grid_count;
-    if (fixed > 0) {
-        count_ok = gp_distribute(comps, ncomp, fixed - n_over);
-    }
-    for (int32_t c = 0; g->previous != NULL && c < ncomp; c++) {
-        if (comps[c].nv > 0) {
-            gp_comp_previous(pw, g, cverts, &rules, fixed > 0, keep, &comps[c]);
+            return status;
         }
     }
-    /* Tasks: components that need a search get a fixed number of seeded restarts. */
+    r->count_ok = 1;
+    if (r->fixed > 0) {
+        r->count_ok = gp_distribute(r->comps, r->ncomp, r->fixed - r->n_over);
+    }
+    gp_previous_rules rules = {0, r->mn, r->mx, r->opts->max_workload, r->load, r->skip};
+    for (int32_t c = 0; g->previous != NULL && c < r->ncomp; c++) {
+        if (r->comps[c].nv > 0) {
+            gp_comp_previous(r->pw, g, r->cverts, &rules, r->fixed > 0, r->keep, &r->comps[c]);
+        }
+    }
+    return GP_OK;
+}
+
+/* A component is searched when it needs more than one grid, fewer than one per vertex, and
+ * does not keep its previous division. */
+static int gp_comp_searched(const gp_comp *cp)
+{
+    return cp->nv > 0 && cp->k > 1 && cp->k < cp->nv && !cp->kept;
+}
+
+/* Tasks: each component searched gets a fixed number of seeded restarts. */
+static gp_status gp_opt_tasks(gp_opt_run *r)
+{
+    const gp_options *opts = r->opts;
     int32_t restarts = (int32_t)lround(GP_RESTARTS * opts->effort);
     restarts = restarts < 1 ? 1 : (restarts > GP_MAX_RESTARTS ? GP_MAX_RESTARTS : restarts);
-    int32_t ntasks = 0;
-    for (int32_t c = 0; c < ncomp; c++) {
-        gp_comp *cp = &comps[c];
-        if (cp->nv > 0 && cp->k > 1 && cp->k < cp->nv && !cp->kept) {
-            ntasks += gp_restarts(restarts, cp->nv);
+    for (int32_t c = 0; c < r->ncomp; c++) {
+        if (gp_comp_searched(&r->comps[c])) {
+            r->ntasks += gp_restarts(restarts, r->comps[c].nv);
         }
     }
-    tasks = gp_calloc((size_t)ntasks + 1, sizeof *tasks);
-    res = gp_malloc(sizeof *res * nn * (size_t)(ntasks > 0 ? gp_restarts(restarts, 1) : 1));
-    if (tasks == NULL || res == NULL) {
-        status = gp_error_nomem(ctx, "restarts");
-        goto done;
+    r->tasks = gp_calloc((size_t)r->ntasks + 1, sizeof *r->tasks);
+    r->res =
+        gp_malloc(sizeof *r->res * r->nn * (size_t)(r->ntasks > 0 ? gp_restarts(restarts, 1) : 1));
+    if (r->tasks == NULL || r->res == NULL) {
+        return gp_error_nomem(r->ctx, "restarts");
     }
     int32_t ti = 0;
-    for (int32_t c = 0; c < ncomp; c++) {
-        gp_comp *cp = &comps[c];
-        if (!(cp->nv > 0 && cp->k > 1 && cp->k < cp->nv) || cp->kept) {
+    for (int32_t c = 0; c < r->ncomp; c++) {
+        gp_comp *cp = &r->comps[c];
+        if (!gp_comp_searched(cp)) {
             continue;
         }
         cp->task0 = ti;
         cp->restarts = gp_restarts(restarts, cp->nv);
-        for (int32_t r = 0; r < cp->restarts; r++) {
-            gp_search_task *t = &tasks[ti++];
-            t->verts = cverts + cp->start;
+        for (int32_t i = 0; i < cp->restarts; i++) {
+            gp_search_task *t = &r->tasks[ti++];
+            t->verts = r->cverts + cp->start;
             t->nv = cp->nv;
             t->k = cp->k;
             t->households = cp->hh;
             t->workload = cp->wl;
             t->seed =
-                gp_mix(opts->seed ^ gp_mix((uint64_t)c * 0x632BE59BD9B4E019ULL + (uint64_t)r + 1));
-            t->restart = r;
+                gp_mix(opts->seed ^ gp_mix((uint64_t)c * 0x632BE59BD9B4E019ULL + (uint64_t)i + 1));
+            t->restart = i;
             t->budget = opts->effort * GP_WORK_PER_ELEMENT * (cp->nv + cp->ne) + 1e5;
-            t->out = res + (size_t)r * nn + cp->start;
+            t->out = r->res + (size_t)i * r->nn + cp->start;
         }
     }
+    return GP_OK;
+}
+
+/* The number of search threads: the options', or one per core, and no more than tasks. */
+static int32_t gp_opt_threads(const gp_options *opts, int32_t ntasks)
+{
+    int32_t nthreads = opts->threads;
+    if (nthreads <= 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        nthreads = cores > 0 ? (int32_t)(cores < 1024 ? cores : 1024) : 1;
+    }
+    return nthreads > ntasks ? ntasks : nthreads;
+}
+
+/* Every task run, on this thread and the ones that start; GP_ERR_CANCELED when the progress
+ * callback or the time limit stopped them. */
+static gp_status gp_opt_search(gp_opt_run *r)
+{
+    if (r->ntasks == 0) {
+        return GP_OK;
+    }
+    gp_context *ctx = r->ctx;
+    const gp_graph *g = r->g;
+    gp_status status = GP_OK;
+    gp_runner run;
+    memset(&run, 0, sizeof run);
     double shape_weight = g->area != NULL && g->perimeter != NULL ? GP_SHAPE_WEIGHT : 0.0;
-    double band = by_households ? GP_WORKLOAD_BAND : GP_WORKLOAD_BAND_WEIGHTED;
-    gp_search_shared sh = {g,  g->households, wl,          skip,      mn,           mx,
-                           band, &run.cancel, fixed > 0, shape_weight, opts->max_workload};
+    double band = r->by_households ? GP_WORKLOAD_BAND : GP_WORKLOAD_BAND_WEIGHTED;
+    gp_search_shared sh = {g,
+                           g->households,
+                           r->wl,
+                           r->skip,
+                           r->mn,
+                           r->mx,
+                           band,
+                           &run.cancel,
+                           r->fixed > 0,
+                           shape_weight,
+                           r->opts->max_workload};
     run.ctx = ctx;
     run.sh = &sh;
-    run.tasks = tasks;
-    run.ntasks = ntasks;
-    if (ntasks > 0) {
-        nthreads = opts->threads;
-        if (nthreads <= 0) {
-            long cores = sysconf(_SC_NPROCESSORS_ONLN);
-            nthreads = cores > 0 ? (int32_t)(cores < 1024 ? cores : 1024) : 1;
-        }
-        if (nthreads > ntasks) {
-            nthreads = ntasks;
-        }
-        workers = gp_calloc((size_t)nthreads, sizeof *workers);
-        threads = gp_calloc((size_t)nthreads, sizeof *threads);
-        if (workers == NULL || threads == NULL) {
-            status = gp_error_nomem(ctx, "workers");
-            goto done;
-        }
-        for (int32_t i = 0; i < nthreads; i++) {
-            workers[i].run = &run;
-            workers[i].w = gp_search_work_new(n, g->xadj[n], mx);
-            if (workers[i].w == NULL) {
-                status = gp_error_nomem(ctx, "search scratch");
-                goto done;
-            }
-        }
-        gp_search_work_set_tick(workers[0].w, gp_main_tick, &run);
-        /* Worker 0 is this thread; a thread that fails to start only costs parallelism. */
-        for (int32_t i = 1; i < nthreads; i++) {
-            if (pthread_create(&threads[i], NULL, gp_worker_main, &workers[i]) != 0) {
-                break;
-            }
-            started = i;
-        }
-        gp_worker_main(&workers[0]);
-        /* While other threads finish their tasks this one still reports progress, so a cancel
-         * or the time limit reaches them within a tick. */
-        while (started > 0 && atomic_load(&run.done) < ntasks && !atomic_load(&run.cancel)) {
-            gp_main_tick(&run);
-            struct timespec pause = {0, 10 * 1000 * 1000};
-            nanosleep(&pause, NULL);
-        }
-        for (int32_t i = 1; i <= started; i++) {
-            pthread_join(threads[i], NULL);
-        }
-        started = 0;
-        if (atomic_load(&run.cancel)) {
-            /* gp_progress recorded why (the callback, or the time limit) when it was here. */
-            status = ctx != NULL && ctx->canceled
-                         ? GP_ERR_CANCELED
-                         : gp_error(ctx, GP_ERR_CANCELED,
-                                    "partition: canceled by the progress callback");
+    run.tasks = r->tasks;
+    run.ntasks = r->ntasks;
+    int32_t nthreads = gp_opt_threads(r->opts, r->ntasks);
+    int32_t started = 0;
+    gp_worker *workers = gp_calloc((size_t)nthreads, sizeof *workers);
+    pthread_t *threads = gp_calloc((size_t)nthreads, sizeof *threads);
+    if (workers == NULL || threads == NULL) {
+        status = gp_error_nomem(ctx, "workers");
+        goto done;
+    }
+    for (int32_t i = 0; i < nthreads; i++) {
+        workers[i].run = &run;
+        workers[i].w = gp_search_work_new(g->n, g->xadj[g->n], r->mx);
+        if (workers[i].w == NULL) {
+            status = gp_error_nomem(ctx, "search scratch");
             goto done;
         }
     }
-    /* The best restart per component: objective first, then the lowest restart index. */
-    int32_t next_label = 0;
-    for (int32_t c = 0; c < ncomp; c++) {
-        gp_comp *cp = &comps[c];
-        const int32_t *vs = cverts + cp->start;
-        if (cp->nv == 0) {
-            continue;
+    gp_search_work_set_tick(workers[0].w, gp_main_tick, &run);
+    /* Worker 0 is this thread; a thread that fails to start only costs parallelism. */
+    for (int32_t i = 1; i < nthreads; i++) {
+        if (pthread_create(&threads[i], NULL, gp_worker_main, &workers[i]) != 0) {
+            break;
         }
-        if (cp->kept) {
-            for (int32_t i = 0; i < cp->nv; i++) {
-                label[vs[i]] = next_label + keep[cp->start + i];
-            }
-            next_label += cp->k;
-            continue;
-        }
-        if (cp->task0 < 0) {
-            for (int32_t i = 0; i < cp->nv; i++) {
-                label[vs[i]] = next_label + (cp->k == 1 ? 0 : i);
-            }
-            next_label += cp->k == 1 ? 1 : cp->nv;
-            continue;
-        }
-        int32_t best = cp->task0;
-        for (int32_t r = 1; r < cp->restarts; r++) {
-            if (gp_score_cmp(tasks[cp->task0 + r].score, tasks[best].score) < 0) {
-                best = cp->task0 + r;
-            }
-        }
-        cp->best = best;
-        const int32_t *o = tasks[best].out;
-        for (int32_t i = 0; i < cp->nv; i++) {
-            label[vs[i]] = next_label + o[i];
-        }
-        next_label += tasks[best].k_out;
+        started = i;
     }
-    for (int32_t v = 0; v < n; v++) {
-        if (skip[v] == GP_SKIP_OVER) {
-            label[v] = next_label++;
-        }
+    gp_worker_main(&workers[0]);
+    /* While other threads finish their tasks this one still reports progress, so a cancel or
+     * the time limit reaches them within a tick. */
+    while (started > 0 && atomic_load(&run.done) < r->ntasks && !atomic_load(&run.cancel)) {
+        gp_main_tick(&run);
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
     }
-    for (int32_t c = 0; c < ncomp; c++) {
-        gp_comp *cp = &comps[c];
-        for (int32_t i = cp->nv; cp->host >= 0 && i < cp->nv + cp->nj; i++) {
-            label[cverts[cp->start + i]] = label[cp->host];
-        }
+    for (int32_t i = 1; i <= started; i++) {
+        pthread_join(threads[i], NULL);
     }
-    /* Grid ids in order of each grid's lowest vertex: independent of search internals. */
-    remap = gp_malloc(sizeof *remap * (size_t)(next_label > 0 ? next_label : 1));
-    if (remap == NULL) {
-        status = gp_error_nomem(ctx, "grid ids");
-        goto done;
+    started = 0;
+    if (atomic_load(&run.cancel)) {
+        /* gp_progress recorded why (the callback, or the time limit) when it was here. */
+        status =
+            ctx != NULL && ctx->canceled
+                ? GP_ERR_CANCELED
+                : gp_error(ctx, GP_ERR_CANCELED, "partition: canceled by the progress callback");
     }
-    for (int32_t i = 0; i < next_label; i++) {
-        remap[i] = -1;
-    }
-    int32_t grids = 0;
-    for (int32_t v = 0; v < n; v++) {
-        if (remap[label[v]] < 0) {
-            remap[label[v]] = grids++;
-        }
-    }
-    p = gp_partition_alloc(n, grids);
-    if (p == NULL) {
-        status = gp_error_nomem(ctx, "partition");
-        goto done;
-    }
-    for (int32_t v = 0; v < n; v++) {
-        p->part[v] = remap[label[v]];
-    }
-    if (g->area != NULL) {
-        shape = gp_calloc(2 * (size_t)(grids > 0 ? grids : 1), sizeof *shape);
-        if (shape == NULL) {
-            status = gp_error_nomem(ctx, "grid shapes");
-            goto done;
-        }
-    }
-    gp_statistics(g, load, mn, mx, p, shape, shape ? shape + grids : NULL);
-    if (g->previous != NULL && n > 0) {
-        status = gp_households_moved(ctx, g, p);
-        if (status != GP_OK) {
-            goto done;
-        }
-    }
-    /* Problems: every bound that is not held is reported with its vertices and reason. */
-    status = gp_report_over_max(p, g, skip, comps, ncomp, cverts, mn, mx);
-    if (status == GP_OK) {
-        status = gp_report_over_cap(p, opts->max_workload, mn, mx);
-    }
-    for (int32_t c = 0; c < ncomp && status == GP_OK; c++) {
-        gp_comp *cp = &comps[c];
-        int32_t v0 = cverts[cp->start];
-        if (cp->nv == 0 || cp->klo <= cp->khi) {
-            continue;
-        }
-        status = gp_partition_add_problem(p, GP_PROBLEM_COMPONENT_INFEASIBLE, v0,
-                                          "component of %d vertices from vertex %d holds %" PRId64
-                                          " households: no grid count k has k x %" PRId64
-                                          " <= %" PRId64 " <= k x %" PRId64
-                                          "; divided into %d grid(s) with the least violation",
-                                          (int)cp->nv, (int)v0, cp->hh, mn, cp->hh, mx, (int)cp->k);
-    }
-    if (fixed > 0 && status == GP_OK && (!count_ok || grids != fixed)) {
-        status = gp_partition_add_problem(p, GP_PROBLEM_GRID_COUNT, 0,
-                                          "the fixed grid count %" PRId64
-                                          " cannot be met within the bounds [%" PRId64 ", %" PRId64
-                                          "]: %d grids made",
-                                          fixed, mn, mx, (int)grids);
-    }
-    /* The lowest vertex of each grid (it alone reports the grid). */
-    firstv = gp_malloc(sizeof *firstv * ((size_t)grids + 1));
-    if (firstv == NULL && status == GP_OK) {
-        status = gp_error_nomem(ctx, "grid problems");
-    }
-    for (int32_t gid = 0; firstv != NULL && gid < grids; gid++) {
-        firstv[gid] = -1;
-    }
-    for (int32_t v = n - 1; firstv != NULL && v >= 0; v--) {
-        firstv[p->part[v]] = v;
-    }
-    for (int32_t v = 0; v < n && status == GP_OK; v++) {
-        int32_t gid = p->part[v];
-        if (remap[label[v]] != gid || skip[v] || cid[v] < 0) {
-            continue;
-        }
-        const gp_comp *cp = &comps[cid[v]];
-        int64_t h = p->households[gid];
-        /* Only the first vertex of each grid reports, and only for feasible components. */
-        if (cp->klo > cp->khi || (h >= mn && h <= mx)) {
-            continue;
-        }
-        if (firstv[gid] == v) {
-            status =
-                gp_partition_add_problem(p, GP_PROBLEM_BOUNDS_UNMET, v,
-                                         "grid %d (lowest vertex %d, %d vertices) holds %" PRId64
-                                         " households, outside [%" PRId64 ", %" PRId64
-                                         "]: the search found no division "
-                                         "of its component within the bounds",
-                                         (int)gid, (int)v, (int)p->vertices[gid], h, mn, mx);
-        }
-    }
-    if (status != GP_OK) {
-        status = gp_error_nomem(ctx, "problem list");
-        goto done;
-    }
-    status = gp_progress(ctx, 1.0, "partition");
-    if (status != GP_OK) {
-        goto done;
-    }
-    *out = p;
-    p = NULL;
 done:
     for (int32_t i = 1; i <= started; i++) {
         pthread_join(threads[i], NULL);
@@ -958,23 +881,234 @@ done:
     for (int32_t i = 0; workers != NULL && i < nthreads; i++) {
         gp_search_work_free(workers[i].w);
     }
-    gp_leftover_work_free(lw);
     gp_free(workers);
     gp_free(threads);
-    gp_partition_free(p);
-    gp_free(wl_own);
-    gp_free(keep);
-    gp_previous_work_free(pw);
-    gp_free(skip);
-    gp_free(cid);
-    gp_free(cverts);
-    gp_free(comps);
-    gp_free(tasks);
-    gp_free(res);
-    gp_free(label);
-    gp_free(remap);
+    return status;
+}
+
+/* A label per vertex: per component its kept previous division, its one grid or one grid per
+ * vertex, or its best restart (objective first, then the lowest restart index); a grid per
+ * vertex over the maximum; a leftover vertex its host's. */
+static void gp_opt_labels(gp_opt_run *r)
+{
+    int32_t next = 0;
+    for (int32_t c = 0; c < r->ncomp; c++) {
+        gp_comp *cp = &r->comps[c];
+        const int32_t *vs = r->cverts + cp->start;
+        if (cp->nv == 0) {
+            continue;
+        }
+        if (cp->kept) {
+            for (int32_t i = 0; i < cp->nv; i++) {
+                r->label[vs[i]] = next + r->keep[cp->start + i];
+            }
+            next += cp->k;
+            continue;
+        }
+        if (cp->task0 < 0) {
+            for (int32_t i = 0; i < cp->nv; i++) {
+                r->label[vs[i]] = next + (cp->k == 1 ? 0 : i);
+            }
+            next += cp->k == 1 ? 1 : cp->nv;
+            continue;
+        }
+        int32_t best = cp->task0;
+        for (int32_t i = 1; i < cp->restarts; i++) {
+            if (gp_score_cmp(r->tasks[cp->task0 + i].score, r->tasks[best].score) < 0) {
+                best = cp->task0 + i;
+            }
+        }
+        cp->best = best;
+        const int32_t *o = r->tasks[best].out;
+        for (int32_t i = 0; i < cp->nv; i++) {
+            r->label[vs[i]] = next + o[i];
+        }
+        next += r->tasks[best].k_out;
+    }
+    for (int32_t v = 0; v < r->g->n; v++) {
+        if (r->skip[v] == GP_SKIP_OVER) {
+            r->label[v] = next++;
+        }
+    }
+    for (int32_t c = 0; c < r->ncomp; c++) {
+        const gp_comp *cp = &r->comps[c];
+        for (int32_t i = cp->nv; cp->host >= 0 && i < cp->nv + cp->nj; i++) {
+            r->label[r->cverts[cp->start + i]] = r->label[cp->host];
+        }
+    }
+    r->n_labels = next;
+}
+
+/* The partition: grid ids in order of each grid's lowest vertex (independent of search
+ * internals), its statistics and, with a previous division, the households moved. */
+static gp_status gp_opt_grids(gp_opt_run *r, gp_partition **out)
+{
+    gp_context *ctx = r->ctx;
+    const gp_graph *g = r->g;
+    int32_t n = g->n;
+    r->remap = gp_malloc(sizeof *r->remap * (size_t)(r->n_labels > 0 ? r->n_labels : 1));
+    if (r->remap == NULL) {
+        return gp_error_nomem(ctx, "grid ids");
+    }
+    for (int32_t i = 0; i < r->n_labels; i++) {
+        r->remap[i] = -1;
+    }
+    int32_t grids = 0;
+    for (int32_t v = 0; v < n; v++) {
+        if (r->remap[r->label[v]] < 0) {
+            r->remap[r->label[v]] = grids++;
+        }
+    }
+    gp_partition *p = gp_partition_alloc(n, grids);
+    if (p == NULL) {
+        return gp_error_nomem(ctx, "partition");
+    }
+    *out = p;
+    for (int32_t v = 0; v < n; v++) {
+        p->part[v] = r->remap[r->label[v]];
+    }
+    double *shape = NULL; /* by grid: perimeter, then area */
+    if (g->area != NULL) {
+        shape = gp_calloc(2 * (size_t)(grids > 0 ? grids : 1), sizeof *shape);
+        if (shape == NULL) {
+            return gp_error_nomem(ctx, "grid shapes");
+        }
+    }
+    gp_statistics(g, r->load, r->mn, r->mx, p, shape, shape ? shape + grids : NULL);
     gp_free(shape);
+    return g->previous != NULL && n > 0 ? gp_households_moved(ctx, g, p) : GP_OK;
+}
+
+/* One problem per component no whole number of grids fits, and one when a fixed grid count
+ * is not met. */
+static gp_status gp_report_count_unmet(const gp_opt_run *r, gp_partition *p)
+{
+    gp_status status = GP_OK;
+    for (int32_t c = 0; c < r->ncomp && status == GP_OK; c++) {
+        const gp_comp *cp = &r->comps[c];
+        int32_t v0 = r->cverts[cp->start];
+        if (cp->nv == 0 || cp->klo <= cp->khi) {
+            continue;
+        }
+        status = gp_partition_add_problem(
+            p, GP_PROBLEM_COMPONENT_INFEASIBLE, v0,
+            "component of %d vertices from vertex %d holds %" PRId64
+            " households: no grid count k has k x %" PRId64 " <= %" PRId64 " <= k x %" PRId64
+            "; divided into %d grid(s) with the least violation",
+            (int)cp->nv, (int)v0, cp->hh, r->mn, cp->hh, r->mx, (int)cp->k);
+    }
+    if (r->fixed > 0 && status == GP_OK && (!r->count_ok || p->grids != r->fixed)) {
+        status = gp_partition_add_problem(p, GP_PROBLEM_GRID_COUNT, 0,
+                                          "the fixed grid count %" PRId64
+                                          " cannot be met within the bounds [%" PRId64 ", %" PRId64
+                                          "]: %d grids made",
+                                          r->fixed, r->mn, r->mx, (int)p->grids);
+    }
+    return status;
+}
+
+/* One problem per grid of a feasible component outside the bounds, reported by the grid's
+ * lowest vertex. */
+static gp_status gp_report_bounds_unmet(const gp_opt_run *r, gp_partition *p)
+{
+    int32_t n = r->g->n;
+    int32_t *firstv = gp_malloc(sizeof *firstv * ((size_t)p->grids + 1));
+    if (firstv == NULL) {
+        return gp_error_nomem(r->ctx, "grid problems");
+    }
+    for (int32_t gid = 0; gid < p->grids; gid++) {
+        firstv[gid] = -1;
+    }
+    for (int32_t v = n - 1; v >= 0; v--) {
+        firstv[p->part[v]] = v;
+    }
+    gp_status status = GP_OK;
+    for (int32_t v = 0; v < n && status == GP_OK; v++) {
+        int32_t gid = p->part[v];
+        if (r->remap[r->label[v]] != gid || r->skip[v] || r->cid[v] < 0) {
+            continue;
+        }
+        const gp_comp *cp = &r->comps[r->cid[v]];
+        int64_t h = p->households[gid];
+        /* Only the first vertex of each grid reports, and only for feasible components. */
+        if (cp->klo > cp->khi || (h >= r->mn && h <= r->mx) || firstv[gid] != v) {
+            continue;
+        }
+        status = gp_partition_add_problem(p, GP_PROBLEM_BOUNDS_UNMET, v,
+                                          "grid %d (lowest vertex %d, %d vertices) holds %" PRId64
+                                          " households, outside [%" PRId64 ", %" PRId64
+                                          "]: the search found no division "
+                                          "of its component within the bounds",
+                                          (int)gid, (int)v, (int)p->vertices[gid], h, r->mn, r->mx);
+    }
     gp_free(firstv);
+    return status;
+}
+
+/* Problems: every bound that is not held is reported with its vertices and reason. */
+static gp_status gp_opt_problems(const gp_opt_run *r, gp_partition *p)
+{
+    gp_status status =
+        gp_report_over_max(p, r->g, r->skip, r->comps, r->ncomp, r->cverts, r->mn, r->mx);
+    if (status == GP_OK) {
+        status = gp_report_over_cap(p, r->opts->max_workload, r->mn, r->mx);
+    }
+    if (status == GP_OK) {
+        status = gp_report_count_unmet(r, p);
+    }
+    if (status == GP_OK) {
+        status = gp_report_bounds_unmet(r, p);
+    }
+    return status != GP_OK ? gp_error_nomem(r->ctx, "problem list") : GP_OK;
+}
+
+/* The optimizer's stages, in order: components, their tasks, the search, the best restarts'
+ * labels, the partition, its problems. */
+static gp_status gp_graph_partition_run(gp_context *ctx, const gp_graph *graph,
+                                        const gp_options *opts, gp_partition **out)
+{
+    gp_opt_run r;
+    memset(&r, 0, sizeof r);
+    gp_partition *p = NULL;
+    gp_status status = gp_opt_check(ctx, graph, &opts, out);
+    if (status == GP_OK) {
+        r.ctx = ctx;
+        r.g = graph;
+        r.opts = opts;
+        r.mn = opts->min_households;
+        r.mx = opts->max_households;
+        r.fixed = opts->grid_count;
+        r.nn = (size_t)(graph->n > 0 ? graph->n : 1);
+        status = gp_progress(ctx, 0.0, "partition");
+    }
+    if (status == GP_OK) {
+        status = gp_opt_alloc(&r);
+    }
+    if (status == GP_OK) {
+        status = gp_opt_components(&r);
+    }
+    if (status == GP_OK) {
+        status = gp_opt_tasks(&r);
+    }
+    if (status == GP_OK) {
+        status = gp_opt_search(&r);
+    }
+    if (status == GP_OK) {
+        gp_opt_labels(&r);
+        status = gp_opt_grids(&r, &p);
+    }
+    if (status == GP_OK) {
+        status = gp_opt_problems(&r, p);
+    }
+    if (status == GP_OK) {
+        status = gp_progress(ctx, 1.0, "partition");
+    }
+    if (status == GP_OK) {
+        *out = p;
+        p = NULL;
+    }
+    gp_partition_free(p);
+    gp_opt_free(&r);
     return status;
 }
 
