@@ -1194,209 +1194,287 @@ static gp_status go_on(gp_context *ctx)
     return gp_progress(ctx, 0.0, "blocks");
 }
 
-gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
-                              const gp_options *opts, const gp_blocks_params *params,
-                              gp_blocks **out)
+/* The community as read from its WKB, its border, the community shrunk by the snapping
+ * tolerance (inner: step 3 drops the edges outside it) and grown by CLIP_MARGIN (outer: step 1
+ * clips to it), each with its prepared form. */
+typedef struct community_shape {
+    GEOSGeometry *comm, *border, *inner, *outer;
+    const GEOSPreparedGeometry *comm_prep, *border_prep, *inner_prep, *outer_prep;
+} community_shape;
+
+/* Per-face arrays of steps 5 and 6, n_faces + 1 each, allocated together. */
+typedef struct face_table {
+    double *area, *perimeter, *width;
+    uint8_t *force;    /* islands to merge */
+    int32_t *group;    /* merged faces (gp_group_find) */
+    int32_t *block_of; /* block of each face */
+    int32_t *members;  /* faces by block (see group_blocks) */
+} face_table;
+
+/* What the steps of gp_community_blocks share; community_work_free frees it, not b. */
+typedef struct community_work {
+    gp_context *ctx;
+    GEOSContextHandle_t h;
+    const gp_dataset *ds;
+    int32_t c;
+    const char *cid; /* the community's id, for messages */
+    gp_blocks *b;    /* the result, filled step by step */
+    GEOSWKBReader *rd;
+    community_shape shape;
+    net nt;               /* street, barrier and border pieces, then joins (steps 1-3) */
+    GEOSGeometry *noded;  /* the noded network (step 3) */
+    GEOSGeometry *polys;  /* its polygonization (step 4) */
+    GEOSGeometry **faces; /* faces inside the community, then leftovers (step 4) */
+    int32_t n_faces, cap_faces;
+    gp_shared_seg *segs; /* borders shared by faces (step 5) */
+    int64_t n_segs;
+    face_table ft;
+} community_work;
+
+static void community_work_free(community_work *w)
 {
-    gp_status st = GP_OK;
-    GEOSContextHandle_t h = NULL;
-    GEOSWKBReader *rd = NULL;
-    GEOSGeometry *comm = NULL, *border = NULL, *inner = NULL, *outer = NULL, *noded = NULL;
-    GEOSGeometry *polys = NULL, **faces = NULL;
-    const GEOSPreparedGeometry *inner_prep = NULL, *comm_prep = NULL, *outer_prep = NULL;
-    const GEOSPreparedGeometry *border_prep = NULL;
-    int32_t n_faces = 0, cap_faces = 0;
-    gp_shared_seg *segs = NULL;
-    int64_t n_segs = 0;
-    double *farea = NULL, *fper = NULL, *fwidth = NULL;
-    uint8_t *force = NULL;
-    int32_t *group = NULL, *block_of = NULL, *members = NULL, *start = NULL;
-    gp_blocks *b = NULL;
-    net nt = {0};
-    if (out == NULL) {
-        return gp_error(ctx, GP_ERR_ARG, "gp_community_blocks: out is NULL");
+    GEOSContextHandle_t h = w->h;
+    face_table *ft = &w->ft;
+    free_pieces(&w->nt);
+    gp_free(w->segs);
+    void *arrays[] = {ft->area,  ft->perimeter, ft->width,  ft->force,
+                      ft->group, ft->block_of,  ft->members};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
+        gp_free(arrays[i]);
     }
-    *out = NULL;
-    if (ds == NULL || opts == NULL || c < 0 || c >= ds->n_communities) {
-        return gp_error(ctx, GP_ERR_ARG, "gp_community_blocks: bad community %d", c);
+    destroy_all(h, w->faces, w->n_faces);
+    const community_shape *s = &w->shape;
+    const GEOSPreparedGeometry *ps[] = {s->inner_prep, s->outer_prep, s->comm_prep, s->border_prep};
+    for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++) {
+        if (ps[i] != NULL) {
+            GEOSPreparedGeom_destroy_r(h, ps[i]);
+        }
     }
-    h = gp_ctx_geos(ctx);
-    if (h == NULL) {
-        return GP_ERR_NOMEM;
+    GEOSGeometry *gs[] = {s->comm, s->border, s->inner, s->outer, w->noded, w->polys};
+    for (size_t i = 0; i < sizeof gs / sizeof gs[0]; i++) {
+        if (gs[i] != NULL) {
+            GEOSGeom_destroy_r(h, gs[i]);
+        }
     }
-    double t0 = now();
-    double tol = opts->snap_tolerance;
-    double min_width = params != NULL && params->sliver_width != 0 ? params->sliver_width : tol;
-    double island_area =
-        params != NULL && params->island_area != 0 ? params->island_area : GP_ISLAND_AREA;
-    const char *cid = ds->community_id[c];
-    nt.ctx = ctx;
-    nt.h = h;
-    b = gp_calloc(1, sizeof *b);
-    rd = GEOSWKBReader_create_r(h);
-    if (b == NULL || rd == NULL) {
-        st = gp_error_nomem(ctx, "blocks");
-        goto done;
+    if (w->rd != NULL) {
+        GEOSWKBReader_destroy_r(h, w->rd);
     }
-    b->community = c;
+}
+
+/* The empty result, the WKB reader, and the community's shape and area. */
+static gp_status prepare_community(community_work *w, double tol)
+{
+    gp_context *ctx = w->ctx;
+    GEOSContextHandle_t h = w->h;
+    community_shape *s = &w->shape;
+    w->b = gp_calloc(1, sizeof *w->b);
+    w->rd = GEOSWKBReader_create_r(h);
+    if (w->b == NULL || w->rd == NULL) {
+        return gp_error_nomem(ctx, "blocks");
+    }
+    gp_blocks *b = w->b;
+    b->community = w->c;
     b->h = h;
     b->symdiff_area = -1;
-    comm = GEOSWKBReader_read_r(h, rd, ds->community_wkb[c].data, ds->community_wkb[c].size);
-    border = comm ? GEOSBoundary_r(h, comm) : NULL;
-    inner = comm ? (tol > 0 ? GEOSBuffer_r(h, comm, -tol, 8) : GEOSGeom_clone_r(h, comm)) : NULL;
-    outer = comm ? GEOSBuffer_r(h, comm, CLIP_MARGIN, 8) : NULL;
-    inner_prep = inner ? GEOSPrepare_r(h, inner) : NULL;
-    outer_prep = outer ? GEOSPrepare_r(h, outer) : NULL;
-    comm_prep = comm ? GEOSPrepare_r(h, comm) : NULL;
-    border_prep = border ? GEOSPrepare_r(h, border) : NULL;
-    if (comm == NULL || border == NULL || inner == NULL || inner_prep == NULL || outer == NULL ||
-        outer_prep == NULL || comm_prep == NULL || border_prep == NULL) {
-        st = gp_error(ctx, GP_ERR_GEOMETRY, "community '%s': cannot prepare its geometry: %s", cid,
-                      gp_ctx_engine_error(ctx));
-        goto done;
+    const gp_wkb *wkb = &w->ds->community_wkb[w->c];
+    s->comm = GEOSWKBReader_read_r(h, w->rd, wkb->data, wkb->size);
+    GEOSGeometry *comm = s->comm;
+    s->border = comm ? GEOSBoundary_r(h, comm) : NULL;
+    s->inner = comm ? (tol > 0 ? GEOSBuffer_r(h, comm, -tol, 8) : GEOSGeom_clone_r(h, comm)) : NULL;
+    s->outer = comm ? GEOSBuffer_r(h, comm, CLIP_MARGIN, 8) : NULL;
+    s->inner_prep = s->inner ? GEOSPrepare_r(h, s->inner) : NULL;
+    s->outer_prep = s->outer ? GEOSPrepare_r(h, s->outer) : NULL;
+    s->comm_prep = comm ? GEOSPrepare_r(h, comm) : NULL;
+    s->border_prep = s->border ? GEOSPrepare_r(h, s->border) : NULL;
+    if (comm == NULL || s->border == NULL || s->inner == NULL || s->inner_prep == NULL ||
+        s->outer == NULL || s->outer_prep == NULL || s->comm_prep == NULL ||
+        s->border_prep == NULL) {
+        return gp_error(ctx, GP_ERR_GEOMETRY, "community '%s': cannot prepare its geometry: %s",
+                        w->cid, gp_ctx_engine_error(ctx));
     }
     b->community_area = 0;
     GEOSArea_r(h, comm, &b->community_area);
+    return GP_OK;
+}
+
+/* Steps 1-3: the community's streets, barriers and border as pieces, clipped, their free ends
+ * snapped, then (after a progress check) noded into w->noded without the border strips. A
+ * failure, the progress check's included, names the community. */
+static gp_status street_network(community_work *w, double tol)
+{
+    gp_context *ctx = w->ctx;
+    const gp_dataset *ds = w->ds;
+    const community_shape *s = &w->shape;
+    int32_t c = w->c;
+    net *nt = &w->nt;
     /* 1. Clip. */
     int32_t s0 = ds->street_start[c], s1 = ds->street_start[c + 1];
-    st = clip_lines(&nt, rd, ds->street_wkb, ds->street_list + s0, s1 - s0, ds->street_class, 0,
-                    outer, outer_prep);
+    gp_status st = clip_lines(nt, w->rd, ds->street_wkb, ds->street_list + s0, s1 - s0,
+                              ds->street_class, 0, s->outer, s->outer_prep);
     if (st == GP_OK && ds->n_barriers > 0) {
         int32_t b0 = ds->barrier_start[c], b1 = ds->barrier_start[c + 1];
-        st = clip_lines(&nt, rd, ds->barrier_wkb, ds->barrier_list + b0, b1 - b0, NULL, 1, outer,
-                        outer_prep);
+        st = clip_lines(nt, w->rd, ds->barrier_wkb, ds->barrier_list + b0, b1 - b0, NULL, 1,
+                        s->outer, s->outer_prep);
     }
     if (st == GP_OK) {
-        st = add_piece(&nt, border, GP_CLASS_NONE, 2);
+        st = add_piece(nt, s->border, GP_CLASS_NONE, 2);
     }
     /* 2. Snap ends. */
     if (st == GP_OK && tol > 0) {
         int32_t snapped = 0;
-        st = snap_ends(&nt, comm_prep, border_prep, tol, &snapped);
+        st = snap_ends(nt, s->comm_prep, s->border_prep, tol, &snapped);
     }
-    /* 3-4. Drop border strips, node, polygonize. */
+    /* 3-4. Drop border strips, node (inner_faces polygonizes). */
     if (st == GP_OK && (st = go_on(ctx)) == GP_OK) {
-        st =
-            build_network(&nt, comm_prep, inner_prep, border_prep, tol, &noded, &b->n_border_edges);
-        b->n_joins = nt.jn.n;
+        st = build_network(nt, s->comm_prep, s->inner_prep, s->border_prep, tol, &w->noded,
+                           &w->b->n_border_edges);
+        w->b->n_joins = nt->jn.n;
     }
     if (st != GP_OK) {
-        gp_error_prefix(ctx, "community '%s'", cid);
-        goto done;
+        gp_error_prefix(ctx, "community '%s'", w->cid);
     }
-    if ((st = go_on(ctx)) != GP_OK) {
-        goto done;
+    return st;
+}
+
+/* Step 4: polygonize the noded network and keep the faces inside the community. */
+static gp_status inner_faces(community_work *w)
+{
+    gp_context *ctx = w->ctx;
+    GEOSContextHandle_t h = w->h;
+    const GEOSGeometry *noded_c = w->noded;
+    w->polys = GEOSPolygonize_r(h, &noded_c, 1);
+    if (w->polys == NULL) {
+        return gp_error(ctx, GP_ERR_GEOMETRY, "community '%s': polygonizing failed: %s", w->cid,
+                        gp_ctx_engine_error(ctx));
     }
-    const GEOSGeometry *noded_c = noded;
-    polys = GEOSPolygonize_r(h, &noded_c, 1);
-    if (polys == NULL) {
-        st = gp_error(ctx, GP_ERR_GEOMETRY, "community '%s': polygonizing failed: %s", cid,
-                      gp_ctx_engine_error(ctx));
-        goto done;
-    }
-    for (int i = 0; i < GEOSGetNumGeometries_r(h, polys); i++) {
-        const GEOSGeometry *f = GEOSGetGeometryN_r(h, polys, i);
+    for (int i = 0; i < GEOSGetNumGeometries_r(h, w->polys); i++) {
+        const GEOSGeometry *f = GEOSGetGeometryN_r(h, w->polys, i);
         GEOSGeometry *pt = GEOSPointOnSurface_r(h, f);
-        int inside = pt ? GEOSPreparedContains_r(h, comm_prep, pt) : 0;
+        int inside = pt ? GEOSPreparedContains_r(h, w->shape.comm_prep, pt) : 0;
         if (pt != NULL) {
             GEOSGeom_destroy_r(h, pt);
         }
         if (inside == 1) {
             int32_t added = 0;
-            st = add_faces(ctx, h, f, &faces, &n_faces, &cap_faces, &added);
+            gp_status st = add_faces(ctx, h, f, &w->faces, &w->n_faces, &w->cap_faces, &added);
             if (st != GP_OK) {
-                goto done;
+                return st;
             }
         }
     }
-    if ((st = go_on(ctx)) != GP_OK) {
-        goto done;
+    return GP_OK;
+}
+
+/* Whatever the faces miss (normally nothing) becomes extra faces, merged like slivers. */
+static gp_status cover_rest(community_work *w)
+{
+    gp_context *ctx = w->ctx;
+    GEOSContextHandle_t h = w->h;
+    gp_blocks *b = w->b;
+    double sum = 0;
+    for (int32_t f = 0; f < w->n_faces; f++) {
+        double a = 0;
+        GEOSArea_r(h, w->faces[f], &a);
+        sum += a;
     }
-    /* Whatever the faces miss (normally nothing) becomes extra faces, merged like slivers. */
-    {
-        double sum = 0;
-        for (int32_t f = 0; f < n_faces; f++) {
-            double a = 0;
-            GEOSArea_r(h, faces[f], &a);
-            sum += a;
-        }
-        if (fabs(sum - b->community_area) > 1e-9 * b->community_area || n_faces == 0) {
-            GEOSGeometry *u = NULL;
-            st = n_faces ? union_of(ctx, h, faces, NULL, n_faces, &u) : GP_OK;
-            if (st != GP_OK) {
-                gp_error_prefix(ctx, "community '%s'", cid);
-                goto done;
-            }
-            GEOSGeometry *rest = u ? GEOSDifference_r(h, comm, u) : GEOSGeom_clone_r(h, comm);
-            if (u != NULL) {
-                GEOSGeom_destroy_r(h, u);
-            }
-            if (rest == NULL) {
-                st = gp_error(ctx, GP_ERR_GEOMETRY,
-                              "community '%s': cannot find uncovered "
-                              "parts: %s",
-                              cid, gp_ctx_engine_error(ctx));
-                goto done;
-            }
-            st = add_faces(ctx, h, rest, &faces, &n_faces, &cap_faces, &b->n_leftovers);
-            GEOSGeom_destroy_r(h, rest);
-            if (st != GP_OK) {
-                goto done;
-            }
-        }
+    if (!(fabs(sum - b->community_area) > 1e-9 * b->community_area || w->n_faces == 0)) {
+        return GP_OK;
     }
-    /* Near-coincident vertices (inputs met from different CRSs) become one, in every face. */
-    st = gp_faces_weld(ctx, h, faces, &n_faces, WELD_EPS, &b->n_welded);
+    GEOSGeometry *u = NULL;
+    gp_status st = w->n_faces ? union_of(ctx, h, w->faces, NULL, w->n_faces, &u) : GP_OK;
     if (st != GP_OK) {
-        gp_error_prefix(ctx, "community '%s'", cid);
-        goto done;
+        gp_error_prefix(ctx, "community '%s'", w->cid);
+        return st;
     }
-    b->n_faces = n_faces;
-    /* 5. Adjacency of faces and sliver merging. */
-    if ((st = go_on(ctx)) != GP_OK ||
-        (st = gp_faces_shared_segments(ctx, ds, faces, n_faces, nt.p, nt.n, &segs, &n_segs)) !=
-            GP_OK ||
-        (st = go_on(ctx)) != GP_OK) {
-        goto done;
+    GEOSGeometry *comm = w->shape.comm;
+    GEOSGeometry *rest = u ? GEOSDifference_r(h, comm, u) : GEOSGeom_clone_r(h, comm);
+    if (u != NULL) {
+        GEOSGeom_destroy_r(h, u);
     }
-    farea = gp_malloc(((size_t)n_faces + 1) * sizeof *farea);
-    fper = gp_malloc(((size_t)n_faces + 1) * sizeof *fper);
-    fwidth = gp_malloc(((size_t)n_faces + 1) * sizeof *fwidth);
-    force = gp_calloc((size_t)n_faces + 1, 1);
-    group = gp_malloc(((size_t)n_faces + 1) * sizeof *group);
-    block_of = gp_malloc(((size_t)n_faces + 1) * sizeof *block_of);
-    members = gp_malloc(((size_t)n_faces + 1) * sizeof *members);
-    if (farea == NULL || fper == NULL || fwidth == NULL || force == NULL || group == NULL ||
-        block_of == NULL || members == NULL) {
-        st = gp_error_nomem(ctx, "faces");
-        goto done;
+    if (rest == NULL) {
+        return gp_error(ctx, GP_ERR_GEOMETRY,
+                        "community '%s': cannot find uncovered "
+                        "parts: %s",
+                        w->cid, gp_ctx_engine_error(ctx));
+    }
+    st = add_faces(ctx, h, rest, &w->faces, &w->n_faces, &w->cap_faces, &b->n_leftovers);
+    GEOSGeom_destroy_r(h, rest);
+    return st;
+}
+
+/* Near-coincident vertices (inputs met from different CRSs) become one, in every face. */
+static gp_status weld_faces(community_work *w)
+{
+    gp_status st = gp_faces_weld(w->ctx, w->h, w->faces, &w->n_faces, WELD_EPS, &w->b->n_welded);
+    if (st != GP_OK) {
+        gp_error_prefix(w->ctx, "community '%s'", w->cid);
+        return st;
+    }
+    w->b->n_faces = w->n_faces;
+    return GP_OK;
+}
+
+/* Step 5 (after adjacency): every face's area, perimeter and width, the islands, and the
+ * merging of slivers into w->ft.group. */
+static gp_status merge_slivers(community_work *w, const gp_options *opts,
+                               const gp_blocks_params *params)
+{
+    gp_context *ctx = w->ctx;
+    GEOSContextHandle_t h = w->h;
+    face_table *ft = &w->ft;
+    int32_t n_faces = w->n_faces;
+    double tol = opts->snap_tolerance;
+    double min_width = params != NULL && params->sliver_width != 0 ? params->sliver_width : tol;
+    double island_area =
+        params != NULL && params->island_area != 0 ? params->island_area : GP_ISLAND_AREA;
+    ft->area = gp_malloc(((size_t)n_faces + 1) * sizeof *ft->area);
+    ft->perimeter = gp_malloc(((size_t)n_faces + 1) * sizeof *ft->perimeter);
+    ft->width = gp_malloc(((size_t)n_faces + 1) * sizeof *ft->width);
+    ft->force = gp_calloc((size_t)n_faces + 1, 1);
+    ft->group = gp_malloc(((size_t)n_faces + 1) * sizeof *ft->group);
+    ft->block_of = gp_malloc(((size_t)n_faces + 1) * sizeof *ft->block_of);
+    ft->members = gp_malloc(((size_t)n_faces + 1) * sizeof *ft->members);
+    if (ft->area == NULL || ft->perimeter == NULL || ft->width == NULL || ft->force == NULL ||
+        ft->group == NULL || ft->block_of == NULL || ft->members == NULL) {
+        return gp_error_nomem(ctx, "faces");
     }
     for (int32_t f = 0; f < n_faces; f++) {
-        farea[f] = fper[f] = 0;
-        GEOSArea_r(h, faces[f], &farea[f]);
-        GEOSLength_r(h, faces[f], &fper[f]);
-        group[f] = f;
+        ft->area[f] = ft->perimeter[f] = 0;
+        GEOSArea_r(h, w->faces[f], &ft->area[f]);
+        GEOSLength_r(h, w->faces[f], &ft->perimeter[f]);
+        ft->group[f] = f;
     }
-    st = face_widths(ctx, h, faces, n_faces, farea, fper, min_width, fwidth);
+    gp_status st =
+        face_widths(ctx, h, w->faces, n_faces, ft->area, ft->perimeter, min_width, ft->width);
     if (st == GP_OK && island_area > 0) {
-        st = find_islands(ctx, h, ds, c, faces, n_faces, farea, fper, segs, n_segs, island_area,
-                          force);
+        st = find_islands(ctx, h, w->ds, w->c, w->faces, n_faces, ft->area, ft->perimeter, w->segs,
+                          w->n_segs, island_area, ft->force);
     }
     if (st == GP_OK) {
         gp_sliver_rule rule = {opts->sliver_area, min_width};
-        st = gp_merge_slivers(ctx, n_faces, farea, fper, fwidth, force, segs, n_segs, &rule, group,
-                              &b->n_slivers);
+        st = gp_merge_slivers(ctx, n_faces, ft->area, ft->perimeter, ft->width, ft->force, w->segs,
+                              w->n_segs, &rule, ft->group, &w->b->n_slivers);
     }
     if (st != GP_OK) {
-        gp_error_prefix(ctx, "community '%s'", cid);
-        goto done;
+        gp_error_prefix(ctx, "community '%s'", w->cid);
+        return st;
     }
     for (int32_t f = 0; f < n_faces; f++) {
-        b->n_islands += force[f];
+        w->b->n_islands += ft->force[f];
     }
-    if ((st = go_on(ctx)) != GP_OK) {
-        goto done;
-    }
+    return GP_OK;
+}
+
+/* The blocks: each group of merged faces, numbered, with its union, area and perimeter. */
+static gp_status group_blocks(community_work *w)
+{
+    gp_context *ctx = w->ctx;
+    GEOSContextHandle_t h = w->h;
+    gp_blocks *b = w->b;
+    int32_t n_faces = w->n_faces;
+    int32_t *group = w->ft.group, *block_of = w->ft.block_of, *members = w->ft.members;
+    gp_status st = GP_OK;
+    int32_t *start = NULL;
     /* Blocks are numbered by their lowest face: deterministic for a given input. */
     int32_t nb = 0;
     for (int32_t f = 0; f < n_faces; f++) {
@@ -1432,37 +1510,44 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
         const int32_t *own = members + start[k];
         int32_t m = start[k + 1] - start[k];
         if (m == 1) {
-            b->geom[k] = GEOSGeom_clone_r(h, faces[own[0]]);
+            b->geom[k] = GEOSGeom_clone_r(h, w->faces[own[0]]);
             st = b->geom[k] ? GP_OK
                             : gp_error(ctx, GP_ERR_GEOMETRY, "cannot copy a face: %s",
                                        gp_ctx_engine_error(ctx));
         } else {
-            st = union_of(ctx, h, faces, own, m, &b->geom[k]);
+            st = union_of(ctx, h, w->faces, own, m, &b->geom[k]);
         }
         if (st != GP_OK) {
-            gp_error_prefix(ctx, "community '%s'", cid);
+            gp_error_prefix(ctx, "community '%s'", w->cid);
             goto done;
         }
         GEOSArea_r(h, b->geom[k], &b->area[k]);
         GEOSLength_r(h, b->geom[k], &b->perimeter[k]);
     }
-    if ((st = go_on(ctx)) != GP_OK) {
-        goto done;
-    }
-    /* The tiling invariant: blocks cover the community exactly, without overlap. */
+done:
+    gp_free(start);
+    return st;
+}
+
+/* The tiling invariant: blocks cover the community exactly, without overlap. */
+static gp_status check_tiling(community_work *w, const gp_blocks_params *params)
+{
+    gp_context *ctx = w->ctx;
+    GEOSContextHandle_t h = w->h;
+    gp_blocks *b = w->b;
     double sum = 0;
-    for (int32_t k = 0; k < nb; k++) {
+    for (int32_t k = 0; k < b->n; k++) {
         sum += b->area[k];
     }
     b->area_error = fabs(sum - b->community_area);
     if (params != NULL && params->verify_symdiff) {
         GEOSGeometry *u = NULL;
-        st = union_of(ctx, h, b->geom, NULL, nb, &u);
+        gp_status st = union_of(ctx, h, b->geom, NULL, b->n, &u);
         if (st != GP_OK) {
-            gp_error_prefix(ctx, "community '%s'", cid);
-            goto done;
+            gp_error_prefix(ctx, "community '%s'", w->cid);
+            return st;
         }
-        GEOSGeometry *x = GEOSSymDifference_r(h, u, comm);
+        GEOSGeometry *x = GEOSSymDifference_r(h, u, w->shape.comm);
         b->symdiff_area = 0;
         if (x == NULL || !GEOSArea_r(h, x, &b->symdiff_area)) {
             b->symdiff_area = INFINITY;
@@ -1475,64 +1560,101 @@ gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
         }
     }
     if (b->area_error > 1e-6 * b->community_area || (b->symdiff_area > 1e-6 * b->community_area)) {
-        st = gp_error(ctx, GP_ERR_INTERNAL,
-                      "community '%s': blocks do not tile it (area %.3f "
-                      "m^2 vs %.3f m^2, symmetric difference %.3f m^2)",
-                      cid, sum, b->community_area, b->symdiff_area);
-        goto done;
+        return gp_error(ctx, GP_ERR_INTERNAL,
+                        "community '%s': blocks do not tile it (area %.3f "
+                        "m^2 vs %.3f m^2, symmetric difference %.3f m^2)",
+                        w->cid, sum, b->community_area, b->symdiff_area);
     }
+    return GP_OK;
+}
+
+/* The block graph, the households and extra loads in the blocks, and the time of each part
+ * (the blocks' since t0). */
+static gp_status graph_and_households(community_work *w, double t0)
+{
+    gp_context *ctx = w->ctx;
+    gp_blocks *b = w->b;
     double t1 = now();
     b->seconds_blocks = t1 - t0;
-    st = gp_block_graph(ctx, ds, b, segs, n_segs, block_of);
+    gp_status st = gp_block_graph(ctx, w->ds, b, w->segs, w->n_segs, w->ft.block_of);
     double t2 = now();
     b->seconds_graph = t2 - t1;
     if (st == GP_OK) {
-        st = gp_blocks_place_households(ctx, ds, b);
+        st = gp_blocks_place_households(ctx, w->ds, b);
     }
     if (st == GP_OK) {
-        st = gp_blocks_place_loads(ctx, ds, b);
+        st = gp_blocks_place_loads(ctx, w->ds, b);
     }
     b->seconds_households = now() - t2;
     if (st == GP_OK && b->n_slivers + b->n_leftovers > 0) {
         gp_log(ctx, GP_LOG_DEBUG,
                "community '%s': %d faces, %d slivers merged, %d leftovers, "
                "%d blocks",
-               cid, n_faces, b->n_slivers, b->n_leftovers, nb);
+               w->cid, w->n_faces, b->n_slivers, b->n_leftovers, b->n);
     }
-done:
-    free_pieces(&nt);
-    gp_free(segs);
-    gp_free(farea);
-    gp_free(fper);
-    gp_free(fwidth);
-    gp_free(force);
-    gp_free(group);
-    gp_free(block_of);
-    gp_free(members);
-    gp_free(start);
-    destroy_all(h, faces, n_faces);
-    if (h != NULL) {
-        const GEOSPreparedGeometry *ps[] = {inner_prep, outer_prep, comm_prep, border_prep};
-        for (size_t i = 0; i < sizeof ps / sizeof ps[0]; i++) {
-            if (ps[i] != NULL) {
-                GEOSPreparedGeom_destroy_r(h, ps[i]);
-            }
-        }
-        GEOSGeometry *gs[] = {comm, border, inner, outer, noded, polys};
-        for (size_t i = 0; i < sizeof gs / sizeof gs[0]; i++) {
-            if (gs[i] != NULL) {
-                GEOSGeom_destroy_r(h, gs[i]);
-            }
-        }
-        if (rd != NULL) {
-            GEOSWKBReader_destroy_r(h, rd);
-        }
+    return st;
+}
+
+/* The steps in order, with a progress check (go_on) between them; the first failure ends it. */
+gp_status gp_community_blocks(gp_context *ctx, const gp_dataset *ds, int32_t c,
+                              const gp_options *opts, const gp_blocks_params *params,
+                              gp_blocks **out)
+{
+    if (out == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_community_blocks: out is NULL");
     }
+    *out = NULL;
+    if (ds == NULL || opts == NULL || c < 0 || c >= ds->n_communities) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_community_blocks: bad community %d", c);
+    }
+    GEOSContextHandle_t h = gp_ctx_geos(ctx);
+    if (h == NULL) {
+        return GP_ERR_NOMEM;
+    }
+    double t0 = now();
+    double tol = opts->snap_tolerance;
+    community_work w = {.ctx = ctx,
+                        .h = h,
+                        .ds = ds,
+                        .c = c,
+                        .cid = ds->community_id[c],
+                        .nt = {.ctx = ctx, .h = h}};
+    gp_status st = prepare_community(&w, tol);
+    if (st == GP_OK) {
+        st = street_network(&w, tol);
+    }
+    if (st == GP_OK && (st = go_on(ctx)) == GP_OK) {
+        st = inner_faces(&w);
+    }
+    if (st == GP_OK && (st = go_on(ctx)) == GP_OK) {
+        st = cover_rest(&w);
+    }
+    if (st == GP_OK) {
+        st = weld_faces(&w);
+    }
+    /* 5. Adjacency of faces and sliver merging. */
+    if (st == GP_OK && (st = go_on(ctx)) == GP_OK) {
+        st = gp_faces_shared_segments(ctx, ds, w.faces, w.n_faces, w.nt.p, w.nt.n, &w.segs,
+                                      &w.n_segs);
+    }
+    if (st == GP_OK && (st = go_on(ctx)) == GP_OK) {
+        st = merge_slivers(&w, opts, params);
+    }
+    if (st == GP_OK && (st = go_on(ctx)) == GP_OK) {
+        st = group_blocks(&w);
+    }
+    if (st == GP_OK && (st = go_on(ctx)) == GP_OK) {
+        st = check_tiling(&w, params);
+    }
+    if (st == GP_OK) {
+        st = graph_and_households(&w, t0);
+    }
+    community_work_free(&w);
     if (st != GP_OK) {
-        gp_blocks_free(b);
-        b = NULL;
+        gp_blocks_free(w.b);
+        w.b = NULL;
     }
-    *out = b;
+    *out = w.b;
     return st;
 }
 
