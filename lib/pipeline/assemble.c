@@ -309,6 +309,296 @@ static int cmp_order(const void *pa, const void *pb)
     return (a->grid > b->grid) - (a->grid < b->grid);
 }
 
+/* One community's assembly (gp_assemble_community): its inputs, its blocks by grid, the
+ * grids' shapes and reading order; assembly_free frees it. */
+typedef struct {
+    gp_context *ctx;
+    GEOSContextHandle_t h;
+    const gp_blocks *b;
+    const gp_partition *part;
+    const gp_pieces *pieces; /* the cut blocks' pieces, or NULL */
+    const int32_t *assign;   /* grid of each block (or piece) */
+    int32_t ng;
+    const char *cid;
+    int64_t lo, hi; /* the household bounds */
+    GEOSWKBWriter *w;
+    GEOSWKBReader *r;
+    int32_t *start;   /* grid g's blocks: members[start[g] .. start[g + 1]) */
+    int32_t *members; /* blocks by grid, in block order */
+    int32_t *fill;    /* scratch by grid; then each grid's index in the plan */
+    GEOSGeometry **shape;
+    order_key *order;
+    int32_t *serial; /* each grid's number in reading order, from 1 */
+    GEOSGeometry *community;
+    gp_border *border; /* working to output CRS through the community's border */
+} assembly;
+
+static void assembly_free(assembly *a)
+{
+    GEOSContextHandle_t h = a->h;
+    gp_border_free(a->border);
+    for (int32_t g = 0; a->shape != NULL && g < a->ng; g++) {
+        if (a->shape[g] != NULL) {
+            GEOSGeom_destroy_r(h, a->shape[g]);
+        }
+    }
+    if (a->community != NULL) {
+        GEOSGeom_destroy_r(h, a->community);
+    }
+    if (a->w != NULL) {
+        GEOSWKBWriter_destroy_r(h, a->w);
+    }
+    if (a->r != NULL) {
+        GEOSWKBReader_destroy_r(h, a->r);
+    }
+    gp_free(a->start);
+    gp_free(a->members);
+    gp_free(a->fill);
+    gp_free(a->shape);
+    gp_free(a->order);
+    gp_free(a->serial);
+}
+
+/* The scratch, the WKB writer and reader, the community's geometry and its border. */
+static gp_status assembly_open(assembly *a, const gp_dataset *ds, OGRCoordinateTransformationH ct)
+{
+    gp_context *ctx = a->ctx;
+    GEOSContextHandle_t h = a->h;
+    size_t ng = (size_t)a->ng;
+    a->w = GEOSWKBWriter_create_r(h);
+    a->r = GEOSWKBReader_create_r(h);
+    a->start = gp_calloc(ng + 1, sizeof *a->start);
+    a->members = gp_calloc((size_t)a->b->n + 1, sizeof *a->members);
+    a->fill = gp_calloc(ng + 1, sizeof *a->fill);
+    a->shape = gp_calloc(ng + 1, sizeof *a->shape);
+    a->order = gp_calloc(ng + 1, sizeof *a->order);
+    a->serial = gp_calloc(ng + 1, sizeof *a->serial);
+    if (a->w == NULL || a->r == NULL || !a->start || !a->members || !a->fill || !a->shape ||
+        !a->order || !a->serial) {
+        return gp_error_nomem(ctx, "assembling grids");
+    }
+    GEOSWKBWriter_setOutputDimension_r(h, a->w, 2);
+    const gp_wkb *wkb = &ds->community_wkb[a->b->community];
+    a->community = GEOSWKBReader_read_r(h, a->r, wkb->data, wkb->size);
+    if (a->community == NULL) {
+        return gp_error(ctx, GP_ERR_GEOMETRY, "community %s: unreadable geometry", a->cid);
+    }
+    gp_status st = gp_border_new(ctx, a->community, ct, &a->border);
+    if (st != GP_OK) {
+        gp_error_prefix(ctx, "community %s", a->cid);
+    }
+    return st;
+}
+
+/* Blocks per grid, in block order (CSR by grid). */
+static gp_status blocks_by_grid(assembly *a)
+{
+    const int32_t *assign = a->assign;
+    for (int32_t v = 0; v < a->b->n; v++) {
+        if (assign[v] < 0 || assign[v] >= a->ng) {
+            return gp_error(a->ctx, GP_ERR_INTERNAL, "community %s: block %" PRId32 " has no grid",
+                            a->cid, v);
+        }
+        a->start[assign[v] + 1]++;
+    }
+    for (int32_t g = 0; g < a->ng; g++) {
+        a->start[g + 1] += a->start[g];
+    }
+    for (int32_t v = 0; v < a->b->n; v++) {
+        a->members[a->start[assign[v]] + a->fill[assign[v]]++] = v;
+    }
+    return GP_OK;
+}
+
+/* Each grid's shape (the union of its blocks), the check that they tile the community, and
+ * their reading order: rows about one grid high, numbered north to south, and west to east
+ * within a row. */
+static gp_status grid_shapes(assembly *a)
+{
+    gp_context *ctx = a->ctx;
+    GEOSContextHandle_t h = a->h;
+    int32_t ng = a->ng;
+    double community_area = 0.0;
+    GEOSArea_r(h, a->community, &community_area);
+    double ymax = 0;
+    GEOSGeom_getYMax_r(h, a->community, &ymax);
+    double band_h = ng > 0 ? sqrt(community_area / ng) : 1.0;
+    double grids_area = 0.0;
+    for (int32_t g = 0; g < ng; g++) {
+        gp_status st = grid_union(ctx, h, a->b, a->members + a->start[g],
+                                  a->start[g + 1] - a->start[g], &a->shape[g]);
+        if (st != GP_OK) {
+            gp_error_prefix(ctx, "community %s", a->cid);
+            return st;
+        }
+        double area = 0.0, cx = 0.0, cy = 0.0;
+        GEOSArea_r(h, a->shape[g], &area);
+        grids_area += area;
+        GEOSGeometry *centroid = GEOSGetCentroid_r(h, a->shape[g]);
+        if (centroid != NULL) {
+            GEOSGeomGetX_r(h, centroid, &cx);
+            GEOSGeomGetY_r(h, centroid, &cy);
+            GEOSGeom_destroy_r(h, centroid);
+        }
+        a->order[g] = (order_key){g, (int64_t)floor((ymax - cy) / band_h), cx};
+    }
+    /* Invariant: the grids tile the community (areas agree; blocks were checked to tile it). */
+    if (fabs(grids_area - community_area) > 1e-6 * fmax(community_area, 1.0)) {
+        return gp_error(ctx, GP_ERR_INTERNAL, "community %s: grids cover %.3f m^2 of its %.3f m^2",
+                        a->cid, grids_area, community_area);
+    }
+    qsort(a->order, (size_t)ng, sizeof *a->order, cmp_order);
+    for (int32_t k = 0; k < ng; k++) {
+        a->serial[a->order[k].grid] = k + 1;
+    }
+    return GP_OK;
+}
+
+/* The community's record in the plan (*out), its totals and its shape. */
+static gp_status add_community(assembly *a, gp_plan *plan, gp_plan_community **out)
+{
+    gp_context *ctx = a->ctx;
+    const gp_blocks *b = a->b;
+    gp_plan_community *pc = gp_plan_add_community(ctx, plan);
+    if (pc == NULL) {
+        return GP_ERR_NOMEM;
+    }
+    *out = pc;
+    pc->id = gp_strdup(a->cid);
+    if (pc->id == NULL) {
+        return gp_error_nomem(ctx, "a community id");
+    }
+    pc->first_grid = plan->n_grids;
+    pc->n_grids = a->ng;
+    pc->first_block = plan->n_blocks;
+    pc->n_blocks = b->n;
+    pc->households = b->households_assigned;
+    pc->workload_ratio = gp_partition_workload_ratio(a->part);
+    pc->cut_cost = gp_partition_cut_cost(a->part);
+    if (a->pieces != NULL) {
+        pc->split_blocks = a->pieces->n_cut;
+        for (int32_t i = 0; i < a->pieces->n_cut; i++) {
+            pc->split_off_m += a->pieces->cut_off[i];
+            pc->split_path_m += a->pieces->cut_path[i];
+        }
+    }
+    int64_t lo = a->lo, hi = a->hi;
+    /* Some k >= 1 has k * lo <= H <= k * hi iff the smallest k with k * hi >= H does. */
+    int64_t kmin = pc->households > hi ? (pc->households + hi - 1) / hi : 1;
+    pc->feasible = lo == 0 ? pc->households <= hi * (int64_t)b->n : kmin * lo <= pc->households;
+    return store_shape(ctx, a->w, NULL, a->community, &pc->shape, plan);
+}
+
+/* Grid g's households and workload summed over its blocks must be the optimizer's (the
+ * workload up to rounding of the sums). */
+static gp_status check_grid_totals(const assembly *a, int32_t g, const gp_plan_grid *pg,
+                                   const char *code)
+{
+    const gp_blocks *b = a->b;
+    int64_t check = 0;
+    double work = 0;
+    for (int32_t i = a->start[g]; i < a->start[g + 1]; i++) {
+        check += b->households[a->members[i]];
+        work += b->workload ? b->workload[a->members[i]] : (double)b->households[a->members[i]];
+    }
+    if (check != pg->households) {
+        return gp_error(a->ctx, GP_ERR_INTERNAL,
+                        "community %s: grid %s holds %" PRId64 " households, reported %" PRId64,
+                        a->cid, pg->code, check, pg->households);
+    }
+    if (fabs(work - pg->workload) > 1e-9 * fmax(1.0, fabs(work))) {
+        return gp_error(a->ctx, GP_ERR_INTERNAL,
+                        "community %s: grid %s holds a workload of %.6f, reported %.6f", a->cid,
+                        code, work, pg->workload);
+    }
+    return GP_OK;
+}
+
+/* Grid g's flags (split_block, over_max or under_min, multipart), counting it out of bounds
+ * in its community. */
+static void grid_flags(const assembly *a, int32_t g, gp_plan_grid *pg, gp_plan_community *pc)
+{
+    if (a->pieces != NULL && a->pieces->grid_split[g]) {
+        strcat(pg->flags, "split_block");
+    }
+    if (pg->households > a->hi) {
+        strcat(pg->flags, pg->flags[0] ? ",over_max" : "over_max");
+        pc->out_of_bounds++;
+    } else if (pg->households < a->lo) {
+        strcat(pg->flags, pg->flags[0] ? ",under_min" : "under_min");
+        pc->out_of_bounds++;
+    }
+    if (GEOSGeomTypeId_r(a->h, a->shape[g]) != GEOS_POLYGON) {
+        strcat(pg->flags, pg->flags[0] ? ",multipart" : "multipart");
+    }
+}
+
+/* Grid g's record in the plan, as the pci-th community's (its code: the previous one, or the
+ * community's id and its number in reading order); *total gains its households. */
+static gp_status add_grid(assembly *a, int32_t g, const gp_grid_codes *codes, int32_t pci,
+                          gp_plan_community *pc, gp_plan *plan, int64_t *total)
+{
+    gp_context *ctx = a->ctx;
+    GEOSContextHandle_t h = a->h;
+    gp_plan_grid *pg = gp_plan_add_grid(ctx, plan);
+    if (pg == NULL) {
+        return GP_ERR_NOMEM;
+    }
+    a->fill[g] = plan->n_grids - 1; /* fill now maps grid id -> plan index */
+    char code[256];
+    snprintf(code, sizeof code, "%s%03" PRId32, a->cid, a->serial[g]);
+    pg->change = codes != NULL ? codes->change[g] : 0;
+    pg->code = gp_strdup(codes != NULL ? codes->code[g] : code);
+    if (pg->code == NULL) {
+        return gp_error_nomem(ctx, "a grid code");
+    }
+    pg->community = pci;
+    pg->households = gp_partition_grid_households(a->part, g);
+    pg->workload = gp_partition_grid_workload(a->part, g);
+    pg->blocks = a->start[g + 1] - a->start[g];
+    *total += pg->households;
+    gp_status st = check_grid_totals(a, g, pg, code);
+    if (st != GP_OK) {
+        return st;
+    }
+    grid_flags(a, g, pg, pc);
+    GEOSArea_r(h, a->shape[g], &pg->area);
+    GEOSLength_r(h, a->shape[g], &pg->perimeter);
+    GEOSGeometry *label = GEOSPointOnSurface_r(h, a->shape[g]);
+    if (label != NULL) {
+        GEOSGeomGetX_r(h, label, &pg->label_x);
+        GEOSGeomGetY_r(h, label, &pg->label_y);
+        GEOSGeom_destroy_r(h, label);
+    }
+    return store_shape(ctx, a->w, a->border, a->shape[g], &pg->shape, plan);
+}
+
+/* The blocks' records in the plan, as the pci-th community's. */
+static gp_status add_blocks(assembly *a, int32_t pci, gp_plan *plan)
+{
+    const gp_blocks *b = a->b;
+    for (int32_t v = 0; v < b->n; v++) {
+        gp_plan_block *pb = gp_plan_add_block(a->ctx, plan);
+        if (pb == NULL) {
+            return GP_ERR_NOMEM;
+        }
+        /* A whole block keeps the optimizer's vertex id, as problem messages name it; the
+         * first piece of a cut block keeps the block's id, further pieces follow the last. */
+        pb->block_id = v;
+        pb->community = pci;
+        pb->grid = a->fill[a->assign[v]];
+        pb->households = b->households[v];
+        pb->on_streets = a->pieces ? a->pieces->on_streets[v] : 1;
+        gp_status st = store_shape(a->ctx, a->w, a->border, b->geom[v], &pb->shape, plan);
+        if (st != GP_OK) {
+            return st;
+        }
+    }
+    return GP_OK;
+}
+
+/* The community's grids and blocks into the plan, grids in code order (so that plan order is
+ * the reading order of the codes), then the problems of its grids. */
 gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_blocks *b,
                                 const gp_partition *part, const gp_pieces *pieces,
                                 const gp_options *opts, OGRCoordinateTransformationH ct,
@@ -318,236 +608,47 @@ gp_status gp_assemble_community(gp_context *ctx, const gp_dataset *ds, const gp_
     if (h == NULL) {
         return gp_context_last_status(ctx);
     }
-    gp_status st = GP_OK;
-    const int32_t *assign = pieces ? pieces->assign : gp_partition_assignment(part);
-    int32_t ng = gp_partition_grid_count(part);
-    int32_t c = b->community;
-    const char *cid = ds->community_id[c];
-    GEOSWKBWriter *w = GEOSWKBWriter_create_r(h);
-    GEOSWKBReader *r = GEOSWKBReader_create_r(h);
-    int32_t *start = gp_calloc((size_t)ng + 1, sizeof *start);
-    int32_t *members = gp_calloc((size_t)b->n + 1, sizeof *members);
-    int32_t *fill = gp_calloc((size_t)ng + 1, sizeof *fill);
-    GEOSGeometry **shape = gp_calloc((size_t)ng + 1, sizeof *shape);
-    order_key *order = gp_calloc((size_t)ng + 1, sizeof *order);
-    int32_t *serial = gp_calloc((size_t)ng + 1, sizeof *serial);
-    GEOSGeometry *community = NULL;
-    gp_border *border = NULL;
-    if (w == NULL || r == NULL || !start || !members || !fill || !shape || !order || !serial) {
-        st = gp_error_nomem(ctx, "assembling grids");
-        goto done;
+    assembly a = {.ctx = ctx,
+                  .h = h,
+                  .b = b,
+                  .part = part,
+                  .pieces = pieces,
+                  .assign = pieces ? pieces->assign : gp_partition_assignment(part),
+                  .ng = gp_partition_grid_count(part),
+                  .cid = ds->community_id[b->community],
+                  .lo = opts->min_households,
+                  .hi = opts->max_households};
+    gp_plan_community *pc = NULL;
+    gp_status st = assembly_open(&a, ds, ct);
+    if (st == GP_OK) {
+        st = blocks_by_grid(&a);
     }
-    GEOSWKBWriter_setOutputDimension_r(h, w, 2);
-    community = GEOSWKBReader_read_r(h, r, ds->community_wkb[c].data, ds->community_wkb[c].size);
-    if (community == NULL) {
-        st = gp_error(ctx, GP_ERR_GEOMETRY, "community %s: unreadable geometry", cid);
-        goto done;
+    if (st == GP_OK) {
+        st = grid_shapes(&a);
     }
-    if ((st = gp_border_new(ctx, community, ct, &border)) != GP_OK) {
-        gp_error_prefix(ctx, "community %s", cid);
-        goto done;
-    }
-    /* Blocks per grid, in block order (CSR by grid). */
-    for (int32_t v = 0; v < b->n; v++) {
-        if (assign[v] < 0 || assign[v] >= ng) {
-            st = gp_error(ctx, GP_ERR_INTERNAL, "community %s: block %" PRId32 " has no grid", cid,
-                          v);
-            goto done;
-        }
-        start[assign[v] + 1]++;
-    }
-    for (int32_t g = 0; g < ng; g++) {
-        start[g + 1] += start[g];
-    }
-    for (int32_t v = 0; v < b->n; v++) {
-        members[start[assign[v]] + fill[assign[v]]++] = v;
-    }
-    double community_area = 0.0;
-    GEOSArea_r(h, community, &community_area);
-    double xmin = 0, ymax = 0;
-    GEOSGeom_getXMin_r(h, community, &xmin);
-    GEOSGeom_getYMax_r(h, community, &ymax);
-    /* Rows about one grid high, numbered north to south, and west to east within a row. */
-    double band_h = ng > 0 ? sqrt(community_area / ng) : 1.0;
-    double grids_area = 0.0;
-    for (int32_t g = 0; g < ng; g++) {
-        st = grid_union(ctx, h, b, members + start[g], start[g + 1] - start[g], &shape[g]);
-        if (st != GP_OK) {
-            gp_error_prefix(ctx, "community %s", cid);
-            goto done;
-        }
-        double a = 0.0, cx = 0.0, cy = 0.0;
-        GEOSArea_r(h, shape[g], &a);
-        grids_area += a;
-        GEOSGeometry *centroid = GEOSGetCentroid_r(h, shape[g]);
-        if (centroid != NULL) {
-            GEOSGeomGetX_r(h, centroid, &cx);
-            GEOSGeomGetY_r(h, centroid, &cy);
-            GEOSGeom_destroy_r(h, centroid);
-        }
-        order[g] = (order_key){g, (int64_t)floor((ymax - cy) / band_h), cx};
-    }
-    /* Invariant: the grids tile the community (areas agree; blocks were checked to tile it). */
-    if (fabs(grids_area - community_area) > 1e-6 * fmax(community_area, 1.0)) {
-        st = gp_error(ctx, GP_ERR_INTERNAL, "community %s: grids cover %.3f m^2 of its %.3f m^2",
-                      cid, grids_area, community_area);
-        goto done;
-    }
-    qsort(order, (size_t)ng, sizeof *order, cmp_order);
-    for (int32_t k = 0; k < ng; k++) {
-        serial[order[k].grid] = k + 1;
-    }
-
-    gp_plan_community *pc = gp_plan_add_community(ctx, plan);
-    if (pc == NULL) {
-        st = GP_ERR_NOMEM;
-        goto done;
+    if (st == GP_OK) {
+        st = add_community(&a, plan, &pc);
     }
     int32_t pci = plan->n_communities - 1;
-    pc->id = gp_strdup(cid);
-    if (pc->id == NULL) {
-        st = gp_error_nomem(ctx, "a community id");
-        goto done;
-    }
-    pc->first_grid = plan->n_grids;
-    pc->n_grids = ng;
-    pc->first_block = plan->n_blocks;
-    pc->n_blocks = b->n;
-    pc->households = b->households_assigned;
-    pc->workload_ratio = gp_partition_workload_ratio(part);
-    pc->cut_cost = gp_partition_cut_cost(part);
-    if (pieces != NULL) {
-        pc->split_blocks = pieces->n_cut;
-        for (int32_t i = 0; i < pieces->n_cut; i++) {
-            pc->split_off_m += pieces->cut_off[i];
-            pc->split_path_m += pieces->cut_path[i];
-        }
-    }
-    int64_t lo = opts->min_households, hi = opts->max_households;
-    /* Some k >= 1 has k * lo <= H <= k * hi iff the smallest k with k * hi >= H does. */
-    int64_t kmin = pc->households > hi ? (pc->households + hi - 1) / hi : 1;
-    pc->feasible = lo == 0 ? pc->households <= hi * (int64_t)b->n : kmin * lo <= pc->households;
-    if ((st = store_shape(ctx, w, NULL, community, &pc->shape, plan)) != GP_OK) {
-        goto done;
-    }
-    /* Grids in code order, so that plan order is the reading order of the codes. */
     int64_t total = 0;
-    int32_t *grid_index = fill; /* reuse: grid id -> plan index */
-    for (int32_t k = 0; k < ng; k++) {
-        int32_t g = order[k].grid;
-        gp_plan_grid *pg = gp_plan_add_grid(ctx, plan);
-        if (pg == NULL) {
-            st = GP_ERR_NOMEM;
-            goto done;
-        }
-        grid_index[g] = plan->n_grids - 1;
-        char code[256];
-        snprintf(code, sizeof code, "%s%03" PRId32, cid, serial[g]);
-        pg->change = codes != NULL ? codes->change[g] : 0;
-        pg->code = gp_strdup(codes != NULL ? codes->code[g] : code);
-        if (pg->code == NULL) {
-            st = gp_error_nomem(ctx, "a grid code");
-            goto done;
-        }
-        pg->community = pci;
-        pg->households = gp_partition_grid_households(part, g);
-        pg->workload = gp_partition_grid_workload(part, g);
-        pg->blocks = start[g + 1] - start[g];
-        total += pg->households;
-        int64_t check = 0;
-        double work = 0;
-        for (int32_t i = start[g]; i < start[g + 1]; i++) {
-            check += b->households[members[i]];
-            work += b->workload ? b->workload[members[i]] : (double)b->households[members[i]];
-        }
-        if (check != pg->households) {
-            st = gp_error(ctx, GP_ERR_INTERNAL,
-                          "community %s: grid %s holds %" PRId64 " households, reported %" PRId64,
-                          cid, pg->code, check, pg->households);
-            goto done;
-        }
-        /* The workload written is the optimizer's sum over its vertices; the blocks (pieces)
-         * of the grid must give the same, up to rounding of the sums. */
-        if (fabs(work - pg->workload) > 1e-9 * fmax(1.0, fabs(work))) {
-            st = gp_error(ctx, GP_ERR_INTERNAL,
-                          "community %s: grid %s holds a workload of %.6f, reported %.6f", cid,
-                          code, work, pg->workload);
-            goto done;
-        }
-        if (pieces != NULL && pieces->grid_split[g]) {
-            strcat(pg->flags, "split_block");
-        }
-        if (pg->households > hi) {
-            strcat(pg->flags, pg->flags[0] ? ",over_max" : "over_max");
-            pc->out_of_bounds++;
-        } else if (pg->households < lo) {
-            strcat(pg->flags, pg->flags[0] ? ",under_min" : "under_min");
-            pc->out_of_bounds++;
-        }
-        if (GEOSGeomTypeId_r(h, shape[g]) != GEOS_POLYGON) {
-            strcat(pg->flags, pg->flags[0] ? ",multipart" : "multipart");
-        }
-        GEOSArea_r(h, shape[g], &pg->area);
-        GEOSLength_r(h, shape[g], &pg->perimeter);
-        GEOSGeometry *label = GEOSPointOnSurface_r(h, shape[g]);
-        if (label != NULL) {
-            GEOSGeomGetX_r(h, label, &pg->label_x);
-            GEOSGeomGetY_r(h, label, &pg->label_y);
-            GEOSGeom_destroy_r(h, label);
-        }
-        if ((st = store_shape(ctx, w, border, shape[g], &pg->shape, plan)) != GP_OK) {
-            goto done;
-        }
+    for (int32_t k = 0; k < a.ng && st == GP_OK; k++) {
+        st = add_grid(&a, a.order[k].grid, codes, pci, pc, plan, &total);
     }
-    if (total != pc->households) {
+    if (st == GP_OK && total != pc->households) {
         st = gp_error(ctx, GP_ERR_INTERNAL,
-                      "community %s: grids hold %" PRId64 " households, its blocks %" PRId64, cid,
+                      "community %s: grids hold %" PRId64 " households, its blocks %" PRId64, a.cid,
                       total, pc->households);
-        goto done;
     }
-    for (int32_t v = 0; v < b->n; v++) {
-        gp_plan_block *pb = gp_plan_add_block(ctx, plan);
-        if (pb == NULL) {
-            st = GP_ERR_NOMEM;
-            goto done;
-        }
-        /* A whole block keeps the optimizer's vertex id, as problem messages name it; the
-         * first piece of a cut block keeps the block's id, further pieces follow the last. */
-        pb->block_id = v;
-        pb->community = pci;
-        pb->grid = grid_index[assign[v]];
-        pb->households = b->households[v];
-        pb->on_streets = pieces ? pieces->on_streets[v] : 1;
-        if ((st = store_shape(ctx, w, border, b->geom[v], &pb->shape, plan)) != GP_OK) {
-            goto done;
-        }
-    }
-    grid_view gv = {plan, pci, members, start, grid_index, b, lo, hi};
-    st = report_problems(ctx, &gv, part);
     if (st == GP_OK) {
-        st = report_workload_cap(ctx, &gv, ng, opts->max_workload);
+        st = add_blocks(&a, pci, plan);
     }
-done:
-    gp_border_free(border);
-    for (int32_t g = 0; shape != NULL && g < ng; g++) {
-        if (shape[g] != NULL) {
-            GEOSGeom_destroy_r(h, shape[g]);
+    if (st == GP_OK) {
+        grid_view gv = {plan, pci, a.members, a.start, a.fill, b, a.lo, a.hi};
+        st = report_problems(ctx, &gv, part);
+        if (st == GP_OK) {
+            st = report_workload_cap(ctx, &gv, a.ng, opts->max_workload);
         }
     }
-    if (community != NULL) {
-        GEOSGeom_destroy_r(h, community);
-    }
-    if (w != NULL) {
-        GEOSWKBWriter_destroy_r(h, w);
-    }
-    if (r != NULL) {
-        GEOSWKBReader_destroy_r(h, r);
-    }
-    gp_free(start);
-    gp_free(members);
-    gp_free(fill);
-    gp_free(shape);
-    gp_free(order);
-    gp_free(serial);
+    assembly_free(&a);
     return st;
 }
