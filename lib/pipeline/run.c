@@ -620,9 +620,234 @@ static gp_status run_streets(gp_context *ctx, const gp_dataset *ds, gp_plan *pla
     return GP_OK;
 }
 
-/* gp_run, and gp_adjust when `adjust` is set (the previous division in the inputs). */
+/* One run's state (run_stages): what it read, the plan it builds and the work its threads
+ * share; run_state_free frees all of it but the plan. */
+typedef struct {
+    gp_options *opts; /* the run's copy: per-community options once the communities start */
+    gp_dataset *ds;
+    gp_previous *prev; /* adjust: the previous division, else NULL */
+    gp_roster *roster;
+    gp_plan *plan;
+    shared_work w;
+    pthread_t *threads;
+    int32_t *order;
+    double t0; /* when reading began */
+} run_state;
+
+static void run_state_free(run_state *rs)
+{
+    shared_work *w = &rs->w;
+    if (w->waiting) {
+        pthread_cond_destroy(&w->finished);
+        pthread_mutex_destroy(&w->lock);
+    }
+    if (w->partial != NULL) {
+        for (int32_t c = 0; c < w->n; c++) {
+            gp_plan_free(w->partial[c]);
+        }
+    }
+    gp_free(w->partial);
+    gp_free(w->status);
+    gp_free(w->message);
+    gp_free(rs->threads);
+    gp_free(rs->order);
+    gp_previous_free(rs->prev);
+    gp_roster_free(rs->roster);
+    gp_dataset_free(rs->ds);
+    gp_options_free(rs->opts);
+}
+
+/* The run's settings in the plan: bounds, options, inputs (passwords masked) and CRSs. */
+static gp_status run_settings(gp_context *ctx, const gp_inputs *in, run_state *rs)
+{
+    gp_plan *plan = rs->plan;
+    plan->min_households = rs->opts->min_households;
+    plan->max_households = rs->opts->max_households;
+    plan->options = *rs->opts;
+    plan->inputs = gp_inputs_copy_masked(in);
+    plan->work_crs = gp_crs_describe(rs->ds->work_wkt);
+    if (plan->inputs == NULL || plan->work_crs == NULL) {
+        return gp_error_nomem(ctx, "the run's settings");
+    }
+    plan->crs_wkt = gp_strdup(rs->ds->output_wkt);
+    if (rs->ds->output_wkt != NULL && plan->crs_wkt == NULL) {
+        return gp_error_nomem(ctx, "the output CRS");
+    }
+    return GP_OK;
+}
+
+/* Reading: the layers, the previous division (adjust) and the roster; then the plan with the
+ * run's settings and the facts of its inputs. */
+static gp_status run_read(gp_context *ctx, const gp_inputs *in, int adjust, run_state *rs)
+{
+    gp_status st = gp_progress(ctx, 0.0, "read");
+    if (st != GP_OK) {
+        return st;
+    }
+    rs->t0 = now();
+    gp_dataset_inputs din = gp_inputs_dataset(in, rs->opts);
+    gp_grid_layer_source psrc = {in->previous, in->previous_code_field,
+                                 in->previous_community_field, &in->layer_settings};
+    if ((st = gp_dataset_read(ctx, &din, &rs->ds)) != GP_OK ||
+        (adjust && (st = gp_previous_read(ctx, rs->ds, &psrc, &rs->prev)) != GP_OK) ||
+        (st = gp_plan_new(ctx, &rs->plan)) != GP_OK ||
+        (st = gp_roster_read(ctx, in, rs->ds, &rs->roster)) != GP_OK) {
+        return st;
+    }
+    gp_plan *plan = rs->plan;
+    plan->has_roster = rs->roster != NULL && rs->roster->has_workers;
+    plan->has_staffing = plan->has_roster || rs->opts->staffing.rule != GP_STAFFING_NONE;
+    rs->w.roster = rs->roster;
+    plan->seconds[GP_STAGE_READ] = now() - rs->t0;
+    if ((st = run_settings(ctx, in, rs)) != GP_OK || (st = run_facts(ctx, rs->ds, plan)) != GP_OK ||
+        (st = run_streets(ctx, rs->ds, plan)) != GP_OK ||
+        (rs->prev && (st = gp_adjust_run_facts(ctx, rs->prev, plan)) != GP_OK)) {
+        return st;
+    }
+    return gp_run_load_facts(ctx, rs->ds, plan);
+}
+
+/* When no street line reaches any community, one warning for the run says so (the workers
+ * then leave it out of each community's problems). */
+static gp_status run_streetless(gp_context *ctx, run_state *rs)
+{
+    const gp_dataset *ds = rs->ds;
+    int32_t n = ds->n_communities;
+    rs->w.streetless = n > 0 && ds->street_start[n] == 0;
+    if (!rs->w.streetless) {
+        return GP_OK;
+    }
+    gp_problem_where at = {GP_SEVERITY_WARNING, GP_PROBLEM_NO_STREETS, -1, NULL, NULL, 0, NULL, 0};
+    return gp_plan_add_problem(ctx, rs->plan, &at,
+                               "%s: no street line reaches any community of %s: is either "
+                               "layer's CRS wrong? Every community is one street block, so its "
+                               "grids are cut between buildings",
+                               ds->notes[GP_ROLE_STREETS].label,
+                               ds->notes[GP_ROLE_COMMUNITIES].label);
+}
+
+/* The work list the workers share: per-community options, a slot per community, the lock the
+ * run's thread waits on, and the communities in schedule order. */
+static gp_status run_work_list(gp_context *ctx, run_state *rs, int32_t n_threads)
+{
+    shared_work *w = &rs->w;
+    int32_t n = rs->ds->n_communities;
+    /* Parallelism is across communities; each optimizer call runs single-threaded. */
+    rs->opts->threads = 1;
+    rs->opts->time_limit = 0.0; /* the run's limit is held by this thread (run_all) */
+    w->ds = rs->ds;
+    w->opts = rs->opts;
+    w->n = n;
+    w->prev = rs->prev;
+    if (wait_init(w) != 0) {
+        return gp_error(ctx, GP_ERR_NOMEM, "cannot make the lock the workers report to");
+    }
+    w->waiting = 1;
+    w->partial = gp_calloc((size_t)n + 1, sizeof *w->partial);
+    w->status = gp_calloc((size_t)n + 1, sizeof *w->status);
+    w->message = gp_calloc((size_t)n + 1, sizeof *w->message);
+    rs->order = gp_malloc(((size_t)n + 1) * sizeof *rs->order);
+    rs->threads = gp_calloc((size_t)n_threads, sizeof *rs->threads);
+    if (w->partial == NULL || w->status == NULL || w->message == NULL || rs->threads == NULL ||
+        rs->order == NULL) {
+        return gp_error_nomem(ctx, "the community work list");
+    }
+    gp_status st = gp_schedule_communities(ctx, rs->ds, rs->opts->max_households, rs->order);
+    w->order = rs->order;
+    return st;
+}
+
+/* Every community divided, on worker threads while this one reports progress and relays a
+ * cancel (or here, when no thread can start); then the first failure, in community order so
+ * that the message is deterministic. */
+static gp_status run_communities(gp_context *ctx, run_state *rs)
+{
+    shared_work *w = &rs->w;
+    int32_t n_threads = thread_count(rs->opts, rs->ds->n_communities);
+    rs->plan->threads = n_threads;
+    gp_status st = run_work_list(ctx, rs, n_threads);
+    if (st != GP_OK) {
+        return st;
+    }
+    int32_t started = 0;
+    for (; started < n_threads; started++) {
+        if (pthread_create(&rs->threads[started], NULL, worker, w) != 0) {
+            break;
+        }
+    }
+    if (started == 0) {
+        /* No thread could start: work here, with this thread's checks relayed. A single GEOS
+         * operation then runs to its end: nothing stops it from outside. */
+        w->relay = ctx;
+        w->relay_next = now() + GP_POLL_SECONDS;
+        worker(w);
+    }
+    /* The run's thread reports progress and relays cancellation while the workers run. */
+    while (started > 0 && atomic_load(&w->done) < w->n) {
+        if (gp_progress(ctx, run_fraction(w), "partition") != GP_OK) {
+            stop_workers(w);
+        }
+        wait_done(w, GP_POLL_SECONDS);
+    }
+    for (int32_t i = 0; i < started; i++) {
+        pthread_join(rs->threads[i], NULL);
+    }
+    if (ctx != NULL && ctx->canceled) {
+        return GP_ERR_CANCELED;
+    }
+    for (int32_t c = 0; c < w->n; c++) {
+        if (w->status[c] != GP_OK && w->status[c] != GP_ERR_CANCELED) {
+            return gp_error(ctx, w->status[c], "%s", w->message[c]);
+        }
+    }
+    return GP_OK;
+}
+
+/* The communities' plans merged into the run's in community order, with the households
+ * outside every community; then the checks that every household read is in exactly one grid
+ * or none. */
+static gp_status run_gather(gp_context *ctx, run_state *rs)
+{
+    const shared_work *w = &rs->w;
+    const gp_dataset *ds = rs->ds;
+    gp_plan *plan = rs->plan;
+    gp_status st = GP_OK;
+    for (int32_t c = 0; c < w->n && st == GP_OK; c++) {
+        st = w->status[c] != GP_OK ? gp_error(ctx, w->status[c], "%s", w->message[c])
+                                   : gp_plan_absorb(ctx, plan, w->partial[c]);
+    }
+    for (int64_t i = 0; i < ds->n_households && st == GP_OK; i++) {
+        if (ds->hh_community[i] < 0) {
+            st = gp_plan_add_household(ctx, plan, ds->hh_fid[i], -1);
+        }
+    }
+    if (st == GP_OK && plan->n_hh != ds->n_households) {
+        st = gp_error(ctx, GP_ERR_INTERNAL,
+                      "%" PRId64 " household features read, %" PRId64 " given a grid or none",
+                      ds->n_households, plan->n_hh);
+    }
+    if (st != GP_OK || (st = run_repairs(ctx, plan)) != GP_OK) {
+        return st;
+    }
+    gp_plan_sort_households(plan);
+    /* Conservation: every household in a community is in exactly one grid. */
+    int64_t in_grids = 0;
+    for (int32_t g = 0; g < plan->n_grids; g++) {
+        in_grids += plan->grids[g].households;
+    }
+    if (in_grids + plan->households_outside != plan->households_read) {
+        return gp_error(ctx, GP_ERR_INTERNAL,
+                        "households not conserved: %" PRId64 " read, %" PRId64 " in grids, %" PRId64
+                        " outside every community",
+                        plan->households_read, in_grids, plan->households_outside);
+    }
+    return gp_run_check_workload(ctx, plan);
+}
+
+/* gp_run, and gp_adjust when `adjust` is set (the previous division in the inputs): read,
+ * divide every community, gather their plans. */
 static gp_status run_stages(gp_context *ctx, const gp_inputs *in, const gp_options *user_opts,
-                         int adjust, gp_plan **out)
+                            int adjust, gp_plan **out)
 {
     const char *fn = adjust ? "gp_adjust" : "gp_run";
     if (out == NULL) {
@@ -637,212 +862,47 @@ static gp_status run_stages(gp_context *ctx, const gp_inputs *in, const gp_optio
         return gp_error(ctx, GP_ERR_ARG,
                         "gp_adjust: no previous grids: set them with gp_inputs_set_previous");
     }
-    gp_options *opts = NULL;
-    gp_dataset *ds = NULL;
-    gp_previous *prev = NULL;
-    gp_plan *plan = NULL;
-    gp_roster *roster = NULL;
-    shared_work w = {0};
-    /* The whole run counts as going on for GEOS interrupts (stop_workers, or `done`), and this
-     * thread's GEOS work, reading included, clears interrupts asked elsewhere. */
-    const atomic_int *watched = gp_geos_watch(&w.cancel);
+    run_state rs;
+    memset(&rs, 0, sizeof rs);
+    /* The whole run counts as going on for GEOS interrupts (stop_workers, or the end), and
+     * this thread's GEOS work, reading included, clears interrupts asked elsewhere. */
+    const atomic_int *watched = gp_geos_watch(&rs.w.cancel);
     gp_geos_run_begin();
     if (ctx != NULL) {
         ctx->geos_interrupted = 0;
     }
-    pthread_t *threads = NULL;
-    int32_t *order = NULL;
-    int32_t n_threads = 0;
-    gp_status st = user_opts ? gp_options_clone(user_opts, &opts) : gp_options_new(&opts);
+    gp_status st = user_opts ? gp_options_clone(user_opts, &rs.opts) : gp_options_new(&rs.opts);
     if (st != GP_OK) {
         gp_error(ctx, st, "gp_run: cannot copy the options");
-        goto done;
     }
-    if ((st = gp_progress(ctx, 0.0, "read")) != GP_OK) {
-        goto done;
+    if (st == GP_OK) {
+        st = run_read(ctx, in, adjust, &rs);
     }
-    double t0 = now();
-    gp_dataset_inputs din = gp_inputs_dataset(in, opts);
-    gp_grid_layer_source psrc = {in->previous, in->previous_code_field,
-                                 in->previous_community_field, &in->layer_settings};
-    if ((st = gp_dataset_read(ctx, &din, &ds)) != GP_OK ||
-        (adjust && (st = gp_previous_read(ctx, ds, &psrc, &prev)) != GP_OK) ||
-        (st = gp_plan_new(ctx, &plan)) != GP_OK) {
-        goto done;
+    if (st == GP_OK) {
+        st = run_streetless(ctx, &rs);
     }
-    if ((st = gp_roster_read(ctx, in, ds, &roster)) != GP_OK) {
-        goto done;
+    if (st == GP_OK) {
+        st = run_communities(ctx, &rs);
     }
-    plan->has_roster = roster != NULL && roster->has_workers;
-    plan->has_staffing = plan->has_roster || opts->staffing.rule != GP_STAFFING_NONE;
-    w.roster = roster;
-    plan->seconds[GP_STAGE_READ] = now() - t0;
-    plan->min_households = opts->min_households;
-    plan->max_households = opts->max_households;
-    plan->options = *opts;
-    plan->inputs = gp_inputs_copy_masked(in);
-    plan->work_crs = gp_crs_describe(ds->work_wkt);
-    if (plan->inputs == NULL || plan->work_crs == NULL) {
-        st = gp_error_nomem(ctx, "the run's settings");
-        goto done;
+    if (st == GP_OK) {
+        st = run_gather(ctx, &rs);
     }
-    plan->crs_wkt = gp_strdup(ds->output_wkt);
-    if (ds->output_wkt != NULL && plan->crs_wkt == NULL) {
-        st = gp_error_nomem(ctx, "the output CRS");
-        goto done;
+    if (st == GP_OK) {
+        rs.plan->wall_seconds = now() - rs.t0;
+        st = gp_geos_check_interrupted(ctx, ctx, fn);
     }
-    if ((st = run_facts(ctx, ds, plan)) != GP_OK || (st = run_streets(ctx, ds, plan)) != GP_OK ||
-        (prev && (st = gp_adjust_run_facts(ctx, prev, plan)) != GP_OK) ||
-        (st = gp_run_load_facts(ctx, ds, plan)) != GP_OK) {
-        goto done;
+    if (st == GP_OK) {
+        st = gp_progress(ctx, 1.0, "done");
     }
-    int32_t n = ds->n_communities;
-    n_threads = thread_count(opts, n);
-    plan->threads = n_threads;
-    w.streetless = n > 0 && ds->street_start[n] == 0;
-    if (w.streetless) {
-        gp_problem_where at = {GP_SEVERITY_WARNING, GP_PROBLEM_NO_STREETS, -1, NULL, NULL, 0,
-                               NULL, 0};
-        st = gp_plan_add_problem(ctx, plan, &at,
-                                 "%s: no street line reaches any community of %s: is either "
-                                 "layer's CRS wrong? Every community is one street block, so its "
-                                 "grids are cut between buildings",
-                                 ds->notes[GP_ROLE_STREETS].label,
-                                 ds->notes[GP_ROLE_COMMUNITIES].label);
-        if (st != GP_OK) {
-            goto done;
-        }
-    }
-    /* Parallelism is across communities; each optimizer call runs single-threaded. */
-    opts->threads = 1;
-    opts->time_limit = 0.0; /* the run's limit is held by this thread (run_all) */
-    w.ds = ds;
-    w.opts = opts;
-    w.n = n;
-    w.prev = prev;
-    if (wait_init(&w) != 0) {
-        st = gp_error(ctx, GP_ERR_NOMEM, "cannot make the lock the workers report to");
-        goto done;
-    }
-    w.waiting = 1;
-    w.partial = gp_calloc((size_t)n + 1, sizeof *w.partial);
-    w.status = gp_calloc((size_t)n + 1, sizeof *w.status);
-    w.message = gp_calloc((size_t)n + 1, sizeof *w.message);
-    order = gp_malloc(((size_t)n + 1) * sizeof *order);
-    threads = gp_calloc((size_t)n_threads, sizeof *threads);
-    if (w.partial == NULL || w.status == NULL || w.message == NULL || threads == NULL ||
-        order == NULL) {
-        st = gp_error_nomem(ctx, "the community work list");
-        goto done;
-    }
-    if ((st = gp_schedule_communities(ctx, ds, opts->max_households, order)) != GP_OK) {
-        goto done;
-    }
-    w.order = order;
-    int32_t started = 0;
-    for (; started < n_threads; started++) {
-        if (pthread_create(&threads[started], NULL, worker, &w) != 0) {
-            break;
-        }
-    }
-    if (started == 0) {
-        /* No thread could start: work here, with this thread's checks relayed. A single GEOS
-         * operation then runs to its end: nothing stops it from outside. */
-        w.relay = ctx;
-        w.relay_next = now() + GP_POLL_SECONDS;
-        worker(&w);
-    }
-    /* The main thread reports progress and relays cancellation while the workers run. */
-    while (started > 0 && atomic_load(&w.done) < n) {
-        if (gp_progress(ctx, run_fraction(&w), "partition") != GP_OK) {
-            stop_workers(&w);
-        }
-        wait_done(&w, GP_POLL_SECONDS);
-    }
-    for (int32_t i = 0; i < started; i++) {
-        pthread_join(threads[i], NULL);
-    }
-    if (ctx != NULL && ctx->canceled) {
-        st = GP_ERR_CANCELED;
-        goto done;
-    }
-    /* The first failing community (in community order, so the message is deterministic). */
-    for (int32_t c = 0; c < n; c++) {
-        if (w.status[c] != GP_OK && w.status[c] != GP_ERR_CANCELED) {
-            st = gp_error(ctx, w.status[c], "%s", w.message[c]);
-            goto done;
-        }
-    }
-    for (int32_t c = 0; c < n; c++) {
-        if (w.status[c] != GP_OK) {
-            st = gp_error(ctx, w.status[c], "%s", w.message[c]);
-            goto done;
-        }
-        if ((st = gp_plan_absorb(ctx, plan, w.partial[c])) != GP_OK) {
-            goto done;
-        }
-    }
-    for (int64_t i = 0; i < ds->n_households && st == GP_OK; i++) {
-        if (ds->hh_community[i] < 0) {
-            st = gp_plan_add_household(ctx, plan, ds->hh_fid[i], -1);
-        }
-    }
-    if (st == GP_OK && plan->n_hh != ds->n_households) {
-        st = gp_error(ctx, GP_ERR_INTERNAL,
-                      "%" PRId64 " household features read, %" PRId64 " given a grid or none",
-                      ds->n_households, plan->n_hh);
-    }
-    if (st != GP_OK || (st = run_repairs(ctx, plan)) != GP_OK) {
-        goto done;
-    }
-    gp_plan_sort_households(plan);
-    /* Conservation: every household in a community is in exactly one grid. */
-    int64_t in_grids = 0;
-    for (int32_t g = 0; g < plan->n_grids; g++) {
-        in_grids += plan->grids[g].households;
-    }
-    if (in_grids + plan->households_outside != plan->households_read) {
-        st = gp_error(ctx, GP_ERR_INTERNAL,
-                      "households not conserved: %" PRId64 " read, %" PRId64 " in grids, %" PRId64
-                      " outside every community",
-                      plan->households_read, in_grids, plan->households_outside);
-        goto done;
-    }
-    if ((st = gp_run_check_workload(ctx, plan)) != GP_OK) {
-        goto done;
-    }
-    plan->wall_seconds = now() - t0;
-    if ((st = gp_geos_check_interrupted(ctx, ctx, fn)) != GP_OK) {
-        goto done;
-    }
-    st = gp_progress(ctx, 1.0, "done");
-done:
-    if (w.waiting) {
-        pthread_cond_destroy(&w.finished);
-        pthread_mutex_destroy(&w.lock);
-    }
-    if (w.partial != NULL) {
-        for (int32_t c = 0; c < w.n; c++) {
-            gp_plan_free(w.partial[c]);
-        }
-    }
-    gp_free(w.partial);
-    gp_free(w.status);
-    gp_free(w.message);
-    if (!atomic_load(&w.cancel)) {
+    if (!atomic_load(&rs.w.cancel)) {
         gp_geos_run_end();
     }
     gp_geos_watch(watched);
-    gp_free(threads);
-    gp_free(order);
-    gp_previous_free(prev);
-    gp_roster_free(roster);
-    gp_dataset_free(ds);
-    gp_options_free(opts);
+    run_state_free(&rs);
     if (st == GP_OK) {
-        *out = plan;
+        *out = rs.plan;
     } else {
-        gp_plan_free(plan);
+        gp_plan_free(rs.plan);
     }
     return st;
 }
