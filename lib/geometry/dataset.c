@@ -416,13 +416,15 @@ static gp_status read_count(gp_context *ctx, const gp_layer *l, OGRFeatureH f, i
         }
     }
     if (n < 0) {
-        return gp_error(ctx, GP_ERR_INPUT, "%s: feature %" PRId64 ": field '%s': count %s is negative",
-                        l->label, fid, name, text);
+        return gp_error(ctx, GP_ERR_INPUT,
+                        "%s: feature %" PRId64 ": field '%s': count %s is negative", l->label, fid,
+                        name, text);
     }
     if (n > GP_HOUSEHOLDS_LIMIT) {
         return gp_error(ctx, GP_ERR_LIMIT,
-                        "%s: feature %" PRId64 ": field '%s': count %s is above the limit of %" PRId64
-                        " households per feature (a wrong field or unit?)",
+                        "%s: feature %" PRId64
+                        ": field '%s': count %s is above the limit of "
+                        "%" PRId64 " households per feature (a wrong field or unit?)",
                         l->label, fid, name, text, GP_HOUSEHOLDS_LIMIT);
     }
     *out = n;
@@ -581,6 +583,247 @@ static int in_part(const gp_dataset_inputs *in)
     return in->n_only > 0 || in->bbox != NULL;
 }
 
+/* read_layer's state: the layer, the field it reads, and the feature being read. */
+typedef struct layer_read {
+    reader *r;
+    const gp_layer *l;
+    int kind, is_barrier;
+    OGRCoordinateTransformationH ct; /* into the working CRS (NULL: already in it) */
+    const char *fname;               /* the id, count or class field; NULL: none */
+    int field;                       /* its index, -1 without it */
+    int *widx;                       /* households: the weight fields' indices */
+    size_t cap;                      /* of the dataset's arrays this layer grows */
+    OGRFeatureH f;                   /* the feature being read */
+    int64_t fid;                     /* its id */
+    GEOSGeometry *g;                 /* its geometry (communities, households) */
+    gp_wkb line;                     /* a line read, until the dataset holds it */
+} layer_read;
+
+/* The feature and its geometry, destroyed (where there are any). */
+static void drop_feature(layer_read *lr)
+{
+    if (lr->g != NULL) {
+        GEOSGeom_destroy_r(lr->r->h, lr->g);
+        lr->g = NULL;
+    }
+    if (lr->f != NULL) {
+        OGR_F_Destroy(lr->f);
+        lr->f = NULL;
+    }
+}
+
+/* The field of the layer's kind (the id, the count or the class), or without a count field
+ * the households' count hint; and the households' weight fields. */
+static gp_status layer_fields(layer_read *lr)
+{
+    reader *r = lr->r;
+    gp_status st = GP_OK;
+    if (lr->fname != NULL) {
+        st = gp_layer_field(r->ctx, lr->l, lr->fname, &lr->field);
+        if (st != GP_OK) {
+            return st;
+        }
+    } else if (lr->kind == KIND_HOUSE && (st = find_count_hint(r->ctx, lr->l, r->ds)) != GP_OK) {
+        return st;
+    }
+    if (lr->kind == KIND_HOUSE &&
+        (st = gp_weights_fields(r->ctx, lr->l, r->in, &lr->widx)) != GP_OK) {
+        return st;
+    }
+    return GP_OK;
+}
+
+/* Unusable lines and (on request) households are skipped and reported, not fatal: one summary
+ * per layer (gp_layer_notes), not a line per feature. The context's error says why; the
+ * feature is dropped. */
+static gp_status skip_feature(layer_read *lr)
+{
+    gp_context *ctx = lr->r->ctx;
+    gp_dataset *ds = lr->r->ds;
+    char reason[GP_MESSAGE_MAX];
+    snprintf(reason, sizeof reason, "%s", without_label(gp_context_last_error(ctx), lr->l));
+    gp_log(ctx, GP_LOG_DEBUG, "%s (skipped)", reason);
+    gp_context_clear_error(ctx);
+    gp_layer_notes *nt = lr->r->notes;
+    gp_status st = note_fid(ctx, &nt->skipped_fid, &nt->n_skipped, nt->skipped_why,
+                            sizeof nt->skipped_why, lr->fid, reason);
+    if (lr->kind == KIND_LINE) {
+        ds->n_streets_unused++;
+    } else if (st == GP_OK) {
+        st = add_fid(ctx, &ds->skipped_fid, &ds->n_skipped, lr->fid);
+    }
+    drop_feature(lr);
+    return st;
+}
+
+/* A community: its id (set, not blank, not repeated), its extent, its geometry as WKB. */
+static gp_status store_community(layer_read *lr)
+{
+    gp_context *ctx = lr->r->ctx;
+    gp_dataset *ds = lr->r->ds;
+    const gp_layer *l = lr->l;
+    int64_t fid = lr->fid;
+    gp_status st = GP_OK;
+    size_t i = (size_t)ds->n_communities;
+    size_t c0 = lr->cap;
+    if ((st = grow(ctx, (void **)&ds->community_id, i + 1, &c0, sizeof(char *))) ||
+        (c0 = lr->cap, st = grow(ctx, (void **)&ds->community_fid, i + 1, &c0, sizeof(int64_t))) ||
+        (c0 = lr->cap, st = grow(ctx, (void **)&ds->community_wkb, i + 1, &c0, sizeof(gp_wkb)))) {
+        return st;
+    }
+    lr->cap = c0;
+    ds->community_id[i] = NULL;
+    ds->community_wkb[i].data = NULL;
+    ds->n_communities++;
+    ds->community_fid[i] = fid;
+    if (!OGR_F_IsFieldSetAndNotNull(lr->f, lr->field)) {
+        return gp_error(ctx, GP_ERR_INPUT, "%s: feature %" PRId64 ": field '%s': id is null",
+                        l->label, fid, lr->fname);
+    }
+    ds->community_id[i] = gp_strdup(OGR_F_GetFieldAsString(lr->f, lr->field));
+    if (ds->community_id[i] == NULL) {
+        return gp_error_nomem(ctx, "a community id");
+    }
+    /* The id starts every grid code of the community: it must say something. */
+    const char *id = ds->community_id[i];
+    size_t blanks = strspn(id, " \t\r\n");
+    if (id[blanks] == '\0') {
+        return gp_error(ctx, GP_ERR_INPUT,
+                        "%s: feature %" PRId64 ": field '%s': id is %s; grid codes start with it",
+                        l->label, fid, lr->fname, *id ? "blank (spaces only)" : "empty");
+    }
+    for (size_t j = 0; j < i; j++) {
+        if (strcmp(ds->community_id[j], ds->community_id[i]) == 0) {
+            return gp_error(ctx, GP_ERR_INPUT,
+                            "%s: feature %" PRId64 ": field '%s': id '%s' repeats feature %" PRId64,
+                            l->label, fid, lr->fname, ds->community_id[i], ds->community_fid[j]);
+        }
+    }
+    st = check_community_extent(lr->r, l, fid, ds->community_id[i], lr->g);
+    if (st != GP_OK) {
+        return st;
+    }
+    return to_wkb(lr->r, lr->g, &ds->community_wkb[i]);
+}
+
+/* A street (with its class) or a barrier line, its WKB handed to the dataset. */
+static gp_status store_line(layer_read *lr)
+{
+    gp_context *ctx = lr->r->ctx;
+    gp_dataset *ds = lr->r->ds;
+    int is_barrier = lr->is_barrier;
+    gp_status st = GP_OK;
+    int32_t *n = is_barrier ? &ds->n_barriers : &ds->n_streets;
+    gp_wkb **w = is_barrier ? &ds->barrier_wkb : &ds->street_wkb;
+    int64_t **fids = is_barrier ? &ds->barrier_fid : &ds->street_fid;
+    size_t i = (size_t)*n, c0 = lr->cap;
+    if ((st = grow(ctx, (void **)w, i + 1, &c0, sizeof(gp_wkb))) ||
+        (c0 = lr->cap, st = grow(ctx, (void **)fids, i + 1, &c0, sizeof(int64_t))) ||
+        (!is_barrier &&
+         (c0 = lr->cap, st = grow(ctx, (void **)&ds->street_class, i + 1, &c0, sizeof(int32_t))))) {
+        return st;
+    }
+    lr->cap = c0;
+    (*w)[i].data = NULL;
+    (*n)++;
+    (*fids)[i] = lr->fid;
+    if (!is_barrier) {
+        ds->street_class[i] = GP_CLASS_NONE;
+        if (lr->field >= 0 && OGR_F_IsFieldSetAndNotNull(lr->f, lr->field)) {
+            ds->street_class[i] =
+                class_index(ds, OGR_F_GetFieldAsString(lr->f, lr->field), &st, ctx);
+            if (st != GP_OK) {
+                return st;
+            }
+        }
+    }
+    (*w)[i] = lr->line;
+    lr->line.data = NULL;
+    return GP_OK;
+}
+
+/* A household feature: its count (skipped when bad, on request), workload and representative
+ * point; the layer's households must stay countable. */
+static gp_status store_household(layer_read *lr)
+{
+    reader *r = lr->r;
+    gp_context *ctx = r->ctx;
+    gp_dataset *ds = r->ds;
+    GEOSContextHandle_t h = r->h;
+    const gp_layer *l = lr->l;
+    int64_t fid = lr->fid;
+    int64_t count = 0;
+    gp_status st = read_count(ctx, l, lr->f, lr->field, lr->fname, &count);
+    if (st != GP_OK && r->in->skip_bad_counts) {
+        return skip_feature(lr);
+    }
+    double work = 0;
+    if (st != GP_OK || (st = gp_weights_value(ctx, l, lr->f, r->in, lr->widx, &work)) != GP_OK) {
+        return st;
+    }
+    GEOSGeometry *p = GEOSPointOnSurface_r(h, lr->g);
+    double x = 0, y = 0;
+    if (p == NULL || GEOSGeomGetX_r(h, p, &x) != 1 || GEOSGeomGetY_r(h, p, &y) != 1) {
+        if (p != NULL) {
+            GEOSGeom_destroy_r(h, p);
+        }
+        return gp_error(ctx, GP_ERR_GEOMETRY,
+                        "%s: feature %" PRId64 ": no representative point: %s", l->label, fid,
+                        ctx->engine_error);
+    }
+    GEOSGeom_destroy_r(h, p);
+    size_t i = (size_t)ds->n_households, c0 = lr->cap;
+    if ((st = grow(ctx, (void **)&ds->hh_fid, i + 1, &c0, sizeof(int64_t))) ||
+        (c0 = lr->cap, st = grow(ctx, (void **)&ds->hh_count, i + 1, &c0, sizeof(int64_t))) ||
+        (c0 = lr->cap, st = grow(ctx, (void **)&ds->hh_x, i + 1, &c0, sizeof(double))) ||
+        (c0 = lr->cap, st = grow(ctx, (void **)&ds->hh_y, i + 1, &c0, sizeof(double))) ||
+        (c0 = lr->cap, st = grow(ctx, (void **)&ds->hh_workload, i + 1, &c0, sizeof(double)))) {
+        return st;
+    }
+    lr->cap = c0;
+    ds->hh_workload[i] = (double)count + work;
+    ds->hh_fid[i] = fid;
+    ds->hh_count[i] = count;
+    ds->hh_x[i] = x;
+    ds->hh_y[i] = y;
+    ds->n_households++;
+    if (ds->households_read > (int64_t)1 << 62) {
+        return gp_error(ctx, GP_ERR_LIMIT,
+                        "%s: feature %" PRId64
+                        ": the households of the layer add up to more than "
+                        "%" PRId64 ", more than gridpart can count",
+                        l->label, fid, (int64_t)1 << 62);
+    }
+    ds->households_read += count;
+    return GP_OK;
+}
+
+/* One feature: progress, its geometry in the working CRS, then what its kind stores; GP_OK
+ * also when it is skipped (and then dropped). */
+static gp_status read_feature(layer_read *lr)
+{
+    reader *r = lr->r;
+    lr->fid = (int64_t)OGR_F_GetFID(lr->f);
+    gp_status st = read_tick(r);
+    if (st != GP_OK) {
+        return st;
+    }
+    double t0 = now();
+    st = lr->kind == KIND_LINE ? line_wkb(r, lr->l, lr->f, lr->ct, &lr->line)
+                               : feature_geometry(r, lr->l, lr->f, lr->kind, lr->ct, &lr->g);
+    r->ds->seconds_project += now() - t0;
+    if (st == GP_ERR_INPUT &&
+        (lr->kind == KIND_LINE || (lr->kind == KIND_HOUSE && r->in->skip_bad_counts))) {
+        return skip_feature(lr);
+    }
+    if (st != GP_OK) {
+        return st;
+    }
+    return lr->kind == KIND_POLY   ? store_community(lr)
+           : lr->kind == KIND_LINE ? store_line(lr)
+                                   : store_household(lr);
+}
+
 /* Read one layer of the given kind into the dataset. */
 static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barrier,
                             OGRCoordinateTransformationH ct)
@@ -589,238 +832,47 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
                              : kind == KIND_HOUSE ? GP_ROLE_HOUSEHOLDS
                              : is_barrier         ? GP_ROLE_BARRIERS
                                                   : GP_ROLE_STREETS];
-    gp_context *ctx = r->ctx;
     gp_dataset *ds = r->ds;
-    GEOSContextHandle_t h = r->h;
-    gp_status st = GP_OK;
-    OGRFeatureH f = NULL;
-    GEOSGeometry *g = NULL;
-    gp_wkb line = {NULL, 0}; /* a line read, until the dataset holds it */
-    int field = -1;
-    int *widx = NULL; /* households: the weight fields' indices */
-    size_t cap = 0;
+    layer_read lr = {.r = r, .l = l, .kind = kind, .is_barrier = is_barrier, .ct = ct};
+    lr.fname = kind == KIND_POLY    ? r->in->id_field
+               : kind == KIND_HOUSE ? r->in->count_field
+               : is_barrier         ? NULL
+                                    : r->in->class_field;
+    lr.field = -1;
     int64_t n_features = 0;
-    const char *fname = kind == KIND_POLY    ? r->in->id_field
-                        : kind == KIND_HOUSE ? r->in->count_field
-                        : is_barrier         ? NULL
-                                             : r->in->class_field;
-    if (fname != NULL) {
-        st = gp_layer_field(ctx, l, fname, &field);
-        if (st != GP_OK) {
-            goto done;
-        }
-    } else if (kind == KIND_HOUSE && (st = find_count_hint(ctx, l, ds)) != GP_OK) {
-        goto done;
-    }
-    if (kind == KIND_HOUSE && (st = gp_weights_fields(ctx, l, r->in, &widx)) != GP_OK) {
+    gp_status st = layer_fields(&lr);
+    if (st != GP_OK) {
         goto done;
     }
     OGR_L_ResetReading(l->layer);
     for (;;) {
         double t0 = now();
-        f = OGR_L_GetNextFeature(l->layer);
+        lr.f = OGR_L_GetNextFeature(l->layer);
         ds->seconds_read += now() - t0;
-        if (f == NULL) {
+        if (lr.f == NULL) {
             break;
         }
         n_features++;
-        int64_t fid = (int64_t)OGR_F_GetFID(f);
-        if ((st = read_tick(r)) != GP_OK) {
+        if ((st = read_feature(&lr)) != GP_OK) {
             goto done;
         }
-        t0 = now();
-        st = kind == KIND_LINE ? line_wkb(r, l, f, ct, &line)
-                               : feature_geometry(r, l, f, kind, ct, &g);
-        ds->seconds_project += now() - t0;
-        if (st == GP_ERR_INPUT &&
-            (kind == KIND_LINE || (kind == KIND_HOUSE && r->in->skip_bad_counts))) {
-            /* Unusable lines and (on request) households are skipped and reported, not fatal:
-             * one summary per layer (gp_layer_notes), not a line per feature. */
-            char reason[GP_MESSAGE_MAX];
-            snprintf(reason, sizeof reason, "%s", without_label(gp_context_last_error(ctx), l));
-            gp_log(ctx, GP_LOG_DEBUG, "%s (skipped)", reason);
-            gp_context_clear_error(ctx);
-            gp_layer_notes *nt = r->notes;
-            st = note_fid(ctx, &nt->skipped_fid, &nt->n_skipped, nt->skipped_why,
-                          sizeof nt->skipped_why, fid, reason);
-            if (kind == KIND_LINE) {
-                ds->n_streets_unused++;
-            } else if (st == GP_OK) {
-                st = add_fid(ctx, &ds->skipped_fid, &ds->n_skipped, fid);
-            }
-            OGR_F_Destroy(f);
-            f = NULL;
-            if (st != GP_OK) {
-                goto done;
-            }
-            continue;
+        if (lr.f == NULL) {
+            continue; /* skipped, and dropped */
         }
-        if (st != GP_OK) {
-            goto done;
-        }
-        if (kind == KIND_POLY) {
-            size_t i = (size_t)ds->n_communities;
-            size_t c0 = cap;
-            if ((st = grow(ctx, (void **)&ds->community_id, i + 1, &c0, sizeof(char *))) ||
-                (c0 = cap,
-                 st = grow(ctx, (void **)&ds->community_fid, i + 1, &c0, sizeof(int64_t))) ||
-                (c0 = cap,
-                 st = grow(ctx, (void **)&ds->community_wkb, i + 1, &c0, sizeof(gp_wkb)))) {
-                goto done;
-            }
-            cap = c0;
-            ds->community_id[i] = NULL;
-            ds->community_wkb[i].data = NULL;
-            ds->n_communities++;
-            ds->community_fid[i] = fid;
-            if (!OGR_F_IsFieldSetAndNotNull(f, field)) {
-                st = gp_error(ctx, GP_ERR_INPUT, "%s: feature %" PRId64 ": field '%s': id is null",
-                              l->label, fid, fname);
-                goto done;
-            }
-            ds->community_id[i] = gp_strdup(OGR_F_GetFieldAsString(f, field));
-            if (ds->community_id[i] == NULL) {
-                st = gp_error_nomem(ctx, "a community id");
-                goto done;
-            }
-            /* The id starts every grid code of the community: it must say something. */
-            const char *id = ds->community_id[i];
-            size_t blanks = strspn(id, " \t\r\n");
-            if (id[blanks] == '\0') {
-                st = gp_error(ctx, GP_ERR_INPUT,
-                              "%s: feature %" PRId64 ": field '%s': id is %s; grid codes start "
-                              "with it",
-                              l->label, fid, fname, *id ? "blank (spaces only)" : "empty");
-                goto done;
-            }
-            for (size_t j = 0; j < i; j++) {
-                if (strcmp(ds->community_id[j], ds->community_id[i]) == 0) {
-                    st = gp_error(ctx, GP_ERR_INPUT,
-                                  "%s: feature %" PRId64
-                                  ": field '%s': id '%s' repeats feature "
-                                  "%" PRId64,
-                                  l->label, fid, fname, ds->community_id[i], ds->community_fid[j]);
-                    goto done;
-                }
-            }
-            st = check_community_extent(r, l, fid, ds->community_id[i], g);
-            if (st != GP_OK) {
-                goto done;
-            }
-            st = to_wkb(r, g, &ds->community_wkb[i]);
-        } else if (kind == KIND_LINE) {
-            int32_t *n = is_barrier ? &ds->n_barriers : &ds->n_streets;
-            gp_wkb **w = is_barrier ? &ds->barrier_wkb : &ds->street_wkb;
-            int64_t **fids = is_barrier ? &ds->barrier_fid : &ds->street_fid;
-            size_t i = (size_t)*n, c0 = cap;
-            if ((st = grow(ctx, (void **)w, i + 1, &c0, sizeof(gp_wkb))) ||
-                (c0 = cap, st = grow(ctx, (void **)fids, i + 1, &c0, sizeof(int64_t))) ||
-                (!is_barrier && (c0 = cap, st = grow(ctx, (void **)&ds->street_class, i + 1, &c0,
-                                                     sizeof(int32_t))))) {
-                goto done;
-            }
-            cap = c0;
-            (*w)[i].data = NULL;
-            (*n)++;
-            (*fids)[i] = fid;
-            if (!is_barrier) {
-                ds->street_class[i] = GP_CLASS_NONE;
-                if (field >= 0 && OGR_F_IsFieldSetAndNotNull(f, field)) {
-                    ds->street_class[i] =
-                        class_index(ds, OGR_F_GetFieldAsString(f, field), &st, ctx);
-                    if (st != GP_OK) {
-                        goto done;
-                    }
-                }
-            }
-            (*w)[i] = line;
-            line.data = NULL;
-        } else {
-            int64_t count = 0;
-            st = read_count(ctx, l, f, field, fname, &count);
-            if (st != GP_OK && r->in->skip_bad_counts) {
-                char reason[GP_MESSAGE_MAX];
-                snprintf(reason, sizeof reason, "%s", without_label(gp_context_last_error(ctx), l));
-                gp_log(ctx, GP_LOG_DEBUG, "%s (skipped)", reason);
-                gp_context_clear_error(ctx);
-                gp_layer_notes *nt = r->notes;
-                st = note_fid(ctx, &nt->skipped_fid, &nt->n_skipped, nt->skipped_why,
-                              sizeof nt->skipped_why, fid, reason);
-                if (st == GP_OK) {
-                    st = add_fid(ctx, &ds->skipped_fid, &ds->n_skipped, fid);
-                }
-                GEOSGeom_destroy_r(h, g);
-                g = NULL;
-                OGR_F_Destroy(f);
-                f = NULL;
-                if (st != GP_OK) {
-                    goto done;
-                }
-                continue;
-            }
-            double work = 0;
-            if (st != GP_OK || (st = gp_weights_value(ctx, l, f, r->in, widx, &work)) != GP_OK) {
-                goto done;
-            }
-            GEOSGeometry *p = GEOSPointOnSurface_r(h, g);
-            double x = 0, y = 0;
-            if (p == NULL || GEOSGeomGetX_r(h, p, &x) != 1 || GEOSGeomGetY_r(h, p, &y) != 1) {
-                if (p != NULL) {
-                    GEOSGeom_destroy_r(h, p);
-                }
-                st = gp_error(ctx, GP_ERR_GEOMETRY,
-                              "%s: feature %" PRId64 ": no representative point: %s", l->label, fid,
-                              ctx->engine_error);
-                goto done;
-            }
-            GEOSGeom_destroy_r(h, p);
-            size_t i = (size_t)ds->n_households, c0 = cap;
-            if ((st = grow(ctx, (void **)&ds->hh_fid, i + 1, &c0, sizeof(int64_t))) ||
-                (c0 = cap, st = grow(ctx, (void **)&ds->hh_count, i + 1, &c0, sizeof(int64_t))) ||
-                (c0 = cap, st = grow(ctx, (void **)&ds->hh_x, i + 1, &c0, sizeof(double))) ||
-                (c0 = cap, st = grow(ctx, (void **)&ds->hh_y, i + 1, &c0, sizeof(double))) ||
-                (c0 = cap,
-                 st = grow(ctx, (void **)&ds->hh_workload, i + 1, &c0, sizeof(double)))) {
-                goto done;
-            }
-            cap = c0;
-            ds->hh_workload[i] = (double)count + work;
-            ds->hh_fid[i] = fid;
-            ds->hh_count[i] = count;
-            ds->hh_x[i] = x;
-            ds->hh_y[i] = y;
-            ds->n_households++;
-            if (ds->households_read > (int64_t)1 << 62) {
-                st = gp_error(ctx, GP_ERR_LIMIT,
-                              "%s: feature %" PRId64 ": the households of the layer add up to "
-                              "more than %" PRId64 ", more than gridpart can count",
-                              l->label, fid, (int64_t)1 << 62);
-                goto done;
-            }
-            ds->households_read += count;
-        }
-        if (st != GP_OK) {
-            goto done;
-        }
-        GEOSGeom_destroy_r(h, g);
-        g = NULL;
-        OGR_F_Destroy(f);
-        f = NULL;
+        GEOSGeom_destroy_r(r->h, lr.g); /* NULL for a line: a no-op */
+        lr.g = NULL;
+        OGR_F_Destroy(lr.f);
+        lr.f = NULL;
     }
     /* A part of the input (select.h) may hold no street or household near its communities. */
     if (n_features == 0 && !is_barrier && (kind == KIND_POLY || !in_part(r->in))) {
-        st = gp_error(ctx, GP_ERR_INPUT, "%s: the layer is empty", l->label);
+        st = gp_error(r->ctx, GP_ERR_INPUT, "%s: the layer is empty", l->label);
     }
 done:
     ds->features_read[r->notes - ds->notes] += n_features;
-    gp_free(line.data);
-    gp_free(widx);
-    if (g != NULL) {
-        GEOSGeom_destroy_r(h, g);
-    }
-    if (f != NULL) {
-        OGR_F_Destroy(f);
-    }
+    gp_free(lr.line.data);
+    gp_free(lr.widx);
+    drop_feature(&lr);
     return st;
 }
 
@@ -1336,24 +1388,26 @@ static gp_status decode_communities(reader *r, GEOSGeometry ***out, int32_t *n_o
     return GP_OK;
 }
 
-gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_dataset **out)
+/* The input layers, in the order of GP_ROLE_*, and their roles as messages name them. */
+enum { L_COMM, L_STREET, L_HOUSE, L_BARRIER, N_LAYERS };
+static const char *const ROLE[N_LAYERS] = {"communities", "streets", "households", "barriers"};
+
+/* What the steps of gp_dataset_read share; dataset_read_end frees it. */
+typedef struct dataset_read {
+    reader r;                                  /* ctx, inputs, GEOS handle, the dataset */
+    gp_layer *layer[N_LAYERS];                 /* NULL: not given (barriers) */
+    OGRSpatialReferenceH srs[N_LAYERS];        /* each layer's CRS, borrowed */
+    OGRCoordinateTransformationH ct[N_LAYERS]; /* into the working CRS; NULL: in it already */
+    OGRSpatialReferenceH work;                 /* the working CRS */
+    GEOSGeometry **comm;
+    int32_t n_comm; /* comm's length: a part run then drops the neighbours it read */
+    gp_selection sel;
+    overlap_job job;
+} dataset_read;
+
+/* The inputs gp_dataset_read checks before it opens anything. */
+static gp_status check_inputs(gp_context *ctx, const gp_dataset_inputs *in)
 {
-    gp_status st = GP_OK;
-    enum { L_COMM, L_STREET, L_HOUSE, L_BARRIER, N_LAYERS };
-    static const char *const ROLE[N_LAYERS] = {"communities", "streets", "households", "barriers"};
-    gp_layer *layer[N_LAYERS] = {0};
-    OGRCoordinateTransformationH ct[N_LAYERS] = {0};
-    OGRSpatialReferenceH work = NULL;
-    GEOSGeometry **comm = NULL;
-    int32_t n_comm = 0; /* comm's length: a part run then drops the neighbours it read */
-    gp_dataset *ds = NULL;
-    reader r = {0};
-    gp_selection sel = {0};
-    overlap_job job = {0};
-    if (out == NULL || in == NULL) {
-        return gp_error(ctx, GP_ERR_ARG, "gp_dataset_read: NULL argument");
-    }
-    *out = NULL;
     if (in->id_field == NULL || in->id_field[0] == '\0') {
         return gp_error(ctx, GP_ERR_ARG, "communities: no id field given");
     }
@@ -1367,58 +1421,71 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
                             in->cost_value[j], in->cost_class[j] ? in->cost_class[j] : "?");
         }
     }
-    r.ctx = ctx;
-    r.in = in;
-    r.h = gp_ctx_geos(ctx);
-    if (r.h == NULL) {
-        return GP_ERR_NOMEM;
+    return GP_OK;
+}
+
+/* The empty dataset and the WKB reader and writer. */
+static gp_status start_dataset(dataset_read *d)
+{
+    reader *r = &d->r;
+    r->ds = gp_calloc(1, sizeof *r->ds);
+    r->wkb_in = GEOSWKBReader_create_r(r->h);
+    r->wkb_out = GEOSWKBWriter_create_r(r->h);
+    if (r->ds == NULL || r->wkb_in == NULL || r->wkb_out == NULL) {
+        return gp_error_nomem(r->ctx, "a dataset");
     }
-    ds = gp_calloc(1, sizeof *ds);
-    r.ds = ds;
-    r.wkb_in = GEOSWKBReader_create_r(r.h);
-    r.wkb_out = GEOSWKBWriter_create_r(r.h);
-    if (ds == NULL || r.wkb_in == NULL || r.wkb_out == NULL) {
-        st = gp_error_nomem(ctx, "a dataset");
-        goto done;
-    }
+    return GP_OK;
+}
+
+/* Every layer given opened, with geometries; its label kept in the dataset's notes. */
+static gp_status open_layers(dataset_read *d)
+{
+    gp_context *ctx = d->r.ctx;
+    const gp_dataset_inputs *in = d->r.in;
+    gp_dataset *ds = d->r.ds;
+    gp_status st = GP_OK;
     const char *spec[N_LAYERS] = {in->communities, in->streets, in->households, in->barriers};
     double t0 = now();
     for (int i = 0; i < N_LAYERS; i++) {
         if (i == L_BARRIER && (spec[i] == NULL || spec[i][0] == '\0')) {
             continue;
         }
-        st = gp_layer_open_with(ctx, spec[i], ROLE[i], in->layers, &layer[i]);
+        st = gp_layer_open_with(ctx, spec[i], ROLE[i], in->layers, &d->layer[i]);
         if (st != GP_OK) {
-            goto done;
+            return st;
         }
-        if ((st = gp_layer_need_geometry(ctx, layer[i], ROLE[i])) != GP_OK) {
-            goto done;
+        if ((st = gp_layer_need_geometry(ctx, d->layer[i], ROLE[i])) != GP_OK) {
+            return st;
         }
         /* L_* and GP_ROLE_* list the layers in the same order. */
-        ds->notes[i].label = gp_strdup(layer[i]->label); /* masked already */
+        ds->notes[i].label = gp_strdup(d->layer[i]->label); /* masked already */
         if (ds->notes[i].label == NULL) {
-            st = gp_error_nomem(ctx, "a layer name");
-            goto done;
+            return gp_error_nomem(ctx, "a layer name");
         }
     }
     ds->seconds_read += now() - t0;
-    /* CRS: every layer must have one; each is reprojected into the working CRS. */
-    t0 = now();
+    return GP_OK;
+}
+
+/* Each layer's CRS: every layer must have one. */
+static gp_status layer_crs(dataset_read *d)
+{
+    gp_context *ctx = d->r.ctx;
+    gp_status st = GP_OK;
     gp_gdal_push_errors(ctx);
-    OGRSpatialReferenceH srs[N_LAYERS] = {0};
     int first_with = -1, first_without = -1;
     int undefined[N_LAYERS] = {0};
     for (int i = 0; i < N_LAYERS; i++) {
-        if (layer[i] == NULL) {
+        if (d->layer[i] == NULL) {
             continue;
         }
         /* A GeoPackage layer with srs_id 0 or -1 has a placeholder CRS: it says nothing
          * about the coordinates, so it counts as none (unless a CRS is assumed). */
-        srs[i] = gp_layer_srs(layer[i], &undefined[i]);
-        if (srs[i] != NULL && first_with < 0) {
+        d->srs[i] = gp_layer_srs(d->layer[i], &undefined[i]);
+        if (d->srs[i] != NULL && first_with < 0) {
             first_with = i;
         }
-        if (srs[i] == NULL && first_without < 0) {
+        if (d->srs[i] == NULL && first_without < 0) {
             first_without = i;
         }
     }
@@ -1429,21 +1496,29 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
         st = gp_error(ctx, GP_ERR_CRS,
                       "%s: %s %s while %s has one; assign it one "
                       "(e.g. ogr2ogr -a_srs) or assume one (CLI --assume-crs)",
-                      ROLE[first_without], layer[first_without]->label, none,
-                      layer[first_with]->label);
+                      ROLE[first_without], d->layer[first_without]->label, none,
+                      d->layer[first_with]->label);
     } else if (first_without >= 0) {
         st = gp_error(ctx, GP_ERR_CRS,
                       "%s: %s %s, and no other input has one; "
                       "assign one (e.g. ogr2ogr -a_srs EPSG:4490) or assume one "
                       "(CLI --assume-crs EPSG:4490)",
-                      ROLE[first_without], layer[first_without]->label, none);
+                      ROLE[first_without], d->layer[first_without]->label, none);
     }
     gp_gdal_pop_errors(ctx);
-    if (st != GP_OK) {
-        goto done;
-    }
-    if (OSRIsGeographic(srs[L_COMM]) && (st = check_lonlat_extent(&r, layer[L_COMM])) != GP_OK) {
-        goto done;
+    return st;
+}
+
+/* The working CRS, chosen from the communities' extent once every layer's extent is found to
+ * fit its CRS; it and the communities' CRS (the output's) as WKT in the dataset. */
+static gp_status choose_work_crs(dataset_read *d)
+{
+    gp_context *ctx = d->r.ctx;
+    gp_layer *const *layer = d->layer;
+    gp_status st = GP_OK;
+    if (OSRIsGeographic(d->srs[L_COMM]) &&
+        (st = check_lonlat_extent(&d->r, layer[L_COMM])) != GP_OK) {
+        return st;
     }
     OGREnvelope env;
     for (int i = N_LAYERS - 1; i >= 0 && st == GP_OK; i--) {
@@ -1454,38 +1529,46 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
             }
             continue;
         }
-        st = gp_crs_check_extent(ctx, layer[i]->label, srs[i], env.MinX, env.MinY, env.MaxX,
+        st = gp_crs_check_extent(ctx, layer[i]->label, d->srs[i], env.MinX, env.MinY, env.MaxX,
                                  env.MaxY);
     }
     if (st != GP_OK) {
-        goto done;
+        return st;
     }
-    st = gp_crs_choose(ctx, layer[L_COMM]->label, srs[L_COMM], env.MinX, env.MinY, env.MaxX,
-                       env.MaxY, in->work_crs,
-                       &work);
+    st = gp_crs_choose(ctx, layer[L_COMM]->label, d->srs[L_COMM], env.MinX, env.MinY, env.MaxX,
+                       env.MaxY, d->r.in->work_crs, &d->work);
     if (st != GP_OK) {
-        goto done;
+        return st;
     }
-    if ((st = srs_wkt(ctx, work, &ds->work_wkt)) != GP_OK ||
-        (st = srs_wkt(ctx, srs[L_COMM], &ds->output_wkt)) != GP_OK) {
-        goto done;
+    if ((st = srs_wkt(ctx, d->work, &d->r.ds->work_wkt)) != GP_OK ||
+        (st = srs_wkt(ctx, d->srs[L_COMM], &d->r.ds->output_wkt)) != GP_OK) {
+        return st;
     }
+    return GP_OK;
+}
+
+/* A transformation into the working CRS for each layer not already in it. */
+static gp_status make_transforms(dataset_read *d)
+{
+    gp_context *ctx = d->r.ctx;
+    gp_status st = GP_OK;
     gp_gdal_push_errors(ctx);
     for (int i = 0; i < N_LAYERS; i++) {
-        if (layer[i] == NULL) {
+        if (d->layer[i] == NULL) {
             continue;
         }
-        OGRSpatialReferenceH s = OSRClone(srs[i]);
+        OGRSpatialReferenceH s = OSRClone(d->srs[i]);
         if (s == NULL) {
             st = gp_error_nomem(ctx, "a CRS");
             break;
         }
         OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
-        if (!OSRIsSame(s, work)) {
-            ct[i] = OCTNewCoordinateTransformation(s, work);
-            if (ct[i] == NULL) {
+        if (!OSRIsSame(s, d->work)) {
+            d->ct[i] = OCTNewCoordinateTransformation(s, d->work);
+            if (d->ct[i] == NULL) {
                 st = gp_error(ctx, GP_ERR_CRS, "%s: cannot project into the working CRS%s%s",
-                              layer[i]->label, ctx->engine_error[0] ? ": " : "", ctx->engine_error);
+                              d->layer[i]->label, ctx->engine_error[0] ? ": " : "",
+                              ctx->engine_error);
             }
         }
         OSRRelease(s);
@@ -1494,124 +1577,220 @@ gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_datas
         }
     }
     gp_gdal_pop_errors(ctx);
-    ds->seconds_project += now() - t0;
-    if (st != GP_OK) {
-        goto done;
+    return st;
+}
+
+/* CRS: every layer must have one; each is reprojected into the working CRS. */
+static gp_status working_crs(dataset_read *d)
+{
+    double t0 = now();
+    gp_status st = layer_crs(d);
+    if (st == GP_OK) {
+        st = choose_work_crs(d);
     }
+    if (st == GP_OK) {
+        st = make_transforms(d);
+        d->r.ds->seconds_project += now() - t0;
+    }
+    return st;
+}
+
+/* The part of the input selected, if any, and the progress total of what is to be read. */
+static gp_status select_and_count(dataset_read *d)
+{
+    const gp_dataset_inputs *in = d->r.in;
+    gp_dataset *ds = d->r.ds;
+    gp_status st = GP_OK;
     ds->has_part_env = in_part(in);
-    if (in_part(in) && (st = select_part(ctx, in, layer, srs, work, &sel, ds)) != GP_OK) {
-        goto done;
+    if (in_part(in) &&
+        (st = select_part(d->r.ctx, in, d->layer, d->srs, d->work, &d->sel, ds)) != GP_OK) {
+        return st;
     }
     for (int i = 0; i < N_LAYERS; i++) {
         /* Each feature is read, then indexed or placed: twice its count. */
-        GIntBig n = layer[i] ? OGR_L_GetFeatureCount(layer[i]->layer, FALSE) : 0;
-        r.total += n > 0 ? 2 * (int64_t)n : 0;
+        GIntBig n = d->layer[i] ? OGR_L_GetFeatureCount(d->layer[i]->layer, FALSE) : 0;
+        d->r.total += n > 0 ? 2 * (int64_t)n : 0;
     }
-    gp_gdal_push_errors(ctx);
-    st = read_layer(&r, layer[L_COMM], KIND_POLY, 0, ct[L_COMM]);
+    return GP_OK;
+}
+
+/* The layers read: communities first, then streets, barriers and households while (with more
+ * than one thread) the overlap job settles the communities' overlaps. */
+static gp_status read_layers(dataset_read *d)
+{
+    reader *r = &d->r;
+    const gp_dataset_inputs *in = r->in;
+    gp_status st = GP_OK;
+    gp_gdal_push_errors(r->ctx);
+    st = read_layer(r, d->layer[L_COMM], KIND_POLY, 0, d->ct[L_COMM]);
     if (st == GP_OK) {
-        st = decode_communities(&r, &comm, &n_comm);
+        st = decode_communities(r, &d->comm, &d->n_comm);
     }
     /* With more than one thread, the communities' overlaps are settled while the other
      * layers are read. */
     if (st == GP_OK && (in->opts ? in->opts : gp_options_defaults())->threads != 1) {
-        st = overlap_job_start(&job, &r, layer[L_COMM], comm);
+        st = overlap_job_start(&d->job, r, d->layer[L_COMM], d->comm);
     }
     if (st == GP_OK) {
-        st = read_layer(&r, layer[L_STREET], KIND_LINE, 0, ct[L_STREET]);
+        st = read_layer(r, d->layer[L_STREET], KIND_LINE, 0, d->ct[L_STREET]);
     }
-    if (st == GP_OK && layer[L_BARRIER] != NULL) {
-        st = read_layer(&r, layer[L_BARRIER], KIND_LINE, 1, ct[L_BARRIER]);
+    if (st == GP_OK && d->layer[L_BARRIER] != NULL) {
+        st = read_layer(r, d->layer[L_BARRIER], KIND_LINE, 1, d->ct[L_BARRIER]);
     }
     if (st == GP_OK) {
-        st = read_layer(&r, layer[L_HOUSE], KIND_HOUSE, 0, ct[L_HOUSE]);
+        st = read_layer(r, d->layer[L_HOUSE], KIND_HOUSE, 0, d->ct[L_HOUSE]);
     }
-    gp_gdal_pop_errors(ctx);
-    if (st != GP_OK) {
-        goto done;
-    }
-    if (ds->n_streets == 0 && !in_part(in)) {
+    gp_gdal_pop_errors(r->ctx);
+    return st;
+}
+
+/* A whole input must hold a usable street and household; then the dataset in content order,
+ * its repeated households found, and the street class costs. */
+static gp_status check_and_order(dataset_read *d)
+{
+    gp_context *ctx = d->r.ctx;
+    gp_dataset *ds = d->r.ds;
+    gp_status st = GP_OK;
+    if (ds->n_streets == 0 && !in_part(d->r.in)) {
         const gp_layer_notes *nt = &ds->notes[GP_ROLE_STREETS];
-        st = nt->n_skipped > 0
-                 ? gp_error(ctx, GP_ERR_INPUT,
-                            "%s: no usable street line: all %" PRId64
-                            " features were skipped; the first: %s",
-                            layer[L_STREET]->label, nt->n_skipped, nt->skipped_why)
-                 : gp_error(ctx, GP_ERR_INPUT, "%s: no usable street line",
-                            layer[L_STREET]->label);
-        goto done;
+        return nt->n_skipped > 0
+                   ? gp_error(ctx, GP_ERR_INPUT,
+                              "%s: no usable street line: all %" PRId64
+                              " features were skipped; the first: %s",
+                              d->layer[L_STREET]->label, nt->n_skipped, nt->skipped_why)
+                   : gp_error(ctx, GP_ERR_INPUT, "%s: no usable street line",
+                              d->layer[L_STREET]->label);
     }
-    if (ds->n_households == 0 && !in_part(in)) {
-        st = gp_error(ctx, GP_ERR_INPUT, "%s: no usable household feature", layer[L_HOUSE]->label);
-        goto done;
+    if (ds->n_households == 0 && !in_part(d->r.in)) {
+        return gp_error(ctx, GP_ERR_INPUT, "%s: no usable household feature",
+                        d->layer[L_HOUSE]->label);
     }
     /* From here on, index order is content order (canonical.h), not layer order. */
     st = gp_dataset_canonical_order(ctx, ds);
     if (st != GP_OK || (st = find_duplicates(ctx, ds)) != GP_OK) {
-        goto done;
+        return st;
     }
-    st = setup_costs(ctx, in, ds);
-    if (st != GP_OK) {
-        goto done;
-    }
-    t0 = now();
-    st = job.running ? overlap_job_finish(ctx, &job, GP_OK)
-                     : overlaps_settle(&r, layer[L_COMM], comm, overlaps_tick, &r);
+    return setup_costs(ctx, d->r.in, ds);
+}
+
+/* The communities' overlaps settled (the overlap job joined, or settled here) and told. */
+static gp_status settle_overlaps(dataset_read *d)
+{
+    reader *r = &d->r;
+    gp_status st = d->job.running ? overlap_job_finish(r->ctx, &d->job, GP_OK)
+                                  : overlaps_settle(r, d->layer[L_COMM], d->comm, overlaps_tick, r);
     if (st == GP_OK) {
-        st = overlaps_report(ctx, ds, layer[L_COMM],
-                             in->opts != NULL ? in->opts : gp_options_defaults());
+        st = overlaps_report(r->ctx, r->ds, d->layer[L_COMM],
+                             r->in->opts != NULL ? r->in->opts : gp_options_defaults());
     }
+    return st;
+}
+
+/* Streets and barriers indexed by community, households placed, loads read, and a part of the
+ * input narrowed to the communities selected. */
+static gp_status build_indexes(dataset_read *d)
+{
+    reader *r = &d->r;
+    gp_dataset *ds = r->ds;
+    gp_status st =
+        index_lines(r, ds->street_wkb, ds->n_streets, d->comm, &ds->street_start, &ds->street_list);
     if (st == GP_OK) {
-        st = index_lines(&r, ds->street_wkb, ds->n_streets, comm, &ds->street_start,
-                         &ds->street_list);
-    }
-    if (st == GP_OK) {
-        st = index_lines(&r, ds->barrier_wkb, ds->n_barriers, comm, &ds->barrier_start,
+        st = index_lines(r, ds->barrier_wkb, ds->n_barriers, d->comm, &ds->barrier_start,
                          &ds->barrier_list);
     }
     if (st == GP_OK) {
-        st = place_households(&r, comm);
+        st = place_households(r, d->comm);
     }
     if (st == GP_OK) {
-        gp_gdal_push_errors(ctx);
-        st = gp_dataset_read_loads(ctx, in, ds, work, comm);
-        gp_gdal_pop_errors(ctx);
+        gp_gdal_push_errors(r->ctx);
+        st = gp_dataset_read_loads(r->ctx, r->in, ds, d->work, d->comm);
+        gp_gdal_pop_errors(r->ctx);
     }
-    if (st == GP_OK && in_part(in)) {
-        ds->features_read[GP_ROLE_COMMUNITIES] += sel.n_read;
-        st = gp_select_keep(ctx, ds, &sel);
+    if (st == GP_OK && in_part(r->in)) {
+        ds->features_read[GP_ROLE_COMMUNITIES] += d->sel.n_read;
+        st = gp_select_keep(r->ctx, ds, &d->sel);
     }
-    ds->seconds_project += now() - t0;
-done:
-    (void)overlap_job_finish(ctx, &job, st != GP_OK ? st : GP_ERR_INTERNAL); /* joined */
-    overlap_job_free(&job);
-    for (int32_t c = 0; c < n_comm; c++) {
-        if (comm[c] != NULL) {
-            GEOSGeom_destroy_r(r.h, comm[c]);
+    return st;
+}
+
+/* The overlap job joined (if still running) and freed, and everything gp_dataset_read made
+ * but the dataset freed; the dataset too when `st` failed. */
+static void dataset_read_end(dataset_read *d, gp_status st)
+{
+    reader *r = &d->r;
+    (void)overlap_job_finish(r->ctx, &d->job, st != GP_OK ? st : GP_ERR_INTERNAL); /* joined */
+    overlap_job_free(&d->job);
+    for (int32_t c = 0; c < d->n_comm; c++) {
+        if (d->comm[c] != NULL) {
+            GEOSGeom_destroy_r(r->h, d->comm[c]);
         }
     }
-    gp_free(comm);
-    gp_selection_clear(&sel);
+    gp_free(d->comm);
+    gp_selection_clear(&d->sel);
     for (int i = 0; i < N_LAYERS; i++) {
-        if (ct[i] != NULL) {
-            OCTDestroyCoordinateTransformation(ct[i]);
+        if (d->ct[i] != NULL) {
+            OCTDestroyCoordinateTransformation(d->ct[i]);
         }
-        gp_layer_close(layer[i]);
+        gp_layer_close(d->layer[i]);
     }
-    if (work != NULL) {
-        OSRRelease(work);
+    if (d->work != NULL) {
+        OSRRelease(d->work);
     }
-    if (r.wkb_in != NULL) {
-        GEOSWKBReader_destroy_r(r.h, r.wkb_in);
+    if (r->wkb_in != NULL) {
+        GEOSWKBReader_destroy_r(r->h, r->wkb_in);
     }
-    if (r.wkb_out != NULL) {
-        GEOSWKBWriter_destroy_r(r.h, r.wkb_out);
+    if (r->wkb_out != NULL) {
+        GEOSWKBWriter_destroy_r(r->h, r->wkb_out);
     }
     if (st != GP_OK) {
-        gp_dataset_free(ds);
-        ds = NULL;
+        gp_dataset_free(r->ds);
+        r->ds = NULL;
     }
-    *out = ds;
+}
+
+gp_status gp_dataset_read(gp_context *ctx, const gp_dataset_inputs *in, gp_dataset **out)
+{
+    if (out == NULL || in == NULL) {
+        return gp_error(ctx, GP_ERR_ARG, "gp_dataset_read: NULL argument");
+    }
+    *out = NULL;
+    gp_status st = check_inputs(ctx, in);
+    if (st != GP_OK) {
+        return st;
+    }
+    dataset_read d = {0};
+    d.r.ctx = ctx;
+    d.r.in = in;
+    d.r.h = gp_ctx_geos(ctx);
+    if (d.r.h == NULL) {
+        return GP_ERR_NOMEM;
+    }
+    st = start_dataset(&d);
+    if (st == GP_OK) {
+        st = open_layers(&d);
+    }
+    if (st == GP_OK) {
+        st = working_crs(&d);
+    }
+    if (st == GP_OK) {
+        st = select_and_count(&d);
+    }
+    if (st == GP_OK) {
+        st = read_layers(&d);
+    }
+    if (st == GP_OK) {
+        st = check_and_order(&d);
+    }
+    if (st == GP_OK) {
+        double t0 = now();
+        st = settle_overlaps(&d);
+        if (st == GP_OK) {
+            st = build_indexes(&d);
+        }
+        d.r.ds->seconds_project += now() - t0;
+    }
+    dataset_read_end(&d, st);
+    *out = d.r.ds;
     return st;
 }
 
