@@ -587,7 +587,6 @@ typedef struct {
     int32_t *res;   /* the tasks' labels */
     int32_t *label; /* by vertex, before grids are numbered */
     int32_t n_labels;
-    int32_t *remap; /* label -> grid id */
 } gp_opt_run;
 
 static void gp_opt_free(gp_opt_run *r)
@@ -603,7 +602,6 @@ static void gp_opt_free(gp_opt_run *r)
     gp_free(r->tasks);
     gp_free(r->res);
     gp_free(r->label);
-    gp_free(r->remap);
 }
 
 /* The arguments, and the options (the defaults when NULL) in *opts. */
@@ -946,27 +944,30 @@ static gp_status gp_opt_grids(gp_opt_run *r, gp_partition **out)
     gp_context *ctx = r->ctx;
     const gp_graph *g = r->g;
     int32_t n = g->n;
-    r->remap = gp_malloc(sizeof *r->remap * (size_t)(r->n_labels > 0 ? r->n_labels : 1));
-    if (r->remap == NULL) {
+    int32_t *remap = gp_malloc(sizeof *remap * (size_t)(r->n_labels > 0 ? r->n_labels : 1));
+    if (remap == NULL) {
         return gp_error_nomem(ctx, "grid ids");
     }
     for (int32_t i = 0; i < r->n_labels; i++) {
-        r->remap[i] = -1;
+        remap[i] = -1;
     }
     int32_t grids = 0;
     for (int32_t v = 0; v < n; v++) {
-        if (r->remap[r->label[v]] < 0) {
-            r->remap[r->label[v]] = grids++;
+        if (remap[r->label[v]] < 0) {
+            remap[r->label[v]] = grids++;
         }
     }
     gp_partition *p = gp_partition_alloc(n, grids);
+    if (p != NULL) {
+        for (int32_t v = 0; v < n; v++) {
+            p->part[v] = remap[r->label[v]];
+        }
+    }
+    gp_free(remap);
     if (p == NULL) {
         return gp_error_nomem(ctx, "partition");
     }
     *out = p;
-    for (int32_t v = 0; v < n; v++) {
-        p->part[v] = r->remap[r->label[v]];
-    }
     double *shape = NULL; /* by grid: perimeter, then area */
     if (g->area != NULL) {
         shape = gp_calloc(2 * (size_t)(grids > 0 ? grids : 1), sizeof *shape);
@@ -1025,7 +1026,7 @@ static gp_status gp_report_bounds_unmet(const gp_opt_run *r, gp_partition *p)
     gp_status status = GP_OK;
     for (int32_t v = 0; v < n && status == GP_OK; v++) {
         int32_t gid = p->part[v];
-        if (r->remap[r->label[v]] != gid || r->skip[v] || r->cid[v] < 0) {
+        if (r->skip[v] || r->cid[v] < 0) {
             continue;
         }
         const gp_comp *cp = &r->comps[r->cid[v]];
