@@ -856,13 +856,7 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
         if ((st = read_feature(&lr)) != GP_OK) {
             goto done;
         }
-        if (lr.f == NULL) {
-            continue; /* skipped, and dropped */
-        }
-        GEOSGeom_destroy_r(r->h, lr.g); /* NULL for a line: a no-op */
-        lr.g = NULL;
-        OGR_F_Destroy(lr.f);
-        lr.f = NULL;
+        drop_feature(&lr); /* a skipped one is dropped already */
     }
     /* A part of the input (select.h) may hold no street or household near its communities. */
     if (n_features == 0 && !is_barrier && (kind == KIND_POLY || !in_part(r->in))) {
