@@ -759,7 +759,7 @@ static gp_status run_work_list(gp_context *ctx, run_state *rs, int32_t n_threads
 
 /* Every community divided, on worker threads while this one reports progress and relays a
  * cancel (or here, when no thread can start); then the first failure, in community order so
- * that the message is deterministic. */
+ * that the message is deterministic: one that stopped the others before those it stopped. */
 static gp_status run_communities(gp_context *ctx, run_state *rs)
 {
     shared_work *w = &rs->w;
@@ -800,6 +800,11 @@ static gp_status run_communities(gp_context *ctx, run_state *rs)
             return gp_error(ctx, w->status[c], "%s", w->message[c]);
         }
     }
+    for (int32_t c = 0; c < w->n; c++) {
+        if (w->status[c] != GP_OK) {
+            return gp_error(ctx, w->status[c], "%s", w->message[c]);
+        }
+    }
     return GP_OK;
 }
 
@@ -813,8 +818,7 @@ static gp_status run_gather(gp_context *ctx, run_state *rs)
     gp_plan *plan = rs->plan;
     gp_status st = GP_OK;
     for (int32_t c = 0; c < w->n && st == GP_OK; c++) {
-        st = w->status[c] != GP_OK ? gp_error(ctx, w->status[c], "%s", w->message[c])
-                                   : gp_plan_absorb(ctx, plan, w->partial[c]);
+        st = gp_plan_absorb(ctx, plan, w->partial[c]);
     }
     for (int64_t i = 0; i < ds->n_households && st == GP_OK; i++) {
         if (ds->hh_community[i] < 0) {
