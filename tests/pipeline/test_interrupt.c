@@ -10,7 +10,6 @@
  * with a cancel check between the steps of the blocks stage.
  */
 
-#define _GNU_SOURCE /* pthread_setattr_default_np */
 #define GEOS_USE_ONLY_R_API
 #include <geos_c.h>
 
@@ -228,30 +227,8 @@ static int32_t interrupt_often(double fraction, const char *stage, void *user)
     return 0;
 }
 
-/* Grid codes, households and geometries of a plan, as one comparable string of bytes. */
-static char *plan_digest(gp_context *ctx, const gp_plan *plan, size_t *size)
-{
-    size_t cap = 1 << 16, n = 0;
-    char *d = malloc(cap);
-    cr_assert_not_null(d);
-    for (int32_t g = 0; g < gp_plan_grid_count(plan); g++) {
-        size_t wsize = gp_plan_grid_wkb_size(plan, g);
-        while (n + wsize + 256 > cap) {
-            cap *= 2;
-            d = realloc(d, cap);
-            cr_assert_not_null(d);
-        }
-        n += (size_t)snprintf(d + n, 256, "%s %lld;", gp_plan_grid_code(plan, g),
-                              (long long)gp_plan_grid_households(plan, g));
-        cr_assert_eq(gp_plan_grid_wkb(ctx, plan, g, (uint8_t *)d + n, wsize), GP_OK);
-        n += wsize;
-    }
-    *size = n;
-    return d;
-}
-
 /* The demo city divided undisturbed: its context and inputs, and its grids as plan_digest
- * bytes to compare other runs' with. */
+ * (demo_fixture.h) bytes to compare other runs' with. */
 typedef struct {
     gp_context *ctx;
     gp_inputs *in;
@@ -472,7 +449,7 @@ Test(interrupt, a_run_hit_by_a_foreign_interrupt_while_reading_is_done_again, .t
     calm_end(&d);
 }
 
-/* Whether two audits found the same: the grids (plan_digest: codes, households, geometry),
+/* Whether two audits found the same: the grids (plan_digest: codes, households, flags, shapes),
  * each grid's border off streets, and the failures, problems and households in no grid. */
 static int same_audit(gp_context *ctx, const gp_plan *a, const gp_plan *b)
 {
@@ -554,28 +531,11 @@ Test(interrupt, a_stopped_run_leaves_another_run_alone, .timeout = 600)
     calm_end(&d);
 }
 
-/* Threads of this process get stacks too big to map: pthread_create fails (EAGAIN), as on a
- * host out of threads or memory. Returns whether it does. */
-static int threads_fail(void)
-{
-    pthread_attr_t attr;
-    cr_assert_eq(pthread_getattr_default_np(&attr), 0);
-    cr_assert_eq(pthread_attr_setstacksize(&attr, (size_t)1 << 46), 0);
-    cr_assert_eq(pthread_setattr_default_np(&attr), 0);
-    pthread_attr_destroy(&attr);
-    pthread_t t;
-    if (pthread_create(&t, NULL, run_limited, NULL) == 0) {
-        pthread_join(t, NULL);
-        return 0;
-    }
-    return 1;
-}
-
 /* When no worker thread can start, the run's own thread divides the communities: its time
  * limit still holds (the work's progress checks relay to it). An 80 x 80 lattice takes about
  * 3 s; before the relay, a 0.3 s limit returned after all of it. */
 Test(interrupt, time_limit_holds_without_worker_threads, .timeout = 600)
 {
-    cr_assert(threads_fail(), "a thread with a 64 TiB stack started: the test cannot work");
+    cr_assert(threads_cannot_start(), "a thread with a 64 TiB stack started: the test cannot work");
     expect_limit_held(80, 0.3, 0.8 * TIME_SCALE, "without worker threads");
 }

@@ -9,79 +9,24 @@
  * and every allocation of the run is one the hook can fail.
  */
 
-#define _GNU_SOURCE /* pthread_setattr_default_np */
-
+#include "demo_fixture.h"
 #include "gridpart.h"
 
 #include "core/memory.h"
 
 #include <criterion/criterion.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static gp_context *ctx;
 
-static const char *demo(const char *file)
-{
-    static char buf[4][512];
-    static int slot;
-    char *b = buf[slot++ % 4];
-    const char *dir = getenv("GP_DEMO");
-    cr_assert_not_null(dir, "GP_DEMO (examples/data) is not set");
-    snprintf(b, 512, "%s/%s", dir, file);
-    return b;
-}
-
 static gp_inputs *demo_inputs(void)
 {
     gp_inputs *in = NULL;
     cr_assert_eq(gp_inputs_new(&in), GP_OK);
-    cr_assert_eq(gp_inputs_set_communities(ctx, in, demo("communities.gpkg"), "code"), GP_OK);
-    cr_assert_eq(gp_inputs_set_streets(ctx, in, demo("streets.gpkg"), "class"), GP_OK);
-    cr_assert_eq(gp_inputs_set_households(ctx, in, demo("households.gpkg"), "households"), GP_OK);
+    demo_set_inputs(ctx, in, 1);
     return in;
-}
-
-static void *nothing(void *arg)
-{
-    return arg;
-}
-
-/* Threads of this process get stacks too big to map, so pthread_create fails. */
-static void threads_fail(void)
-{
-    pthread_attr_t attr;
-    cr_assert_eq(pthread_getattr_default_np(&attr), 0);
-    cr_assert_eq(pthread_attr_setstacksize(&attr, (size_t)1 << 46), 0);
-    cr_assert_eq(pthread_setattr_default_np(&attr), 0);
-    pthread_attr_destroy(&attr);
-    pthread_t t;
-    int started = pthread_create(&t, NULL, nothing, NULL) == 0;
-    if (started) {
-        pthread_join(t, NULL);
-    }
-    cr_assert(!started, "a thread with a 64 TiB stack started: the test cannot work");
-}
-
-/* The grids of a plan as one string: code, community, households and flags of each. */
-static char *grids_of(const gp_plan *plan)
-{
-    size_t size = 1, used = 0;
-    for (int32_t g = 0; g < gp_plan_grid_count(plan); g++) {
-        size += strlen(gp_plan_grid_code(plan, g)) + strlen(gp_plan_grid_flags(plan, g)) + 64;
-    }
-    char *s = malloc(size);
-    cr_assert_not_null(s);
-    s[0] = '\0';
-    for (int32_t g = 0; g < gp_plan_grid_count(plan); g++) {
-        used += (size_t)snprintf(s + used, size - used, "%s %d %lld %s;",
-                                 gp_plan_grid_code(plan, g), (int)gp_plan_grid_community(plan, g),
-                                 (long long)gp_plan_grid_households(plan, g),
-                                 gp_plan_grid_flags(plan, g));
-    }
-    return s;
 }
 
 typedef gp_status (*run_fn)(gp_context *, const gp_inputs *, const gp_options *, gp_plan **);
@@ -100,7 +45,8 @@ static int64_t fail_in_turn(run_fn run, const gp_inputs *in, const gp_options *o
     gp_test_alloc_fail_after(-1, 0);
     cr_assert_eq(run(ctx, in, opts, &plan), GP_OK, "%s: %s", what, gp_context_last_error(ctx));
     int64_t total = gp_test_alloc_count();
-    char *want = grids_of(plan);
+    size_t want_size = 0;
+    char *want = plan_digest(ctx, plan, &want_size);
     cr_assert_gt(gp_plan_grid_count(plan), 10, "%s: the demo city makes its grids", what);
     gp_plan_free(plan);
     cr_assert_eq(gp_test_alloc_live(), base, "%s: the undisturbed run leaks", what);
@@ -122,9 +68,10 @@ static int64_t fail_in_turn(run_fn run, const gp_inputs *in, const gp_options *o
         } else {
             cr_assert_eq(st, GP_OK, "%s: allocation %lld failing gave %d: %s", what, (long long)n,
                          st, gp_context_last_error(ctx));
-            char *got = grids_of(plan);
-            cr_assert_str_eq(got, want, "%s: allocation %lld failing changed the grids", what,
-                             (long long)n);
+            size_t got_size = 0;
+            char *got = plan_digest(ctx, plan, &got_size);
+            cr_assert(got_size == want_size && memcmp(got, want, got_size) == 0,
+                      "%s: allocation %lld failing changed the grids", what, (long long)n);
             free(got);
         }
         gp_plan_free(plan);
@@ -140,7 +87,7 @@ static int64_t fail_in_turn(run_fn run, const gp_inputs *in, const gp_options *o
 static void setup(void)
 {
     cr_assert_eq(gp_context_new(&ctx), GP_OK);
-    threads_fail();
+    cr_assert(threads_cannot_start(), "a thread with a 64 TiB stack started: the test cannot work");
 }
 
 static void teardown(void)
