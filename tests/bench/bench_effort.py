@@ -18,7 +18,6 @@ usage: bench_effort.py CLI SHARED_DIR SCRATCH [COPIES [SEEDS [EFFORT ...]]]
 """
 
 import hashlib
-import json
 import math
 import os
 import statistics
@@ -32,20 +31,9 @@ EFFORTS = (0.5, 0.6, 0.7, 0.8, 1.0, 1.5)
 
 
 def partition(cli, city, out, effort, seed):
-    """gridpart partition into a new GeoPackage on 2 threads; exit 1 (grids out of bounds the
-    inputs force) is a normal result. Returns the wall seconds and the report."""
-    report = out + ".json"
-    for path in (out, report):
-        if os.path.exists(path):
-            os.remove(path)
-    seconds = bench_pipeline.wall(
-        [cli, "partition", "--communities", os.path.join(city, "communities.gpkg"),
-         "--id-field", "code", "--streets", os.path.join(city, "streets.gpkg"),
-         "--class-field", "class", "--households", os.path.join(city, "households.gpkg"),
-         "--count-field", "households", "--threads", "2", "--effort", repr(effort),
-         "--seed", str(seed), "-o", out, "--report", report], ok=(0, 1))
-    with open(report) as f:
-        return seconds, json.load(f)
+    """bench_pipeline's run on 2 threads at this effort and seed: wall seconds and report."""
+    return bench_pipeline.partition(cli, city, out, 2,
+                                    ["--effort", repr(effort), "--seed", str(seed)])
 
 
 def grids_quality(out):

@@ -63,10 +63,11 @@ def floor(city, out):
     return t
 
 
-def partition(cli, city, out, threads):
+def partition(cli, city, out, threads, extra=()):
     """gridpart partition into a new GeoPackage, as the floor writes one (an existing one would
-    take the other path: its layers replaced in place); exit 1 (grids out of bounds the inputs
-    force) is a normal result."""
+    take the other path: its layers replaced in place), with the `extra` arguments; exit 1
+    (grids out of bounds the inputs force) is a normal result. Returns the wall seconds and the
+    run's report."""
     report = out + ".json"
     for path in (out, report):
         if os.path.exists(path):
@@ -75,14 +76,10 @@ def partition(cli, city, out, threads):
                     "--id-field", "code", "--streets", os.path.join(city, "streets.gpkg"),
                     "--class-field", "class", "--households",
                     os.path.join(city, "households.gpkg"), "--count-field", "households",
-                    "--threads", str(threads), "-o", out, "--report", report, "--overwrite"],
-                   ok=(0, 1))
+                    "--threads", str(threads), "-o", out, "--report", report, "--overwrite"] +
+                   list(extra), ok=(0, 1))
     with open(report) as f:
-        w = json.load(f)["seconds"]["wall"]
-    # Where the time went: reading, the run after it (blocks, optimizer, assembly), and the
-    # rest (writing the outputs, starting and ending the process).
-    STAGES.setdefault(threads, []).append((w["read"], w["run"] - w["read"], seconds - w["run"]))
-    return seconds
+        return seconds, json.load(f)
 
 
 def main():
@@ -99,8 +96,14 @@ def main():
         for threads in (1, 2):
             key = "1 thread" if threads == 1 else "2 threads"
             out = os.path.join(scratch, "grids_%d_%d.gpkg" % (copies, threads))
-            times[key].append(partition(cli, city, out, threads))
+            seconds, report = partition(cli, city, out, threads)
+            times[key].append(seconds)
             cpu[key].append(CPU[cli])
+            # Where the time went: reading, the run after it (blocks, optimizer, assembly), and
+            # the rest (writing the outputs, starting and ending the process).
+            w = report["seconds"]["wall"]
+            STAGES.setdefault(threads, []).append((w["read"], w["run"] - w["read"],
+                                                   seconds - w["run"]))
     print("load after: %.2f %.2f %.2f" % os.getloadavg())
     med = {k: statistics.median(v) for k, v in times.items()}
     for k, v in times.items():
