@@ -582,45 +582,50 @@ static gp_status complete_linkage(net *nt, const endpt *fr, const int32_t *idx, 
     return GP_OK;
 }
 
-/*
- * Step 2b: cluster free ends. A cluster of two or more moves to its centroid (joined to the
- * border when within a tolerance of it); a lone end moves to the nearest fixed end within 1.5
- * tolerances, or is left for extend_ends (status END_LONE).
- */
-static gp_status cluster_ends(net *nt, const GEOSPreparedGeometry *border_prep, double tol,
-                              uint8_t *status)
+/* What the steps of cluster_ends share: the free and fixed ends (sorted by cmp_endpt) and the
+ * single-linkage components of the free ends, whose members lie contiguous in
+ * order[start[r] .. start[r + 1]); cap entries each (start cap + 1). */
+typedef struct end_clusters {
+    net *nt;
+    const GEOSPreparedGeometry *border_prep;
+    uint8_t *status;
+    double tol, radius, diameter;
+    endpt *fr, *fx;
+    size_t n_free, n_fixed;
+    int32_t *parent, *order, *label, *start;
+} end_clusters;
+
+/* The free and fixed ends of the pieces into ec->fr and ec->fx, each sorted. */
+static void collect_ends(end_clusters *ec)
 {
-    gp_status st = GP_OK;
-    double radius = 1.5 * tol, diameter = 2 * tol, r2 = diameter * diameter;
-    size_t n_free = 0, n_fixed = 0, cap = 2 * ((size_t)nt->n + 1);
-    endpt *fr = gp_malloc(cap * sizeof *fr);
-    endpt *fx = gp_malloc(cap * sizeof *fx);
-    int32_t *parent = gp_malloc(cap * sizeof *parent);
-    int32_t *order = gp_malloc(cap * sizeof *order);
-    int32_t *label = gp_malloc(cap * sizeof *label);
-    int32_t *start = gp_calloc(cap + 1, sizeof *start);
-    if (fr == NULL || fx == NULL || parent == NULL || order == NULL || label == NULL ||
-        start == NULL) {
-        st = gp_error_nomem(nt->ctx, "line ends");
-        goto done;
-    }
+    const net *nt = ec->nt;
     for (int32_t i = 0; i < nt->n; i++) {
         for (int32_t end = 0; end < 2; end++) {
             const double *v = end_xy(&nt->p[i], end);
             endpt x = {v[0], v[1], i, end};
-            if (status[2 * i + end] == END_FREE) {
-                fr[n_free++] = x;
-            } else if (status[2 * i + end] == END_FIXED) {
-                fx[n_fixed++] = x;
+            if (ec->status[2 * i + end] == END_FREE) {
+                ec->fr[ec->n_free++] = x;
+            } else if (ec->status[2 * i + end] == END_FIXED) {
+                ec->fx[ec->n_fixed++] = x;
             }
         }
     }
-    if (n_free > 1) {
-        qsort(fr, n_free, sizeof *fr, cmp_endpt);
+    if (ec->n_free > 1) {
+        qsort(ec->fr, ec->n_free, sizeof *ec->fr, cmp_endpt);
     }
-    if (n_fixed > 1) {
-        qsort(fx, n_fixed, sizeof *fx, cmp_endpt);
+    if (ec->n_fixed > 1) {
+        qsort(ec->fx, ec->n_fixed, sizeof *ec->fx, cmp_endpt);
     }
+}
+
+/* Single-linkage components of the free ends within the diameter of each other, each rooted at
+ * its lowest end, their members listed by component in ec->order from ec->start. */
+static void link_components(end_clusters *ec)
+{
+    const endpt *fr = ec->fr;
+    size_t n_free = ec->n_free;
+    int32_t *parent = ec->parent, *start = ec->start;
+    double diameter = ec->diameter, r2 = diameter * diameter;
     for (size_t i = 0; i < n_free; i++) {
         parent[i] = (int32_t)i;
     }
@@ -643,85 +648,136 @@ static gp_status cluster_ends(net *nt, const GEOSPreparedGeometry *border_prep, 
         start[i + 1] += start[i];
     }
     for (size_t i = 0; i < n_free; i++) {
-        order[start[find(parent, (int32_t)i)]++] = (int32_t)i;
+        ec->order[start[find(parent, (int32_t)i)]++] = (int32_t)i;
     }
     for (size_t i = n_free; i > 0; i--) {
         start[i] = start[i - 1];
     }
     start[0] = 0;
-    for (size_t r = 0; r < n_free && st == GP_OK; r++) {
-        int32_t *idx = order + start[r], k = start[r + 1] - start[r];
+}
+
+/* The fixed end nearest to the free end e within the radius into (*tx, *ty); 0 when none. */
+static int nearest_fixed(const end_clusters *ec, const endpt *e, double *tx, double *ty)
+{
+    const endpt *fx = ec->fx;
+    double radius = ec->radius;
+    size_t lo = 0, hi = ec->n_fixed;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (fx[mid].x < e->x - radius) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    double best = INFINITY;
+    for (size_t q = lo; q < ec->n_fixed && fx[q].x <= e->x + radius; q++) {
+        double d = hypot(fx[q].x - e->x, fx[q].y - e->y);
+        if (d <= radius && d < best) {
+            best = d;
+            *tx = fx[q].x;
+            *ty = fx[q].y;
+        }
+    }
+    return isfinite(best);
+}
+
+/* The cluster a of the component idx[0..k-1] (labelled by complete_linkage) to its point: a
+ * lone end to the nearest fixed end (else it is marked END_LONE), two or more ends to their
+ * centroid, joined to the border when within a tolerance of it. */
+static gp_status move_cluster(end_clusters *ec, const int32_t *idx, int32_t k, int32_t a)
+{
+    net *nt = ec->nt;
+    const endpt *fr = ec->fr;
+    const int32_t *label = ec->label;
+    gp_status st = GP_OK;
+    int32_t m = 0;
+    double tx = 0, ty = 0;
+    for (int32_t i = 0; i < k; i++) {
+        if (label[i] == a) {
+            tx += fr[idx[i]].x;
+            ty += fr[idx[i]].y;
+            m++;
+        }
+    }
+    tx /= m;
+    ty /= m;
+    if (m == 1) {
+        /* A lone end: to the nearest fixed end within the radius, if any. */
+        const endpt *e = &fr[idx[a]];
+        if (!nearest_fixed(ec, e, &tx, &ty)) {
+            ec->status[2 * e->piece + e->end] = END_LONE;
+            return GP_OK;
+        }
+    } else {
+        /* A junction of noisy ends within a tolerance of the border is on it. */
+        double d, bx, by;
+        int at_vertex;
+        st = nearest_on_border(nt, ec->border_prep, tx, ty, &d, &bx, &by, &at_vertex);
+        if (st == GP_OK && d <= ec->tol && d > 0) {
+            st = add_join(nt, tx, ty, bx, by, at_vertex);
+        }
+    }
+    for (int32_t i = 0; i < k; i++) {
+        if (label[i] == a) {
+            const endpt *e = &fr[idx[i]];
+            double *v = end_xy(&nt->p[e->piece], e->end);
+            v[0] = tx;
+            v[1] = ty;
+            ec->status[2 * e->piece + e->end] = END_MOVED;
+        }
+    }
+    return st;
+}
+
+/*
+ * Step 2b: cluster free ends. A cluster of two or more moves to its centroid (joined to the
+ * border when within a tolerance of it); a lone end moves to the nearest fixed end within 1.5
+ * tolerances, or is left for extend_ends (status END_LONE).
+ */
+static gp_status cluster_ends(net *nt, const GEOSPreparedGeometry *border_prep, double tol,
+                              uint8_t *status)
+{
+    gp_status st = GP_OK;
+    size_t cap = 2 * ((size_t)nt->n + 1);
+    end_clusters ec = {.nt = nt,
+                       .border_prep = border_prep,
+                       .status = status,
+                       .tol = tol,
+                       .radius = 1.5 * tol,
+                       .diameter = 2 * tol};
+    ec.fr = gp_malloc(cap * sizeof *ec.fr);
+    ec.fx = gp_malloc(cap * sizeof *ec.fx);
+    ec.parent = gp_malloc(cap * sizeof *ec.parent);
+    ec.order = gp_malloc(cap * sizeof *ec.order);
+    ec.label = gp_malloc(cap * sizeof *ec.label);
+    ec.start = gp_calloc(cap + 1, sizeof *ec.start);
+    if (ec.fr == NULL || ec.fx == NULL || ec.parent == NULL || ec.order == NULL ||
+        ec.label == NULL || ec.start == NULL) {
+        st = gp_error_nomem(nt->ctx, "line ends");
+        goto done;
+    }
+    collect_ends(&ec);
+    link_components(&ec);
+    for (size_t r = 0; r < ec.n_free && st == GP_OK; r++) {
+        int32_t *idx = ec.order + ec.start[r], k = ec.start[r + 1] - ec.start[r];
         if (k == 0) {
             continue;
         }
-        st = complete_linkage(nt, fr, idx, k, diameter, label);
+        st = complete_linkage(nt, ec.fr, idx, k, ec.diameter, ec.label);
         for (int32_t a = 0; a < k && st == GP_OK; a++) {
-            if (label[a] != a) {
-                continue;
-            }
-            int32_t m = 0;
-            double tx = 0, ty = 0;
-            for (int32_t i = 0; i < k; i++) {
-                if (label[i] == a) {
-                    tx += fr[idx[i]].x;
-                    ty += fr[idx[i]].y;
-                    m++;
-                }
-            }
-            tx /= m;
-            ty /= m;
-            if (m == 1) {
-                /* A lone end: to the nearest fixed end within the radius, if any. */
-                const endpt *e = &fr[idx[a]];
-                size_t lo = 0, hi = n_fixed;
-                while (lo < hi) {
-                    size_t mid = (lo + hi) / 2;
-                    if (fx[mid].x < e->x - radius) {
-                        lo = mid + 1;
-                    } else {
-                        hi = mid;
-                    }
-                }
-                double best = INFINITY;
-                for (size_t q = lo; q < n_fixed && fx[q].x <= e->x + radius; q++) {
-                    double d = hypot(fx[q].x - e->x, fx[q].y - e->y);
-                    if (d <= radius && d < best) {
-                        best = d;
-                        tx = fx[q].x;
-                        ty = fx[q].y;
-                    }
-                }
-                if (!isfinite(best)) {
-                    status[2 * e->piece + e->end] = END_LONE;
-                    continue;
-                }
-            } else {
-                /* A junction of noisy ends within a tolerance of the border is on it. */
-                double d, bx, by;
-                int at_vertex;
-                st = nearest_on_border(nt, border_prep, tx, ty, &d, &bx, &by, &at_vertex);
-                if (st == GP_OK && d <= tol && d > 0) {
-                    st = add_join(nt, tx, ty, bx, by, at_vertex);
-                }
-            }
-            for (int32_t i = 0; i < k; i++) {
-                if (label[i] == a) {
-                    const endpt *e = &fr[idx[i]];
-                    double *v = end_xy(&nt->p[e->piece], e->end);
-                    v[0] = tx;
-                    v[1] = ty;
-                    status[2 * e->piece + e->end] = END_MOVED;
-                }
+            if (ec.label[a] == a) {
+                st = move_cluster(&ec, idx, k, a);
             }
         }
     }
 done:
-    gp_free(fr);
-    gp_free(fx);
-    gp_free(parent);
-    gp_free(order);
-    gp_free(label);
-    gp_free(start);
+    gp_free(ec.fr);
+    gp_free(ec.fx);
+    gp_free(ec.parent);
+    gp_free(ec.order);
+    gp_free(ec.label);
+    gp_free(ec.start);
     return st;
 }
 
