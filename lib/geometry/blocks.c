@@ -947,60 +947,71 @@ static int cmp_node_end(const void *pa, const void *pb)
     return a->dropped - b->dropped;
 }
 
-/*
- * Steps 3-4: node the lines, drop the edges lying within the tolerance of the border, join each
- * node that lost such an edge (and keeps another) to the border, and node all that with the
- * border. *out: the noded network (free with GEOSGeom_destroy_r).
- */
-static gp_status build_network(net *nt, const GEOSPreparedGeometry *comm_prep,
-                               const GEOSPreparedGeometry *inner_prep,
-                               const GEOSPreparedGeometry *border_prep, double tol,
-                               GEOSGeometry **out, int32_t *n_dropped)
+/* What the steps of build_network share; network_work_free frees it, not the result. */
+typedef struct network_work {
+    net *nt;
+    GEOSContextHandle_t h;
+    GEOSGeometry **lines; /* the pieces as lines, until noded */
+    int32_t n_lines;
+    GEOSGeometry *streets; /* the noded lines, n_edges edges */
+    int32_t n_edges;
+    uint8_t *drop; /* per edge: 1 along the border, 2 not a line */
+    node_end *ne;  /* both ends of every line edge */
+    size_t n_ne;
+    GEOSGeometry **all; /* kept edges, joins and border, to node together */
+    int32_t n_all;
+} network_work;
+
+/* Free the scratch of build_network (what was not taken over by noding). */
+static void network_work_free(network_work *w)
 {
-    GEOSContextHandle_t h = nt->h;
-    gp_status st = GP_OK;
-    GEOSGeometry **lines = gp_calloc((size_t)nt->n + 1, sizeof *lines);
-    GEOSGeometry *streets = NULL, **all = NULL;
-    node_end *ne = NULL;
-    uint8_t *drop = NULL;
-    int32_t n_lines = 0, n_edges = 0, n_all = 0;
-    *out = NULL;
-    *n_dropped = 0;
-    if (lines == NULL) {
-        return gp_error_nomem(nt->ctx, "lines");
+    GEOSContextHandle_t h = w->h;
+    destroy_all(h, w->lines, w->n_lines);
+    destroy_all(h, w->all, w->n_all);
+    if (w->streets != NULL) {
+        GEOSGeom_destroy_r(h, w->streets);
     }
+    gp_free(w->ne);
+    gp_free(w->drop);
+}
+
+/* Step 3: the pieces but the border and collapsed ones, noded into w->streets. */
+static gp_status node_streets(network_work *w)
+{
+    net *nt = w->nt;
+    GEOSContextHandle_t h = w->h;
     for (int32_t i = 0; i < nt->n; i++) {
         const gp_piece *p = &nt->p[i];
         if (p->kind == 2 || (p->n == 2 && p->xy[0] == p->xy[2] && p->xy[1] == p->xy[3])) {
             continue; /* the border comes in step 4; a piece collapsed into a junction */
         }
-        lines[n_lines] = piece_line(h, p);
-        if (lines[n_lines] == NULL) {
-            st = gp_error(nt->ctx, GP_ERR_GEOMETRY, "bad line: %s", gp_ctx_engine_error(nt->ctx));
-            goto done;
+        w->lines[w->n_lines] = piece_line(h, p);
+        if (w->lines[w->n_lines] == NULL) {
+            return gp_error(nt->ctx, GP_ERR_GEOMETRY, "bad line: %s", gp_ctx_engine_error(nt->ctx));
         }
-        n_lines++;
+        w->n_lines++;
     }
-    if (n_lines > 0) {
-        streets = node_lines(h, lines, n_lines);
-        n_lines = 0; /* taken over */
-        if (streets == NULL) {
-            st = gp_error(nt->ctx, GP_ERR_GEOMETRY, "noding the streets failed: %s",
-                          gp_ctx_engine_error(nt->ctx));
-            goto done;
+    if (w->n_lines > 0) {
+        w->streets = node_lines(h, w->lines, w->n_lines);
+        w->n_lines = 0; /* taken over */
+        if (w->streets == NULL) {
+            return gp_error(nt->ctx, GP_ERR_GEOMETRY, "noding the streets failed: %s",
+                            gp_ctx_engine_error(nt->ctx));
         }
-        n_edges = GEOSGetNumGeometries_r(h, streets);
+        w->n_edges = GEOSGetNumGeometries_r(h, w->streets);
     }
-    drop = gp_calloc((size_t)n_edges + 1, 1);
-    ne = gp_malloc(2 * ((size_t)n_edges + 1) * sizeof *ne);
-    all = gp_calloc((size_t)n_edges + (size_t)nt->jn.n + (size_t)nt->n + 2, sizeof *all);
-    if (drop == NULL || ne == NULL || all == NULL) {
-        st = gp_error_nomem(nt->ctx, "the street network");
-        goto done;
-    }
-    size_t n_ne = 0;
-    for (int32_t k = 0; k < n_edges; k++) {
-        const GEOSGeometry *g = GEOSGetGeometryN_r(h, streets, k);
+    return GP_OK;
+}
+
+/* Mark the edges outside inner (within the tolerance of the border) dropped, counting them in
+ * *n_dropped, and list the ends of every line edge with its mark. */
+static void mark_border_edges(network_work *w, const GEOSPreparedGeometry *inner_prep, double tol,
+                              int32_t *n_dropped)
+{
+    GEOSContextHandle_t h = w->h;
+    uint8_t *drop = w->drop;
+    for (int32_t k = 0; k < w->n_edges; k++) {
+        const GEOSGeometry *g = GEOSGetGeometryN_r(h, w->streets, k);
         const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, g);
         unsigned int m = 0;
         if (GEOSGeomTypeId_r(h, g) != GEOS_LINESTRING || cs == NULL ||
@@ -1015,87 +1026,139 @@ static gp_status build_network(net *nt, const GEOSPreparedGeometry *comm_prep,
         for (unsigned int j = 0; j < 2; j++) {
             node_end x = {0, 0, drop[k]};
             GEOSCoordSeq_getXY_r(h, cs, j == 0 ? 0 : m - 1, &x.x, &x.y);
-            ne[n_ne++] = x;
+            w->ne[w->n_ne++] = x;
         }
     }
+}
+
+/* Join the node (x, y), which lost a dropped edge and keeps another, to the nearest point of
+ * the border, when it lies inside the community. */
+static gp_status join_node(net *nt, const GEOSPreparedGeometry *comm_prep,
+                           const GEOSPreparedGeometry *border_prep, double x, double y)
+{
+    GEOSContextHandle_t h = nt->h;
+    gp_status st = GP_OK;
+    /* Only from inside: a node on the border or beyond it is noded with it. */
+    GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, x, y);
+    int inside = pt ? GEOSPreparedContains_r(h, comm_prep, pt) : -1;
+    if (pt != NULL) {
+        GEOSGeom_destroy_r(h, pt);
+    }
+    double d, bx, by;
+    int at_vertex;
+    if (inside < 0) {
+        st = gp_error_nomem(nt->ctx, "a point");
+    } else if (inside == 2) {
+        st = gp_error(nt->ctx, GP_ERR_GEOMETRY, "cannot place a node: %s",
+                      gp_ctx_engine_error(nt->ctx));
+    } else if (inside == 1) {
+        st = nearest_on_border(nt, border_prep, x, y, &d, &bx, &by, &at_vertex);
+        if (st == GP_OK) {
+            st = add_join(nt, x, y, bx, by, at_vertex);
+        }
+    }
+    return st;
+}
+
+/* Join to the border every node with dropped and kept edges (join_node). */
+static gp_status join_cut_nodes(network_work *w, const GEOSPreparedGeometry *comm_prep,
+                                const GEOSPreparedGeometry *border_prep)
+{
+    gp_status st = GP_OK;
+    node_end *ne = w->ne;
+    size_t n_ne = w->n_ne;
     /* A node with dropped and kept edges: the kept ones reached the border through it. */
-    if (*n_dropped > 0) {
-        qsort(ne, n_ne, sizeof *ne, cmp_node_end);
-        for (size_t i = 0; i < n_ne && st == GP_OK;) {
-            size_t j = i;
-            int kept = 0, dropped = 0;
-            while (j < n_ne && ne[j].x == ne[i].x && ne[j].y == ne[i].y) {
-                kept |= ne[j].dropped == 0;
-                dropped |= ne[j].dropped == 1;
-                j++;
-            }
-            if (kept && dropped) {
-                /* Only from inside: a node on the border or beyond it is noded with it. */
-                GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, ne[i].x, ne[i].y);
-                int inside = pt ? GEOSPreparedContains_r(h, comm_prep, pt) : -1;
-                if (pt != NULL) {
-                    GEOSGeom_destroy_r(h, pt);
-                }
-                double d, bx, by;
-                int at_vertex;
-                if (inside < 0) {
-                    st = gp_error_nomem(nt->ctx, "a point");
-                } else if (inside == 2) {
-                    st = gp_error(nt->ctx, GP_ERR_GEOMETRY, "cannot place a node: %s",
-                                  gp_ctx_engine_error(nt->ctx));
-                } else if (inside == 1) {
-                    st = nearest_on_border(nt, border_prep, ne[i].x, ne[i].y, &d, &bx, &by,
-                                           &at_vertex);
-                    if (st == GP_OK) {
-                        st = add_join(nt, ne[i].x, ne[i].y, bx, by, at_vertex);
-                    }
-                }
-            }
-            i = j;
+    qsort(ne, n_ne, sizeof *ne, cmp_node_end);
+    for (size_t i = 0; i < n_ne && st == GP_OK;) {
+        size_t j = i;
+        int kept = 0, dropped = 0;
+        while (j < n_ne && ne[j].x == ne[i].x && ne[j].y == ne[i].y) {
+            kept |= ne[j].dropped == 0;
+            dropped |= ne[j].dropped == 1;
+            j++;
         }
-        if (st != GP_OK) {
-            goto done;
+        if (kept && dropped) {
+            st = join_node(w->nt, comm_prep, border_prep, ne[i].x, ne[i].y);
         }
+        i = j;
     }
-    for (int32_t k = 0; k < n_edges; k++) {
-        if (drop[k] == 0) {
-            all[n_all] = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, streets, k));
-            if (all[n_all++] == NULL) {
-                st = gp_error_nomem(nt->ctx, "the street network");
-                goto done;
+    return st;
+}
+
+/* Step 4's lines into w->all: the kept edges (cloned), the joins and the border. */
+static gp_status gather_network(network_work *w)
+{
+    net *nt = w->nt;
+    GEOSContextHandle_t h = w->h;
+    for (int32_t k = 0; k < w->n_edges; k++) {
+        if (w->drop[k] == 0) {
+            w->all[w->n_all] = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, w->streets, k));
+            if (w->all[w->n_all++] == NULL) {
+                return gp_error_nomem(nt->ctx, "the street network");
             }
         }
     }
     for (int32_t k = 0; k < nt->jn.n; k++) {
         GEOSCoordSequence *cs = GEOSCoordSeq_copyFromBuffer_r(h, nt->jn.v + 4 * k, 2, 0, 0);
-        all[n_all] = cs ? GEOSGeom_createLineString_r(h, cs) : NULL;
-        if (all[n_all++] == NULL) {
-            st = gp_error_nomem(nt->ctx, "the street network");
-            goto done;
+        w->all[w->n_all] = cs ? GEOSGeom_createLineString_r(h, cs) : NULL;
+        if (w->all[w->n_all++] == NULL) {
+            return gp_error_nomem(nt->ctx, "the street network");
         }
     }
     for (int32_t i = 0; i < nt->n; i++) {
         if (nt->p[i].kind == 2) {
-            all[n_all] = piece_line(h, &nt->p[i]);
-            if (all[n_all++] == NULL) {
-                st = gp_error_nomem(nt->ctx, "the street network");
-                goto done;
+            w->all[w->n_all] = piece_line(h, &nt->p[i]);
+            if (w->all[w->n_all++] == NULL) {
+                return gp_error_nomem(nt->ctx, "the street network");
             }
         }
     }
-    *out = node_lines(h, all, n_all);
-    n_all = 0; /* taken over */
+    return GP_OK;
+}
+
+/*
+ * Steps 3-4: node the lines, drop the edges lying within the tolerance of the border, join each
+ * node that lost such an edge (and keeps another) to the border, and node all that with the
+ * border. *out: the noded network (free with GEOSGeom_destroy_r).
+ */
+static gp_status build_network(net *nt, const GEOSPreparedGeometry *comm_prep,
+                               const GEOSPreparedGeometry *inner_prep,
+                               const GEOSPreparedGeometry *border_prep, double tol,
+                               GEOSGeometry **out, int32_t *n_dropped)
+{
+    network_work w = {.nt = nt, .h = nt->h};
+    GEOSContextHandle_t h = nt->h;
+    gp_status st = GP_OK;
+    w.lines = gp_calloc((size_t)nt->n + 1, sizeof *w.lines);
+    *out = NULL;
+    *n_dropped = 0;
+    if (w.lines == NULL) {
+        return gp_error_nomem(nt->ctx, "lines");
+    }
+    if ((st = node_streets(&w)) != GP_OK) {
+        goto done;
+    }
+    w.drop = gp_calloc((size_t)w.n_edges + 1, 1);
+    w.ne = gp_malloc(2 * ((size_t)w.n_edges + 1) * sizeof *w.ne);
+    w.all = gp_calloc((size_t)w.n_edges + (size_t)nt->jn.n + (size_t)nt->n + 2, sizeof *w.all);
+    if (w.drop == NULL || w.ne == NULL || w.all == NULL) {
+        st = gp_error_nomem(nt->ctx, "the street network");
+        goto done;
+    }
+    mark_border_edges(&w, inner_prep, tol, n_dropped);
+    if (*n_dropped > 0 && (st = join_cut_nodes(&w, comm_prep, border_prep)) != GP_OK) {
+        goto done;
+    }
+    if ((st = gather_network(&w)) != GP_OK) {
+        goto done;
+    }
+    *out = node_lines(h, w.all, w.n_all);
+    w.n_all = 0; /* taken over */
     if (*out == NULL) {
         st = gp_error(nt->ctx, GP_ERR_GEOMETRY, "noding failed: %s", gp_ctx_engine_error(nt->ctx));
     }
 done:
-    destroy_all(h, lines, n_lines);
-    destroy_all(h, all, n_all);
-    if (streets != NULL) {
-        GEOSGeom_destroy_r(h, streets);
-    }
-    gp_free(ne);
-    gp_free(drop);
+    network_work_free(&w);
     return st;
 }
 
