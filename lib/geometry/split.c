@@ -1413,33 +1413,33 @@ static int32_t uf_find(int32_t *parent, int32_t i)
     return i;
 }
 
-gp_status gp_splitter_pieces(gp_context *ctx, gp_splitter *sp, const gp_cells *cells,
-                             const int32_t *assign, int32_t n_grids, gp_pieces **out)
+/* The work of gp_splitter_pieces, stage by stage. */
+typedef struct piece_build {
+    gp_context *ctx;
+    GEOSContextHandle_t h;
+    const gp_blocks *b;
+    const gp_cells *cells;
+    const int32_t *assign; /* grid per cell vertex */
+    int32_t n, n0;         /* cell vertices, blocks */
+    int32_t np;            /* pieces */
+    int32_t *parent;       /* union-find over the vertices; then per cut block, pieces placed */
+    int32_t *piece;        /* per vertex: its piece */
+    int32_t *n_pieces_of;  /* per block: its pieces */
+    int32_t *mstart;       /* np + 1 offsets into members */
+    int32_t *members;      /* vertices grouped by piece */
+    int32_t *at;           /* scratch per piece; then per block its index among cut blocks, or -1 */
+    gp_pieces *ps;
+    gp_blocks *pb;
+} piece_build;
+
+/* 1. Cells of one block in one grid, adjacent inside the block, are one piece; the root of a
+ * group is its lowest vertex, so a block's own vertex roots the piece that keeps its id. */
+static void group_cells(piece_build *pw)
 {
-    *out = NULL;
-    GEOSContextHandle_t h = sp->h;
-    const gp_blocks *b = sp->b;
-    int32_t n = cells->n, n0 = cells->n_blocks;
-    gp_status st = GP_OK;
-    int32_t *parent = gp_malloc(((size_t)n + 1) * sizeof *parent);
-    int32_t *piece = gp_malloc(((size_t)n + 1) * sizeof *piece);
-    int32_t *mstart = NULL, *members = NULL, *at = NULL;
-    int32_t *n_pieces_of = gp_calloc((size_t)n0 + 1, sizeof *n_pieces_of);
-    gp_pieces *ps = gp_calloc(1, sizeof *ps);
-    gp_blocks *pb = gp_calloc(1, sizeof *pb);
-    if (!parent || !piece || !n_pieces_of || !ps || !pb) {
-        gp_free(pb);
-        st = gp_error_nomem(ctx, "pieces");
-        goto done;
-    }
-    ps->blocks = pb;
-    pb->h = h;
-    pb->community = b->community;
-    pb->households_assigned = b->households_assigned;
-    pb->community_area = b->community_area;
-    ps->n_grids = n_grids;
-    /* Cells of one block in one grid, adjacent inside the block, are one piece; the root of a
-     * group is its lowest vertex, so a block's own vertex roots the piece that keeps its id. */
+    const gp_cells *cells = pw->cells;
+    const int32_t *assign = pw->assign;
+    int32_t *parent = pw->parent;
+    int32_t n = pw->n, n0 = pw->n0;
     for (int32_t u = 0; u < n; u++) {
         parent[u] = u;
     }
@@ -1460,13 +1460,23 @@ gp_status gp_splitter_pieces(gp_context *ctx, gp_splitter *sp, const gp_cells *c
     int32_t np = n0;
     for (int32_t u = 0; u < n; u++) {
         int32_t r = uf_find(parent, u);
-        piece[u] = r < n0 ? r : (r == u ? np++ : piece[r]);
+        pw->piece[u] = r < n0 ? r : (r == u ? np++ : pw->piece[r]);
     }
     for (int32_t u = 0; u < n; u++) {
         if (uf_find(parent, u) == u) {
-            n_pieces_of[cells->block[u]]++;
+            pw->n_pieces_of[cells->block[u]]++;
         }
     }
+    pw->np = np;
+}
+
+/* 2. The pieces' arrays, and the vertices grouped by piece. */
+static gp_status alloc_pieces(piece_build *pw)
+{
+    const gp_cells *cells = pw->cells;
+    gp_pieces *ps = pw->ps;
+    gp_blocks *pb = pw->pb;
+    int32_t n = pw->n, np = pw->np;
     pb->n = np;
     pb->geom = gp_calloc((size_t)np + 1, sizeof *pb->geom);
     pb->area = gp_calloc((size_t)np + 1, sizeof *pb->area);
@@ -1478,34 +1488,44 @@ gp_status gp_splitter_pieces(gp_context *ctx, gp_splitter *sp, const gp_cells *c
     ps->assign = gp_malloc(((size_t)np + 1) * sizeof *ps->assign);
     ps->origin = gp_malloc(((size_t)np + 1) * sizeof *ps->origin);
     ps->on_streets = gp_malloc((size_t)np + 1);
-    ps->grid_split = gp_calloc((size_t)n_grids + 1, 1);
-    mstart = gp_calloc((size_t)np + 2, sizeof *mstart);
-    members = gp_malloc(((size_t)n + 1) * sizeof *members);
-    at = gp_malloc(((size_t)np + 1) * sizeof *at);
+    ps->grid_split = gp_calloc((size_t)ps->n_grids + 1, 1);
+    pw->mstart = gp_calloc((size_t)np + 2, sizeof *pw->mstart);
+    pw->members = gp_malloc(((size_t)n + 1) * sizeof *pw->members);
+    pw->at = gp_malloc(((size_t)np + 1) * sizeof *pw->at);
     if (!pb->geom || !pb->area || !pb->perimeter || !pb->households || !pb->workload ||
-        !pb->hh_start ||
-        !pb->hh_list || !ps->assign || !ps->origin || !ps->on_streets || !ps->grid_split ||
-        !mstart || !members || !at) {
-        st = gp_error_nomem(ctx, "pieces");
-        goto done;
+        !pb->hh_start || !pb->hh_list || !ps->assign || !ps->origin || !ps->on_streets ||
+        !ps->grid_split || !pw->mstart || !pw->members || !pw->at) {
+        return gp_error_nomem(pw->ctx, "pieces");
     }
     memset(ps->on_streets, 1, (size_t)np + 1);
     for (int32_t u = 0; u < n; u++) {
-        mstart[piece[u] + 1]++;
+        pw->mstart[pw->piece[u] + 1]++;
     }
     for (int32_t p = 0; p < np; p++) {
-        mstart[p + 1] += mstart[p];
+        pw->mstart[p + 1] += pw->mstart[p];
     }
-    memcpy(at, mstart, (size_t)np * sizeof *at);
+    memcpy(pw->at, pw->mstart, (size_t)np * sizeof *pw->at);
     for (int32_t u = 0; u < n; u++) {
-        members[at[piece[u]]++] = u;
+        pw->members[pw->at[pw->piece[u]]++] = u;
     }
+    return GP_OK;
+}
+
+/* 3. Each piece's grid, block, totals and households, and its shape: a block not cut keeps
+ * its polygon, any other piece is the union of its cells. */
+static gp_status fill_pieces(piece_build *pw)
+{
+    gp_context *ctx = pw->ctx;
+    GEOSContextHandle_t h = pw->h;
+    const gp_cells *cells = pw->cells;
+    gp_pieces *ps = pw->ps;
+    gp_blocks *pb = pw->pb;
     int32_t hh_at = 0;
-    for (int32_t p = 0; p < np; p++) {
-        const int32_t *m = members + mstart[p];
-        int32_t k = mstart[p + 1] - mstart[p];
+    for (int32_t p = 0; p < pw->np; p++) {
+        const int32_t *m = pw->members + pw->mstart[p];
+        int32_t k = pw->mstart[p + 1] - pw->mstart[p];
         int32_t u0 = m[0];
-        ps->assign[p] = assign[u0];
+        ps->assign[p] = pw->assign[u0];
         ps->origin[p] = cells->block[u0];
         pb->hh_start[p] = hh_at;
         for (int32_t i = 0; i < k; i++) {
@@ -1518,26 +1538,34 @@ gp_status gp_splitter_pieces(gp_context *ctx, gp_splitter *sp, const gp_cells *c
             }
         }
         if (k == 1 && !cells->is_cell[u0]) {
-            const GEOSGeometry *g = cells->geom[u0] ? cells->geom[u0] : b->geom[u0];
+            const GEOSGeometry *g = cells->geom[u0] ? cells->geom[u0] : pw->b->geom[u0];
             pb->geom[p] = GEOSGeom_clone_r(h, g);
             pb->perimeter[p] = cells->perimeter[u0];
         } else {
-            if ((st = faces_union(ctx, h, cells->geom, m, k, &pb->geom[p])) != GP_OK) {
+            gp_status st = faces_union(ctx, h, cells->geom, m, k, &pb->geom[p]);
+            if (st != GP_OK) {
                 gp_error_prefix(ctx, "the cells of a piece of block %d", ps->origin[p]);
-                goto done;
+                return st;
             }
             GEOSLength_r(h, pb->geom[p], &pb->perimeter[p]);
         }
         if (pb->geom[p] == NULL) {
-            st = gp_error(ctx, GP_ERR_GEOMETRY, "cannot union the cells of a piece of block %d: %s",
-                          ps->origin[p], gp_ctx_engine_error(ctx));
-            goto done;
+            return gp_error(ctx, GP_ERR_GEOMETRY,
+                            "cannot union the cells of a piece of block %d: %s", ps->origin[p],
+                            gp_ctx_engine_error(ctx));
         }
     }
-    pb->hh_start[np] = hh_at;
-    /* The cut blocks, their pieces (own id first) and the lengths cut. */
+    pb->hh_start[pw->np] = hh_at;
+    return GP_OK;
+}
+
+/* 4. The cut blocks and their pieces (own id first). */
+static gp_status cut_runs(piece_build *pw)
+{
+    gp_pieces *ps = pw->ps;
+    int32_t n0 = pw->n0, np = pw->np;
     for (int32_t v = 0; v < n0; v++) {
-        ps->n_cut += n_pieces_of[v] > 1;
+        ps->n_cut += pw->n_pieces_of[v] > 1;
     }
     ps->cut_block = gp_malloc(((size_t)ps->n_cut + 1) * sizeof *ps->cut_block);
     ps->cut_first = gp_calloc((size_t)ps->n_cut + 2, sizeof *ps->cut_first);
@@ -1545,14 +1573,13 @@ gp_status gp_splitter_pieces(gp_context *ctx, gp_splitter *sp, const gp_cells *c
     ps->cut_off = gp_calloc((size_t)ps->n_cut + 1, sizeof *ps->cut_off);
     ps->cut_path = gp_calloc((size_t)ps->n_cut + 1, sizeof *ps->cut_path);
     if (!ps->cut_block || !ps->cut_first || !ps->cut_piece || !ps->cut_off || !ps->cut_path) {
-        st = gp_error_nomem(ctx, "pieces");
-        goto done;
+        return gp_error_nomem(pw->ctx, "pieces");
     }
-    int32_t *cut_index = at; /* reuse: block -> index among cut blocks, or -1 */
+    int32_t *cut_index = pw->at; /* reuse: block -> index among cut blocks, or -1 */
     int32_t k = 0;
     for (int32_t v = 0; v < n0; v++) {
         cut_index[v] = -1;
-        if (n_pieces_of[v] <= 1) {
+        if (pw->n_pieces_of[v] <= 1) {
             continue;
         }
         cut_index[v] = k;
@@ -1560,9 +1587,9 @@ gp_status gp_splitter_pieces(gp_context *ctx, gp_splitter *sp, const gp_cells *c
     }
     /* Each cut block's run: its own id first; further pieces were numbered in block order, so
      * appending keeps each run ascending. */
-    int32_t *fill = parent; /* reuse: per cut block, pieces placed so far */
+    int32_t *fill = pw->parent; /* reuse: per cut block, pieces placed so far */
     for (int32_t i = 0; i < k; i++) {
-        ps->cut_first[i + 1] = ps->cut_first[i] + n_pieces_of[ps->cut_block[i]];
+        ps->cut_first[i + 1] = ps->cut_first[i] + pw->n_pieces_of[ps->cut_block[i]];
         ps->cut_piece[ps->cut_first[i]] = ps->cut_block[i];
         fill[i] = 1;
     }
@@ -1570,7 +1597,16 @@ gp_status gp_splitter_pieces(gp_context *ctx, gp_splitter *sp, const gp_cells *c
         int32_t i = cut_index[ps->origin[p]];
         ps->cut_piece[ps->cut_first[i] + fill[i]++] = p;
     }
-    for (int32_t u = 0; u < n; u++) {
+    return GP_OK;
+}
+
+/* 5. The lengths cut in each cut block, the grids split, and the pieces off the streets. */
+static void cut_lengths(piece_build *pw)
+{
+    const gp_cells *cells = pw->cells;
+    const int32_t *assign = pw->assign, *piece = pw->piece, *cut_index = pw->at;
+    gp_pieces *ps = pw->ps;
+    for (int32_t u = 0; u < pw->n; u++) {
         for (int32_t e = cells->xadj[u]; e < cells->xadj[u + 1]; e++) {
             int32_t w = cells->adjncy[e];
             if (w < u || cells->block[w] != cells->block[u] || piece[w] == piece[u]) {
@@ -1587,13 +1623,45 @@ gp_status gp_splitter_pieces(gp_context *ctx, gp_splitter *sp, const gp_cells *c
             }
         }
     }
+}
+
+gp_status gp_splitter_pieces(gp_context *ctx, gp_splitter *sp, const gp_cells *cells,
+                             const int32_t *assign, int32_t n_grids, gp_pieces **out)
+{
+    *out = NULL;
+    const gp_blocks *b = sp->b;
+    int32_t n = cells->n, n0 = cells->n_blocks;
+    piece_build pw = {
+        .ctx = ctx, .h = sp->h, .b = b, .cells = cells, .assign = assign, .n = n, .n0 = n0};
+    gp_status st = GP_OK;
+    pw.parent = gp_malloc(((size_t)n + 1) * sizeof *pw.parent);
+    pw.piece = gp_malloc(((size_t)n + 1) * sizeof *pw.piece);
+    pw.n_pieces_of = gp_calloc((size_t)n0 + 1, sizeof *pw.n_pieces_of);
+    gp_pieces *ps = pw.ps = gp_calloc(1, sizeof *ps);
+    gp_blocks *pb = pw.pb = gp_calloc(1, sizeof *pb);
+    if (!pw.parent || !pw.piece || !pw.n_pieces_of || !ps || !pb) {
+        gp_free(pb);
+        st = gp_error_nomem(ctx, "pieces");
+        goto done;
+    }
+    ps->blocks = pb;
+    pb->h = sp->h;
+    pb->community = b->community;
+    pb->households_assigned = b->households_assigned;
+    pb->community_area = b->community_area;
+    ps->n_grids = n_grids;
+    group_cells(&pw);
+    if ((st = alloc_pieces(&pw)) == GP_OK && (st = fill_pieces(&pw)) == GP_OK &&
+        (st = cut_runs(&pw)) == GP_OK) {
+        cut_lengths(&pw);
+    }
 done:
-    gp_free(parent);
-    gp_free(piece);
-    gp_free(mstart);
-    gp_free(members);
-    gp_free(at);
-    gp_free(n_pieces_of);
+    gp_free(pw.parent);
+    gp_free(pw.piece);
+    gp_free(pw.mstart);
+    gp_free(pw.members);
+    gp_free(pw.at);
+    gp_free(pw.n_pieces_of);
     if (st != GP_OK) {
         gp_pieces_free(ps);
         ps = NULL;
