@@ -3,6 +3,7 @@
 
 #include "dataset.h"
 #include "canonical.h"
+#include "featgeom.h"
 #include "hits.h"
 #include "wkbbox.h"
 #include "loads.h"
@@ -87,41 +88,6 @@ static gp_status grow(gp_context *ctx, void **p, size_t need, size_t *cap, size_
     return GP_OK;
 }
 
-/* Keep only the polygonal parts of a (repaired) geometry, as a Polygon or MultiPolygon. */
-static GEOSGeometry *polygonal_part(GEOSContextHandle_t h, GEOSGeometry *g)
-{
-    int t = GEOSGeomTypeId_r(h, g);
-    if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON) {
-        return g;
-    }
-    int n = GEOSGetNumGeometries_r(h, g);
-    GEOSGeometry **parts = gp_calloc((size_t)(n > 0 ? n : 1), sizeof *parts);
-    int k = 0;
-    for (int i = 0; parts != NULL && i < n; i++) {
-        const GEOSGeometry *p = GEOSGetGeometryN_r(h, g, i);
-        int pt = GEOSGeomTypeId_r(h, p);
-        if (pt == GEOS_POLYGON) {
-            parts[k++] = GEOSGeom_clone_r(h, p);
-        } else if (pt == GEOS_MULTIPOLYGON) {
-            for (int j = 0; j < GEOSGetNumGeometries_r(h, p); j++) {
-                GEOSGeometry **q = gp_reallocarray(parts, (size_t)(n + k + 2), sizeof *parts);
-                if (q == NULL) {
-                    break;
-                }
-                parts = q;
-                parts[k++] = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, p, j));
-            }
-        }
-    }
-    GEOSGeom_destroy_r(h, g);
-    if (parts == NULL) {
-        return NULL;
-    }
-    GEOSGeometry *out = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)k);
-    gp_free(parts);
-    return out;
-}
-
 static gp_status add_fid(gp_context *ctx, int64_t **list, int64_t *n, int64_t fid)
 {
     int64_t *q = gp_reallocarray(*list, (size_t)*n + 1, sizeof *q);
@@ -158,137 +124,48 @@ static gp_status note_fid(gp_context *ctx, int64_t **list, int64_t *n, char *why
     return add_fid(ctx, list, n, fid);
 }
 
-/* A feature's own copy of its geometry made 2D, checked finite and projected into the
- * working CRS (`ct`, NULL: already in it). */
-static gp_status flat_projected(reader *r, const gp_layer *l, int64_t fid,
-                                OGRCoordinateTransformationH ct, OGRGeometryH g)
+/* How the features of layer l, of kind `kind` (KIND_*), are read (featgeom.h). */
+static gp_feature_source feature_source(const gp_layer *l, int kind,
+                                        OGRCoordinateTransformationH ct)
 {
-    gp_context *ctx = r->ctx;
-    OGR_G_FlattenTo2D(g);
-    /* GEOS 3.11 throws on NaN or infinite coordinates deep inside an overlay and leaks what
-     * it had built (fuzz_wkb found it, regressions/fuzz_wkb/nan-street-geos-leak): they never
-     * reach it. */
-    if (!gp_ogr_finite(g)) {
-        return gp_error(ctx, GP_ERR_INPUT,
-                        "%s: feature %" PRId64 ": a coordinate is not a finite number (NaN or "
-                        "infinite)",
-                        l->label, fid);
+    gp_feature_source src = {l->label, ct, GP_GEOM_POLYGONAL, "polygon"};
+    if (kind == KIND_LINE) {
+        src.types = GP_GEOM_LINEAL;
+        src.expected = "line";
+    } else if (kind == KIND_HOUSE) {
+        src.types = GP_GEOM_POLYGONAL | GP_GEOM_PUNTAL;
+        src.expected = "point or polygon";
     }
-    if (ct != NULL && OGR_G_Transform(g, ct) != OGRERR_NONE) {
-        return gp_error(ctx, GP_ERR_CRS,
-                        "%s: feature %" PRId64 ": cannot project its geometry%s%s", l->label,
-                        fid, ctx->engine_error[0] ? ": " : "", ctx->engine_error);
-    }
-    return GP_OK;
+    return src;
 }
 
 /*
- * The feature's geometry in the working CRS as a valid GEOS geometry of the kind wanted. On
- * GP_ERR_INPUT the message names the feature; the caller decides to fail or to skip it.
+ * The feature's geometry in the working CRS as a valid GEOS geometry of the kind wanted
+ * (gp_feature_geometry), a repair counted in the layer's notes. On GP_ERR_INPUT the message
+ * names the feature; the caller decides to fail or to skip it.
  */
 static gp_status feature_geometry(reader *r, const gp_layer *l, OGRFeatureH f, int kind,
                                   OGRCoordinateTransformationH ct, GEOSGeometry **out)
 {
-    gp_context *ctx = r->ctx;
-    GEOSContextHandle_t h = r->h;
-    gp_status st = GP_OK;
-    OGRGeometryH g = NULL;
-    unsigned char *wkb = NULL;
-    GEOSGeometry *geom = NULL;
-    int64_t fid = (int64_t)OGR_F_GetFID(f);
-    *out = NULL;
-    OGRGeometryH src = OGR_F_GetGeometryRef(f);
-    if (src == NULL || OGR_G_IsEmpty(src)) {
-        st = gp_error(ctx, GP_ERR_INPUT, "%s: feature %" PRId64 ": no geometry", l->label, fid);
-        goto done;
-    }
-    g = OGR_G_HasCurveGeometry(src, TRUE) ? OGR_G_GetLinearGeometry(src, 0, NULL)
-                                          : OGR_G_Clone(src);
-    if (g == NULL) {
-        st = gp_error_nomem(ctx, "a feature geometry");
-        goto done;
-    }
-    if ((st = flat_projected(r, l, fid, ct, g)) != GP_OK) {
-        goto done;
-    }
-    size_t n = (size_t)OGR_G_WkbSize(g);
-    wkb = gp_malloc(n);
-    if (wkb == NULL) {
-        st = gp_error_nomem(ctx, "a feature geometry");
-        goto done;
-    }
-    OGR_G_ExportToWkb(g, wkbNDR, wkb);
-    geom = GEOSWKBReader_read_r(h, r->wkb_in, wkb, n);
-    if (geom == NULL) {
-        st = gp_error(ctx, GP_ERR_INPUT, "%s: feature %" PRId64 ": unreadable geometry: %s",
-                      l->label, fid, ctx->engine_error);
-        goto done;
-    }
-    int t = GEOSGeomTypeId_r(h, geom);
-    int polygonal = t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON;
-    int lineal = t == GEOS_LINESTRING || t == GEOS_MULTILINESTRING;
-    int puntal = t == GEOS_POINT || t == GEOS_MULTIPOINT;
-    if ((kind == KIND_POLY && !polygonal) || (kind == KIND_LINE && !lineal) ||
-        (kind == KIND_HOUSE && !polygonal && !puntal)) {
-        char *type = GEOSGeomType_r(h, geom); /* allocated by GEOS */
-        st = gp_error(ctx, GP_ERR_INPUT, "%s: feature %" PRId64 ": geometry is a %s, expected %s",
-                      l->label, fid, type ? type : "?",
-                      kind == KIND_POLY   ? "polygon"
-                      : kind == KIND_LINE ? "line"
-                                          : "point or polygon");
-        GEOSFree_r(h, type);
-        goto done;
-    }
-    if (polygonal && GEOSisValid_r(h, geom) != 1) {
-        char *why = GEOSisValidReason_r(h, geom);
-        GEOSGeometry *fixed = GEOSMakeValid_r(h, geom);
-        GEOSGeom_destroy_r(h, geom);
-        geom = fixed ? polygonal_part(h, fixed) : NULL;
-        if (geom == NULL || GEOSisEmpty_r(h, geom)) {
-            st = gp_error(ctx, GP_ERR_INPUT,
-                          "%s: feature %" PRId64
-                          ": invalid polygon (%s) "
-                          "cannot be repaired",
-                          l->label, fid, why ? why : "?");
-            GEOSFree_r(h, why);
-            goto done;
-        }
+    gp_feature_source src = feature_source(l, kind, ct);
+    gp_layer_notes *nt = r->notes;
+    char why[sizeof nt->repaired_why];
+    gp_status st = gp_feature_geometry(r->ctx, r->h, r->wkb_in, &src, f, out, why, sizeof why);
+    if (st == GP_OK && why[0] != '\0') {
         r->ds->n_repaired++;
-        gp_log(ctx, GP_LOG_DEBUG, "%s: feature %" PRId64 ": invalid polygon (%s) repaired",
-               l->label, fid, why ? why : "?");
-        gp_layer_notes *nt = r->notes;
-        st = note_fid(ctx, &nt->repaired_fid, &nt->n_repaired, nt->repaired_why,
-                      sizeof nt->repaired_why, fid, why ? why : "?");
-        GEOSFree_r(h, why);
+        st = note_fid(r->ctx, &nt->repaired_fid, &nt->n_repaired, nt->repaired_why,
+                      sizeof nt->repaired_why, (int64_t)OGR_F_GetFID(f), why);
     }
-done:
-    gp_free(wkb);
-    if (g != NULL) {
-        OGR_G_DestroyGeometry(g);
+    if (st != GP_OK && *out != NULL) {
+        GEOSGeom_destroy_r(r->h, *out);
+        *out = NULL;
     }
-    if (st != GP_OK && geom != NULL) {
-        GEOSGeom_destroy_r(h, geom);
-        geom = NULL;
-    }
-    *out = geom;
     return st;
 }
 
 static gp_status to_wkb(reader *r, const GEOSGeometry *g, gp_wkb *out)
 {
-    size_t n = 0;
-    unsigned char *b = GEOSWKBWriter_write_r(r->h, r->wkb_out, g, &n);
-    out->data = b ? gp_malloc(n) : NULL;
-    if (out->data == NULL) {
-        if (b != NULL) {
-            GEOSFree_r(r->h, b);
-        }
-        return gp_error_nomem(r->ctx, "a WKB geometry");
-    }
-    memcpy(out->data, b, n);
-    out->size = n;
-    GEOSFree_r(r->h, b);
-    return GP_OK;
+    return gp_geos_to_wkb(r->ctx, r->h, r->wkb_out, g, out, "a WKB geometry");
 }
 
 /* Whether OGR alone can vouch for a line: a line string of two points or more, or a
@@ -321,8 +198,8 @@ static gp_status line_wkb(reader *r, const gp_layer *l, OGRFeatureH f,
 {
     out->data = NULL;
     out->size = 0;
-    OGRGeometryH src = OGR_F_GetGeometryRef(f);
-    if (src == NULL || OGR_G_IsEmpty(src) || !plain_lines(src)) {
+    OGRGeometryH from = OGR_F_GetGeometryRef(f);
+    if (from == NULL || OGR_G_IsEmpty(from) || !plain_lines(from)) {
         GEOSGeometry *g = NULL;
         gp_status st = feature_geometry(r, l, f, KIND_LINE, ct, &g);
         if (st == GP_OK) {
@@ -337,7 +214,8 @@ static gp_status line_wkb(reader *r, const gp_layer *l, OGRFeatureH f,
     if (g == NULL) {
         return gp_error_nomem(r->ctx, "a feature geometry");
     }
-    gp_status st = flat_projected(r, l, (int64_t)OGR_F_GetFID(f), ct, g);
+    gp_feature_source line = feature_source(l, KIND_LINE, ct);
+    gp_status st = gp_feature_flat_projected(r->ctx, &line, (int64_t)OGR_F_GetFID(f), g);
     size_t n = st == GP_OK ? (size_t)OGR_G_WkbSize(g) : 0;
     out->data = st == GP_OK ? gp_malloc(n) : NULL;
     if (st == GP_OK && out->data == NULL) {

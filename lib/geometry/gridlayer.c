@@ -3,6 +3,7 @@
 
 #include "gridlayer.h"
 #include "canonical.h"
+#include "featgeom.h"
 #include "crs.h"
 #include "hits.h"
 #include "select.h"
@@ -41,144 +42,22 @@ static gp_status tick(greader *r)
     return ++r->ticks % 256 == 0 ? gp_progress(r->ctx, 0.05, "read grids") : GP_OK;
 }
 
-/* Append the polygons of g (any type) to parts. */
-static int collect_polygons(GEOSContextHandle_t h, const GEOSGeometry *g, GEOSGeometry ***parts,
-                            int *n)
-{
-    int t = GEOSGeomTypeId_r(h, g);
-    if (t == GEOS_POLYGON) {
-        GEOSGeometry **q = gp_reallocarray(*parts, (size_t)*n + 1, sizeof *q);
-        if (q == NULL) {
-            return -1;
-        }
-        *parts = q;
-        q[*n] = GEOSGeom_clone_r(h, g);
-        return q[(*n)++] != NULL ? 0 : -1;
-    }
-    if (t == GEOS_MULTIPOLYGON || t == GEOS_GEOMETRYCOLLECTION) {
-        for (int i = 0; i < GEOSGetNumGeometries_r(h, g); i++) {
-            if (collect_polygons(h, GEOSGetGeometryN_r(h, g, i), parts, n) != 0) {
-                return -1;
-            }
-        }
-    }
-    return 0;
-}
-
-/* The polygonal part of a repaired geometry as a MultiPolygon (g is consumed); NULL: none. */
-static GEOSGeometry *polygonal(GEOSContextHandle_t h, GEOSGeometry *g)
-{
-    int t = GEOSGeomTypeId_r(h, g);
-    if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON) {
-        return g;
-    }
-    GEOSGeometry **parts = NULL;
-    int n = 0;
-    int bad = collect_polygons(h, g, &parts, &n);
-    GEOSGeom_destroy_r(h, g);
-    GEOSGeometry *out = NULL;
-    if (!bad && n > 0) {
-        out = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)n);
-    } else {
-        for (int i = 0; i < n; i++) {
-            GEOSGeom_destroy_r(h, parts[i]);
-        }
-    }
-    gp_free(parts);
-    return out;
-}
-
 /* The feature's polygon in the working CRS, valid (repaired and counted when it was not). */
 static gp_status feature_polygon(greader *r, OGRFeatureH f, OGRCoordinateTransformationH ct,
                                  GEOSGeometry **out)
 {
-    gp_context *ctx = r->ctx;
-    GEOSContextHandle_t h = r->h;
-    const char *label = r->l->label;
-    int64_t fid = (int64_t)OGR_F_GetFID(f);
-    gp_status st = GP_OK;
-    unsigned char *wkb = NULL;
-    GEOSGeometry *geom = NULL;
-    *out = NULL;
-    OGRGeometryH src = OGR_F_GetGeometryRef(f);
-    if (src == NULL || OGR_G_IsEmpty(src)) {
-        return gp_error(ctx, GP_ERR_INPUT, "%s: feature %" PRId64 ": no geometry", label, fid);
+    gp_feature_source src = {r->l->label, ct, GP_GEOM_POLYGONAL, "a polygon (a grid)"};
+    char why[2]; /* only whether it was repaired: the reason is not kept for grids */
+    gp_status st = gp_feature_geometry(r->ctx, r->h, r->wkb_in, &src, f, out, why, sizeof why);
+    if (st == GP_OK && why[0] != '\0') {
+        r->g->n_repaired++;
     }
-    OGRGeometryH g = OGR_G_HasCurveGeometry(src, TRUE) ? OGR_G_GetLinearGeometry(src, 0, NULL)
-                                                       : OGR_G_Clone(src);
-    if (g == NULL) {
-        return gp_error_nomem(ctx, "a grid geometry");
-    }
-    OGR_G_FlattenTo2D(g);
-    if (ct != NULL && OGR_G_Transform(g, ct) != OGRERR_NONE) {
-        st = gp_error(ctx, GP_ERR_CRS, "%s: feature %" PRId64 ": cannot project its geometry%s%s",
-                      label, fid, ctx->engine_error[0] ? ": " : "", ctx->engine_error);
-        goto done;
-    }
-    size_t n = (size_t)OGR_G_WkbSize(g);
-    wkb = gp_malloc(n);
-    if (wkb == NULL) {
-        st = gp_error_nomem(ctx, "a grid geometry");
-        goto done;
-    }
-    OGR_G_ExportToWkb(g, wkbNDR, wkb);
-    geom = GEOSWKBReader_read_r(h, r->wkb_in, wkb, n);
-    if (geom == NULL) {
-        st = gp_error(ctx, GP_ERR_INPUT, "%s: feature %" PRId64 ": unreadable geometry: %s",
-                      label, fid, ctx->engine_error);
-        goto done;
-    }
-    int t = GEOSGeomTypeId_r(h, geom);
-    if (t != GEOS_POLYGON && t != GEOS_MULTIPOLYGON) {
-        char *type = GEOSGeomType_r(h, geom);
-        st = gp_error(ctx, GP_ERR_INPUT,
-                      "%s: feature %" PRId64 ": geometry is a %s, expected a polygon (a grid)",
-                      label, fid, type ? type : "?");
-        GEOSFree_r(h, type);
-        goto done;
-    }
-    if (GEOSisValid_r(h, geom) != 1) {
-        char *why = GEOSisValidReason_r(h, geom);
-        GEOSGeometry *fixed = GEOSMakeValid_r(h, geom);
-        GEOSGeom_destroy_r(h, geom);
-        geom = fixed ? polygonal(h, fixed) : NULL;
-        if (geom == NULL || GEOSisEmpty_r(h, geom)) {
-            st = gp_error(ctx, GP_ERR_INPUT,
-                          "%s: feature %" PRId64 ": invalid polygon (%s) cannot be repaired",
-                          label, fid, why ? why : "?");
-        } else {
-            r->g->n_repaired++;
-            gp_log(ctx, GP_LOG_DEBUG, "%s: feature %" PRId64 ": invalid polygon (%s) repaired",
-                   label, fid, why ? why : "?");
-        }
-        GEOSFree_r(h, why);
-    }
-done:
-    gp_free(wkb);
-    OGR_G_DestroyGeometry(g);
-    if (st != GP_OK && geom != NULL) {
-        GEOSGeom_destroy_r(h, geom);
-        geom = NULL;
-    }
-    *out = geom;
     return st;
 }
 
 static gp_status to_wkb(greader *r, const GEOSGeometry *g, gp_wkb *out)
 {
-    size_t n = 0;
-    unsigned char *b = GEOSWKBWriter_write_r(r->h, r->wkb_out, g, &n);
-    out->data = b ? gp_malloc(n) : NULL;
-    if (out->data == NULL) {
-        if (b != NULL) {
-            GEOSFree_r(r->h, b);
-        }
-        return gp_error_nomem(r->ctx, "a grid geometry");
-    }
-    memcpy(out->data, b, n);
-    out->size = n;
-    GEOSFree_r(r->h, b);
-    return GP_OK;
+    return gp_geos_to_wkb(r->ctx, r->h, r->wkb_out, g, out, "a grid geometry");
 }
 
 /* Room for grid i in every array. */

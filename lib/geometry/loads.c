@@ -4,6 +4,7 @@
 #include "loads.h"
 
 #include "canonical.h"
+#include "featgeom.h"
 #include "hits.h"
 #include "select.h"
 
@@ -135,57 +136,31 @@ gp_status gp_weights_value(gp_context *ctx, const gp_layer *l, OGRFeatureH f,
     return GP_OK;
 }
 
-/* The representative point of feature f in the working CRS (polygons: a point inside, after
- * repairing an invalid one; lines and points: GEOSPointOnSurface too). */
-static gp_status feature_point(gp_context *ctx, GEOSContextHandle_t h, const gp_layer *l,
-                               OGRFeatureH f, OGRCoordinateTransformationH ct, double *x, double *y)
+/* The representative point of feature f in the working CRS (gp_feature_geometry, then
+ * GEOSPointOnSurface: for a polygon a point inside, after repairing an invalid one). */
+static gp_status feature_point(gp_context *ctx, GEOSContextHandle_t h, GEOSWKBReader *in,
+                               const gp_layer *l, OGRFeatureH f, OGRCoordinateTransformationH ct,
+                               double *x, double *y)
 {
     int64_t fid = (int64_t)OGR_F_GetFID(f);
-    OGRGeometryH src = OGR_F_GetGeometryRef(f);
-    if (src == NULL || OGR_G_IsEmpty(src)) {
-        return gp_error(ctx, GP_ERR_INPUT, "%s: feature %" PRId64 ": no geometry", l->label, fid);
-    }
-    gp_status st = GP_OK;
-    unsigned char *wkb = NULL;
+    gp_feature_source src = {
+        l->label, ct, GP_GEOM_POLYGONAL | GP_GEOM_LINEAL | GP_GEOM_PUNTAL | GP_GEOM_COLLECTION,
+        "a point, line or polygon"};
     GEOSGeometry *g = NULL, *p = NULL;
-    OGRGeometryH og = OGR_G_HasCurveGeometry(src, TRUE) ? OGR_G_GetLinearGeometry(src, 0, NULL)
-                                                        : OGR_G_Clone(src);
-    if (og == NULL) {
-        return gp_error_nomem(ctx, "a feature geometry");
+    gp_status st = gp_feature_geometry(ctx, h, in, &src, f, &g, NULL, 0);
+    if (st != GP_OK) {
+        return st;
     }
-    OGR_G_FlattenTo2D(og);
-    if (ct != NULL && OGR_G_Transform(og, ct) != OGRERR_NONE) {
-        st = gp_error(ctx, GP_ERR_CRS, "%s: feature %" PRId64 ": cannot project its geometry%s%s",
-                      l->label, fid, ctx->engine_error[0] ? ": " : "", ctx->engine_error);
-        goto done;
-    }
-    size_t n = (size_t)OGR_G_WkbSize(og);
-    if ((wkb = gp_malloc(n)) == NULL) {
-        st = gp_error_nomem(ctx, "a feature geometry");
-        goto done;
-    }
-    OGR_G_ExportToWkb(og, wkbNDR, wkb);
-    g = GEOSGeomFromWKB_buf_r(h, wkb, n);
-    if (g != NULL && GEOSisValid_r(h, g) != 1) {
-        GEOSGeometry *fixed = GEOSMakeValid_r(h, g);
-        GEOSGeom_destroy_r(h, g);
-        g = fixed;
-    }
-    p = g ? GEOSPointOnSurface_r(h, g) : NULL;
+    p = GEOSPointOnSurface_r(h, g);
     if (p == NULL || GEOSisEmpty_r(h, p) || GEOSGeomGetX_r(h, p, x) != 1 ||
         GEOSGeomGetY_r(h, p, y) != 1) {
         st = gp_error(ctx, GP_ERR_INPUT, "%s: feature %" PRId64 ": no usable geometry%s%s",
                       l->label, fid, ctx->engine_error[0] ? ": " : "", ctx->engine_error);
     }
-done:
     if (p != NULL) {
         GEOSGeom_destroy_r(h, p);
     }
-    if (g != NULL) {
-        GEOSGeom_destroy_r(h, g);
-    }
-    gp_free(wkb);
-    OGR_G_DestroyGeometry(og);
+    GEOSGeom_destroy_r(h, g);
     return st;
 }
 
@@ -244,6 +219,7 @@ static gp_status read_load_layer(gp_context *ctx, const gp_dataset_inputs *in, g
                                  int32_t k, OGRSpatialReferenceH work, size_t *cap)
 {
     GEOSContextHandle_t h = gp_ctx_geos(ctx);
+    GEOSWKBReader *wkb_in = NULL;
     gp_layer *l = NULL;
     OGRCoordinateTransformationH ct = NULL;
     OGRFeatureH f = NULL;
@@ -265,11 +241,15 @@ static gp_status read_load_layer(gp_context *ctx, const gp_dataset_inputs *in, g
         (ds->has_part_env && (st = gp_select_filter_layer(ctx, ds->part_env, work, l)) != GP_OK)) {
         goto done;
     }
+    if ((wkb_in = GEOSWKBReader_create_r(h)) == NULL) {
+        st = gp_error_nomem(ctx, "a WKB reader");
+        goto done;
+    }
     OGR_L_ResetReading(l->layer);
     while ((f = OGR_L_GetNextFeature(l->layer)) != NULL) {
         double v = 1, x = 0, y = 0;
         if ((field >= 0 && (st = field_value(ctx, l, f, field, fname, "load", &v)) != GP_OK) ||
-            (st = feature_point(ctx, h, l, f, ct, &x, &y)) != GP_OK ||
+            (st = feature_point(ctx, h, wkb_in, l, f, ct, &x, &y)) != GP_OK ||
             (st = grow_loads(ctx, ds, cap)) != GP_OK) {
             goto done;
         }
@@ -286,6 +266,9 @@ static gp_status read_load_layer(gp_context *ctx, const gp_dataset_inputs *in, g
 done:
     if (f != NULL) {
         OGR_F_Destroy(f);
+    }
+    if (wkb_in != NULL) {
+        GEOSWKBReader_destroy_r(h, wkb_in);
     }
     if (ct != NULL) {
         OCTDestroyCoordinateTransformation(ct);

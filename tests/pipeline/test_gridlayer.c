@@ -73,15 +73,15 @@ static void teardown(void)
 
 TestSuite(gridlayer, .init = setup, .fini = teardown);
 
-/* ogr2ogr own.gpkg into tmpdir/name with the given options (NULL-terminated). */
-static const char *translate(const char *name, const char *const *args)
+/* ogr2ogr `from` into tmpdir/name with the given options (NULL-terminated). */
+static const char *translate_from(const char *from, const char *name, const char *const *args)
 {
     static char path[4][400];
     static int slot;
     char *p = path[slot++ % 4];
     snprintf(p, 400, "%s/%s", tmpdir, name);
     GDALAllRegister();
-    GDALDatasetH src = GDALOpenEx(own, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    GDALDatasetH src = GDALOpenEx(from, GDAL_OF_VECTOR, NULL, NULL, NULL);
     cr_assert_not_null(src);
     GDALVectorTranslateOptions *o = GDALVectorTranslateOptionsNew((char **)args, NULL);
     cr_assert_not_null(o);
@@ -93,6 +93,12 @@ static const char *translate(const char *name, const char *const *args)
     GDALVectorTranslateOptionsFree(o);
     GDALClose(src);
     return p;
+}
+
+/* ogr2ogr own.gpkg into tmpdir/name with the given options (NULL-terminated). */
+static const char *translate(const char *name, const char *const *args)
+{
+    return translate_from(own, name, args);
 }
 
 static const char *without_crs(const char *name, const char *const *args);
@@ -298,6 +304,32 @@ Test(gridlayer, not_polygons)
     cr_assert_eq(read_grids(p, NULL, NULL, &gl), GP_ERR_INPUT);
     const char *m = gp_context_last_error(ctx);
     cr_assert(strstr(m, "feature 6: geometry is a Point, expected a polygon"), "%s", m);
+}
+
+/* An infinite coordinate is refused by name before it reaches projection or GEOS (which
+ * throws on one inside an overlay and leaks), as in every input layer (featgeom.c). The grids
+ * are in UTM: in degrees, the layer's extent would be refused first. */
+Test(gridlayer, coordinate_not_finite)
+{
+    const char *utm[] = {"-t_srs", "EPSG:32648", "grids", NULL};
+    const char *from = translate("utm.gpkg", utm);
+    const char *args[] = {
+        "-dialect",
+        "SQLite",
+        "-sql",
+        "SELECT grid_code, CASE WHEN fid = 7 THEN ST_Translate(geom, 9e999, 0, 0) "
+        "ELSE geom END AS geom FROM grids",
+        "-nln",
+        "grids",
+        NULL};
+    const char *p = translate_from(from, "infinite.gpkg", args);
+    gp_grid_layer *gl = NULL;
+    gp_status st = read_grids(p, NULL, NULL, &gl);
+    cr_assert_eq(st, GP_ERR_INPUT, "%d %s", st, gp_context_last_error(ctx));
+    cr_assert_null(gl);
+    cr_assert(strstr(gp_context_last_error(ctx),
+                     "infinite.gpkg:grids: feature 7: a coordinate is not a finite number"),
+              "%s", gp_context_last_error(ctx));
 }
 
 /* A grid moved far away is in no community: counted, not an error. */

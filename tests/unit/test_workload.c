@@ -4,8 +4,12 @@
 #include "gridpart.h"
 
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef GP_DEMO_DIR
 #error "GP_DEMO_DIR must name examples/data"
@@ -137,5 +141,40 @@ Test(workload_inputs, unknown_load_field_names_the_layer)
     cr_assert_null(plan);
     cr_assert(strstr(gp_context_last_error(ctx),
                      "households.gpkg:households: load field 'shops': no such field") != NULL,
+              "%s", gp_context_last_error(ctx));
+}
+
+/* An extra load at an infinite coordinate is refused by name, as in every input layer
+ * (featgeom.c), rather than by projection or GEOS. */
+Test(workload_inputs, extra_load_coordinate_must_be_finite)
+{
+    char dir[] = "/tmp/gp_loads_XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/shops.geojson", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    cr_assert_geq(fd, 0);
+    const char *json =
+        "{\"type\":\"FeatureCollection\",\"features\":["
+        "{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Point\","
+        "\"coordinates\":[106.24,38.48]}},"
+        "{\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Point\","
+        "\"coordinates\":[1e999,38.48]}}]}";
+    cr_assert_eq(write(fd, json, strlen(json)), (ssize_t)strlen(json));
+    close(fd);
+    cr_assert_eq(gp_inputs_set_communities(ctx, in, GP_DEMO_DIR "/communities.gpkg", "code"),
+                 GP_OK);
+    cr_assert_eq(gp_inputs_set_streets(ctx, in, GP_DEMO_DIR "/streets.gpkg", "class"), GP_OK);
+    cr_assert_eq(gp_inputs_set_households(ctx, in, GP_DEMO_DIR "/households.gpkg", "households"),
+                 GP_OK);
+    cr_assert_eq(gp_inputs_add_extra_load(ctx, in, path, NULL), GP_OK);
+    gp_plan *plan = NULL;
+    gp_status st = gp_run(ctx, in, NULL, &plan);
+    unlink(path);
+    rmdir(dir);
+    cr_assert_eq(st, GP_ERR_INPUT, "%s", gp_context_last_error(ctx));
+    cr_assert_null(plan);
+    cr_assert(strstr(gp_context_last_error(ctx),
+                     ": feature 1: a coordinate is not a finite number (NaN or infinite)") != NULL,
               "%s", gp_context_last_error(ctx));
 }
