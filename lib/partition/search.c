@@ -1007,19 +1007,34 @@ static int gp_tree_splits(gp_search_work *w, const gp_recom_region *rg, int32_t 
     return 0;
 }
 
-/*
- * Merges grids a and b (adjacent, or b == a to split a into a and the new grid b) and re-splits
- * the union along the best edge of a few random spanning trees. Returns 1 when it changed the
- * division: always when splitting, else only for a strictly better objective on the pair.
- */
-static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
+/* One recombination of grids a and b (gp_recombine): the pair, the stamp that marks its region
+ * in w->seen, the region and the cut between a and b, the pair's score as it is, the best split
+ * found so far, the trees to draw and whether the region's edges are made (gp_region_edges). */
+typedef struct {
+    int32_t a;
+    int32_t b;
+    int split;
+    uint32_t s;
+    gp_recom_region rg;
+    double cut_ab; /* cut cost between a and b, each edge counted from both ends */
+    gp_score cur;
+    gp_recom_best best;
+    int trees;
+    int edges;
+} gp_recom;
+
+/* The region of the pair (of grid a alone when splitting) by a search from a's representative:
+ * w->sv in search order, w->loc their positions, w->qb their open perimeters, its totals in
+ * r->rg (but the households by where they started) and the cut between a and b. */
+static void gp_recom_gather(gp_search_work *w, gp_recom *r)
 {
     const gp_graph *g = w->sh->g;
+    int32_t a = r->a;
     int32_t src = w->grep[a];
     uint32_t s = gp_next_stamp(&w->stamp, w->seen, w->n);
     int32_t ns = 0;
     int32_t h = 0;
-    int32_t other = split ? a : b;
+    int32_t other = r->split ? a : r->b;
     w->sv[ns++] = src;
     w->seen[src] = s;
     double cut_ab = 0;
@@ -1056,16 +1071,24 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
         qs += open;
         as += shape ? g->area[x] : 0;
     }
-    if (gp_spent(w, (double)ns * 4 + es) == 2) {
-        return 0;
-    }
-    int32_t expect = split ? w->gnv[a] : w->gnv[a] + w->gnv[b];
-    if (ns != expect || ns < 2) {
-        w->exhausted = 1;
-        return 0; /* not adjacent any more, or nothing to split */
-    }
-    /* With a previous division: households of the region by where they started (the pair's
-     * first grid, its second, any), and those not where they started now. */
+    r->s = s;
+    r->cut_ab = cut_ab;
+    r->rg.n = ns;
+    r->rg.hh = hs;
+    r->rg.wl = ws;
+    r->rg.es = es;
+    r->rg.qs = qs;
+    r->rg.as = as;
+}
+
+/* With a previous division, the region's households by where they started (the pair's first
+ * grid, its second, any) into r->rg.home; the pair's score as it is into r->cur (its moved
+ * term: the households not where they started now), the worst score when splitting. */
+static void gp_recom_current(gp_search_work *w, gp_recom *r)
+{
+    int32_t a = r->a;
+    int32_t b = r->b;
+    int32_t ns = r->rg.n;
     int64_t home_tot[3] = {0, 0, 0};
     int64_t moved_now = 0;
     for (int32_t y = 0; w->has_home && y < ns; y++) {
@@ -1076,74 +1099,84 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
         home_tot[2] += w->home[v] >= 0 ? hv : 0;
         moved_now += w->home[v] >= 0 && w->part[v] != w->home[v] ? hv : 0;
     }
+    r->rg.home[0] = home_tot[0];
+    r->rg.home[1] = home_tot[1];
+    r->rg.home[2] = home_tot[2];
     gp_score cur = {INT64_MAX, INFINITY, INT64_MAX, INFINITY, INFINITY};
-    if (!split) {
+    if (!r->split) {
         cur.viol = gp_viol(w, w->ghh[a]) + gp_viol(w, w->ghh[b]);
         cur.cap = gp_cap(w, w->gwl[a]) + gp_cap(w, w->gwl[b]);
         cur.moved = moved_now;
         cur.excess = gp_excess(w, w->gwl[a]) + gp_excess(w, w->gwl[b]);
         cur.cost =
-            cut_ab / 2 + gp_shape(w, w->gper[a], w->gar[a]) + gp_shape(w, w->gper[b], w->gar[b]);
+            r->cut_ab / 2 + gp_shape(w, w->gper[a], w->gar[a]) + gp_shape(w, w->gper[b], w->gar[b]);
     }
-    gp_recom_best best = {cur, 0, 0, 0};
-    int edges = 0; /* gp_region_edges made for this region */
-    /* A pair out of bounds is worth a wider look: more trees find the rare feasible splits. */
-    int trees = cur.viol > 0 ? 4 * GP_RECOM_TREES : GP_RECOM_TREES;
+    r->cur = cur;
+}
+
+/* A region of at most GP_PAIRSPLIT_MAX vertices that can split within bounds is split exactly
+ * (pairsplit.c, or the split memo), a split found into r->best; when that saw every split
+ * worth having, no tree is drawn (r->trees 0). Returns -1 when the budget says stop, else 0. */
+static int gp_recom_exact(gp_search_work *w, gp_recom *r)
+{
+    int32_t a = r->a;
+    int32_t b = r->b;
+    int32_t ns = r->rg.n;
+    int64_t hs = r->rg.hh;
     int64_t lo = hs - w->sh->max > w->sh->min ? hs - w->sh->max : w->sh->min;
     int64_t hi = hs - w->sh->min < w->sh->max ? hs - w->sh->min : w->sh->max;
-    if (ns <= GP_PAIRSPLIT_MAX && lo <= hi) {
-        /* The memo's key first: the region itself is built only when the memo lacks it. */
+    if (ns > GP_PAIRSPLIT_MAX || lo > hi) {
+        return 0;
+    }
+    /* The memo's key first: the region itself is built only when the memo lacks it. */
+    for (int32_t y = 0; y < ns; y++) {
+        int32_t v = w->sv[y];
+        w->rkey[y] =
+            gp_splitmemo_vertex(v, w->has_home && w->home[v] == a, w->has_home && w->home[v] == b,
+                                w->has_home && w->home[v] >= 0);
+    }
+    double bound[GP_PAIRSPLIT_TERMS];
+    gp_score_put(r->cur, bound);
+    gp_pairsplit_result res;
+    if (!gp_splitmemo_get(w->splits, w->rkey, ns, lo, hi, bound, &res)) {
+        if (!r->edges) {
+            gp_region_edges(w, ns, r->s);
+            r->edges = 1;
+        }
+        gp_pair_region(w, ns, a, b);
+        gp_pairsplit_by_objective(&w->region, lo, hi, GP_ENUM_CAP, &w->obj, bound, &res);
+        gp_splitmemo_put(w->splits, w->rkey, ns, lo, hi, bound, &res);
+    }
+    if (gp_spent(w, res.work + r->rg.es) == 2) {
+        return -1;
+    }
+    if (res.found) {
+        r->best.score = gp_score_get(res.score);
+        r->best.px = res.perimeter[0];
+        r->best.pr = res.perimeter[1];
+        r->best.found = 1;
         for (int32_t y = 0; y < ns; y++) {
-            int32_t v = w->sv[y];
-            w->rkey[y] =
-                gp_splitmemo_vertex(v, w->has_home && w->home[v] == a,
-                                    w->has_home && w->home[v] == b, w->has_home && w->home[v] >= 0);
-        }
-        double bound[GP_PAIRSPLIT_TERMS];
-        gp_score_put(cur, bound);
-        gp_pairsplit_result res;
-        if (!gp_splitmemo_get(w->splits, w->rkey, ns, lo, hi, bound, &res)) {
-            if (!edges) {
-                gp_region_edges(w, ns, s);
-                edges = 1;
-            }
-            gp_pair_region(w, ns, a, b);
-            gp_pairsplit_by_objective(&w->region, lo, hi, GP_ENUM_CAP, &w->obj, bound, &res);
-            gp_splitmemo_put(w->splits, w->rkey, ns, lo, hi, bound, &res);
-        }
-        if (gp_spent(w, res.work + es) == 2) {
-            return 0;
-        }
-        if (res.found) {
-            best.score = gp_score_get(res.score);
-            best.px = res.perimeter[0];
-            best.pr = res.perimeter[1];
-            best.found = 1;
-            for (int32_t y = 0; y < ns; y++) {
-                w->bestin[y] = (res.side >> y) & 1;
-            }
-        }
-        /* Complete: every split within bounds was seen, so trees can only find worse; and
-         * with nothing found, the same pair would again find nothing, without a random draw. */
-        if (res.complete && (best.found || cur.viol == 0)) {
-            trees = 0;
-            w->exact = 1;
-            w->exhausted = !best.found;
+            w->bestin[y] = (res.side >> y) & 1;
         }
     }
-    if (trees > 0 && !edges) {
-        gp_region_edges(w, ns, s);
-        edges = 1;
+    /* Complete: every split within bounds was seen, so trees can only find worse; and with
+     * nothing found, the same pair would again find nothing, without a random draw. */
+    if (res.complete && (r->best.found || r->cur.viol == 0)) {
+        r->trees = 0;
+        w->exact = 1;
+        w->exhausted = !r->best.found;
     }
-    gp_recom_region rg = {ns, hs, ws, es, qs, as, {home_tot[0], home_tot[1], home_tot[2]}};
-    if (gp_tree_splits(w, &rg, a, b, trees, &best) != 0) {
-        return 0;
-    }
-    if (!best.found) {
-        return 0;
-    }
-    /* Keep the labels where most vertices already are, so fewer vertices change grid; with a
-     * previous division, the labelling that moves fewer households (the one scored). */
+    return 0;
+}
+
+/* The best split (w->bestin) made the division of the pair: its side labelled where most
+ * vertices already are, so fewer vertices change grid, or with a previous division the
+ * labelling that moves fewer households (the one scored); the two grids' totals remade. */
+static void gp_recom_apply(gp_search_work *w, const gp_recom *r)
+{
+    int32_t a = r->a;
+    int32_t b = r->b;
+    int32_t ns = r->rg.n;
     int32_t in_x = 0;
     int32_t a_in_x = 0;
     int64_t as_is = 0;   /* households moved with the best side labelled a */
@@ -1165,7 +1198,7 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
     if (w->has_home && as_is != swapped) {
         lx = as_is < swapped ? a : b;
         lr = lx == a ? b : a;
-    } else if (!split && 2 * a_in_x >= in_x) {
+    } else if (!r->split && 2 * a_in_x >= in_x) {
         lx = a;
         lr = b;
     }
@@ -1174,8 +1207,50 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
     for (int32_t y = 0; y < ns; y++) {
         gp_assign(w, w->sv[y], w->bestin[y] ? lx : lr);
     }
-    w->gper[lx] = best.px;
-    w->gper[lr] = best.pr;
+    w->gper[lx] = r->best.px;
+    w->gper[lr] = r->best.pr;
+}
+
+/*
+ * Merges grids a and b (adjacent, or b == a to split a into a and the new grid b) and re-splits
+ * the union along the best edge of a few random spanning trees. Returns 1 when it changed the
+ * division: always when splitting, else only for a strictly better objective on the pair.
+ */
+static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
+{
+    gp_recom r;
+    r.a = a;
+    r.b = b;
+    r.split = split;
+    gp_recom_gather(w, &r);
+    int32_t ns = r.rg.n;
+    if (gp_spent(w, (double)ns * 4 + r.rg.es) == 2) {
+        return 0;
+    }
+    int32_t expect = split ? w->gnv[a] : w->gnv[a] + w->gnv[b];
+    if (ns != expect || ns < 2) {
+        w->exhausted = 1;
+        return 0; /* not adjacent any more, or nothing to split */
+    }
+    gp_recom_current(w, &r);
+    r.best = (gp_recom_best){r.cur, 0, 0, 0};
+    r.edges = 0;
+    /* A pair out of bounds is worth a wider look: more trees find the rare feasible splits. */
+    r.trees = r.cur.viol > 0 ? 4 * GP_RECOM_TREES : GP_RECOM_TREES;
+    if (gp_recom_exact(w, &r) != 0) {
+        return 0;
+    }
+    if (r.trees > 0 && !r.edges) {
+        gp_region_edges(w, ns, r.s);
+        r.edges = 1;
+    }
+    if (gp_tree_splits(w, &r.rg, a, b, r.trees, &r.best) != 0) {
+        return 0;
+    }
+    if (!r.best.found) {
+        return 0;
+    }
+    gp_recom_apply(w, &r);
     return 1;
 }
 
