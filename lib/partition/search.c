@@ -1537,14 +1537,12 @@ static int gp_stays_connected(gp_search_work *w, int32_t v, int32_t a)
     return found == targets;
 }
 
-/* One pass of boundary moves driven by a work queue; returns the number of moves made. */
-static int64_t gp_move_pass(gp_search_work *w)
+/* The move pass's queue: the component's vertices in random order in w->ord, each flagged in
+ * w->inq. */
+static void gp_move_queue(gp_search_work *w)
 {
-    const gp_graph *g = w->sh->g;
     gp_search_task *t = w->t;
     int32_t nv = t->nv;
-    int64_t moves = 0;
-    /* A ring buffer of capacity nv suffices: a vertex is queued at most once at a time. */
     for (int32_t i = 0; i < nv; i++) {
         w->ord[i] = t->verts[i];
     }
@@ -1557,6 +1555,157 @@ static int64_t gp_move_pass(gp_search_work *w)
     for (int32_t i = 0; i < nv; i++) {
         w->inq[w->ord[i]] = 1;
     }
+}
+
+/* A boundary move of vertex v out of its grid a (gp_move_pass): v's edges into a, its
+ * households, workload and area, a's perimeter without v, and the best grid to move v to. */
+typedef struct {
+    int32_t v;
+    int32_t a;
+    int32_t nb;      /* neighbouring grids, in w->cand */
+    double wa;       /* cut cost of v's edges into a */
+    double ba;       /* their border length */
+    int64_t hv;      /* v's households */
+    double wv;       /* ... workload */
+    double av;       /* ... area */
+    double pa_after; /* perimeter of a without v */
+    int32_t bestb;   /* the best grid to move v to, or -1 */
+    double best_pb;  /* its perimeter with v */
+} gp_move;
+
+/* v's neighbouring grids other than a into w->cand (marked in w->gmark), with the cut cost and
+ * border length of v's edges into each (w->gtmp, w->gbt); its edges into a in mv. */
+static void gp_move_neighbours(gp_search_work *w, gp_move *mv)
+{
+    const gp_graph *g = w->sh->g;
+    int32_t v = mv->v;
+    int32_t a = mv->a;
+    double wa = 0;
+    double ba = 0;
+    int32_t nb = 0;
+    for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+        int32_t u = g->adjncy[e];
+        if (w->sh->skip[u]) {
+            continue;
+        }
+        int32_t lu = w->part[u];
+        if (lu == a) {
+            wa += g->ecost[e];
+            ba += gp_border(g, e);
+            continue;
+        }
+        if (!w->gmark[lu]) {
+            w->cand[nb++] = lu;
+            w->gmark[lu] = 1;
+        }
+        w->gtmp[lu] += g->ecost[e];
+        w->gbt[lu] += gp_border(g, e);
+    }
+    gp_spent(w, (double)(g->xadj[v + 1] - g->xadj[v]) + 2);
+    mv->wa = wa;
+    mv->ba = ba;
+    mv->nb = nb;
+}
+
+/* The neighbouring grid (w->cand) whose taking v improves the objective most, if any, into
+ * mv->bestb and its perimeter with v into mv->best_pb; the candidates' scratch cleared. */
+static void gp_move_best(gp_search_work *w, gp_move *mv)
+{
+    const gp_graph *g = w->sh->g;
+    int32_t v = mv->v;
+    int32_t a = mv->a;
+    int64_t hv = w->sh->hh[v];
+    double wv = w->sh->wl[v];
+    double pv = w->sh->shape_weight != 0 ? g->perimeter[v] : 0;
+    double av = w->sh->shape_weight != 0 ? g->area[v] : 0;
+    /* Perimeter of a without v; of a candidate b with v. */
+    double pa_after = w->gper[a] - pv + 2 * mv->ba;
+    double shape_a = gp_shape(w, pa_after, w->gar[a] - av) - gp_shape(w, w->gper[a], w->gar[a]);
+    gp_score bestd = {0, 0, 0, 0, 0};
+    int32_t bestb = -1;
+    double best_pb = 0;
+    for (int32_t c = 0; c < mv->nb; c++) {
+        int32_t b = w->cand[c];
+        double pb_after = w->gper[b] + pv - 2 * w->gbt[b];
+        double shape_d =
+            shape_a + gp_shape(w, pb_after, w->gar[b] + av) - gp_shape(w, w->gper[b], w->gar[b]);
+        int64_t moved_d = 0;
+        if (w->has_home && w->home[v] >= 0) {
+            moved_d = hv * ((b != w->home[v]) - (a != w->home[v]));
+        }
+        double cap_before = gp_cap(w, w->gwl[a]) + gp_cap(w, w->gwl[b]);
+        double excess_before = gp_excess(w, w->gwl[a]) + gp_excess(w, w->gwl[b]);
+        gp_score d = {gp_viol(w, w->ghh[a] - hv) + gp_viol(w, w->ghh[b] + hv) -
+                          gp_viol(w, w->ghh[a]) - gp_viol(w, w->ghh[b]),
+                      gp_cap(w, w->gwl[a] - wv) + gp_cap(w, w->gwl[b] + wv) - cap_before, moved_d,
+                      gp_excess(w, w->gwl[a] - wv) + gp_excess(w, w->gwl[b] + wv) - excess_before,
+                      mv->wa - w->gtmp[b] + shape_d};
+        /* Compare deltas against zero with the same tolerances as whole scores. */
+        gp_score zero = {0, 0, 0, 0, 0};
+        if (fabs(d.cap) < 1e-9 * fmax(1.0, cap_before)) {
+            d.cap = 0;
+        }
+        if (fabs(d.excess) < 1e-9 * fmax(1.0, excess_before)) {
+            d.excess = 0;
+        }
+        if (gp_score_cmp(d, zero) < 0 && (bestb < 0 || gp_score_cmp(d, bestd) < 0)) {
+            bestd = d;
+            bestb = b;
+            best_pb = pb_after;
+        }
+    }
+    for (int32_t c = 0; c < mv->nb; c++) {
+        w->gtmp[w->cand[c]] = 0;
+        w->gbt[w->cand[c]] = 0;
+        w->gmark[w->cand[c]] = 0;
+    }
+    mv->hv = hv;
+    mv->wv = wv;
+    mv->av = av;
+    mv->pa_after = pa_after;
+    mv->bestb = bestb;
+    mv->best_pb = best_pb;
+}
+
+/* Moves v from a to mv->bestb: the two grids' totals, clocks and perimeters, and a's
+ * representative when it was v. */
+static void gp_move_apply(gp_search_work *w, const gp_move *mv)
+{
+    const gp_graph *g = w->sh->g;
+    int32_t v = mv->v;
+    int32_t a = mv->a;
+    int32_t bestb = mv->bestb;
+    w->part[v] = bestb;
+    w->gclock[a] = ++w->now;
+    w->gclock[bestb] = w->now;
+    w->ghh[a] -= mv->hv;
+    w->gwl[a] -= mv->wv;
+    w->gnv[a]--;
+    w->ghh[bestb] += mv->hv;
+    w->gwl[bestb] += mv->wv;
+    w->gnv[bestb]++;
+    w->gper[a] = mv->pa_after;
+    w->gar[a] -= mv->av;
+    w->gper[bestb] = mv->best_pb;
+    w->gar[bestb] += mv->av;
+    if (w->grep[a] == v) {
+        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
+            if (w->part[g->adjncy[e]] == a && !w->sh->skip[g->adjncy[e]]) {
+                w->grep[a] = g->adjncy[e];
+                break;
+            }
+        }
+    }
+}
+
+/* One pass of boundary moves driven by a work queue; returns the number of moves made. */
+static int64_t gp_move_pass(gp_search_work *w)
+{
+    const gp_graph *g = w->sh->g;
+    int32_t nv = w->t->nv;
+    int64_t moves = 0;
+    /* A ring buffer of capacity nv suffices: a vertex is queued at most once at a time. */
+    gp_move_queue(w);
     int32_t qh = 0;
     int32_t qn = nv;
     while (qn > 0) {
@@ -1571,98 +1720,15 @@ static int64_t gp_move_pass(gp_search_work *w)
         if (w->gnv[a] <= 1) {
             continue;
         }
-        double wa = 0;
-        double ba = 0;
-        int32_t nb = 0;
-        for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
-            int32_t u = g->adjncy[e];
-            if (w->sh->skip[u]) {
-                continue;
-            }
-            int32_t lu = w->part[u];
-            if (lu == a) {
-                wa += g->ecost[e];
-                ba += gp_border(g, e);
-                continue;
-            }
-            if (!w->gmark[lu]) {
-                w->cand[nb++] = lu;
-                w->gmark[lu] = 1;
-            }
-            w->gtmp[lu] += g->ecost[e];
-            w->gbt[lu] += gp_border(g, e);
-        }
-        gp_spent(w, (double)(g->xadj[v + 1] - g->xadj[v]) + 2);
-        int64_t hv = w->sh->hh[v];
-        double wv = w->sh->wl[v];
-        double pv = w->sh->shape_weight != 0 ? g->perimeter[v] : 0;
-        double av = w->sh->shape_weight != 0 ? g->area[v] : 0;
-        /* Perimeter of a without v; of a candidate b with v. */
-        double pa_after = w->gper[a] - pv + 2 * ba;
-        double shape_a = gp_shape(w, pa_after, w->gar[a] - av) - gp_shape(w, w->gper[a], w->gar[a]);
-        gp_score bestd = {0, 0, 0, 0, 0};
-        int32_t bestb = -1;
-        double best_pb = 0;
-        for (int32_t c = 0; c < nb; c++) {
-            int32_t b = w->cand[c];
-            double pb_after = w->gper[b] + pv - 2 * w->gbt[b];
-            double shape_d = shape_a + gp_shape(w, pb_after, w->gar[b] + av) -
-                             gp_shape(w, w->gper[b], w->gar[b]);
-            int64_t moved_d = 0;
-            if (w->has_home && w->home[v] >= 0) {
-                moved_d = hv * ((b != w->home[v]) - (a != w->home[v]));
-            }
-            double cap_before = gp_cap(w, w->gwl[a]) + gp_cap(w, w->gwl[b]);
-            double excess_before = gp_excess(w, w->gwl[a]) + gp_excess(w, w->gwl[b]);
-            gp_score d = {
-                gp_viol(w, w->ghh[a] - hv) + gp_viol(w, w->ghh[b] + hv) - gp_viol(w, w->ghh[a]) -
-                    gp_viol(w, w->ghh[b]),
-                gp_cap(w, w->gwl[a] - wv) + gp_cap(w, w->gwl[b] + wv) - cap_before, moved_d,
-                gp_excess(w, w->gwl[a] - wv) + gp_excess(w, w->gwl[b] + wv) - excess_before,
-                wa - w->gtmp[b] + shape_d};
-            /* Compare deltas against zero with the same tolerances as whole scores. */
-            gp_score zero = {0, 0, 0, 0, 0};
-            if (fabs(d.cap) < 1e-9 * fmax(1.0, cap_before)) {
-                d.cap = 0;
-            }
-            if (fabs(d.excess) < 1e-9 * fmax(1.0, excess_before)) {
-                d.excess = 0;
-            }
-            if (gp_score_cmp(d, zero) < 0 && (bestb < 0 || gp_score_cmp(d, bestd) < 0)) {
-                bestd = d;
-                bestb = b;
-                best_pb = pb_after;
-            }
-        }
-        for (int32_t c = 0; c < nb; c++) {
-            w->gtmp[w->cand[c]] = 0;
-            w->gbt[w->cand[c]] = 0;
-            w->gmark[w->cand[c]] = 0;
-        }
-        if (bestb < 0 || !gp_stays_connected(w, v, a)) {
+        gp_move mv;
+        mv.v = v;
+        mv.a = a;
+        gp_move_neighbours(w, &mv);
+        gp_move_best(w, &mv);
+        if (mv.bestb < 0 || !gp_stays_connected(w, v, a)) {
             continue;
         }
-        w->part[v] = bestb;
-        w->gclock[a] = ++w->now;
-        w->gclock[bestb] = w->now;
-        w->ghh[a] -= hv;
-        w->gwl[a] -= wv;
-        w->gnv[a]--;
-        w->ghh[bestb] += hv;
-        w->gwl[bestb] += wv;
-        w->gnv[bestb]++;
-        w->gper[a] = pa_after;
-        w->gar[a] -= av;
-        w->gper[bestb] = best_pb;
-        w->gar[bestb] += av;
-        if (w->grep[a] == v) {
-            for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
-                if (w->part[g->adjncy[e]] == a && !w->sh->skip[g->adjncy[e]]) {
-                    w->grep[a] = g->adjncy[e];
-                    break;
-                }
-            }
-        }
+        gp_move_apply(w, &mv);
         moves++;
         for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
             int32_t u = g->adjncy[e];
