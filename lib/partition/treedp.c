@@ -200,29 +200,55 @@ static int64_t closest(const uint64_t *b, int64_t lo, int64_t hi, int64_t target
     return best;
 }
 
-int32_t gp_treedp_split(gp_treedp *dp, const gp_graph *g, const int64_t *hh, const uint32_t *in,
-                        uint32_t stamp, const int32_t *verts, int32_t nv, int64_t min, int64_t max,
-                        int64_t target, uint64_t *rng, int32_t *label)
+/* One call of gp_treedp_split: the component (the vertices v with in[v] == stamp, listed in
+ * verts), households by vertex, the bounds and target of a part, the random state and the
+ * labels it gives. */
+typedef struct {
+    const gp_graph *g;
+    const int64_t *hh;
+    const uint32_t *in;
+    uint32_t stamp;
+    const int32_t *verts;
+    int32_t nv;
+    int64_t min, max, target;
+    uint64_t *rng;
+    int32_t *label;
+} split_args;
+
+/* The source of adjacency entry e: the vertex whose adjacency range holds it. */
+static inline int32_t edge_source(const gp_graph *g, int32_t e)
 {
-    dp->ops = 0;
-    dp->polled = 0;
-    if (nv <= 0 || max >= (int64_t)dp->words * 64) {
-        return 0;
+    int32_t lo = 0, hi = g->n - 1;
+    while (lo < hi) {
+        int32_t mid = (lo + hi + 1) / 2;
+        if (g->xadj[mid] <= e) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
     }
-    const int32_t W = dp->words;
-    /* 1. A random spanning tree: Kruskal over the component's edges with random keys. */
+    return lo;
+}
+
+/* 1. A random spanning tree: Kruskal over the component's edges with random keys, into the
+ * tree adjacency (thead, tnext, tto). 0 when a vertex holds more than max households. */
+static int random_tree(gp_treedp *dp, const split_args *args)
+{
+    const gp_graph *g = args->g;
+    const int32_t *verts = args->verts;
+    int32_t nv = args->nv;
     int32_t ne = 0;
     for (int32_t i = 0; i < nv; i++) {
         int32_t v = verts[i];
         dp->uf[v] = v;
         dp->thead[v] = -1;
-        if (hh[v] > max) {
+        if (args->hh[v] > args->max) {
             return 0; /* such vertices are grids of their own, never in a searched component */
         }
         for (int32_t e = g->xadj[v]; e < g->xadj[v + 1]; e++) {
             int32_t u = g->adjncy[e];
-            if (u > v && in[u] == stamp && ne < dp->m) {
-                dp->keys[ne++] = (next_rand(rng) & 0xFFFFFFFF00000000ULL) | (uint64_t)e;
+            if (u > v && args->in[u] == args->stamp && ne < dp->m) {
+                dp->keys[ne++] = (next_rand(args->rng) & 0xFFFFFFFF00000000ULL) | (uint64_t)e;
             }
         }
     }
@@ -231,17 +257,7 @@ int32_t gp_treedp_split(gp_treedp *dp, const gp_graph *g, const int64_t *hh, con
     int32_t tn = 0;
     for (int32_t i = 0; i < ne; i++) {
         int32_t e = (int32_t)(dp->keys[i] & 0xFFFFFFFFu);
-        /* the source of entry e: the vertex whose adjacency range holds it */
-        int32_t lo = 0, hi = g->n - 1;
-        while (lo < hi) {
-            int32_t mid = (lo + hi + 1) / 2;
-            if (g->xadj[mid] <= e) {
-                lo = mid;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        int32_t v = lo, u = g->adjncy[e];
+        int32_t v = edge_source(g, e), u = g->adjncy[e];
         int32_t rv = uf_find(dp->uf, v), ru = uf_find(dp->uf, u);
         if (rv == ru) {
             continue;
@@ -254,8 +270,16 @@ int32_t gp_treedp_split(gp_treedp *dp, const gp_graph *g, const int64_t *hh, con
         dp->tnext[tn] = dp->thead[u];
         dp->thead[u] = tn++;
     }
-    /* 2. Root it at a random vertex; BFS order, parents and child lists. */
-    int32_t root = verts[next_rand(rng) % (uint64_t)nv];
+    return 1;
+}
+
+/* 2. Root the tree at a random vertex; BFS order, parents and child lists. Returns the root,
+ * or -1 when the tree does not reach every vertex. */
+static int32_t root_tree(gp_treedp *dp, const split_args *args)
+{
+    const int32_t *verts = args->verts;
+    int32_t nv = args->nv;
+    int32_t root = verts[next_rand(args->rng) % (uint64_t)nv];
     int32_t head = 0, tail = 0;
     dp->order[tail++] = root;
     dp->parent[root] = -1;
@@ -275,12 +299,21 @@ int32_t gp_treedp_split(gp_treedp *dp, const gp_graph *g, const int64_t *hh, con
         }
     }
     if (tail != nv) {
-        return 0; /* not connected: the caller searches components */
+        return -1; /* not connected: the caller searches components */
     }
-    /* 3. Bottom-up: S(v) from {hh[v]} merging each child (close it, or join its open sum). */
-    for (int32_t i = nv - 1; i >= 0; i--) {
+    return root;
+}
+
+/* 3. Bottom-up: S(v) from {hh[v]} merging each child (close it, or join its open sum), and
+ * `after` of each child. Non-zero when the poll says stop. */
+static int bottom_up(gp_treedp *dp, const split_args *args)
+{
+    const int32_t W = dp->words;
+    const int64_t *hh = args->hh;
+    int64_t min = args->min, max = args->max;
+    for (int32_t i = args->nv - 1; i >= 0; i--) {
         if (i % GP_TREEDP_POLL_VERTICES == 0 && poll_now(dp)) {
-            return 0;
+            return 1;
         }
         int32_t v = dp->order[i];
         uint64_t *cur = dp->set + (size_t)v * W;
@@ -306,12 +339,19 @@ int32_t gp_treedp_split(gp_treedp *dp, const gp_graph *g, const int64_t *hh, con
             memcpy(dp->after + (size_t)c * W, cur, (size_t)W * sizeof *cur);
         }
     }
-    int64_t s0 = closest(dp->set + (size_t)root * W, min, max, target);
-    if (s0 < 0) {
-        return 0;
-    }
-    /* 4. Top-down: give each vertex its part. Children are walked in reverse merge order; the
-     * set before child c is the `after` of the child merged just before it, or {hh[v]}. */
+    return 0;
+}
+
+/* 4. Top-down: give each vertex its part, the root's open sum s0. Children are walked in
+ * reverse merge order; the set before child c is the `after` of the child merged just before
+ * it, or {hh[v]}. Returns the number of parts, or 0 (fail safe) when the sets disagree. */
+static int32_t top_down(gp_treedp *dp, const split_args *args, int32_t root, int64_t s0)
+{
+    const int32_t W = dp->words;
+    const int64_t *hh = args->hh;
+    int64_t min = args->min, max = args->max, target = args->target;
+    uint64_t *rng = args->rng;
+    int32_t *label = args->label;
     int32_t parts = 0, sp = 0;
     dp->stack[sp] = root;
     dp->ssum[sp++] = (int32_t)s0;
@@ -363,4 +403,31 @@ int32_t gp_treedp_split(gp_treedp *dp, const gp_graph *g, const int64_t *hh, con
         }
     }
     return parts;
+}
+
+int32_t gp_treedp_split(gp_treedp *dp, const gp_graph *g, const int64_t *hh, const uint32_t *in,
+                        uint32_t stamp, const int32_t *verts, int32_t nv, int64_t min, int64_t max,
+                        int64_t target, uint64_t *rng, int32_t *label)
+{
+    dp->ops = 0;
+    dp->polled = 0;
+    if (nv <= 0 || max >= (int64_t)dp->words * 64) {
+        return 0;
+    }
+    split_args args = {g, hh, in, stamp, verts, nv, min, max, target, rng, label};
+    if (!random_tree(dp, &args)) {
+        return 0;
+    }
+    int32_t root = root_tree(dp, &args);
+    if (root < 0) {
+        return 0;
+    }
+    if (bottom_up(dp, &args)) {
+        return 0;
+    }
+    int64_t s0 = closest(dp->set + (size_t)root * dp->words, min, max, target);
+    if (s0 < 0) {
+        return 0;
+    }
+    return top_down(dp, &args, root, s0);
 }
