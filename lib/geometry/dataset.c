@@ -165,7 +165,7 @@ static gp_status feature_geometry(reader *r, const gp_layer *l, OGRFeatureH f, i
 
 static gp_status to_wkb(reader *r, const GEOSGeometry *g, gp_wkb *out)
 {
-    return gp_geos_to_wkb(r->ctx, r->h, r->wkb_out, g, out, "a WKB geometry");
+    return gp_geos_to_wkb(r->ctx, r->h, r->wkb_out, g, &out->data, &out->size, "a WKB geometry");
 }
 
 /* Whether OGR alone can vouch for a line: a line string of two points or more, or a

@@ -179,19 +179,20 @@ done:
 }
 
 gp_status gp_geos_to_wkb(gp_context *ctx, GEOSContextHandle_t h, GEOSWKBWriter *w,
-                         const GEOSGeometry *g, gp_wkb *out, const char *what)
+                         const GEOSGeometry *g, unsigned char **data, size_t *size,
+                         const char *what)
 {
     size_t n = 0;
     unsigned char *b = GEOSWKBWriter_write_r(h, w, g, &n);
-    out->data = b ? gp_malloc(n) : NULL;
-    if (out->data == NULL) {
+    *data = b ? gp_malloc(n) : NULL;
+    if (*data == NULL) {
         if (b != NULL) {
             GEOSFree_r(h, b);
         }
         return gp_error_nomem(ctx, what);
     }
-    memcpy(out->data, b, n);
-    out->size = n;
+    memcpy(*data, b, n);
+    *size = n;
     GEOSFree_r(h, b);
     return GP_OK;
 }

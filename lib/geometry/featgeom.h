@@ -52,9 +52,10 @@ GP_NODISCARD gp_status gp_feature_geometry(gp_context *ctx, GEOSContextHandle_t 
                                            OGRFeatureH f, GEOSGeometry **out, char *repaired,
                                            size_t size);
 
-/** `g` as little-endian 2D WKB written by `w`, into out->data (gp_malloc'd); `what` names it
- * when memory runs out. */
+/** `g` as the WKB `w` writes, into *data (gp_malloc'd, so that it outlives the GEOS context)
+ * and *size; `what` names it when that fails (*data is then NULL). */
 GP_NODISCARD gp_status gp_geos_to_wkb(gp_context *ctx, GEOSContextHandle_t h, GEOSWKBWriter *w,
-                                      const GEOSGeometry *g, gp_wkb *out, const char *what);
+                                      const GEOSGeometry *g, unsigned char **data, size_t *size,
+                                      const char *what);
 
 #endif /* GP_GEOMETRY_FEATGEOM_H */

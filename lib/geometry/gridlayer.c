@@ -57,7 +57,7 @@ static gp_status feature_polygon(greader *r, OGRFeatureH f, OGRCoordinateTransfo
 
 static gp_status to_wkb(greader *r, const GEOSGeometry *g, gp_wkb *out)
 {
-    return gp_geos_to_wkb(r->ctx, r->h, r->wkb_out, g, out, "a grid geometry");
+    return gp_geos_to_wkb(r->ctx, r->h, r->wkb_out, g, &out->data, &out->size, "a grid geometry");
 }
 
 /* Room for grid i in every array. */

@@ -12,6 +12,7 @@
 #include "core/memory.h"
 #include "core/options.h"
 #include "geometry/crs.h"
+#include "geometry/featgeom.h"
 #include "geometry/gridlayer.h"
 #include "geometry/hits.h"
 #include "geometry/width.h"
@@ -133,17 +134,7 @@ static gp_status problem(audit *a, int32_t severity, int32_t kind, int32_t commu
 
 static gp_status to_wkb(audit *a, const GEOSGeometry *g, unsigned char **out, size_t *size)
 {
-    unsigned char *buf = GEOSWKBWriter_write_r(a->h, a->w, g, size);
-    *out = buf ? gp_malloc(*size) : NULL;
-    if (*out == NULL) {
-        if (buf != NULL) {
-            GEOSFree_r(a->h, buf);
-        }
-        return gp_error_nomem(a->ctx, "WKB");
-    }
-    memcpy(*out, buf, *size);
-    GEOSFree_r(a->h, buf);
-    return GP_OK;
+    return gp_geos_to_wkb(a->ctx, a->h, a->w, g, out, size, "WKB");
 }
 
 /* A grid's shape in the working CRS and in the output CRS (valid there: repaired, counted). */
