@@ -96,6 +96,117 @@ static gp_status ring_segments(gp_context *ctx, GEOSContextHandle_t h, const GEO
     return GP_OK;
 }
 
+/* The segments of every ring of the n_faces faces (see ring_segments), appended to *v. */
+static gp_status face_segments(gp_context *ctx, GEOSContextHandle_t h, GEOSGeometry *const *faces,
+                               int32_t n_faces, seg **v, size_t *n, size_t *cap)
+{
+    gp_status st = GP_OK;
+    for (int32_t f = 0; f < n_faces && st == GP_OK; f++) {
+        st = ring_segments(ctx, h, GEOSGetExteriorRing_r(h, faces[f]), f, v, n, cap);
+        int nh = GEOSGetNumInteriorRings_r(h, faces[f]);
+        for (int k = 0; k < nh && st == GP_OK; k++) {
+            st = ring_segments(ctx, h, GEOSGetInteriorRingN_r(h, faces[f], k), f, v, n, cap);
+        }
+    }
+    return st;
+}
+
+/* What the steps of gp_faces_shared_segments share: the pieces, indexed in tree by their
+ * bounding boxes env[p] (NULL for border pieces), and the query scratch hs. */
+typedef struct shared_work {
+    gp_context *ctx;
+    GEOSContextHandle_t h;
+    const gp_dataset *ds;
+    const gp_piece *pieces;
+    int32_t n_pieces;
+    GEOSSTRtree *tree;
+    GEOSGeometry **env;
+    gp_hits hs;
+} shared_work;
+
+/* Frees the index and the scratch, not the pieces. */
+static void shared_work_free(shared_work *w)
+{
+    GEOSContextHandle_t h = w->h;
+    if (w->tree != NULL) {
+        GEOSSTRtree_destroy_r(h, w->tree);
+    }
+    for (int32_t p = 0; w->env != NULL && p < w->n_pieces; p++) {
+        if (w->env[p] != NULL) {
+            GEOSGeom_destroy_r(h, w->env[p]);
+        }
+    }
+    gp_free(w->env);
+    gp_free(w->hs.v);
+}
+
+/* Pieces indexed by their bounding boxes, to find which street lies on a shared segment. */
+static gp_status index_pieces(shared_work *w)
+{
+    GEOSContextHandle_t h = w->h;
+    for (int32_t p = 0; p < w->n_pieces; p++) {
+        const gp_piece *pc = &w->pieces[p];
+        if (pc->kind == 2 || pc->n < 2) {
+            continue;
+        }
+        double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+        for (int32_t i = 0; i < pc->n; i++) {
+            double x = pc->xy[2 * i], y = pc->xy[2 * i + 1];
+            x0 = fmin(x0, x), y0 = fmin(y0, y), x1 = fmax(x1, x), y1 = fmax(y1, y);
+        }
+        w->env[p] = GEOSGeom_createRectangle_r(h, x0 - 1e-3, y0 - 1e-3, x1 + 1e-3, y1 + 1e-3);
+        if (w->env[p] == NULL) {
+            return gp_error_nomem(w->ctx, "a piece envelope");
+        }
+        GEOSSTRtree_insert_r(h, w->tree, w->env[p], (void *)(intptr_t)p);
+    }
+    return GP_OK;
+}
+
+/* The border faces s->face and t->face share along segment s (== t): its length, barrier when
+ * a barrier lies on its midpoint, and the class of the major street lying on it. */
+static gp_status shared_border(shared_work *w, const seg *s, const seg *t, gp_shared_seg *out)
+{
+    const double on_line2 = 1e-3 * 1e-3; /* 1 mm: the noder moves nodes far less than this */
+    gp_shared_seg o = {s->face < t->face ? s->face : t->face, s->face < t->face ? t->face : s->face,
+                       GP_CLASS_NONE, 0, hypot(s->x2 - s->x1, s->y2 - s->y1)};
+    double mx = 0.5 * (s->x1 + s->x2), my = 0.5 * (s->y1 + s->y2);
+    GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(w->h, mx, my);
+    if (pt == NULL) {
+        return gp_error_nomem(w->ctx, "a point");
+    }
+    w->hs.n = 0;
+    GEOSSTRtree_query_r(w->h, w->tree, pt, gp_hits_collect, &w->hs);
+    GEOSGeom_destroy_r(w->h, pt);
+    if (w->hs.failed) {
+        return gp_error_nomem(w->ctx, "a spatial query");
+    }
+    double best_cost = INFINITY;
+    for (size_t k = 0; k < w->hs.n; k++) {
+        const gp_piece *pc = &w->pieces[w->hs.v[k]];
+        int on = 0;
+        for (int32_t j = 0; j + 1 < pc->n && !on; j++) {
+            on = gp_seg_dist2(mx, my, pc->xy[2 * j], pc->xy[2 * j + 1], pc->xy[2 * j + 2],
+                              pc->xy[2 * j + 3]) <= on_line2;
+        }
+        if (!on) {
+            continue;
+        }
+        if (pc->kind == 1) {
+            o.barrier = 1;
+        } else {
+            /* Two streets on one border: the major one (cheapest cut) names it. */
+            double c = gp_dataset_class_cost(w->ds, pc->cls);
+            if (c < best_cost) {
+                best_cost = c;
+                o.cls = pc->cls;
+            }
+        }
+    }
+    *out = o;
+    return GP_OK;
+}
+
 gp_status gp_faces_shared_segments(gp_context *ctx, const gp_dataset *ds,
                                    GEOSGeometry *const *faces, int32_t n_faces,
                                    const gp_piece *pieces, int32_t n_pieces,
@@ -107,113 +218,45 @@ gp_status gp_faces_shared_segments(gp_context *ctx, const gp_dataset *ds,
     size_t n = 0, cap = 0;
     gp_shared_seg *out = NULL;
     size_t n_shared = 0;
-    GEOSSTRtree *tree = NULL;
-    GEOSGeometry **env = NULL;
-    gp_hits hs = {0};
+    shared_work w = {ctx, h, ds, pieces, n_pieces, NULL, NULL, {0}};
     *segs_out = NULL;
     *n_out = 0;
     if (h == NULL) {
         return GP_ERR_NOMEM;
     }
-    for (int32_t f = 0; f < n_faces && st == GP_OK; f++) {
-        st = ring_segments(ctx, h, GEOSGetExteriorRing_r(h, faces[f]), f, &v, &n, &cap);
-        int nh = GEOSGetNumInteriorRings_r(h, faces[f]);
-        for (int k = 0; k < nh && st == GP_OK; k++) {
-            st = ring_segments(ctx, h, GEOSGetInteriorRingN_r(h, faces[f], k), f, &v, &n, &cap);
-        }
-    }
-    if (st != GP_OK) {
+    if ((st = face_segments(ctx, h, faces, n_faces, &v, &n, &cap)) != GP_OK) {
         goto done;
     }
     if (n > 1) {
         qsort(v, n, sizeof *v, cmp_seg);
     }
     out = gp_malloc((n / 2 + 1) * sizeof *out);
-    env = gp_calloc((size_t)n_pieces + 1, sizeof *env);
-    tree = GEOSSTRtree_create_r(h, 10);
-    if (out == NULL || env == NULL || tree == NULL) {
+    w.env = gp_calloc((size_t)n_pieces + 1, sizeof *w.env);
+    w.tree = GEOSSTRtree_create_r(h, 10);
+    if (out == NULL || w.env == NULL || w.tree == NULL) {
         st = gp_error_nomem(ctx, "shared segments");
         goto done;
     }
-    /* Pieces indexed by their bounding boxes, to find which street lies on a shared segment. */
-    for (int32_t p = 0; p < n_pieces; p++) {
-        if (pieces[p].kind == 2 || pieces[p].n < 2) {
-            continue;
-        }
-        double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
-        for (int32_t i = 0; i < pieces[p].n; i++) {
-            double x = pieces[p].xy[2 * i], y = pieces[p].xy[2 * i + 1];
-            x0 = fmin(x0, x), y0 = fmin(y0, y), x1 = fmax(x1, x), y1 = fmax(y1, y);
-        }
-        env[p] = GEOSGeom_createRectangle_r(h, x0 - 1e-3, y0 - 1e-3, x1 + 1e-3, y1 + 1e-3);
-        if (env[p] == NULL) {
-            st = gp_error_nomem(ctx, "a piece envelope");
-            goto done;
-        }
-        GEOSSTRtree_insert_r(h, tree, env[p], (void *)(intptr_t)p);
+    if ((st = index_pieces(&w)) != GP_OK) {
+        goto done;
     }
-    const double on_line2 = 1e-3 * 1e-3; /* 1 mm: the noder moves nodes far less than this */
     for (size_t i = 0; i + 1 < n; i++) {
         seg *s = &v[i], *t = &v[i + 1];
         if (s->x1 != t->x1 || s->y1 != t->y1 || s->x2 != t->x2 || s->y2 != t->y2 ||
             s->face == t->face) {
             continue;
         }
-        gp_shared_seg o = {s->face < t->face ? s->face : t->face,
-                           s->face < t->face ? t->face : s->face, GP_CLASS_NONE, 0,
-                           hypot(s->x2 - s->x1, s->y2 - s->y1)};
-        double mx = 0.5 * (s->x1 + s->x2), my = 0.5 * (s->y1 + s->y2);
-        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, mx, my);
-        if (pt == NULL) {
-            st = gp_error_nomem(ctx, "a point");
+        if ((st = shared_border(&w, s, t, &out[n_shared])) != GP_OK) {
             goto done;
         }
-        hs.n = 0;
-        GEOSSTRtree_query_r(h, tree, pt, gp_hits_collect, &hs);
-        GEOSGeom_destroy_r(h, pt);
-        if (hs.failed) {
-            st = gp_error_nomem(ctx, "a spatial query");
-            goto done;
-        }
-        double best_cost = INFINITY;
-        for (size_t k = 0; k < hs.n; k++) {
-            const gp_piece *pc = &pieces[hs.v[k]];
-            int on = 0;
-            for (int32_t j = 0; j + 1 < pc->n && !on; j++) {
-                on = gp_seg_dist2(mx, my, pc->xy[2 * j], pc->xy[2 * j + 1], pc->xy[2 * j + 2],
-                               pc->xy[2 * j + 3]) <= on_line2;
-            }
-            if (!on) {
-                continue;
-            }
-            if (pc->kind == 1) {
-                o.barrier = 1;
-            } else {
-                /* Two streets on one border: the major one (cheapest cut) names it. */
-                double c = gp_dataset_class_cost(ds, pc->cls);
-                if (c < best_cost) {
-                    best_cost = c;
-                    o.cls = pc->cls;
-                }
-            }
-        }
-        out[n_shared++] = o;
+        n_shared++;
         i++; /* a segment is shared by two faces at most */
     }
     if (n_shared > 1) {
         qsort(out, n_shared, sizeof *out, cmp_shared);
     }
 done:
-    if (tree != NULL) {
-        GEOSSTRtree_destroy_r(h, tree);
-    }
-    for (int32_t p = 0; env != NULL && p < n_pieces; p++) {
-        if (env[p] != NULL) {
-            GEOSGeom_destroy_r(h, env[p]);
-        }
-    }
-    gp_free(env);
-    gp_free(hs.v);
+    shared_work_free(&w);
     gp_free(v);
     if (st != GP_OK) {
         gp_free(out);
