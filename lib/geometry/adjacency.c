@@ -396,18 +396,12 @@ static int cmp_bedge(const void *pa, const void *pb)
     return (a->cls > b->cls) - (a->cls < b->cls);
 }
 
-gp_status gp_block_graph(gp_context *ctx, const gp_dataset *ds, gp_blocks *b,
-                         const gp_shared_seg *segs, int64_t n_segs, const int32_t *block_of)
+/* The shared segments between faces of different blocks as block pairs (a < b) in e, sorted;
+ * returns their number. */
+static size_t block_pairs(const gp_shared_seg *segs, int64_t n_segs, const int32_t *block_of,
+                          bedge *e)
 {
-    gp_status st = GP_OK;
-    bedge *e = gp_malloc(((size_t)n_segs + 1) * sizeof *e);
-    bedge *edges = gp_malloc(((size_t)n_segs + 1) * sizeof *edges);
-    size_t ne = 0, n_edges = 0;
-    int32_t *fill = NULL;
-    if (e == NULL || edges == NULL) {
-        st = gp_error_nomem(ctx, "the block graph");
-        goto done;
-    }
+    size_t ne = 0;
     for (int64_t i = 0; i < n_segs; i++) {
         int32_t a = block_of[segs[i].a], c = block_of[segs[i].b];
         if (a == c) {
@@ -419,8 +413,16 @@ gp_status gp_block_graph(gp_context *ctx, const gp_dataset *ds, gp_blocks *b,
     if (ne > 1) {
         qsort(e, ne, sizeof *e, cmp_bedge);
     }
-    /* One edge per block pair: total length, barrier length, and the class covering most of
-     * the border (ties: the cheaper cut). */
+    return ne;
+}
+
+/* One edge per block pair of the sorted e into edges: total length, barrier length, and the
+ * class covering most of the border (ties: the cheaper cut); a border mostly along a barrier
+ * is counted in b->n_barrier_edges instead. Returns the number of edges. */
+static size_t pair_edges(const gp_dataset *ds, gp_blocks *b, const bedge *e, size_t ne,
+                         bedge *edges)
+{
+    size_t n_edges = 0;
     for (size_t i = 0; i < ne;) {
         size_t j = i;
         double total = 0, barrier = 0, best_len = -1;
@@ -449,21 +451,14 @@ gp_status gp_block_graph(gp_context *ctx, const gp_dataset *ds, gp_blocks *b,
         }
         i = j;
     }
-    if (2 * n_edges > INT32_MAX) {
-        st = gp_error(ctx, GP_ERR_LIMIT, "too many block adjacencies");
-        goto done;
-    }
-    b->xadj = gp_calloc((size_t)b->n + 1, sizeof *b->xadj);
-    b->adjncy = gp_malloc((2 * n_edges + 1) * sizeof *b->adjncy);
-    b->border_length = gp_malloc((2 * n_edges + 1) * sizeof *b->border_length);
-    b->edge_class = gp_malloc((2 * n_edges + 1) * sizeof *b->edge_class);
-    b->edge_cost = gp_malloc((2 * n_edges + 1) * sizeof *b->edge_cost);
-    fill = gp_malloc(((size_t)b->n + 1) * sizeof *fill);
-    if (b->xadj == NULL || b->adjncy == NULL || b->border_length == NULL || b->edge_class == NULL ||
-        b->edge_cost == NULL || fill == NULL) {
-        st = gp_error_nomem(ctx, "the block graph");
-        goto done;
-    }
+    return n_edges;
+}
+
+/* The CSR arrays of b (allocated, xadj zeroed) filled from the edges, each edge in the lists
+ * of both its ends; fill is scratch for b->n vertices. */
+static void fill_csr(const gp_dataset *ds, gp_blocks *b, const bedge *edges, size_t n_edges,
+                     int32_t *fill)
+{
     for (size_t i = 0; i < n_edges; i++) {
         b->xadj[edges[i].a + 1]++;
         b->xadj[edges[i].b + 1]++;
@@ -473,7 +468,7 @@ gp_status gp_block_graph(gp_context *ctx, const gp_dataset *ds, gp_blocks *b,
     }
     memcpy(fill, b->xadj, (size_t)b->n * sizeof *fill);
     /* Edges are sorted by (a, b), so a's lists fill in ascending order; b's lists may not,
-     * hence the insertion sort below. */
+     * hence sort_neighbours. */
     for (size_t i = 0; i < n_edges; i++) {
         int32_t ends[2] = {edges[i].a, edges[i].b};
         for (int k = 0; k < 2; k++) {
@@ -484,7 +479,12 @@ gp_status gp_block_graph(gp_context *ctx, const gp_dataset *ds, gp_blocks *b,
             b->edge_cost[p] = gp_dataset_class_cost(ds, edges[i].cls);
         }
     }
-    /* Sort each neighbour list (insertion sort: lists are short and nearly sorted). */
+}
+
+/* Sort each neighbour list (insertion sort: lists are short and nearly sorted) and count the
+ * blocks without neighbours in b->n_isolated. */
+static void sort_neighbours(gp_blocks *b)
+{
     for (int32_t v = 0; v < b->n; v++) {
         for (int32_t p = b->xadj[v] + 1; p < b->xadj[v + 1]; p++) {
             for (int32_t q = p; q > b->xadj[v] && b->adjncy[q - 1] > b->adjncy[q]; q--) {
@@ -506,6 +506,39 @@ gp_status gp_block_graph(gp_context *ctx, const gp_dataset *ds, gp_blocks *b,
             b->n_isolated++;
         }
     }
+}
+
+gp_status gp_block_graph(gp_context *ctx, const gp_dataset *ds, gp_blocks *b,
+                         const gp_shared_seg *segs, int64_t n_segs, const int32_t *block_of)
+{
+    gp_status st = GP_OK;
+    bedge *e = gp_malloc(((size_t)n_segs + 1) * sizeof *e);
+    bedge *edges = gp_malloc(((size_t)n_segs + 1) * sizeof *edges);
+    size_t ne = 0, n_edges = 0;
+    int32_t *fill = NULL;
+    if (e == NULL || edges == NULL) {
+        st = gp_error_nomem(ctx, "the block graph");
+        goto done;
+    }
+    ne = block_pairs(segs, n_segs, block_of, e);
+    n_edges = pair_edges(ds, b, e, ne, edges);
+    if (2 * n_edges > INT32_MAX) {
+        st = gp_error(ctx, GP_ERR_LIMIT, "too many block adjacencies");
+        goto done;
+    }
+    b->xadj = gp_calloc((size_t)b->n + 1, sizeof *b->xadj);
+    b->adjncy = gp_malloc((2 * n_edges + 1) * sizeof *b->adjncy);
+    b->border_length = gp_malloc((2 * n_edges + 1) * sizeof *b->border_length);
+    b->edge_class = gp_malloc((2 * n_edges + 1) * sizeof *b->edge_class);
+    b->edge_cost = gp_malloc((2 * n_edges + 1) * sizeof *b->edge_cost);
+    fill = gp_malloc(((size_t)b->n + 1) * sizeof *fill);
+    if (b->xadj == NULL || b->adjncy == NULL || b->border_length == NULL || b->edge_class == NULL ||
+        b->edge_cost == NULL || fill == NULL) {
+        st = gp_error_nomem(ctx, "the block graph");
+        goto done;
+    }
+    fill_csr(ds, b, edges, n_edges, fill);
+    sort_neighbours(b);
 done:
     gp_free(e);
     gp_free(edges);
