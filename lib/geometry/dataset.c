@@ -748,112 +748,158 @@ done:
     return st;
 }
 
-/* Lines whose envelope meets each community's envelope, as CSR lists (sorted: deterministic). */
-static gp_status index_lines(reader *r, const gp_wkb *lines, int32_t n_lines,
-                             GEOSGeometry *const *comm, int32_t **start_out, int32_t **list_out)
+/* What the steps of index_lines share: the communities' envelopes and their grid, the
+ * (community, line) pairs found, and the CSR lists made of them. */
+typedef struct line_index {
+    reader *r;
+    int32_t nc;        /* communities */
+    double (*cbox)[4]; /* each community's envelope, NaN when it meets nothing */
+    int32_t *hits;     /* the communities one line meets */
+    int32_t *start;    /* nc + 2: lines by community counted at c + 2, then CSR starts */
+    int32_t *pair;     /* (community, line) per match, in line order */
+    size_t n_pair, cap_pair;
+    int32_t *list;    /* the lines of each community, from start[c] */
+    gp_boxgrid *grid; /* over cbox */
+} line_index;
+
+/* The communities' envelopes and the grid over them. Envelopes meet as closed boxes, as GEOS
+ * envelopes do; an empty community meets none. */
+static gp_status community_grid(line_index *x, GEOSGeometry *const *comm)
 {
-    gp_context *ctx = r->ctx;
-    GEOSContextHandle_t h = r->h;
-    gp_status st = GP_OK;
-    int32_t nc = r->ds->n_communities;
-    double(*cbox)[4] = gp_calloc((size_t)nc + 1, sizeof *cbox);
-    int32_t *hits = gp_malloc(((size_t)nc + 1) * sizeof *hits);
-    int32_t *start = gp_calloc((size_t)nc + 2, sizeof *start);
-    int32_t *pair = NULL; /* (community, line) per match, in line order */
-    size_t n_pair = 0, cap_pair = 0;
-    int32_t *list = NULL;
-    gp_boxgrid *grid = NULL;
-    if (cbox == NULL || hits == NULL || start == NULL) {
-        st = gp_error_nomem(ctx, "a spatial index");
-        goto done;
-    }
-    /* Envelopes meet as closed boxes, as GEOS envelopes do; an empty community meets none. */
-    for (int32_t c = 0; c < nc; c++) {
-        double *b = cbox[c];
+    GEOSContextHandle_t h = x->r->h;
+    for (int32_t c = 0; c < x->nc; c++) {
+        double *b = x->cbox[c];
         if (GEOSisEmpty_r(h, comm[c]) != 0 || !GEOSGeom_getXMin_r(h, comm[c], &b[0]) ||
             !GEOSGeom_getYMin_r(h, comm[c], &b[1]) || !GEOSGeom_getXMax_r(h, comm[c], &b[2]) ||
             !GEOSGeom_getYMax_r(h, comm[c], &b[3])) {
             b[0] = b[1] = b[2] = b[3] = NAN;
         }
     }
-    grid = gp_boxgrid_new((const double(*)[4])cbox, nc);
-    if (grid == NULL) {
-        st = gp_error_nomem(ctx, "a spatial index");
-        goto done;
+    x->grid = gp_boxgrid_new((const double(*)[4])x->cbox, x->nc);
+    if (x->grid == NULL) {
+        return gp_error_nomem(x->r->ctx, "a spatial index");
     }
+    return GP_OK;
+}
+
+/* A line's envelope into b: 1, or 0 when the line is empty, -1 when it cannot be read. */
+static int line_box(reader *r, const gp_wkb *line, double b[4])
+{
+    GEOSContextHandle_t h = r->h;
+    int got = gp_wkb_box(line->data, line->size, b);
+    if (got < 0) {
+        /* Bytes the reader does not know: GEOS decodes them. */
+        GEOSGeometry *g = GEOSWKBReader_read_r(h, r->wkb_in, line->data, line->size);
+        got = g == NULL                  ? -1
+              : GEOSisEmpty_r(h, g) == 1 ? 0
+              : (GEOSGeom_getXMin_r(h, g, &b[0]) && GEOSGeom_getYMin_r(h, g, &b[1]) &&
+                 GEOSGeom_getXMax_r(h, g, &b[2]) && GEOSGeom_getYMax_r(h, g, &b[3]))
+                  ? 1
+                  : -1;
+        if (g != NULL) {
+            GEOSGeom_destroy_r(h, g);
+        }
+    }
+    return got;
+}
+
+/* The pairs of line i with the k communities in x->hits, appended, and counted by community. */
+static gp_status add_pairs(line_index *x, int32_t i, int32_t k)
+{
+    if (x->n_pair + 2 * (size_t)k > x->cap_pair) {
+        size_t want = x->cap_pair ? 2 * x->cap_pair : 1024;
+        while (want < x->n_pair + 2 * (size_t)k) {
+            want *= 2;
+        }
+        int32_t *q = gp_reallocarray(x->pair, want, sizeof *q);
+        if (q == NULL) {
+            return gp_error_nomem(x->r->ctx, "street lists");
+        }
+        x->pair = q;
+        x->cap_pair = want;
+    }
+    for (int32_t j = 0; j < k; j++) {
+        x->pair[x->n_pair++] = x->hits[j];
+        x->pair[x->n_pair++] = i;
+        x->start[x->hits[j] + 2]++;
+    }
+    return GP_OK;
+}
+
+/* The communities each line's envelope meets, as pairs in line order (progress per line). */
+static gp_status find_pairs(line_index *x, const gp_wkb *lines, int32_t n_lines)
+{
+    gp_status st = GP_OK;
     for (int32_t i = 0; i < n_lines; i++) {
-        if ((st = read_tick(r)) != GP_OK) {
-            goto done;
+        if ((st = read_tick(x->r)) != GP_OK) {
+            return st;
         }
         double b[4];
-        int got = gp_wkb_box(lines[i].data, lines[i].size, b);
+        int got = line_box(x->r, &lines[i], b);
         if (got < 0) {
-            /* Bytes the reader does not know: GEOS decodes them. */
-            GEOSGeometry *g = GEOSWKBReader_read_r(h, r->wkb_in, lines[i].data, lines[i].size);
-            got = g == NULL ? -1
-                  : GEOSisEmpty_r(h, g) == 1
-                      ? 0
-                      : (GEOSGeom_getXMin_r(h, g, &b[0]) && GEOSGeom_getYMin_r(h, g, &b[1]) &&
-                         GEOSGeom_getXMax_r(h, g, &b[2]) && GEOSGeom_getYMax_r(h, g, &b[3]))
-                            ? 1
-                            : -1;
-            if (g != NULL) {
-                GEOSGeom_destroy_r(h, g);
-            }
+            return gp_error(x->r->ctx, GP_ERR_GEOMETRY, "cannot index line %d", i);
         }
-        if (got < 0) {
-            st = gp_error(ctx, GP_ERR_GEOMETRY, "cannot index line %d", i);
-            goto done;
-        }
-        int32_t k = got ? gp_boxgrid_query(grid, b, hits) : 0;
-        if (n_pair + 2 * (size_t)k > cap_pair) {
-            size_t want = cap_pair ? 2 * cap_pair : 1024;
-            while (want < n_pair + 2 * (size_t)k) {
-                want *= 2;
-            }
-            int32_t *q = gp_reallocarray(pair, want, sizeof *q);
-            if (q == NULL) {
-                st = gp_error_nomem(ctx, "street lists");
-                goto done;
-            }
-            pair = q;
-            cap_pair = want;
-        }
-        for (int32_t j = 0; j < k; j++) {
-            pair[n_pair++] = hits[j];
-            pair[n_pair++] = i;
-            start[hits[j] + 2]++;
+        int32_t k = got ? gp_boxgrid_query(x->grid, b, x->hits) : 0;
+        if ((st = add_pairs(x, i, k)) != GP_OK) {
+            return st;
         }
     }
-    if (n_pair / 2 > INT32_MAX) {
-        st = gp_error(ctx, GP_ERR_LIMIT, "too many streets per community");
-        goto done;
+    return st;
+}
+
+/* The pairs as CSR lists: a counting sort by community, stable, so that each community's
+ * lines stay in increasing order. */
+static gp_status pairs_to_lists(line_index *x)
+{
+    if (x->n_pair / 2 > INT32_MAX) {
+        return gp_error(x->r->ctx, GP_ERR_LIMIT, "too many streets per community");
     }
-    /* Counting sort by community, stable: each community's lines stay in increasing order. */
-    for (int32_t c = 0; c < nc; c++) {
+    int32_t *start = x->start;
+    for (int32_t c = 0; c < x->nc; c++) {
         start[c + 2] += start[c + 1];
     }
-    list = gp_malloc((n_pair / 2 + 1) * sizeof *list);
-    if (list == NULL) {
-        st = gp_error_nomem(ctx, "street lists");
+    x->list = gp_malloc((x->n_pair / 2 + 1) * sizeof *x->list);
+    if (x->list == NULL) {
+        return gp_error_nomem(x->r->ctx, "street lists");
+    }
+    for (size_t j = 0; j < x->n_pair; j += 2) {
+        x->list[start[x->pair[j] + 1]++] = x->pair[j + 1];
+    }
+    return GP_OK;
+}
+
+/* Lines whose envelope meets each community's envelope, as CSR lists (sorted: deterministic). */
+static gp_status index_lines(reader *r, const gp_wkb *lines, int32_t n_lines,
+                             GEOSGeometry *const *comm, int32_t **start_out, int32_t **list_out)
+{
+    gp_status st = GP_OK;
+    int32_t nc = r->ds->n_communities;
+    line_index x = {.r = r, .nc = nc};
+    x.cbox = gp_calloc((size_t)nc + 1, sizeof *x.cbox);
+    x.hits = gp_malloc(((size_t)nc + 1) * sizeof *x.hits);
+    x.start = gp_calloc((size_t)nc + 2, sizeof *x.start);
+    if (x.cbox == NULL || x.hits == NULL || x.start == NULL) {
+        st = gp_error_nomem(r->ctx, "a spatial index");
         goto done;
     }
-    for (size_t j = 0; j < n_pair; j += 2) {
-        list[start[pair[j] + 1]++] = pair[j + 1];
+    if ((st = community_grid(&x, comm)) != GP_OK ||
+        (st = find_pairs(&x, lines, n_lines)) != GP_OK) {
+        goto done;
     }
+    st = pairs_to_lists(&x);
 done:
-    gp_boxgrid_free(grid);
-    gp_free(cbox);
-    gp_free(hits);
-    gp_free(pair);
+    gp_boxgrid_free(x.grid);
+    gp_free(x.cbox);
+    gp_free(x.hits);
+    gp_free(x.pair);
     if (st != GP_OK) {
-        gp_free(start);
-        gp_free(list);
-        start = NULL;
-        list = NULL;
+        gp_free(x.start);
+        gp_free(x.list);
+        x.start = NULL;
+        x.list = NULL;
     }
-    *start_out = start;
-    *list_out = list;
+    *start_out = x.start;
+    *list_out = x.list;
     return st;
 }
 
