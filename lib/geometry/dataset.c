@@ -903,6 +903,114 @@ done:
     return st;
 }
 
+/* What the steps of place_households share: each community prepared and in an STR tree, and
+ * the communities' ranks by id (on a border, the lower id wins). */
+typedef struct household_place {
+    reader *r;
+    int32_t nc;                        /* communities */
+    const GEOSPreparedGeometry **prep; /* each community prepared */
+    GEOSSTRtree *tree;                 /* the communities, each by its number */
+    gp_hits hs;                        /* the communities a point's query hits */
+    int32_t *rank;                     /* each community's rank by id */
+} household_place;
+
+/* Each community prepared and put in the tree, its number as the item. */
+static gp_status prepare_communities(household_place *x, GEOSGeometry *const *comm)
+{
+    GEOSContextHandle_t h = x->r->h;
+    for (int32_t c = 0; c < x->nc; c++) {
+        x->prep[c] = GEOSPrepare_r(h, comm[c]);
+        if (x->prep[c] == NULL) {
+            return gp_error(x->r->ctx, GP_ERR_GEOMETRY, "cannot prepare community %d", c);
+        }
+        GEOSSTRtree_insert_r(h, x->tree, comm[c], (void *)(intptr_t)c);
+    }
+    return GP_OK;
+}
+
+/* Each household's community (-1: none) and the households of each counted at hh_start[c + 1];
+ * the households outside every community added up and their feature ids kept (progress per
+ * household). */
+static gp_status locate_households(household_place *x)
+{
+    gp_context *ctx = x->r->ctx;
+    GEOSContextHandle_t h = x->r->h;
+    gp_dataset *ds = x->r->ds;
+    gp_status st = GP_OK;
+    for (size_t i = 0; i < (size_t)ds->n_households; i++) {
+        if ((st = read_tick(x->r)) != GP_OK) {
+            return st;
+        }
+        GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, ds->hh_x[i], ds->hh_y[i]);
+        if (p == NULL) {
+            return gp_error_nomem(ctx, "a point");
+        }
+        ds->hh_community[i] = gp_hits_first_intersecting(h, x->tree, x->prep, x->rank, p, &x->hs);
+        GEOSGeom_destroy_r(h, p);
+        if (x->hs.failed) {
+            return gp_error_nomem(ctx, "a spatial index query");
+        }
+        if (ds->hh_community[i] < 0) {
+            ds->households_outside += ds->hh_count[i];
+            st = add_fid(ctx, &ds->outside_fid, &ds->n_outside, ds->hh_fid[i]);
+            if (st != GP_OK) {
+                return st;
+            }
+        } else {
+            ds->hh_start[ds->hh_community[i] + 1]++;
+        }
+    }
+    return st;
+}
+
+/* The households of each community as CSR lists (hh_start, hh_list), in feature order. */
+static gp_status list_households(gp_context *ctx, gp_dataset *ds)
+{
+    int32_t nc = ds->n_communities;
+    size_t nh = (size_t)ds->n_households;
+    for (int32_t c = 0; c < nc; c++) {
+        ds->hh_start[c + 1] += ds->hh_start[c];
+    }
+    int32_t *fill = gp_malloc(((size_t)nc + 1) * sizeof *fill);
+    if (fill == NULL) {
+        return gp_error_nomem(ctx, "the household index");
+    }
+    memcpy(fill, ds->hh_start, (size_t)nc * sizeof *fill);
+    for (size_t i = 0; i < nh; i++) {
+        if (ds->hh_community[i] >= 0) {
+            ds->hh_list[fill[ds->hh_community[i]]++] = (int64_t)i;
+        }
+    }
+    gp_free(fill);
+    return GP_OK;
+}
+
+/* The feature ids of the households outside every community sorted; an error when that is all
+ * of them, else a debug note of how many. */
+static gp_status report_outside(gp_context *ctx, gp_dataset *ds)
+{
+    size_t nh = (size_t)ds->n_households;
+    gp_fid_sort(ds->outside_fid, ds->n_outside);
+    if (ds->n_outside == (int64_t)nh && nh > 0) {
+        /* Not one household in any community: the layers do not meet (a wrong CRS, most
+         * often), and every grid would be empty. */
+        return gp_error(ctx, GP_ERR_INPUT,
+                        "%s: none of its %" PRId64
+                        " household features lies in any community "
+                        "of %s: is either layer's CRS wrong, or are they of different places?",
+                        ds->notes[GP_ROLE_HOUSEHOLDS].label, (int64_t)nh,
+                        ds->notes[GP_ROLE_COMMUNITIES].label);
+    }
+    if (ds->n_outside > 0) {
+        gp_log(ctx, GP_LOG_DEBUG,
+               "%" PRId64 " household feature(s) holding %" PRId64
+               " households lie outside "
+               "every community (first: feature %" PRId64 ")",
+               ds->n_outside, ds->households_outside, ds->outside_fid[0]);
+    }
+    return GP_OK;
+}
+
 /* Place every household point in the community that covers it; on the border of two, the one
  * with the lower id (not the earlier in the layer: feature order must not matter). */
 static gp_status place_households(reader *r, GEOSGeometry *const *comm)
@@ -912,102 +1020,38 @@ static gp_status place_households(reader *r, GEOSGeometry *const *comm)
     gp_dataset *ds = r->ds;
     gp_status st = GP_OK;
     int32_t nc = ds->n_communities;
-    const GEOSPreparedGeometry **prep = gp_calloc((size_t)nc, sizeof *prep);
-    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
-    gp_hits hs = {0};
-    int32_t *rank = NULL;
+    household_place x = {.r = r, .nc = nc};
+    x.prep = gp_calloc((size_t)nc, sizeof *x.prep);
+    x.tree = GEOSSTRtree_create_r(h, 10);
     size_t nh = (size_t)ds->n_households;
-    if ((st = gp_dataset_community_rank(ctx, ds, &rank)) != GP_OK) {
+    if ((st = gp_dataset_community_rank(ctx, ds, &x.rank)) != GP_OK) {
         goto done;
     }
     ds->hh_community = gp_malloc((nh + 1) * sizeof *ds->hh_community);
     ds->hh_start = gp_calloc((size_t)nc + 1, sizeof *ds->hh_start);
     ds->hh_list = gp_malloc((nh + 1) * sizeof *ds->hh_list);
-    if (prep == NULL || tree == NULL || ds->hh_community == NULL || ds->hh_start == NULL ||
+    if (x.prep == NULL || x.tree == NULL || ds->hh_community == NULL || ds->hh_start == NULL ||
         ds->hh_list == NULL) {
         st = gp_error_nomem(ctx, "the household index");
         goto done;
     }
-    for (int32_t c = 0; c < nc; c++) {
-        prep[c] = GEOSPrepare_r(h, comm[c]);
-        if (prep[c] == NULL) {
-            st = gp_error(ctx, GP_ERR_GEOMETRY, "cannot prepare community %d", c);
-            goto done;
-        }
-        GEOSSTRtree_insert_r(h, tree, comm[c], (void *)(intptr_t)c);
-    }
-    for (size_t i = 0; i < nh; i++) {
-        if ((st = read_tick(r)) != GP_OK) {
-            goto done;
-        }
-        GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, ds->hh_x[i], ds->hh_y[i]);
-        if (p == NULL) {
-            st = gp_error_nomem(ctx, "a point");
-            goto done;
-        }
-        ds->hh_community[i] = gp_hits_first_intersecting(h, tree, prep, rank, p, &hs);
-        GEOSGeom_destroy_r(h, p);
-        if (hs.failed) {
-            st = gp_error_nomem(ctx, "a spatial index query");
-            goto done;
-        }
-        if (ds->hh_community[i] < 0) {
-            ds->households_outside += ds->hh_count[i];
-            st = add_fid(ctx, &ds->outside_fid, &ds->n_outside, ds->hh_fid[i]);
-            if (st != GP_OK) {
-                goto done;
-            }
-        } else {
-            ds->hh_start[ds->hh_community[i] + 1]++;
-        }
-    }
-    for (int32_t c = 0; c < nc; c++) {
-        ds->hh_start[c + 1] += ds->hh_start[c];
-    }
-    {
-        int32_t *fill = gp_malloc(((size_t)nc + 1) * sizeof *fill);
-        if (fill == NULL) {
-            st = gp_error_nomem(ctx, "the household index");
-            goto done;
-        }
-        memcpy(fill, ds->hh_start, (size_t)nc * sizeof *fill);
-        for (size_t i = 0; i < nh; i++) {
-            if (ds->hh_community[i] >= 0) {
-                ds->hh_list[fill[ds->hh_community[i]]++] = (int64_t)i;
-            }
-        }
-        gp_free(fill);
-    }
-    gp_fid_sort(ds->outside_fid, ds->n_outside);
-    if (ds->n_outside == (int64_t)nh && nh > 0) {
-        /* Not one household in any community: the layers do not meet (a wrong CRS, most
-         * often), and every grid would be empty. */
-        st = gp_error(ctx, GP_ERR_INPUT,
-                      "%s: none of its %" PRId64 " household features lies in any community of "
-                      "%s: is either layer's CRS wrong, or are they of different places?",
-                      ds->notes[GP_ROLE_HOUSEHOLDS].label, (int64_t)nh,
-                      ds->notes[GP_ROLE_COMMUNITIES].label);
+    if ((st = prepare_communities(&x, comm)) != GP_OK || (st = locate_households(&x)) != GP_OK ||
+        (st = list_households(ctx, ds)) != GP_OK) {
         goto done;
     }
-    if (ds->n_outside > 0) {
-        gp_log(ctx, GP_LOG_DEBUG,
-               "%" PRId64 " household feature(s) holding %" PRId64
-               " households lie outside "
-               "every community (first: feature %" PRId64 ")",
-               ds->n_outside, ds->households_outside, ds->outside_fid[0]);
-    }
+    st = report_outside(ctx, ds);
 done:
-    if (tree != NULL) {
-        GEOSSTRtree_destroy_r(h, tree);
+    if (x.tree != NULL) {
+        GEOSSTRtree_destroy_r(h, x.tree);
     }
-    for (int32_t c = 0; prep != NULL && c < nc; c++) {
-        if (prep[c] != NULL) {
-            GEOSPreparedGeom_destroy_r(h, prep[c]);
+    for (int32_t c = 0; x.prep != NULL && c < nc; c++) {
+        if (x.prep[c] != NULL) {
+            GEOSPreparedGeom_destroy_r(h, x.prep[c]);
         }
     }
-    gp_free(prep);
-    gp_free(rank);
-    gp_free(hs.v);
+    gp_free(x.prep);
+    gp_free(x.rank);
+    gp_free(x.hs.v);
     return st;
 }
 
