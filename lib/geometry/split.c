@@ -971,117 +971,167 @@ static gp_status pick_region(cell_build *cb)
     return st;
 }
 
-/* 2. Node the region's borders with the cut lines, polygonize, and give each face to the
- * region block holding an interior point of it (faces in none, such as blocks the region
- * encloses, are dropped); the faces of every region block must add up to its area. */
-static gp_status make_faces(cell_build *cb)
+/* What the steps of make_faces share: the region's linework, noded and polygonized, and per
+ * block the area of its faces and how many of them are listed. */
+typedef struct face_build {
+    cell_build *cb;
+    geom_list parts; /* the region blocks' borders and the cut blocks' lines */
+    GEOSGeometry *linework, *noded, *polys;
+    double *farea; /* per block: the area of its faces */
+    int32_t *fill; /* per block: its faces listed in by_block so far */
+} face_build;
+
+/* The border of every region block and the cut lines of every cut block, into fb->parts; the
+ * cut blocks' internal paths into cb->paths; each region block prepared. */
+static gp_status region_linework(face_build *fb)
 {
+    cell_build *cb = fb->cb;
     gp_context *ctx = cb->ctx;
     GEOSContextHandle_t h = cb->h;
     const gp_blocks *b = cb->b;
     gp_splitter *sp = cb->sp;
-    int32_t n0 = cb->n0;
-    gp_status st = GP_OK;
-    geom_list parts = {0};
-    GEOSGeometry *linework = NULL, *noded = NULL, *polys = NULL;
-    double *farea = gp_calloc((size_t)n0 + 1, sizeof *farea);
-    int32_t *fill = gp_calloc((size_t)n0 + 1, sizeof *fill);
-    if (farea == NULL || fill == NULL) {
-        st = gp_error_nomem(ctx, "cells");
-        goto done;
-    }
-    for (int32_t v = 0; v < n0; v++) {
+    for (int32_t v = 0; v < cb->n0; v++) {
         if (!cb->region[v]) {
             continue;
         }
         GEOSGeometry *g = GEOSBoundary_r(h, b->geom[v]);
-        if (list_push(&parts, g) != 0 ||
+        if (list_push(&fb->parts, g) != 0 ||
             (cb->cut[v] &&
-             list_push(&parts, g = GEOSGeom_clone_r(h, sp->lines[cb->mode[v]][v])) != 0)) {
+             list_push(&fb->parts, g = GEOSGeom_clone_r(h, sp->lines[cb->mode[v]][v])) != 0)) {
             destroy(h, g);
-            st = gp_error_nomem(ctx, "cell linework");
-            goto done;
+            return gp_error_nomem(ctx, "cell linework");
         }
         for (int32_t i = 0; cb->cut[v] && i < sp->n_paths[v]; i++) {
             gp_piece *q = gp_reallocarray(cb->paths, (size_t)cb->n_paths + 1, sizeof *q);
             if (q == NULL) {
-                st = gp_error_nomem(ctx, "cell linework");
-                goto done;
+                return gp_error_nomem(ctx, "cell linework");
             }
             cb->paths = q;
             cb->paths[cb->n_paths++] = sp->paths[v][i];
         }
         cb->bprep[v] = GEOSPrepare_r(h, b->geom[v]);
         if (cb->bprep[v] == NULL) {
-            st = gp_error(ctx, GP_ERR_GEOMETRY, "cannot prepare block %d: %s", v,
-                          gp_ctx_engine_error(ctx));
-            goto done;
+            return gp_error(ctx, GP_ERR_GEOMETRY, "cannot prepare block %d: %s", v,
+                            gp_ctx_engine_error(ctx));
         }
     }
-    linework = list_collect(h, &parts, GEOS_GEOMETRYCOLLECTION);
-    noded = linework ? GEOSUnaryUnion_r(h, linework) : NULL;
-    const GEOSGeometry *noded_c = noded;
-    polys = noded ? GEOSPolygonize_r(h, &noded_c, 1) : NULL;
-    if (polys == NULL) {
-        st = gp_error(ctx, GP_ERR_GEOMETRY, "community %s: cannot polygonize cut blocks: %s",
-                      sp->ds->community_id[b->community], gp_ctx_engine_error(ctx));
-        goto done;
+    return GP_OK;
+}
+
+/* The linework collected, noded and polygonized into fb->polys. */
+static gp_status polygonize_region(face_build *fb)
+{
+    cell_build *cb = fb->cb;
+    GEOSContextHandle_t h = cb->h;
+    fb->linework = list_collect(h, &fb->parts, GEOS_GEOMETRYCOLLECTION);
+    fb->noded = fb->linework ? GEOSUnaryUnion_r(h, fb->linework) : NULL;
+    const GEOSGeometry *noded_c = fb->noded;
+    fb->polys = fb->noded ? GEOSPolygonize_r(h, &noded_c, 1) : NULL;
+    if (fb->polys == NULL) {
+        return gp_error(cb->ctx, GP_ERR_GEOMETRY, "community %s: cannot polygonize cut blocks: %s",
+                        cb->sp->ds->community_id[cb->b->community], gp_ctx_engine_error(cb->ctx));
     }
-    int32_t np = GEOSGetNumGeometries_r(h, polys);
+    return GP_OK;
+}
+
+/* The region block holding an interior point of face f; -1 for none. */
+static int32_t face_owner(const cell_build *cb, const GEOSGeometry *f)
+{
+    GEOSContextHandle_t h = cb->h;
+    GEOSGeometry *pt = GEOSPointOnSurface_r(h, f);
+    int32_t own = -1;
+    for (int32_t v = 0; pt != NULL && v < cb->n0 && own < 0; v++) {
+        if (cb->region[v] && GEOSPreparedContains_r(h, cb->bprep[v], pt) == 1) {
+            own = v;
+        }
+    }
+    destroy(h, pt);
+    return own;
+}
+
+/* The face arrays, and each polygon of positive area that a region block holds kept as a face
+ * of that block (its area added to the block's, counted in face_start[block + 1]). */
+static gp_status keep_faces(face_build *fb)
+{
+    cell_build *cb = fb->cb;
+    GEOSContextHandle_t h = cb->h;
+    int32_t np = GEOSGetNumGeometries_r(h, fb->polys);
     cb->faces = gp_calloc((size_t)np + 1, sizeof *cb->faces);
     cb->fprep = gp_calloc((size_t)np + 1, sizeof *cb->fprep);
     cb->owner = gp_malloc(((size_t)np + 1) * sizeof *cb->owner);
     cb->fvert = gp_malloc(((size_t)np + 1) * sizeof *cb->fvert);
     cb->by_block = gp_malloc(((size_t)np + 1) * sizeof *cb->by_block);
     if (!cb->faces || !cb->fprep || !cb->owner || !cb->fvert || !cb->by_block) {
-        st = gp_error_nomem(ctx, "cells");
-        goto done;
+        return gp_error_nomem(cb->ctx, "cells");
     }
     for (int32_t i = 0; i < np; i++) {
-        const GEOSGeometry *f = GEOSGetGeometryN_r(h, polys, i);
+        const GEOSGeometry *f = GEOSGetGeometryN_r(h, fb->polys, i);
         double a = 0.0;
         if (GEOSGeomTypeId_r(h, f) != GEOS_POLYGON || !GEOSArea_r(h, f, &a) || !(a > 0)) {
             continue;
         }
-        GEOSGeometry *pt = GEOSPointOnSurface_r(h, f);
-        int32_t own = -1;
-        for (int32_t v = 0; pt != NULL && v < n0 && own < 0; v++) {
-            if (cb->region[v] && GEOSPreparedContains_r(h, cb->bprep[v], pt) == 1) {
-                own = v;
-            }
-        }
-        destroy(h, pt);
+        int32_t own = face_owner(cb, f);
         if (own < 0) {
             continue;
         }
         if ((cb->faces[cb->nf] = GEOSGeom_clone_r(h, f)) == NULL) {
-            st = gp_error_nomem(ctx, "cells");
-            goto done;
+            return gp_error_nomem(cb->ctx, "cells");
         }
         cb->owner[cb->nf++] = own;
-        farea[own] += a;
+        fb->farea[own] += a;
         cb->face_start[own + 1]++;
     }
-    for (int32_t v = 0; v < n0; v++) {
+    return GP_OK;
+}
+
+/* Every region block's faces checked to add up to its area, and listed by block (face_start,
+ * by_block). */
+static gp_status group_faces(face_build *fb)
+{
+    cell_build *cb = fb->cb;
+    const gp_blocks *b = cb->b;
+    for (int32_t v = 0; v < cb->n0; v++) {
         double want = b->area[v];
-        if (cb->region[v] && !(fabs(farea[v] - want) <= 1e-7 * fmax(want, 1.0) + 1e-4)) {
-            st = gp_error(ctx, GP_ERR_GEOMETRY,
-                          "community %s: the cells of block %d cover %.4f of its %.4f m^2",
-                          sp->ds->community_id[b->community], v, farea[v], want);
-            goto done;
+        if (cb->region[v] && !(fabs(fb->farea[v] - want) <= 1e-7 * fmax(want, 1.0) + 1e-4)) {
+            return gp_error(cb->ctx, GP_ERR_GEOMETRY,
+                            "community %s: the cells of block %d cover %.4f of its %.4f m^2",
+                            cb->sp->ds->community_id[b->community], v, fb->farea[v], want);
         }
         cb->face_start[v + 1] += cb->face_start[v];
     }
     for (int32_t i = 0; i < cb->nf; i++) {
-        cb->by_block[cb->face_start[cb->owner[i]] + fill[cb->owner[i]]++] = i;
+        cb->by_block[cb->face_start[cb->owner[i]] + fb->fill[cb->owner[i]]++] = i;
     }
+    return GP_OK;
+}
+
+/* 2. Node the region's borders with the cut lines, polygonize, and give each face to the
+ * region block holding an interior point of it (faces in none, such as blocks the region
+ * encloses, are dropped); the faces of every region block must add up to its area. */
+static gp_status make_faces(cell_build *cb)
+{
+    GEOSContextHandle_t h = cb->h;
+    int32_t n0 = cb->n0;
+    gp_status st = GP_OK;
+    face_build fb = {.cb = cb};
+    fb.farea = gp_calloc((size_t)n0 + 1, sizeof *fb.farea);
+    fb.fill = gp_calloc((size_t)n0 + 1, sizeof *fb.fill);
+    if (fb.farea == NULL || fb.fill == NULL) {
+        st = gp_error_nomem(cb->ctx, "cells");
+        goto done;
+    }
+    if ((st = region_linework(&fb)) != GP_OK || (st = polygonize_region(&fb)) != GP_OK ||
+        (st = keep_faces(&fb)) != GP_OK) {
+        goto done;
+    }
+    st = group_faces(&fb);
 done:
-    list_clear(h, &parts);
-    destroy(h, polys);
-    destroy(h, noded);
-    destroy(h, linework);
-    gp_free(farea);
-    gp_free(fill);
+    list_clear(h, &fb.parts);
+    destroy(h, fb.polys);
+    destroy(h, fb.noded);
+    destroy(h, fb.linework);
+    gp_free(fb.farea);
+    gp_free(fb.fill);
     return st;
 }
 
