@@ -601,18 +601,11 @@ static void gp_grow(gp_search_work *w)
     w->k = made;
 }
 
-/*
- * Keeps the heaviest connected piece of every grid and hands every other vertex to a
- * neighbouring grid by a multi-source search; then renumbers grids 0 .. k-1 with no gaps.
- * Handing a vertex to the grid of an already assigned neighbour keeps that grid connected.
- */
-static void gp_make_connected(gp_search_work *w)
+/* The highest grid label among the task's vertices, -1 when none is assigned. */
+static int32_t gp_top_label(const gp_search_work *w)
 {
-    const gp_graph *g = w->sh->g;
-    gp_search_task *t = w->t;
+    const gp_search_task *t = w->t;
     int32_t nv = t->nv;
-    uint32_t s = gp_next_stamp(&w->stamp, w->seen, w->n);
-    int32_t pieces = 0;
     int32_t maxlab = -1;
     for (int32_t i = 0; i < nv; i++) {
         int32_t v = t->verts[i];
@@ -620,6 +613,20 @@ static void gp_make_connected(gp_search_work *w)
             maxlab = w->part[v];
         }
     }
+    return maxlab;
+}
+
+/*
+ * Numbers the connected pieces of every grid (w->loc, with households in w->shh and sizes in
+ * w->tp, by the stamp `s`) and leaves in w->glab the heaviest piece of each label, the larger
+ * one on a tie; -1 for labels 0 .. maxlab that have none.
+ */
+static void gp_heaviest_pieces(gp_search_work *w, uint32_t s, int32_t maxlab)
+{
+    const gp_graph *g = w->sh->g;
+    const gp_search_task *t = w->t;
+    int32_t nv = t->nv;
+    int32_t pieces = 0;
     for (int32_t l = 0; l <= maxlab; l++) {
         w->glab[l] = -1;
     }
@@ -655,13 +662,23 @@ static void gp_make_connected(gp_search_work *w)
             w->glab[lab] = pid;
         }
     }
+}
+
+/*
+ * Unassigns every vertex outside its grid's heaviest piece (w->glab) and lists these orphans
+ * in w->queue; w->ghh becomes the households left in each label 0 .. maxlab. Returns the
+ * orphan count.
+ */
+static int32_t gp_orphan_pieces(gp_search_work *w, int32_t maxlab)
+{
+    const gp_search_task *t = w->t;
+    int32_t nv = t->nv;
     for (int32_t i = 0; i < nv; i++) {
         int32_t v = t->verts[i];
         if (w->part[v] >= 0 && w->glab[w->part[v]] != w->loc[v]) {
             w->part[v] = -1;
         }
     }
-    /* Orphans join their lightest neighbouring grid, pass after pass from the assigned side. */
     for (int32_t l = 0; l <= maxlab; l++) {
         w->ghh[l] = 0;
     }
@@ -674,6 +691,13 @@ static void gp_make_connected(gp_search_work *w)
             w->queue[left++] = v;
         }
     }
+    return left;
+}
+
+/* Orphans join their lightest neighbouring grid, pass after pass from the assigned side. */
+static void gp_adopt_orphans(gp_search_work *w, int32_t left)
+{
+    const gp_graph *g = w->sh->g;
     while (left > 0) {
         int32_t keep = 0;
         for (int32_t i = 0; i < left; i++) {
@@ -696,6 +720,17 @@ static void gp_make_connected(gp_search_work *w)
         w->work += (double)left * 8;
         left = keep;
     }
+}
+
+/*
+ * Renumbers labels 0 .. maxlab to grids 0 .. k-1 with no gaps, in the order of the task's
+ * vertices (the new number of each label in w->glab), and the starting grids with them;
+ * returns k.
+ */
+static int32_t gp_renumber_grids(gp_search_work *w, int32_t maxlab)
+{
+    const gp_search_task *t = w->t;
+    int32_t nv = t->nv;
     for (int32_t l = 0; l <= maxlab; l++) {
         w->glab[l] = -1;
     }
@@ -716,7 +751,22 @@ static void gp_make_connected(gp_search_work *w)
             w->home[v] = w->glab[w->home[v]];
         }
     }
-    w->k = k;
+    return k;
+}
+
+/*
+ * Keeps the heaviest connected piece of every grid and hands every other vertex to a
+ * neighbouring grid by a multi-source search; then renumbers grids 0 .. k-1 with no gaps.
+ * Handing a vertex to the grid of an already assigned neighbour keeps that grid connected.
+ */
+static void gp_make_connected(gp_search_work *w)
+{
+    uint32_t s = gp_next_stamp(&w->stamp, w->seen, w->n);
+    int32_t maxlab = gp_top_label(w);
+    gp_heaviest_pieces(w, s, maxlab);
+    int32_t left = gp_orphan_pieces(w, maxlab);
+    gp_adopt_orphans(w, left);
+    w->k = gp_renumber_grids(w, maxlab);
     gp_grid_totals(w);
 }
 
