@@ -272,15 +272,11 @@ static int32_t gp_leftover_rest(gp_leftover_work *w, const gp_graph *g, const in
     return t;
 }
 
-gp_leftover gp_leftover_find(gp_leftover_work *w, const gp_graph *g, const int64_t *hh,
-                             const uint8_t *over, int64_t min, int64_t max, int32_t *verts,
-                             int32_t nv, int64_t total)
+/* Marks the component (mark 1) and lists in hosts[], lowest first, the over-max vertices it
+ * touches (pos -2), with the cut cost each shares with it in shared[]; returns their count. */
+static int32_t gp_leftover_hosts(gp_leftover_work *w, const gp_graph *g, const uint8_t *over,
+                                 const int32_t *verts, int32_t nv)
 {
-    gp_leftover out = {-1, 0, 0};
-    int64_t kf = (total + max - 1) / max;
-    if (nv <= 0 || (kf < 1 ? 1 : kf) * min <= total) {
-        return out; /* some whole number of grids fits */
-    }
     int32_t nh = 0;
     for (int32_t i = 0; i < nv; i++) {
         w->mark[verts[i]] = 1;
@@ -300,70 +296,111 @@ gp_leftover gp_leftover_find(gp_leftover_work *w, const gp_graph *g, const int64
         }
     }
     qsort(w->hosts, (size_t)nh, sizeof *w->hosts, gp_int32_cmp);
+    return nh;
+}
+
+/* The host the component shares the dearest border with, the lowest on a tie. */
+static int32_t gp_leftover_dearest(const gp_leftover_work *w, int32_t nh)
+{
+    int32_t best = w->hosts[0];
+    for (int32_t i = 1; i < nh; i++) {
+        if (w->shared[w->hosts[i]] > w->shared[best]) {
+            best = w->hosts[i];
+        }
+    }
+    return best;
+}
+
+/*
+ * The best piece of lo .. hi households over every host, lowest host first: returns its host
+ * (-1 when none) and leaves its vertices in piece[0 .. *np - 1].
+ */
+static int32_t gp_leftover_piece(gp_leftover_work *w, const gp_graph *g, const int64_t *hh,
+                                 int32_t nv, int32_t nh, int64_t lo, int64_t hi, int32_t *np)
+{
+    double bound[GP_PAIRSPLIT_TERMS] = {INFINITY, INFINITY, 0.0, 0.0, 0.0};
+    int32_t host = -1;
+    for (int32_t i = 0; i < nh && lo <= hi; i++) {
+        int32_t o = w->hosts[i];
+        int32_t nr = gp_leftover_region(w, g, hh, o, nv, hi);
+        double base = w->shared[o];
+        gp_pairsplit_result res;
+        gp_pairsplit(&w->region, lo, hi, GP_LEFTOVER_CAP, gp_leftover_score, &base, bound, &res);
+        if (res.found) {
+            host = o;
+            *np = 0;
+            for (int32_t y = 1; y < nr; y++) {
+                if ((res.side >> y) & 1) {
+                    w->piece[(*np)++] = w->rv[y];
+                }
+            }
+            for (int32_t y = 0; y < GP_PAIRSPLIT_TERMS; y++) {
+                bound[y] = res.score[y];
+            }
+        }
+        for (int32_t y = 1; y < nr; y++) {
+            if (w->rv[y] >= 0) {
+                w->pos[w->rv[y]] = -1;
+            }
+        }
+    }
+    return host;
+}
+
+/*
+ * The piece piece[0 .. np - 1] joins `host` (mark 2) when the rest stays connected: then the
+ * component's list becomes the rest in breadth-first order followed by the piece in its order
+ * in the list. Returns what joins, nothing (host -1) when the rest is not connected.
+ */
+static gp_leftover gp_leftover_join(gp_leftover_work *w, const gp_graph *g, const int64_t *hh,
+                                    int32_t *verts, int32_t nv, int32_t host, int32_t np)
+{
+    int64_t ph = 0;
+    for (int32_t i = 0; i < np; i++) {
+        w->mark[w->piece[i]] = 2;
+        ph += hh[w->piece[i]];
+    }
+    /* Beyond the 63 vertices nearest the host, the rest's connectivity was assumed. */
+    if (gp_leftover_rest(w, g, verts, nv) != nv - np) {
+        return (gp_leftover){-1, 0, 0};
+    }
+    /* The piece in its order in the component's list, after the rest. */
+    int32_t j = 0;
+    for (int32_t i = 0; i < nv; i++) {
+        if (w->mark[verts[i]] == 2) {
+            w->piece[j++] = verts[i];
+        }
+    }
+    for (int32_t i = 0; i < nv - np; i++) {
+        verts[i] = w->queue[i];
+    }
+    for (int32_t i = 0; i < np; i++) {
+        verts[nv - np + i] = w->piece[i];
+    }
+    return (gp_leftover){host, np, ph};
+}
+
+gp_leftover gp_leftover_find(gp_leftover_work *w, const gp_graph *g, const int64_t *hh,
+                             const uint8_t *over, int64_t min, int64_t max, int32_t *verts,
+                             int32_t nv, int64_t total)
+{
+    gp_leftover out = {-1, 0, 0};
+    int64_t kf = (total + max - 1) / max;
+    if (nv <= 0 || (kf < 1 ? 1 : kf) * min <= total) {
+        return out; /* some whole number of grids fits */
+    }
+    int32_t nh = gp_leftover_hosts(w, g, over, verts, nv);
     int64_t k = total / max;
     if (nh > 0 && k == 0) {
         /* Too few for one grid: all of it joins the host it shares the dearest border with. */
-        int32_t best = w->hosts[0];
-        for (int32_t i = 1; i < nh; i++) {
-            if (w->shared[w->hosts[i]] > w->shared[best]) {
-                best = w->hosts[i];
-            }
-        }
-        out = (gp_leftover){best, nv, total};
+        out = (gp_leftover){gp_leftover_dearest(w, nh), nv, total};
     } else if (nh > 0) {
         int64_t lo = total - k * max;
         int64_t hi = total - k * min < min - 1 ? total - k * min : min - 1;
-        double bound[GP_PAIRSPLIT_TERMS] = {INFINITY, INFINITY, 0.0, 0.0, 0.0};
         int32_t np = 0;
-        int32_t host = -1;
-        for (int32_t i = 0; i < nh && lo <= hi; i++) {
-            int32_t o = w->hosts[i];
-            int32_t nr = gp_leftover_region(w, g, hh, o, nv, hi);
-            double base = w->shared[o];
-            gp_pairsplit_result res;
-            gp_pairsplit(&w->region, lo, hi, GP_LEFTOVER_CAP, gp_leftover_score, &base, bound,
-                         &res);
-            if (res.found) {
-                host = o;
-                np = 0;
-                for (int32_t y = 1; y < nr; y++) {
-                    if ((res.side >> y) & 1) {
-                        w->piece[np++] = w->rv[y];
-                    }
-                }
-                for (int32_t y = 0; y < GP_PAIRSPLIT_TERMS; y++) {
-                    bound[y] = res.score[y];
-                }
-            }
-            for (int32_t y = 1; y < nr; y++) {
-                if (w->rv[y] >= 0) {
-                    w->pos[w->rv[y]] = -1;
-                }
-            }
-        }
+        int32_t host = gp_leftover_piece(w, g, hh, nv, nh, lo, hi, &np);
         if (host >= 0) {
-            int64_t ph = 0;
-            for (int32_t i = 0; i < np; i++) {
-                w->mark[w->piece[i]] = 2;
-                ph += hh[w->piece[i]];
-            }
-            /* Beyond the 63 vertices nearest the host, the rest's connectivity was assumed. */
-            if (gp_leftover_rest(w, g, verts, nv) == nv - np) {
-                /* The piece in its order in the component's list, after the rest. */
-                int32_t j = 0;
-                for (int32_t i = 0; i < nv; i++) {
-                    if (w->mark[verts[i]] == 2) {
-                        w->piece[j++] = verts[i];
-                    }
-                }
-                for (int32_t i = 0; i < nv - np; i++) {
-                    verts[i] = w->queue[i];
-                }
-                for (int32_t i = 0; i < np; i++) {
-                    verts[nv - np + i] = w->piece[i];
-                }
-                out = (gp_leftover){host, np, ph};
-            }
+            out = gp_leftover_join(w, g, hh, verts, nv, host, np);
         }
     }
     for (int32_t i = 0; i < nh; i++) {
