@@ -522,125 +522,187 @@ static int undo_wins(gp_tried_score s, const trial *cur)
     return s.viol <= cur->viol && s.blocks_cut < cur->blocks_cut;
 }
 
+/* Rule 2's search (cut_as_needed): its arguments, scratch and the trials in hand. */
+typedef struct cut_search {
+    /* cut_as_needed's arguments */
+    gp_context *ctx;
+    gp_splitter *sp;
+    const gp_blocks *b;
+    const gp_options *opts;
+    const gp_prev_community *pc;
+    uint8_t *mode;
+    trial *cur;
+    int32_t *trials;
+    /* the search's state */
+    int32_t n;          /* blocks */
+    uint8_t *art;       /* articulation points of the block graph */
+    uint8_t *try_mode;  /* `mode` with one block changed, being tried */
+    uint8_t *best_mode; /* the round's best `try_mode` */
+    cand *cs;           /* the round's candidates */
+    int32_t *opened;    /* the block each round cut open */
+    int32_t n_opened;   /* rounds that cut a block open */
+    trial best;         /* the round's best trial */
+    trial t;            /* the trial being run */
+    gp_tried seen;      /* the divisions tried, by mode */
+} cut_search;
+
+/* One candidate of round `round`: block v cut open on top of the cuts so far, tried when it
+ * can be cut (*tried counts it); the round's best trial is kept in s->best. */
+static gp_status try_candidate(cut_search *s, int round, int32_t v, int32_t *tried)
+{
+    gp_context *ctx = s->ctx;
+    int32_t n = s->n, can = 0;
+    gp_status st = gp_splitter_can_cut(ctx, s->sp, v, GP_CELLS_OPEN, &can);
+    if (st != GP_OK && skippable(ctx, st)) {
+        return GP_OK;
+    }
+    if (st != GP_OK || !can) {
+        return st;
+    }
+    (*tried)++;
+    memcpy(s->try_mode, s->mode, (size_t)n);
+    s->try_mode[v] = GP_CELLS_OPEN;
+    st = run_trial(ctx, s->sp, s->b, s->try_mode, s->opts, s->pc, &s->t);
+    (*s->trials)++;
+    if (st != GP_OK && skippable(ctx, st)) {
+        return GP_OK;
+    }
+    if (st != GP_OK) {
+        return st;
+    }
+    if ((st = gp_tried_add(ctx, &s->seen, s->try_mode, n, score_of(&s->t))) != GP_OK) {
+        return st;
+    }
+    gp_log(ctx, GP_LOG_DEBUG,
+           "split stage: round %d, cutting block %" PRId32 " open: violation %" PRId64
+           " (was %" PRId64 "), %" PRId32 " block(s) cut, %.1f m off streets",
+           round, v, s->t.viol, s->cur->viol, s->t.blocks_cut, s->t.off_street);
+    if (trial_better(&s->t, &s->best)) {
+        trial_clear(&s->best);
+        s->best = s->t;
+        memcpy(s->best_mode, s->try_mode, (size_t)n);
+        s->opened[s->n_opened] = v;
+    } else {
+        trial_clear(&s->t);
+    }
+    memset(&s->t, 0, sizeof s->t);
+    return GP_OK;
+}
+
+/* One round: the first MAX_CANDIDATES candidates that can be cut, each tried on its own; the
+ * best becomes the current division when it breaks the bounds less (*improved set to 1). */
+static gp_status cut_round(cut_search *s, int round, int *improved)
+{
+    int32_t nc = 0;
+    gp_status st = candidates(s->ctx, s->sp, s->b, s->opts, s->cur, s->mode, s->art, s->cs, &nc);
+    if (st != GP_OK) {
+        return st;
+    }
+    int32_t tried = 0;
+    for (int32_t i = 0; i < nc && tried < MAX_CANDIDATES; i++) {
+        if ((st = try_candidate(s, round, s->cs[i].block, &tried)) != GP_OK) {
+            return st;
+        }
+    }
+    if (s->best.part == NULL || s->best.viol >= s->cur->viol) {
+        return GP_OK;
+    }
+    trial_clear(s->cur);
+    *s->cur = s->best;
+    memset(&s->best, 0, sizeof s->best);
+    memcpy(s->mode, s->best_mode, (size_t)s->n);
+    s->n_opened++;
+    *improved = 1;
+    return GP_OK;
+}
+
+/* Fewest blocks: the division with the block cut open in round i whole again replaces the
+ * current one when it is as good (undo_wins); not run when it was tried and would not be. */
+static gp_status undo_cut(cut_search *s, int32_t i)
+{
+    gp_context *ctx = s->ctx;
+    int32_t n = s->n;
+    memcpy(s->try_mode, s->mode, (size_t)n);
+    s->try_mode[s->opened[i]] = GP_CELLS_NONE;
+    gp_tried_score known;
+    if (gp_tried_find(&s->seen, s->try_mode, n, &known) && !undo_wins(known, s->cur)) {
+        /* An earlier state, already partitioned: it would not be kept. */
+        gp_log(ctx, GP_LOG_DEBUG,
+               "split stage: undoing block %" PRId32 " gives a division already tried",
+               s->opened[i]);
+        return GP_OK;
+    }
+    gp_status st = run_trial(ctx, s->sp, s->b, s->try_mode, s->opts, s->pc, &s->t);
+    (*s->trials)++;
+    if (st != GP_OK && skippable(ctx, st)) {
+        return GP_OK;
+    }
+    if (st != GP_OK) {
+        return st;
+    }
+    if (undo_wins(score_of(&s->t), s->cur)) {
+        trial_clear(s->cur);
+        *s->cur = s->t;
+        memcpy(s->mode, s->try_mode, (size_t)n);
+    } else {
+        trial_clear(&s->t);
+    }
+    memset(&s->t, 0, sizeof s->t);
+    return GP_OK;
+}
+
 /* Rule 2: the bounded greedy search described at the top of the file. */
 static gp_status cut_as_needed(gp_context *ctx, gp_splitter *sp, const gp_blocks *b,
                                const gp_options *opts, const gp_prev_community *pc, uint8_t *mode,
                                trial *cur, int32_t *trials)
 {
     int32_t n = b->n;
+    cut_search s = {.ctx = ctx,
+                    .sp = sp,
+                    .b = b,
+                    .opts = opts,
+                    .pc = pc,
+                    .mode = mode,
+                    .cur = cur,
+                    .trials = trials,
+                    .n = n};
     gp_status st = GP_OK;
-    uint8_t *art = gp_malloc((size_t)n + 1);
-    uint8_t *try_mode = gp_malloc((size_t)n + 1);
-    uint8_t *best_mode = gp_malloc((size_t)n + 1);
-    cand *cs = gp_malloc(((size_t)n + 1) * sizeof *cs);
-    int32_t *opened = gp_malloc(((size_t)MAX_ROUNDS + 1) * sizeof *opened);
-    int32_t n_opened = 0;
-    trial best = {0}, t = {0};
-    gp_tried seen = {0};
-    if (!art || !try_mode || !best_mode || !cs || !opened) {
+    s.art = gp_malloc((size_t)n + 1);
+    s.try_mode = gp_malloc((size_t)n + 1);
+    s.best_mode = gp_malloc((size_t)n + 1);
+    s.cs = gp_malloc(((size_t)n + 1) * sizeof *s.cs);
+    s.opened = gp_malloc(((size_t)MAX_ROUNDS + 1) * sizeof *s.opened);
+    if (!s.art || !s.try_mode || !s.best_mode || !s.cs || !s.opened) {
         st = gp_error_nomem(ctx, "the split stage");
         goto done;
     }
-    if ((st = articulation(ctx, b, art)) != GP_OK ||
-        (st = gp_tried_add(ctx, &seen, mode, n, score_of(cur))) != GP_OK) {
+    if ((st = articulation(ctx, b, s.art)) != GP_OK ||
+        (st = gp_tried_add(ctx, &s.seen, mode, n, score_of(cur))) != GP_OK) {
         goto done;
     }
     for (int round = 0; round < MAX_ROUNDS && cur->viol > 0; round++) {
-        int32_t nc = 0;
-        if ((st = candidates(ctx, sp, b, opts, cur, mode, art, cs, &nc)) != GP_OK) {
+        int improved = 0;
+        if ((st = cut_round(&s, round, &improved)) != GP_OK) {
             goto done;
         }
-        int32_t tried = 0;
-        for (int32_t i = 0; i < nc && tried < MAX_CANDIDATES; i++) {
-            int32_t v = cs[i].block, can = 0;
-            st = gp_splitter_can_cut(ctx, sp, v, GP_CELLS_OPEN, &can);
-            if (st != GP_OK && skippable(ctx, st)) {
-                st = GP_OK;
-                continue;
-            }
-            if (st != GP_OK) {
-                goto done;
-            }
-            if (!can) {
-                continue;
-            }
-            tried++;
-            memcpy(try_mode, mode, (size_t)n);
-            try_mode[v] = GP_CELLS_OPEN;
-            st = run_trial(ctx, sp, b, try_mode, opts, pc, &t);
-            (*trials)++;
-            if (st != GP_OK && skippable(ctx, st)) {
-                st = GP_OK;
-                continue;
-            }
-            if (st != GP_OK) {
-                goto done;
-            }
-            if ((st = gp_tried_add(ctx, &seen, try_mode, n, score_of(&t))) != GP_OK) {
-                goto done;
-            }
-            gp_log(ctx, GP_LOG_DEBUG,
-                   "split stage: round %d, cutting block %" PRId32 " open: violation %" PRId64
-                   " (was %" PRId64 "), %" PRId32 " block(s) cut, %.1f m off streets",
-                   round, v, t.viol, cur->viol, t.blocks_cut, t.off_street);
-            if (trial_better(&t, &best)) {
-                trial_clear(&best);
-                best = t;
-                memcpy(best_mode, try_mode, (size_t)n);
-                opened[n_opened] = v;
-            } else {
-                trial_clear(&t);
-            }
-            memset(&t, 0, sizeof t);
-        }
-        if (best.part == NULL || best.viol >= cur->viol) {
+        if (!improved) {
             break;
         }
-        trial_clear(cur);
-        *cur = best;
-        memset(&best, 0, sizeof best);
-        memcpy(mode, best_mode, (size_t)n);
-        n_opened++;
     }
-    /* Fewest blocks: undo an earlier cut when the division without it is as good. */
-    for (int32_t i = 0; n_opened > 1 && i < n_opened; i++) {
-        memcpy(try_mode, mode, (size_t)n);
-        try_mode[opened[i]] = GP_CELLS_NONE;
-        gp_tried_score known;
-        if (gp_tried_find(&seen, try_mode, n, &known) && !undo_wins(known, cur)) {
-            /* An earlier state, already partitioned: it would not be kept. */
-            gp_log(ctx, GP_LOG_DEBUG,
-                   "split stage: undoing block %" PRId32 " gives a division already tried",
-                   opened[i]);
-            continue;
-        }
-        st = run_trial(ctx, sp, b, try_mode, opts, pc, &t);
-        (*trials)++;
-        if (st != GP_OK && skippable(ctx, st)) {
-            st = GP_OK;
-            continue;
-        }
-        if (st != GP_OK) {
+    for (int32_t i = 0; s.n_opened > 1 && i < s.n_opened; i++) {
+        if ((st = undo_cut(&s, i)) != GP_OK) {
             goto done;
         }
-        if (undo_wins(score_of(&t), cur)) {
-            trial_clear(cur);
-            *cur = t;
-            memcpy(mode, try_mode, (size_t)n);
-        } else {
-            trial_clear(&t);
-        }
-        memset(&t, 0, sizeof t);
     }
 done:
-    gp_tried_clear(&seen);
-    trial_clear(&best);
-    trial_clear(&t);
-    gp_free(art);
-    gp_free(try_mode);
-    gp_free(best_mode);
-    gp_free(cs);
-    gp_free(opened);
+    gp_tried_clear(&s.seen);
+    trial_clear(&s.best);
+    trial_clear(&s.t);
+    gp_free(s.art);
+    gp_free(s.try_mode);
+    gp_free(s.best_mode);
+    gp_free(s.cs);
+    gp_free(s.opened);
     return st;
 }
 
