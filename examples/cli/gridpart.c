@@ -219,7 +219,8 @@ typedef struct {
     double time_limit;        /* 0: not given (none) */
     int64_t seed;             /* -1: not given */
     int overwrite;
-    int adjust; /* the `adjust` command: */
+    const char *command; /* the command parsed: its --help is named in a usage error */
+    int adjust;          /* the `adjust` command: */
     const char *previous, *previous_code_field, *previous_community_field;
     /* Workload (0.3): --weight and --extra-load as given, --balance, --max-workload. */
     const char *weight[GP_CLI_MAX_LIST], *extra_load[GP_CLI_MAX_LIST];
@@ -404,18 +405,17 @@ static int take_workload_option(int opt, const char *value, args *a)
     switch (opt) {
     case OPT_WEIGHT:
         if (parse_weight(value, field, sizeof field, &x) != 0) {
-            return usage_error("partition",
-                               "--weight needs FIELD=W with W a finite number >= 0, not '%s'",
-                               value);
+            return usage_error(
+                a->command, "--weight needs FIELD=W with W a finite number >= 0, not '%s'", value);
         }
         if (a->n_weights >= GP_CLI_MAX_LIST) {
-            return usage_error("partition", "too many --weight options (at %s)", value);
+            return usage_error(a->command, "too many --weight options (at %s)", value);
         }
         a->weight[a->n_weights++] = value;
         break;
     case OPT_EXTRA_LOAD:
         if (value[0] == '\0' || a->n_extra_loads >= GP_CLI_MAX_LIST) {
-            return usage_error("partition", "--extra-load needs PATH[:LAYER][=FIELD], not '%s'",
+            return usage_error(a->command, "--extra-load needs PATH[:LAYER][=FIELD], not '%s'",
                                value);
         }
         a->extra_load[a->n_extra_loads++] = value;
@@ -426,7 +426,7 @@ static int take_workload_option(int opt, const char *value, args *a)
         } else if (strcmp(value, "households") == 0) {
             a->balance = GP_BALANCE_HOUSEHOLDS;
         } else {
-            return usage_error("partition", "--balance needs workload or households, not '%s'",
+            return usage_error(a->command, "--balance needs workload or households, not '%s'",
                                value);
         }
         break;
@@ -434,7 +434,7 @@ static int take_workload_option(int opt, const char *value, args *a)
         errno = 0;
         x = strtod(value, &end);
         if (value[0] == '\0' || errno != 0 || *end != '\0' || !isfinite(x) || x <= 0) {
-            return usage_error("partition", "--max-workload needs a finite number > 0, not '%s'",
+            return usage_error(a->command, "--max-workload needs a finite number > 0, not '%s'",
                                value);
         }
         a->max_workload = x;
@@ -555,7 +555,7 @@ static int take_only(const char *value, args *a)
     a->only = NULL;
     a->n_only = 0;
     if ((a->only_text = only_text(value, &from_file)) == NULL) {
-        return usage_error(a->adjust ? "adjust" : "partition", "--only: cannot read '%s'", value);
+        return usage_error(a->command, "--only: cannot read '%s'", value);
     }
     const char *sep = from_file ? "\n" : ",";
     size_t cap = 1;
@@ -563,7 +563,7 @@ static int take_only(const char *value, args *a)
         cap += *p == *sep;
     }
     if ((a->only = malloc(cap * sizeof *a->only)) == NULL) {
-        return usage_error("partition", "--only: out of memory at '%s'", value);
+        return usage_error(a->command, "--only: out of memory at '%s'", value);
     }
     for (char *save = NULL, *t = strtok_r(a->only_text, sep, &save); t != NULL;
          t = strtok_r(NULL, sep, &save)) {
@@ -577,8 +577,7 @@ static int take_only(const char *value, args *a)
         }
     }
     if (a->n_only == 0) {
-        return usage_error(a->adjust ? "adjust" : "partition", "--only: no community id in '%s'",
-                           value);
+        return usage_error(a->command, "--only: no community id in '%s'", value);
     }
     return -1;
 }
@@ -592,7 +591,7 @@ static int take_bbox(const char *value, args *a)
         errno = 0;
         a->bbox[k] = strtod(p, &end);
         if (end == p || errno != 0 || !isfinite(a->bbox[k]) || *end != (k < 3 ? ',' : '\0')) {
-            return usage_error(a->adjust ? "adjust" : "partition",
+            return usage_error(a->command,
                                "--bbox needs MINX,MINY,MAXX,MAXY (four numbers), not '%s'", value);
         }
         p = end + 1;
@@ -617,9 +616,118 @@ static void free_args(args *a)
     free(a->only);
 }
 
-static int take_option(int opt, const char *value, args *a)
+/* --min, --max, --target, --grids, --seed, --threads, --effort, --time-limit: a number each. */
+static int take_number_option(int opt, const char *value, args *a)
 {
     int64_t v = 0;
+    switch (opt) {
+    case OPT_MIN:
+    case OPT_MAX:
+    case OPT_TARGET:
+        /* A target of 0 would silently mean "the middle of the bounds" (the library's 0):
+         * on the command line that is leaving --target out. */
+        if (parse_int(value, opt == OPT_TARGET, INT64_MAX / 4, &v) != 0) {
+            return usage_error(a->command, "%s",
+                               opt == OPT_MIN   ? "--min needs a whole number >= 0"
+                               : opt == OPT_MAX ? "--max needs a whole number >= 0"
+                                                : "--target needs a whole number >= 1");
+        }
+        *(opt == OPT_MIN ? &a->min : opt == OPT_MAX ? &a->max : &a->target) = v;
+        break;
+    case OPT_GRIDS:
+        if (strcmp(value, "auto") == 0) {
+            a->grids = 0;
+        } else if (parse_int(value, 1, INT32_MAX, &v) == 0) {
+            a->grids = (int32_t)v;
+        } else {
+            return usage_error(a->command, "--grids needs 'auto' or a whole number >= 1, not '%s'",
+                               value);
+        }
+        break;
+    case OPT_SEED:
+        if (parse_int(value, 0, INT64_MAX, &a->seed) != 0) {
+            return usage_error(a->command, "--seed needs a whole number >= 0, not '%s'", value);
+        }
+        break;
+    case OPT_THREADS:
+        if (parse_int(value, 0, 1024, &v) != 0) {
+            return usage_error(a->command, "--threads needs a whole number in [0, 1024], not '%s'",
+                               value);
+        }
+        a->threads = (int32_t)v;
+        break;
+    case OPT_EFFORT: {
+        char *end = NULL;
+        a->effort = strtod(value, &end);
+        if (end == value || *end != '\0' || !(a->effort > 0 && a->effort <= 100)) {
+            return usage_error(a->command, "--effort needs a number in (0, 100], not '%s'", value);
+        }
+        break;
+    }
+    case OPT_TIME_LIMIT: {
+        char *end = NULL;
+        a->time_limit = strtod(value, &end);
+        if (end == value || *end != '\0' || !(a->time_limit > 0 && a->time_limit < 1e9)) {
+            return usage_error(a->command, "--time-limit needs a number of seconds > 0, not '%s'",
+                               value);
+        }
+        break;
+    }
+    default:
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* --map-colour, --split, --overlaps: one of a few words each. */
+static int take_choice_option(int opt, const char *value, args *a)
+{
+    switch (opt) {
+    case OPT_MAP_COLOUR: {
+        static const char *const names[] = {"grid", "worker", "change", "community"};
+        a->map_colour = -1;
+        for (int32_t k = 0; k < 4; k++) {
+            if (strcmp(value, names[k]) == 0) {
+                a->map_colour = GP_MAP_COLOUR_GRID + k;
+            }
+        }
+        if (a->map_colour < 0) {
+            return usage_error(
+                a->command, "--map-colour: '%s' is not grid, worker, change or community", value);
+        }
+        break;
+    }
+    case OPT_SPLIT: {
+        static const char *const modes[] = {"never", "oversize", "needed"};
+        a->split = -1;
+        for (int32_t k = 0; k < 3; k++) {
+            if (strcmp(value, modes[k]) == 0) {
+                a->split = k; /* GP_SPLIT_NEVER, _OVERSIZE, _NEEDED */
+            }
+        }
+        if (a->split < 0) {
+            return usage_error(a->command, "--split needs never, oversize or needed, not '%s'",
+                               value);
+        }
+        break;
+    }
+    case OPT_OVERLAPS:
+        if (strcmp(value, "error") == 0) {
+            a->overlaps = GP_OVERLAPS_ERROR;
+        } else if (strcmp(value, "first") == 0) {
+            a->overlaps = GP_OVERLAPS_FIRST;
+        } else {
+            return usage_error(a->command, "--overlaps needs error or first, not '%s'", value);
+        }
+        break;
+    default:
+        return EXIT_USAGE;
+    }
+    return -1;
+}
+
+static int take_option(int opt, const char *value, args *a)
+{
     switch (opt) {
     case OPT_COMMUNITIES: a->communities = value; break;
     case OPT_ID_FIELD: a->id_field = value; break;
@@ -633,21 +741,6 @@ static int take_option(int opt, const char *value, args *a)
     case OPT_REPORT: a->report = value; break;
     case OPT_MAP: a->map = value; break;
     case OPT_MAP_SHEETS: a->map_sheets = value; break;
-    case OPT_MAP_COLOUR: {
-        static const char *const names[] = {"grid", "worker", "change", "community"};
-        a->map_colour = -1;
-        for (int32_t k = 0; k < 4; k++) {
-            if (strcmp(value, names[k]) == 0) {
-                a->map_colour = GP_MAP_COLOUR_GRID + k;
-            }
-        }
-        if (a->map_colour < 0) {
-            return usage_error(a->adjust ? "adjust" : "partition",
-                               "--map-colour: '%s' is not grid, worker, change or community",
-                               value);
-        }
-        break;
-    }
     case OPT_CRS: a->crs = value; break;
     case OPT_OVERWRITE: a->overwrite = 1; break;
     case OPT_OO:
@@ -660,7 +753,7 @@ static int take_option(int opt, const char *value, args *a)
     case OPT_PREVIOUS_CODE:
     case OPT_PREVIOUS_COMMUNITY:
         if (!a->adjust) {
-            return usage_error("partition", "%s",
+            return usage_error(a->command, "%s",
                                "--previous, --previous-code-field and --previous-community-field "
                                "are options of gridpart adjust");
         }
@@ -677,78 +770,14 @@ static int take_option(int opt, const char *value, args *a)
     case OPT_MIN:
     case OPT_MAX:
     case OPT_TARGET:
-        /* A target of 0 would silently mean "the middle of the bounds" (the library's 0):
-         * on the command line that is leaving --target out. */
-        if (parse_int(value, opt == OPT_TARGET, INT64_MAX / 4, &v) != 0) {
-            return usage_error("partition", "%s",
-                               opt == OPT_MIN   ? "--min needs a whole number >= 0"
-                               : opt == OPT_MAX ? "--max needs a whole number >= 0"
-                                                : "--target needs a whole number >= 1");
-        }
-        *(opt == OPT_MIN ? &a->min : opt == OPT_MAX ? &a->max : &a->target) = v;
-        break;
     case OPT_GRIDS:
-        if (strcmp(value, "auto") == 0) {
-            a->grids = 0;
-        } else if (parse_int(value, 1, INT32_MAX, &v) == 0) {
-            a->grids = (int32_t)v;
-        } else {
-            return usage_error("partition", "--grids needs 'auto' or a whole number >= 1, not '%s'",
-                               value);
-        }
-        break;
     case OPT_SEED:
-        if (parse_int(value, 0, INT64_MAX, &a->seed) != 0) {
-            return usage_error("partition", "--seed needs a whole number >= 0, not '%s'", value);
-        }
-        break;
     case OPT_THREADS:
-        if (parse_int(value, 0, 1024, &v) != 0) {
-            return usage_error("partition", "--threads needs a whole number in [0, 1024], not '%s'",
-                               value);
-        }
-        a->threads = (int32_t)v;
-        break;
-    case OPT_EFFORT: {
-        char *end = NULL;
-        a->effort = strtod(value, &end);
-        if (end == value || *end != '\0' || !(a->effort > 0 && a->effort <= 100)) {
-            return usage_error("partition", "--effort needs a number in (0, 100], not '%s'", value);
-        }
-        break;
-    }
-    case OPT_TIME_LIMIT: {
-        char *end = NULL;
-        a->time_limit = strtod(value, &end);
-        if (end == value || *end != '\0' || !(a->time_limit > 0 && a->time_limit < 1e9)) {
-            return usage_error("partition", "--time-limit needs a number of seconds > 0, not '%s'",
-                               value);
-        }
-        break;
-    }
-    case OPT_SPLIT: {
-        static const char *const modes[] = {"never", "oversize", "needed"};
-        a->split = -1;
-        for (int32_t k = 0; k < 3; k++) {
-            if (strcmp(value, modes[k]) == 0) {
-                a->split = k; /* GP_SPLIT_NEVER, _OVERSIZE, _NEEDED */
-            }
-        }
-        if (a->split < 0) {
-            return usage_error("partition", "--split needs never, oversize or needed, not '%s'",
-                               value);
-        }
-        break;
-    }
-    case OPT_OVERLAPS:
-        if (strcmp(value, "error") == 0) {
-            a->overlaps = GP_OVERLAPS_ERROR;
-        } else if (strcmp(value, "first") == 0) {
-            a->overlaps = GP_OVERLAPS_FIRST;
-        } else {
-            return usage_error("partition", "--overlaps needs error or first, not '%s'", value);
-        }
-        break;
+    case OPT_EFFORT:
+    case OPT_TIME_LIMIT: return take_number_option(opt, value, a);
+    case OPT_MAP_COLOUR:
+    case OPT_SPLIT:
+    case OPT_OVERLAPS: return take_choice_option(opt, value, a);
     case OPT_WEIGHT:
     case OPT_EXTRA_LOAD:
     case OPT_BALANCE:
@@ -766,7 +795,7 @@ static int parse_partition(int argc, char **argv, args *a)
     opterr = 0;
     optind = 1;
     int opt;
-    const char *cmd = a->adjust ? "adjust" : "partition";
+    const char *cmd = a->command;
     while ((opt = getopt_long(argc, argv, ":o:h", PARTITION_OPTIONS, NULL)) != -1) {
         if (opt == 'h') {
             if (a->adjust) {
@@ -1071,8 +1100,15 @@ static void print_allocator(void)
 
 static int cmd_partition(int argc, char **argv)
 {
-    args a = {.min = -1, .max = -1, .target = -1, .grids = -1, .threads = -1, .split = -1,
-              .overlaps = -1, .seed = -1};
+    args a = {.min = -1,
+              .max = -1,
+              .target = -1,
+              .grids = -1,
+              .threads = -1,
+              .split = -1,
+              .overlaps = -1,
+              .seed = -1,
+              .command = "partition"};
     int code = parse_partition(argc, argv, &a);
     code = code >= 0 ? code : run_partition(&a);
     free_args(&a);
@@ -1081,8 +1117,16 @@ static int cmd_partition(int argc, char **argv)
 
 static int cmd_adjust(int argc, char **argv)
 {
-    args a = {.min = -1, .max = -1, .target = -1, .grids = -1, .threads = -1, .split = -1,
-              .overlaps = -1, .seed = -1, .adjust = 1};
+    args a = {.min = -1,
+              .max = -1,
+              .target = -1,
+              .grids = -1,
+              .threads = -1,
+              .split = -1,
+              .overlaps = -1,
+              .seed = -1,
+              .command = "adjust",
+              .adjust = 1};
     int code = parse_partition(argc, argv, &a);
     code = code >= 0 ? code : run_partition(&a);
     free_args(&a);
@@ -1154,7 +1198,8 @@ static int cmd_demo(int argc, char **argv)
               .split = -1,
               .overlaps = -1,
               .threads = (int32_t)threads,
-              .overwrite = 1};
+              .overwrite = 1,
+              .command = "demo"};
     int code = run_partition(&a);
     if (code == EXIT_DONE || code == EXIT_BOUNDS) {
         printf("grids and blocks (GeoPackage): %s\nreport (JSON):                 %s\n"
@@ -1306,8 +1351,15 @@ static void print_check_summary(const gp_plan *plan)
 
 static int cmd_check(int argc, char **argv)
 {
-    check_args a = {.base = {.min = -1, .max = -1, .target = -1, .grids = -1, .threads = -1,
-                             .split = -1, .overlaps = -1, .seed = -1}};
+    check_args a = {.base = {.min = -1,
+                             .max = -1,
+                             .target = -1,
+                             .grids = -1,
+                             .threads = -1,
+                             .split = -1,
+                             .overlaps = -1,
+                             .seed = -1,
+                             .command = "check"}};
     int code = parse_check(argc, argv, &a);
     if (code >= 0) {
         free_args(&a.base);

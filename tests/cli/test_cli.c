@@ -99,6 +99,17 @@ static const cli_case USAGE_CASES[] = {
     {"partition --time-limit 0", 2, "--time-limit needs a number of seconds > 0, not '0'"},
     {"partition --time-limit soon", 2, "--time-limit needs a number of seconds > 0"},
     {"adjust --time-limit -1", 2, "--time-limit needs a number of seconds > 0, not '-1'"},
+    /* a bad value sends the user to the help of the command they ran */
+    {"partition --effort 0", 2,
+     "--effort needs a number in (0, 100], not '0'\n(see gridpart partition --help)"},
+    {"adjust --seed x", 2,
+     "--seed needs a whole number >= 0, not 'x'\n(see gridpart adjust --help)"},
+    {"adjust --max-workload -1", 2,
+     "--max-workload needs a finite number > 0, not '-1'\n(see gridpart adjust --help)"},
+    {"adjust --bbox 1,2,3", 2, "not '1,2,3'\n(see gridpart adjust --help)"},
+    {"check --min abc", 2, "--min needs a whole number >= 0\n(see gridpart check --help)"},
+    {"check --overlaps some", 2,
+     "--overlaps needs error or first, not 'some'\n(see gridpart check --help)"},
 };
 
 Test(cli, usage_table)
