@@ -726,6 +726,8 @@ static int take_choice_option(int opt, const char *value, args *a)
     return -1;
 }
 
+/* One option of partition, adjust or check into `a`: -1 when taken, else an exit code (a
+ * usage error names a->command). */
 static int take_option(int opt, const char *value, args *a)
 {
     switch (opt) {
