@@ -219,8 +219,8 @@ typedef struct {
     double time_limit;        /* 0: not given (none) */
     int64_t seed;             /* -1: not given */
     int overwrite;
-    const char *command; /* the command parsed: its --help is named in a usage error */
-    int adjust;          /* the `adjust` command: */
+    const char *command; /* partition, adjust, check or demo: named in a usage error */
+    /* adjust only: */
     const char *previous, *previous_code_field, *previous_community_field;
     /* Workload (0.3): --weight and --extra-load as given, --balance, --max-workload. */
     const char *weight[GP_CLI_MAX_LIST], *extra_load[GP_CLI_MAX_LIST];
@@ -238,6 +238,25 @@ typedef struct {
     int has_bbox;
     double bbox[4];
 } args;
+
+/* The options of `command` before any is given (-1 or 0 where a field says "not given"). */
+static args args_for(const char *command)
+{
+    return (args){.min = -1,
+                  .max = -1,
+                  .target = -1,
+                  .grids = -1,
+                  .threads = -1,
+                  .split = -1,
+                  .overlaps = -1,
+                  .seed = -1,
+                  .command = command};
+}
+
+static int is_adjust(const args *a)
+{
+    return strcmp(a->command, "adjust") == 0;
+}
 
 /* The signal that asked the run to stop, or 0. The progress callback passes it on. */
 static volatile sig_atomic_t stop_signal;
@@ -754,7 +773,7 @@ static int take_option(int opt, const char *value, args *a)
     case OPT_PREVIOUS:
     case OPT_PREVIOUS_CODE:
     case OPT_PREVIOUS_COMMUNITY:
-        if (!a->adjust) {
+        if (!is_adjust(a)) {
             return usage_error(a->command, "%s",
                                "--previous, --previous-code-field and --previous-community-field "
                                "are options of gridpart adjust");
@@ -797,10 +816,9 @@ static int parse_partition(int argc, char **argv, args *a)
     opterr = 0;
     optind = 1;
     int opt;
-    const char *cmd = a->command;
     while ((opt = getopt_long(argc, argv, ":o:h", PARTITION_OPTIONS, NULL)) != -1) {
         if (opt == 'h') {
-            if (a->adjust) {
+            if (is_adjust(a)) {
                 fputs(ADJUST_USAGE, stdout);
             } else {
                 print_partition_usage(stdout);
@@ -808,10 +826,10 @@ static int parse_partition(int argc, char **argv, args *a)
             return EXIT_DONE;
         }
         if (opt == '?') {
-            return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+            return usage_error(a->command, "unknown option '%s'", argv[optind - 1]);
         }
         if (opt == ':') {
-            return usage_error(cmd, "%s needs a value", argv[optind - 1]);
+            return usage_error(a->command, "%s needs a value", argv[optind - 1]);
         }
         int code = take_option(opt, optarg, a);
         if (code >= 0) {
@@ -819,10 +837,10 @@ static int parse_partition(int argc, char **argv, args *a)
         }
     }
     if (optind < argc) {
-        return usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+        return usage_error(a->command, "unexpected argument '%s'", argv[optind]);
     }
-    if (a->adjust && a->previous == NULL) {
-        return usage_error(cmd, "%s is required", "--previous");
+    if (is_adjust(a) && a->previous == NULL) {
+        return usage_error(a->command, "%s is required", "--previous");
     }
     static const struct {
         const char *flag;
@@ -834,7 +852,7 @@ static int parse_partition(int argc, char **argv, args *a)
     };
     for (size_t k = 0; k < sizeof required / sizeof required[0]; k++) {
         if (*(const char *const *)((const char *)a + required[k].offset) == NULL) {
-            return usage_error(cmd, "%s is required", required[k].flag);
+            return usage_error(a->command, "%s is required", required[k].flag);
         }
     }
     return -1;
@@ -1068,7 +1086,7 @@ static int run_partition(const args *a)
     }
     /* Every output is checked before any work: a bad path costs nothing. */
     if ((st = gp_outputs_check(ctx, out, in)) != GP_OK ||
-        (st = (a->adjust ? gp_adjust : gp_run)(ctx, in, opts, &plan)) != GP_OK ||
+        (st = (is_adjust(a) ? gp_adjust : gp_run)(ctx, in, opts, &plan)) != GP_OK ||
         (st = gp_plan_write_outputs(ctx, plan, out)) != GP_OK) {
         goto done;
     }
@@ -1102,15 +1120,7 @@ static void print_allocator(void)
 
 static int cmd_partition(int argc, char **argv)
 {
-    args a = {.min = -1,
-              .max = -1,
-              .target = -1,
-              .grids = -1,
-              .threads = -1,
-              .split = -1,
-              .overlaps = -1,
-              .seed = -1,
-              .command = "partition"};
+    args a = args_for("partition");
     int code = parse_partition(argc, argv, &a);
     code = code >= 0 ? code : run_partition(&a);
     free_args(&a);
@@ -1119,16 +1129,7 @@ static int cmd_partition(int argc, char **argv)
 
 static int cmd_adjust(int argc, char **argv)
 {
-    args a = {.min = -1,
-              .max = -1,
-              .target = -1,
-              .grids = -1,
-              .threads = -1,
-              .split = -1,
-              .overlaps = -1,
-              .seed = -1,
-              .command = "adjust",
-              .adjust = 1};
+    args a = args_for("adjust");
     int code = parse_partition(argc, argv, &a);
     code = code >= 0 ? code : run_partition(&a);
     free_args(&a);
@@ -1183,25 +1184,18 @@ static int cmd_demo(int argc, char **argv)
     snprintf(map, sizeof map, "%s/map.svg", dir);
     printf("gridpart %s demo: partitioning the sample city in %s\n", gp_version(), data);
     /* The demo's three files are its own: a second run replaces them (and nothing else). */
-    args a = {.communities = communities,
-              .id_field = "code",
-              .streets = streets,
-              .class_field = "class",
-              .households = households,
-              .count_field = "households",
-              .out = out,
-              .report = report,
-              .map = map,
-              .min = -1,
-              .max = -1,
-              .target = -1,
-              .grids = -1,
-              .seed = -1,
-              .split = -1,
-              .overlaps = -1,
-              .threads = (int32_t)threads,
-              .overwrite = 1,
-              .command = "demo"};
+    args a = args_for("demo");
+    a.communities = communities;
+    a.id_field = "code";
+    a.streets = streets;
+    a.class_field = "class";
+    a.households = households;
+    a.count_field = "households";
+    a.out = out;
+    a.report = report;
+    a.map = map;
+    a.threads = (int32_t)threads;
+    a.overwrite = 1;
     int code = run_partition(&a);
     if (code == EXIT_DONE || code == EXIT_BOUNDS) {
         printf("grids and blocks (GeoPackage): %s\nreport (JSON):                 %s\n"
@@ -1353,15 +1347,7 @@ static void print_check_summary(const gp_plan *plan)
 
 static int cmd_check(int argc, char **argv)
 {
-    check_args a = {.base = {.min = -1,
-                             .max = -1,
-                             .target = -1,
-                             .grids = -1,
-                             .threads = -1,
-                             .split = -1,
-                             .overlaps = -1,
-                             .seed = -1,
-                             .command = "check"}};
+    check_args a = {.base = args_for("check")};
     int code = parse_check(argc, argv, &a);
     if (code >= 0) {
         free_args(&a.base);
