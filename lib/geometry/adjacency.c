@@ -111,57 +111,15 @@ static gp_status face_segments(gp_context *ctx, GEOSContextHandle_t h, GEOSGeome
     return st;
 }
 
-/* What the steps of gp_faces_shared_segments share: the pieces, indexed in tree by their
- * bounding boxes env[p] (NULL for border pieces), and the query scratch hs. */
+/* What the steps of gp_faces_shared_segments share: the pieces, and the streets and barriers
+ * among them indexed by their bounding boxes (1 mm wider). */
 typedef struct shared_work {
     gp_context *ctx;
     GEOSContextHandle_t h;
     const gp_dataset *ds;
     const gp_piece *pieces;
-    int32_t n_pieces;
-    GEOSSTRtree *tree;
-    GEOSGeometry **env;
-    gp_hits hs;
+    gp_piece_index idx;
 } shared_work;
-
-/* Frees the index and the scratch, not the pieces. */
-static void shared_work_free(shared_work *w)
-{
-    GEOSContextHandle_t h = w->h;
-    if (w->tree != NULL) {
-        GEOSSTRtree_destroy_r(h, w->tree);
-    }
-    for (int32_t p = 0; w->env != NULL && p < w->n_pieces; p++) {
-        if (w->env[p] != NULL) {
-            GEOSGeom_destroy_r(h, w->env[p]);
-        }
-    }
-    gp_free(w->env);
-    gp_free(w->hs.v);
-}
-
-/* Pieces indexed by their bounding boxes, to find which street lies on a shared segment. */
-static gp_status index_pieces(shared_work *w)
-{
-    GEOSContextHandle_t h = w->h;
-    for (int32_t p = 0; p < w->n_pieces; p++) {
-        const gp_piece *pc = &w->pieces[p];
-        if (pc->kind == 2 || pc->n < 2) {
-            continue;
-        }
-        double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
-        for (int32_t i = 0; i < pc->n; i++) {
-            double x = pc->xy[2 * i], y = pc->xy[2 * i + 1];
-            x0 = fmin(x0, x), y0 = fmin(y0, y), x1 = fmax(x1, x), y1 = fmax(y1, y);
-        }
-        w->env[p] = GEOSGeom_createRectangle_r(h, x0 - 1e-3, y0 - 1e-3, x1 + 1e-3, y1 + 1e-3);
-        if (w->env[p] == NULL) {
-            return gp_error_nomem(w->ctx, "a piece envelope");
-        }
-        GEOSSTRtree_insert_r(h, w->tree, w->env[p], (void *)(intptr_t)p);
-    }
-    return GP_OK;
-}
 
 /* The border faces s->face and t->face share along segment s (== t): its length, barrier when
  * a barrier lies on its midpoint, and the class of the major street lying on it. */
@@ -171,19 +129,14 @@ static gp_status shared_border(shared_work *w, const seg *s, const seg *t, gp_sh
     gp_shared_seg o = {s->face < t->face ? s->face : t->face, s->face < t->face ? t->face : s->face,
                        GP_CLASS_NONE, 0, hypot(s->x2 - s->x1, s->y2 - s->y1)};
     double mx = 0.5 * (s->x1 + s->x2), my = 0.5 * (s->y1 + s->y2);
-    GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(w->h, mx, my);
-    if (pt == NULL) {
-        return gp_error_nomem(w->ctx, "a point");
+    gp_status st = gp_piece_index_query(w->ctx, w->h, &w->idx, mx, my, mx, my, "a spatial query");
+    if (st != GP_OK) {
+        return st;
     }
-    w->hs.n = 0;
-    GEOSSTRtree_query_r(w->h, w->tree, pt, gp_hits_collect, &w->hs);
-    GEOSGeom_destroy_r(w->h, pt);
-    if (w->hs.failed) {
-        return gp_error_nomem(w->ctx, "a spatial query");
-    }
+    const gp_hits *hs = &w->idx.hs;
     double best_cost = INFINITY;
-    for (size_t k = 0; k < w->hs.n; k++) {
-        const gp_piece *pc = &w->pieces[w->hs.v[k]];
+    for (size_t k = 0; k < hs->n; k++) {
+        const gp_piece *pc = &w->pieces[hs->v[k]];
         int on = 0;
         for (int32_t j = 0; j + 1 < pc->n && !on; j++) {
             on = gp_seg_dist2(mx, my, pc->xy[2 * j], pc->xy[2 * j + 1], pc->xy[2 * j + 2],
@@ -218,7 +171,7 @@ gp_status gp_faces_shared_segments(gp_context *ctx, const gp_dataset *ds,
     size_t n = 0, cap = 0;
     gp_shared_seg *out = NULL;
     size_t n_shared = 0;
-    shared_work w = {ctx, h, ds, pieces, n_pieces, NULL, NULL, {0}};
+    shared_work w = {ctx, h, ds, pieces, {0}};
     *segs_out = NULL;
     *n_out = 0;
     if (h == NULL) {
@@ -231,13 +184,13 @@ gp_status gp_faces_shared_segments(gp_context *ctx, const gp_dataset *ds,
         qsort(v, n, sizeof *v, cmp_seg);
     }
     out = gp_malloc((n / 2 + 1) * sizeof *out);
-    w.env = gp_calloc((size_t)n_pieces + 1, sizeof *w.env);
-    w.tree = GEOSSTRtree_create_r(h, 10);
-    if (out == NULL || w.env == NULL || w.tree == NULL) {
+    if (out == NULL) {
         st = gp_error_nomem(ctx, "shared segments");
         goto done;
     }
-    if ((st = index_pieces(&w)) != GP_OK) {
+    /* To find which street lies on a shared segment. */
+    if ((st = gp_piece_index_new(ctx, h, pieces, n_pieces, 1e-3, 1, "shared segments", &w.idx)) !=
+        GP_OK) {
         goto done;
     }
     for (size_t i = 0; i + 1 < n; i++) {
@@ -256,7 +209,7 @@ gp_status gp_faces_shared_segments(gp_context *ctx, const gp_dataset *ds,
         qsort(out, n_shared, sizeof *out, cmp_shared);
     }
 done:
-    shared_work_free(&w);
+    gp_piece_index_free(h, &w.idx);
     gp_free(v);
     if (st != GP_OK) {
         gp_free(out);

@@ -303,36 +303,33 @@ static double nearest_on_piece(const gp_piece *t, double ex, double ey, double *
     return best;
 }
 
-/* Step 2's index: every piece (border included) by its bounding box. */
-typedef struct piece_index {
-    GEOSSTRtree *tree;
-    GEOSGeometry **env;
-    int32_t n;
-    gp_hits hs;
-} piece_index;
-
-static gp_status index_pieces(net *nt, piece_index *ix)
+gp_status gp_piece_index_new(gp_context *ctx, GEOSContextHandle_t h, const gp_piece *pieces,
+                             int32_t n, double margin, int streets_only, const char *what,
+                             gp_piece_index *ix)
 {
-    GEOSContextHandle_t h = nt->h;
-    ix->n = nt->n;
-    ix->env = gp_calloc((size_t)nt->n + 1, sizeof *ix->env);
+    ix->n = n;
+    ix->env = gp_calloc((size_t)n + 1, sizeof *ix->env);
     ix->tree = GEOSSTRtree_create_r(h, 10);
     if (ix->env == NULL || ix->tree == NULL) {
-        return gp_error_nomem(nt->ctx, "a line index");
+        return gp_error_nomem(ctx, what);
     }
-    for (int32_t i = 0; i < nt->n; i++) {
+    for (int32_t i = 0; i < n; i++) {
+        if (streets_only && (pieces[i].kind == 2 || pieces[i].n < 2)) {
+            continue;
+        }
         double x0, y0, x1, y1;
-        piece_bbox(&nt->p[i], &x0, &y0, &x1, &y1);
-        ix->env[i] = GEOSGeom_createRectangle_r(h, x0, y0, x1, y1);
+        piece_bbox(&pieces[i], &x0, &y0, &x1, &y1);
+        ix->env[i] =
+            GEOSGeom_createRectangle_r(h, x0 - margin, y0 - margin, x1 + margin, y1 + margin);
         if (ix->env[i] == NULL) {
-            return gp_error_nomem(nt->ctx, "a line index");
+            return gp_error_nomem(ctx, what);
         }
         GEOSSTRtree_insert_r(h, ix->tree, ix->env[i], (void *)(intptr_t)i);
     }
     return GP_OK;
 }
 
-static void index_free(GEOSContextHandle_t h, piece_index *ix)
+void gp_piece_index_free(GEOSContextHandle_t h, gp_piece_index *ix)
 {
     if (ix->tree != NULL) {
         GEOSSTRtree_destroy_r(h, ix->tree);
@@ -346,17 +343,23 @@ static void index_free(GEOSContextHandle_t h, piece_index *ix)
     gp_free(ix->hs.v);
 }
 
-/* The pieces whose boxes meet the square of half-side r around (x,y), into ix->hs. */
-static gp_status query_pieces(net *nt, piece_index *ix, double x, double y, double r)
+gp_status gp_piece_index_query(gp_context *ctx, GEOSContextHandle_t h, gp_piece_index *ix,
+                               double x0, double y0, double x1, double y1, const char *what)
 {
-    GEOSGeometry *q = GEOSGeom_createRectangle_r(nt->h, x - r, y - r, x + r, y + r);
+    GEOSGeometry *q = GEOSGeom_createRectangle_r(h, x0, y0, x1, y1);
     if (q == NULL) {
-        return gp_error_nomem(nt->ctx, "a line query");
+        return gp_error_nomem(ctx, what);
     }
     ix->hs.n = 0;
-    GEOSSTRtree_query_r(nt->h, ix->tree, q, gp_hits_collect, &ix->hs);
-    GEOSGeom_destroy_r(nt->h, q);
-    return ix->hs.failed ? gp_error_nomem(nt->ctx, "a line query") : GP_OK;
+    GEOSSTRtree_query_r(h, ix->tree, q, gp_hits_collect, &ix->hs);
+    GEOSGeom_destroy_r(h, q);
+    return ix->hs.failed ? gp_error_nomem(ctx, what) : GP_OK;
+}
+
+/* The pieces whose boxes meet the square of half-side r around (x,y), into ix->hs. */
+static gp_status query_pieces(net *nt, gp_piece_index *ix, double x, double y, double r)
+{
+    return gp_piece_index_query(nt->ctx, nt->h, ix, x - r, y - r, x + r, y + r, "a line query");
 }
 
 static int cmp_xy(const void *pa, const void *pb)
@@ -429,7 +432,7 @@ static gp_status nearest_on_border(net *nt, const GEOSPreparedGeometry *border_p
 }
 
 /* Step 2a: the kind of every end (status[2 * piece + end]). */
-static gp_status classify_ends(net *nt, piece_index *ix, const GEOSPreparedGeometry *comm_prep,
+static gp_status classify_ends(net *nt, gp_piece_index *ix, const GEOSPreparedGeometry *comm_prep,
                                uint8_t *status)
 {
     GEOSContextHandle_t h = nt->h;
@@ -787,7 +790,7 @@ done:
  * it. Targets are found on the unextended network, then all extensions are applied, so the
  * result does not depend on piece order.
  */
-static gp_status extend_ends(net *nt, piece_index *ix, const uint8_t *status, double tol,
+static gp_status extend_ends(net *nt, gp_piece_index *ix, const uint8_t *status, double tol,
                              int32_t *n_snapped)
 {
     gp_status st = GP_OK;
@@ -882,9 +885,12 @@ done:
 static gp_status snap_ends(net *nt, const GEOSPreparedGeometry *comm_prep,
                            const GEOSPreparedGeometry *border_prep, double tol, int32_t *n_snapped)
 {
-    piece_index ix = {0};
+    /* Every piece, the border included, by its bounding box. */
+    gp_piece_index ix = {0};
     uint8_t *status = gp_malloc(2 * ((size_t)nt->n + 1));
-    gp_status st = status ? index_pieces(nt, &ix) : gp_error_nomem(nt->ctx, "line ends");
+    gp_status st = status
+                       ? gp_piece_index_new(nt->ctx, nt->h, nt->p, nt->n, 0, 0, "a line index", &ix)
+                       : gp_error_nomem(nt->ctx, "line ends");
     if (st == GP_OK) {
         st = classify_ends(nt, &ix, comm_prep, status);
     }
@@ -894,7 +900,7 @@ static gp_status snap_ends(net *nt, const GEOSPreparedGeometry *comm_prep,
     if (st == GP_OK) {
         st = extend_ends(nt, &ix, status, tol, n_snapped);
     }
-    index_free(nt->h, &ix);
+    gp_piece_index_free(nt->h, &ix);
     gp_free(status);
     return st;
 }

@@ -7,6 +7,7 @@
 #include "gridpart.h"
 
 #include "dataset.h"
+#include "hits.h"
 
 #define GEOS_USE_ONLY_R_API
 #include <geos_c.h>
@@ -122,6 +123,35 @@ typedef struct gp_piece {
     int32_t cls;  /* class index, GP_CLASS_NONE */
     int32_t kind; /* 0 street, 1 barrier, 2 community border */
 } gp_piece;
+
+/**
+ * Line pieces indexed by their bounding boxes in a GEOS STRtree (item: the piece's index):
+ * env[i] is piece i's box (NULL for a piece left out), hs the ids a query found.
+ */
+typedef struct gp_piece_index {
+    GEOSSTRtree *tree;
+    GEOSGeometry **env;
+    int32_t n;
+    gp_hits hs;
+} gp_piece_index;
+
+/**
+ * Index pieces[0 .. n) by their bounding boxes widened by `margin`; with `streets_only`, the
+ * community border's pieces (kind 2) and pieces of fewer than two points are left out.
+ * `ix` is zeroed by the caller and freed with gp_piece_index_free, also after an error.
+ * @return GP_OK; GP_ERR_NOMEM naming `what`.
+ */
+GP_NODISCARD gp_status gp_piece_index_new(gp_context *ctx, GEOSContextHandle_t h,
+                                          const gp_piece *pieces, int32_t n, double margin,
+                                          int streets_only, const char *what, gp_piece_index *ix);
+
+/** The pieces whose boxes meet the rectangle [x0, x1] x [y0, y1], into ix->hs (tree order).
+ * @return GP_OK; GP_ERR_NOMEM naming `what`. */
+GP_NODISCARD gp_status gp_piece_index_query(gp_context *ctx, GEOSContextHandle_t h,
+                                            gp_piece_index *ix, double x0, double y0, double x1,
+                                            double y1, const char *what);
+
+void gp_piece_index_free(GEOSContextHandle_t h, gp_piece_index *ix);
 
 /**
  * Shared border segments between faces (polygons from one polygonization, so shared borders
