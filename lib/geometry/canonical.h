@@ -5,6 +5,9 @@
 #define GP_GEOMETRY_CANONICAL_H
 
 #include "dataset.h"
+#include "hits.h"
+
+#include <geos_c.h>
 
 /*
  * Every later stage works on the dataset's arrays in index order: the street pieces noded and
@@ -37,6 +40,39 @@ GP_NODISCARD gp_status gp_dataset_canonical_order(gp_context *ctx, gp_dataset *d
  */
 GP_NODISCARD gp_status gp_dataset_community_rank(gp_context *ctx, const gp_dataset *ds,
                                                  int32_t **rank_out);
+
+/**
+ * The communities prepared and indexed, to find the community that covers a point: on the
+ * border of two, the one whose id comes first (gp_dataset_community_rank), never the earlier
+ * in the layer. Zero it before gp_community_locator_new; free it with gp_community_locator_free,
+ * also after an error.
+ */
+typedef struct gp_community_locator {
+    GEOSContextHandle_t h;
+    int32_t n;
+    const GEOSPreparedGeometry **prep; /* each community prepared */
+    GEOSSTRtree *tree;                 /* the communities, each by its number */
+    int32_t *rank;                     /* each community's rank by id */
+    gp_hits hs;                        /* the communities a point's query hits */
+} gp_community_locator;
+
+/**
+ * Prepare and index the dataset's communities comm[0 .. n_communities).
+ * @return GP_OK; GP_ERR_NOMEM naming `what`; GP_ERR_GEOMETRY (a community that cannot be
+ *         prepared, named by its id).
+ */
+GP_NODISCARD gp_status gp_community_locator_new(gp_context *ctx, const gp_dataset *ds,
+                                                GEOSGeometry *const *comm, const char *what,
+                                                gp_community_locator *loc);
+
+/**
+ * The community covering point (x, y) into *c, -1 for none.
+ * @return GP_OK; GP_ERR_NOMEM.
+ */
+GP_NODISCARD gp_status gp_community_locator_find(gp_context *ctx, gp_community_locator *loc,
+                                                 double x, double y, int32_t *c);
+
+void gp_community_locator_free(gp_community_locator *loc);
 
 /** Sort feature ids ascending, so that lists reported to a user read in the file's order. */
 void gp_fid_sort(int64_t *fid, int64_t n);

@@ -903,52 +903,19 @@ done:
     return st;
 }
 
-/* What the steps of place_households share: each community prepared and in an STR tree, and
- * the communities' ranks by id (on a border, the lower id wins). */
-typedef struct household_place {
-    reader *r;
-    int32_t nc;                        /* communities */
-    const GEOSPreparedGeometry **prep; /* each community prepared */
-    GEOSSTRtree *tree;                 /* the communities, each by its number */
-    gp_hits hs;                        /* the communities a point's query hits */
-    int32_t *rank;                     /* each community's rank by id */
-} household_place;
-
-/* Each community prepared and put in the tree, its number as the item. */
-static gp_status prepare_communities(household_place *x, GEOSGeometry *const *comm)
-{
-    GEOSContextHandle_t h = x->r->h;
-    for (int32_t c = 0; c < x->nc; c++) {
-        x->prep[c] = GEOSPrepare_r(h, comm[c]);
-        if (x->prep[c] == NULL) {
-            return gp_error(x->r->ctx, GP_ERR_GEOMETRY, "cannot prepare community %d", c);
-        }
-        GEOSSTRtree_insert_r(h, x->tree, comm[c], (void *)(intptr_t)c);
-    }
-    return GP_OK;
-}
-
 /* Each household's community (-1: none) and the households of each counted at hh_start[c + 1];
  * the households outside every community added up and their feature ids kept (progress per
  * household). */
-static gp_status locate_households(household_place *x)
+static gp_status locate_households(reader *r, gp_community_locator *loc)
 {
-    gp_context *ctx = x->r->ctx;
-    GEOSContextHandle_t h = x->r->h;
-    gp_dataset *ds = x->r->ds;
+    gp_context *ctx = r->ctx;
+    gp_dataset *ds = r->ds;
     gp_status st = GP_OK;
     for (size_t i = 0; i < (size_t)ds->n_households; i++) {
-        if ((st = read_tick(x->r)) != GP_OK) {
+        if ((st = read_tick(r)) != GP_OK ||
+            (st = gp_community_locator_find(ctx, loc, ds->hh_x[i], ds->hh_y[i],
+                                            &ds->hh_community[i])) != GP_OK) {
             return st;
-        }
-        GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, ds->hh_x[i], ds->hh_y[i]);
-        if (p == NULL) {
-            return gp_error_nomem(ctx, "a point");
-        }
-        ds->hh_community[i] = gp_hits_first_intersecting(h, x->tree, x->prep, x->rank, p, &x->hs);
-        GEOSGeom_destroy_r(h, p);
-        if (x->hs.failed) {
-            return gp_error_nomem(ctx, "a spatial index query");
         }
         if (ds->hh_community[i] < 0) {
             ds->households_outside += ds->hh_count[i];
@@ -1016,42 +983,25 @@ static gp_status report_outside(gp_context *ctx, gp_dataset *ds)
 static gp_status place_households(reader *r, GEOSGeometry *const *comm)
 {
     gp_context *ctx = r->ctx;
-    GEOSContextHandle_t h = r->h;
     gp_dataset *ds = r->ds;
     gp_status st = GP_OK;
     int32_t nc = ds->n_communities;
-    household_place x = {.r = r, .nc = nc};
-    x.prep = gp_calloc((size_t)nc, sizeof *x.prep);
-    x.tree = GEOSSTRtree_create_r(h, 10);
     size_t nh = (size_t)ds->n_households;
-    if ((st = gp_dataset_community_rank(ctx, ds, &x.rank)) != GP_OK) {
-        goto done;
-    }
+    gp_community_locator loc = {0};
     ds->hh_community = gp_malloc((nh + 1) * sizeof *ds->hh_community);
     ds->hh_start = gp_calloc((size_t)nc + 1, sizeof *ds->hh_start);
     ds->hh_list = gp_malloc((nh + 1) * sizeof *ds->hh_list);
-    if (x.prep == NULL || x.tree == NULL || ds->hh_community == NULL || ds->hh_start == NULL ||
-        ds->hh_list == NULL) {
+    if (ds->hh_community == NULL || ds->hh_start == NULL || ds->hh_list == NULL) {
         st = gp_error_nomem(ctx, "the household index");
         goto done;
     }
-    if ((st = prepare_communities(&x, comm)) != GP_OK || (st = locate_households(&x)) != GP_OK ||
-        (st = list_households(ctx, ds)) != GP_OK) {
+    if ((st = gp_community_locator_new(ctx, ds, comm, "the household index", &loc)) != GP_OK ||
+        (st = locate_households(r, &loc)) != GP_OK || (st = list_households(ctx, ds)) != GP_OK) {
         goto done;
     }
     st = report_outside(ctx, ds);
 done:
-    if (x.tree != NULL) {
-        GEOSSTRtree_destroy_r(h, x.tree);
-    }
-    for (int32_t c = 0; x.prep != NULL && c < nc; c++) {
-        if (x.prep[c] != NULL) {
-            GEOSPreparedGeom_destroy_r(h, x.prep[c]);
-        }
-    }
-    gp_free(x.prep);
-    gp_free(x.rank);
-    gp_free(x.hs.v);
+    gp_community_locator_free(&loc);
     return st;
 }
 

@@ -326,43 +326,27 @@ static gp_status sort_loads(gp_context *ctx, gp_dataset *ds)
 /* Each load's community (lowest id on a shared border) and the per-community CSR lists. */
 static gp_status place_loads(gp_context *ctx, gp_dataset *ds, GEOSGeometry *const *comm)
 {
-    GEOSContextHandle_t h = gp_ctx_geos(ctx);
     int32_t nc = ds->n_communities;
     size_t nl = (size_t)ds->n_loads;
     gp_status st = GP_OK;
-    int32_t *rank = NULL, *fill = NULL;
-    gp_hits hs = {0};
-    const GEOSPreparedGeometry **prep = gp_calloc((size_t)nc + 1, sizeof *prep);
-    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
+    int32_t *fill = NULL;
+    gp_community_locator loc = {0};
     ds->load_community = gp_malloc((nl + 1) * sizeof *ds->load_community);
     ds->load_start = gp_calloc((size_t)nc + 1, sizeof *ds->load_start);
     ds->load_list = gp_malloc((nl + 1) * sizeof *ds->load_list);
     fill = gp_malloc(((size_t)nc + 1) * sizeof *fill);
-    if (prep == NULL || tree == NULL || ds->load_community == NULL || ds->load_start == NULL ||
-        ds->load_list == NULL || fill == NULL) {
+    if (ds->load_community == NULL || ds->load_start == NULL || ds->load_list == NULL ||
+        fill == NULL) {
         st = gp_error_nomem(ctx, "the extra-load index");
         goto done;
     }
-    if ((st = gp_dataset_community_rank(ctx, ds, &rank)) != GP_OK) {
+    if ((st = gp_community_locator_new(ctx, ds, comm, "the extra-load index", &loc)) != GP_OK) {
         goto done;
     }
-    for (int32_t c = 0; c < nc; c++) {
-        if ((prep[c] = GEOSPrepare_r(h, comm[c])) == NULL) {
-            st = gp_error(ctx, GP_ERR_GEOMETRY, "cannot prepare community %s", ds->community_id[c]);
-            goto done;
-        }
-        GEOSSTRtree_insert_r(h, tree, comm[c], (void *)(intptr_t)c);
-    }
     for (size_t i = 0; i < nl; i++) {
-        GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, ds->load_x[i], ds->load_y[i]);
-        if (p == NULL) {
-            st = gp_error_nomem(ctx, "a point");
-            goto done;
-        }
-        int32_t c = gp_hits_first_intersecting(h, tree, prep, rank, p, &hs);
-        GEOSGeom_destroy_r(h, p);
-        if (hs.failed) {
-            st = gp_error_nomem(ctx, "a spatial index query");
+        int32_t c = -1;
+        if ((st = gp_community_locator_find(ctx, &loc, ds->load_x[i], ds->load_y[i], &c)) !=
+            GP_OK) {
             goto done;
         }
         ds->load_community[i] = c;
@@ -382,18 +366,8 @@ static gp_status place_loads(gp_context *ctx, gp_dataset *ds, GEOSGeometry *cons
         }
     }
 done:
-    if (tree != NULL) {
-        GEOSSTRtree_destroy_r(h, tree);
-    }
-    for (int32_t c = 0; prep != NULL && c < nc; c++) {
-        if (prep[c] != NULL) {
-            GEOSPreparedGeom_destroy_r(h, prep[c]);
-        }
-    }
-    gp_free(prep);
-    gp_free(rank);
+    gp_community_locator_free(&loc);
     gp_free(fill);
-    gp_free(hs.v);
     return st;
 }
 
