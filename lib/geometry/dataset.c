@@ -762,16 +762,27 @@ typedef struct line_index {
     gp_boxgrid *grid; /* over cbox */
 } line_index;
 
+/* The envelope of g into b (xmin, ymin, xmax, ymax): 1, or 0 when g is empty, -1 when GEOS
+ * cannot tell. */
+static int geos_box(GEOSContextHandle_t h, const GEOSGeometry *g, double b[4])
+{
+    int empty = GEOSisEmpty_r(h, g);
+    if (empty != 0) {
+        return empty == 1 ? 0 : -1;
+    }
+    return GEOSGeom_getXMin_r(h, g, &b[0]) && GEOSGeom_getYMin_r(h, g, &b[1]) &&
+                   GEOSGeom_getXMax_r(h, g, &b[2]) && GEOSGeom_getYMax_r(h, g, &b[3])
+               ? 1
+               : -1;
+}
+
 /* The communities' envelopes and the grid over them. Envelopes meet as closed boxes, as GEOS
  * envelopes do; an empty community meets none. */
 static gp_status community_grid(line_index *x, GEOSGeometry *const *comm)
 {
-    GEOSContextHandle_t h = x->r->h;
     for (int32_t c = 0; c < x->nc; c++) {
         double *b = x->cbox[c];
-        if (GEOSisEmpty_r(h, comm[c]) != 0 || !GEOSGeom_getXMin_r(h, comm[c], &b[0]) ||
-            !GEOSGeom_getYMin_r(h, comm[c], &b[1]) || !GEOSGeom_getXMax_r(h, comm[c], &b[2]) ||
-            !GEOSGeom_getYMax_r(h, comm[c], &b[3])) {
+        if (geos_box(x->r->h, comm[c], b) != 1) {
             b[0] = b[1] = b[2] = b[3] = NAN;
         }
     }
@@ -790,12 +801,7 @@ static int line_box(reader *r, const gp_wkb *line, double b[4])
     if (got < 0) {
         /* Bytes the reader does not know: GEOS decodes them. */
         GEOSGeometry *g = GEOSWKBReader_read_r(h, r->wkb_in, line->data, line->size);
-        got = g == NULL                  ? -1
-              : GEOSisEmpty_r(h, g) == 1 ? 0
-              : (GEOSGeom_getXMin_r(h, g, &b[0]) && GEOSGeom_getYMin_r(h, g, &b[1]) &&
-                 GEOSGeom_getXMax_r(h, g, &b[2]) && GEOSGeom_getYMax_r(h, g, &b[3]))
-                  ? 1
-                  : -1;
+        got = g == NULL ? -1 : geos_box(h, g, b);
         if (g != NULL) {
             GEOSGeom_destroy_r(h, g);
         }
