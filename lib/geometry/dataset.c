@@ -58,6 +58,7 @@ typedef struct reader {
     const gp_dataset_inputs *in;
     gp_layer_notes *notes; /* of the layer being read */
     int64_t ticks, total;  /* features handled so far, and expected in all (progress) */
+    const gp_selection *part; /* a part of the input: what is read near it; NULL: the whole */
 } reader;
 
 /* One more feature handled: every 256, progress (read is the first 5% of a run), which lets
@@ -702,14 +703,29 @@ static gp_status read_feature(layer_read *lr)
                                    : store_household(lr);
 }
 
+/* Whether feature f lies near a selected community of a part run (select.h): its envelope
+ * meets one of their boxes; a feature without a geometry is left to read_feature to judge. */
+static int near_part(const gp_select_boxes *keep, OGRFeatureH f)
+{
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    if (keep == NULL || g == NULL || OGR_G_IsEmpty(g)) {
+        return 1;
+    }
+    OGREnvelope e;
+    OGR_G_GetEnvelope(g, &e);
+    return gp_select_boxes_meet(keep, &e);
+}
+
 /* Read one layer of the given kind into the dataset. */
 static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barrier,
                             OGRCoordinateTransformationH ct)
 {
-    r->notes = &r->ds->notes[kind == KIND_POLY    ? GP_ROLE_COMMUNITIES
-                             : kind == KIND_HOUSE ? GP_ROLE_HOUSEHOLDS
-                             : is_barrier         ? GP_ROLE_BARRIERS
-                                                  : GP_ROLE_STREETS];
+    int role = kind == KIND_POLY    ? GP_ROLE_COMMUNITIES
+               : kind == KIND_HOUSE ? GP_ROLE_HOUSEHOLDS
+               : is_barrier         ? GP_ROLE_BARRIERS
+                                    : GP_ROLE_STREETS;
+    r->notes = &r->ds->notes[role];
+    const gp_select_boxes *keep = r->part != NULL ? &r->part->keep[role] : NULL;
     gp_dataset *ds = r->ds;
     layer_read lr = {.r = r, .l = l, .kind = kind, .is_barrier = is_barrier, .ct = ct};
     lr.fname = kind == KIND_POLY    ? r->in->id_field
@@ -729,6 +745,13 @@ static gp_status read_layer(reader *r, const gp_layer *l, int kind, int is_barri
         ds->seconds_read += now() - t0;
         if (lr.f == NULL) {
             break;
+        }
+        if (!near_part(keep, lr.f)) {
+            drop_feature(&lr);
+            if ((st = read_tick(r)) != GP_OK) {
+                goto done;
+            }
+            continue;
         }
         n_features++;
         if ((st = read_feature(&lr)) != GP_OK) {
@@ -1250,6 +1273,10 @@ static gp_status setup_costs(gp_context *ctx, const gp_dataset_inputs *in, gp_da
     const double *costs = in->n_costs > 0 ? in->cost_value : DEFAULT_COST;
     int32_t n = in->n_costs > 0 ? in->n_costs : (int32_t)(sizeof DEFAULT_COST / sizeof(double));
     ds->cost_none = in->cost_unknown > 0 ? in->cost_unknown : 3.0;
+    ds->cost_dearest = ds->cost_none;
+    for (int32_t j = 0; j < n; j++) {
+        ds->cost_dearest = fmax(ds->cost_dearest, costs[j]);
+    }
     ds->class_cost = gp_malloc(((size_t)ds->n_classes + 1) * sizeof *ds->class_cost);
     if (ds->class_cost == NULL) {
         return gp_error_nomem(ctx, "class costs");
@@ -1520,9 +1547,11 @@ static gp_status select_and_count(dataset_read *d)
     gp_dataset *ds = d->r.ds;
     gp_status st = GP_OK;
     ds->has_part_env = in_part(in);
-    if (in_part(in) &&
-        (st = select_part(d->r.ctx, in, d->layer, d->srs, d->work, &d->sel, ds)) != GP_OK) {
-        return st;
+    if (in_part(in)) {
+        if ((st = select_part(d->r.ctx, in, d->layer, d->srs, d->work, &d->sel, ds)) != GP_OK) {
+            return st;
+        }
+        d->r.part = &d->sel;
     }
     for (int i = 0; i < N_LAYERS; i++) {
         /* Each feature is read, then indexed or placed: twice its count. */

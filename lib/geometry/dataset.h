@@ -120,6 +120,10 @@ typedef struct gp_dataset {
     char **class_name;
     double *class_cost;
     double cost_none; /**< cost of a border with no (or an unknown) street. */
+    /** The dearest cost a street can have: the greatest of the cost table and cost_none, read
+     *  from the costs alone, so that a part of the input (which reads only the streets near it)
+     *  prices a cut through a block as a whole run does. */
+    double cost_dearest;
     /* Candidates per community (envelope test): streets street_list[street_start[c] ..
      * street_start[c+1]-1], same for barriers. */
     int32_t *street_start, *street_list;

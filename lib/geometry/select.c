@@ -5,6 +5,7 @@
 
 #include "core/context.h"
 #include "core/memory.h"
+#include "wkbbox.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -206,13 +207,18 @@ static gp_status take(gp_context *ctx, OGRFeatureH f, int field, const gp_datase
         return GP_OK;
     }
     char **ids = gp_reallocarray(s->ids, s->n + 1, sizeof *ids);
-    if (ids == NULL) {
+    if (ids != NULL) {
+        s->ids = ids;
+    }
+    OGREnvelope *each = ids ? gp_reallocarray(s->each, s->n + 1, sizeof *each) : NULL;
+    if (each == NULL) {
         return gp_error_nomem(ctx, "the selected ids");
     }
-    s->ids = ids;
+    s->each = each;
     if ((s->ids[s->n] = gp_strdup(id)) == NULL) {
         return gp_error_nomem(ctx, "the selected ids");
     }
+    s->each[s->n] = e;
     merge(&s->env, &e, s->n == 0);
     s->n++;
     return GP_OK;
@@ -306,72 +312,176 @@ void gp_selection_clear(gp_selection *sel)
         gp_free(sel->ids[i]);
     }
     gp_free(sel->ids);
+    gp_free(sel->each);
+    for (int i = 0; i < GP_ROLE_COUNT; i++) {
+        gp_boxgrid_free(sel->keep[i].grid);
+        gp_free(sel->keep[i].box);
+        gp_free(sel->keep[i].hits);
+    }
     memset(sel, 0, sizeof *sel);
 }
 
 /* ---- spatial filters -------------------------------------------------------------------- */
 
-/* The envelope of rectangle `in` of CRS `from` in CRS `to` (densified edges). */
-static gp_status bounds(gp_context *ctx, OGRSpatialReferenceH from, OGRSpatialReferenceH to,
-                        const OGREnvelope *in, OGREnvelope *out)
+/* *out: the transformation from CRS `from` to CRS `to`, NULL when they are the same. */
+static gp_status transform_for(gp_context *ctx, OGRSpatialReferenceH from, OGRSpatialReferenceH to,
+                               OGRCoordinateTransformationH *out)
 {
+    *out = NULL;
     OGRSpatialReferenceH a = OSRClone(from), b = OSRClone(to);
-    OGRCoordinateTransformationH ct = NULL;
     gp_status st = GP_OK;
     if (a == NULL || b == NULL) {
         st = gp_error_nomem(ctx, "a CRS");
-        goto done;
-    }
-    OSRSetAxisMappingStrategy(a, OAMS_TRADITIONAL_GIS_ORDER);
-    OSRSetAxisMappingStrategy(b, OAMS_TRADITIONAL_GIS_ORDER);
-    if (OSRIsSame(a, b)) {
-        *out = *in;
-        goto done;
-    }
-    gp_gdal_push_errors(ctx);
-    ct = OCTNewCoordinateTransformation(a, b);
-    int ok = ct != NULL && OCTTransformBounds(ct, in->MinX, in->MinY, in->MaxX, in->MaxY,
-                                              &out->MinX, &out->MinY, &out->MaxX, &out->MaxY, 21);
-    gp_gdal_pop_errors(ctx);
-    if (!ok) {
-        st = gp_error(ctx, GP_ERR_CRS,
-                      "cannot take the selected communities' envelope into "
-                      "another layer's CRS%s%s",
-                      ctx && ctx->engine_error[0] ? ": " : "", ctx ? ctx->engine_error : "");
-    }
-done:
-    if (ct != NULL) {
-        OCTDestroyCoordinateTransformation(ct);
+    } else {
+        OSRSetAxisMappingStrategy(a, OAMS_TRADITIONAL_GIS_ORDER);
+        OSRSetAxisMappingStrategy(b, OAMS_TRADITIONAL_GIS_ORDER);
+        if (!OSRIsSame(a, b)) {
+            gp_gdal_push_errors(ctx);
+            *out = OCTNewCoordinateTransformation(a, b);
+            gp_gdal_pop_errors(ctx);
+            st = *out != NULL ? GP_OK : GP_ERR_CRS;
+        }
     }
     OSRRelease(a);
     OSRRelease(b);
     return st;
 }
 
-gp_status gp_select_filter_layers(gp_context *ctx, const gp_selection *sel,
-                                  OGRSpatialReferenceH comm_srs, OGRSpatialReferenceH work,
-                                  gp_layer *const *layer, const OGRSpatialReferenceH *srs,
-                                  int n_layers, double work_env[4])
+/* The envelope of rectangle `in` through `ct` (densified edges; NULL: `in` itself). */
+static gp_status bounds(gp_context *ctx, OGRCoordinateTransformationH ct, const OGREnvelope *in,
+                        OGREnvelope *out)
+{
+    if (ct == NULL) {
+        *out = *in;
+        return GP_OK;
+    }
+    gp_gdal_push_errors(ctx);
+    int ok = OCTTransformBounds(ct, in->MinX, in->MinY, in->MaxX, in->MaxY, &out->MinX, &out->MinY,
+                                &out->MaxX, &out->MaxY, 21);
+    gp_gdal_pop_errors(ctx);
+    return ok ? GP_OK : GP_ERR_CRS;
+}
+
+/* st, with the message of a rectangle (`what`) that cannot be taken into another CRS when it
+ * is GP_ERR_CRS. */
+static gp_status crs_message(gp_context *ctx, gp_status st, const char *what)
+{
+    return st != GP_ERR_CRS
+               ? st
+               : gp_error(ctx, GP_ERR_CRS, "cannot take %s into another layer's CRS%s%s", what,
+                          ctx && ctx->engine_error[0] ? ": " : "", ctx ? ctx->engine_error : "");
+}
+
+/* The envelope of rectangle `in` of CRS `from` in CRS `to`. */
+static gp_status bounds_between(gp_context *ctx, OGRSpatialReferenceH from, OGRSpatialReferenceH to,
+                                const OGREnvelope *in, OGREnvelope *out)
+{
+    OGRCoordinateTransformationH ct = NULL;
+    gp_status st = transform_for(ctx, from, to, &ct);
+    if (st == GP_OK) {
+        st = bounds(ctx, ct, in, out);
+    }
+    if (ct != NULL) {
+        OCTDestroyCoordinateTransformation(ct);
+    }
+    return crs_message(ctx, st, "the selected communities' envelope");
+}
+
+static void widen(OGREnvelope *e)
+{
+    e->MinX -= GP_SELECT_MARGIN;
+    e->MinY -= GP_SELECT_MARGIN;
+    e->MaxX += GP_SELECT_MARGIN;
+    e->MaxY += GP_SELECT_MARGIN;
+}
+
+/* Each selected community's envelope, in the working CRS and widened, into `out` (sel->n). */
+static gp_status boxes_in_work(gp_context *ctx, const gp_selection *sel,
+                               OGRSpatialReferenceH comm_srs, OGRSpatialReferenceH work,
+                               OGREnvelope *out)
+{
+    OGRCoordinateTransformationH ct = NULL;
+    gp_status st = transform_for(ctx, comm_srs, work, &ct);
+    for (size_t i = 0; i < sel->n && st == GP_OK; i++) {
+        if ((st = bounds(ctx, ct, &sel->each[i], &out[i])) == GP_OK) {
+            widen(&out[i]);
+        }
+    }
+    if (ct != NULL) {
+        OCTDestroyCoordinateTransformation(ct);
+    }
+    return crs_message(ctx, st, "a selected community's envelope");
+}
+
+/* keep: the n boxes `in` (working CRS) in CRS `to`, and the grid over them. */
+static gp_status keep_boxes(gp_context *ctx, OGRSpatialReferenceH work, OGRSpatialReferenceH to,
+                            const OGREnvelope *in, size_t n, gp_select_boxes *keep)
+{
+    keep->box = gp_calloc(n + 1, sizeof *keep->box);
+    keep->hits = gp_calloc(n + 1, sizeof *keep->hits);
+    if (keep->box == NULL || keep->hits == NULL) {
+        return gp_error_nomem(ctx, "the selected communities' boxes");
+    }
+    OGRCoordinateTransformationH ct = NULL;
+    gp_status st = transform_for(ctx, work, to, &ct);
+    for (size_t i = 0; i < n && st == GP_OK; i++) {
+        OGREnvelope e;
+        if ((st = bounds(ctx, ct, &in[i], &e)) == GP_OK) {
+            double *b = keep->box[i];
+            b[0] = e.MinX;
+            b[1] = e.MinY;
+            b[2] = e.MaxX;
+            b[3] = e.MaxY;
+        }
+    }
+    if (ct != NULL) {
+        OCTDestroyCoordinateTransformation(ct);
+    }
+    st = crs_message(ctx, st, "a selected community's envelope");
+    if (st == GP_OK) {
+        keep->n = (int32_t)n;
+        keep->grid = gp_boxgrid_new((const double(*)[4])keep->box, keep->n);
+        st = keep->grid != NULL ? GP_OK : gp_error_nomem(ctx, "the selected communities' boxes");
+    }
+    return st;
+}
+
+int gp_select_boxes_meet(const gp_select_boxes *b, const OGREnvelope *e)
+{
+    if (b == NULL || b->box == NULL) {
+        return 1;
+    }
+    double q[4] = {e->MinX, e->MinY, e->MaxX, e->MaxY};
+    return gp_boxgrid_query(b->grid, q, b->hits) > 0;
+}
+
+gp_status gp_select_filter_layers(gp_context *ctx, gp_selection *sel, OGRSpatialReferenceH comm_srs,
+                                  OGRSpatialReferenceH work, gp_layer *const *layer,
+                                  const OGRSpatialReferenceH *srs, int n_layers, double work_env[4])
 {
     OGREnvelope w;
-    gp_status st = bounds(ctx, comm_srs, work, &sel->env, &w);
+    gp_status st = bounds_between(ctx, comm_srs, work, &sel->env, &w);
     if (st != GP_OK) {
         return st;
     }
-    w.MinX -= GP_SELECT_MARGIN;
-    w.MinY -= GP_SELECT_MARGIN;
-    w.MaxX += GP_SELECT_MARGIN;
-    w.MaxY += GP_SELECT_MARGIN;
+    widen(&w);
     work_env[0] = w.MinX;
     work_env[1] = w.MinY;
     work_env[2] = w.MaxX;
     work_env[3] = w.MaxY;
-    for (int i = 0; i < n_layers && st == GP_OK; i++) {
+    OGREnvelope *each = gp_calloc(sel->n + 1, sizeof *each);
+    if (each == NULL) {
+        return gp_error_nomem(ctx, "the selected communities' boxes");
+    }
+    st = boxes_in_work(ctx, sel, comm_srs, work, each);
+    for (int i = 0; i < n_layers && i < GP_ROLE_COUNT && st == GP_OK; i++) {
         OGREnvelope e;
-        if (layer[i] != NULL && (st = bounds(ctx, work, srs[i], &w, &e)) == GP_OK) {
+        if (layer[i] != NULL && (st = bounds_between(ctx, work, srs[i], &w, &e)) == GP_OK) {
             OGR_L_SetSpatialFilterRect(layer[i]->layer, e.MinX, e.MinY, e.MaxX, e.MaxY);
+            st = keep_boxes(ctx, work, srs[i], each, sel->n, &sel->keep[i]);
         }
     }
+    gp_free(each);
     return st;
 }
 
@@ -380,7 +490,7 @@ gp_status gp_select_filter_layer(gp_context *ctx, const double work_env[4],
 {
     OGRSpatialReferenceH srs = gp_layer_srs(l, NULL);
     OGREnvelope w = {work_env[0], work_env[2], work_env[1], work_env[3]}, e;
-    gp_status st = srs != NULL ? bounds(ctx, work, srs, &w, &e) : GP_OK;
+    gp_status st = srs != NULL ? bounds_between(ctx, work, srs, &w, &e) : GP_OK;
     if (srs != NULL && st == GP_OK) {
         OGR_L_SetSpatialFilterRect(l->layer, e.MinX, e.MinY, e.MaxX, e.MaxY);
     }

@@ -14,10 +14,13 @@
 /*
  * A part is read in two passes over the communities layer. The first reads the selected
  * communities alone (an attribute filter on the id field, and the box as a spatial filter) for
- * their ids and envelope. The second reads every community within GP_SELECT_MARGIN of that
- * envelope: the neighbours decide, as in a whole run, which community a household on a shared
+ * their ids and envelopes. The second reads every community within GP_SELECT_MARGIN of one of
+ * them: the neighbours decide, as in a whole run, which community a household on a shared
  * border belongs to and which of two overlapping communities keeps the overlap. Streets,
- * households and barriers get the same rectangle as a spatial filter, in each layer's own CRS.
+ * households and barriers are read alike, in each layer's own CRS: GDAL gets the rectangle
+ * around all the selected communities as a spatial filter, and a feature it returns is kept
+ * only when its envelope meets the box of one of them (gp_select_boxes_meet): communities
+ * selected far apart (a chunk of a Hilbert order can bend) then read only what lies near each.
  * Once everything is placed, gp_select_keep drops the neighbours and what only they hold.
  */
 
@@ -27,12 +30,24 @@
 /** At most this many ids in one `IN (...)` list of an attribute filter (lists are OR-joined). */
 #define GP_SELECT_BATCH 200
 
+/** The boxes a layer's features must meet to be read in a part run: each selected community's
+ * envelope widened by GP_SELECT_MARGIN in the working CRS, taken into the layer's CRS. */
+typedef struct gp_select_boxes {
+    double (*box)[4]; /* minx, miny, maxx, maxy; NULL: no test (every feature is kept) */
+    int32_t n;
+    struct gp_boxgrid *grid; /* over box */
+    int32_t *hits;           /* the grid's query scratch, n + 1 */
+} gp_select_boxes;
+
 /** The selected communities. */
 typedef struct gp_selection {
     char **ids; /* selected ids, sorted by strcmp, owned */
     size_t n;
-    OGREnvelope env; /* their envelope in the communities' CRS */
-    int64_t n_read;  /* features the first pass read */
+    OGREnvelope env;   /* their envelope in the communities' CRS */
+    OGREnvelope *each; /* each one's envelope in the communities' CRS (n; in reading order) */
+    int64_t n_read;    /* features the first pass read */
+    gp_select_boxes keep[GP_ROLE_COUNT]; /* per input layer (GP_ROLE_*), by
+                                            gp_select_filter_layers */
 } gp_selection;
 
 /**
@@ -45,13 +60,14 @@ GP_NODISCARD gp_status gp_select_find(gp_context *ctx, const gp_layer *l, int fi
                                       const gp_dataset_inputs *in, gp_selection *out);
 
 /**
- * Give each layer[i] (NULL: skipped) a spatial filter: the selection's envelope, taken into the
- * working CRS `work`, widened by GP_SELECT_MARGIN and taken into srs[i] (the layer's CRS).
- * `comm_srs` is the CRS of the envelope. work_env receives the rectangle in the working CRS
- * (minx, miny, maxx, maxy), for gp_select_filter_layer.
+ * Give each layer[i] (NULL: skipped; at most GP_ROLE_COUNT) a spatial filter: the selection's
+ * envelope, taken into the working CRS `work`, widened by GP_SELECT_MARGIN and taken into
+ * srs[i] (the layer's CRS); and sel->keep[i], each selected community's envelope taken and
+ * widened alike. `comm_srs` is the CRS of the envelopes. work_env receives the rectangle in the
+ * working CRS (minx, miny, maxx, maxy), for gp_select_filter_layer.
  * @return GP_OK; GP_ERR_CRS (a rectangle that cannot be transformed); GP_ERR_NOMEM.
  */
-GP_NODISCARD gp_status gp_select_filter_layers(gp_context *ctx, const gp_selection *sel,
+GP_NODISCARD gp_status gp_select_filter_layers(gp_context *ctx, gp_selection *sel,
                                                OGRSpatialReferenceH comm_srs,
                                                OGRSpatialReferenceH work, gp_layer *const *layer,
                                                const OGRSpatialReferenceH *srs, int n_layers,
@@ -64,6 +80,9 @@ GP_NODISCARD gp_status gp_select_filter_layers(gp_context *ctx, const gp_selecti
  */
 GP_NODISCARD gp_status gp_select_filter_layer(gp_context *ctx, const double work_env[4],
                                               OGRSpatialReferenceH work, gp_layer *l);
+
+/** 1 when the envelope `e` (in the layer's CRS) meets one of the boxes, or there are none. */
+int gp_select_boxes_meet(const gp_select_boxes *b, const OGREnvelope *e);
 
 /** 1 when `id` is selected. */
 int gp_select_has(const gp_selection *sel, const char *id);

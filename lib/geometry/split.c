@@ -258,12 +258,9 @@ gp_status gp_splitter_new(gp_context *ctx, const gp_dataset *ds, const gp_blocks
         st = gp_error_nomem(ctx, "the split stage");
         goto done;
     }
-    /* The dearest street, so that a cut through a block costs more than any street border. */
-    double dearest = ds->cost_none;
-    for (int32_t k = 0; k < ds->n_classes; k++) {
-        dearest = fmax(dearest, ds->class_cost[k]);
-    }
-    sp->cut_cost = 3.0 * dearest;
+    /* Three times the dearest street, so that a cut through a block costs more than any street
+     * border. */
+    sp->cut_cost = 3.0 * ds->cost_dearest;
     /* Sites: household points with households, merged within SITE_MERGE (sorted by x, so
      * a point only needs comparing with the kept sites up to SITE_MERGE to its left). */
     int32_t at = 0;

@@ -143,6 +143,30 @@ Test(select, parts_together_are_the_whole_run)
     cr_assert_eq(grids, gp_plan_grid_count(whole));
 }
 
+/* The demo's two communities whose envelopes' centres lie farthest apart, at opposite corners:
+ * the rectangle around them holds the whole city, so reading what meets it reads everything.
+ * Read by their own boxes, a part of the two reads each one's neighbourhood: the 8 neighbours
+ * within 100 m (and the 2 communities of the first pass), 86 streets (85 read by the two
+ * alone, and one whose envelope meets a box its line misses, which GDAL's rectangle test on
+ * the line drops) and 257 = 140 + 117 household features. */
+Test(select, communities_far_apart_read_only_what_lies_near_each)
+{
+    const char *ids[] = {"640106003004", "640106003010"};
+    gp_plan *part = run_part(ids, 2, NULL);
+    cr_assert_eq(gp_plan_community_count(part), 2);
+    int32_t grids = 0;
+    for (int32_t c = 0; c < gp_plan_community_count(whole); c++) {
+        const char *id = gp_plan_community_id(whole, c);
+        grids += strcmp(id, ids[0]) == 0 || strcmp(id, ids[1]) == 0 ? whole_grids_of(c) : 0;
+    }
+    cr_assert_gt(grids, 0);
+    cr_assert_eq(assert_grids_as_whole(part), grids);
+    cr_assert_eq(gp_plan_features_read(part, GP_READ_COMMUNITIES), 10);
+    cr_assert_eq(gp_plan_features_read(part, GP_READ_STREETS), 86);
+    cr_assert_eq(gp_plan_features_read(part, GP_READ_HOUSEHOLDS), 257);
+    gp_plan_free(part);
+}
+
 Test(select, a_box_selects_by_envelope_centre)
 {
     /* The demo (EPSG:4490) lies near 106.2 E 38.5 N: a box holding all, then a box west of

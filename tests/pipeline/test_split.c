@@ -398,6 +398,40 @@ Test(split, bad_mode_is_refused)
     cr_expect_eq(gp_options_get_split(NULL), 0);
 }
 
+/* The dearest street of the oversize fixture's dataset read with the cost table (n entries;
+ * 0: the default) and the cost of an unknown class. */
+static double dearest_read(const char *const *cls, const double *cost, int32_t n, double unknown)
+{
+    gp_dataset *ds = NULL;
+    gp_dataset_inputs in = {.communities = fixture("oversize", "communities"),
+                            .id_field = "code",
+                            .streets = fixture("oversize", "streets"),
+                            .class_field = "class",
+                            .households = fixture("oversize", "households"),
+                            .count_field = "households",
+                            .n_costs = n,
+                            .cost_class = cls,
+                            .cost_value = cost,
+                            .cost_unknown = unknown};
+    cr_assert_eq(gp_dataset_read(ctx, &in, &ds), GP_OK, "%s", gp_context_last_error(ctx));
+    double dearest = ds->cost_dearest;
+    gp_dataset_free(ds);
+    return dearest;
+}
+
+/* A cut costs three times the dearest street of the costs, not of the streets read: a part of
+ * the input, which reads only the streets near it, prices a cut as the whole run does. The
+ * fixture has no motorway. */
+Test(split, the_dearest_street_comes_from_the_costs_not_the_streets_read)
+{
+    const char *cls[] = {"residential", "motorway"};
+    const double cost[] = {1.0, 9.0};
+    cr_assert_eq(dearest_read(NULL, NULL, 0, 0), 3.0, "the default table's unknown class");
+    cr_assert_eq(dearest_read(NULL, NULL, 0, 1.5), 2.0, "the default table's footway and path");
+    cr_assert_eq(dearest_read(cls, cost, 2, 0), 9.0, "a motorway no street of the layer has");
+    cr_assert_eq(dearest_read(cls, cost, 1, 5.0), 5.0, "an unknown class");
+}
+
 /* The split stage with every allocation failing in turn (a stride of them for the larger
  * scenario): it reports GP_ERR_NOMEM, or copes, and never leaks. */
 static void alloc_failures(const char *name, int32_t community, int64_t stride)
