@@ -14,6 +14,7 @@
 
 #include "core/context.h"
 #include "core/memory.h"
+#include "core/unionfind.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -221,15 +222,6 @@ done:
     return st;
 }
 
-int32_t gp_group_find(int32_t *group, int32_t f)
-{
-    while (group[f] != f) {
-        group[f] = group[group[f]];
-        f = group[f];
-    }
-    return f;
-}
-
 gp_status gp_merge_slivers(gp_context *ctx, int32_t n_faces, const double *area,
                            const double *perimeter, const double *width, const uint8_t *force,
                            const gp_shared_seg *segs, int64_t n_segs, const gp_sliver_rule *rule,
@@ -273,7 +265,7 @@ gp_status gp_merge_slivers(gp_context *ctx, int32_t n_faces, const double *area,
         }
         int32_t n_touched = 0;
         for (int64_t i = 0; i < n_segs; i++) {
-            int32_t ra = gp_group_find(group, segs[i].a), rb = gp_group_find(group, segs[i].b);
+            int32_t ra = gp_uf_find(group, segs[i].a), rb = gp_uf_find(group, segs[i].b);
             if (ra == rb || (ra != g && rb != g)) {
                 continue;
             }

@@ -49,6 +49,7 @@
 
 #include "core/context.h"
 #include "core/memory.h"
+#include "core/unionfind.h"
 #include "core/options.h"
 
 #include <math.h>
@@ -243,15 +244,6 @@ static int cmp_endpt(const void *pa, const void *pb)
         return a->piece < b->piece ? -1 : 1;
     }
     return a->end - b->end;
-}
-
-static int32_t find(int32_t *parent, int32_t i)
-{
-    while (parent[i] != i) {
-        parent[i] = parent[parent[i]];
-        i = parent[i];
-    }
-    return i;
 }
 
 /* What a line end is (step 2). */
@@ -636,7 +628,7 @@ static void link_components(end_clusters *ec)
         for (size_t j = i + 1; j < n_free && fr[j].x - fr[i].x <= diameter; j++) {
             double dx = fr[j].x - fr[i].x, dy = fr[j].y - fr[i].y;
             if (dx * dx + dy * dy <= r2) {
-                int32_t a = find(parent, (int32_t)i), b = find(parent, (int32_t)j);
+                int32_t a = gp_uf_find(parent, (int32_t)i), b = gp_uf_find(parent, (int32_t)j);
                 if (a != b) {
                     parent[a < b ? b : a] = a < b ? a : b;
                 }
@@ -645,13 +637,13 @@ static void link_components(end_clusters *ec)
     }
     /* Members of each single-linkage component, contiguous in `order` (counting sort). */
     for (size_t i = 0; i < n_free; i++) {
-        start[find(parent, (int32_t)i) + 1]++;
+        start[gp_uf_find(parent, (int32_t)i) + 1]++;
     }
     for (size_t i = 0; i < n_free; i++) {
         start[i + 1] += start[i];
     }
     for (size_t i = 0; i < n_free; i++) {
-        ec->order[start[find(parent, (int32_t)i)]++] = (int32_t)i;
+        ec->order[start[gp_uf_find(parent, (int32_t)i)]++] = (int32_t)i;
     }
     for (size_t i = n_free; i > 0; i--) {
         start[i] = start[i - 1];
@@ -1331,7 +1323,7 @@ typedef struct community_shape {
 typedef struct face_table {
     double *area, *perimeter, *width;
     uint8_t *force;    /* islands to merge */
-    int32_t *group;    /* merged faces (gp_group_find) */
+    int32_t *group;    /* merged faces (gp_uf_find) */
     int32_t *block_of; /* block of each face */
     int32_t *members;  /* faces by block (see group_blocks) */
 } face_table;
@@ -1603,10 +1595,10 @@ static gp_status group_blocks(community_work *w)
     /* Blocks are numbered by their lowest face: deterministic for a given input. */
     int32_t nb = 0;
     for (int32_t f = 0; f < n_faces; f++) {
-        block_of[f] = gp_group_find(group, f) == f ? nb++ : -1;
+        block_of[f] = gp_uf_find(group, f) == f ? nb++ : -1;
     }
     for (int32_t f = 0; f < n_faces; f++) {
-        block_of[f] = block_of[gp_group_find(group, f)];
+        block_of[f] = block_of[gp_uf_find(group, f)];
     }
     b->n = nb;
     b->geom = gp_calloc((size_t)nb + 1, sizeof *b->geom);

@@ -198,9 +198,6 @@ GP_NODISCARD gp_status gp_merge_slivers(gp_context *ctx, int32_t n_faces, const 
 GP_NODISCARD gp_status gp_faces_weld(gp_context *ctx, GEOSContextHandle_t h, GEOSGeometry **faces,
                                      int32_t *n_faces, double eps, int32_t *n_welded);
 
-/** Union-find root of f with path halving. */
-int32_t gp_group_find(int32_t *group, int32_t f);
-
 /**
  * The block graph from shared segments relabelled to blocks (face -> block map `block_of`):
  * CSR with border lengths, dominant class and its cost; barrier borders removed.

@@ -35,6 +35,7 @@
 #include "core/context.h"
 #include "core/memory.h"
 #include "core/options.h"
+#include "core/unionfind.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -1451,15 +1452,6 @@ void gp_pieces_free(gp_pieces *p)
     gp_free(p);
 }
 
-static int32_t uf_find(int32_t *parent, int32_t i)
-{
-    while (parent[i] != i) {
-        parent[i] = parent[parent[i]];
-        i = parent[i];
-    }
-    return i;
-}
-
 /* The work of gp_splitter_pieces, stage by stage. */
 typedef struct piece_build {
     gp_context *ctx;
@@ -1496,7 +1488,7 @@ static void group_cells(piece_build *pw)
             if (cells->block[w] != cells->block[u] || assign[w] != assign[u]) {
                 continue;
             }
-            int32_t ru = uf_find(parent, u), rw = uf_find(parent, w);
+            int32_t ru = gp_uf_find(parent, u), rw = gp_uf_find(parent, w);
             if (ru < rw) {
                 parent[rw] = ru;
             } else if (rw < ru) {
@@ -1506,11 +1498,11 @@ static void group_cells(piece_build *pw)
     }
     int32_t np = n0;
     for (int32_t u = 0; u < n; u++) {
-        int32_t r = uf_find(parent, u);
+        int32_t r = gp_uf_find(parent, u);
         pw->piece[u] = r < n0 ? r : (r == u ? np++ : pw->piece[r]);
     }
     for (int32_t u = 0; u < n; u++) {
-        if (uf_find(parent, u) == u) {
+        if (gp_uf_find(parent, u) == u) {
             pw->n_pieces_of[cells->block[u]]++;
         }
     }

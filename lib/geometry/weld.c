@@ -19,6 +19,7 @@
 
 #include "core/context.h"
 #include "core/memory.h"
+#include "core/unionfind.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -35,15 +36,6 @@ static int cmp_vtx(const void *pa, const void *pb)
         return a->x < b->x ? -1 : 1;
     }
     return (a->y > b->y) - (a->y < b->y);
-}
-
-static int32_t root(int32_t *parent, int32_t i)
-{
-    while (parent[i] != i) {
-        parent[i] = parent[parent[i]];
-        i = parent[i];
-    }
-    return i;
 }
 
 /* The ring's vertices appended to v (no closing duplicate needed: rings repeat their start). */
@@ -251,7 +243,7 @@ gp_status gp_faces_weld(gp_context *ctx, GEOSContextHandle_t h, GEOSGeometry **f
     for (size_t i = 0; i < n_u; i++) {
         for (size_t j = i + 1; j < n_u && v[j].x - v[i].x <= eps; j++) {
             if (hypot(v[j].x - v[i].x, v[j].y - v[i].y) <= eps) {
-                int32_t a = root(parent, (int32_t)i), b = root(parent, (int32_t)j);
+                int32_t a = gp_uf_find(parent, (int32_t)i), b = gp_uf_find(parent, (int32_t)j);
                 if (a != b) {
                     parent[a < b ? b : a] = a < b ? a : b;
                     (*n_welded)++;
@@ -263,7 +255,7 @@ gp_status gp_faces_weld(gp_context *ctx, GEOSContextHandle_t h, GEOSGeometry **f
         goto done; /* the usual case: nothing moves */
     }
     for (size_t i = 0; i < n_u; i++) {
-        parent[i] = root(parent, (int32_t)i);
+        parent[i] = gp_uf_find(parent, (int32_t)i);
     }
     int32_t kept = 0;
     for (int32_t f = 0; f < *n_faces; f++) {

@@ -31,6 +31,7 @@
 #include "treedp.h"
 
 #include "core/memory.h"
+#include "core/unionfind.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -1310,16 +1311,8 @@ static int gp_recombine(gp_search_work *w, int32_t a, int32_t b, int split)
  * grid id, shh its households, head and next the first and last entry of its list of
  * neighbouring nodes; tout the node of each grid id; by entry, pto the neighbour node and
  * pairs the next entry. Candidates wait in a heap ordered by (households, id) whose stale
- * items are skipped when popped.
+ * items are skipped when popped (tp's roots: gp_uf_find).
  */
-static int32_t gp_node_find(int32_t *parent, int32_t x)
-{
-    while (parent[x] != x) {
-        parent[x] = parent[parent[x]];
-        x = parent[x];
-    }
-    return x;
-}
 
 /* Whether heap item x comes before y: fewer households, then the lower grid id. */
 static int gp_merge_before(gp_heap_item x, gp_heap_item y)
@@ -1432,7 +1425,7 @@ static int32_t gp_merge_partner(gp_search_work *w, int32_t a, double *scanned)
     int32_t b = -1;
     int32_t kept = -1;
     for (int64_t e = w->head[a]; e >= 0; e = w->pairs[e]) {
-        int32_t x = gp_node_find(w->tp, w->pto[e]);
+        int32_t x = gp_uf_find(w->tp, w->pto[e]);
         *scanned += 1;
         if (w->seen2[x] == s) {
             continue;
@@ -1508,7 +1501,7 @@ static void gp_merge_grids(gp_search_work *w)
     }
     for (int32_t i = 0; i < t->nv; i++) {
         int32_t v = t->verts[i];
-        w->part[v] = w->tin[gp_node_find(w->tp, w->part[v])];
+        w->part[v] = w->tin[gp_uf_find(w->tp, w->part[v])];
         int32_t h = w->has_home ? w->home[v] : -1;
         if (h >= 0 && h != GP_HOME_DISSOLVED) {
             w->home[v] = w->tp[h] != h ? GP_HOME_DISSOLVED : w->tin[h];

@@ -15,6 +15,7 @@
 #include "treedp.h"
 
 #include "core/memory.h"
+#include "core/unionfind.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -140,15 +141,6 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int32_t uf_find(int32_t *uf, int32_t v)
-{
-    while (uf[v] != v) {
-        uf[v] = uf[uf[v]];
-        v = uf[v];
-    }
-    return v;
-}
-
 static int test_bit(const uint64_t *b, int64_t i)
 {
     return (int)((b[i >> 6] >> (i & 63)) & 1u);
@@ -258,7 +250,7 @@ static int random_tree(gp_treedp *dp, const split_args *args)
     for (int32_t i = 0; i < ne; i++) {
         int32_t e = (int32_t)(dp->keys[i] & 0xFFFFFFFFu);
         int32_t v = edge_source(g, e), u = g->adjncy[e];
-        int32_t rv = uf_find(dp->uf, v), ru = uf_find(dp->uf, u);
+        int32_t rv = gp_uf_find(dp->uf, v), ru = gp_uf_find(dp->uf, u);
         if (rv == ru) {
             continue;
         }
