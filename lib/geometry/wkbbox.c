@@ -277,6 +277,26 @@ void gp_boxgrid_free(gp_boxgrid *g)
     gp_free(g);
 }
 
+int gp_boxgrid_any(const gp_boxgrid *g, const double q[4])
+{
+    int32_t r[4];
+    if (!gp_boxgrid_cells(g, q, r)) {
+        return 0;
+    }
+    for (int32_t y = r[1]; y <= r[3]; y++) {
+        for (int32_t x = r[0]; x <= r[2]; x++) {
+            size_t cell = (size_t)y * (size_t)g->nx + (size_t)x;
+            for (int32_t j = g->start[cell]; j < g->start[cell + 1]; j++) {
+                const double *b = g->box[g->item[j]];
+                if (!(b[0] > q[2] || b[2] < q[0] || b[1] > q[3] || b[3] < q[1])) {
+                    return 1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 int32_t gp_boxgrid_query(gp_boxgrid *g, const double q[4], int32_t *out)
 {
     int32_t r[4];

@@ -29,4 +29,7 @@ void gp_boxgrid_free(gp_boxgrid *g);
  * their count. */
 int32_t gp_boxgrid_query(gp_boxgrid *g, const double q[4], int32_t *out);
 
+/* Whether some box meets `q` (as gp_boxgrid_query counts them, without listing them). */
+int gp_boxgrid_any(const gp_boxgrid *g, const double q[4]);
+
 #endif /* GP_GEOMETRY_WKBBOX_H */

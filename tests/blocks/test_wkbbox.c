@@ -144,7 +144,7 @@ Test(boxgrid, matches_brute_force)
     gp_boxgrid *g = gp_boxgrid_new((const double(*)[4])box, N);
     cr_assert_not_null(g);
     int32_t got[N];
-    int64_t found = 0;
+    int64_t found = 0, empty = 0;
     for (int q = 0; q < Q; q++) {
         double x = -100 + 1200 * unit(&s), y = -100 + 1200 * unit(&s);
         double b[4] = {x, y, x + 60 * unit(&s), y + 60 * unit(&s)};
@@ -165,8 +165,11 @@ Test(boxgrid, matches_brute_force)
             }
         }
         cr_assert_eq(k, want, "query %d", q);
+        cr_assert_eq(gp_boxgrid_any(g, b), k > 0, "query %d: any", q);
+        empty += k == 0;
         found += k;
     }
+    cr_assert_gt(empty, Q / 10, "queries meeting no box test gp_boxgrid_any too");
     cr_assert_gt(found, Q / 2);
     /* The whole extent finds every box but the empty one. */
     double all[4] = {-1e9, -1e9, 1e9, 1e9};
@@ -175,5 +178,6 @@ Test(boxgrid, matches_brute_force)
     gp_boxgrid *none = gp_boxgrid_new((const double(*)[4])box, 0);
     cr_assert_not_null(none);
     cr_assert_eq(gp_boxgrid_query(none, all, got), 0);
+    cr_assert_eq(gp_boxgrid_any(none, all), 0);
     gp_boxgrid_free(none);
 }
