@@ -295,49 +295,32 @@ gp_status gp_dataset_community_rank(gp_context *ctx, const gp_dataset *ds, int32
 gp_status gp_community_locator_new(gp_context *ctx, const gp_dataset *ds, GEOSGeometry *const *comm,
                                    const char *what, gp_community_locator *loc)
 {
-    GEOSContextHandle_t h = gp_ctx_geos(ctx);
     int32_t n = ds->n_communities;
-    loc->h = h;
-    loc->n = n;
-    loc->prep = gp_calloc((size_t)n + 1, sizeof *loc->prep);
-    loc->tree = h != NULL ? GEOSSTRtree_create_r(h, 10) : NULL;
-    if (loc->prep == NULL || loc->tree == NULL) {
+    gp_status st = gp_dataset_community_rank(ctx, ds, &loc->rank);
+    if (st != GP_OK) {
+        return st;
+    }
+    if (gp_locator_init(&loc->loc, gp_ctx_geos(ctx), n, loc->rank) != 0) {
         return gp_error_nomem(ctx, what);
     }
-    gp_status st = gp_dataset_community_rank(ctx, ds, &loc->rank);
-    for (int32_t c = 0; c < n && st == GP_OK; c++) {
-        if ((loc->prep[c] = GEOSPrepare_r(h, comm[c])) == NULL) {
+    for (int32_t c = 0; c < n; c++) {
+        if (gp_locator_add(&loc->loc, c, comm[c]) != 0) {
             return gp_error(ctx, GP_ERR_GEOMETRY, "cannot prepare community %s",
                             ds->community_id[c]);
         }
-        GEOSSTRtree_insert_r(h, loc->tree, comm[c], (void *)(intptr_t)c);
     }
-    return st;
+    return GP_OK;
 }
 
 gp_status gp_community_locator_find(gp_context *ctx, gp_community_locator *loc, double x, double y,
                                     int32_t *c)
 {
-    GEOSGeometry *p = GEOSGeom_createPointFromXY_r(loc->h, x, y);
-    if (p == NULL) {
-        return gp_error_nomem(ctx, "a point");
-    }
-    *c = gp_hits_first_intersecting(loc->h, loc->tree, loc->prep, loc->rank, p, &loc->hs);
-    GEOSGeom_destroy_r(loc->h, p);
-    return loc->hs.failed ? gp_error_nomem(ctx, "a spatial index query") : GP_OK;
+    *c = gp_locator_find(&loc->loc, x, y);
+    return *c != -2 ? GP_OK : gp_error_nomem(ctx, "a spatial index query");
 }
 
 void gp_community_locator_free(gp_community_locator *loc)
 {
-    if (loc->tree != NULL) {
-        GEOSSTRtree_destroy_r(loc->h, loc->tree);
-    }
-    for (int32_t c = 0; loc->prep != NULL && c < loc->n; c++) {
-        if (loc->prep[c] != NULL) {
-            GEOSPreparedGeom_destroy_r(loc->h, loc->prep[c]);
-        }
-    }
-    gp_free(loc->prep);
+    gp_locator_free(&loc->loc);
     gp_free(loc->rank);
-    gp_free(loc->hs.v);
 }

@@ -48,12 +48,8 @@ GP_NODISCARD gp_status gp_dataset_community_rank(gp_context *ctx, const gp_datas
  * also after an error.
  */
 typedef struct gp_community_locator {
-    GEOSContextHandle_t h;
-    int32_t n;
-    const GEOSPreparedGeometry **prep; /* each community prepared */
-    GEOSSTRtree *tree;                 /* the communities, each by its number */
-    int32_t *rank;                     /* each community's rank by id */
-    gp_hits hs;                        /* the communities a point's query hits */
+    gp_locator loc; /* the communities, ranked by rank */
+    int32_t *rank;  /* each community's rank by id */
 } gp_community_locator;
 
 /**

@@ -4,6 +4,7 @@
 #include "hits.h"
 
 #include "core/memory.h"
+#include "gridpart.h"
 
 #include <stdlib.h>
 
@@ -62,4 +63,51 @@ int32_t gp_hits_first_intersecting(GEOSContextHandle_t h, GEOSSTRtree *tree,
         }
     }
     return best;
+}
+
+int gp_locator_init(gp_locator *loc, GEOSContextHandle_t h, int32_t n, const int32_t *rank)
+{
+    loc->h = h;
+    loc->n = n;
+    loc->rank = rank;
+    loc->prep = gp_calloc((size_t)n + 1, sizeof *loc->prep);
+    loc->tree = h != NULL ? GEOSSTRtree_create_r(h, 10) : NULL;
+    return loc->prep != NULL && loc->tree != NULL ? 0 : -1;
+}
+
+int gp_locator_add(gp_locator *loc, int32_t i, const GEOSGeometry *g)
+{
+    if ((loc->prep[i] = GEOSPrepare_r(loc->h, g)) == NULL) {
+        return -1;
+    }
+    GEOSSTRtree_insert_r(loc->h, loc->tree, g, (void *)(intptr_t)i);
+    return 0;
+}
+
+int32_t gp_locator_find(gp_locator *loc, double x, double y)
+{
+    GEOSGeometry *p = GEOSGeom_createPointFromXY_r(loc->h, x, y);
+    if (p == NULL) {
+        return -2;
+    }
+    int32_t i = gp_hits_first_intersecting(loc->h, loc->tree, loc->prep, loc->rank, p, &loc->hs);
+    GEOSGeom_destroy_r(loc->h, p);
+    return loc->hs.failed ? -2 : i;
+}
+
+void gp_locator_free(gp_locator *loc)
+{
+    if (loc->tree != NULL) {
+        GEOSSTRtree_destroy_r(loc->h, loc->tree);
+    }
+    for (int32_t i = 0; loc->prep != NULL && i < loc->n; i++) {
+        if (loc->prep[i] != NULL) {
+            GEOSPreparedGeom_destroy_r(loc->h, loc->prep[i]);
+        }
+    }
+    gp_free(loc->prep);
+    gp_free(loc->hs.v);
+    loc->prep = NULL;
+    loc->tree = NULL;
+    loc->hs.v = NULL;
 }

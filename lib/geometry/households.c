@@ -9,65 +9,56 @@
 
 #include <string.h>
 
+/* The block nearest to (x, y) (the first of equals), for a point GEOS finds in none. */
+static int32_t nearest_block(const gp_blocks *b, double x, double y)
+{
+    GEOSContextHandle_t h = b->h;
+    GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, x, y);
+    int32_t where = -1;
+    double best = 0;
+    for (int32_t k = 0; p != NULL && k < b->n; k++) {
+        double d = 0;
+        if (GEOSDistance_r(h, b->geom[k], p, &d) == 1 && (where < 0 || d < best)) {
+            best = d;
+            where = k;
+        }
+    }
+    if (p != NULL) {
+        GEOSGeom_destroy_r(h, p);
+    }
+    return p != NULL ? where : -2;
+}
+
 gp_status gp_blocks_locate_points(gp_context *ctx, const gp_blocks *b, int32_t n,
                                   const int64_t *list, const double *x, const double *y,
                                   int32_t *where, int32_t *nearest)
 {
     gp_status st = GP_OK;
-    GEOSContextHandle_t h = b->h;
-    const GEOSPreparedGeometry **prep = gp_calloc((size_t)b->n + 1, sizeof *prep);
-    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
-    gp_hits hs = {0};
+    gp_locator loc = {0};
     *nearest = 0;
-    if (prep == NULL || tree == NULL) {
+    if (gp_locator_init(&loc, b->h, b->n, NULL) != 0) {
         st = gp_error_nomem(ctx, "locating points in blocks");
-        goto done;
     }
-    for (int32_t k = 0; k < b->n; k++) {
-        if ((prep[k] = GEOSPrepare_r(h, b->geom[k])) == NULL) {
+    for (int32_t k = 0; k < b->n && st == GP_OK; k++) {
+        if (gp_locator_add(&loc, k, b->geom[k]) != 0) {
             st = gp_error(ctx, GP_ERR_GEOMETRY, "cannot prepare block %d", k);
-            goto done;
         }
-        GEOSSTRtree_insert_r(h, tree, b->geom[k], (void *)(intptr_t)k);
     }
-    for (int32_t i = 0; i < n; i++) {
-        GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, x[list[i]], y[list[i]]);
-        if (p == NULL) {
-            st = gp_error_nomem(ctx, "a point");
-            goto done;
-        }
+    for (int32_t i = 0; i < n && st == GP_OK; i++) {
         /* A point on a shared border is covered by both blocks: the lowest id takes it. */
-        where[i] = gp_hits_first_intersecting(h, tree, prep, NULL, p, &hs);
-        if (where[i] < 0) {
+        double px = x[list[i]], py = y[list[i]];
+        where[i] = gp_locator_find(&loc, px, py);
+        if (where[i] == -1) {
             /* Inside the community but in no block (only possible within rounding of the
              * border): the nearest block takes it, and the caller counts it. */
-            double best = 0;
-            for (int32_t k = 0; k < b->n; k++) {
-                double d = 0;
-                if (GEOSDistance_r(h, b->geom[k], p, &d) == 1 && (where[i] < 0 || d < best)) {
-                    best = d;
-                    where[i] = k;
-                }
-            }
+            where[i] = nearest_block(b, px, py);
             ++*nearest;
         }
-        GEOSGeom_destroy_r(h, p);
-        if (hs.failed) {
+        if (where[i] == -2) {
             st = gp_error_nomem(ctx, "a spatial query");
-            goto done;
         }
     }
-done:
-    if (tree != NULL) {
-        GEOSSTRtree_destroy_r(h, tree);
-    }
-    for (int32_t k = 0; prep != NULL && k < b->n; k++) {
-        if (prep[k] != NULL) {
-            GEOSPreparedGeom_destroy_r(h, prep[k]);
-        }
-    }
-    gp_free(prep);
-    gp_free(hs.v);
+    gp_locator_free(&loc);
     return st;
 }
 
