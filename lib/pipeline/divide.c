@@ -546,6 +546,16 @@ typedef struct cut_search {
     gp_tried seen;      /* the divisions tried, by mode */
 } cut_search;
 
+/* The division of s->try_mode into s->t, counted in *s->trials; *ran is 0 when GEOS could not
+ * make its cells (skippable: the try is dropped, GP_OK). */
+static gp_status run_try(cut_search *s, int *ran)
+{
+    gp_status st = run_trial(s->ctx, s->sp, s->b, s->try_mode, s->opts, s->pc, &s->t);
+    (*s->trials)++;
+    *ran = st == GP_OK;
+    return st != GP_OK && skippable(s->ctx, st) ? GP_OK : st;
+}
+
 /* One candidate of round `round`: block v cut open on top of the cuts so far, tried when it
  * can be cut (*tried counts it); the round's best trial is kept in s->best. */
 static gp_status try_candidate(cut_search *s, int round, int32_t v, int32_t *tried)
@@ -562,12 +572,8 @@ static gp_status try_candidate(cut_search *s, int round, int32_t v, int32_t *tri
     (*tried)++;
     memcpy(s->try_mode, s->mode, (size_t)n);
     s->try_mode[v] = GP_CELLS_OPEN;
-    st = run_trial(ctx, s->sp, s->b, s->try_mode, s->opts, s->pc, &s->t);
-    (*s->trials)++;
-    if (st != GP_OK && skippable(ctx, st)) {
-        return GP_OK;
-    }
-    if (st != GP_OK) {
+    int ran = 0;
+    if ((st = run_try(s, &ran)) != GP_OK || !ran) {
         return st;
     }
     if ((st = gp_tried_add(ctx, &s->seen, s->try_mode, n, score_of(&s->t))) != GP_OK) {
@@ -632,12 +638,9 @@ static gp_status undo_cut(cut_search *s, int32_t i)
                s->opened[i]);
         return GP_OK;
     }
-    gp_status st = run_trial(ctx, s->sp, s->b, s->try_mode, s->opts, s->pc, &s->t);
-    (*s->trials)++;
-    if (st != GP_OK && skippable(ctx, st)) {
-        return GP_OK;
-    }
-    if (st != GP_OK) {
+    int ran = 0;
+    gp_status st = run_try(s, &ran);
+    if (st != GP_OK || !ran) {
         return st;
     }
     if (undo_wins(score_of(&s->t), s->cur)) {
