@@ -474,9 +474,10 @@ static gp_status boxes_in_work(gp_context *ctx, const gp_selection *sel,
     return crs_message(ctx, st, "a selected community's envelope");
 }
 
-/* keep: the n boxes `in` (working CRS) in CRS `to`, and the grid over them. */
-static gp_status keep_boxes(gp_context *ctx, OGRSpatialReferenceH work, OGRSpatialReferenceH to,
-                            const OGREnvelope *in, size_t n, gp_select_boxes *keep)
+/* keep: the n boxes `in` (working CRS) through `ct` into a layer's CRS (NULL: the same), and the
+ * grid over them. */
+static gp_status keep_boxes(gp_context *ctx, OGRCoordinateTransformationH ct, const OGREnvelope *in,
+                            size_t n, gp_select_boxes *keep)
 {
     keep->box = gp_calloc(n + 1, sizeof *keep->box);
     if (keep->box == NULL) {
@@ -486,19 +487,13 @@ static gp_status keep_boxes(gp_context *ctx, OGRSpatialReferenceH work, OGRSpati
     if (e == NULL) {
         return gp_error_nomem(ctx, "the selected communities' boxes");
     }
-    OGRCoordinateTransformationH ct = NULL;
-    gp_status st = transform_for(ctx, work, to, &ct);
-    if (st == GP_OK && (st = boxes_through(ctx, ct, in, n, e)) == GP_OK) {
-        for (size_t i = 0; i < n; i++) {
-            double *b = keep->box[i];
-            b[0] = e[i].MinX;
-            b[1] = e[i].MinY;
-            b[2] = e[i].MaxX;
-            b[3] = e[i].MaxY;
-        }
-    }
-    if (ct != NULL) {
-        OCTDestroyCoordinateTransformation(ct);
+    gp_status st = boxes_through(ctx, ct, in, n, e);
+    for (size_t i = 0; i < n && st == GP_OK; i++) {
+        double *b = keep->box[i];
+        b[0] = e[i].MinX;
+        b[1] = e[i].MinY;
+        b[2] = e[i].MaxX;
+        b[3] = e[i].MaxY;
     }
     gp_free(e);
     st = crs_message(ctx, st, "a selected community's envelope");
@@ -539,10 +534,23 @@ gp_status gp_select_filter_layers(gp_context *ctx, gp_selection *sel, OGRSpatial
     }
     st = boxes_in_work(ctx, sel, comm_srs, work, each);
     for (int i = 0; i < n_layers && i < GP_ROLE_COUNT && st == GP_OK; i++) {
+        if (layer[i] == NULL) {
+            continue;
+        }
+        /* One transformation into the layer's CRS for the rectangle and the boxes. */
+        OGRCoordinateTransformationH ct = NULL;
         OGREnvelope e;
-        if (layer[i] != NULL && (st = bounds_between(ctx, work, srs[i], &w, &e)) == GP_OK) {
+        st = transform_for(ctx, work, srs[i], &ct);
+        if (st == GP_OK) {
+            st = bounds(ctx, ct, &w, &e);
+        }
+        st = crs_message(ctx, st, "the selected communities' envelope");
+        if (st == GP_OK) {
             OGR_L_SetSpatialFilterRect(layer[i]->layer, e.MinX, e.MinY, e.MaxX, e.MaxY);
-            st = keep_boxes(ctx, work, srs[i], each, sel->n, &sel->keep[i]);
+            st = keep_boxes(ctx, ct, each, sel->n, &sel->keep[i]);
+        }
+        if (ct != NULL) {
+            OCTDestroyCoordinateTransformation(ct);
         }
     }
     gp_free(each);
