@@ -12,16 +12,17 @@
  * DeFord, Duchin and Solomon, "Recombination: a family of Markov chains for redistricting",
  * 2021): two adjacent grids are merged and re-split along an edge of a random spanning tree,
  * keeping the best split, which fixes bounds and cut cost across a pair at once; both sides of a
- * tree edge are connected, so contiguity holds by construction. A pair of at most 64 vertices
- * is instead split exactly: every connected split within bounds is enumerated (pairsplit.c),
- * and the trees are drawn only when that enumeration hits its cap. (4) Boundary moves (as in
- * Fiduccia-Mattheyses refinement) of single vertices to a neighbouring grid when that improves
- * the objective and the grid left behind stays connected (checked by a search limited to it).
- * The objective is lexicographic: households outside [min, max], then workload outside a band
- * around the mean, then cut cost plus a compactness penalty. (5) Grids still out of bounds are
- * repaired exactly: on a community-sized component by cutting random spanning trees of the
- * whole component (treedp.c), else by re-dividing each such grid's neighbourhood of grids.
- * All work is counted and bounded by the task's budget, plus a reserve for the repair.
+ * tree edge are connected, so contiguity holds by construction. A pair of at most
+ * GP_EXACT_VERTICES vertices is instead split exactly: every connected split within bounds is
+ * enumerated (pairsplit.c), and the trees are drawn only when that enumeration hits its cap.
+ * (4) Boundary moves (as in Fiduccia-Mattheyses refinement) of single vertices to a neighbouring
+ * grid when that improves the objective and the grid left behind stays connected (checked by a
+ * search limited to it). The objective is lexicographic: households outside [min, max], then
+ * workload outside a band around the mean, then cut cost plus a compactness penalty. (5) Grids
+ * still out of bounds are repaired exactly: on a community-sized component by cutting random
+ * spanning trees of the whole component (treedp.c), else by re-dividing each such grid's
+ * neighbourhood of grids. All work is counted and bounded by the task's budget, plus a reserve
+ * for the repair.
  */
 
 #include "search.h"
@@ -42,6 +43,18 @@
 enum { GP_RECOM_TREES = 3, GP_RECOM_CANDIDATES = 8, GP_MAX_ROUNDS = 12 };
 /* Work (vertices and edges visited) allowed to the exact splitting of one pair (pairsplit.c). */
 static const double GP_ENUM_CAP = 20000;
+/*
+ * The largest pair region split exactly; a larger one goes straight to the random trees. The
+ * connected splits of a region grow exponentially with its size, and an enumeration stopped by
+ * its cap has seen only the sets that take the lowest-numbered vertices first, a corner of them.
+ * On the 356k-household province (tests/bench, make_province.py), within the cap every region
+ * of up to 15 vertices was enumerated to the end, 35-80% of those of 16-20, under 4% of those of
+ * 21-26 and none larger; yet the capped ones, 80% of all, spent 94% of the search's work. Sent
+ * to the trees instead, they give lower cut cost and as compact grids (tests/bench/RESULTS.md).
+ */
+enum { GP_EXACT_VERTICES = 20 };
+_Static_assert((int)GP_EXACT_VERTICES <= (int)GP_PAIRSPLIT_MAX,
+               "an exact region fits the pair splitter");
 /* Random spanning trees the exact fallback tries before it gives up; rings of neighbouring
  * grids and vertices at most in a region that a local repair re-divides. */
 enum { GP_FALLBACK_TREES = 64, GP_REPAIR_RINGS = 3, GP_REPAIR_VERTICES = 2000 };
@@ -1165,7 +1178,7 @@ static void gp_recom_current(gp_search_work *w, gp_recom *r)
     r->cur = cur;
 }
 
-/* A region of at most GP_PAIRSPLIT_MAX vertices that can split within bounds is split exactly
+/* A region of at most GP_EXACT_VERTICES vertices that can split within bounds is split exactly
  * (pairsplit.c, or the split memo), a split found into r->best; when that saw every split
  * worth having, no tree is drawn (r->trees 0). Returns -1 when the budget says stop, else 0. */
 static int gp_recom_exact(gp_search_work *w, gp_recom *r)
@@ -1176,7 +1189,7 @@ static int gp_recom_exact(gp_search_work *w, gp_recom *r)
     int64_t hs = r->rg.hh;
     int64_t lo = hs - w->sh->max > w->sh->min ? hs - w->sh->max : w->sh->min;
     int64_t hi = hs - w->sh->min < w->sh->max ? hs - w->sh->min : w->sh->max;
-    if (ns > GP_PAIRSPLIT_MAX || lo > hi) {
+    if (ns > GP_EXACT_VERTICES || lo > hi) {
         return 0;
     }
     /* The memo's key first: the region itself is built only when the memo lacks it. */

@@ -173,6 +173,30 @@ Test(partition, lattice_with_one_huge_vertex)
     gp_options_free(o);
 }
 
+/* A 40 x 40 lattice of 40 households per vertex: 64,000 households, 160 grids of exactly 400
+ * are there for the taking (2 x 5 rectangles, say). The search left 4 grids outside [300, 500]
+ * while it enumerated every pair region of up to 64 vertices to its work cap; regions above 20
+ * now go to the random trees, and it leaves none. */
+Test(partition, lattice_of_equal_blocks_divides_within_bounds)
+{
+    static gp_small s;
+    gp_lattice(&s, 40, 40, 40);
+    gp_small_build(&s);
+    gp_options *o = gp_opts();
+    gp_test_graph tg = gp_small_view(&s);
+    gp_partition *p = gp_check_partition(&tg, o);
+    cr_assert_eq(gp_partition_grid_count(p), 160);
+    cr_assert_eq(gp_partition_out_of_bounds(p), 0, "%d grids out of bounds",
+                 gp_partition_out_of_bounds(p));
+    cr_assert_eq(gp_partition_problem_count(p), 0, "%s", gp_partition_problem_message(p, 0));
+    for (int32_t k = 0; k < 160; k++) {
+        int64_t h = gp_partition_grid_households(p, k);
+        cr_assert(h >= 300 && h <= 500, "grid %d holds %lld", k, (long long)h);
+    }
+    gp_partition_free(p);
+    gp_options_free(o);
+}
+
 Test(partition, two_components)
 {
     static gp_small s;

@@ -53,6 +53,18 @@ def test_graph_limit_not_reached_gives_the_same_grids():
     assert np.array_equal(free.assignment, limited.assignment)
 
 
+def test_lattice_of_equal_blocks_divides_within_bounds():
+    """160 grids of exactly 400 are there for the taking on a 40 x 40 lattice of 40 households
+    per vertex; the search left 4 outside [300, 500] while it enumerated pair regions of up to
+    64 vertices to their work cap (now regions above 20 go to the random trees)."""
+    xadj, adj, hh = lattice(40, 40)
+    r = gridpart.partition_graph(xadj, adj, hh, threads=2)
+    assert r.n_grids == 160
+    per_grid = np.bincount(r.assignment, weights=hh, minlength=160)
+    assert per_grid.sum() == 64000
+    assert ((per_grid >= 300) & (per_grid <= 500)).all(), sorted(per_grid)[:5]
+
+
 @pytest.mark.parametrize("bad", [-1, float("nan"), float("inf")])
 def test_bad_time_limit_is_refused(bad):
     xadj, adj, hh = lattice(4, 10)
@@ -182,6 +194,26 @@ def test_cli_time_limit_stops_inside_geos(street_lattice, tmp_path):
     assert not out.exists()
 
 
+def test_cli_street_lattice_divides_within_bounds(tmp_path_factory, tmp_path):
+    """The CLI on an 80 x 80 street lattice (6,400 blocks of 40 households): 640 grids, every
+    one within [300, 500], exit 0. Before regions above 20 vertices went to the random trees it
+    left 7 grids outside the bounds (exit 1) and took 2.7 s instead of 0.5 s."""
+    import json
+    import subprocess
+
+    comm, streets, households = write_street_lattice(tmp_path_factory.mktemp("lattice_80"), 80)
+    out, report = tmp_path / "lattice.gpkg", tmp_path / "lattice.json"
+    r = subprocess.run([CLI, "partition", "--communities", comm, "--id-field", "code",
+                        "--streets", streets, "--class-field", "class", "--households",
+                        households, "--count-field", "households", "-o", str(out),
+                        "--report", str(report)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    totals = json.loads(report.read_text())["totals"]
+    assert totals["grids"] == 640, totals
+    assert totals["grids_out_of_bounds"] == 0, totals
+    assert totals["households"] == 256000, totals
+
+
 # Thread stacks too big to map (RLIMIT_STACK sets the default size): every pthread_create of
 # the process fails, as on a host out of threads or memory.
 HUGE_STACK = 1 << 46
@@ -194,8 +226,10 @@ def without_threads():
 
 
 @pytest.fixture(scope="module")
-def small_lattice(tmp_path_factory):
-    """An 80 x 80 street lattice: about 3 s in all, most of it dividing its 6,400 blocks."""
+def lattice_200(tmp_path_factory):
+    """A 200 x 200 street lattice: about 3 s in all on one thread, a third of it making its
+    40,000 blocks and 40% dividing them (an 80 x 80 one took as long until the pair splitter
+    stopped enumerating regions it could not finish, and now takes 0.5 s)."""
     import subprocess
     import sys
 
@@ -203,10 +237,10 @@ def small_lattice(tmp_path_factory):
                            preexec_fn=without_threads, capture_output=True, text=True)
     assert probe.returncode != 0 and "can't start new thread" in probe.stderr, \
         "threads start under a 64 TiB stack limit: the tests below cannot work"
-    return write_street_lattice(tmp_path_factory.mktemp("small_lattice"), 80)
+    return write_street_lattice(tmp_path_factory.mktemp("lattice_200"), 200)
 
 
-def test_time_limit_holds_without_worker_threads(small_lattice, tmp_path):
+def test_time_limit_holds_without_worker_threads(lattice_200, tmp_path):
     """When no worker thread can start, the run's own thread divides the communities and its
     time limit still holds (before: a 0.5 s limit returned after the whole run, 2.9 s)."""
     import subprocess
@@ -222,7 +256,7 @@ def test_time_limit_holds_without_worker_threads(small_lattice, tmp_path):
         "except gridpart.CanceledError as e:\n"
         "    print('%.3f' % (time.monotonic() - t0)); print(e)\n")
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
-    r = subprocess.run([sys.executable, "-c", code, *small_lattice, str(out)], env=env,
+    r = subprocess.run([sys.executable, "-c", code, *lattice_200, str(out)], env=env,
                        preexec_fn=without_threads, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     took, message = r.stdout.splitlines()[:2]
@@ -231,10 +265,10 @@ def test_time_limit_holds_without_worker_threads(small_lattice, tmp_path):
     assert not out.exists()
 
 
-def test_cli_time_limit_holds_without_worker_threads(small_lattice, tmp_path):
+def test_cli_time_limit_holds_without_worker_threads(lattice_200, tmp_path):
     """The same through the CLI (before: exit after 2.9 s for a 0.5 s limit)."""
     out = tmp_path / "small.gpkg"
-    r, took = cli_limited(small_lattice, out, 0.5, "--threads", "2", preexec_fn=without_threads)
+    r, took = cli_limited(lattice_200, out, 0.5, "--threads", "2", preexec_fn=without_threads)
     assert r.returncode == 3, r.stderr
     assert "time limit of 0.5 s reached during partition" in r.stderr
     assert took < 1.3, f"a 0.5 s limit returned after {took:.2f} s"  # 0.6 s when quiet
