@@ -226,10 +226,11 @@ def without_threads():
 
 
 @pytest.fixture(scope="module")
-def lattice_200(tmp_path_factory):
-    """A 200 x 200 street lattice: about 3 s in all on one thread, a third of it making its
-    40,000 blocks and 40% dividing them (an 80 x 80 one took as long until the pair splitter
-    stopped enumerating regions it could not finish, and now takes 0.5 s)."""
+def small_lattice(tmp_path_factory):
+    """An 80 x 80 street lattice: at effort 4 about 2.7 s in all on one thread, 2.3 s of it
+    dividing its 6,400 blocks, so that a 0.5 s limit falls where the division polls it (at
+    effort 1 the whole run now takes 0.5 s; a bigger lattice puts the limit inside the street
+    blocks' GEOS calls, which a run without worker threads cannot interrupt)."""
     import subprocess
     import sys
 
@@ -237,10 +238,10 @@ def lattice_200(tmp_path_factory):
                            preexec_fn=without_threads, capture_output=True, text=True)
     assert probe.returncode != 0 and "can't start new thread" in probe.stderr, \
         "threads start under a 64 TiB stack limit: the tests below cannot work"
-    return write_street_lattice(tmp_path_factory.mktemp("lattice_200"), 200)
+    return write_street_lattice(tmp_path_factory.mktemp("small_lattice"), 80)
 
 
-def test_time_limit_holds_without_worker_threads(lattice_200, tmp_path):
+def test_time_limit_holds_without_worker_threads(small_lattice, tmp_path):
     """When no worker thread can start, the run's own thread divides the communities and its
     time limit still holds (before: a 0.5 s limit returned after the whole run, 2.9 s)."""
     import subprocess
@@ -252,11 +253,12 @@ def test_time_limit_holds_without_worker_threads(lattice_200, tmp_path):
         "t0 = time.monotonic()\n"
         "try:\n"
         "    gridpart.partition(*sys.argv[1:4], sys.argv[4], id_field='code',\n"
-        "                       class_field='class', count_field='households', time_limit=0.5)\n"
+        "                       class_field='class', count_field='households', time_limit=0.5,\n"
+        "                       effort=4)\n"
         "except gridpart.CanceledError as e:\n"
         "    print('%.3f' % (time.monotonic() - t0)); print(e)\n")
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
-    r = subprocess.run([sys.executable, "-c", code, *lattice_200, str(out)], env=env,
+    r = subprocess.run([sys.executable, "-c", code, *small_lattice, str(out)], env=env,
                        preexec_fn=without_threads, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     took, message = r.stdout.splitlines()[:2]
@@ -265,10 +267,11 @@ def test_time_limit_holds_without_worker_threads(lattice_200, tmp_path):
     assert not out.exists()
 
 
-def test_cli_time_limit_holds_without_worker_threads(lattice_200, tmp_path):
+def test_cli_time_limit_holds_without_worker_threads(small_lattice, tmp_path):
     """The same through the CLI (before: exit after 2.9 s for a 0.5 s limit)."""
     out = tmp_path / "small.gpkg"
-    r, took = cli_limited(lattice_200, out, 0.5, "--threads", "2", preexec_fn=without_threads)
+    r, took = cli_limited(small_lattice, out, 0.5, "--threads", "2", "--effort", "4",
+                          preexec_fn=without_threads)
     assert r.returncode == 3, r.stderr
     assert "time limit of 0.5 s reached during partition" in r.stderr
     assert took < 1.3, f"a 0.5 s limit returned after {took:.2f} s"  # 0.6 s when quiet
