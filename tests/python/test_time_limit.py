@@ -169,18 +169,22 @@ def test_pipeline_time_limit_stops_inside_geos(street_lattice, tmp_path):
     assert not out.exists()
 
 
-def cli_limited(lattice, out, limit, *extra, **run):
-    """The CLI dividing `lattice` into `out` under a time limit: its result and seconds."""
+def cli_partition(lattice, out, *extra, **run):
+    """The CLI dividing `lattice` into `out`: its result and seconds."""
     import subprocess
 
     comm, streets, households = lattice
     t0 = time.monotonic()
     r = subprocess.run([CLI, "partition", "--communities", comm, "--id-field", "code",
                         "--streets", streets, "--class-field", "class", "--households",
-                        households, "--count-field", "households", "-o", str(out),
-                        "--time-limit", str(limit), *extra], capture_output=True, text=True,
-                       **run)
+                        households, "--count-field", "households", "-o", str(out), *extra],
+                       capture_output=True, text=True, **run)
     return r, time.monotonic() - t0
+
+
+def cli_limited(lattice, out, limit, *extra, **run):
+    """The CLI dividing `lattice` into `out` under a time limit: its result and seconds."""
+    return cli_partition(lattice, out, "--time-limit", str(limit), *extra, **run)
 
 
 def test_cli_time_limit_stops_inside_geos(street_lattice, tmp_path):
@@ -199,14 +203,10 @@ def test_cli_street_lattice_divides_within_bounds(tmp_path_factory, tmp_path):
     one within [300, 500], exit 0. Before regions above 20 vertices went to the random trees it
     left 7 grids outside the bounds (exit 1) and took 2.7 s instead of 0.5 s."""
     import json
-    import subprocess
 
-    comm, streets, households = write_street_lattice(tmp_path_factory.mktemp("lattice_80"), 80)
+    lattice = write_street_lattice(tmp_path_factory.mktemp("lattice_80"), 80)
     out, report = tmp_path / "lattice.gpkg", tmp_path / "lattice.json"
-    r = subprocess.run([CLI, "partition", "--communities", comm, "--id-field", "code",
-                        "--streets", streets, "--class-field", "class", "--households",
-                        households, "--count-field", "households", "-o", str(out),
-                        "--report", str(report)], capture_output=True, text=True)
+    r, _ = cli_partition(lattice, out, "--report", str(report))
     assert r.returncode == 0, r.stderr
     totals = json.loads(report.read_text())["totals"]
     assert totals["grids"] == 640, totals
